@@ -1,0 +1,58 @@
+// Entry point. Command modules are imported only when their command runs, so
+// `--help` and `plan` start without loading what they do not use.
+import { Command, CommanderError } from 'commander';
+import { UserError } from './core/errors.js';
+import { processIo, type Io } from './cli/io.js';
+
+function specOptions(cmd: Command): Command {
+  return cmd
+    .option('-c, --config <file>', 'spec file (default: ./dify-deploy.yaml when present)')
+    .option('-t, --tier <tier>', 'traffic tier, e.g. 500qps (see `dify-deploy tiers`)')
+    .option('-r, --release <version>', 'Dify release, e.g. 1.16.1 (default: the newest known)');
+}
+
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('dify-deploy')
+    .description('Size, render and validate production deployments of Dify')
+    .version(process.env.npm_package_version ?? '0.1.0')
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+
+  program
+    .command('tiers')
+    .description('list the traffic tiers, their latency assumptions and sources')
+    .option('--json', 'machine-readable output')
+    .action(async (opts) => setExit(await (await import('./commands/tiers.js')).runTiers(opts, io)));
+
+  specOptions(program.command('plan'))
+    .description('explain the sizing: per-process connection table, budget, capacity')
+    .option('--target <target>', 'compose or helm (default: the spec\'s first target)')
+    .option('--json', 'machine-readable output')
+    .action(async (opts) => setExit(await (await import('./commands/plan.js')).runPlan(opts, io)));
+
+  return program;
+}
+
+export async function run(argv: string[], io: Io = processIo): Promise<number> {
+  let code = 0;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end through here with exit code 0.
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (e instanceof UserError) {
+      for (const line of e.lines) io.err(`error: ${line}`);
+      return e.exitCode;
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    io.err(`error: internal error: ${message}\nThis is a bug in dify-deploy; please report it with the command you ran.`);
+    return 70;
+  }
+}

@@ -1,0 +1,29 @@
+// The only place that writes to the terminal. Colours follow NO_COLOR / FORCE_COLOR and
+// are off when the stream is not a TTY.
+import type { ChalkInstance } from 'chalk';
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export const processIo: Io = {
+  out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+  err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+};
+
+export async function colors(stream: NodeJS.WriteStream = process.stdout): Promise<ChalkInstance> {
+  const { Chalk } = await import('chalk');
+  const off = 'NO_COLOR' in process.env || !stream.isTTY;
+  return new Chalk({ level: off && !process.env.FORCE_COLOR ? 0 : 1 });
+}
+
+/** A plain-text table: columns padded to their widest cell, numbers right-aligned. */
+export function table(headers: string[], rows: (string | number)[][]): string {
+  const cells = [headers, ...rows.map((r) => r.map(String))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || /^[\d.,/ ()×-]+$/.test(String(r[i]))));
+  const line = (r: string[]) =>
+    r.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}

@@ -1,0 +1,44 @@
+// Shared command-line pieces: the spec a command works on comes from --config (or
+// ./dify-deploy.yaml when present) with flags layered on top.
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+import { UserError } from '../core/errors.js';
+import { TARGETS, type Spec } from '../core/spec.js';
+import { parseSpecData } from '../core/spec-parse.js';
+
+export const DEFAULT_SPEC_FILE = 'dify-deploy.yaml';
+
+export const specFlagsSchema = z.object({
+  config: z.string().optional(),
+  tier: z.string().optional(),
+  release: z.string().optional(),
+});
+export type SpecFlags = z.infer<typeof specFlagsSchema>;
+
+export const targetSchema = z.enum(TARGETS, { errorMap: () => ({ message: `--target: expected one of ${TARGETS.join(', ')}` }) });
+
+/** Parses commander's options at the boundary; a bad flag is a UserError (exit 2). */
+export function parseOptions<T extends z.ZodTypeAny>(schema: T, raw: unknown): z.infer<T> {
+  const r = schema.safeParse(raw);
+  if (r.success) return r.data;
+  throw new UserError(r.error.issues.map((i) => (i.path.length ? `--${String(i.path[0])}: ${i.message}` : i.message)));
+}
+
+/** Loads the spec from --config / ./dify-deploy.yaml and applies --tier / --release. */
+export async function specFromFlags(flags: SpecFlags): Promise<{ spec: Spec; file?: string }> {
+  const file = flags.config ?? (existsSync(DEFAULT_SPEC_FILE) ? DEFAULT_SPEC_FILE : undefined);
+  if (!file && !flags.tier)
+    throw new UserError([`no spec: pass --tier (see \`dify-deploy tiers\`), or --config FILE, or run in a directory with ${DEFAULT_SPEC_FILE}`]);
+  let data: Record<string, unknown> = {};
+  if (file) {
+    // yaml is loaded only when there is a file to read: it is the heaviest import on the hot path.
+    const { readSpecFile } = await import('../core/spec-file.js');
+    data = { ...readSpecFile(file) };
+  }
+  if (flags.tier) {
+    data.tier = flags.tier;
+    delete data.qps;
+  }
+  if (flags.release) data.release = flags.release;
+  return { spec: parseSpecData(data, file ?? 'flags'), file };
+}

@@ -1,0 +1,90 @@
+// `dify-deploy plan`: the sizing plan, every number with its reason.
+import { z } from 'zod';
+import { planFor } from '../core/resolve.js';
+import type { Plan } from '../core/sizing.js';
+import { parseOptions, specFlagsSchema, specFromFlags, targetSchema } from '../cli/options.js';
+import { colors, table, type Io } from '../cli/io.js';
+
+const planOptionsSchema = specFlagsSchema.extend({
+  target: targetSchema.optional(),
+  json: z.boolean().optional(),
+});
+
+/** The plan JSON other tools read; names are part of the contract. */
+export function planJson(plan: Plan) {
+  return {
+    release: plan.release,
+    tier: plan.tier,
+    qps: plan.qps,
+    latencySeconds: plan.latencySeconds,
+    burstFactor: plan.burstFactor,
+    inFlight: plan.inFlight,
+    target: plan.target,
+    collaboration: plan.collaboration,
+    components: plan.components,
+    infrastructure: plan.infrastructure,
+    connections: plan.connections,
+    budget: plan.budget,
+    capacity: plan.capacity,
+    database: plan.database,
+    host: plan.host,
+    problems: plan.problems,
+    warnings: plan.warnings,
+    sources: plan.sources,
+  };
+}
+
+export async function formatPlan(plan: Plan): Promise<string> {
+  const c = await colors();
+  const helm = plan.target === 'helm';
+  const rows = plan.components.map((p) => [
+    p.name,
+    helm && p.maxReplicas !== p.replicas ? `${p.replicas}-${p.maxReplicas}` : p.replicas,
+    p.peakDbConnections ? p.processesPerReplica : '-',
+    p.peakDbConnections ? p.connectionsPerProcess : '-',
+    helm ? `${p.peakDbConnectionsAtReplicas}/${p.peakDbConnections}` : p.peakDbConnections,
+    `${p.cpu} / ${p.requests.cpu}`,
+    `${p.memory} / ${p.requests.memory}`,
+  ]);
+  const envLines = plan.components
+    .filter((p) => Object.keys(p.env).length > 0 || p.settings)
+    .map((p) => `  ${p.name}: ${[...Object.entries(p.env), ...Object.entries(p.settings ?? {})].map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  const b = plan.budget;
+  const db = plan.database;
+  const dbSettings = db.settings ? Object.entries(db.settings).map(([k, v]) => `${k}=${v}`).join(' ') : '';
+  const lines = [
+    c.bold(`Dify ${plan.release} · ${plan.tier} · target ${plan.target}`),
+    `Load: ${plan.qps} QPS × ${plan.latencySeconds} s mean latency × ${plan.burstFactor} burst = ${plan.inFlight} requests in flight (Little's law)`,
+    '',
+    table(
+      ['component', helm ? 'replicas (min-max)' : 'replicas', 'procs/replica', 'conns/proc', helm ? 'peak DB conns (min/max)' : 'peak DB conns', 'cpu limit/request', 'memory limit/request'],
+      rows,
+    ),
+    '',
+    'Connections (every process that can open one, worst case):',
+    ...plan.connections.map((u) => `  ${u.component}: ${u.formula} = ${u.total ?? 'unlimited'}`),
+    '',
+    (b.fits ? c.green : c.red)(
+      `Budget: required ${b.required}${helm ? ` at maxReplicas (${b.requiredAtReplicas} at replicas)` : ''} + reserved ${b.reserved} ≤ max_connections ${b.maxConnections}: ${b.fits ? `fits, headroom ${b.headroom}` : 'DOES NOT FIT'}`,
+    ),
+    `Database: ${db.engine} ${db.mode}${db.hostSize ? ` on ${db.hostSize.cpus} vCPU / ${db.hostSize.memoryGiB} GiB` : ''}; admin headroom ${db.adminHeadroom}${dbSettings ? `; ${dbSettings}` : ''}`,
+    `Capacity: ${plan.capacity.concurrentRequests} concurrent API requests (replicas × SERVER_WORKER_AMOUNT × SERVER_WORKER_CONNECTIONS) → ${plan.capacity.sustainableQps} QPS sustained at ${plan.latencySeconds} s`,
+    `Host: needs ≈${plan.host.required.cpus} vCPU / ${plan.host.required.memoryGiB} GiB of requests${plan.host.given ? ` (given ${plan.host.given.cpus} vCPU / ${plan.host.given.memoryGiB} GiB)` : ''}`,
+    '',
+    'Sized environment:',
+    ...envLines,
+  ];
+  if (plan.warnings.length) lines.push('', ...plan.warnings.map((w) => c.yellow(`warning: ${w}`)));
+  if (plan.problems.length) lines.push('', ...plan.problems.map((p) => c.red(`problem: ${p}`)));
+  lines.push('', 'Sources:', ...plan.sources.map((s) => `  - ${s}`));
+  return lines.join('\n');
+}
+
+export async function runPlan(raw: unknown, io: Io): Promise<number> {
+  const opts = parseOptions(planOptionsSchema, raw);
+  const { spec } = await specFromFlags(opts);
+  const target = opts.target ?? spec.targets[0];
+  const plan = planFor(spec, target);
+  io.out(opts.json ? JSON.stringify(planJson(plan), null, 2) : await formatPlan(plan));
+  return plan.problems.length ? 1 : 0;
+}

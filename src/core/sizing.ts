@@ -1,0 +1,384 @@
+// The sizing engine: spec + release + tier → plan. Pure and deterministic: every number
+// in the plan is derived here from data files, and `plan` prints where it came from.
+import { connectionBudget, connectionUsers, type BudgetInput, type ConnectionBudget, type ConnectionUser } from './budget.js';
+import type { Release, Tier, TierComponent } from './data.js';
+import { postgresSettings, ramGiBFor, type PostgresMemoryCheck, type PostgresSettings } from './pgtune.js';
+import type { ComponentName, ComponentOverride, Spec, Target } from './spec.js';
+import { vectorStoreBackend } from '../backends/vector-stores.js';
+
+/** Each in-flight request may hold one pooled DB connection for its whole life (dify#6589, #16223: "1:1+"). */
+const DB_HOLD_PER_REQUEST = 1;
+/** Share of a process's pool kept open when idle; the rest is overflow, closed on return (dify#20366). */
+const POOL_SHARE = 0.75;
+/** Below upstream's own default there is no point: 10 greenlets per process. */
+const MIN_GREENLETS = 10;
+/** Above this a single gevent process spends its time switching greenlets: add replicas instead. */
+const MAX_GREENLETS = 500;
+/** psql sessions, migrations, pg_dump and monitoring need slots of their own. */
+const MIN_ADMIN_HEADROOM = 5;
+/** Above this many server connections, recommend a pooler (process-per-connection PostgreSQL). */
+const POOLER_ADVICE_THRESHOLD = 2000;
+/** Dify's maximum app/workflow run time (APP_MAX_EXECUTION_TIME, WORKFLOW_MAX_EXECUTION_TIME defaults). */
+const MAX_EXECUTION_SECONDS = 1200;
+/** Components the dify-helm chart can autoscale (templates/hpa.yaml). */
+const HPA_COMPONENTS: readonly ComponentName[] = ['api', 'worker', 'web', 'sandbox'];
+
+export interface PlanComponent {
+  name: ComponentName;
+  replicas: number;
+  /** Helm: HPA maxReplicas (the budget holds at this count). Compose: = replicas. */
+  maxReplicas: number;
+  processesPerReplica: number;
+  connectionsPerProcess: number;
+  /** Worst case at maxReplicas. */
+  peakDbConnections: number;
+  /** Worst case at replicas (differs from peakDbConnections only under autoscaling). */
+  peakDbConnectionsAtReplicas: number;
+  cpu: number;
+  memory: string;
+  requests: { cpu: number; memory: string };
+  env: Record<string, string>;
+  /** Non-env settings (rendered into config files), e.g. nginx worker_connections. */
+  settings?: Record<string, number | string>;
+}
+
+export interface InfraComponent {
+  name: string;
+  cpu: number;
+  memory: string;
+}
+
+export interface DatabasePlan {
+  engine: 'postgresql' | 'mysql';
+  mode: 'bundled' | 'external';
+  maxConnections: number;
+  reserved: number;
+  adminHeadroom: number;
+  hostSize?: { cpus: number; memoryGiB: number };
+  settings?: PostgresSettings | Record<string, string | number>;
+  memory?: PostgresMemoryCheck;
+}
+
+export interface Plan {
+  release: string;
+  tier: string;
+  qps: number;
+  latencySeconds: number;
+  burstFactor: number;
+  target: Target;
+  inFlight: number;
+  collaboration: boolean;
+  components: PlanComponent[];
+  infrastructure: InfraComponent[];
+  connections: ConnectionUser[];
+  budget: ConnectionBudget & { required: number; headroom: number; requiredAtReplicas: number };
+  capacity: { concurrentRequests: number; sustainableQps: number };
+  database: DatabasePlan;
+  host: { required: { cpus: number; memoryGiB: number }; given?: { cpus: number; memoryGiB: number }; fits?: boolean };
+  /** Things that make this plan unsafe to deploy; render refuses while any is present. */
+  problems: string[];
+  warnings: string[];
+  sources: string[];
+}
+
+export interface SizingInput {
+  spec: Spec;
+  release: Release;
+  tier: Tier;
+  target: Target;
+}
+
+const gib = (n: number) => `${Number.isInteger(n) ? n : Math.round(n * 1024) + 'Mi'}${Number.isInteger(n) ? 'Gi' : ''}`;
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+function poolSplit(total: number): { pool: number; overflow: number } {
+  const pool = Math.max(1, Math.ceil(total * POOL_SHARE));
+  return { pool, overflow: Math.max(0, total - pool) };
+}
+
+function sqlalchemyEnv(total: number, o: ComponentOverride | undefined, external: boolean): Record<string, string> {
+  const split = poolSplit(total);
+  const pool = o?.poolSize ?? split.pool;
+  const overflow = o?.maxOverflow ?? (o?.poolSize !== undefined ? Math.max(0, total - pool) : split.overflow);
+  return {
+    SQLALCHEMY_POOL_SIZE: String(pool),
+    SQLALCHEMY_MAX_OVERFLOW: String(overflow),
+    SQLALCHEMY_POOL_TIMEOUT: '30',
+    // Managed servers and proxies drop idle connections: recycle below their idle timeouts and ping on checkout.
+    SQLALCHEMY_POOL_RECYCLE: external ? '1800' : '3600',
+    SQLALCHEMY_POOL_PRE_PING: external ? 'true' : 'false',
+  };
+}
+
+/** Which components this release deploys, in display order. */
+function deployedComponents(release: Release, target: Target, collaboration: boolean): ComponentName[] {
+  const list: ComponentName[] = ['nginx', 'api'];
+  if (collaboration) list.push('api_websocket');
+  list.push('worker', 'worker_beat', 'web', 'plugin_daemon', 'sandbox');
+  if (release.agentBackend && (target === 'compose' || release.helm.agentBackend)) list.push('agent_backend', 'local_sandbox');
+  return list;
+}
+
+export function collaborationEnabled(spec: Spec, release: Release, target: Target): boolean {
+  if (!release.collaboration) return false;
+  if (target === 'helm' && !release.helm.apiWebsocket) return false;
+  return spec.collaboration ?? release.collaboration.defaultEnabled;
+}
+
+export function sizePlan({ spec, release, tier, target }: SizingInput): Plan {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const qps = spec.qps ?? tier.qps;
+  const latencySeconds = spec.latencySeconds ?? tier.latencySeconds;
+  const inFlight = Math.ceil(qps * latencySeconds * tier.burstFactor);
+  const external = spec.database.mode === 'external';
+  const overrides = spec.overrides.components ?? {};
+  const collaboration = collaborationEnabled(spec, release, target);
+  const names = deployedComponents(release, target, collaboration);
+  // A custom qps scales the nearest tier's API and plugin-daemon instance counts linearly.
+  const scale = spec.qps !== undefined ? spec.qps / tier.qps : 1;
+
+  const components: PlanComponent[] = names.map((name) => {
+    const base: TierComponent = tier.components[name];
+    const o = overrides[name];
+    const scaled = name === 'api' || name === 'plugin_daemon' ? Math.max(1, Math.ceil(base.replicas * scale)) : base.replicas;
+    let replicas = o?.replicas ?? scaled;
+    const cpu = o?.cpu ?? base.cpu;
+    const memoryGiB = o?.memoryGiB ?? base.memoryGiB;
+    let processes = 1;
+    let connectionsPerProcess = 0;
+    let env: Record<string, string> = {};
+    let settings: Record<string, number | string> | undefined;
+
+    switch (name) {
+      case 'api': {
+        // A gevent process uses about one core (the GIL): one process per core of the instance.
+        processes = o?.processesPerReplica ?? Math.max(1, Math.floor(cpu));
+        let greenlets = o?.connectionsPerProcess ?? Math.max(MIN_GREENLETS, Math.ceil(inFlight / (replicas * processes)));
+        if (o?.connectionsPerProcess === undefined && o?.replicas === undefined && greenlets > MAX_GREENLETS) {
+          replicas = Math.ceil(inFlight / (processes * MAX_GREENLETS));
+          greenlets = Math.max(MIN_GREENLETS, Math.ceil(inFlight / (replicas * processes)));
+        }
+        const total = Math.max(2, Math.ceil(greenlets * DB_HOLD_PER_REQUEST));
+        env = {
+          SERVER_WORKER_AMOUNT: String(processes),
+          SERVER_WORKER_CLASS: 'gevent',
+          SERVER_WORKER_CONNECTIONS: String(greenlets),
+          // Chain: nginx read timeout (3600 s) ≥ GUNICORN_TIMEOUT ≥ the longest app/workflow run.
+          GUNICORN_TIMEOUT: String(MAX_EXECUTION_SECONDS),
+          APP_MAX_EXECUTION_TIME: String(MAX_EXECUTION_SECONDS),
+          WORKFLOW_MAX_EXECUTION_TIME: String(MAX_EXECUTION_SECONDS),
+          ...sqlalchemyEnv(total, o, external),
+        };
+        break;
+      }
+      case 'api_websocket': {
+        // The chart and upstream compose both run one GeventWebSocketWorker process; it touches the DB rarely.
+        env = {
+          SERVER_WORKER_AMOUNT: '1',
+          SERVER_WORKER_CLASS: 'geventwebsocket.gunicorn.workers.GeventWebSocketWorker',
+          SERVER_WORKER_CONNECTIONS: String(Math.max(1000, inFlight)),
+          GUNICORN_TIMEOUT: '360',
+          ...sqlalchemyEnv(10, o, external),
+        };
+        break;
+      }
+      case 'worker': {
+        const concurrency = o?.connectionsPerProcess ?? tier.celeryConcurrency;
+        env = {
+          CELERY_WORKER_CLASS: 'gevent',
+          CELERY_WORKER_AMOUNT: String(concurrency),
+          CELERY_AUTO_SCALE: 'false',
+          // One gevent process; each running task may hold a connection, plus a little overflow.
+          ...sqlalchemyEnv(concurrency + Math.ceil(concurrency / 4), o, external),
+        };
+        break;
+      }
+      case 'worker_beat':
+        // Beat only enqueues: a minimal pool.
+        env = sqlalchemyEnv(2, o, external);
+        break;
+      case 'plugin_daemon': {
+        const open = o?.connectionsPerProcess ?? Number(release.upstreamDefaults.DB_MAX_OPEN_CONNS ?? '30');
+        env = { DB_MAX_OPEN_CONNS: String(open), DB_MAX_IDLE_CONNS: String(Math.min(10, open)), DB_CONN_MAX_LIFETIME: '3600' };
+        break;
+      }
+      case 'sandbox': {
+        // dify-sandbox: MAX_WORKERS runs code concurrently (excess waits), MAX_REQUESTS answers 503 beyond.
+        const workers = Math.max(4, Math.floor(cpu * 4));
+        env = {
+          MAX_WORKERS: String(workers),
+          MAX_REQUESTS: String(Math.max(50, Math.ceil(inFlight / replicas / 4))),
+          WORKER_TIMEOUT: '15',
+        };
+        break;
+      }
+      case 'nginx': {
+        const workerProcesses = Math.max(1, Math.floor(cpu));
+        // Each proxied request holds a client and an upstream connection; ×2 again for idle keep-alive clients.
+        const perWorker = Math.ceil((inFlight * 4) / (replicas * workerProcesses));
+        const workerConnections = Math.max(1024, Math.ceil(perWorker / 1024) * 1024);
+        env = { NGINX_WORKER_PROCESSES: String(workerProcesses), NGINX_PROXY_READ_TIMEOUT: '3600s', NGINX_CLIENT_MAX_BODY_SIZE: '100M' };
+        settings = { worker_connections: workerConnections, worker_rlimit_nofile: workerConnections * 2 };
+        break;
+      }
+      default:
+        break;
+    }
+    env = { ...env, ...(o?.env ?? {}) };
+    const maxReplicas = target === 'helm' && HPA_COMPONENTS.includes(name) ? Math.ceil(replicas * tier.burstFactor) : replicas;
+    return {
+      name,
+      replicas,
+      maxReplicas,
+      processesPerReplica: processes,
+      connectionsPerProcess,
+      peakDbConnections: 0,
+      peakDbConnectionsAtReplicas: 0,
+      cpu,
+      memory: gib(memoryGiB),
+      requests: { cpu: round2(Math.max(0.25, cpu / 2)), memory: gib(memoryGiB / 2) },
+      env,
+      ...(settings ? { settings } : {}),
+    };
+  });
+
+  // pgvector on the metadata server opens its own pools in every api and worker process.
+  const extraUsers = (atMax: boolean): ConnectionUser[] => {
+    const vs = vectorStoreBackend(spec.vectorStore.type);
+    const sameServer =
+      vs.postgresPool && spec.vectorStore.mode === 'external' && external && spec.database.engine === 'postgresql' && spec.vectorStore.host === spec.database.host;
+    if (!sameServer || !vs.postgresPool) return [];
+    const per = vs.postgresPool.default;
+    const procs = components
+      .filter((c) => c.name === 'api' || c.name === 'worker')
+      .reduce((n, c) => n + (atMax ? c.maxReplicas : c.replicas) * Number(c.env.SERVER_WORKER_AMOUNT ?? 1), 0);
+    return [{ component: 'pgvector pools', replicas: 1, processes: procs, perProcess: per, total: procs * per, formula: `${procs} api/worker processes × ${vs.postgresPool.maxVar}=${per} (same server)` }];
+  };
+  const inputs = (atMax: boolean): BudgetInput[] => components.map((c) => ({ component: c.name, replicas: atMax ? c.maxReplicas : c.replicas, env: c.env }));
+  const users = connectionUsers(release, inputs(true), extraUsers(true));
+  const usersAtReplicas = connectionUsers(release, inputs(false), extraUsers(false));
+  for (const c of components) {
+    const u = users.find((x) => x.component === c.name);
+    const r = usersAtReplicas.find((x) => x.component === c.name);
+    if (u) {
+      c.processesPerReplica = u.processes;
+      c.connectionsPerProcess = u.perProcess ?? 0;
+      c.peakDbConnections = u.total ?? 0;
+      c.peakDbConnectionsAtReplicas = r?.total ?? 0;
+    }
+  }
+  const unbounded = users.filter((u) => u.total === null);
+  for (const u of unbounded) problems.push(`${u.component}: no connection limit (${u.formula}); set a finite value`);
+  const required = users.reduce((s, u) => s + (u.total ?? 0), 0);
+  const requiredAtReplicas = usersAtReplicas.reduce((s, u) => s + (u.total ?? 0), 0);
+
+  // The database.
+  const isPg = spec.database.engine === 'postgresql';
+  // MySQL has no superuser-reserved pool (it admits one extra SUPER connection beyond max_connections).
+  const reserved = isPg ? spec.database.reservedConnections : 0;
+  const adminHeadroom = spec.overrides.database?.adminHeadroom ?? Math.max(MIN_ADMIN_HEADROOM, Math.ceil(required * 0.05));
+  let database: DatabasePlan;
+  if (external) {
+    const max = spec.database.maxConnections!;
+    database = { engine: spec.database.engine, mode: 'external', maxConnections: max, reserved, adminHeadroom };
+  } else {
+    const hostSize = spec.database.hostSize ?? tier.bundledDatabase;
+    const max = spec.overrides.database?.maxConnections ?? required + reserved + adminHeadroom;
+    if (isPg) {
+      const { settings, memory } = postgresSettings(hostSize.memoryGiB, max);
+      database = { engine: 'postgresql', mode: 'bundled', maxConnections: max, reserved, adminHeadroom, hostSize, settings, memory };
+      if (!memory.fits)
+        problems.push(
+          `database: a ${hostSize.memoryGiB} GiB DB host cannot hold max_connections=${max} (≈${Math.ceil(memory.neededMB / 1024)} GiB with shared_buffers at 25 % and ~10 MB per connection); give database.hostSize.memoryGiB ≥ ${ramGiBFor(max)}, or use an external database`,
+        );
+    } else {
+      database = {
+        engine: 'mysql',
+        mode: 'bundled',
+        maxConnections: max,
+        reserved,
+        adminHeadroom,
+        hostSize,
+        settings: { max_connections: max, innodb_buffer_pool_size: `${Math.max(128, Math.floor(hostSize.memoryGiB * 1024 * 0.5))}M` },
+      };
+    }
+  }
+  const budget = connectionBudget(users, database.maxConnections, reserved);
+  if (!budget.fits && unbounded.length === 0) {
+    const daemon = users.find((u) => u.component === 'plugin_daemon');
+    const need = required + reserved + adminHeadroom;
+    const options = [
+      `raise the server's max_connections to at least ${need} (needs ≈${ramGiBFor(need)} GiB of RAM; managed PostgreSQL such as RDS allows ~100 connections per GB)`,
+    ];
+    if (daemon && daemon.total !== null && daemon.total > 20)
+      options.push(`put PgBouncer (transaction mode) in front of the plugin daemon with DB_TYPE=pgbouncer and a 20-connection server pool: saves ${daemon.total - 20}`);
+    options.push('lower latencySeconds or qps: API pools follow in-flight requests (Little\'s law)');
+    options.push('set smaller pools with overrides.components.api.poolSize / maxOverflow, accepting QueuePool waits under burst');
+    problems.push(
+      `database: the deployment can open ${required} connections but the server allows ${database.maxConnections} − ${reserved} reserved = ${budget.available}. Options: ${options.map((x, i) => `(${i + 1}) ${x}`).join('; ')}`,
+    );
+  } else if (budget.fits && budget.headroom !== null && budget.headroom < adminHeadroom) {
+    warnings.push(`database: only ${budget.headroom} spare connection(s) beyond the pools; keep ≥ ${adminHeadroom} for psql, migrations and backups`);
+  }
+  if (database.maxConnections > POOLER_ADVICE_THRESHOLD)
+    warnings.push(
+      `database: ${database.maxConnections} server connections is many for process-per-connection PostgreSQL; consider PgBouncer (the plugin daemon supports DB_TYPE=pgbouncer) or fewer, larger API processes`,
+    );
+
+  // Capacity: concurrency each API process admits (gevent greenlets), by Little's law.
+  const concurrentRequests = components
+    .filter((c) => c.name === 'api')
+    .reduce((n, c) => n + c.replicas * Number(c.env.SERVER_WORKER_AMOUNT ?? '1') * Number(c.env.SERVER_WORKER_CONNECTIONS ?? '10'), 0);
+  const sustainableQps = Math.floor(concurrentRequests / latencySeconds);
+  if (sustainableQps < qps)
+    warnings.push(`capacity: ${concurrentRequests} concurrent API requests sustain ${sustainableQps} QPS at ${latencySeconds} s each, below the ${qps} QPS asked for`);
+
+  // Redis, vector store and DB when bundled also run on the compose host.
+  const infrastructure: InfraComponent[] = [];
+  if (!external) infrastructure.push({ name: spec.database.engine === 'postgresql' ? 'db_postgres' : 'db_mysql', cpu: database.hostSize!.cpus, memory: gib(database.hostSize!.memoryGiB) });
+  if (spec.redis.mode === 'bundled') infrastructure.push({ name: 'redis', cpu: 1, memory: gib(Math.min(tier.redis.memoryGiB, 4)) });
+  if (spec.vectorStore.mode === 'bundled' && vectorStoreBackend(spec.vectorStore.type).bundledService)
+    infrastructure.push({ name: vectorStoreBackend(spec.vectorStore.type).bundledService!, cpu: 2, memory: '4Gi' });
+  const memGiB = (m: string) => (m.endsWith('Mi') ? Number(m.slice(0, -2)) / 1024 : Number(m.slice(0, -2)));
+  const requiredHost = {
+    cpus: Math.ceil(components.reduce((n, c) => n + c.replicas * c.requests.cpu, 0) + infrastructure.reduce((n, i) => n + i.cpu, 0)),
+    memoryGiB: Math.ceil(components.reduce((n, c) => n + c.replicas * memGiB(c.requests.memory), 0) + infrastructure.reduce((n, i) => n + memGiB(i.memory), 0)),
+  };
+  const host: Plan['host'] = { required: requiredHost };
+  if (target === 'compose') {
+    if (spec.host) {
+      host.given = spec.host;
+      host.fits = spec.host.cpus >= requiredHost.cpus && spec.host.memoryGiB >= requiredHost.memoryGiB;
+      if (!host.fits)
+        warnings.push(
+          `host: ${tier.name} needs ≈${requiredHost.cpus} vCPU / ${requiredHost.memoryGiB} GiB (resource requests) but the host has ${spec.host.cpus} vCPU / ${spec.host.memoryGiB} GiB; use a bigger host or --target helm to spread it over a Kubernetes cluster`,
+        );
+    } else if (requiredHost.cpus > 64) {
+      warnings.push(`host: ${tier.name} needs ≈${requiredHost.cpus} vCPU, more than one typical machine; Kubernetes (--target helm) is the way past one host`);
+    }
+    if (components.some((c) => c.replicas > 1 && c.name === 'plugin_daemon'))
+      warnings.push('plugin_daemon: several replicas on one host share ./volumes/plugin_daemon; its debugging port is published only for a single replica');
+  }
+
+  return {
+    release: release.version,
+    tier: spec.qps !== undefined ? `custom (${qps} qps, sized from ${tier.name})` : tier.name,
+    qps,
+    latencySeconds,
+    burstFactor: tier.burstFactor,
+    target,
+    inFlight,
+    collaboration,
+    components,
+    infrastructure,
+    connections: users,
+    budget: { ...budget, required, headroom: budget.headroom ?? database.maxConnections - required - reserved, requiredAtReplicas },
+    capacity: { concurrentRequests, sustainableQps },
+    database,
+    host,
+    problems,
+    warnings,
+    sources: [tier.source.text, release.source, ...tier.assumptions],
+  };
+}

@@ -1,0 +1,55 @@
+// Reading dify-deploy.yaml: YAML syntax errors with their line; schema errors via spec-parse.
+import { readFileSync, statSync } from 'node:fs';
+import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
+import { UserError } from './errors.js';
+import { describe, parseSpecData } from './spec-parse.js';
+import type { Spec } from './spec.js';
+
+function nodeAt(root: Node | null | undefined, path: (string | number)[]): Node | undefined {
+  let n: Node | null | undefined = root;
+  for (const p of path) {
+    if (isMap(n)) n = n.get(p, true) as Node | undefined;
+    else if (isSeq(n)) n = n.get(p as number, true) as Node | undefined;
+    else return undefined;
+  }
+  return n ?? undefined;
+}
+
+/** Parses spec YAML text; errors name `file`. */
+export function parseSpecYaml(text: string, file: string): Spec {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text.replace(/^\uFEFF/, ''), { lineCounter, uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new UserError(
+      doc.errors.map((e) => {
+        const pos = e.linePos?.[0];
+        return `${file}:${pos ? pos.line : '?'}: YAML syntax error: ${e.message.split('\n')[0]} — fix the YAML at that line`;
+      }),
+    );
+  }
+  const data = doc.toJS();
+  if (data !== null && (typeof data !== 'object' || Array.isArray(data)))
+    throw new UserError([`${file}: expected a mapping of settings (release:, tier:, database: …), got ${Array.isArray(data) ? 'a list' : describe(data)}`]);
+  return parseSpecData(data, file, (path) => {
+    const node = nodeAt(doc.contents as Node, path);
+    return node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
+  });
+}
+
+export function readSpecFile(path: string): Spec {
+  const name = path;
+  let text: string;
+  try {
+    if (statSync(path).isDirectory()) throw new UserError([`${name}: is a directory; pass the spec file (dify-deploy.yaml) with --config`]);
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError([
+      code === 'ENOENT'
+        ? `${name}: file not found; create it with \`dify-deploy init\` or pass --tier`
+        : `${name}: cannot read (${code ?? 'error'}); check the path and its permissions`,
+    ]);
+  }
+  return parseSpecYaml(text, name);
+}

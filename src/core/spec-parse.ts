@@ -1,0 +1,73 @@
+// Validating spec data: schema errors become one line each with the file, the YAML path
+// (and line when known); unknown keys get a did-you-mean.
+import { z } from 'zod';
+import { UserError, didYouMean } from './errors.js';
+import { specSchema, type Spec } from './spec.js';
+
+function unwrap(schema: z.ZodTypeAny): z.ZodTypeAny {
+  let s = schema;
+  for (;;) {
+    if (s instanceof z.ZodDefault) s = s._def.innerType;
+    else if (s instanceof z.ZodOptional || s instanceof z.ZodNullable) s = s.unwrap();
+    else if (s instanceof z.ZodEffects) s = s.innerType();
+    else return s;
+  }
+}
+
+/** The keys a (strict) object accepts at `path`, for did-you-mean hints. */
+function keysAt(path: (string | number)[]): string[] {
+  let s: z.ZodTypeAny = unwrap(specSchema);
+  for (const part of path) {
+    if (s instanceof z.ZodObject) s = unwrap(s.shape[part as string] ?? z.never());
+    else if (s instanceof z.ZodArray) s = unwrap(s.element);
+    else if (s instanceof z.ZodRecord) s = unwrap(s.valueSchema);
+    else return [];
+  }
+  return s instanceof z.ZodObject ? Object.keys(s.shape) : [];
+}
+
+function valueAt(data: unknown, path: (string | number)[]): unknown {
+  let v = data;
+  for (const p of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string | number, unknown>)[p];
+  }
+  return v;
+}
+
+export function describe(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  const s = JSON.stringify(v);
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+/** Validates already-parsed spec data; `lineOf` maps a path to a 1-based line when known. */
+export function parseSpecData(data: unknown, file: string, lineOf: (path: (string | number)[]) => number | undefined = () => undefined): Spec {
+  const result = specSchema.safeParse(data ?? {});
+  if (result.success) return result.data;
+  const lines: string[] = [];
+  for (const issue of result.error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        const path = [...issue.path, key];
+        const where = lineOf(path);
+        lines.push(
+          `${file}: ${path.join('.')}: unknown key${didYouMean(key, keysAt(issue.path))}; allowed: ${keysAt(issue.path).join(', ')}${where ? ` (line ${where})` : ''}`,
+        );
+      }
+      continue;
+    }
+    const where = lineOf(issue.path);
+    const field = issue.path.length ? issue.path.join('.') : '(top level)';
+    let message = issue.message;
+    if (issue.code === 'invalid_enum_value') {
+      const got = String(issue.received);
+      message = `expected one of ${issue.options.join(', ')}, got ${describe(issue.received)}${didYouMean(got, issue.options.map(String))}`;
+    } else if (issue.code !== 'custom') {
+      message = `${message}, got ${describe(valueAt(data, issue.path))}`;
+    }
+    lines.push(`${file}: ${field}: ${message}${where ? ` (line ${where})` : ''}`);
+  }
+  throw new UserError(lines);
+}
+

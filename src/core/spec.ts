@@ -1,0 +1,204 @@
+// The deployment spec (`dify-deploy.yaml`): the one input every command reads.
+// Objects are strict so a misspelt key is an error, never a silent default.
+import { z } from 'zod';
+import { VECTOR_STORE_IDS } from '../backends/vector-stores.js';
+import { STORAGE_IDS } from '../backends/storage.js';
+
+const port = z
+  .number({ invalid_type_error: 'expected an integer 1–65535' })
+  .int('expected an integer 1–65535')
+  .min(1, 'expected an integer 1–65535')
+  .max(65535, 'expected an integer 1–65535');
+const hostname = z
+  .string()
+  .min(1)
+  .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, 'expected a hostname or IP address (letters, digits, dots, dashes)');
+const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'expected host:port');
+const positive = z.number({ invalid_type_error: 'expected a number' }).positive('expected a number > 0');
+const count = z.number({ invalid_type_error: 'expected an integer' }).int('expected an integer').min(0, 'expected an integer ≥ 0');
+
+export const hostSizeSchema = z
+  .object({
+    cpus: positive.describe('vCPUs'),
+    memoryGiB: positive.describe('GiB of RAM'),
+  })
+  .strict();
+
+export const databaseSchema = z
+  .object({
+    engine: z.enum(['postgresql', 'mysql']).default('postgresql'),
+    mode: z.enum(['bundled', 'external']).default('bundled'),
+    host: hostname.optional(),
+    port: port.optional(),
+    user: z.string().min(1).optional(),
+    password: z.string().min(1).optional(),
+    database: z.string().min(1).default('dify'),
+    pluginDatabase: z.string().min(1).default('dify_plugin'),
+    /** External servers: the server's max_connections. Bundled: computed unless overridden. */
+    maxConnections: z.number().int().min(10).optional(),
+    /** superuser_reserved_connections (+ PG16 reserved_connections) on the server. */
+    reservedConnections: count.default(3),
+    sslMode: z.enum(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']).optional(),
+    /** Size of the machine a bundled database runs on (PGTune input). */
+    hostSize: hostSizeSchema.optional(),
+  })
+  .strict()
+  .superRefine((db, ctx) => {
+    if (db.mode === 'external') {
+      if (!db.host) ctx.addIssue({ code: 'custom', path: ['host'], message: 'required for an external database' });
+      if (db.maxConnections === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['maxConnections'],
+          message: "required for an external database: its max_connections (SHOW max_connections;) so the budget can be checked",
+        });
+    }
+  });
+
+export const redisSchema = z
+  .object({
+    mode: z.enum(['bundled', 'external']).default('bundled'),
+    topology: z.enum(['standalone', 'sentinel', 'cluster']).default('standalone'),
+    host: hostname.optional(),
+    port: port.optional(),
+    username: z.string().optional(),
+    password: z.string().min(1).optional(),
+    db: count.default(0),
+    useSsl: z.boolean().default(false),
+    sentinels: z.array(hostPort).optional(),
+    sentinelMasterName: z.string().min(1).optional(),
+    sentinelPassword: z.string().optional(),
+    clusterNodes: z.array(hostPort).optional(),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.mode === 'bundled' && r.topology !== 'standalone')
+      ctx.addIssue({ code: 'custom', path: ['topology'], message: 'the bundled Redis is standalone; use mode: external for sentinel or cluster' });
+    if (r.mode === 'external' && r.topology === 'standalone' && !r.host)
+      ctx.addIssue({ code: 'custom', path: ['host'], message: 'required for an external standalone Redis' });
+    if (r.topology === 'sentinel') {
+      if (!r.sentinels?.length) ctx.addIssue({ code: 'custom', path: ['sentinels'], message: 'list the sentinels as host:port' });
+      if (!r.sentinelMasterName) ctx.addIssue({ code: 'custom', path: ['sentinelMasterName'], message: 'required for sentinel' });
+    }
+    if (r.topology === 'cluster' && !r.clusterNodes?.length)
+      ctx.addIssue({ code: 'custom', path: ['clusterNodes'], message: 'list the cluster nodes as host:port' });
+  });
+
+export const vectorStoreSchema = z
+  .object({
+    type: z.enum(VECTOR_STORE_IDS).default('weaviate'),
+    mode: z.enum(['bundled', 'external']).default('bundled'),
+    url: z.string().url().optional(),
+    host: hostname.optional(),
+    port: port.optional(),
+    user: z.string().optional(),
+    password: z.string().optional(),
+    apiKey: z.string().optional(),
+    database: z.string().optional(),
+  })
+  .strict();
+
+export const storageSchema = z
+  .object({
+    type: z.enum(STORAGE_IDS).default('local'),
+    bucket: z.string().min(1).optional(),
+    pluginBucket: z.string().min(1).optional(),
+    endpoint: z.string().url().optional(),
+    region: z.string().optional(),
+    accessKey: z.string().optional(),
+    secretKey: z.string().optional(),
+    accountName: z.string().optional(),
+    accountUrl: z.string().url().optional(),
+    serviceAccountJsonBase64: z.string().optional(),
+    pathStyle: z.boolean().optional(),
+    useIam: z.boolean().optional(),
+  })
+  .strict();
+
+export const domainSchema = z
+  .object({
+    host: hostname.default('localhost'),
+    tls: z.enum(['none', 'certbot', 'own']).default('none'),
+    email: z.string().email().optional(),
+    certFile: z.string().min(1).optional(),
+    keyFile: z.string().min(1).optional(),
+    httpPort: port.default(80),
+    httpsPort: port.default(443),
+  })
+  .strict()
+  .superRefine((d, ctx) => {
+    if (d.tls === 'certbot' && !d.email)
+      ctx.addIssue({ code: 'custom', path: ['email'], message: "required with tls: certbot (Let's Encrypt account e-mail)" });
+    if (d.tls === 'certbot' && (d.host === 'localhost' || /^[\d.]+$/.test(d.host)))
+      ctx.addIssue({ code: 'custom', path: ['host'], message: 'certbot needs a public DNS name, not localhost or an IP' });
+  });
+
+const componentOverrideSchema = z
+  .object({
+    replicas: count.optional(),
+    processesPerReplica: z.number().int().min(1).optional(),
+    connectionsPerProcess: z.number().int().min(1).optional(),
+    poolSize: z.number().int().min(1).optional(),
+    maxOverflow: count.optional(),
+    cpu: positive.optional(),
+    memoryGiB: positive.optional(),
+    env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an UPPER_SNAKE_CASE variable name'), z.string()).optional(),
+  })
+  .strict();
+export type ComponentOverride = z.infer<typeof componentOverrideSchema>;
+
+export const COMPONENT_NAMES = [
+  'nginx',
+  'api',
+  'api_websocket',
+  'worker',
+  'worker_beat',
+  'web',
+  'plugin_daemon',
+  'sandbox',
+  'agent_backend',
+  'local_sandbox',
+] as const;
+export type ComponentName = (typeof COMPONENT_NAMES)[number];
+
+export const overridesSchema = z
+  .object({
+    components: z.object(Object.fromEntries(COMPONENT_NAMES.map((n) => [n, componentOverrideSchema.optional()]))).strict().optional(),
+    database: z
+      .object({ maxConnections: z.number().int().min(10).optional(), adminHeadroom: count.optional() })
+      .strict()
+      .optional(),
+    /** Extra variables for .env / extraEnv (the whole deployment). */
+    env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an UPPER_SNAKE_CASE variable name'), z.string()).optional(),
+  })
+  .strict();
+
+export const TARGETS = ['compose', 'helm'] as const;
+export type Target = (typeof TARGETS)[number];
+
+export const specSchema = z
+  .object({
+    release: z.string().regex(/^\d+\.\d+\.\d+$/, 'expected a Dify release like 1.16.1').optional(),
+    tier: z.string().optional(),
+    qps: positive.optional(),
+    latencySeconds: positive.optional(),
+    targets: z.array(z.enum(TARGETS)).min(1).default(['compose']),
+    collaboration: z.boolean().optional(),
+    database: databaseSchema.default({}),
+    redis: redisSchema.default({}),
+    vectorStore: vectorStoreSchema.default({}),
+    storage: storageSchema.default({}),
+    domain: domainSchema.default({}),
+    host: hostSizeSchema.optional(),
+    overrides: overridesSchema.default({}),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.tier === undefined && s.qps === undefined)
+      ctx.addIssue({ code: 'custom', path: ['tier'], message: 'give a tier (see `dify-deploy tiers`) or a custom qps' });
+  });
+
+export type Spec = z.infer<typeof specSchema>;
+export type SpecInput = z.input<typeof specSchema>;
+export type DatabaseSpec = Spec['database'];
+export type HostSize = z.infer<typeof hostSizeSchema>;
