@@ -283,8 +283,12 @@ export function sizePlan({ spec, release, tier, target }: SizingInput): Plan {
     const max = spec.database.maxConnections!;
     database = { engine: spec.database.engine, mode: 'external', maxConnections: max, reserved, adminHeadroom };
   } else {
-    const hostSize = spec.database.hostSize ?? tier.bundledDatabase;
     const max = spec.overrides.database?.maxConnections ?? required + reserved + adminHeadroom;
+    // Without a given DB host, take the tier's and grow its RAM (to a power of two) until it holds the connections.
+    const hostSize = spec.database.hostSize ?? {
+      cpus: tier.bundledDatabase.cpus,
+      memoryGiB: Math.max(tier.bundledDatabase.memoryGiB, 2 ** Math.ceil(Math.log2(ramGiBFor(max)))),
+    };
     if (isPg) {
       const { settings, memory } = postgresSettings(hostSize.memoryGiB, max);
       database = { engine: 'postgresql', mode: 'bundled', maxConnections: max, reserved, adminHeadroom, hostSize, settings, memory };

@@ -22,8 +22,8 @@ export function parseSpecYaml(text: string, file: string): Spec {
   if (doc.errors.length > 0) {
     throw new UserError(
       doc.errors.map((e) => {
-        const pos = e.linePos?.[0];
-        return `${file}:${pos ? pos.line : '?'}: YAML syntax error: ${e.message.split('\n')[0]} — fix the YAML at that line`;
+        const pos = lineCounter.linePos(e.pos[0]);
+        return `${file}:${pos.line}: YAML syntax error: ${e.message.split('\n')[0]} — fix the YAML at that line`;
       }),
     );
   }

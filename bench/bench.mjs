@@ -1,0 +1,54 @@
+// Start-up benchmark: cold runs of the built CLI against a bare `node -e 0`.
+// Medians of several runs; the ratio is what the targets speak of (≤ 2.5× for plan/--help).
+// Usage: npm run bench [-- --runs 15]
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const runsArg = process.argv.indexOf('--runs');
+const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 15;
+const bin = ['bin/dify-deploy.js'];
+
+/** Extra cases register here: { name, args, target, setup? }. */
+export const cases = [
+  { name: '--help', args: [...bin, '--help'], target: 2.5 },
+  { name: 'plan --tier 500qps --json', args: [...bin, 'plan', '--tier', '500qps', '--json'], target: 2.5 },
+];
+
+function timeOnce(args) {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (r.status !== 0 && r.status !== 1) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return ms;
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function measure(args) {
+  timeOnce(args); // warm the OS file cache; every measured run is still a fresh process
+  return median(Array.from({ length: runs }, () => timeOnce(args)));
+}
+
+export function runBench(extra = []) {
+  const baseline = measure(['-e', '0']);
+  console.log(`node -e 0: ${baseline.toFixed(1)} ms (median of ${runs})`);
+  let ok = true;
+  for (const c of [...cases, ...extra]) {
+    c.setup?.();
+    const ms = measure(c.args);
+    const ratio = ms / baseline;
+    const pass = ratio <= c.target;
+    ok &&= pass;
+    console.log(`${c.name}: ${ms.toFixed(1)} ms = ${ratio.toFixed(2)}× node -e 0 (target ≤ ${c.target}×) ${pass ? 'ok' : 'OVER TARGET'}`);
+  }
+  return ok;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const ok = runBench();
+  process.exitCode = ok ? 0 : 1;
+}

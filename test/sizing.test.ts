@@ -1,0 +1,160 @@
+// The sizing engine over the whole tier × target × release × database matrix, plus
+// hand-computed examples from upstream's own files.
+import { describe, expect, it } from 'vitest';
+import { connectionBudget, connectionUsers } from '../src/core/budget.js';
+import { loadRelease, loadTier, releaseVersions, tierNames } from '../src/core/data.js';
+import { planFor } from '../src/core/resolve.js';
+import { specSchema, type SpecInput } from '../src/core/spec.js';
+import { upstreamEnvExample } from './helpers/upstream.js';
+
+const spec = (input: SpecInput) => specSchema.parse(input);
+
+const matrix = tierNames().flatMap((tier) =>
+  releaseVersions().flatMap((release) =>
+    (['compose', 'helm'] as const).flatMap((target) =>
+      (['bundled', 'external'] as const).map((mode) => ({ tier, release, target, mode })),
+    ),
+  ),
+);
+
+describe('every tier × target × release × database mode', () => {
+  it.each(matrix)('$tier $release $target $mode', ({ tier, release, target, mode }) => {
+    const managed = loadTier(tier).managedDatabase;
+    const s = spec({
+      tier,
+      release,
+      database: mode === 'external' ? { mode, host: 'pg.internal', maxConnections: managed.maxConnections } : { mode },
+    });
+    const plan = planFor(s, target);
+    const b = plan.budget;
+    expect(plan.problems).toEqual([]);
+    expect(b.fits).toBe(true);
+    // required is the sum of the table's peaks, and fits with the reserved slots.
+    expect(b.required).toBe(plan.components.reduce((n, c) => n + c.peakDbConnections, 0));
+    expect(b.required + b.reserved).toBeLessThanOrEqual(b.maxConnections);
+    if (mode === 'bundled') expect(b.maxConnections).toBeLessThanOrEqual(1.25 * (b.required + b.reserved));
+    expect(plan.capacity.sustainableQps).toBeGreaterThanOrEqual(plan.qps);
+    // Every process that opens connections is counted with a finite maximum.
+    for (const c of plan.components) {
+      if (c.peakDbConnections > 0) expect(c.peakDbConnections).toBe(c.maxReplicas * c.processesPerReplica * c.connectionsPerProcess);
+      expect(c.maxReplicas).toBeGreaterThanOrEqual(c.replicas);
+      if (target === 'compose') expect(c.maxReplicas).toBe(c.replicas);
+    }
+    // The API pool covers every greenlet: a request never waits for a connection.
+    const api = plan.components.find((c) => c.name === 'api')!;
+    expect(Number(api.env.SQLALCHEMY_POOL_SIZE) + Number(api.env.SQLALCHEMY_MAX_OVERFLOW)).toBeGreaterThanOrEqual(
+      Number(api.env.SERVER_WORKER_CONNECTIONS),
+    );
+    // Timeout chain: nginx read timeout ≥ gunicorn timeout ≥ longest run.
+    const nginx = plan.components.find((c) => c.name === 'nginx')!;
+    expect(parseInt(nginx.env.NGINX_PROXY_READ_TIMEOUT, 10)).toBeGreaterThanOrEqual(Number(api.env.GUNICORN_TIMEOUT));
+    expect(Number(api.env.GUNICORN_TIMEOUT)).toBeGreaterThanOrEqual(Number(api.env.APP_MAX_EXECUTION_TIME));
+    if (plan.database.memory) expect(plan.database.memory.fits).toBe(true);
+  });
+
+  it('is deterministic', () => {
+    const s = spec({ tier: '200qps' });
+    expect(JSON.stringify(planFor(s, 'helm'))).toBe(JSON.stringify(planFor(s, 'helm')));
+  });
+});
+
+describe('connection budget on upstream defaults (hand-computed)', () => {
+  // What each process sees in the upstream compose: the .env, plus the service's own mapping.
+  function upstreamInputs(release: string) {
+    const rel = loadRelease(release);
+    const env = upstreamEnvExample(release);
+    const serviceEnv = (name: string) => {
+      const mapped = Object.fromEntries(
+        Object.entries(rel.serviceEnv[name as keyof typeof rel.serviceEnv] ?? {}).flatMap(([k, from]) => (env[from] !== undefined ? [[k, env[from]]] : [])),
+      );
+      return { ...env, ...mapped };
+    };
+    const names = rel.collaboration ? ['api', 'api_websocket', 'worker', 'worker_beat', 'plugin_daemon'] : ['api', 'worker', 'worker_beat', 'plugin_daemon'];
+    return { rel, env, inputs: names.map((component) => ({ component, replicas: 1, env: serviceEnv(component) })) };
+  }
+
+  it('1.13.3: api 1×40 + worker 40 + beat 40 + plugin daemon 30 = 150 against 100 − 3', () => {
+    const { rel, env, inputs } = upstreamInputs('1.13.3');
+    const users = connectionUsers(rel, inputs);
+    expect(users.map((u) => [u.component, u.total])).toEqual([
+      ['api', 40],
+      ['worker', 40],
+      ['worker_beat', 40],
+      ['plugin_daemon', 30],
+    ]);
+    const budget = connectionBudget(users, Number(env.POSTGRES_MAX_CONNECTIONS), 3);
+    expect(budget).toMatchObject({ required: 150, available: 97, fits: false });
+  });
+
+  it.each(['1.14.2', '1.15.0', '1.16.1'])('%s: api, api_websocket, worker, beat 40 each + daemon 30 = 190 against 200', (release) => {
+    const { rel, env, inputs } = upstreamInputs(release);
+    const budget = connectionBudget(connectionUsers(rel, inputs), Number(env.POSTGRES_MAX_CONNECTIONS), 3);
+    expect(budget).toMatchObject({ required: 190, maxConnections: 200, fits: true, headroom: 7 });
+  });
+
+  it('counts prefork celery children and unlimited pools', () => {
+    const rel = loadRelease('1.16.1');
+    const prefork = connectionUsers(rel, [
+      { component: 'worker', replicas: 2, env: { CELERY_WORKER_CLASS: 'prefork', CELERY_WORKER_AMOUNT: '8', SQLALCHEMY_POOL_SIZE: '5', SQLALCHEMY_MAX_OVERFLOW: '0' } },
+    ]);
+    expect(prefork[0].total).toBe(2 * 8 * 5);
+    const unlimited = connectionUsers(rel, [{ component: 'plugin_daemon', replicas: 1, env: { DB_MAX_OPEN_CONNS: '0' } }]);
+    expect(unlimited[0].total).toBeNull();
+    expect(connectionBudget(unlimited, 1000, 3).fits).toBe(false);
+  });
+});
+
+describe('plan behaviour', () => {
+  it('refuses an external database that is too small, naming the numbers', () => {
+    const plan = planFor(spec({ tier: '500qps', database: { mode: 'external', host: 'db', maxConnections: 500 } }), 'compose');
+    expect(plan.budget.fits).toBe(false);
+    const problem = plan.problems.join('\n');
+    expect(problem).toContain(`can open ${plan.budget.required} connections`);
+    expect(problem).toContain('allows 500 − 3 reserved = 497');
+    expect(problem).toMatch(/PgBouncer/);
+  });
+
+  it('recomputes the budget from overridden env values', () => {
+    const base = planFor(spec({ tier: '10qps' }), 'compose');
+    const over = planFor(spec({ tier: '10qps', overrides: { components: { api: { env: { SQLALCHEMY_POOL_SIZE: '100' } } } } }), 'compose');
+    const api = (p: typeof base) => p.components.find((c) => c.name === 'api')!;
+    expect(api(over).peakDbConnections - api(base).peakDbConnections).toBe(100 - Number(api(base).env.SQLALCHEMY_POOL_SIZE));
+    expect(over.budget.maxConnections).toBeGreaterThan(base.budget.maxConnections);
+  });
+
+  it('holds the budget at HPA maxReplicas under helm', () => {
+    const plan = planFor(spec({ tier: '100qps' }), 'helm');
+    const api = plan.components.find((c) => c.name === 'api')!;
+    expect(api.maxReplicas).toBe(Math.ceil(api.replicas * plan.burstFactor));
+    expect(plan.budget.required).toBeGreaterThan(plan.budget.requiredAtReplicas);
+    expect(plan.budget.required + plan.budget.reserved).toBeLessThanOrEqual(plan.budget.maxConnections);
+  });
+
+  it('counts pgvector pools on the metadata server', () => {
+    const db = { mode: 'external' as const, host: 'pg.internal', maxConnections: 5000 };
+    const separate = planFor(spec({ tier: '10qps', database: db, vectorStore: { type: 'pgvector', mode: 'external', host: 'other' } }), 'compose');
+    const shared = planFor(spec({ tier: '10qps', database: db, vectorStore: { type: 'pgvector', mode: 'external', host: 'pg.internal' } }), 'compose');
+    const pg = shared.connections.find((u) => u.component === 'pgvector pools');
+    expect(pg?.total).toBeGreaterThan(0);
+    expect(shared.budget.required - separate.budget.required).toBe(pg!.total);
+  });
+
+  it('sizes a custom qps from the smallest tier that covers it', () => {
+    const plan = planFor(spec({ qps: 150, latencySeconds: 5 }), 'compose');
+    expect(plan.tier).toContain('200qps');
+    expect(plan.inFlight).toBe(Math.ceil(150 * 5 * 1.3));
+    expect(plan.capacity.sustainableQps).toBeGreaterThanOrEqual(150);
+    expect(plan.budget.fits).toBe(true);
+  });
+
+  it('flags a bundled DB host too small for its connections', () => {
+    const plan = planFor(spec({ tier: '500qps', database: { hostSize: { cpus: 2, memoryGiB: 4 } } }), 'compose');
+    expect(plan.problems.join('\n')).toMatch(/4 GiB DB host cannot hold max_connections=\d+/);
+  });
+
+  it('says when a compose host is too small and points to helm', () => {
+    const plan = planFor(spec({ tier: '100qps', host: { cpus: 4, memoryGiB: 8 } }), 'compose');
+    expect(plan.host.fits).toBe(false);
+    expect(plan.warnings.join('\n')).toMatch(/--target helm/);
+  });
+});
