@@ -15,8 +15,14 @@ function nodeAt(root: Node | null | undefined, path: (string | number)[]): Node 
   return n ?? undefined;
 }
 
-/** Parses spec YAML text; errors name `file`. */
-export function parseSpecYaml(text: string, file: string): Spec {
+export interface YamlMapping {
+  data: Record<string, unknown>;
+  /** The 1-based line of the value at a path, when the text has it. */
+  lineOf: (path: (string | number)[]) => number | undefined;
+}
+
+/** Parses YAML text that must hold a mapping (or nothing); errors name `file` and the line. */
+export function parseYamlMapping(text: string, file: string): YamlMapping {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text.replace(/^\uFEFF/, ''), { lineCounter, uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -30,10 +36,19 @@ export function parseSpecYaml(text: string, file: string): Spec {
   const data = doc.toJS();
   if (data !== null && (typeof data !== 'object' || Array.isArray(data)))
     throw new UserError([`${file}: expected a mapping of settings (release:, tier:, database: …), got ${Array.isArray(data) ? 'a list' : describe(data)}`]);
-  return parseSpecData(data, file, (path) => {
-    const node = nodeAt(doc.contents as Node, path);
-    return node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
-  });
+  return {
+    data: (data ?? {}) as Record<string, unknown>,
+    lineOf: (path) => {
+      const node = nodeAt(doc.contents as Node, path);
+      return node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
+    },
+  };
+}
+
+/** Parses spec YAML text; errors name `file`. */
+export function parseSpecYaml(text: string, file: string): Spec {
+  const { data, lineOf } = parseYamlMapping(text, file);
+  return parseSpecData(data, file, lineOf);
 }
 
 export function readSpecFile(path: string): Spec {

@@ -14,15 +14,27 @@ function unwrap(schema: z.ZodTypeAny): z.ZodTypeAny {
   }
 }
 
-/** The keys a (strict) object accepts at `path`, for did-you-mean hints. */
-function keysAt(path: (string | number)[]): string[] {
+/**
+ * The spec's schema for the field at `path` (defaults, optionality and refinements
+ * stripped), or undefined when the spec has no such field.
+ */
+export function schemaAt(path: readonly (string | number)[]): z.ZodTypeAny | undefined {
   let s: z.ZodTypeAny = unwrap(specSchema);
   for (const part of path) {
-    if (s instanceof z.ZodObject) s = unwrap(s.shape[part as string] ?? z.never());
-    else if (s instanceof z.ZodArray) s = unwrap(s.element);
+    if (s instanceof z.ZodObject) {
+      const field = s.shape[part as string] as z.ZodTypeAny | undefined;
+      if (!field) return undefined;
+      s = unwrap(field);
+    } else if (s instanceof z.ZodArray) s = unwrap(s.element);
     else if (s instanceof z.ZodRecord) s = unwrap(s.valueSchema);
-    else return [];
+    else return undefined;
   }
+  return s;
+}
+
+/** The keys a (strict) object accepts at `path`, for did-you-mean hints. */
+function keysAt(path: (string | number)[]): string[] {
+  const s = schemaAt(path);
   return s instanceof z.ZodObject ? Object.keys(s.shape) : [];
 }
 
