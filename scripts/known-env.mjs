@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// Generates releases/known-env/<version>.json: every environment variable a Dify release
+// documents for docker compose — the keys of docker/.env.example, docker/envs/**/*.env.example
+// (active or commented-out assignments) and the ${VAR} names its compose template interpolates.
+// Reads the unmodified upstream copies (default ../shared/upstream); rerun when a release is added:
+//   node scripts/known-env.mjs [UPSTREAM_DIR]
+import { readFileSync, readdirSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { join, relative, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const upstream = process.argv[2] ?? join(root, '..', 'shared', 'upstream');
+
+/** Variable names assigned in an env file, including commented-out examples (`# VAR=value`). */
+export function envFileKeys(text) {
+  const keys = [];
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^\s*#?\s*(?:export\s+)?([A-Z][A-Z0-9_]*)=/.exec(line);
+    if (m) keys.push(m[1]);
+  }
+  return keys;
+}
+
+/** Variable names a compose file interpolates: ${VAR}, ${VAR:-default}, ${VAR:?err}. */
+export function composeKeys(text) {
+  // `$${VAR}` is an escaped dollar (a shell variable inside a command), not interpolation.
+  return [...text.matchAll(/(?<!\$)\$\{([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1]);
+}
+
+function envExampleFiles(dir) {
+  const out = [];
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...envExampleFiles(path));
+    else if (name.endsWith('.env.example')) out.push(path);
+  }
+  return out;
+}
+
+export function knownEnvFor(releaseDir) {
+  const docker = join(releaseDir, 'docker');
+  const sources = [join(docker, '.env.example')];
+  if (existsSync(join(docker, 'envs'))) sources.push(...envExampleFiles(join(docker, 'envs')));
+  const names = new Set();
+  for (const file of sources) if (existsSync(file)) envFileKeys(readFileSync(file, 'utf8')).forEach((k) => names.add(k));
+  const template = join(docker, 'docker-compose-template.yaml');
+  composeKeys(readFileSync(template, 'utf8')).forEach((k) => names.add(k));
+  return { sources: [...sources, template].filter(existsSync).map((f) => relative(upstream, f)), variables: [...names].sort() };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const index = JSON.parse(readFileSync(join(root, 'releases', 'index.json'), 'utf8'));
+  for (const version of index.releases) {
+    const dir = join(upstream, `dify-${version}`);
+    if (!existsSync(dir)) throw new Error(`no upstream copy of Dify ${version} at ${dir}`);
+    const { sources, variables } = knownEnvFor(dir);
+    const out = { version, generatedBy: 'scripts/known-env.mjs', sources, variables };
+    writeFileSync(join(root, 'releases', 'known-env', `${version}.json`), `${JSON.stringify(out, null, 2)}\n`);
+    console.log(`releases/known-env/${version}.json: ${variables.length} variables`);
+  }
+}
