@@ -28,6 +28,15 @@ export const SECRETS: readonly SecretDef[] = [
   { name: 'DIFY_AGENT_SERVER_SECRET_KEY', generate: token(32) },
   { name: 'DIFY_AGENT_SHELLCTL_AUTH_TOKEN', generate: token(32) },
   { name: 'INIT_PASSWORD', generate: token(18) },
+  // Bundled vector stores other than the three above: upstream ships public default passwords.
+  { name: 'CHROMA_AUTH_CREDENTIALS', generate: token(32) },
+  { name: 'ELASTICSEARCH_PASSWORD', generate: token(24) },
+  // OpenSearch's admin password must mix upper, lower, digit and a special character.
+  { name: 'OPENSEARCH_PASSWORD', generate: () => `Os1-${randomBytes(24).toString('base64url')}` },
+  { name: 'MILVUS_PASSWORD', generate: token(24) },
+  { name: 'MINIO_SECRET_KEY', generate: token(32) },
+  { name: 'OCEANBASE_VECTOR_PASSWORD', generate: token(24) },
+  { name: 'MYSCALE_PASSWORD', generate: token(24) },
 ];
 
 /** Keeps every secret already present in `existing`; generates only the missing ones. */
