@@ -24,6 +24,8 @@ describe('every tier × target × release × database mode', () => {
       tier,
       release,
       database: mode === 'external' ? { mode, host: 'pg.internal', maxConnections: managed.maxConnections } : { mode },
+      // More than one host needs object storage (local files are refused under helm).
+      storage: target === 'helm' ? { type: 's3', bucket: 'dify', region: 'us-east-1' } : { type: 'local' },
     });
     const plan = planFor(s, target);
     const b = plan.budget;
@@ -156,5 +158,75 @@ describe('plan behaviour', () => {
     const plan = planFor(spec({ tier: '100qps', host: { cpus: 4, memoryGiB: 8 } }), 'compose');
     expect(plan.host.fits).toBe(false);
     expect(plan.warnings.join('\n')).toMatch(/--target helm/);
+  });
+});
+
+describe('production topology', () => {
+  const s3 = { type: 's3' as const, bucket: 'dify', region: 'us-east-1' };
+
+  it.each(tierNames())('%s: HA from 100 QPS means ≥ 2 replicas of api, web, worker, plugin daemon', (tier) => {
+    const plan = planFor(spec({ tier, storage: s3 }), 'helm');
+    const expectHa = loadTier(tier).qps >= 100;
+    expect(plan.highAvailability).toBe(expectHa);
+    for (const name of ['api', 'web', 'worker', 'plugin_daemon']) {
+      const c = plan.components.find((x) => x.name === name)!;
+      if (expectHa) expect(c.replicas).toBeGreaterThanOrEqual(2);
+    }
+  });
+
+  it('refuses local file storage on Kubernetes, with the reason', () => {
+    const plan = planFor(spec({ tier: '100qps' }), 'helm');
+    expect(plan.problems.join('\n')).toMatch(/storage: local file storage on Kubernetes: .*cannot read each other's files/);
+    expect(planFor(spec({ tier: '100qps' }), 'compose').problems).toEqual([]);
+  });
+
+  it('refuses a scaled-out plugin daemon on a store it cannot use', () => {
+    const gcs = { type: 'google-storage' as const, bucket: 'b', serviceAccountJsonBase64: 'e30=' };
+    expect(planFor(spec({ tier: '100qps', storage: gcs }), 'helm').problems.join('\n')).toMatch(/plugin_daemon: \d+ replicas must share installed plugins/);
+    const single = spec({ tier: '100qps', storage: gcs, overrides: { components: { plugin_daemon: { replicas: 1 } } } });
+    expect(planFor(single, 'helm').problems).toEqual([]);
+  });
+
+  it('runs migrations once: MIGRATION_ENABLED=false for every long-running process', () => {
+    const plan = planFor(spec({ tier: '200qps', storage: s3 }), 'helm');
+    expect(plan.migration).toBe('job');
+    expect(plan.sharedEnv.MIGRATION_ENABLED).toBe('false');
+  });
+
+  it.each([
+    [15, '*/15 * * * *'],
+    [45, '*/45 * * * *'],
+    [60, '0 * * * *'],
+    [240, '0 */4 * * *'],
+    [300, '0 */4 * * *'],
+    [720, '0 */12 * * *'],
+    [1440, '0 3 * * *'],
+  ])('RPO %i min → backups "%s" (never further apart than the RPO)', (rpo, cron) => {
+    const plan = planFor(spec({ tier: '10qps', recovery: { rpoMinutes: rpo } }), 'compose');
+    expect(plan.recovery.schedule).toBe(cron);
+  });
+
+  it('refuses an RPO pg_dump cannot meet', () => {
+    expect(planFor(spec({ tier: '10qps', recovery: { rpoMinutes: 5 } }), 'compose').problems.join('\n')).toMatch(/WAL archiving/);
+  });
+
+  it('turns observability choices into env and explains the workflow-log cost', () => {
+    const plan = planFor(
+      spec({ tier: '10qps', observability: { otlpEndpoint: 'http://otel:4318', sentryDsn: 'https://k@sentry.example.com/1', workflowLogs: { retentionDays: 14 } } }),
+      'compose',
+    );
+    expect(plan.sharedEnv).toMatchObject({ LOG_OUTPUT_FORMAT: 'json', ENABLE_OTEL: 'true', OTLP_BASE_ENDPOINT: 'http://otel:4318', API_SENTRY_DSN: 'https://k@sentry.example.com/1', WORKFLOW_LOG_RETENTION_DAYS: '14' });
+    expect(plan.observability.workflowLogs).toMatch(/rows in PostgreSQL.*14 days/);
+    const hybridLocal = planFor(spec({ tier: '10qps', observability: { workflowLogs: { storage: 'hybrid' } } }), 'compose');
+    expect(hybridLocal.problems.join('\n')).toMatch(/hybrid writes node executions to object storage/);
+    const logstore = planFor(spec({ tier: '10qps', observability: { workflowLogs: { storage: 'logstore' } } }), 'compose');
+    expect(logstore.problems.join('\n')).toMatch(/slsProject: required/);
+  });
+
+  it('totals count every container at maxReplicas', () => {
+    const plan = planFor(spec({ tier: '100qps', storage: s3 }), 'helm');
+    const appContainers = plan.components.reduce((n, c) => n + c.maxReplicas, 0);
+    expect(plan.totals.replicas).toBe(appContainers + plan.infrastructure.length);
+    expect(plan.totals.cpuLimits).toBeGreaterThan(plan.totals.cpuRequests);
   });
 });

@@ -62,6 +62,8 @@ export interface Tier {
   managedDatabase: { class: string; cpus: number; memoryGiB: number; maxConnections: number };
   bundledDatabase: { cpus: number; memoryGiB: number };
   redis: { memoryGiB: number; maxConnections: number };
+  /** Default for spec.availability.ha. */
+  highAvailability?: boolean;
 }
 
 function readJson<T>(...parts: string[]): T {

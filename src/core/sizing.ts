@@ -5,6 +5,7 @@ import type { Release, Tier, TierComponent } from './data.js';
 import { postgresSettings, ramGiBFor, type PostgresMemoryCheck, type PostgresSettings } from './pgtune.js';
 import type { ComponentName, ComponentOverride, Spec, Target } from './spec.js';
 import { vectorStoreBackend } from '../backends/vector-stores.js';
+import { HA_COMPONENTS, highAvailability, observabilityEnv, recoveryPlan, topologyProblems, workflowLogEffect, type RecoveryPlan } from './topology.js';
 
 /** Each in-flight request may hold one pooled DB connection for its whole life (dify#6589, #16223: "1:1+"). */
 const DB_HOLD_PER_REQUEST = 1;
@@ -68,12 +69,22 @@ export interface Plan {
   target: Target;
   inFlight: number;
   collaboration: boolean;
+  /** ≥ 2 replicas of api, web, worker and plugin daemon. */
+  highAvailability: boolean;
   components: PlanComponent[];
   infrastructure: InfraComponent[];
   connections: ConnectionUser[];
   budget: ConnectionBudget & { required: number; headroom: number; requiredAtReplicas: number };
   capacity: { concurrentRequests: number; sustainableQps: number };
   database: DatabasePlan;
+  /** Deployment-wide env every Dify API process gets (observability, migrations). */
+  sharedEnv: Record<string, string>;
+  /** Migrations run once per deploy as a one-shot job (MODE=migration), never racing in every replica. */
+  migration: 'job';
+  recovery: RecoveryPlan;
+  observability: { workflowLogs: string };
+  /** Whole-deployment totals (app components at maxReplicas plus bundled infrastructure). */
+  totals: { replicas: number; cpuLimits: number; memoryLimitsGiB: number; cpuRequests: number; memoryRequestsGiB: number };
   host: { required: { cpus: number; memoryGiB: number }; given?: { cpus: number; memoryGiB: number }; fits?: boolean };
   /** Things that make this plan unsafe to deploy; render refuses while any is present. */
   problems: string[];
@@ -135,6 +146,7 @@ export function sizePlan({ spec, release, tier, target }: SizingInput): Plan {
   const overrides = spec.overrides.components ?? {};
   const collaboration = collaborationEnabled(spec, release, target);
   const names = deployedComponents(release, target, collaboration);
+  const ha = highAvailability(spec, tier);
   // A custom qps scales the nearest tier's API and plugin-daemon instance counts linearly.
   const scale = spec.qps !== undefined ? spec.qps / tier.qps : 1;
 
@@ -142,7 +154,7 @@ export function sizePlan({ spec, release, tier, target }: SizingInput): Plan {
     const base: TierComponent = tier.components[name];
     const o = overrides[name];
     const scaled = name === 'api' || name === 'plugin_daemon' ? Math.max(1, Math.ceil(base.replicas * scale)) : base.replicas;
-    let replicas = o?.replicas ?? scaled;
+    let replicas = o?.replicas ?? (ha && HA_COMPONENTS.includes(name) ? Math.max(2, scaled) : scaled);
     const cpu = o?.cpu ?? base.cpu;
     const memoryGiB = o?.memoryGiB ?? base.memoryGiB;
     let processes = 1;
@@ -365,6 +377,17 @@ export function sizePlan({ spec, release, tier, target }: SizingInput): Plan {
       warnings.push('plugin_daemon: several replicas on one host share ./volumes/plugin_daemon; its debugging port is published only for a single replica');
   }
 
+  const daemon = components.find((c) => c.name === 'plugin_daemon');
+  problems.push(...topologyProblems(spec, target, daemon?.maxReplicas ?? 0));
+  const recovery = recoveryPlan(spec, problems);
+  const sharedEnv = { ...observabilityEnv(spec, problems), MIGRATION_ENABLED: 'false' };
+  const everything = [
+    ...components.map((c) => ({ n: c.maxReplicas, cpu: c.cpu, mem: memGiB(c.memory), rcpu: c.requests.cpu, rmem: memGiB(c.requests.memory) })),
+    ...infrastructure.map((i) => ({ n: 1, cpu: i.cpu, mem: memGiB(i.memory), rcpu: i.cpu, rmem: memGiB(i.memory) })),
+  ];
+  const sum = (f: (x: (typeof everything)[number]) => number) => round2(everything.reduce((n, x) => n + x.n * f(x), 0));
+  const totals = { replicas: sum(() => 1), cpuLimits: sum((x) => x.cpu), memoryLimitsGiB: sum((x) => x.mem), cpuRequests: sum((x) => x.rcpu), memoryRequestsGiB: sum((x) => x.rmem) };
+
   return {
     release: release.version,
     tier: spec.qps !== undefined ? `custom (${qps} qps, sized from ${tier.name})` : tier.name,
@@ -374,12 +397,18 @@ export function sizePlan({ spec, release, tier, target }: SizingInput): Plan {
     target,
     inFlight,
     collaboration,
+    highAvailability: ha,
     components,
     infrastructure,
     connections: users,
     budget: { ...budget, required, headroom: budget.headroom ?? database.maxConnections - required - reserved, requiredAtReplicas },
     capacity: { concurrentRequests, sustainableQps },
     database,
+    sharedEnv,
+    migration: 'job',
+    recovery,
+    observability: { workflowLogs: workflowLogEffect(spec) },
+    totals,
     host,
     problems,
     warnings,

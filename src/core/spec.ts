@@ -173,6 +173,50 @@ export const overridesSchema = z
   })
   .strict();
 
+export const availabilitySchema = z
+  .object({
+    /** ≥ 2 replicas of api, web, worker and plugin daemon. Default: the tier's `highAvailability`. */
+    ha: z.boolean().optional(),
+  })
+  .strict();
+
+export const recoverySchema = z
+  .object({
+    /** Recovery point objective: the most data (minutes of writes) a restore may lose. */
+    rpoMinutes: z.number().int().min(1).default(1440),
+    /** Recovery time objective: how long a full restore may take. */
+    rtoMinutes: z.number().int().min(1).default(240),
+    /** How many days of backups to keep. */
+    retentionDays: z.number().int().min(1).default(7),
+  })
+  .strict();
+
+export const WORKFLOW_LOG_STORAGES = ['rdbms', 'hybrid', 'logstore'] as const;
+
+export const observabilitySchema = z
+  .object({
+    logFormat: z.enum(['json', 'text']).default('json'),
+    /** OTLP/HTTP collector base URL, e.g. http://otel-collector:4318; enables ENABLE_OTEL. */
+    otlpEndpoint: z.string().url().optional(),
+    otelSamplingRate: z.number().min(0).max(1).default(0.1),
+    sentryDsn: z.string().url().optional(),
+    /** nginx access log as JSON with upstream timings. */
+    nginxJsonLog: z.boolean().default(true),
+    workflowLogs: z
+      .object({
+        storage: z.enum(WORKFLOW_LOG_STORAGES).default('rdbms'),
+        /** rdbms/hybrid: delete workflow logs older than this many days (0 = keep forever). */
+        retentionDays: count.default(30),
+        /** logstore: Alibaba Cloud SLS project settings. */
+        slsProject: z.string().optional(),
+        slsEndpoint: z.string().optional(),
+        slsRegion: z.string().optional(),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
 export const TARGETS = ['compose', 'helm'] as const;
 export type Target = (typeof TARGETS)[number];
 
@@ -190,6 +234,9 @@ export const specSchema = z
     storage: storageSchema.default({}),
     domain: domainSchema.default({}),
     host: hostSizeSchema.optional(),
+    availability: availabilitySchema.default({}),
+    recovery: recoverySchema.default({}),
+    observability: observabilitySchema.default({}),
     overrides: overridesSchema.default({}),
   })
   .strict()

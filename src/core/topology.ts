@@ -1,0 +1,129 @@
+// Production topology beyond sizing: availability, recovery and observability choices,
+// each turned into plan data (env, schedules, problems) that the renderers emit.
+import { storageBackend } from '../backends/storage.js';
+import type { Tier } from './data.js';
+import type { ComponentName, Spec, Target } from './spec.js';
+
+/** Components that serve traffic or run jobs and must survive losing one replica. */
+export const HA_COMPONENTS: readonly ComponentName[] = ['api', 'web', 'worker', 'plugin_daemon'];
+
+/** pg_dump is a snapshot: below this RPO, dumps would overlap; WAL archiving (PITR) is the tool. */
+const MIN_DUMP_RPO_MINUTES = 15;
+
+export function highAvailability(spec: Spec, tier: Tier): boolean {
+  return spec.availability.ha ?? tier.highAvailability ?? false;
+}
+
+export interface RecoveryPlan {
+  rpoMinutes: number;
+  rtoMinutes: number;
+  retentionDays: number;
+  /** Cron schedule of the backups (UTC). */
+  schedule: string;
+  method: string;
+}
+
+/** The backup schedule that meets the RPO: a dump at least every RPO minutes. */
+export function backupSchedule(rpoMinutes: number): string {
+  if (rpoMinutes < 60) return `*/${Math.max(MIN_DUMP_RPO_MINUTES, rpoMinutes)} * * * *`;
+  if (rpoMinutes < 1440) {
+    // Largest divisor of 24 not above the RPO in hours keeps the schedule even across midnight.
+    const hours = [12, 8, 6, 4, 3, 2, 1].find((h) => h * 60 <= rpoMinutes)!;
+    return hours === 1 ? '0 * * * *' : `0 */${hours} * * *`;
+  }
+  return '0 3 * * *';
+}
+
+export function recoveryPlan(spec: Spec, problems: string[]): RecoveryPlan {
+  const { rpoMinutes, rtoMinutes, retentionDays } = spec.recovery;
+  const external = spec.database.mode === 'external';
+  if (rpoMinutes < MIN_DUMP_RPO_MINUTES)
+    problems.push(
+      `recovery: an RPO of ${rpoMinutes} min needs continuous WAL archiving (point-in-time recovery: a managed database's PITR, or pgBackRest/WAL-G), which scheduled pg_dump cannot give; set recovery.rpoMinutes ≥ ${MIN_DUMP_RPO_MINUTES} or use an external database with PITR`,
+    );
+  const files = spec.storage.type === 'local' ? 'an archive of the storage volume' : `the ${spec.storage.type} bucket's own versioning/replication`;
+  return {
+    rpoMinutes,
+    rtoMinutes,
+    retentionDays,
+    schedule: backupSchedule(rpoMinutes),
+    method: `pg_dump (custom format) of both databases${external ? ' plus the provider\'s snapshots/PITR' : ''}, and ${files}; ${retentionDays} days kept`,
+  };
+}
+
+/** Deployment-wide env for logs, traces, errors and workflow-log storage. */
+export function observabilityEnv(spec: Spec, problems: string[]): Record<string, string> {
+  const o = spec.observability;
+  const env: Record<string, string> = { LOG_OUTPUT_FORMAT: o.logFormat };
+  if (o.otlpEndpoint) {
+    Object.assign(env, { ENABLE_OTEL: 'true', OTLP_BASE_ENDPOINT: o.otlpEndpoint, OTEL_EXPORTER_TYPE: 'otlp', OTEL_SAMPLING_RATE: String(o.otelSamplingRate) });
+  } else {
+    env.ENABLE_OTEL = 'false';
+  }
+  if (o.sentryDsn) Object.assign(env, { API_SENTRY_DSN: o.sentryDsn, WEB_SENTRY_DSN: o.sentryDsn, PLUGIN_SENTRY_ENABLED: 'true', PLUGIN_SENTRY_DSN: o.sentryDsn });
+  const wl = o.workflowLogs;
+  switch (wl.storage) {
+    case 'rdbms':
+      env.WORKFLOW_NODE_EXECUTION_STORAGE = 'rdbms';
+      break;
+    case 'hybrid':
+      env.WORKFLOW_NODE_EXECUTION_STORAGE = 'hybrid';
+      if (spec.storage.type === 'local')
+        problems.push('observability.workflowLogs.storage: hybrid writes node executions to object storage; choose an object store in storage.type');
+      break;
+    case 'logstore': {
+      const repo = 'extensions.logstore.repositories';
+      Object.assign(env, {
+        CORE_WORKFLOW_EXECUTION_REPOSITORY: `${repo}.logstore_workflow_execution_repository.LogstoreWorkflowExecutionRepository`,
+        CORE_WORKFLOW_NODE_EXECUTION_REPOSITORY: `${repo}.logstore_workflow_node_execution_repository.LogstoreWorkflowNodeExecutionRepository`,
+        API_WORKFLOW_NODE_EXECUTION_REPOSITORY: `${repo}.logstore_api_workflow_node_execution_repository.LogstoreAPIWorkflowNodeExecutionRepository`,
+        API_WORKFLOW_RUN_REPOSITORY: `${repo}.logstore_api_workflow_run_repository.LogstoreAPIWorkflowRunRepository`,
+        ALIYUN_SLS_PROJECT_NAME: wl.slsProject ?? '',
+        ALIYUN_SLS_ENDPOINT: wl.slsEndpoint ?? '',
+        ALIYUN_SLS_REGION: wl.slsRegion ?? '',
+      });
+      for (const k of ['slsProject', 'slsEndpoint', 'slsRegion'] as const)
+        if (!wl[k]) problems.push(`observability.workflowLogs.${k}: required for storage: logstore (Alibaba Cloud SLS)`);
+      break;
+    }
+  }
+  if (wl.storage !== 'logstore') {
+    env.WORKFLOW_LOG_CLEANUP_ENABLED = wl.retentionDays > 0 ? 'true' : 'false';
+    if (wl.retentionDays > 0) env.WORKFLOW_LOG_RETENTION_DAYS = String(wl.retentionDays);
+  }
+  return env;
+}
+
+/** What each workflow-log choice does to the metadata database, for `plan`. */
+export function workflowLogEffect(spec: Spec): string {
+  const wl = spec.observability.workflowLogs;
+  const retention = wl.retentionDays > 0 ? `, rows older than ${wl.retentionDays} days deleted by the cleanup task` : ', kept forever (the tables only grow)';
+  switch (wl.storage) {
+    case 'rdbms':
+      return `workflow runs and every node execution are rows in PostgreSQL: each run writes to the metadata DB on the request path${retention}`;
+    case 'hybrid':
+      return `node executions go to object storage, runs stay in PostgreSQL: far fewer and smaller DB writes per run${retention}`;
+    case 'logstore':
+      return 'runs and node executions go to Alibaba Cloud SLS (LogStore): the metadata DB no longer carries workflow logs (SAE\'s high-performance setup)';
+  }
+}
+
+/**
+ * Problems with the hosts a target spreads over. Helm means several nodes: local files
+ * cannot be shared between pods there, and the community plugin daemon keeps its
+ * installed plugins on disk unless object storage holds them (dify-helm#176, #207).
+ */
+export function topologyProblems(spec: Spec, target: Target, pluginDaemonReplicas: number): string[] {
+  if (target !== 'helm') return [];
+  const problems: string[] = [];
+  const storage = storageBackend(spec.storage.type);
+  if (!storage.shared)
+    problems.push(
+      'storage: local file storage on Kubernetes: api and worker pods on different nodes cannot read each other\'s files (uploads, knowledge documents); choose an object store in storage.type (s3, azure-blob, aliyun-oss, …)',
+    );
+  else if (pluginDaemonReplicas > 1 && !storage.pluginType)
+    problems.push(
+      `plugin_daemon: ${pluginDaemonReplicas} replicas must share installed plugins, but the plugin daemon cannot use ${storage.id}; use s3, azure-blob, aliyun-oss, tencent-cos or volcengine-tos, or overrides.components.plugin_daemon.replicas: 1`,
+    );
+  return problems;
+}
