@@ -31,6 +31,18 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'machine-readable output')
     .action(async (opts) => setExit(await (await import('./commands/plan.js')).runPlan(opts, io)));
 
+  program
+    .command('init')
+    .description('the wizard: ask the deployment\'s choices, show the plan, write dify-deploy.yaml and render')
+    .option('-t, --tier <tier>', 'traffic tier, e.g. 100qps (skips the question)')
+    .option('-r, --release <version>', 'Dify release, e.g. 1.16.1 (skips the question)')
+    .option('--target <target>', 'compose, helm or all (skips the question)')
+    .option('-o, --out <dir>', 'output directory (default: ./dify)')
+    .option('-y, --yes', 'no questions: every default (with the flags above)')
+    .option('--answers <file>', 'no questions: a partial dify-deploy.yaml, the rest defaults')
+    .option('--force', 'write into a non-empty directory and over files you edited')
+    .action(async (opts) => setExit(await (await import('./commands/init.js')).runInit(opts, io)));
+
   return program;
 }
 

@@ -1,0 +1,214 @@
+// The wizard's questions, in order. Choices come from the release table, the tiers and the
+// backend lists in src/backends: a new release, tier or backend shows up here by itself.
+// Pressing Enter throughout gives a working single-host deployment.
+import { defaultReleaseVersion, loadAllTiers, loadRelease, releaseVersions, type Release, type Tier, type TierComponent } from '../core/data.js';
+import { planFor } from '../core/resolve.js';
+import { domainSchema, TARGETS, type Spec } from '../core/spec.js';
+import { parseSpecData } from '../core/spec-parse.js';
+import { STORAGE_BACKENDS, type StorageBackend } from '../backends/storage.js';
+import { VECTOR_STORES, type VectorStoreBackend } from '../backends/vector-stores.js';
+import type { Choice, Prompts } from './prompts.js';
+import { Session, type GivenAnswers } from './session.js';
+
+const CUSTOM_TIER = 'custom';
+
+/** How each backend field is asked; secrets are masked and never shown back. */
+const FIELD_LABELS: Record<string, { label: string; secret?: boolean }> = {
+  url: { label: 'URL' },
+  host: { label: 'host' },
+  port: { label: 'port' },
+  user: { label: 'user' },
+  password: { label: 'password', secret: true },
+  apiKey: { label: 'API key', secret: true },
+  database: { label: 'database name' },
+  bucket: { label: 'bucket' },
+  endpoint: { label: 'endpoint URL' },
+  region: { label: 'region' },
+  accessKey: { label: 'access key ID' },
+  secretKey: { label: 'secret key', secret: true },
+  accountName: { label: 'account name' },
+  accountUrl: { label: 'account URL' },
+  serviceAccountJsonBase64: { label: 'service account JSON (base64)', secret: true },
+};
+
+/** Well-known server ports, offered as defaults for external servers. */
+const DEFAULT_PORTS = { postgresql: 5432, mysql: 3306, redis: 6379 } as const;
+
+const instance = (c: TierComponent) => `${c.replicas} × ${c.cpu}C${c.memoryGiB}G`;
+
+function tierChoice(t: Tier, release: Release): Choice<string> {
+  const spec = parseSpecData({ tier: t.name, release: release.version }, 'tier');
+  const host = planFor(spec, 'compose', release).host.required;
+  return {
+    value: t.name,
+    name: `${t.name.padEnd(8)} ${t.qps} QPS at ${t.latencySeconds} s mean latency`,
+    description: `api ${instance(t.components.api)}, plugin daemon ${instance(t.components.plugin_daemon)}, DB ${t.managedDatabase.cpus}C${t.managedDatabase.memoryGiB}G; one host needs ≈${host.cpus} vCPU / ${host.memoryGiB} GiB (${t.source.kind} numbers)`,
+  };
+}
+
+/** Asks the backend's fields under `prefix` (e.g. `vectorStore`), each with its label. */
+async function backendFields(session: Session, prefix: string, label: string, fields: readonly string[]): Promise<void> {
+  for (const field of fields) {
+    const how = FIELD_LABELS[field] ?? { label: field };
+    await session.field(`${prefix}.${field}`, `${label} ${how.label}:`, { required: true, secret: how.secret });
+  }
+}
+
+async function askLoad(session: Session, release: Release): Promise<void> {
+  const tiers = loadAllTiers();
+  if (session.value('qps') !== undefined && session.value('tier') === undefined) {
+    await session.field('latencySeconds', 'Mean time a request spends in Dify, in seconds (Enter: the nearest tier\'s):');
+    return;
+  }
+  const choices = [
+    ...tiers.map((t) => tierChoice(t, release)),
+    { value: CUSTOM_TIER, name: 'custom   your own QPS and latency', description: 'sized from the smallest tier that covers it' },
+  ];
+  const tier = await session.pick('tier', 'Traffic tier:', choices, tiers[0].name);
+  if (tier !== CUSTOM_TIER) return;
+  session.set('tier', undefined);
+  await session.field('qps', 'Requests per second at peak:', { required: true });
+  await session.field('latencySeconds', 'Mean time a request spends in Dify, in seconds (Enter: the nearest tier\'s):');
+}
+
+async function askDatabase(session: Session): Promise<void> {
+  const mode = await session.pick('database.mode', 'Database:', [
+    { value: 'bundled', name: 'bundled: runs inside the deployment, sized and tuned for the tier' },
+    { value: 'external', name: 'external: a server you run (RDS, Cloud SQL, your own)' },
+  ]);
+  const engine = await session.pick('database.engine', 'Database engine:', [
+    { value: 'postgresql', name: 'PostgreSQL' },
+    { value: 'mysql', name: 'MySQL' },
+  ]);
+  if (mode === 'bundled') {
+    const hostSize = planFor(session.spec(), 'compose').database.hostSize;
+    await session.field('database.hostSize.cpus', 'Database host vCPUs:', { default: hostSize?.cpus });
+    await session.field('database.hostSize.memoryGiB', 'Database host memory in GiB (PGTune input):', { default: hostSize?.memoryGiB });
+    return;
+  }
+  await session.field('database.host', 'Database host:', { required: true });
+  await session.field('database.port', 'Database port:', { default: DEFAULT_PORTS[engine] });
+  await session.field('database.user', 'Database user:', { required: true });
+  await session.field('database.password', 'Database password:', { required: true, secret: true });
+  await session.field('database.database', 'Dify database name:', { default: 'dify' });
+  await session.field('database.pluginDatabase', 'Plugin daemon database name:', { default: 'dify_plugin' });
+  await session.field('database.maxConnections', `The server's max_connections (${engine === 'postgresql' ? 'SHOW max_connections;' : "SHOW VARIABLES LIKE 'max_connections';"}):`, {
+    required: true,
+  });
+}
+
+async function askRedis(session: Session, release: Release): Promise<void> {
+  const mode = await session.pick('redis.mode', 'Redis:', [
+    { value: 'bundled', name: 'bundled: a standalone Redis inside the deployment' },
+    { value: 'external', name: 'external: a Redis you run' },
+  ]);
+  if (mode === 'bundled') return;
+  const topology = await session.pick(
+    'redis.topology',
+    'Redis topology:',
+    release.redisModes.api.map((t) => ({
+      value: t as 'standalone' | 'sentinel' | 'cluster',
+      name: t,
+      description: release.redisModes.pluginDaemon.includes(t) ? undefined : `the plugin daemon of Dify ${release.version} cannot use a Redis ${t}`,
+    })),
+  );
+  if (topology === 'standalone') {
+    await session.field('redis.host', 'Redis host:', { required: true });
+    await session.field('redis.port', 'Redis port:', { default: DEFAULT_PORTS.redis });
+    await session.field('redis.username', 'Redis username (Enter: none):');
+  } else if (topology === 'sentinel') {
+    await session.field('redis.sentinels', 'Sentinels, as host:port separated by commas:', { required: true });
+    await session.field('redis.sentinelMasterName', 'Sentinel master name:', { required: true });
+    await session.field('redis.sentinelPassword', 'Sentinel password (Enter: none):', { secret: true });
+  } else {
+    await session.field('redis.clusterNodes', 'Cluster nodes, as host:port separated by commas:', { required: true });
+  }
+  await session.field('redis.password', 'Redis password (Enter: none):', { secret: true });
+  if (topology !== 'cluster') await session.field('redis.db', 'Redis database number:', { default: 0 });
+  await session.yesNo('redis.useSsl', 'Connect to Redis over TLS?', false);
+}
+
+async function askVectorStore(session: Session, release: Release): Promise<void> {
+  const available = (VECTOR_STORES as readonly VectorStoreBackend[]).filter((v) => release.vectorStores.supported.includes(v.id));
+  const bundles = (v: VectorStoreBackend) => v.bundledService !== undefined && release.vectorStores.bundled.includes(v.id);
+  const type = await session.pick(
+    'vectorStore.type',
+    'Vector store:',
+    available.map((v) => ({ value: v.id, name: v.label, description: bundles(v) ? 'can run bundled' : 'external only' })),
+  );
+  const backend = available.find((v) => v.id === type)!;
+  const mode = await session.pick('vectorStore.mode', `${backend.label}:`, [
+    ...(bundles(backend) ? [{ value: 'bundled' as const, name: 'bundled: runs inside the deployment' }] : []),
+    { value: 'external' as const, name: 'external: an instance you run' },
+  ]);
+  if (mode === 'external') await backendFields(session, 'vectorStore', backend.label, backend.externalRequires);
+}
+
+async function askStorage(session: Session, release: Release): Promise<void> {
+  const available = (STORAGE_BACKENDS as readonly StorageBackend[]).filter((s) => release.storageTypes.includes(s.difyType));
+  const type = await session.pick(
+    'storage.type',
+    'File storage (uploads, plugin packages):',
+    available.map((s) => ({ value: s.id, name: s.label, description: s.shared ? 'shared by every host' : 'one host only' })),
+  );
+  const backend = available.find((s) => s.id === type)!;
+  await backendFields(session, 'storage', backend.label, backend.requires);
+}
+
+async function askDomain(session: Session): Promise<void> {
+  await session.field('domain.host', 'Domain name (or localhost):', { default: 'localhost' });
+  // Offer certbot only where the spec's own rule would accept it (a public DNS name).
+  const certbotPossible = domainSchema.safeParse({ host: session.value('domain.host') ?? 'localhost', tls: 'certbot', email: 'a@example.com' }).success;
+  const tls = await session.pick('domain.tls', 'HTTPS:', [
+    { value: 'none', name: 'none: plain HTTP (behind your own TLS proxy, or for a trial)' },
+    ...(certbotPossible ? [{ value: 'certbot' as const, name: "certbot: a Let's Encrypt certificate, renewed automatically" }] : []),
+    { value: 'own', name: 'own: a certificate and key you already have' },
+  ]);
+  if (tls === 'certbot') await session.field('domain.email', "E-mail for Let's Encrypt:", { required: true });
+  if (tls === 'own') {
+    await session.field('domain.certFile', 'Certificate file (PEM, full chain):', { required: true });
+    await session.field('domain.keyFile', 'Private key file (PEM):', { required: true });
+  }
+}
+
+async function askHost(session: Session): Promise<void> {
+  const needed = planFor(session.spec(), 'compose').host.required;
+  await session.field('host.cpus', 'vCPUs of the machine that runs docker compose:', { default: needed.cpus });
+  await session.field('host.memoryGiB', 'Its memory in GiB:', { default: needed.memoryGiB });
+}
+
+export interface WizardResult {
+  /** What to write to dify-deploy.yaml: the answers, without defaults the spec fills in itself. */
+  data: Record<string, unknown>;
+  spec: Spec;
+}
+
+/**
+ * Runs every question (skipping those `given` answers) and returns the spec. `previous`
+ * answers, from an earlier pass, become the defaults.
+ */
+export async function askSpec(prompts: Prompts, given?: GivenAnswers, previous?: Record<string, unknown>): Promise<WizardResult> {
+  const session = new Session(prompts, given, previous);
+  const versions = [...releaseVersions()].reverse();
+  const version = await session.pick(
+    'release',
+    'Dify release:',
+    versions.map((v) => ({ value: v, name: v, description: loadRelease(v).source })),
+    defaultReleaseVersion(),
+  );
+  const release = loadRelease(version);
+  await askLoad(session, release);
+  const targets = await session.pickSome(
+    'targets',
+    'Deploy with:',
+    TARGETS.map((t) => ({ value: t, name: t === 'compose' ? 'docker compose (one host)' : 'Helm chart dify-helm (Kubernetes)' })),
+    ['compose'],
+  );
+  await askDatabase(session);
+  await askRedis(session, release);
+  await askVectorStore(session, release);
+  await askStorage(session, release);
+  await askDomain(session);
+  if (targets.includes('compose')) await askHost(session);
+  return { data: session.data, spec: session.spec() };
+}
