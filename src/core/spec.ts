@@ -217,6 +217,14 @@ export const observabilitySchema = z
   })
   .strict();
 
+/** Settings only the Helm target reads. */
+export const helmSpecSchema = z
+  .object({
+    /** The cluster's IngressClass (e.g. nginx); empty = the cluster default. */
+    ingressClassName: z.string().min(1).optional(),
+  })
+  .strict();
+
 export const TARGETS = ['compose', 'helm'] as const;
 export type Target = (typeof TARGETS)[number];
 
@@ -237,6 +245,7 @@ export const specSchema = z
     availability: availabilitySchema.default({}),
     recovery: recoverySchema.default({}),
     observability: observabilitySchema.default({}),
+    helm: helmSpecSchema.optional(),
     overrides: overridesSchema.default({}),
   })
   .strict()
