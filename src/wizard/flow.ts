@@ -3,7 +3,7 @@
 // Pressing Enter throughout gives a working single-host deployment.
 import { defaultReleaseVersion, loadAllTiers, loadRelease, releaseVersions, type Release, type Tier, type TierComponent } from '../core/data.js';
 import { planFor } from '../core/resolve.js';
-import { domainSchema, TARGETS, type Spec } from '../core/spec.js';
+import { domainSchema, TARGETS, type Spec, type Target } from '../core/spec.js';
 import { parseSpecData } from '../core/spec-parse.js';
 import { STORAGE_BACKENDS, type StorageBackend } from '../backends/storage.js';
 import { VECTOR_STORES, type VectorStoreBackend } from '../backends/vector-stores.js';
@@ -144,8 +144,10 @@ async function askVectorStore(session: Session, release: Release): Promise<void>
   if (mode === 'external') await backendFields(session, 'vectorStore', backend.label, backend.externalRequires);
 }
 
-async function askStorage(session: Session, release: Release): Promise<void> {
-  const available = (STORAGE_BACKENDS as readonly StorageBackend[]).filter((s) => release.storageTypes.includes(s.difyType));
+async function askStorage(session: Session, release: Release, targets: Target[]): Promise<void> {
+  // On Kubernetes pods run on several nodes: only a store they all reach will do.
+  const severalHosts = targets.includes('helm');
+  const available = (STORAGE_BACKENDS as readonly StorageBackend[]).filter((s) => release.storageTypes.includes(s.difyType) && (s.shared || !severalHosts));
   const type = await session.pick(
     'storage.type',
     'File storage (uploads, plugin packages):',
@@ -207,7 +209,7 @@ export async function askSpec(prompts: Prompts, given?: GivenAnswers, previous?:
   await askDatabase(session);
   await askRedis(session, release);
   await askVectorStore(session, release);
-  await askStorage(session, release);
+  await askStorage(session, release, targets);
   await askDomain(session);
   if (targets.includes('compose')) await askHost(session);
   return { data: session.data, spec: session.spec() };
