@@ -1,0 +1,67 @@
+// `render --target helm`: helm/values.yaml for the dify-helm chart version the release
+// table names, and helm/README.md with the exact install commands.
+import { stringify } from 'yaml';
+import { cpuQuantity } from '../helm/quantity.js';
+import { renderTemplate } from './template.js';
+import type { RenderContext, RenderedFile } from './types.js';
+import { helmValues, TLS_SECRET } from './helm/values.js';
+
+/** The chart's nginx hard-codes `worker_connections 1024` in its ConfigMap (config.tpl). */
+const CHART_NGINX_WORKER_CONNECTIONS = 1024;
+
+function notes(ctx: RenderContext): string[] {
+  const { plan, spec } = ctx;
+  const out: string[] = [];
+  const nginx = plan.components.find((c) => c.name === 'nginx');
+  const wanted = Number(nginx?.settings?.worker_connections ?? 0);
+  if (wanted > CHART_NGINX_WORKER_CONNECTIONS)
+    out.push(
+      `The chart's nginx proxy hard-codes worker_connections ${CHART_NGINX_WORKER_CONNECTIONS}; this load wants ${wanted} per worker. Run more proxy replicas (overrides.components.nginx.replicas) or let the ingress controller reach the services directly.`,
+    );
+  if (spec.storage.type === 'local')
+    out.push('Local storage: api, worker and the plugin daemon share ReadWriteMany volumes; the cluster needs an RWX storage class.');
+  out.push('Migrations: api.migration runs `flask upgrade-db` as each api pod starts; Dify serialises it with a Redis lock.');
+  if (plan.collaboration === false && ctx.release.collaboration && !ctx.release.helm.apiWebsocket)
+    out.push(`Collaboration: chart ${ctx.release.helm.version} has no apiWebsocket component, so real-time collaboration is off on Kubernetes.`);
+  return [...out, ...plan.warnings];
+}
+
+function tlsSecretCommand(ctx: RenderContext): string {
+  const d = ctx.spec.domain;
+  if (d.tls !== 'own') return '';
+  return `kubectl -n dify create secret tls ${TLS_SECRET} --cert=${d.certFile ?? 'fullchain.pem'} --key=${d.keyFile ?? 'privkey.pem'}`;
+}
+
+export function renderHelm(ctx: RenderContext): RenderedFile[] {
+  const { release, plan, spec } = ctx;
+  const h = release.helm;
+  const header = renderTemplate('helm/values-header.hbs', { chart: `${h.repoName}/${h.chart}`, chartVersion: h.version, release: release.version, tier: plan.tier });
+  const values = stringify(helmValues(ctx), { lineWidth: 0 });
+  const readme = renderTemplate('helm/README.md.hbs', {
+    release: release.version,
+    chart: h.chart,
+    chartVersion: h.version,
+    chartNote: h.note,
+    repoName: h.repoName,
+    repoUrl: h.repoUrl,
+    tier: plan.tier,
+    qps: plan.qps,
+    host: spec.domain.host,
+    tlsSecretCommand: tlsSecretCommand(ctx),
+    certManager: spec.domain.tls === 'certbot',
+    budget: plan.budget,
+    components: plan.components.map((c) => ({
+      name: c.name,
+      replicas: c.maxReplicas > c.replicas ? `${c.replicas}–${c.maxReplicas}` : String(c.replicas),
+      cpu: cpuQuantity(c.cpu),
+      cpuRequest: cpuQuantity(c.requests.cpu),
+      memory: c.memory,
+      memoryRequest: c.requests.memory,
+    })),
+    notes: notes(ctx),
+  });
+  return [
+    { path: 'helm/values.yaml', content: `${header}${values}`, mode: 0o600 },
+    { path: 'helm/README.md', content: readme },
+  ];
+}

@@ -1,0 +1,211 @@
+// spec + plan → the values object for the dify-helm chart version the release table names.
+// Version differences are read from the chart's own values.yaml (a key is written only
+// where that chart has it), never from if-chains on version strings.
+import type { ComponentName } from '../../core/spec.js';
+import type { PlanComponent } from '../../core/sizing.js';
+import { loadChart } from '../../helm/chart.js';
+import { coalesceValues, isMap, type Values } from '../../helm/merge.js';
+import type { RenderContext } from '../types.js';
+import { databaseValues, redisValues, resourcesFor, storageValues, vectorStoreValues } from './backends.js';
+
+/** Plan component → dify-helm values key and the `component` pod label its templates set. */
+const CHART_COMPONENTS: Record<ComponentName, { key: string; label: string }> = {
+  nginx: { key: 'proxy', label: 'proxy' },
+  api: { key: 'api', label: 'api' },
+  api_websocket: { key: 'apiWebsocket', label: 'api-websocket' },
+  worker: { key: 'worker', label: 'worker' },
+  worker_beat: { key: 'beat', label: 'beat' },
+  web: { key: 'web', label: 'web' },
+  plugin_daemon: { key: 'pluginDaemon', label: 'plugin-daemon' },
+  sandbox: { key: 'sandbox', label: 'sandbox' },
+  agent_backend: { key: 'agentBackend', label: 'agent-backend' },
+  local_sandbox: { key: 'localSandbox', label: 'local-sandbox' },
+};
+
+/** Release image name → dify-helm `image.<key>`. */
+const CHART_IMAGES: Record<string, string> = {
+  api: 'api',
+  web: 'web',
+  sandbox: 'sandbox',
+  pluginDaemon: 'pluginDaemon',
+  agentBackend: 'agentBackend',
+  localSandbox: 'localSandbox',
+};
+
+/** Processes that run the Dify API image and read the deployment-wide env overrides. */
+const API_IMAGE_COMPONENTS: readonly ComponentName[] = ['api', 'api_websocket', 'worker', 'worker_beat'];
+/** The chart's nginx reads no env; its two tunables are values keys. */
+const PROXY_SETTINGS: Record<string, string> = { NGINX_CLIENT_MAX_BODY_SIZE: 'clientMaxBodySize', NGINX_WORKER_PROCESSES: 'workerProcesses' };
+/** HPA target: scale out before a pod's CPU saturates (gevent workers are CPU-bound). */
+const HPA_CPU_TARGET = 70;
+
+type EnvVar = { name: string; value: string };
+
+function has(tree: unknown, path: readonly string[]): boolean {
+  let node = tree;
+  for (const key of path) {
+    if (!isMap(node) || !(key in node)) return false;
+    node = node[key];
+  }
+  return true;
+}
+
+/** Sets `path` in `target` only when the chart's values.yaml has that key. */
+function setIfChartHas(target: Values, defaults: Values, path: readonly string[], value: unknown): void {
+  if (!has(defaults, path)) return;
+  let node = target;
+  for (const key of path.slice(0, -1)) node = (node[key] ??= {}) as Values;
+  node[path[path.length - 1]] = value;
+}
+
+/**
+ * The plan's env as EnvVars (strings, in name order), after the chart's own default
+ * entries: a list in -f replaces the chart's list, so they must be written again.
+ */
+function extraEnv(env: Record<string, string>, chartDefault: unknown): EnvVar[] {
+  const kept = (Array.isArray(chartDefault) ? chartDefault : [])
+    .filter((e): e is EnvVar => isMap(e) && typeof e.name === 'string' && !(e.name in env))
+    .map((e) => ({ name: e.name, value: String(e.value ?? '') }));
+  const ours = Object.keys(env)
+    .sort()
+    .map((name) => ({ name, value: String(env[name]) }));
+  return [...kept, ...ours];
+}
+
+/** Spread replicas over nodes when there can be more than one; soft, so small clusters still schedule. */
+function antiAffinity(label: string): Values {
+  return {
+    podAntiAffinity: {
+      preferredDuringSchedulingIgnoredDuringExecution: [
+        {
+          weight: 100,
+          podAffinityTerm: {
+            topologyKey: 'kubernetes.io/hostname',
+            labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'dify', component: label } },
+          },
+        },
+      ],
+    },
+  };
+}
+
+function componentValues(c: PlanComponent, ctx: RenderContext, defaults: Values): Values | undefined {
+  const { key, label } = CHART_COMPONENTS[c.name];
+  const chartBlock = defaults[key];
+  if (!isMap(chartBlock)) return undefined; // this chart version has no such component
+  const block: Values = {};
+  if ('enabled' in chartBlock) block.enabled = true;
+  if ('replicas' in chartBlock) block.replicas = c.replicas;
+  block.resources = resourcesFor(c.cpu, c.memory, c.requests);
+  if (isMap(chartBlock.autoscaling) && c.maxReplicas > c.replicas)
+    block.autoscaling = { enabled: true, minReplicas: c.replicas, maxReplicas: c.maxReplicas, targetCPUUtilizationPercentage: HPA_CPU_TARGET };
+  if (c.maxReplicas >= 2) block.affinity = antiAffinity(label);
+  if (c.name === 'nginx') {
+    for (const [envName, valuesKey] of Object.entries(PROXY_SETTINGS))
+      if (c.env[envName] !== undefined && valuesKey in chartBlock) block[valuesKey] = c.env[envName];
+  } else {
+    const env = API_IMAGE_COMPONENTS.includes(c.name) ? { ...c.env, ...sharedEnv(ctx), ...(ctx.spec.overrides.env ?? {}) } : c.env;
+    const list = extraEnv(env, chartBlock.extraEnv);
+    if (list.length) block.extraEnv = list;
+  }
+  return block;
+}
+
+/**
+ * The plan's deployment-wide env, except MIGRATION_ENABLED: the chart runs migrations
+ * through api.migration (each api pod, serialised by Dify's Redis lock) and has no
+ * one-shot job, so turning them off here would leave the schema unmigrated.
+ */
+function sharedEnv(ctx: RenderContext): Record<string, string> {
+  const { MIGRATION_ENABLED: _, ...rest } = ctx.plan.sharedEnv;
+  return rest;
+}
+
+function publicUrl(ctx: RenderContext, websocket = false): string {
+  const tls = ctx.spec.domain.tls !== 'none';
+  const scheme = websocket ? (tls ? 'wss' : 'ws') : tls ? 'https' : 'http';
+  return `${scheme}://${ctx.spec.domain.host}`;
+}
+
+function globalValues(ctx: RenderContext, defaults: Values): Values {
+  const out: Values = {};
+  const url = publicUrl(ctx);
+  for (const key of ['consoleApiDomain', 'consoleWebDomain', 'serviceApiDomain', 'appApiDomain', 'appWebDomain', 'filesDomain', 'triggerDomain'])
+    setIfChartHas(out, defaults, ['global', key], url);
+  setIfChartHas(out, defaults, ['global', 'appSecretKey'], ctx.secrets.SECRET_KEY);
+  return out;
+}
+
+/** Component keys the chart ships with sample values; each gets its generated secret. */
+function secretValues(ctx: RenderContext, defaults: Values): Values {
+  const s = ctx.secrets;
+  const out: Values = {};
+  setIfChartHas(out, defaults, ['sandbox', 'auth', 'apiKey'], s.SANDBOX_API_KEY);
+  setIfChartHas(out, defaults, ['pluginDaemon', 'auth', 'serverKey'], s.PLUGIN_DAEMON_KEY);
+  // The api ↔ plugin-daemon key moved from pluginDaemon.auth.difyApiKey to api.auth.internalApiKey in 0.38.
+  setIfChartHas(out, defaults, ['pluginDaemon', 'auth', 'difyApiKey'], s.PLUGIN_DIFY_INNER_API_KEY);
+  setIfChartHas(out, defaults, ['api', 'auth', 'internalApiKey'], s.PLUGIN_DIFY_INNER_API_KEY);
+  if (ctx.plan.components.some((c) => c.name === 'agent_backend')) {
+    setIfChartHas(out, defaults, ['agentBackend', 'auth', 'apiToken'], s.DIFY_AGENT_API_TOKEN);
+    setIfChartHas(out, defaults, ['agentBackend', 'auth', 'serverSecretKey'], s.DIFY_AGENT_SERVER_SECRET_KEY);
+    setIfChartHas(out, defaults, ['agentBackend', 'auth', 'shellctlAuthToken'], s.DIFY_AGENT_SHELLCTL_AUTH_TOKEN);
+  }
+  return out;
+}
+
+function imageValues(ctx: RenderContext, defaults: Values): Values {
+  const out: Values = {};
+  for (const [releaseName, chartName] of Object.entries(CHART_IMAGES)) {
+    const ref = ctx.release.images[releaseName];
+    if (!ref || !has(defaults, ['image', chartName])) continue;
+    const at = ref.lastIndexOf(':');
+    setIfChartHas(out, defaults, ['image', chartName], { repository: ref.slice(0, at), tag: ref.slice(at + 1) });
+  }
+  return out;
+}
+
+/** Secret the user creates for `tls: own`; cert-manager creates it for `tls: certbot`. */
+export const TLS_SECRET = 'dify-tls';
+
+function ingressValues(ctx: RenderContext): Values {
+  const { host, tls } = ctx.spec.domain;
+  const bodySize = ctx.plan.components.find((c) => c.name === 'nginx')?.env.NGINX_CLIENT_MAX_BODY_SIZE ?? '100M';
+  const annotations: Record<string, string> = {
+    // ingress-nginx defaults (60 s read timeout, buffering, 1 MB bodies) cut SSE streams and uploads.
+    'nginx.ingress.kubernetes.io/proxy-read-timeout': '3600',
+    'nginx.ingress.kubernetes.io/proxy-send-timeout': '3600',
+    'nginx.ingress.kubernetes.io/proxy-buffering': 'off',
+    'nginx.ingress.kubernetes.io/proxy-body-size': bodySize.toLowerCase(),
+  };
+  if (tls === 'certbot') annotations['cert-manager.io/cluster-issuer'] = 'letsencrypt';
+  return {
+    ingress: {
+      enabled: true,
+      ...(ctx.spec.helm?.ingressClassName ? { className: ctx.spec.helm.ingressClassName } : {}),
+      annotations,
+      hosts: [{ host, paths: [{ path: '/', pathType: 'Prefix' }] }],
+      tls: tls === 'none' ? [] : [{ secretName: TLS_SECRET, hosts: [host] }],
+    },
+  };
+}
+
+/** The values to pass with `-f`: only what differs from the chart's defaults. */
+export function helmValues(ctx: RenderContext): Values {
+  const { defaults } = loadChart(ctx.release.helm.version);
+  let values: Values = { ...imageValues(ctx, defaults), ...globalValues(ctx, defaults) };
+  for (const c of ctx.plan.components) {
+    const block = componentValues(c, ctx, defaults);
+    if (block) values[CHART_COMPONENTS[c.name].key] = block;
+  }
+  const websocket = values.apiWebsocket;
+  if (isMap(websocket)) websocket.socketUrl = publicUrl(ctx, true);
+  values = coalesceValues(values, secretValues(ctx, defaults));
+  return {
+    ...values,
+    ...databaseValues(ctx.spec, ctx.plan, ctx.secrets),
+    ...redisValues(ctx.spec, ctx.plan, ctx.secrets),
+    ...vectorStoreValues(ctx.spec, ctx.secrets),
+    ...storageValues(ctx.spec),
+    ...ingressValues(ctx),
+  };
+}
