@@ -1,0 +1,159 @@
+// Disaster recovery: the backup/restore scripts, RUNBOOK.md, the compose `backup` service
+// and the Kubernetes CronJob. The schedule and retention come from plan.recovery.
+import { stringify } from 'yaml';
+import type { Target } from '../core/spec.js';
+import { renderTemplate } from './template.js';
+import type { RenderContext, RenderedFile } from './types.js';
+
+/** Names the Helm target uses for its release and namespace (see helm/README.md). */
+export const HELM_RELEASE_NAME = 'dify';
+export const HELM_NAMESPACE = 'dify';
+
+function scriptContext(ctx: RenderContext) {
+  const { spec, plan } = ctx;
+  return {
+    mysql: spec.database.engine === 'mysql',
+    dbPort: spec.database.port ?? (spec.database.engine === 'mysql' ? 3306 : 5432),
+    schedule: plan.recovery.schedule,
+    rpoMinutes: plan.recovery.rpoMinutes,
+    retentionDays: plan.recovery.retentionDays,
+  };
+}
+
+/** The image the backup job runs: the bundled DB's own image, so its client matches the server. */
+export function backupImage(ctx: RenderContext): string {
+  return ctx.spec.database.engine === 'mysql' ? ctx.release.images.mysql : ctx.release.images.postgres;
+}
+
+/** `backup/backup.sh` and `backup/restore.sh`, shared by both targets. */
+export function renderBackupScripts(ctx: RenderContext): RenderedFile[] {
+  const c = scriptContext(ctx);
+  return [
+    { path: 'backup/backup.sh', content: renderTemplate('recovery/backup.sh.hbs', c), mode: 0o755 },
+    { path: 'backup/restore.sh', content: renderTemplate('recovery/restore.sh.hbs', c), mode: 0o755 },
+  ];
+}
+
+export function renderRunbook(ctx: RenderContext, targets: readonly Target[]): RenderedFile {
+  const { spec, plan, release } = ctx;
+  return {
+    path: 'RUNBOOK.md',
+    content: renderTemplate('recovery/RUNBOOK.md.hbs', {
+      release: release.version,
+      tier: plan.tier,
+      ...plan.recovery,
+      compose: targets.includes('compose'),
+      helm: targets.includes('helm'),
+      websocket: plan.collaboration,
+      externalDb: spec.database.mode === 'external',
+      dbHost: spec.database.host ?? '',
+      database: spec.database.database,
+      pluginDatabase: spec.database.pluginDatabase,
+      backupImage: backupImage(ctx),
+      releaseName: HELM_RELEASE_NAME,
+      namespace: HELM_NAMESPACE,
+      chartVersion: release.helm.version,
+    }),
+  };
+}
+
+/** The compose `backup` service: busybox crond in the DB image, running backup.sh on schedule. */
+export function backupComposeService(ctx: RenderContext): Record<string, unknown> {
+  const { spec, plan } = ctx;
+  const bundled = spec.database.mode === 'bundled';
+  const dbService = spec.database.engine === 'mysql' ? 'db_mysql' : 'db_postgres';
+  const local = spec.storage.type === 'local';
+  const cron = `${plan.recovery.schedule} /bin/sh /backup/backup.sh > /proc/1/fd/1 2>&1`;
+  return {
+    image: backupImage(ctx),
+    restart: 'always',
+    entrypoint: ['sh', '-c', `echo '${cron}' > /etc/crontabs/root && exec crond -f -l 8`],
+    environment: {
+      DB_HOST: '${DB_HOST}',
+      DB_PORT: '${DB_PORT}',
+      DB_USERNAME: '${DB_USERNAME}',
+      DB_PASSWORD: '${DB_PASSWORD}',
+      DB_DATABASE: '${DB_DATABASE}',
+      DB_PLUGIN_DATABASE: '${DB_PLUGIN_DATABASE}',
+      BACKUP_DIR: '/backups',
+      BACKUP_RETENTION_DAYS: String(plan.recovery.retentionDays),
+      STORAGE_DIR: local ? '/storage/app' : '',
+      PLUGIN_STORAGE_DIR: '/storage/plugin_daemon',
+    },
+    volumes: [
+      './backup:/backup:ro',
+      './volumes/backups:/backups',
+      ...(local ? ['./volumes/app/storage:/storage/app'] : []),
+      './volumes/plugin_daemon:/storage/plugin_daemon',
+    ],
+    ...(bundled ? { depends_on: { [dbService]: { condition: 'service_healthy' } } } : {}),
+  };
+}
+
+/**
+ * helm/extra/backup-cronjob.yaml: the scripts in a ConfigMap, a PVC for the dumps and a
+ * CronJob. `dbEnv` carries DB_HOST/DB_USERNAME/DB_PASSWORD… as Kubernetes EnvVars (the helm
+ * renderer knows where the chart keeps them).
+ */
+export function renderBackupCronJob(ctx: RenderContext, dbEnv: Record<string, unknown>[]): RenderedFile {
+  const name = `${HELM_RELEASE_NAME}-backup`;
+  const scripts = renderBackupScripts(ctx);
+  const docs = [
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: `${name}-scripts`, namespace: HELM_NAMESPACE },
+      data: Object.fromEntries(scripts.map((f) => [f.path.split('/')[1], f.content])),
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: `${HELM_RELEASE_NAME}-backups`, namespace: HELM_NAMESPACE },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '50Gi' } } },
+    },
+    {
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: { name, namespace: HELM_NAMESPACE },
+      spec: {
+        schedule: ctx.plan.recovery.schedule,
+        timeZone: 'Etc/UTC',
+        concurrencyPolicy: 'Forbid',
+        successfulJobsHistoryLimit: 3,
+        failedJobsHistoryLimit: 3,
+        jobTemplate: {
+          spec: {
+            backoffLimit: 2,
+            template: {
+              spec: {
+                restartPolicy: 'OnFailure',
+                containers: [
+                  {
+                    name: 'backup',
+                    image: backupImage(ctx),
+                    command: ['sh', '-c', 'sh /backup/backup.sh'],
+                    env: [
+                      ...dbEnv,
+                      { name: 'BACKUP_DIR', value: '/backups' },
+                      { name: 'BACKUP_RETENTION_DAYS', value: String(ctx.plan.recovery.retentionDays) },
+                    ],
+                    volumeMounts: [
+                      { name: 'scripts', mountPath: '/backup' },
+                      { name: 'backups', mountPath: '/backups' },
+                    ],
+                    resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+                  },
+                ],
+                volumes: [
+                  { name: 'scripts', configMap: { name: `${name}-scripts` } },
+                  { name: 'backups', persistentVolumeClaim: { claimName: `${HELM_RELEASE_NAME}-backups` } },
+                ],
+              },
+            },
+          },
+        },
+      },
+    },
+  ];
+  return { path: 'helm/extra/backup-cronjob.yaml', content: docs.map((d) => stringify(d, { lineWidth: 0 })).join('---\n') };
+}
