@@ -43,6 +43,18 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--force', 'write into a non-empty directory and over files you edited')
     .action(async (opts) => setExit(await (await import('./commands/init.js')).runInit(opts, io)));
 
+  program
+    .command('validate [dir]')
+    .description('check a deployment (our output, or your own .env / compose file / Helm values) for CI')
+    .option('-c, --config <file>', 'dify-deploy.yaml to check (default: DIR/dify-deploy.yaml when present)')
+    .option('--env <file>', '.env file (default: DIR/.env, or the one beside --compose)')
+    .option('--compose <file>', 'docker-compose file (default: DIR/docker-compose.yaml)')
+    .option('--helm-values <file>', 'values file for the dify-helm chart (default: DIR/helm/values.yaml)')
+    .option('-r, --release <version>', 'Dify release the files are for (default: inferred from image tags or variables)')
+    .option('--format <format>', 'text, json or github (workflow annotations)', 'text')
+    .option('--strict', 'exit 1 on warnings too')
+    .action(async (dir, opts) => setExit(await (await import('./commands/validate.js')).runValidate({ ...opts, dir }, io)));
+
   return program;
 }
 

@@ -1,0 +1,26 @@
+// `dify-deploy validate`: judge a deployment's files (ours or upstream-style) for CI.
+import { z } from 'zod';
+import { parseOptions } from '../cli/options.js';
+import { colors, type Io } from '../cli/io.js';
+import { validate } from '../validate/index.js';
+import { FORMATS, reportGithub, reportJson, reportText } from '../validate/format.js';
+
+const validateOptionsSchema = z.object({
+  dir: z.string().optional(),
+  config: z.string().optional(),
+  env: z.string().optional(),
+  compose: z.string().optional(),
+  helmValues: z.string().optional(),
+  release: z.string().optional(),
+  format: z.enum(FORMATS, { errorMap: () => ({ message: `expected one of ${FORMATS.join(', ')}` }) }).default('text'),
+  strict: z.boolean().optional(),
+});
+
+export async function runValidate(raw: unknown, io: Io): Promise<number> {
+  const opts = parseOptions(validateOptionsSchema, raw);
+  const report = await validate(opts, { strict: opts.strict });
+  if (opts.format === 'json') io.out(reportJson(report));
+  else if (opts.format === 'github') io.out(reportGithub(report));
+  else io.out(reportText(report, await colors()));
+  return report.ok ? 0 : 1;
+}

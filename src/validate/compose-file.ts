@@ -1,0 +1,139 @@
+// Reading a docker-compose file into what validate needs: per service its image, profiles,
+// env_file list, environment entries (with their lines, through `<<:` merges), replicas
+// and command. Wrong shapes are left to the compose-spec schema rule, never a crash.
+import { LineCounter, parseDocument, isAlias, isMap, isScalar, isSeq, type Document, type Node, type YAMLMap } from 'yaml';
+import { UserError } from '../core/errors.js';
+
+export interface EnvEntry {
+  key: string;
+  /** The value before interpolation; null for a bare `KEY` (taken from the shell). */
+  raw: string | null;
+  line?: number;
+}
+
+export interface ComposeService {
+  name: string;
+  line?: number;
+  image?: string;
+  profiles: string[];
+  envFiles: { path: string; required: boolean }[];
+  environment: EnvEntry[];
+  /** deploy.replicas (or scale) before interpolation. */
+  replicasRaw?: string;
+  command?: string;
+}
+
+export interface ComposeFile {
+  file: string;
+  data: unknown;
+  services: ComposeService[];
+  /** 1-based line of the node at a JSON path, for schema findings. */
+  lineAt(path: (string | number)[]): number | undefined;
+}
+
+export function parseYamlDocument(text: string, file: string, what: string): { doc: Document; lineCounter: LineCounter } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text.replace(/^\uFEFF/, ''), { lineCounter, merge: true, uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new UserError(
+      doc.errors.slice(0, 5).map((e) => `${file}:${e.linePos?.[0].line ?? '?'}: YAML syntax error in the ${what}: ${e.message.split('\n')[0]} — fix the YAML at that line`),
+    );
+  }
+  return { doc, lineCounter };
+}
+
+/** The map a node stands for, following aliases. */
+function asMap(node: unknown, doc: Document): YAMLMap | undefined {
+  const n = isAlias(node) ? node.resolve(doc) : node;
+  return isMap(n) ? n : undefined;
+}
+
+/** Key → value node of a map, `<<:` merges applied (explicit keys win, as in YAML 1.1). */
+export function mapEntries(node: unknown, doc: Document): Map<string, Node> {
+  const out = new Map<string, Node>();
+  const map = asMap(node, doc);
+  if (!map) return out;
+  for (const pair of map.items) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+    if (key !== '<<') continue;
+    const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
+    for (const src of sources) for (const [k, v] of mapEntries(src, doc)) if (!out.has(k)) out.set(k, v);
+  }
+  for (const pair of map.items) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+    if (key === undefined || key === '<<') continue;
+    out.set(key, (pair.value ?? null) as Node);
+  }
+  return out;
+}
+
+function scalarText(node: Node | undefined | null): string | undefined {
+  if (!isScalar(node)) return undefined;
+  const v = node.value;
+  return v === null || v === undefined ? '' : typeof v === 'object' ? undefined : String(v);
+}
+
+export function parseComposeText(text: string, file: string): ComposeFile {
+  const { doc, lineCounter } = parseYamlDocument(text, file, 'compose file');
+  const data = doc.toJS({ maxAliasCount: 10_000 });
+  if (data !== null && (typeof data !== 'object' || Array.isArray(data)))
+    throw new UserError([`${file}: expected a docker-compose mapping (services: …), got ${Array.isArray(data) ? 'a list' : typeof data}; pass the compose file with --compose`]);
+  const lineOf = (node: Node | null | undefined) => (node?.range ? lineCounter.linePos(node.range[0]).line : undefined);
+  const services: ComposeService[] = [];
+  for (const [name, svcNode] of mapEntries(mapEntries(doc.contents, doc).get('services'), doc)) {
+    const svc = mapEntries(svcNode, doc);
+    const environment: EnvEntry[] = [];
+    const envNode = svc.get('environment');
+    const envNodeResolved = isAlias(envNode) ? envNode.resolve(doc) : envNode;
+    if (isSeq(envNodeResolved)) {
+      for (const item of envNodeResolved.items) {
+        const s = scalarText(item as Node);
+        if (s === undefined) continue;
+        const eq = s.indexOf('=');
+        environment.push({ key: eq < 0 ? s : s.slice(0, eq), raw: eq < 0 ? null : s.slice(eq + 1), line: lineOf(item as Node) });
+      }
+    } else {
+      for (const [key, v] of mapEntries(envNode, doc)) {
+        const resolved = isAlias(v) ? v.resolve(doc) : v;
+        const raw = scalarText(resolved as Node);
+        environment.push({ key, raw: raw === undefined ? null : raw, line: lineOf(resolved as Node) });
+      }
+    }
+    const envFiles: ComposeService['envFiles'] = [];
+    const ef = svc.get('env_file');
+    const efResolved = isAlias(ef) ? ef.resolve(doc) : ef;
+    for (const item of isSeq(efResolved) ? efResolved.items : efResolved ? [efResolved] : []) {
+      const s = scalarText(item as Node);
+      if (s !== undefined) envFiles.push({ path: s, required: true });
+      else {
+        const m = mapEntries(item, doc);
+        const path = scalarText(m.get('path'));
+        if (path !== undefined) envFiles.push({ path, required: scalarText(m.get('required')) !== 'false' });
+      }
+    }
+    const profilesNode = svc.get('profiles');
+    const profiles = isSeq(profilesNode) ? profilesNode.items.map((i) => scalarText(i as Node)).filter((s): s is string => s !== undefined) : [];
+    const replicasRaw = scalarText(mapEntries(svc.get('deploy'), doc).get('replicas')) ?? scalarText(svc.get('scale'));
+    const commandNode = svc.get('command');
+    const command = isSeq(commandNode) ? commandNode.items.map((i) => scalarText(i as Node) ?? '').join(' ') : scalarText(commandNode);
+    services.push({
+      name,
+      line: lineOf(svcNode),
+      image: scalarText(svc.get('image')),
+      profiles,
+      envFiles,
+      environment,
+      replicasRaw,
+      command,
+    });
+  }
+  return {
+    file,
+    data,
+    services,
+    lineAt(path) {
+      const node = doc.getIn(path, true) as Node | undefined;
+      return lineOf(node);
+    },
+  };
+}

@@ -1,0 +1,248 @@
+// The deployment as validate sees it: for every service its effective process environment
+// (env_file layers, then `environment:` interpolated against the project .env — what the
+// container really gets), replicas and role, plus the metadata database. The same model
+// is built from a compose file with its .env, or from a .env alone using the release's
+// standard wiring (releases/*.json serviceEnv).
+import { dirname, resolve, relative } from 'node:path';
+import type { Release } from '../core/data.js';
+import { COMPONENT_NAMES, type ComponentName, type Spec } from '../core/spec.js';
+import type { ComposeFile, ComposeService } from './compose-file.js';
+import type { Diagnostic, Origin } from './diagnostics.js';
+import { interpolate, parseEnvText, type EnvFile } from './env-file.js';
+import { isFile, readTextFile } from './files.js';
+
+export interface ServiceModel {
+  name: string;
+  /** The Dify component it runs (budget, timeouts), when it is one. */
+  component?: ComponentName;
+  image?: string;
+  replicas: number;
+  /** Started by `docker compose up` with the project's COMPOSE_PROFILES. */
+  active: boolean;
+  env: Record<string, string>;
+  origin: Record<string, Origin>;
+  command?: string;
+  line?: number;
+}
+
+export interface DatabaseModel {
+  engine: string;
+  host: string;
+  bundled: boolean;
+  /** The server's max_connections, when the files say it. */
+  maxConnections?: number;
+  maxConnectionsOrigin?: Origin;
+  reserved: number;
+}
+
+export interface Deployment {
+  release: Release;
+  releaseSource: string;
+  /** The project .env after Compose-style interpolation (the source of ${VAR} in the compose file). */
+  vars: Record<string, string>;
+  envFile?: EnvFile;
+  compose?: ComposeFile;
+  spec?: Spec;
+  specFile?: string;
+  helmValues?: unknown;
+  helmValuesFile?: string;
+  /** dify-deploy's output directory, when validating one. */
+  dir?: string;
+  services: ServiceModel[];
+  database?: DatabaseModel;
+  /** Findings made while loading (e.g. an env_file that does not exist). */
+  loadFindings: Diagnostic[];
+}
+
+/** Upstream's bundled database services (docker-compose.yaml) by engine. */
+const BUNDLED_DB_SERVICES: Record<string, string> = { db_postgres: 'postgresql', db_mysql: 'mysql' };
+const POSTGRES_RESERVED_DEFAULT = 3;
+
+export function envVarOrigin(envFile: EnvFile | undefined, key: string): Origin | undefined {
+  if (!envFile || !(key in envFile.values)) return undefined;
+  return { file: envFile.file, line: envFile.lines[key] };
+}
+
+/** .env values as Compose reads them: later lines may use ${EARLIER}. */
+export function projectVars(envFile: EnvFile | undefined): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const [k, v] of Object.entries(envFile?.values ?? {})) vars[k] = v.includes('$') ? interpolate(v, vars) : v;
+  return vars;
+}
+
+function activeProfiles(vars: Record<string, string>): Set<string> {
+  return new Set((vars.COMPOSE_PROFILES ?? '').split(',').map((p) => p.trim()).filter(Boolean));
+}
+
+/** The component a service runs: by image and MODE (so renamed or per-queue services count), else by name. */
+function componentOf(s: { name: string; image?: string }, env: Record<string, string>): ComponentName | undefined {
+  const image = s.image ?? '';
+  if (/(^|\/)dify-api(:|$)/.test(image)) {
+    const mode = (env.MODE ?? 'api').toLowerCase();
+    if (mode === 'worker') return 'worker';
+    if (mode === 'beat') return 'worker_beat';
+    if (mode === 'api') return /websocket/i.test(env.SERVER_WORKER_CLASS ?? '') || s.name === 'api_websocket' ? 'api_websocket' : 'api';
+    return undefined;
+  }
+  if (/(^|\/)dify-plugin-daemon(:|$)/.test(image)) return 'plugin_daemon';
+  if (/(^|\/)dify-sandbox(:|$)/.test(image)) return 'sandbox';
+  if (/(^|\/)dify-web(:|$)/.test(image)) return 'web';
+  if (/(^|\/)dify-agent-backend(:|$)/.test(image)) return 'agent_backend';
+  if (/(^|\/)dify-agent-local-sandbox(:|$)/.test(image)) return 'local_sandbox';
+  if (/(^|\/)nginx(:|$)/.test(image) && s.name.includes('nginx')) return 'nginx';
+  return (COMPONENT_NAMES as readonly string[]).includes(s.name) ? (s.name as ComponentName) : undefined;
+}
+
+/** The single ${VAR…} a compose value is made of, so a finding can point at the .env line. */
+function soleReference(raw: string): string | undefined {
+  return /^\$\{?([A-Za-z_][A-Za-z0-9_]*)(?:[:?+-][^}]*)?\}?$/.exec(raw.trim())?.[1];
+}
+
+function servicesFromCompose(compose: ComposeFile, envFile: EnvFile | undefined, vars: Record<string, string>, findings: Diagnostic[]): ServiceModel[] {
+  const base = dirname(resolve(compose.file));
+  const profiles = activeProfiles(vars);
+  const envFiles = new Map<string, EnvFile | null>();
+  if (envFile) envFiles.set(resolve(envFile.file), envFile);
+  const loadEnvFile = (path: string): EnvFile | null => {
+    const abs = resolve(base, path);
+    if (!envFiles.has(abs)) {
+      const shown = relative(process.cwd(), abs) || abs;
+      envFiles.set(abs, isFile(abs) ? parseEnvText(readTextFile(abs, 'env_file', 'fix the env_file entry in the compose file'), shown) : null);
+    }
+    return envFiles.get(abs)!;
+  };
+  return compose.services.map((s: ComposeService) => {
+    const env: Record<string, string> = {};
+    const origin: Record<string, Origin> = {};
+    for (const ef of s.envFiles) {
+      const loaded = loadEnvFile(interpolate(ef.path, vars));
+      if (!loaded) {
+        if (ef.required)
+          findings.push({
+            rule: 'schema',
+            severity: 'error',
+            file: compose.file,
+            line: s.line,
+            message: `service ${s.name}: env_file ${ef.path} does not exist; docker compose refuses to start`,
+            fix: `create ${ef.path} or mark the entry \`required: false\``,
+          });
+        continue;
+      }
+      for (const [k, v] of Object.entries(projectVars(loaded))) {
+        env[k] = v;
+        origin[k] = { file: loaded.file, line: loaded.lines[k] };
+      }
+    }
+    for (const e of s.environment) {
+      if (e.raw === null) {
+        // A bare KEY takes the value from the shell; validate judges the files only.
+        continue;
+      }
+      env[e.key] = interpolate(e.raw, vars);
+      const ref = soleReference(e.raw);
+      origin[e.key] = (ref && envVarOrigin(envFile, ref)) || { file: compose.file, line: e.line };
+    }
+    const replicasText = s.replicasRaw === undefined ? '1' : interpolate(s.replicasRaw, vars).trim();
+    const active = s.profiles.length === 0 || s.profiles.some((p) => profiles.has(interpolate(p, vars)));
+    return {
+      name: s.name,
+      component: componentOf(s, env),
+      image: s.image && interpolate(s.image, vars),
+      replicas: /^\d+$/.test(replicasText) ? Number(replicasText) : 1,
+      active,
+      env,
+      origin,
+      command: s.command && interpolate(s.command, vars),
+      line: s.line,
+    };
+  });
+}
+
+/** Without a compose file: the release's standard services, fed the whole .env plus its per-service renames. */
+function servicesFromEnv(release: Release, envFile: EnvFile | undefined, vars: Record<string, string>): ServiceModel[] {
+  const names: ComponentName[] = ['nginx', 'api', 'worker', 'worker_beat', 'web', 'plugin_daemon', 'sandbox'];
+  if (release.collaboration && activeProfiles(vars).has(release.collaboration.profile)) names.push('api_websocket');
+  if (release.agentBackend) names.push('agent_backend', 'local_sandbox');
+  return names.map((name) => {
+    const env = { ...vars };
+    const origin: Record<string, Origin> = {};
+    for (const k of Object.keys(vars)) origin[k] = envVarOrigin(envFile, k)!;
+    for (const [target, source] of Object.entries(release.serviceEnv[name] ?? {})) {
+      const value = vars[source] ?? release.upstreamDefaults[source];
+      if (value === undefined) delete env[target];
+      else env[target] = value;
+      const o = envVarOrigin(envFile, source);
+      if (o) origin[target] = o;
+      else delete origin[target];
+    }
+    return { name, component: name, replicas: 1, active: true, env, origin };
+  });
+}
+
+function settingFrom(command: string | undefined, name: string): number | undefined {
+  const m = command && new RegExp(`\\b${name}\\s*=\\s*'?(\\d+)`).exec(command);
+  return m ? Number(m[1]) : undefined;
+}
+
+function databaseOf(d: Omit<Deployment, 'database'>): DatabaseModel | undefined {
+  const api = d.services.find((s) => s.active && s.component === 'api');
+  if (!api) return undefined;
+  const engineRaw = (api.env.DB_TYPE ?? 'postgresql').toLowerCase();
+  const engine = engineRaw === 'postgres' ? 'postgresql' : engineRaw;
+  const host = api.env.DB_HOST ?? '';
+  const spec = d.spec?.database;
+  const dbService = d.compose
+    ? d.services.find((s) => s.name === host && s.active)
+    : BUNDLED_DB_SERVICES[host] === engine
+      ? ({ name: host, env: {}, origin: {} } as Partial<ServiceModel>)
+      : undefined;
+  const bundled = dbService !== undefined;
+  const db: DatabaseModel = { engine, host, bundled, reserved: engine === 'postgresql' ? POSTGRES_RESERVED_DEFAULT : 0 };
+  if (engine === 'postgresql') {
+    const fromCommand = settingFrom(dbService?.command, 'superuser_reserved_connections');
+    const extra = settingFrom(dbService?.command, 'reserved_connections') ?? 0;
+    db.reserved = spec?.reservedConnections ?? (fromCommand ?? POSTGRES_RESERVED_DEFAULT) + extra;
+  }
+  if (bundled) {
+    const fromCommand = settingFrom(dbService?.command, 'max_connections');
+    if (fromCommand !== undefined) {
+      db.maxConnections = fromCommand;
+      db.maxConnectionsOrigin = d.compose && { file: d.compose.file, line: dbService?.line };
+    } else {
+      const variable = engine === 'mysql' ? 'MYSQL_MAX_CONNECTIONS' : 'POSTGRES_MAX_CONNECTIONS';
+      const raw = d.vars[variable] || d.release.upstreamDefaults[variable];
+      if (raw && /^\d+$/.test(raw.trim())) {
+        db.maxConnections = Number(raw.trim());
+        db.maxConnectionsOrigin = envVarOrigin(d.envFile, variable) ?? (d.envFile && { file: d.envFile.file });
+      }
+    }
+  } else if (spec?.maxConnections !== undefined) {
+    db.maxConnections = spec.maxConnections;
+    db.maxConnectionsOrigin = d.specFile ? { file: d.specFile } : undefined;
+  }
+  return db;
+}
+
+export interface ModelInput {
+  release: Release;
+  releaseSource: string;
+  envFile?: EnvFile;
+  compose?: ComposeFile;
+  spec?: Spec;
+  specFile?: string;
+  helmValues?: unknown;
+  helmValuesFile?: string;
+  dir?: string;
+}
+
+export function buildDeployment(input: ModelInput): Deployment {
+  const vars = projectVars(input.envFile);
+  const loadFindings: Diagnostic[] = [];
+  const services = input.compose
+    ? servicesFromCompose(input.compose, input.envFile, vars, loadFindings)
+    : input.envFile
+      ? servicesFromEnv(input.release, input.envFile, vars)
+      : [];
+  const partial = { ...input, vars, services, loadFindings };
+  return { ...partial, database: databaseOf(partial) };
+}

@@ -1,0 +1,112 @@
+// Finding and reading validate's inputs: a directory (dify-deploy's output or upstream's
+// docker/ folder) and/or explicit files. Unreadable or unparsable input is a UserError (exit 2);
+// a spec that parses but breaks the schema is a finding, reported with the rest.
+import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { UserError } from '../core/errors.js';
+import { loadRelease } from '../core/data.js';
+import { parseSpecYaml } from '../core/spec-file.js';
+import type { Spec } from '../core/spec.js';
+import { parseComposeText, parseYamlDocument, type ComposeFile } from './compose-file.js';
+import { buildDeployment, projectVars, type Deployment } from './deployment.js';
+import type { Diagnostic } from './diagnostics.js';
+import { parseEnvText, interpolate, type EnvFile } from './env-file.js';
+import { isDirectory, isFile, readTextFile } from './files.js';
+import { defaultRelease, releaseFromImages, releaseFromVariables, type ReleaseChoice } from './release.js';
+
+export interface ValidateInputs {
+  dir?: string;
+  config?: string;
+  env?: string;
+  compose?: string;
+  helmValues?: string;
+  release?: string;
+}
+
+const COMPOSE_NAMES = ['docker-compose.yaml', 'docker-compose.yml', 'compose.yaml', 'compose.yml'];
+const SPEC_NAME = 'dify-deploy.yaml';
+const HELM_VALUES = join('helm', 'values.yaml');
+
+function found(dir: string, ...names: string[]): string | undefined {
+  return names.map((n) => join(dir, n)).find(isFile);
+}
+
+/** Spec schema errors as findings: UserError lines look like "file: path: message (line N)". */
+function specFindings(e: UserError, file: string): Diagnostic[] {
+  return e.lines.map((l) => {
+    const line = /\(line (\d+)\)$/.exec(l)?.[1];
+    return {
+      rule: 'schema',
+      severity: 'error' as const,
+      file,
+      ...(line ? { line: Number(line) } : {}),
+      message: l.replace(`${file}: `, '').replace(/ \(line \d+\)$/, ''),
+      fix: 'correct the spec (see the README section on dify-deploy.yaml), then re-render',
+    };
+  });
+}
+
+export function loadDeployment(inputs: ValidateInputs): { deployment: Deployment; findings: Diagnostic[] } {
+  const explicit = inputs.config ?? inputs.env ?? inputs.compose ?? inputs.helmValues;
+  const dir = inputs.dir ?? (explicit ? undefined : '.');
+  if (dir !== undefined && !isDirectory(dir)) {
+    throw new UserError([
+      existsSync(dir)
+        ? `${dir}: is a file, expected a directory; to check single files use --env, --compose, --config or --helm-values`
+        : `${dir}: directory not found; pass dify-deploy's output directory or Dify's docker/ folder`,
+    ]);
+  }
+  const specPath = inputs.config ?? (dir ? found(dir, SPEC_NAME) : undefined);
+  const composePath = inputs.compose ?? (dir ? found(dir, ...COMPOSE_NAMES) : undefined);
+  const envPath = inputs.env ?? (dir ? found(dir, '.env') : undefined) ?? (composePath ? found(dirname(composePath), '.env') : undefined);
+  const helmPath = inputs.helmValues ?? (dir ? found(dir, HELM_VALUES) : undefined);
+  if (!specPath && !composePath && !envPath && !helmPath)
+    throw new UserError([
+      `${dir}: nothing to validate: no ${SPEC_NAME}, .env, docker-compose.yaml or ${HELM_VALUES}; pass files with --env, --compose, --config or --helm-values`,
+    ]);
+
+  const findings: Diagnostic[] = [];
+  let spec: Spec | undefined;
+  if (specPath) {
+    const text = readTextFile(specPath, 'spec file', 'pass the spec with --config');
+    parseYamlDocument(text, specPath, 'spec file');
+    try {
+      spec = parseSpecYaml(text, specPath);
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      findings.push(...specFindings(e, specPath));
+    }
+  }
+  const envFile: EnvFile | undefined = envPath ? parseEnvText(readTextFile(envPath, '.env file', 'pass it with --env'), envPath) : undefined;
+  const compose: ComposeFile | undefined = composePath
+    ? parseComposeText(readTextFile(composePath, 'compose file', 'pass it with --compose'), composePath)
+    : undefined;
+  let helmValues: unknown;
+  if (helmPath) {
+    const { doc } = parseYamlDocument(readTextFile(helmPath, 'Helm values file', 'pass it with --helm-values'), helmPath, 'Helm values file');
+    helmValues = doc.toJS({ maxAliasCount: 10_000 }) ?? {};
+    if (typeof helmValues !== 'object' || Array.isArray(helmValues))
+      throw new UserError([`${helmPath}: expected a mapping of chart values (api:, worker:, …), got ${Array.isArray(helmValues) ? 'a list' : typeof helmValues}`]);
+  }
+
+  const vars = projectVars(envFile);
+  const choice: ReleaseChoice =
+    (inputs.release && { version: inputs.release, source: '--release' }) ||
+    (spec?.release && { version: spec.release, source: `${specPath} release:` }) ||
+    (compose && releaseFromImages(compose.services, (raw) => interpolate(raw, vars))) ||
+    releaseFromVariables(Object.keys(envFile?.values ?? {})) ||
+    defaultRelease();
+  const release = loadRelease(choice.version);
+  const deployment = buildDeployment({
+    release,
+    releaseSource: choice.source,
+    envFile,
+    compose,
+    spec,
+    specFile: specPath,
+    helmValues,
+    helmValuesFile: helmPath,
+    dir: specPath ? (dir ?? dirname(specPath)) : undefined,
+  });
+  return { deployment, findings: [...findings, ...deployment.loadFindings] };
+}

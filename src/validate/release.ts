@@ -1,0 +1,63 @@
+// Which Dify release the files are for: given, named by the spec, read from image tags,
+// or guessed from the variables the .env sets.
+import { defaultReleaseVersion, releaseVersions } from '../core/data.js';
+import type { ComposeService } from './compose-file.js';
+import { knownEnvVariables } from '../render/known-env.js';
+
+export interface ReleaseChoice {
+  version: string;
+  /** How it was chosen, shown in the report. */
+  source: string;
+}
+
+const DIFY_IMAGE = /(?:^|\/)dify-(?:api|web)(?::v?(\d+\.\d+\.\d+))?/;
+
+function semverKey(v: string): number[] {
+  return v.split('.').map((p) => parseInt(p, 10) || 0);
+}
+
+export function compareVersions(a: string, b: string): number {
+  const [x, y] = [semverKey(a), semverKey(b)];
+  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return 0;
+}
+
+/** The newest known release not newer than `tag` (the oldest known when all are newer). */
+export function nearestRelease(tag: string, known: readonly string[] = releaseVersions()): string {
+  const sorted = [...known].sort(compareVersions);
+  return [...sorted].reverse().find((v) => compareVersions(v, tag) <= 0) ?? sorted[0];
+}
+
+export function releaseFromImages(services: readonly ComposeService[], interpolated: (raw: string) => string): ReleaseChoice | undefined {
+  for (const s of services) {
+    if (!s.image) continue;
+    const tag = DIFY_IMAGE.exec(interpolated(s.image))?.[1];
+    if (!tag) continue;
+    const known = releaseVersions();
+    if (known.includes(tag)) return { version: tag, source: `image tag ${tag} (service ${s.name})` };
+    const near = nearestRelease(tag, known);
+    return { version: near, source: `image tag ${tag} (service ${s.name}) is not in the release table; judged as ${near}, the nearest known` };
+  }
+  return undefined;
+}
+
+/**
+ * The release whose known variables explain the .env best: fewest variables unknown to it,
+ * then the closest match in size (a full 1.13.3 .env.example matches 1.13.3 exactly).
+ */
+export function releaseFromVariables(names: readonly string[]): ReleaseChoice | undefined {
+  if (names.length === 0) return undefined;
+  let best: { version: string; unknown: number; jaccard: number } | undefined;
+  for (const version of releaseVersions()) {
+    const known = knownEnvVariables(version);
+    const hits = names.filter((n) => known.has(n)).length;
+    const unknown = names.length - hits;
+    const jaccard = hits / (known.size + unknown);
+    if (!best || unknown < best.unknown || (unknown === best.unknown && jaccard > best.jaccard)) best = { version, unknown, jaccard };
+  }
+  return best && { version: best.version, source: `inferred from the variables set (pass --release to be sure)` };
+}
+
+export function defaultRelease(): ReleaseChoice {
+  return { version: defaultReleaseVersion(), source: 'no image tag or spec names one: assumed the newest known (pass --release)' };
+}

@@ -1,0 +1,147 @@
+// secret-mismatch: two places that must hold the same secret do not, so one side is
+// refused at runtime (401s between api and plugin daemon, a Redis that rejects Celery…).
+// Values are compared, never printed.
+import type { ComponentName } from '../../core/spec.js';
+import { at, type Diagnostic, type Origin } from '../diagnostics.js';
+import { envVarOrigin, type Deployment, type ServiceModel } from '../deployment.js';
+import type { Rule } from './rule.js';
+
+interface Value {
+  value: string | undefined;
+  where: string;
+  origin?: Origin;
+}
+
+/** Variables one component must share with another (both read the same secret). */
+const SHARED: { a: [ComponentName, string]; b: [ComponentName, string]; what: string }[] = [
+  { a: ['api', 'PLUGIN_DAEMON_KEY'], b: ['plugin_daemon', 'SERVER_KEY'], what: 'the key the API presents to the plugin daemon' },
+  { a: ['api', 'INNER_API_KEY_FOR_PLUGIN'], b: ['plugin_daemon', 'DIFY_INNER_API_KEY'], what: 'the key the plugin daemon presents to the API' },
+  { a: ['api', 'CODE_EXECUTION_API_KEY'], b: ['sandbox', 'API_KEY'], what: 'the code sandbox key' },
+  ...(['worker', 'worker_beat', 'api_websocket'] as const).flatMap((c) =>
+    ['SECRET_KEY', 'DB_PASSWORD', 'REDIS_PASSWORD'].map((v) => ({ a: ['api', v] as [ComponentName, string], b: [c, v] as [ComponentName, string], what: `${v}, shared by every dify-api process` })),
+  ),
+  ...['DB_PASSWORD', 'REDIS_PASSWORD'].map((v) => ({ a: ['api', v] as [ComponentName, string], b: ['plugin_daemon', v] as [ComponentName, string], what: `${v}, shared with the plugin daemon` })),
+];
+
+function read(s: ServiceModel | undefined, variable: string): Value | undefined {
+  if (!s) return undefined;
+  return { value: s.env[variable], where: `${s.name} ${variable}`, origin: s.origin[variable] };
+}
+
+function hostOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return new URL(url).hostname || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An infrastructure service the app reaches by host name: from the compose file, or upstream's name without one. */
+function infraValue(d: Deployment, host: string | undefined, upstreamName: string, serviceVar: string, envVar: string): Value | undefined {
+  if (!host) return undefined;
+  if (d.compose) {
+    const svc = d.services.find((s) => s.name === host && s.active);
+    return svc ? read(svc, serviceVar) : undefined;
+  }
+  if (host !== upstreamName) return undefined;
+  return { value: d.vars[envVar], where: envVar, origin: envVarOrigin(d.envFile, envVar) };
+}
+
+function mismatch(a: Value, b: Value, what: string, fix: string): Diagnostic {
+  return {
+    rule: 'secret-mismatch',
+    severity: 'error',
+    ...at(a.origin ?? b.origin),
+    message: `${a.where} does not match ${b.where}${b.origin ? ` (${b.origin.file}${b.origin.line ? `:${b.origin.line}` : ''})` : ''}: ${what}`,
+    fix,
+    data: { a: a.where, b: b.where },
+  };
+}
+
+export const secretMismatchRule: Rule = {
+  id: 'secret-mismatch',
+  summary: 'secrets that must agree (Redis and broker URL, plugin daemon and sandbox keys, vector store and DB passwords) differ',
+  check(d) {
+    const out: Diagnostic[] = [];
+    const active = d.services.filter((s) => s.active);
+    const api = active.find((s) => s.component === 'api');
+    if (!api) return out;
+    for (const pair of SHARED) {
+      const a = read(active.find((s) => s.component === pair.a[0]), pair.a[1]);
+      for (const other of active.filter((s) => s.component === pair.b[0])) {
+        const b = read(other, pair.b[1]);
+        if (a?.value === undefined || b?.value === undefined || a.value === b.value) continue;
+        out.push(mismatch(a, b, pair.what, `give both the same value (one variable in .env feeding both is simplest)`));
+      }
+    }
+
+    // Celery's broker URL carries the Redis password itself.
+    const broker = api.env.CELERY_BROKER_URL;
+    if (broker && /^rediss?:\/\//.test(broker)) {
+      try {
+        const url = new URL(broker);
+        const password = decodeURIComponent(url.password);
+        const redisPassword = api.env.REDIS_PASSWORD ?? '';
+        if (url.hostname === (api.env.REDIS_HOST ?? 'redis') && password !== redisPassword)
+          out.push(
+            mismatch(
+              { value: password, where: `${api.name} CELERY_BROKER_URL password`, origin: api.origin.CELERY_BROKER_URL },
+              { value: redisPassword, where: `${api.name} REDIS_PASSWORD`, origin: api.origin.REDIS_PASSWORD },
+              'Celery connects to the same Redis with the password in its URL',
+              'write CELERY_BROKER_URL as redis://:<REDIS_PASSWORD>@<REDIS_HOST>:<port>/1 (URL-encode special characters)',
+            ),
+          );
+      } catch {
+        // An unparsable URL is a configuration error Celery reports itself; nothing to compare.
+      }
+    }
+
+    const vectorStore = (api.env.VECTOR_STORE ?? '').toLowerCase();
+    const checks: { mine: Value; theirs: Value | undefined; what: string; fix: string; contains?: boolean }[] = [];
+    if (d.database?.bundled && d.compose) {
+      const serviceVar = d.database.engine === 'mysql' ? 'MYSQL_ROOT_PASSWORD' : 'POSTGRES_PASSWORD';
+      checks.push({
+        mine: read(api, 'DB_PASSWORD')!,
+        theirs: infraValue(d, d.database.host, d.database.host, serviceVar, 'DB_PASSWORD'),
+        what: 'the bundled database is initialised with this password',
+        fix: 'use the same value for both; an initialised data volume keeps its first password, so change it with ALTER USER too',
+      });
+    }
+    if (vectorStore === 'weaviate' && (api.env.WEAVIATE_API_KEY ?? '') !== '') {
+      const enabled = infraValue(d, hostOf(api.env.WEAVIATE_ENDPOINT), 'weaviate', 'AUTHENTICATION_APIKEY_ENABLED', 'WEAVIATE_AUTHENTICATION_APIKEY_ENABLED');
+      if ((enabled?.value ?? 'true').toLowerCase() === 'true')
+        checks.push({
+          mine: read(api, 'WEAVIATE_API_KEY')!,
+          theirs: infraValue(d, hostOf(api.env.WEAVIATE_ENDPOINT), 'weaviate', 'AUTHENTICATION_APIKEY_ALLOWED_KEYS', 'WEAVIATE_AUTHENTICATION_APIKEY_ALLOWED_KEYS'),
+          what: 'Weaviate accepts only its allowed keys',
+          fix: 'put WEAVIATE_API_KEY into WEAVIATE_AUTHENTICATION_APIKEY_ALLOWED_KEYS',
+          contains: true,
+        });
+    }
+    if (vectorStore === 'pgvector')
+      checks.push({
+        mine: read(api, 'PGVECTOR_PASSWORD')!,
+        theirs: infraValue(d, api.env.PGVECTOR_HOST, 'pgvector', 'POSTGRES_PASSWORD', 'PGVECTOR_POSTGRES_PASSWORD'),
+        what: 'the bundled pgvector database is initialised with this password',
+        fix: 'set PGVECTOR_PASSWORD and PGVECTOR_POSTGRES_PASSWORD to the same value',
+      });
+    if (d.compose) {
+      const redis = active.find((s) => s.name === (api.env.REDIS_HOST ?? 'redis'));
+      const requirepass = redis?.command && /--requirepass\s+(\S+)/.exec(redis.command)?.[1];
+      if (redis && requirepass !== undefined)
+        checks.push({
+          mine: read(api, 'REDIS_PASSWORD')!,
+          theirs: { value: requirepass.replace(/^['"]|['"]$/g, ''), where: `${redis.name} --requirepass`, origin: { file: d.compose.file, line: redis.line } },
+          what: 'the bundled Redis requires this password',
+          fix: 'feed redis-server --requirepass from the same REDIS_PASSWORD',
+        });
+    }
+    for (const c of checks) {
+      if (c.mine.value === undefined || c.theirs?.value === undefined) continue;
+      const agrees = c.contains ? c.theirs.value.split(',').map((k) => k.trim()).includes(c.mine.value) : c.theirs.value === c.mine.value;
+      if (!agrees) out.push(mismatch(c.mine, c.theirs, c.what, c.fix));
+    }
+    return out;
+  },
+};

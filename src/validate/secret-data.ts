@@ -1,0 +1,46 @@
+// releases/secrets.json: which variables are secrets, when they are in use, and the
+// upstream defaults and placeholders that make one worthless.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../core/data.js';
+import type { ComponentName } from '../core/spec.js';
+
+export interface Condition {
+  var: string;
+  in?: string[];
+  notIn?: string[];
+}
+
+export interface SecretFact {
+  component: ComponentName;
+  var: string;
+  minLength: number;
+  /** Empty is fine from this release on (e.g. SECRET_KEY is then generated and persisted). */
+  emptyOkFrom?: string;
+  emptyOkWhen?: Condition;
+  emptyOk?: boolean;
+  /** Only in use when this holds for the component's environment. */
+  when?: Condition;
+  why: string;
+}
+
+export interface SecretData {
+  knownDefaults: string[];
+  placeholderPatterns: string[];
+  secrets: SecretFact[];
+}
+
+let cached: SecretData | undefined;
+
+export function secretData(): SecretData {
+  cached ??= JSON.parse(readFileSync(join(PACKAGE_ROOT, 'releases', 'secrets.json'), 'utf8')) as SecretData;
+  return cached;
+}
+
+export function holds(cond: Condition | undefined, env: Record<string, string>): boolean {
+  if (!cond) return true;
+  const v = (env[cond.var] ?? '').trim().toLowerCase();
+  if (cond.in && !cond.in.map((x) => x.toLowerCase()).includes(v)) return false;
+  if (cond.notIn && cond.notIn.map((x) => x.toLowerCase()).includes(v)) return false;
+  return true;
+}
