@@ -1,0 +1,60 @@
+// Extra Kubernetes manifests (PDBs, migration Job, backup CronJob) checked against the
+// Kubernetes API schemas (kubernetes-models) for every tier and release.
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { Job } from 'kubernetes-models/batch/v1/Job';
+import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
+import { loadRelease, releaseVersions, tierNames } from '../src/core/data.js';
+import { planFor } from '../src/core/resolve.js';
+import { specSchema } from '../src/core/spec.js';
+import { renderMigrationJob, renderPodDisruptionBudgets } from '../src/render/helm-extra.js';
+import { renderBackupCronJob } from '../src/render/recovery.js';
+
+const KINDS: Record<string, new (data: never) => { validate(): void }> = {
+  PodDisruptionBudget: PodDisruptionBudget as never,
+  Job: Job as never,
+  CronJob: CronJob as never,
+  ConfigMap: ConfigMap as never,
+  PersistentVolumeClaim: PersistentVolumeClaim as never,
+};
+
+function validateAll(text: string) {
+  const docs = parseAllDocuments(text).map((d) => d.toJS());
+  for (const doc of docs) {
+    const Model = KINDS[doc.kind];
+    expect(Model, `no schema for ${doc.kind}`).toBeDefined();
+    expect(() => new Model(doc as never).validate()).not.toThrow();
+  }
+  return docs;
+}
+
+const matrix = tierNames().flatMap((tier) => releaseVersions().map((release) => ({ tier, release })));
+
+describe.each(matrix)('$tier on $release (helm)', ({ tier, release }) => {
+  const spec = specSchema.parse({ tier, release, storage: { type: 's3', bucket: 'dify', region: 'us-east-1' } });
+  const plan = planFor(spec, 'helm');
+  const ctx = { spec, plan, release: loadRelease(release), secrets: {} };
+
+  it('emits a valid PDB for exactly the components with ≥ 2 replicas', () => {
+    const file = renderPodDisruptionBudgets(ctx);
+    const multi = plan.components.filter((c) => c.replicas >= 2 && ['api', 'worker', 'web', 'sandbox', 'plugin_daemon', 'nginx'].includes(c.name));
+    if (multi.length === 0) {
+      expect(file).toBeUndefined();
+      return;
+    }
+    const docs = validateAll(file!.content);
+    expect(docs).toHaveLength(multi.length);
+    for (const d of docs) expect(d.spec.selector.matchLabels['app.kubernetes.io/instance']).toBe('dify');
+  });
+
+  it('emits a valid one-shot migration Job and backup CronJob', () => {
+    const [job] = validateAll(renderMigrationJob(ctx).content);
+    expect(job.spec.template.spec.containers[0].env).toContainEqual({ name: 'MODE', value: 'migration' });
+    expect(job.spec.template.spec.containers[0].image).toBe(loadRelease(release).images.api);
+    const docs = validateAll(renderBackupCronJob(ctx, [{ name: 'DB_HOST', value: 'dify-postgresql' }]).content);
+    expect(docs.find((d) => d.kind === 'CronJob').spec.schedule).toBe(plan.recovery.schedule);
+  });
+});
