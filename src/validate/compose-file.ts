@@ -48,19 +48,25 @@ function asMap(node: unknown, doc: Document): YAMLMap | undefined {
   return isMap(n) ? n : undefined;
 }
 
+/** A map key as text; the merge key `<<` (a symbol when merges are on) as '<<'. */
+function keyText(key: unknown): string | undefined {
+  if (!isScalar(key)) return undefined;
+  return typeof key.value === 'symbol' ? (key.source ?? '<<') : String(key.value);
+}
+
 /** Key → value node of a map, `<<:` merges applied (explicit keys win, as in YAML 1.1). */
 export function mapEntries(node: unknown, doc: Document): Map<string, Node> {
   const out = new Map<string, Node>();
   const map = asMap(node, doc);
   if (!map) return out;
   for (const pair of map.items) {
-    const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+    const key = keyText(pair.key);
     if (key !== '<<') continue;
     const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
     for (const src of sources) for (const [k, v] of mapEntries(src, doc)) if (!out.has(k)) out.set(k, v);
   }
   for (const pair of map.items) {
-    const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+    const key = keyText(pair.key);
     if (key === undefined || key === '<<') continue;
     out.set(key, (pair.value ?? null) as Node);
   }

@@ -46,6 +46,9 @@ export interface Deployment {
   specFile?: string;
   helmValues?: unknown;
   helmValuesFile?: string;
+  helmLineAt?: (path: (string | number)[]) => number | undefined;
+  /** Whether the release was stated (flag, spec, image tag) rather than guessed. */
+  releaseStated: boolean;
   /** dify-deploy's output directory, when validating one. */
   dir?: string;
   services: ServiceModel[];
@@ -102,7 +105,8 @@ function servicesFromCompose(compose: ComposeFile, envFile: EnvFile | undefined,
   const base = dirname(resolve(compose.file));
   const profiles = activeProfiles(vars);
   const envFiles = new Map<string, EnvFile | null>();
-  if (envFile) envFiles.set(resolve(envFile.file), envFile);
+  // The project .env (what --env names, wherever it lives) is what `./.env` in env_file means.
+  if (envFile) envFiles.set(resolve(base, '.env'), envFile);
   const loadEnvFile = (path: string): EnvFile | null => {
     const abs = resolve(base, path);
     if (!envFiles.has(abs)) {
@@ -232,6 +236,8 @@ export interface ModelInput {
   specFile?: string;
   helmValues?: unknown;
   helmValuesFile?: string;
+  helmLineAt?: (path: (string | number)[]) => number | undefined;
+  releaseStated: boolean;
   dir?: string;
 }
 

@@ -12,7 +12,7 @@ import { buildDeployment, projectVars, type Deployment } from './deployment.js';
 import type { Diagnostic } from './diagnostics.js';
 import { parseEnvText, interpolate, type EnvFile } from './env-file.js';
 import { isDirectory, isFile, readTextFile } from './files.js';
-import { defaultRelease, releaseFromImages, releaseFromVariables, type ReleaseChoice } from './release.js';
+import { defaultRelease, releaseFromHelmValues, releaseFromImages, releaseFromVariables, type ReleaseChoice } from './release.js';
 
 export interface ValidateInputs {
   dir?: string;
@@ -82,30 +82,38 @@ export function loadDeployment(inputs: ValidateInputs): { deployment: Deployment
     ? parseComposeText(readTextFile(composePath, 'compose file', 'pass it with --compose'), composePath)
     : undefined;
   let helmValues: unknown;
+  let helmLineAt: ((path: (string | number)[]) => number | undefined) | undefined;
   if (helmPath) {
-    const { doc } = parseYamlDocument(readTextFile(helmPath, 'Helm values file', 'pass it with --helm-values'), helmPath, 'Helm values file');
+    const { doc, lineCounter } = parseYamlDocument(readTextFile(helmPath, 'Helm values file', 'pass it with --helm-values'), helmPath, 'Helm values file');
     helmValues = doc.toJS({ maxAliasCount: 10_000 }) ?? {};
     if (typeof helmValues !== 'object' || Array.isArray(helmValues))
       throw new UserError([`${helmPath}: expected a mapping of chart values (api:, worker:, …), got ${Array.isArray(helmValues) ? 'a list' : typeof helmValues}`]);
+    helmLineAt = (path) => {
+      const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
+      return node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
+    };
   }
 
   const vars = projectVars(envFile);
   const choice: ReleaseChoice =
-    (inputs.release && { version: inputs.release, source: '--release' }) ||
-    (spec?.release && { version: spec.release, source: `${specPath} release:` }) ||
+    (inputs.release && { version: inputs.release, source: '--release', stated: true }) ||
+    (spec?.release && { version: spec.release, source: `${specPath} release:`, stated: true }) ||
     (compose && releaseFromImages(compose.services, (raw) => interpolate(raw, vars))) ||
+    releaseFromHelmValues(helmValues) ||
     releaseFromVariables(Object.keys(envFile?.values ?? {})) ||
     defaultRelease();
   const release = loadRelease(choice.version);
   const deployment = buildDeployment({
     release,
     releaseSource: choice.source,
+    releaseStated: choice.stated,
     envFile,
     compose,
     spec,
     specFile: specPath,
     helmValues,
     helmValuesFile: helmPath,
+    helmLineAt,
     dir: specPath ? (dir ?? dirname(specPath)) : undefined,
   });
   return { deployment, findings: [...findings, ...deployment.loadFindings] };

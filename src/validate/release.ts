@@ -8,6 +8,8 @@ export interface ReleaseChoice {
   version: string;
   /** How it was chosen, shown in the report. */
   source: string;
+  /** Named by the user or the files (not guessed). */
+  stated: boolean;
 }
 
 const DIFY_IMAGE = /(?:^|\/)dify-(?:api|web)(?::v?(\d+\.\d+\.\d+))?/;
@@ -33,12 +35,23 @@ export function releaseFromImages(services: readonly ComposeService[], interpola
     if (!s.image) continue;
     const tag = DIFY_IMAGE.exec(interpolated(s.image))?.[1];
     if (!tag) continue;
-    const known = releaseVersions();
-    if (known.includes(tag)) return { version: tag, source: `image tag ${tag} (service ${s.name})` };
-    const near = nearestRelease(tag, known);
-    return { version: near, source: `image tag ${tag} (service ${s.name}) is not in the release table; judged as ${near}, the nearest known` };
+    return fromTag(tag, `service ${s.name}`);
   }
   return undefined;
+}
+
+function fromTag(tag: string, where: string): ReleaseChoice {
+  const known = releaseVersions();
+  if (known.includes(tag)) return { version: tag, source: `image tag ${tag} (${where})`, stated: true };
+  const near = nearestRelease(tag, known);
+  return { version: near, source: `image tag ${tag} (${where}) is not in the release table; judged as ${near}, the nearest known`, stated: true };
+}
+
+/** dify-helm values pin the API image at image.api.tag. */
+export function releaseFromHelmValues(values: unknown): ReleaseChoice | undefined {
+  const tag = (values as { image?: { api?: { tag?: unknown } } } | undefined)?.image?.api?.tag;
+  const m = typeof tag === 'string' || typeof tag === 'number' ? /^v?(\d+\.\d+\.\d+)/.exec(String(tag)) : null;
+  return m ? fromTag(m[1], 'Helm values image.api.tag') : undefined;
 }
 
 /**
@@ -55,9 +68,9 @@ export function releaseFromVariables(names: readonly string[]): ReleaseChoice | 
     const jaccard = hits / (known.size + unknown);
     if (!best || unknown < best.unknown || (unknown === best.unknown && jaccard > best.jaccard)) best = { version, unknown, jaccard };
   }
-  return best && { version: best.version, source: `inferred from the variables set (pass --release to be sure)` };
+  return best && { version: best.version, source: `inferred from the variables set (pass --release to be sure)`, stated: false };
 }
 
 export function defaultRelease(): ReleaseChoice {
-  return { version: defaultReleaseVersion(), source: 'no image tag or spec names one: assumed the newest known (pass --release)' };
+  return { version: defaultReleaseVersion(), source: 'no image tag or spec names one: assumed the newest known (pass --release)', stated: false };
 }

@@ -1,7 +1,23 @@
 // Every validate rule, in report order.
+import { bodySizeRule } from './body-size.js';
+import { capacityRule } from './capacity.js';
 import { connectionBudgetRule } from './connection-budget.js';
 import { insecureSecretRule } from './insecure-secret.js';
+import { missingVariableRule } from './missing-variable.js';
 import type { Rule } from './rule.js';
+import { schemaRule } from './schema.js';
 import { secretMismatchRule } from './secret-mismatch.js';
+import { timeoutChainRule } from './timeout-chain.js';
+import { unknownVariableRule } from './unknown-variable.js';
 
-export const RULES: readonly Rule[] = [connectionBudgetRule, insecureSecretRule, secretMismatchRule];
+export const RULES: readonly Rule[] = [
+  schemaRule,
+  connectionBudgetRule,
+  insecureSecretRule,
+  secretMismatchRule,
+  missingVariableRule,
+  unknownVariableRule,
+  timeoutChainRule,
+  bodySizeRule,
+  capacityRule,
+];

@@ -1,0 +1,77 @@
+// nginx's effective read timeout and body limit: from the config files beside the compose
+// file (ours hold literal values; upstream's templates hold ${NGINX_…} that the nginx
+// entrypoint substitutes from its environment), else from the nginx service's environment.
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Origin } from './diagnostics.js';
+import type { Deployment } from './deployment.js';
+import { envVarOrigin } from './deployment.js';
+import { interpolate } from './env-file.js';
+import { isDirectory, readTextFile } from './files.js';
+
+export interface NginxSetting {
+  /** Seconds (timeouts) or bytes (sizes); 0 = no limit. */
+  value: number;
+  text: string;
+  origin?: Origin;
+}
+
+const TIME_UNITS: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86400, ms: 0.001 };
+const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+export function nginxSeconds(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/i.exec(text);
+  return m ? Number(m[1]) * TIME_UNITS[(m[2] ?? '').toLowerCase()] : undefined;
+}
+
+export function nginxBytes(text: string): number | undefined {
+  const m = /^\s*(\d+)\s*([kmg])?\s*$/i.exec(text);
+  return m ? Number(m[1]) * SIZE_UNITS[(m[2] ?? '').toLowerCase()] : undefined;
+}
+
+function configFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string, depth: number) => {
+    if (depth > 3) return;
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p, depth + 1);
+      else if (/\.(conf|template)$/.test(e.name)) out.push(p);
+    }
+  };
+  if (isDirectory(dir)) walk(dir, 0);
+  return out.sort();
+}
+
+/** The nginx/ folder that belongs to these files, if any. */
+function nginxDir(d: Deployment): string | undefined {
+  const base = d.dir ?? (d.compose ? dirname(d.compose.file) : undefined);
+  return base === undefined ? undefined : join(base, 'nginx');
+}
+
+/** The smallest value of `directive` across the config (the tightest location wins). */
+export function nginxSetting(d: Deployment, directive: string, envVar: string, parse: (t: string) => number | undefined): NginxSetting | undefined {
+  const nginx = d.services.find((s) => s.active && s.component === 'nginx');
+  const env = { ...d.vars, ...(nginx?.env ?? {}) };
+  const dir = nginxDir(d);
+  let found: NginxSetting | undefined;
+  for (const file of dir ? configFiles(dir) : []) {
+    const lines = readTextFile(file, 'nginx config', 'fix or remove it').split('\n');
+    lines.forEach((line, i) => {
+      const m = new RegExp(`^\\s*${directive}\\s+([^;#]+);`).exec(line);
+      if (!m) return;
+      const raw = m[1].trim();
+      const ref = /^\$\{?([A-Z_][A-Z0-9_]*)\}?$/.exec(raw)?.[1];
+      const text = interpolate(raw, env);
+      const value = parse(text);
+      if (value === undefined) return;
+      const origin = ref ? (nginx?.origin[ref] ?? envVarOrigin(d.envFile, ref) ?? { file, line: i + 1 }) : { file, line: i + 1 };
+      if (!found || value < found.value) found = { value, text, origin };
+    });
+  }
+  if (found) return found;
+  const text = env[envVar] ?? d.release.upstreamDefaults[envVar];
+  const value = text === undefined ? undefined : parse(text);
+  if (value === undefined || !nginx) return undefined;
+  return { value, text: text!, origin: nginx.origin[envVar] ?? envVarOrigin(d.envFile, envVar) };
+}

@@ -1,0 +1,79 @@
+// schema: the compose file against the Compose Specification's JSON schema, and Helm values
+// against the dify-helm chart (its values.schema.json, unknown and dead keys: the helm
+// checker in src/helm/check.ts). Spec schema errors are found while loading (load.ts).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { PACKAGE_ROOT } from '../../core/data.js';
+import { checkHelmValues, dotted, type Finding } from '../../helm/check.js';
+import { chartVersions } from '../../helm/chart.js';
+import type { Diagnostic } from '../diagnostics.js';
+import type { Deployment } from '../deployment.js';
+import type { Rule } from './rule.js';
+
+let composeValidator: ValidateFunction | undefined;
+
+function composeSchema(): ValidateFunction {
+  if (!composeValidator) {
+    const schema = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'schemas', 'compose-spec', 'compose-spec.json'), 'utf8')) as object;
+    // The compose schema is draft-07 with `format`s ajv does not know (duration, …): annotations only.
+    composeValidator = new Ajv({ allErrors: true, strict: false, validateFormats: false }).compile(schema);
+  }
+  return composeValidator;
+}
+
+function composeFindings(d: Deployment): Diagnostic[] {
+  const compose = d.compose;
+  if (!compose) return [];
+  const validate = composeSchema();
+  if (validate(compose.data ?? {})) return [];
+  const seen = new Set<string>();
+  const out: Diagnostic[] = [];
+  for (const e of validate.errors ?? []) {
+    // oneOf/anyOf branches repeat one mistake several times; keep the first per path.
+    if (seen.has(e.instancePath)) continue;
+    seen.add(e.instancePath);
+    const path = e.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const extra = e.keyword === 'additionalProperties' ? ` "${String(e.params.additionalProperty)}"` : '';
+    out.push({
+      rule: 'schema',
+      severity: 'error',
+      file: compose.file,
+      line: compose.lineAt(e.keyword === 'additionalProperties' ? [...path, String(e.params.additionalProperty)] : path) ?? compose.lineAt(path),
+      message: `${dotted(path) || '(top level)'} ${e.message ?? 'is invalid'}${extra} (Compose Specification)`,
+      fix: 'correct the compose file; `docker compose config` shows how Compose reads it',
+      data: { kind: 'compose-schema', path },
+    });
+  }
+  return out;
+}
+
+function helmDiagnostic(d: Deployment, f: Finding, chart: string): Diagnostic {
+  return {
+    rule: 'schema',
+    severity: f.severity,
+    file: d.helmValuesFile,
+    ...(d.helmLineAt?.(f.path) !== undefined ? { line: d.helmLineAt!(f.path) } : {}),
+    message: `${f.message} (dify-helm ${chart})`,
+    fix: f.fix ?? 'correct the key or value (see the chart values.yaml)',
+    data: { kind: f.rule, path: f.path, chart },
+  };
+}
+
+function helmFindings(d: Deployment): Diagnostic[] {
+  if (d.helmValues === undefined) return [];
+  // A guessed release does not pin the chart: judge by the chart version that explains the file best.
+  const charts = d.releaseStated ? [d.release.helm.version] : chartVersions();
+  const results = charts.map((chart) => ({ chart, findings: checkHelmValues(d.helmValues, chart) }));
+  const errors = (r: (typeof results)[number]) => r.findings.filter((f) => f.severity === 'error').length;
+  const best = results.reduce((a, b) => (errors(b) < errors(a) || (errors(b) === errors(a) && b.findings.length < a.findings.length) ? b : a));
+  return best.findings.map((f) => helmDiagnostic(d, f, best.chart));
+}
+
+export const schemaRule: Rule = {
+  id: 'schema',
+  summary: 'the spec, the compose file (Compose Specification) and Helm values (chart schema, unknown and dead keys)',
+  check(d) {
+    return [...composeFindings(d), ...helmFindings(d)];
+  },
+};

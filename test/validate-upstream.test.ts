@@ -1,0 +1,163 @@
+// validate judged on upstream's own files, as they are: the findings the issue expects,
+// and nothing else once the secrets are real and max_connections is adequate.
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { releaseVersions } from '../src/core/data.js';
+import { secretData } from '../src/validate/secret-data.js';
+import { runCli } from './helpers/cli.js';
+import { UPSTREAM } from './helpers/upstream.js';
+
+interface JsonReport {
+  ok: boolean;
+  errors: number;
+  warnings: number;
+  release: { version: string };
+  diagnostics: { rule: string; severity: string; file: string | null; line: number | null; message: string; data: any }[];
+}
+
+async function validateJson(args: string[]): Promise<{ code: number; report: JsonReport; stderr: string }> {
+  const r = await runCli(['validate', ...args, '--format', 'json']);
+  return { code: r.code, report: r.code === 2 ? (undefined as never) : JSON.parse(r.stdout), stderr: r.stderr };
+}
+
+const envExample = (v: string) => join(UPSTREAM, `dify-${v}`, 'docker', '.env.example');
+const composeFile = (v: string) => join(UPSTREAM, `dify-${v}`, 'docker', 'docker-compose.yaml');
+
+/**
+ * The upstream file with every published default secret replaced by a strong value. The
+ * replacement is a function of the old value, so variables that shared a default (and must
+ * agree, like CODE_EXECUTION_API_KEY and SANDBOX_API_KEY) still agree, inside URLs too.
+ */
+function hardened(text: string, extra: Record<string, string> = {}): string {
+  const strong = (old: string) => `s${createHash('sha256').update(old).digest('base64url')}`;
+  const defaults = [...secretData().knownDefaults].sort((a, b) => b.length - a.length);
+  let out = text
+    .split('\n')
+    .map((line) => {
+      const m = /^([A-Z0-9_]+)=(.*)$/.exec(line);
+      if (!m) return line;
+      const [, key, value] = m;
+      if (key in extra) return `${key}=${extra[key]}`;
+      if (defaults.includes(value)) return `${key}=${strong(value)}`;
+      if (key === 'CELERY_BROKER_URL') return `${key}=${defaults.reduce((v, d) => v.replace(`:${d}@`, `:${strong(d)}@`), value)}`;
+      return line;
+    })
+    .join('\n');
+  for (const [k, v] of Object.entries(extra)) if (!new RegExp(`^${k}=`, 'm').test(out)) out += `\n${k}=${v}\n`;
+  return out;
+}
+
+function tempFile(name: string, content: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'dd-validate-'));
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+describe.concurrent('validate on upstream .env.example files', () => {
+  it('1.13.3: connection-budget 150 against 97 usable, and insecure secrets', async () => {
+    const { code, report } = await validateJson(['--env', envExample('1.13.3')]);
+    expect(code).toBe(1);
+    expect(report.release.version).toBe('1.13.3');
+    const budget = report.diagnostics.filter((d) => d.rule === 'connection-budget');
+    expect(budget).toHaveLength(1);
+    expect(budget[0].severity).toBe('error');
+    expect(budget[0].data.required).toBe(150);
+    expect(budget[0].data.available).toBe(97);
+    expect(budget[0].data.breakdown.map((b: any) => [b.component, b.total])).toEqual([
+      ['api', 40],
+      ['worker', 40],
+      ['worker_beat', 40],
+      ['plugin_daemon', 30],
+    ]);
+    // The line that sets max_connections.
+    const lines = readFileSync(envExample('1.13.3'), 'utf8').split('\n');
+    expect(lines[budget[0].line! - 1]).toMatch(/^POSTGRES_MAX_CONNECTIONS=100/);
+    const secrets = report.diagnostics.filter((d) => d.rule === 'insecure-secret');
+    const flagged = secrets.map((d) => lines[d.line! - 1].split('=')[0]);
+    expect(flagged).toEqual(expect.arrayContaining(['SECRET_KEY', 'DB_PASSWORD', 'REDIS_PASSWORD', 'PLUGIN_DAEMON_KEY', 'SANDBOX_API_KEY']));
+    expect(report.diagnostics.every((d) => ['connection-budget', 'insecure-secret'].includes(d.rule))).toBe(true);
+  });
+
+  it('1.15.0: insecure secrets only (190 connections fit 200 − 3)', async () => {
+    const { code, report } = await validateJson(['--env', envExample('1.15.0')]);
+    expect(code).toBe(1);
+    expect(report.release.version).toBe('1.15.0');
+    expect(report.diagnostics.length).toBeGreaterThan(0);
+    expect(report.diagnostics.every((d) => d.rule === 'insecure-secret' && d.severity === 'error')).toBe(true);
+    // SECRET_KEY is empty on purpose from 1.14.2 on (generated and persisted): not a finding.
+    expect(report.diagnostics.some((d) => d.message.includes('SECRET_KEY'))).toBe(false);
+  });
+
+  for (const version of releaseVersions()) {
+    it(`${version}: strong, agreeing secrets and enough max_connections → exit 0, no findings`, async () => {
+      const env = tempFile('.env', hardened(readFileSync(envExample(version), 'utf8'), { POSTGRES_MAX_CONNECTIONS: '200' }));
+      const { code, report } = await validateJson(['--env', env, '--release', version]);
+      expect(report.diagnostics).toEqual([]);
+      expect(code).toBe(0);
+    });
+
+    it(`${version}: the same with upstream's compose file and env_file layout → exit 0`, async () => {
+      const env = hardened(readFileSync(envExample(version), 'utf8'), { POSTGRES_MAX_CONNECTIONS: '200' });
+      const path = tempFile('.env', env);
+      const { code, report } = await validateJson(['--env', path, '--compose', composeFile(version)]);
+      expect(report.release.version).toBe(version);
+      expect(report.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      expect(code).toBe(0);
+    });
+  }
+
+  it('a secret mismatch is caught: REDIS_PASSWORD changed but not the broker URL', async () => {
+    const text = hardened(readFileSync(envExample('1.15.0'), 'utf8')).replace(/^REDIS_PASSWORD=.*$/m, 'REDIS_PASSWORD=another-strong-password-1234567');
+    const { code, report } = await validateJson(['--env', tempFile('.env', text)]);
+    expect(code).toBe(1);
+    expect(report.diagnostics.map((d) => d.rule)).toEqual(['secret-mismatch']);
+    expect(JSON.stringify(report)).not.toContain('another-strong-password-1234567');
+  });
+
+  it('a typo is an unknown-variable warning with a did-you-mean; --strict makes it fail', async () => {
+    const text = `${hardened(readFileSync(envExample('1.16.1'), 'utf8'))}\nSQLALCHEMY_POOL_SIZ=10\n`;
+    const path = tempFile('.env', text);
+    const lenient = await validateJson(['--env', path]);
+    expect(lenient.code).toBe(0);
+    expect(lenient.report.diagnostics).toHaveLength(1);
+    expect(lenient.report.diagnostics[0]).toMatchObject({ rule: 'unknown-variable', severity: 'warning', line: text.split('\n').length - 1 });
+    expect(lenient.report.diagnostics[0].message).toContain('SQLALCHEMY_POOL_SIZE');
+    const strict = await validateJson(['--env', path, '--strict']);
+    expect(strict.code).toBe(1);
+  });
+
+  it('VECTOR_STORE=qdrant without QDRANT_URL is a missing-variable error', async () => {
+    const text = hardened(readFileSync(envExample('1.15.0'), 'utf8'), { VECTOR_STORE: 'qdrant' });
+    const { code, report } = await validateJson(['--env', tempFile('.env', text)]);
+    expect(code).toBe(1);
+    const missing = report.diagnostics.filter((d) => d.rule === 'missing-variable');
+    expect(missing).toHaveLength(1);
+    expect(missing[0].data.missing).toEqual(['QDRANT_URL']);
+  });
+
+  it('timeouts and body size: an nginx shorter than gunicorn and smaller than uploads warns', async () => {
+    const text = hardened(readFileSync(envExample('1.16.1'), 'utf8'), { NGINX_PROXY_READ_TIMEOUT: '60s', NGINX_CLIENT_MAX_BODY_SIZE: '10M' });
+    const { code, report } = await validateJson(['--env', tempFile('.env', text)]);
+    expect(code).toBe(0);
+    const rules = report.diagnostics.map((d) => `${d.rule}:${d.data.variable}`).sort();
+    expect(rules).toEqual(
+      ['body-size:PLUGIN_MAX_PACKAGE_SIZE', 'body-size:UPLOAD_AUDIO_FILE_SIZE_LIMIT', 'body-size:UPLOAD_FILE_SIZE_LIMIT', 'body-size:UPLOAD_VIDEO_FILE_SIZE_LIMIT', 'timeout-chain:APP_MAX_EXECUTION_TIME', 'timeout-chain:GUNICORN_TIMEOUT', 'timeout-chain:WORKFLOW_MAX_EXECUTION_TIME'].sort(),
+    );
+  });
+});
+
+describe.concurrent('validate on the chart CI value files', () => {
+  for (const chart of readdirSync(UPSTREAM).filter((d) => /^dify-helm-\d/.test(d))) {
+    for (const file of readdirSync(join(UPSTREAM, chart, 'ci-values'))) {
+      it(`${chart}/${file}: no errors except dead keys`, async () => {
+        const { report } = await validateJson(['--helm-values', join(UPSTREAM, chart, 'ci-values', file)]);
+        const other = report.diagnostics.filter((d) => d.data?.kind !== 'helm-dead-key' && d.severity === 'error');
+        expect(other).toEqual([]);
+      });
+    }
+  }
+});
