@@ -1,5 +1,5 @@
 // What every renderer returns: files in memory. Only the writer touches the disk.
-import type { Release } from '../core/data.js';
+import type { Release, Route } from '../core/data.js';
 import type { Plan } from '../core/sizing.js';
 import type { Spec } from '../core/spec.js';
 
@@ -17,4 +17,9 @@ export interface RenderContext {
   release: Release;
   /** Generated once and kept across re-renders (see secrets.ts). */
   secrets: Record<string, string>;
+  /**
+   * Tests only: host:port to proxy each nginx upstream to (stub servers), instead of the compose
+   * service names. Everything else in the rendered nginx config stays what ships.
+   */
+  upstreamHosts?: Partial<Record<Route['upstream'], string>>;
 }

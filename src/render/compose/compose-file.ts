@@ -1,0 +1,122 @@
+// docker-compose.yaml: upstream's service definitions (templates/compose/services.yaml.hbs and
+// vector-stores.yaml.hbs) narrowed to this deployment, with the plan's replicas, resource limits
+// and per-service sized variables. No database, Redis or vector-store port is published.
+import { parse as parseYaml, stringify } from 'yaml';
+import { storageBackend } from '../../backends/storage.js';
+import { renderTemplate } from '../template.js';
+import type { RenderContext, RenderedFile } from '../types.js';
+import type { ComposeModel } from './model.js';
+
+type Service = Record<string, unknown> & { environment?: Record<string, string>; networks?: string[] };
+
+/** Compose memory units: the plan's Kubernetes-style "8Gi" / "512Mi" as "8g" / "512m". */
+const composeMemory = (m: string) => m.replace(/Gi$/, 'g').replace(/Mi$/, 'm');
+
+/** The plugin daemon's storage variables, from the PLUGIN_* names in .env (upstream's mapping). */
+const PLUGIN_STORAGE_ENV: Record<string, string> = {
+  PLUGIN_STORAGE_TYPE: 'PLUGIN_STORAGE_TYPE',
+  PLUGIN_STORAGE_OSS_BUCKET: 'PLUGIN_STORAGE_OSS_BUCKET',
+  S3_USE_AWS: 'PLUGIN_S3_USE_AWS',
+  S3_USE_AWS_MANAGED_IAM: 'PLUGIN_S3_USE_AWS_MANAGED_IAM',
+  S3_ENDPOINT: 'PLUGIN_S3_ENDPOINT',
+  S3_USE_PATH_STYLE: 'PLUGIN_S3_USE_PATH_STYLE',
+  AWS_ACCESS_KEY: 'PLUGIN_AWS_ACCESS_KEY',
+  AWS_SECRET_KEY: 'PLUGIN_AWS_SECRET_KEY',
+  AWS_REGION: 'PLUGIN_AWS_REGION',
+  AZURE_BLOB_STORAGE_CONNECTION_STRING: 'PLUGIN_AZURE_BLOB_STORAGE_CONNECTION_STRING',
+  AZURE_BLOB_STORAGE_CONTAINER_NAME: 'PLUGIN_AZURE_BLOB_STORAGE_CONTAINER_NAME',
+  TENCENT_COS_SECRET_KEY: 'PLUGIN_TENCENT_COS_SECRET_KEY',
+  TENCENT_COS_SECRET_ID: 'PLUGIN_TENCENT_COS_SECRET_ID',
+  TENCENT_COS_REGION: 'PLUGIN_TENCENT_COS_REGION',
+  ALIYUN_OSS_REGION: 'PLUGIN_ALIYUN_OSS_REGION',
+  ALIYUN_OSS_ENDPOINT: 'PLUGIN_ALIYUN_OSS_ENDPOINT',
+  ALIYUN_OSS_ACCESS_KEY_ID: 'PLUGIN_ALIYUN_OSS_ACCESS_KEY_ID',
+  ALIYUN_OSS_ACCESS_KEY_SECRET: 'PLUGIN_ALIYUN_OSS_ACCESS_KEY_SECRET',
+  ALIYUN_OSS_AUTH_VERSION: 'PLUGIN_ALIYUN_OSS_AUTH_VERSION',
+  VOLCENGINE_TOS_ENDPOINT: 'PLUGIN_VOLCENGINE_TOS_ENDPOINT',
+  VOLCENGINE_TOS_ACCESS_KEY: 'PLUGIN_VOLCENGINE_TOS_ACCESS_KEY',
+  VOLCENGINE_TOS_SECRET_KEY: 'PLUGIN_VOLCENGINE_TOS_SECRET_KEY',
+  VOLCENGINE_TOS_REGION: 'PLUGIN_VOLCENGINE_TOS_REGION',
+};
+
+/** The services this deployment runs, in start order. */
+export function composeServiceNames(ctx: RenderContext, model: ComposeModel): string[] {
+  const { spec, plan } = ctx;
+  const names = ['init_permissions'];
+  if (spec.database.mode === 'bundled') names.push(spec.database.engine === 'postgresql' ? 'db_postgres' : 'db_mysql');
+  if (spec.redis.mode === 'bundled') names.push('redis');
+  names.push(...Object.keys(model.vectorStore.services));
+  names.push('ssrf_proxy');
+  for (const c of plan.components) if (c.name !== 'nginx') names.push(c.name);
+  if (plan.components.some((c) => c.name === 'local_sandbox')) names.push('agent_ssrf_proxy');
+  names.push('nginx');
+  if (spec.domain.tls === 'certbot') names.push('certbot');
+  return names;
+}
+
+function resources(cpu: number, memory: string, reserve?: { cpu: number; memory: string }) {
+  return {
+    resources: {
+      limits: { cpus: String(cpu), memory: composeMemory(memory) },
+      ...(reserve ? { reservations: { cpus: String(reserve.cpu), memory: composeMemory(reserve.memory) } } : {}),
+    },
+  };
+}
+
+export function renderComposeFile(ctx: RenderContext, model: ComposeModel): RenderedFile {
+  const { spec, plan, release } = ctx;
+  const plugin = plan.components.find((c) => c.name === 'plugin_daemon');
+  const pluginStorage = storageBackend(spec.storage.type).pluginType !== undefined;
+  const base = parseYaml(
+    renderTemplate('compose/services.yaml.hbs', {
+      images: release.images,
+      dbService: spec.database.mode === 'bundled' ? (spec.database.engine === 'postgresql' ? 'db_postgres' : 'db_mysql') : '',
+      redisBundled: spec.redis.mode === 'bundled',
+      agentBackend: plan.components.some((c) => c.name === 'agent_backend'),
+      // One host port: published only when a single daemon runs.
+      pluginDebugPort: (plugin?.replicas ?? 1) === 1,
+      pluginStorageEnv: pluginStorage ? PLUGIN_STORAGE_ENV : { PLUGIN_STORAGE_TYPE: 'PLUGIN_STORAGE_TYPE' },
+      reservedConnections: plan.database.reserved,
+      tls: spec.domain.tls !== 'none',
+      tlsOwn: spec.domain.tls === 'own',
+      tlsCertbot: spec.domain.tls === 'certbot',
+      certFile: spec.domain.certFile,
+      keyFile: spec.domain.keyFile,
+      httpPort: spec.domain.httpPort,
+      httpsPort: spec.domain.httpsPort,
+    }),
+  ) as { services: Record<string, Service>; networks: Record<string, unknown> };
+  const all: Record<string, Service> = { ...base.services, ...(model.vectorStore.services as Record<string, Service>) };
+
+  const services: Record<string, Service> = {};
+  for (const name of composeServiceNames(ctx, model)) {
+    const svc: Service = { ...all[name] };
+    if (!svc.image) throw new Error(`compose service ${name}: no image for Dify ${release.version} in the release table`);
+    const component = plan.components.find((c) => c.name === name);
+    const env: Record<string, string> = { ...(svc.environment ?? {}) };
+    for (const [container, envName] of Object.entries(model.mapped[name] ?? {})) env[container] = `\${${envName}:?set ${envName} in .env}`;
+    Object.assign(env, model.pinned[name] ?? {});
+    if (Object.keys(env).length) svc.environment = env;
+    if (component && name === 'nginx') {
+      // One nginx container on one host (its ports bind once) carries the tier's nginx capacity.
+      svc.deploy = resources(component.cpu * component.replicas, component.memory);
+    } else if (component) {
+      svc.deploy = { replicas: component.replicas, ...resources(component.cpu, component.memory, component.requests) };
+    } else {
+      const infra = plan.infrastructure.find((i) => i.name === name);
+      if (infra) svc.deploy = resources(infra.cpu, infra.memory);
+    }
+    services[name] = svc;
+  }
+  // Only the networks the chosen services join.
+  const used = new Set(Object.values(services).flatMap((s) => (Array.isArray(s.networks) ? s.networks : [])));
+  const networks = Object.fromEntries(Object.entries({ ...base.networks, ...model.vectorStore.networks }).filter(([n]) => used.has(n)));
+  const doc: Record<string, unknown> = { services, networks };
+  if (Object.keys(model.vectorStore.volumes).length) doc.volumes = model.vectorStore.volumes;
+  const header = [
+    `# Dify ${release.version} — ${plan.tier}, rendered by dify-deploy from dify-deploy.yaml.`,
+    '# Re-render instead of editing: `dify-deploy render` refuses to overwrite edited files without --force.',
+    '# Start: docker compose up -d   (see README.md)',
+  ];
+  return { path: 'docker-compose.yaml', content: `${header.join('\n')}\n${stringify(doc, { lineWidth: 0 })}`, mode: 0o644 };
+}

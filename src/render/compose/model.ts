@@ -1,0 +1,340 @@
+// What the compose renderers share: the .env content (sections of variables) and, per service,
+// the variables docker-compose.yaml must set itself. Every sized value of the plan lands in
+// exactly one of three places, chosen so it reaches the process that reads it:
+//   1. the release maps the container variable from a differently named .env variable
+//      (sandbox WORKER_TIMEOUT ← SANDBOX_WORKER_TIMEOUT): the .env variable, referenced by name;
+//   2. the first component (plan order) to size a variable upstream documents for .env owns it
+//      there (api's SERVER_WORKER_AMOUNT, SQLALCHEMY_POOL_SIZE…);
+//   3. anything else — another component's pool sizes, DB_MAX_OPEN_CONNS, sandbox MAX_WORKERS —
+//      is pinned literally in that service's `environment:`, which overrides env_file.
+import { parse as parseYaml } from 'yaml';
+import { UserError } from '../../core/errors.js';
+import { storageBackend } from '../../backends/storage.js';
+import { vectorStoreBackend } from '../../backends/vector-stores.js';
+import { knownEnvVariables } from '../known-env.js';
+import { renderTemplate } from '../template.js';
+import type { RenderContext } from '../types.js';
+
+export interface EnvVar {
+  name: string;
+  value: string;
+}
+
+export interface EnvSection {
+  title: string;
+  notes: string[];
+  vars: EnvVar[];
+}
+
+export interface VectorStoreParts {
+  env: Record<string, string>;
+  services: Record<string, Record<string, unknown>>;
+  networks: Record<string, unknown>;
+  volumes: Record<string, unknown>;
+}
+
+export interface ComposeModel {
+  /** scheme://host[:port] users reach Dify at. */
+  publicUrl: string;
+  env: EnvSection[];
+  /** Per compose service: container variable → value, pinned in `environment:`. */
+  pinned: Record<string, Record<string, string>>;
+  /** Per compose service: container variable → the .env variable it is read from. */
+  mapped: Record<string, Record<string, string>>;
+  /** Largest request body nginx must accept, in MB. */
+  bodyLimitMB: number;
+  vectorStore: VectorStoreParts;
+}
+
+/** Upload limits (MB) Dify enforces itself; nginx must let each of them through. */
+const UPLOAD_LIMIT_VARS = ['UPLOAD_FILE_SIZE_LIMIT', 'UPLOAD_IMAGE_FILE_SIZE_LIMIT', 'UPLOAD_VIDEO_FILE_SIZE_LIMIT', 'UPLOAD_AUDIO_FILE_SIZE_LIMIT'];
+/** Multipart framing and form fields around an upload at the limit. */
+const BODY_OVERHEAD_MB = 1;
+const CELERY_BROKER_DB = 1;
+const AGENT_REDIS_DB = 2;
+
+const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
+
+function publicOrigin(ctx: RenderContext): { url: string; socket: string } {
+  const d = ctx.spec.domain;
+  const tls = d.tls !== 'none';
+  const port = tls ? d.httpsPort : d.httpPort;
+  const suffix = port === (tls ? 443 : 80) ? '' : `:${port}`;
+  return { url: `${tls ? 'https' : 'http'}://${d.host}${suffix}`, socket: `${tls ? 'wss' : 'ws'}://${d.host}${suffix}` };
+}
+
+function requireFields(kind: string, spec: Record<string, unknown>, fields: readonly string[], why: string): void {
+  const missing = fields.filter((f) => spec[f] === undefined || spec[f] === '');
+  if (missing.length)
+    throw new UserError(missing.map((f) => `dify-deploy.yaml: ${kind}.${f}: required ${why}; add it to the spec`));
+}
+
+export function vectorStoreParts(ctx: RenderContext): VectorStoreParts {
+  const vs = ctx.spec.vectorStore;
+  const backend = vectorStoreBackend(vs.type);
+  const bundled = vs.mode === 'bundled' && backend.bundledService !== undefined;
+  if (vs.mode === 'bundled' && !backend.bundledService)
+    throw new UserError([`dify-deploy.yaml: vectorStore.mode: ${backend.label} has no bundled service; set mode: external with ${backend.externalRequires.join(', ')}`]);
+  if (!bundled) requireFields('vectorStore', vs, backend.externalRequires, `for an external ${backend.label}`);
+  const all = parseYaml(renderTemplate('compose/vector-stores.yaml.hbs', { bundled, vs, secrets: ctx.secrets, images: ctx.release.images })) as Record<
+    string,
+    Partial<VectorStoreParts>
+  >;
+  const parts = all[vs.type];
+  if (!parts) throw new Error(`templates/compose/vector-stores.yaml.hbs has no entry for ${vs.type}`);
+  return {
+    env: Object.fromEntries(Object.entries(parts.env ?? {}).map(([k, v]) => [k, str(v)])),
+    services: bundled ? (parts.services ?? {}) : {},
+    networks: bundled ? (parts.networks ?? {}) : {},
+    volumes: bundled ? (parts.volumes ?? {}) : {},
+  };
+}
+
+function storageEnv(ctx: RenderContext): Record<string, string> {
+  const st = ctx.spec.storage;
+  const backend = storageBackend(st.type);
+  requireFields('storage', st, backend.requires, `for ${backend.label}`);
+  const azureConnectionString =
+    st.type === 'azure-blob' ? `DefaultEndpointsProtocol=https;AccountName=${st.accountName};AccountKey=${st.secretKey};EndpointSuffix=core.windows.net` : '';
+  const all = parseYaml(renderTemplate('compose/storage.yaml.hbs', { st, azureConnectionString })) as Record<string, Record<string, unknown>>;
+  return Object.fromEntries(Object.entries(all[st.type]).map(([k, v]) => [k, str(v)]));
+}
+
+function redisUrl(scheme: string, user: string, password: string, hostPort: string, db: number): string {
+  const auth = password || user ? `${encodeURIComponent(user)}:${encodeURIComponent(password)}@` : '';
+  return `${scheme}://${auth}${hostPort}/${db}`;
+}
+
+function redisEnv(ctx: RenderContext): { env: Record<string, string>; agentUrl: string } {
+  const r = ctx.spec.redis;
+  const bundled = r.mode === 'bundled';
+  const password = bundled ? ctx.secrets.REDIS_PASSWORD : (r.password ?? '');
+  const user = r.username ?? '';
+  const host = bundled ? 'redis' : (r.host ?? '');
+  const port = bundled ? 6379 : (r.port ?? 6379);
+  const scheme = r.useSsl ? 'rediss' : 'redis';
+  const env: Record<string, string> = {
+    REDIS_HOST: host,
+    REDIS_PORT: String(port),
+    REDIS_USERNAME: user,
+    REDIS_PASSWORD: password,
+    REDIS_DB: String(r.db),
+    REDIS_USE_SSL: String(r.useSsl),
+  };
+  let broker = redisUrl(scheme, user, password, `${host}:${port}`, CELERY_BROKER_DB);
+  if (r.topology === 'sentinel') {
+    const sentinels = r.sentinels ?? [];
+    Object.assign(env, {
+      REDIS_USE_SENTINEL: 'true',
+      REDIS_SENTINELS: sentinels.join(','),
+      REDIS_SENTINEL_SERVICE_NAME: r.sentinelMasterName ?? '',
+      REDIS_SENTINEL_PASSWORD: r.sentinelPassword ?? '',
+    });
+    broker = sentinels.map((s) => redisUrl('sentinel', user, password, s, CELERY_BROKER_DB)).join(';');
+    Object.assign(env, { CELERY_USE_SENTINEL: 'true', CELERY_SENTINEL_MASTER_NAME: r.sentinelMasterName ?? '', CELERY_SENTINEL_PASSWORD: r.sentinelPassword ?? '' });
+  } else if (r.topology === 'cluster') {
+    const nodes = r.clusterNodes ?? [];
+    Object.assign(env, { REDIS_USE_CLUSTERS: 'true', REDIS_CLUSTERS: nodes.join(','), REDIS_CLUSTERS_PASSWORD: password });
+    // Celery has no cluster transport: the broker talks to one node (Dify documents no cluster form).
+    broker = redisUrl(scheme, user, password, nodes[0] ?? '', CELERY_BROKER_DB);
+  }
+  env.CELERY_BROKER_URL = broker;
+  env.CELERY_BACKEND = 'redis';
+  env.BROKER_USE_SSL = String(r.useSsl);
+  return { env, agentUrl: redisUrl(scheme, user, password, `${host}:${port}`, AGENT_REDIS_DB) };
+}
+
+function databaseEnv(ctx: RenderContext): Record<string, string> {
+  const db = ctx.spec.database;
+  const pg = db.engine === 'postgresql';
+  const bundled = db.mode === 'bundled';
+  const env: Record<string, string> = {
+    DB_TYPE: db.engine,
+    DB_USERNAME: bundled ? (pg ? 'postgres' : 'root') : (db.user ?? ''),
+    DB_PASSWORD: bundled ? ctx.secrets.DB_PASSWORD : (db.password ?? ''),
+    DB_HOST: bundled ? (pg ? 'db_postgres' : 'db_mysql') : (db.host ?? ''),
+    DB_PORT: String(db.port ?? (pg ? 5432 : 3306)),
+    DB_DATABASE: db.database,
+    DB_PLUGIN_DATABASE: db.pluginDatabase,
+  };
+  const settings = (ctx.plan.database.settings ?? {}) as Record<string, string | number>;
+  if (bundled && pg)
+    Object.assign(env, {
+      POSTGRES_MAX_CONNECTIONS: str(ctx.plan.database.maxConnections),
+      POSTGRES_SHARED_BUFFERS: str(settings.shared_buffers),
+      POSTGRES_WORK_MEM: str(settings.work_mem),
+      POSTGRES_MAINTENANCE_WORK_MEM: str(settings.maintenance_work_mem),
+      POSTGRES_EFFECTIVE_CACHE_SIZE: str(settings.effective_cache_size),
+    });
+  if (bundled && !pg)
+    Object.assign(env, { MYSQL_MAX_CONNECTIONS: str(ctx.plan.database.maxConnections), MYSQL_INNODB_BUFFER_POOL_SIZE: str(settings.innodb_buffer_pool_size) });
+  return env;
+}
+
+/** Splits the plan's sized env into .env-owned, mapped and pinned values (see the header). */
+function placeSizedValues(ctx: RenderContext, known: ReadonlySet<string>) {
+  const owned: Record<string, { component: string; value: string }> = {};
+  const pinned: Record<string, Record<string, string>> = {};
+  const mapped: Record<string, Record<string, string>> = {};
+  const viaMapping: Record<string, string> = {};
+  for (const [service, map] of Object.entries(ctx.release.serviceEnv)) mapped[service] = { ...map };
+  for (const c of ctx.plan.components) {
+    if (c.name === 'nginx') continue; // nginx reads its rendered config, not the environment
+    pinned[c.name] ??= {};
+    for (const [name, value] of Object.entries(c.env)) {
+      const envName = ctx.release.serviceEnv[c.name]?.[name];
+      if (envName && (viaMapping[envName] === undefined || viaMapping[envName] === value)) viaMapping[envName] = value;
+      else if (!envName && known.has(name) && owned[name] === undefined) owned[name] = { component: c.name, value };
+      else {
+        pinned[c.name][name] = value;
+        if (envName) delete mapped[c.name][name];
+      }
+    }
+  }
+  return { owned, pinned, mapped, viaMapping };
+}
+
+export function composeModel(ctx: RenderContext): ComposeModel {
+  const { spec, release, plan, secrets } = ctx;
+  const known = knownEnvVariables(release.version);
+  /** Written only when the release documents the variable (e.g. SERVER_CONSOLE_API_URL from 1.15). */
+  const optional = (vars: Record<string, string>) => Object.fromEntries(Object.entries(vars).filter(([k]) => known.has(k)));
+  const { url, socket } = publicOrigin(ctx);
+  const { owned, pinned, mapped, viaMapping } = placeSizedValues(ctx, known);
+  const redis = redisEnv(ctx);
+  const vectorStore = vectorStoreParts(ctx);
+  const uploads = Object.fromEntries(UPLOAD_LIMIT_VARS.map((k) => [k, release.upstreamDefaults[k] ?? '15']));
+  const pluginPackageMB = Math.ceil(Number(release.upstreamDefaults.PLUGIN_MAX_PACKAGE_SIZE ?? 52428800) / 1024 / 1024);
+  const planBodyMB = parseInt(plan.components.find((c) => c.name === 'nginx')?.env.NGINX_CLIENT_MAX_BODY_SIZE ?? '0', 10) || 0;
+  const bodyLimitMB = Math.max(planBodyMB, ...Object.values(uploads).map(Number), pluginPackageMB) + BODY_OVERHEAD_MB;
+  const agent = plan.components.some((c) => c.name === 'agent_backend');
+
+  const sizedByComponent = new Map<string, EnvVar[]>();
+  for (const [name, { component, value }] of Object.entries(owned)) {
+    const list = sizedByComponent.get(component) ?? [];
+    list.push({ name, value });
+    sizedByComponent.set(component, list);
+  }
+  const sizingNotes = plan.components
+    .filter((c) => sizedByComponent.has(c.name))
+    .map((c) => `${c.name}: ${c.replicas} replica(s), ${c.cpu} vCPU / ${c.memory}${c.peakDbConnections ? `, up to ${c.peakDbConnections} DB connections` : ''}`);
+
+  const sections: { title: string; notes?: string[]; vars: Record<string, string> }[] = [
+    {
+      title: 'Public URLs',
+      notes: [`Dify is served at ${url} (domain.host and domain.tls in dify-deploy.yaml).`],
+      vars: {
+        CONSOLE_API_URL: url,
+        CONSOLE_WEB_URL: url,
+        SERVICE_API_URL: url,
+        APP_API_URL: url,
+        APP_WEB_URL: url,
+        FILES_URL: url,
+        INTERNAL_FILES_URL: 'http://api:5001',
+        TRIGGER_URL: url,
+        ENDPOINT_URL_TEMPLATE: `${url}/e/{hook_id}`,
+        ...optional({ SERVER_CONSOLE_API_URL: 'http://api:5001' }),
+        ...(plan.collaboration ? { NEXT_PUBLIC_SOCKET_URL: socket } : {}),
+      },
+    },
+    {
+      title: 'Security',
+      notes: ['Generated once by dify-deploy and kept on every re-render: changing SECRET_KEY breaks sessions and encrypted credentials.'],
+      vars: {
+        SECRET_KEY: secrets.SECRET_KEY,
+        INIT_PASSWORD: secrets.INIT_PASSWORD,
+        DEPLOY_ENV: 'PRODUCTION',
+        CONSOLE_CORS_ALLOW_ORIGINS: url,
+        // Published web apps and the embed script are called from other sites.
+        WEB_API_CORS_ALLOW_ORIGINS: '*',
+        MIGRATION_ENABLED: 'true',
+        LOG_LEVEL: 'INFO',
+      },
+    },
+    {
+      title: 'Sizing (from `dify-deploy plan`)',
+      notes: [
+        `${plan.tier}: ${plan.qps} QPS × ${plan.latencySeconds} s × burst ${plan.burstFactor} = ${plan.inFlight} requests in flight.`,
+        'These are the first component\'s values; docker-compose.yaml pins each other service\'s own sizes in its environment block.',
+        ...sizingNotes,
+      ],
+      vars: {
+        ...Object.fromEntries(plan.components.flatMap((c) => (sizedByComponent.get(c.name) ?? []).map((v) => [v.name, v.value]))),
+        ...viaMapping,
+        ...(release.collaboration ? { ENABLE_COLLABORATION_MODE: String(plan.collaboration) } : {}),
+      },
+    },
+    { title: 'Metadata database', notes: [`max_connections ${plan.database.maxConnections}: the connection budget needs ${plan.budget.required} + ${plan.budget.reserved} reserved.`], vars: databaseEnv(ctx) },
+    { title: 'Redis and Celery', notes: ['The password is inside CELERY_BROKER_URL too: change both together.'], vars: { ...redis.env } },
+    { title: 'File storage', vars: storageEnv(ctx) },
+    { title: 'Vector store', vars: vectorStore.env },
+    {
+      title: 'Code execution sandbox and SSRF proxy',
+      notes: ['CODE_EXECUTION_API_KEY and SANDBOX_API_KEY must be equal.'],
+      vars: {
+        CODE_EXECUTION_ENDPOINT: 'http://sandbox:8194',
+        CODE_EXECUTION_API_KEY: secrets.SANDBOX_API_KEY,
+        SANDBOX_API_KEY: secrets.SANDBOX_API_KEY,
+        SANDBOX_HTTP_PROXY: 'http://ssrf_proxy:3128',
+        SANDBOX_HTTPS_PROXY: 'http://ssrf_proxy:3128',
+        SANDBOX_PORT: '8194',
+        SSRF_PROXY_HTTP_URL: 'http://ssrf_proxy:3128',
+        SSRF_PROXY_HTTPS_URL: 'http://ssrf_proxy:3128',
+      },
+    },
+    {
+      title: 'Plugin daemon',
+      notes: ['PLUGIN_DAEMON_KEY is the daemon\'s SERVER_KEY; PLUGIN_DIFY_INNER_API_KEY is the api\'s INNER_API_KEY_FOR_PLUGIN.'],
+      vars: {
+        PLUGIN_DAEMON_PORT: '5002',
+        PLUGIN_DAEMON_URL: 'http://plugin_daemon:5002',
+        PLUGIN_DAEMON_KEY: secrets.PLUGIN_DAEMON_KEY,
+        PLUGIN_DIFY_INNER_API_KEY: secrets.PLUGIN_DIFY_INNER_API_KEY,
+        PLUGIN_DIFY_INNER_API_URL: 'http://api:5001',
+        PLUGIN_MAX_PACKAGE_SIZE: release.upstreamDefaults.PLUGIN_MAX_PACKAGE_SIZE ?? '52428800',
+        PLUGIN_DEBUGGING_HOST: '0.0.0.0',
+        PLUGIN_DEBUGGING_PORT: '5003',
+        EXPOSE_PLUGIN_DEBUGGING_HOST: spec.domain.host,
+        EXPOSE_PLUGIN_DEBUGGING_PORT: '5003',
+        PLUGIN_PYTHON_ENV_INIT_TIMEOUT: '120',
+        // The api waits for the daemon as long as the daemon lets a plugin run.
+        PLUGIN_MAX_EXECUTION_TIMEOUT: '600',
+        PLUGIN_DAEMON_TIMEOUT: '600.0',
+        FORCE_VERIFYING_SIGNATURE: 'true',
+      },
+    },
+    {
+      title: 'Upload limits (MB)',
+      notes: [`nginx accepts request bodies up to ${bodyLimitMB} MB: the largest limit here plus multipart overhead.`],
+      vars: uploads,
+    },
+  ];
+  if (agent)
+    sections.push({
+      title: 'Dify Agent backend',
+      vars: {
+        AGENT_BACKEND_BASE_URL: 'http://agent_backend:5050',
+        DIFY_AGENT_API_TOKEN: secrets.DIFY_AGENT_API_TOKEN,
+        DIFY_AGENT_SERVER_SECRET_KEY: secrets.DIFY_AGENT_SERVER_SECRET_KEY,
+        DIFY_AGENT_SHELLCTL_AUTH_TOKEN: secrets.DIFY_AGENT_SHELLCTL_AUTH_TOKEN,
+        DIFY_AGENT_REDIS_URL: redis.agentUrl,
+      },
+    });
+  if (spec.overrides.env && Object.keys(spec.overrides.env).length)
+    sections.push({ title: 'Overrides from dify-deploy.yaml (overrides.env)', vars: { ...spec.overrides.env } });
+
+  // A later section's value wins (overrides.env last); each variable is written once.
+  const finalValue = new Map<string, string>();
+  for (const s of sections) for (const [k, v] of Object.entries(s.vars)) finalValue.set(k, v);
+  const written = new Set<string>();
+  const env: EnvSection[] = [];
+  for (const s of [...sections].reverse()) {
+    const vars = Object.keys(s.vars)
+      .filter((k) => !written.has(k))
+      .map((k) => ({ name: k, value: finalValue.get(k)! }));
+    vars.forEach((v) => written.add(v.name));
+    env.unshift({ title: s.title, notes: s.notes ?? [], vars });
+  }
+
+  return { publicUrl: url, env: env.filter((s) => s.vars.length), pinned, mapped, bodyLimitMB, vectorStore };
+}

@@ -1,0 +1,101 @@
+// `render`: spec → plan per target → files in memory (renderFiles, pure) → the writer
+// (renderDeployment). A plan with problems is never rendered to disk.
+import { resolve, join } from 'node:path';
+import { stringify } from 'yaml';
+import { loadRelease } from '../core/data.js';
+import { planFor } from '../core/resolve.js';
+import type { Plan } from '../core/sizing.js';
+import type { Spec, Target } from '../core/spec.js';
+import { renderCompose } from './compose/index.js';
+import { renderHelm } from './helm.js';
+import { resolveSecrets } from './secrets.js';
+import { readExistingSecrets, secretsFile } from './secrets-store.js';
+import type { RenderContext, RenderedFile } from './types.js';
+import { writeFiles, type FileOutcome } from './writer.js';
+
+export type RenderTarget = Target | 'all';
+
+export const RENDERERS: Record<Target, (ctx: RenderContext) => RenderedFile[]> = {
+  compose: renderCompose,
+  helm: renderHelm,
+};
+
+export const SPEC_FILE = 'dify-deploy.yaml';
+
+/** Options for tests; see RenderContext.upstreamHosts. */
+export type RenderOptions = Pick<RenderContext, 'upstreamHosts'>;
+
+export function targetsOf(target: RenderTarget): Target[] {
+  return target === 'all' ? (Object.keys(RENDERERS) as Target[]) : [target];
+}
+
+/** Spec fields that may hold a credential: the spec file is then private too. */
+function specHasCredentials(spec: Spec): boolean {
+  return [spec.database.password, spec.redis.password, spec.redis.sentinelPassword, spec.vectorStore.password, spec.vectorStore.apiKey, spec.storage.secretKey, spec.storage.serviceAccountJsonBase64].some(
+    (v) => v !== undefined && v !== '',
+  );
+}
+
+/** The spec as rendered: every default made explicit, so a re-render gives the same deployment. */
+export function specFile(spec: Spec, targets: Target[]): RenderedFile {
+  const header = '# dify-deploy spec: `dify-deploy render --config dify-deploy.yaml` re-renders this deployment.\n';
+  return { path: SPEC_FILE, content: header + stringify({ ...spec, targets }, { lineWidth: 0 }), mode: specHasCredentials(spec) ? 0o600 : 0o644 };
+}
+
+/** Pure: the files of every requested target, plus the spec they came from. */
+export function renderFiles(spec: Spec, target: RenderTarget, secrets: Record<string, string>, options: RenderOptions = {}): { files: RenderedFile[]; plans: Plan[] } {
+  const release = loadRelease(spec.release);
+  const targets = targetsOf(target);
+  const files: RenderedFile[] = [];
+  const plans: Plan[] = [];
+  for (const t of targets) {
+    const plan = planFor(spec, t, release);
+    plans.push(plan);
+    files.push(...RENDERERS[t]({ spec, plan, release, secrets, ...options }));
+  }
+  files.push(specFile(spec, targets));
+  return { files, plans };
+}
+
+export interface RenderReport {
+  outDir: string;
+  release: string;
+  targets: Target[];
+  tiers: string[];
+  /** Plan problems: nothing was rendered. */
+  refused: string[];
+  warnings: string[];
+  files: FileOutcome[];
+  /** Files kept because the user edited them; nothing was written. */
+  conflicts: FileOutcome[];
+  written: boolean;
+  dryRun: boolean;
+}
+
+export async function renderDeployment(opts: {
+  spec: Spec;
+  outDir: string;
+  target: RenderTarget;
+  force?: boolean;
+  dryRun?: boolean;
+  /** The spec file the spec was read from: when it is the output's dify-deploy.yaml it stays the user's. */
+  specPath?: string;
+  options?: RenderOptions;
+}): Promise<RenderReport> {
+  const secrets = resolveSecrets(readExistingSecrets(opts.outDir));
+  const { files, plans } = renderFiles(opts.spec, opts.target, secrets, opts.options);
+  const base = {
+    outDir: opts.outDir,
+    release: plans[0].release,
+    targets: plans.map((p) => p.target),
+    tiers: [...new Set(plans.map((p) => p.tier))],
+    warnings: [...new Set(plans.flatMap((p) => p.warnings))],
+    dryRun: opts.dryRun ?? false,
+  };
+  const refused = [...new Set(plans.flatMap((p) => p.problems))];
+  if (refused.length) return { ...base, refused, files: [], conflicts: [], written: false };
+  const ownSpec = opts.specPath !== undefined && resolve(opts.specPath) === resolve(join(opts.outDir, SPEC_FILE));
+  const toWrite = [...files.filter((f) => !(ownSpec && f.path === SPEC_FILE)), secretsFile(secrets)];
+  const result = writeFiles(opts.outDir, toWrite, { force: opts.force, dryRun: opts.dryRun });
+  return { ...base, refused: [], files: result.files, conflicts: result.conflicts, written: result.written };
+}
