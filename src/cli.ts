@@ -31,6 +31,15 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'machine-readable output')
     .action(async (opts) => setExit(await (await import('./commands/plan.js')).runPlan(opts, io)));
 
+  specOptions(program.command('render'))
+    .description('write docker-compose.yaml, .env, nginx config (and/or Helm values) sized by the plan')
+    .option('--target <target>', 'compose, helm or all (default: the spec\'s targets)')
+    .option('-o, --out <dir>', 'output directory (default: the spec file\'s directory, else ./dify)')
+    .option('--force', 'overwrite files you edited since dify-deploy wrote them')
+    .option('--dry-run', 'list the files and what would change; write nothing')
+    .option('--json', 'machine-readable report')
+    .action(async (opts) => setExit(await (await import('./commands/render.js')).runRender(opts, io)));
+
   program
     .command('init')
     .description('the wizard: ask the deployment\'s choices, show the plan, write dify-deploy.yaml and render')

@@ -1,0 +1,48 @@
+// `dify-deploy render`: writes the deployment files into --out. Exit 0 when written (or a dry
+// run), 1 when refused (plan problems, or files the user edited and no --force), 2 bad input.
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import { renderDeployment, type RenderReport, type RenderTarget } from '../render/index.js';
+import { parseOptions, specFlagsSchema, specFromFlags } from '../cli/options.js';
+import { colors, type Io } from '../cli/io.js';
+
+const renderOptionsSchema = specFlagsSchema.extend({
+  target: z.enum(['compose', 'helm', 'all'], { errorMap: () => ({ message: 'expected one of compose, helm, all' }) }).optional(),
+  out: z.string().min(1).optional(),
+  force: z.boolean().optional(),
+  dryRun: z.boolean().optional(),
+  json: z.boolean().optional(),
+});
+
+export async function formatRenderReport(report: RenderReport): Promise<string> {
+  const c = await colors();
+  const lines = [c.bold(`Dify ${report.release} · ${report.tiers.join(', ')} · ${report.targets.join(' + ')} → ${report.outDir}`)];
+  if (report.refused.length) {
+    lines.push(c.red('Not rendered: the plan has problems (see `dify-deploy plan`):'), ...report.refused.map((p) => c.red(`  problem: ${p}`)));
+    return lines.join('\n');
+  }
+  const mark = { created: c.green('create '), changed: c.yellow('update '), unchanged: 'same   ', conflict: c.red('KEEP   ') };
+  for (const f of report.files) lines.push(`  ${mark[f.status]} ${f.path}${f.reason ? `  (${f.reason})` : ''}`);
+  const count = (s: string) => report.files.filter((f) => f.status === s).length;
+  lines.push('', `${count('created')} created, ${count('changed')} updated, ${count('unchanged')} unchanged${report.conflicts.length ? `, ${report.conflicts.length} kept` : ''}.`);
+  if (report.conflicts.length)
+    lines.push(
+      c.red(`Nothing written: ${report.conflicts.map((f) => f.path).join(', ')} changed since dify-deploy wrote ${report.conflicts.length > 1 ? 'them' : 'it'}.`),
+      'Move your edits into dify-deploy.yaml (overrides.env, overrides.components) and re-render, or pass --force to overwrite.',
+    );
+  else if (report.dryRun) lines.push('Dry run: nothing written.');
+  else lines.push(`Next: cd ${report.outDir} && docker compose up -d   (README.md has the steps)`);
+  if (report.warnings.length) lines.push('', ...report.warnings.map((w) => c.yellow(`warning: ${w}`)));
+  return lines.join('\n');
+}
+
+export async function runRender(raw: unknown, io: Io): Promise<number> {
+  const opts = parseOptions(renderOptionsSchema, raw);
+  const { spec, file } = await specFromFlags(opts);
+  const target: RenderTarget = opts.target ?? (spec.targets.length > 1 ? 'all' : spec.targets[0]);
+  // Render beside the spec file (re-rendering in place), else into ./dify like `init`.
+  const outDir = opts.out ?? (file ? dirname(file) : 'dify');
+  const report = await renderDeployment({ spec, outDir, target, force: opts.force, dryRun: opts.dryRun, specPath: file });
+  io.out(opts.json ? JSON.stringify(report, null, 2) : await formatRenderReport(report));
+  return report.refused.length || report.conflicts.length ? 1 : 0;
+}
