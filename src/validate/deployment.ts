@@ -209,11 +209,13 @@ function databaseOf(d: Omit<Deployment, 'database'>): DatabaseModel | undefined 
   }
   if (bundled) {
     const fromCommand = settingFrom(dbService?.command, 'max_connections');
+    const variable = engine === 'mysql' ? 'MYSQL_MAX_CONNECTIONS' : 'POSTGRES_MAX_CONNECTIONS';
     if (fromCommand !== undefined) {
       db.maxConnections = fromCommand;
-      db.maxConnectionsOrigin = d.compose && { file: d.compose.file, line: dbService?.line };
+      // Point at the .env line when the command takes its value from there (upstream's and our layout).
+      db.maxConnectionsOrigin =
+        (d.vars[variable]?.trim() === String(fromCommand) && envVarOrigin(d.envFile, variable)) || (d.compose && { file: d.compose.file, line: dbService?.line });
     } else {
-      const variable = engine === 'mysql' ? 'MYSQL_MAX_CONNECTIONS' : 'POSTGRES_MAX_CONNECTIONS';
       const raw = d.vars[variable] || d.release.upstreamDefaults[variable];
       if (raw && /^\d+$/.test(raw.trim())) {
         db.maxConnections = Number(raw.trim());

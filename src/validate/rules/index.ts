@@ -2,6 +2,7 @@
 import { bodySizeRule } from './body-size.js';
 import { capacityRule } from './capacity.js';
 import { connectionBudgetRule } from './connection-budget.js';
+import { driftRule } from './drift.js';
 import { insecureSecretRule } from './insecure-secret.js';
 import { missingVariableRule } from './missing-variable.js';
 import type { Rule } from './rule.js';
@@ -20,4 +21,5 @@ export const RULES: readonly Rule[] = [
   timeoutChainRule,
   bodySizeRule,
   capacityRule,
+  driftRule,
 ];

@@ -16,8 +16,9 @@ let composeValidator: ValidateFunction | undefined;
 function composeSchema(): ValidateFunction {
   if (!composeValidator) {
     const schema = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'schemas', 'compose-spec', 'compose-spec.json'), 'utf8')) as object;
-    // The compose schema is draft-07 with `format`s ajv does not know (duration, …): annotations only.
-    composeValidator = new Ajv({ allErrors: true, strict: false, validateFormats: false }).compile(schema);
+    // Draft-07, but its $schema is the https URL ajv does not register, and its `format`s
+    // (duration, …) are annotations: skip meta-validation and formats.
+    composeValidator = new Ajv({ allErrors: true, strict: false, validateFormats: false, validateSchema: false }).compile(schema);
   }
   return composeValidator;
 }
