@@ -25,7 +25,8 @@ export const VECTOR_STORES = [
   { id: 'oceanbase', label: 'OceanBase', bundledService: 'oceanbase', externalRequires: ['host', 'user', 'password', 'database'] },
   { id: 'myscale', label: 'MyScale', bundledService: 'myscale', externalRequires: ['host', 'user', 'password'], helmExternalKey: 'externalMyScaleDB' },
   { id: 'tencent', label: 'Tencent Cloud VectorDB', externalRequires: ['url', 'user', 'apiKey'], helmExternalKey: 'externalTencentVectorDB' },
-  { id: 'tablestore', label: 'Alibaba Cloud TableStore', externalRequires: ['url', 'user', 'password'], helmExternalKey: 'externalTableStore' },
+  // database = TABLESTORE_INSTANCE_NAME, which Dify requires.
+  { id: 'tablestore', label: 'Alibaba Cloud TableStore', externalRequires: ['url', 'user', 'password', 'database'], helmExternalKey: 'externalTableStore' },
   { id: 'analyticdb', label: 'Alibaba Cloud AnalyticDB', externalRequires: ['host', 'user', 'password'] },
 ] as const satisfies readonly VectorStoreBackend[];
 
