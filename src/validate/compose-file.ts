@@ -27,6 +27,8 @@ export interface ComposeFile {
   file: string;
   data: unknown;
   services: ComposeService[];
+  /** Variables the file interpolates (${VAR}, $VAR): a .env that sets them is read. */
+  referenced: Set<string>;
   /** 1-based line of the node at a JSON path, for schema findings. */
   lineAt(path: (string | number)[]): number | undefined;
 }
@@ -133,10 +135,12 @@ export function parseComposeText(text: string, file: string): ComposeFile {
       command,
     });
   }
+  const referenced = new Set([...text.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]));
   return {
     file,
     data,
     services,
+    referenced,
     lineAt(path) {
       const node = doc.getIn(path, true) as Node | undefined;
       return lineOf(node);

@@ -14,7 +14,7 @@ export const unknownVariableRule: Rule = {
     const candidates = [...known];
     const out: Diagnostic[] = [];
     for (const name of Object.keys(d.envFile.values)) {
-      if (known.has(name)) continue;
+      if (known.has(name) || d.compose?.referenced.has(name)) continue;
       const hint = didYouMean(name, candidates);
       out.push({
         rule: this.id,

@@ -1,0 +1,92 @@
+// validate on our own outputs: every tier × release (and every vector store and storage
+// backend, sampled over tiers and releases) renders to files that validate with no finding,
+// and validate re-derives, from the files alone, the same connection budget the plan sized.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { VECTOR_STORES } from '../src/backends/vector-stores.js';
+import { STORAGE_BACKENDS } from '../src/backends/storage.js';
+import { releaseVersions, tierNames } from '../src/core/data.js';
+import { planFor } from '../src/core/resolve.js';
+import { parseSpecData } from '../src/core/spec-parse.js';
+import type { SpecInput } from '../src/core/spec.js';
+import { renderDeployment, type RenderTarget } from '../src/render/index.js';
+import { validate } from '../src/validate/index.js';
+import { loadDeployment } from '../src/validate/load.js';
+import { connectionBreakdown } from '../src/validate/rules/connection-budget.js';
+
+const EXTERNAL_VALUES = { url: 'https://vectors.example.com:6333', host: 'vectors.example.com', port: 5432, user: 'dify', password: 'Vk3-external-password-9f2', apiKey: 'ext-api-key-3f9a8b7c6d5e4f3a', database: 'dify_vectors' };
+const STORAGE_VALUES = {
+  bucket: 'dify-files',
+  endpoint: 'https://objects.example.com',
+  region: 'eu-west-1',
+  accessKey: 'AKIAEXAMPLEKEY123456',
+  secretKey: 'storage-secret-key-0123456789abcdef',
+  accountName: 'difyaccount',
+  accountUrl: 'https://difyaccount.blob.core.windows.net',
+  serviceAccountJsonBase64: 'eyJ0eXBlIjoic2VydmljZV9hY2NvdW50In0=',
+};
+
+async function rendered(input: SpecInput, target: RenderTarget): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'dd-out-'));
+  const spec = parseSpecData(input, 'test');
+  const report = await renderDeployment({ spec, outDir: dir, target });
+  expect(report.refused).toEqual([]);
+  return dir;
+}
+
+async function expectClean(dir: string) {
+  const report = await validate({ dir });
+  expect(report.diagnostics).toEqual([]);
+  expect(report.ok).toBe(true);
+}
+
+describe.concurrent('validate on our own outputs', () => {
+  for (const release of releaseVersions()) {
+    for (const tier of tierNames()) {
+      it(`${tier} on ${release}: compose output validates clean and its budget is the plan's`, async () => {
+        const input: SpecInput = { release, tier };
+        const dir = await rendered(input, 'compose');
+        await expectClean(dir);
+        const { deployment } = loadDeployment({ dir });
+        const required = connectionBreakdown(deployment).reduce((n, u) => n + (u.total ?? NaN), 0);
+        expect(required).toBe(planFor(parseSpecData(input, 'test'), 'compose').budget.required);
+        expect(deployment.database?.maxConnections).toBe(planFor(parseSpecData(input, 'test'), 'compose').database.maxConnections);
+      });
+    }
+  }
+
+  it('every vector store, bundled or external, validates clean (sampled tiers and releases)', async () => {
+    for (const vs of VECTOR_STORES) {
+      const modes = 'bundledService' in vs ? (['bundled', 'external'] as const) : (['external'] as const);
+      for (const mode of modes) {
+        const [tier, release] = fc.sample(fc.tuple(fc.constantFrom(...tierNames()), fc.constantFrom(...releaseVersions())), { numRuns: 1, seed: vs.id.length * 31 + mode.length })[0];
+        const vectorStore = mode === 'bundled' ? { type: vs.id, mode } : { type: vs.id, mode, ...Object.fromEntries(vs.externalRequires.map((k) => [k, EXTERNAL_VALUES[k]])) };
+        const dir = await rendered({ release, tier, vectorStore } as SpecInput, 'compose');
+        await expectClean(dir);
+      }
+    }
+  });
+
+  it('every storage backend validates clean, compose and helm', async () => {
+    for (const st of STORAGE_BACKENDS) {
+      const storage = { type: st.id, ...Object.fromEntries(st.requires.map((k) => [k, STORAGE_VALUES[k]])) };
+      const target: RenderTarget = st.shared ? 'all' : 'compose';
+      const dir = await rendered({ tier: '10qps', targets: st.shared ? ['compose', 'helm'] : ['compose'], storage } as SpecInput, target);
+      await expectClean(dir);
+    }
+  });
+
+  it('a hand edit is drift, a raised pool breaks the budget, a changed key is a mismatch', async () => {
+    const dir = await rendered({ tier: '10qps' }, 'compose');
+    const envPath = join(dir, '.env');
+    const env = readFileSync(envPath, 'utf8');
+    writeFileSync(envPath, env.replace(/^PLUGIN_DAEMON_KEY=.*$/m, 'PLUGIN_DAEMON_KEY=a-different-but-long-plugin-daemon-key-1234'));
+    const report = await validate({ dir });
+    const rules = new Set(report.diagnostics.map((d) => d.rule));
+    expect(rules.has('drift')).toBe(true);
+    expect(report.ok).toBe(false);
+  });
+});
