@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { render } from '@inquirer/testing';
+import { parse } from 'dotenv';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readSpecFile } from '../src/core/spec-file.js';
 import { defaultReleaseVersion, tierNames } from '../src/core/data.js';
@@ -33,15 +34,35 @@ describe('non-interactive', () => {
     expect(() => statSync(out)).toThrow();
   });
 
-  it('--yes writes dify-deploy.yaml (mode 0600) that reads back as the defaults', async () => {
+  it('--yes renders the defaults: dify-deploy.yaml reads back as them, secrets only in 0600 files and never printed', async () => {
     const out = freshDir();
     const r = await runCli(['init', '--yes', '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`target compose`);
-    const file = join(out, 'dify-deploy.yaml');
-    expect(statSync(file).mode & 0o777).toBe(0o600);
-    const spec = readSpecFile(file);
+    const spec = readSpecFile(join(out, 'dify-deploy.yaml'));
     expect([spec.release, spec.tier, spec.database.mode]).toEqual([defaultReleaseVersion(), tierNames()[0], 'bundled']);
+    expect(statSync(join(out, 'docker-compose.yaml')).isFile()).toBe(true);
+    const env = parse(readFileSync(join(out, '.env'), 'utf8'));
+    expect(statSync(join(out, '.env')).mode & 0o777).toBe(0o600);
+    expect(env.SECRET_KEY?.length).toBeGreaterThan(20);
+    for (const secret of [env.SECRET_KEY, env.DB_PASSWORD]) expect(r.stdout + r.stderr).not.toContain(secret);
+  });
+
+  it('a spec holding a typed password is written 0600', async () => {
+    const out = freshDir();
+    const answers = answersFile('database: { mode: external, host: db.example.com, user: dify, password: hunter2, maxConnections: 500 }\n');
+    const r = await runCli(['init', '--answers', answers, '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(statSync(join(out, 'dify-deploy.yaml')).mode & 0o777).toBe(0o600);
+    expect(r.stdout).not.toContain('hunter2');
+  });
+
+  it('running init again over its own output keeps the secrets (with --force for the non-empty directory)', async () => {
+    const out = freshDir();
+    expect((await runCli(['init', '--yes', '--out', out])).code).toBe(0);
+    const before = readFileSync(join(out, '.env'), 'utf8');
+    expect((await runCli(['init', '--yes', '--out', out, '--force'])).code).toBe(0);
+    expect(parse(readFileSync(join(out, '.env'), 'utf8')).SECRET_KEY).toBe(parse(before).SECRET_KEY);
   });
 
   it('flags answer their questions', async () => {
@@ -125,6 +146,22 @@ describe('the output directory', () => {
 });
 
 describe('interactive', () => {
+  it('a hand-made .env in the directory: shown as a conflict; replaced only when chosen, keeping its secrets', async () => {
+    const out = freshDir();
+    mkdirSync(out);
+    writeFileSync(join(out, '.env'), 'SECRET_KEY=sk-my-own-live-key\n');
+    const quit = scriptedPrompts({ nonEmpty: true, confirm: 'quit' });
+    await initDeployment({ out }, { io: quietIo, prompts: quit.prompts });
+    expect(quit.question('confirm')!.choices!.map((c) => c.value)).toEqual(['overwrite', 'change', 'quit']);
+    expect(readdirSync(out)).toEqual(['.env']);
+
+    const overwrite = scriptedPrompts({ nonEmpty: true, confirm: 'overwrite' });
+    const report = await initDeployment({ out }, { io: quietIo, prompts: overwrite.prompts });
+    expect(report.written).toBe(true);
+    expect(parse(readFileSync(join(out, '.env'), 'utf8')).SECRET_KEY).toBe('sk-my-own-live-key');
+  });
+
+
   it('shows the plan and the files before asking to write; "quit" writes nothing', async () => {
     const out = freshDir();
     let printed = '';

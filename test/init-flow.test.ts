@@ -8,7 +8,7 @@ import { STORAGE_BACKENDS } from '../src/backends/storage.js';
 import { VECTOR_STORES } from '../src/backends/vector-stores.js';
 import { askSpec } from '../src/wizard/flow.js';
 import { defaultPrompts } from '../src/wizard/prompts.js';
-import { specYaml } from '../src/wizard/spec-yaml.js';
+import { specFile } from '../src/render/index.js';
 import { Invalid, scriptedPrompts, type ScriptedAnswer } from './helpers/scripted-prompts.js';
 
 /** A valid answer for each backend field, as a user would type it. */
@@ -58,11 +58,11 @@ describe('pressing Enter throughout', () => {
   // Every release × tier: the defaults (host sizes from the plan) must always fit and round-trip.
   describe.concurrent.each(releaseVersions())('release %s', (release) => {
     it.each(tierNames())('tier %s: valid, deployable, and dify-deploy.yaml round-trips', async (tier) => {
-      const { spec, data } = await run({ release, tier });
+      const { spec } = await run({ release, tier });
       expect(spec.release).toBe(release);
       expect(spec.tier).toBe(tier);
       expectDeployable(spec);
-      expect(parseSpecYaml(specYaml(data), 'dify-deploy.yaml')).toEqual(spec);
+      expect(parseSpecYaml(specFile(spec, spec.targets).content, 'dify-deploy.yaml')).toEqual(spec);
     });
   });
 });

@@ -8,18 +8,17 @@ import { planFor } from '../core/resolve.js';
 import type { Plan } from '../core/sizing.js';
 import { parseYamlMapping } from '../core/spec-file.js';
 import type { Spec } from '../core/spec.js';
-import { writeFiles, type FileOutcome } from '../render/writer.js';
+import { renderDeployment, type RenderReport, type RenderTarget } from '../render/index.js';
 import { parseOptions } from '../cli/options.js';
 import { colors, type Io } from '../cli/io.js';
-import { askSpec, type WizardResult } from '../wizard/flow.js';
-import { defaultPrompts, inquirerPrompts, isPromptCancel, type Prompts } from '../wizard/prompts.js';
+import { askSpec } from '../wizard/flow.js';
+import { defaultPrompts, inquirerPrompts, isPromptCancel, type Choice, type Prompts } from '../wizard/prompts.js';
 import type { GivenAnswers } from '../wizard/session.js';
-import { specYaml } from '../wizard/spec-yaml.js';
 import { formatPlan } from './plan.js';
+import { formatRenderReport } from './render.js';
 
 /** init's default output directory: `cd dify && dify-deploy render` then re-renders in place. */
 export const DEFAULT_INIT_DIR = 'dify';
-const SPEC_FILE = 'dify-deploy.yaml';
 /** Exit code of a process ended by Ctrl-C (128 + SIGINT). */
 const EXIT_INTERRUPTED = 130;
 
@@ -84,87 +83,93 @@ export interface InitReport {
   outDir: string;
   spec?: Spec;
   plans: Plan[];
-  files: FileOutcome[];
+  /** The render (or, when nothing was written, the preview of it). */
+  render?: RenderReport;
   written: boolean;
   /** Why nothing was written. */
   stopped?: 'declined' | 'problems' | 'conflicts';
 }
 
-async function summary(plans: Plan[], files: FileOutcome[], outDir: string): Promise<string> {
+async function summary(plans: Plan[], preview: RenderReport): Promise<string> {
   const c = await colors();
   const planTexts = await Promise.all(plans.map(formatPlan));
-  return [
-    ...planTexts.flatMap((t) => [t, '']),
-    c.bold(`Files in ${outDir}/:`),
-    ...files.map((f) => `  ${f.status.padEnd(9)} ${f.path}${f.reason ? ` (${f.reason})` : ''}`),
-  ].join('\n');
+  const files = preview.files.map((f) => `  ${f.status === 'conflict' ? c.red('conflict ') : f.status.padEnd(9)} ${f.path}${f.reason ? ` (${f.reason})` : ''}`);
+  return [...planTexts.flatMap((t) => [t, '']), c.bold(`Files in ${preview.outDir}/:`), ...(files.length ? files : ['  none: the plan has problems'])].join('\n');
 }
 
-function specFile(result: WizardResult) {
-  return { path: SPEC_FILE, content: specYaml(result.data), mode: 0o600 };
+type Next = 'write' | 'overwrite' | 'change' | 'quit';
+
+/** The last question: write, or go back. Conflicting files are replaced only when chosen here. */
+function confirmWrite(prompts: Prompts, preview: RenderReport): Promise<Next> {
+  const choices: Choice<Next>[] = [];
+  if (preview.refused.length === 0 && preview.conflicts.length === 0) choices.push({ value: 'write', name: 'write them' });
+  if (preview.refused.length === 0 && preview.conflicts.length > 0)
+    choices.push({ value: 'overwrite', name: `write them, replacing the ${preview.conflicts.length} file(s) marked conflict (like --force)` });
+  choices.push({ value: 'change', name: 'change my answers' }, { value: 'quit', name: 'quit without writing' });
+  const message = preview.refused.length
+    ? 'The plan has problems (above); nothing can be written yet.'
+    : preview.conflicts.length
+      ? `${preview.conflicts.length} file(s) in ${preview.outDir} differ from what dify-deploy wrote (marked conflict).`
+      : `Write these files to ${preview.outDir}?`;
+  return prompts.select({ id: 'confirm', message, choices });
 }
 
-/** The whole init: questions (or answers), summary, confirmation, write. Prints as it goes. */
+/** The whole init: questions (or answers), summary, confirmation, render. Prints as it goes. */
 export async function initDeployment(opts: InitOptions, { io, prompts }: InitDeps): Promise<InitReport> {
-  const interactive = prompts !== undefined;
   const given = givenAnswers(opts);
   const outDir =
-    opts.out ?? (prompts ? await prompts.text({ id: 'out', message: 'Directory to write the deployment into:', default: DEFAULT_INIT_DIR, validate: (s) => s.trim() !== '' || 'required' }) : DEFAULT_INIT_DIR);
+    opts.out ??
+    (prompts
+      ? await prompts.text({ id: 'out', message: 'Directory to write the deployment into:', default: DEFAULT_INIT_DIR, validate: (s) => s.trim() !== '' || 'required' })
+      : DEFAULT_INIT_DIR);
   const existing = entriesIn(outDir);
   if (existing > 0 && !opts.force) {
     if (!prompts) throw new UserError([`${outDir}: not empty (${existing} entries); pass --force to write into it, or choose another --out`]);
     const goOn = await prompts.confirm({
       id: 'nonEmpty',
-      message: `${outDir} is not empty (${existing} entries). Write into it? Files you edited are kept.`,
+      message: `${outDir} is not empty (${existing} entries). Write into it? Files you edited are kept unless you say so.`,
       default: false,
     });
-    if (!goOn) return { outDir, plans: [], files: [], written: false, stopped: 'declined' };
+    if (!goOn) return { outDir, plans: [], written: false, stopped: 'declined' };
   }
 
   let previous: Record<string, unknown> | undefined;
   for (;;) {
-    const result = await askSpec(prompts ?? defaultPrompts(given.source), given, previous);
-    const plans = result.spec.targets.map((t) => planFor(result.spec, t));
-    const files = [specFile(result)];
-    const outcomes = writeFiles(outDir, files, { force: opts.force, dryRun: true }).files;
-    io.out(await summary(plans, outcomes, outDir));
-    const problems = plans.some((p) => p.problems.length > 0);
-    const report = { outDir, spec: result.spec, plans, files: outcomes };
-    if (!interactive) {
-      if (problems) return { ...report, written: false, stopped: 'problems' };
-    } else {
-      const next = await prompts.select({
-        id: 'confirm',
-        message: problems ? 'The plan has problems (above); nothing can be written yet.' : `Write these files to ${outDir}?`,
-        choices: [
-          ...(problems ? [] : [{ value: 'write' as const, name: 'write them' }]),
-          { value: 'change' as const, name: 'change my answers' },
-          { value: 'quit' as const, name: 'quit without writing' },
-        ],
-      });
-      if (next === 'quit') return { ...report, written: false, stopped: problems ? 'problems' : 'declined' };
+    const { spec, data } = await askSpec(prompts ?? defaultPrompts(given.source), given, previous);
+    const plans = spec.targets.map((t) => planFor(spec, t));
+    const target: RenderTarget = spec.targets.length > 1 ? 'all' : spec.targets[0];
+    const preview = await renderDeployment({ spec, outDir, target, force: opts.force, dryRun: true });
+    io.out(await summary(plans, preview));
+    const report = { outDir, spec, plans, render: preview, written: false };
+    if (preview.refused.length) {
+      if (!prompts || (await confirmWrite(prompts, preview)) !== 'change') return { ...report, stopped: 'problems' };
+      previous = data;
+      continue;
+    }
+    let force = opts.force;
+    if (prompts) {
+      const next = await confirmWrite(prompts, preview);
+      if (next === 'quit') return { ...report, stopped: 'declined' };
       if (next === 'change') {
-        previous = result.data;
+        previous = data;
         continue;
       }
+      force ||= next === 'overwrite';
     }
-    io.out(`Writing ${files.length} file(s) to ${outDir}/ …`);
-    const written = writeFiles(outDir, files, { force: opts.force });
-    return { ...report, files: written.files, written: written.written, ...(written.written ? {} : { stopped: 'conflicts' as const }) };
+    io.out(`Rendering ${preview.files.length} files into ${outDir}/ …`);
+    const rendered = await renderDeployment({ spec, outDir, target, force });
+    return { ...report, render: rendered, written: rendered.written, ...(rendered.written ? {} : { stopped: 'conflicts' as const }) };
   }
 }
 
-export function formatInitResult(report: InitReport): string {
-  if (report.written)
-    return [
-      ...report.files.map((f) => `  ${f.status.padEnd(9)} ${f.path}`),
-      `Done. Next: cd ${report.outDir} and follow README.md; change dify-deploy.yaml and re-run \`dify-deploy render\` to resize.`,
-    ].join('\n');
+export async function formatInitResult(report: InitReport): Promise<string> {
   switch (report.stopped) {
+    case undefined:
+      return `${await formatRenderReport(report.render!)}\nChange dify-deploy.yaml and run \`dify-deploy render\` in ${report.outDir} to resize; your secrets are kept.`;
     case 'problems':
       return 'Nothing written: fix the problems above (see `dify-deploy plan`) and run init again.';
     case 'conflicts':
-      return `Nothing written: ${report.files.filter((f) => f.status === 'conflict').map((f) => `${f.path} (${f.reason})`).join(', ')}; move them away or pass --force.`;
+      return await formatRenderReport(report.render!);
     default:
       return 'Nothing written.';
   }
@@ -179,7 +184,7 @@ export async function runInit(raw: unknown, io: Io): Promise<number> {
     ]);
   try {
     const report = await initDeployment(opts, { io, prompts: interactive ? await inquirerPrompts() : undefined });
-    io.out(formatInitResult(report));
+    io.out(await formatInitResult(report));
     return report.written || report.stopped === 'declined' ? 0 : 1;
   } catch (e) {
     if (!isPromptCancel(e)) throw e;

@@ -180,7 +180,7 @@ async function askHost(session: Session): Promise<void> {
 }
 
 export interface WizardResult {
-  /** What to write to dify-deploy.yaml: the answers, without defaults the spec fills in itself. */
+  /** The answers as given (no spec defaults filled in): the defaults of a second pass. */
   data: Record<string, unknown>;
   spec: Spec;
 }

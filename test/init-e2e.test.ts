@@ -1,0 +1,225 @@
+// End to end through a real pseudo-terminal: tmux runs the built binary, the test reads the
+// screen and types like a user (arrows, Enter, text, Ctrl-C). Needs tmux (.ci/run installs it);
+// under CI a missing tmux fails the test instead of skipping it.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse } from 'dotenv';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadRelease } from '../src/core/data.js';
+import { readSpecFile } from '../src/core/spec-file.js';
+import { VECTOR_STORES } from '../src/backends/vector-stores.js';
+
+const BIN = resolve('bin/dify-deploy.js');
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+if (!hasTmux && process.env.CI === 'true') throw new Error('tmux is required under CI (.ci/run installs it)');
+
+/** A tmux server of our own (-L) so the test never touches a user's sessions. */
+class Terminal {
+  private readonly socket = `dify-init-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  private readonly statusFile: string;
+
+  constructor(
+    readonly cwd: string,
+    args: string[],
+  ) {
+    this.statusFile = join(cwd, '.exit-status');
+    const command = `node ${JSON.stringify(BIN)} ${args.join(' ')}; echo $? > ${JSON.stringify(this.statusFile)}`;
+    this.tmux('new-session', '-d', '-s', 'init', '-x', '200', '-y', '60', '-c', cwd, command);
+    // Keep the pane after the command ends so its last screen can still be read.
+    this.tmux('set-option', '-t', 'init', 'remain-on-exit', 'on');
+  }
+
+  private tmux(...args: string[]): string {
+    return execFileSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  }
+
+  /** The whole scrollback, as plain text. */
+  screen(): string {
+    return this.tmux('capture-pane', '-p', '-J', '-S', '-', '-t', 'init');
+  }
+
+  private async until(what: string, ok: (screen: string) => boolean, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!ok(this.screen())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; screen:\n${this.screen()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // Let the prompt finish drawing and start listening before keys arrive.
+    await new Promise((r) => setTimeout(r, 80));
+  }
+
+  /** Waits until `text` is on the screen. */
+  waitFor(text: string): Promise<void> {
+    return this.until(JSON.stringify(text), (s) => s.includes(text));
+  }
+
+  /** Waits until the open question (inquirer draws it as "? message") is the one containing `text`. */
+  question(text: string): Promise<void> {
+    return this.until(`the question ${JSON.stringify(text)}`, (s) => {
+      const open = s.split('\n').filter((l) => l.startsWith('? '));
+      return open.length > 0 && open[open.length - 1].includes(text);
+    });
+  }
+
+  keys(...keys: string[]): void {
+    for (const k of keys) this.tmux('send-keys', '-t', 'init', k);
+  }
+
+  type(text: string): void {
+    this.tmux('send-keys', '-t', 'init', '-l', text);
+  }
+
+  async exitCode(timeoutMs = 20_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (!existsSync(this.statusFile) || readFileSync(this.statusFile, 'utf8').trim() === '') {
+      if (Date.now() > deadline) throw new Error(`the command did not end; screen:\n${this.screen()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return Number(readFileSync(this.statusFile, 'utf8').trim());
+  }
+
+  close(): void {
+    spawnSync('tmux', ['-L', this.socket, 'kill-server']);
+  }
+}
+
+const root = mkdtempSync(join(tmpdir(), 'dify-init-e2e-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe.skipIf(!hasTmux)('init in a real terminal (tmux)', () => {
+  beforeAll(() => {
+    // The test drives the built CLI: build it (type errors elsewhere still emit JavaScript).
+    spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'ignore' });
+  });
+
+  it('answers every question (external Redis, Qdrant, a domain), writes files that validate', async () => {
+    const cwd = mkdtempSync(join(root, 'run-'));
+    const term = new Terminal(cwd, ['init']);
+    try {
+      const release = loadRelease();
+      const offered = VECTOR_STORES.filter((v) => release.vectorStores.supported.includes(v.id)).map((v) => v.id);
+      const redisPassword = 'r3dis-Pa55word';
+
+      await term.question('Directory to write the deployment into');
+      term.type('deploy/dify');
+      term.keys('Enter');
+      await term.question('Dify release');
+      term.keys('Enter');
+      await term.question('Traffic tier');
+      term.keys('Down', 'Enter'); // the second tier
+      await term.question('Deploy with');
+      term.keys('Enter');
+      await term.question('Database:');
+      term.keys('Enter');
+      await term.question('Database engine');
+      term.keys('Enter');
+      await term.question('Database host vCPUs');
+      term.keys('Enter');
+      await term.question('Database host memory');
+      term.keys('Enter');
+      await term.question('Redis:');
+      term.keys('Down', 'Enter'); // external
+      await term.question('Redis topology');
+      term.keys('Enter'); // standalone
+      await term.question('Redis host');
+      term.type('redis bad');
+      term.keys('Enter');
+      await term.waitFor('expected a hostname or IP address');
+      term.keys('C-u');
+      term.type('redis.internal.example.com');
+      term.keys('Enter');
+      await term.question('Redis port');
+      term.type('99999');
+      term.keys('Enter');
+      await term.waitFor('expected an integer 1–65535');
+      term.keys('C-u');
+      term.type('6380');
+      term.keys('Enter');
+      await term.question('Redis username');
+      term.keys('Enter');
+      await term.question('Redis password');
+      term.type(redisPassword);
+      term.keys('Enter');
+      await term.question('Redis database number');
+      term.keys('Enter');
+      await term.question('over TLS');
+      term.keys('Enter');
+      await term.question('Vector store');
+      term.keys(...Array<string>(offered.indexOf('qdrant')).fill('Down'), 'Enter');
+      await term.question('Qdrant:');
+      term.keys('Enter'); // bundled
+      await term.question('File storage');
+      term.keys('Enter');
+      await term.question('Domain name');
+      term.type('dify.example.com');
+      term.keys('Enter');
+      await term.question('HTTPS');
+      term.keys('Enter');
+      await term.question('vCPUs of the machine');
+      term.keys('Enter');
+      await term.question('Its memory in GiB');
+      term.keys('Enter');
+      await term.waitFor('Budget: required');
+      await term.question('Write these files to');
+      term.keys('Enter');
+      expect(await term.exitCode()).toBe(0);
+      expect(term.screen()).not.toContain(redisPassword);
+
+      const out = join(cwd, 'deploy/dify');
+      const specPath = join(out, 'dify-deploy.yaml');
+      expect(statSync(specPath).mode & 0o777).toBe(0o600);
+      const spec = readSpecFile(specPath);
+      expect(spec.tier).toBe('50qps');
+      expect(spec.redis).toMatchObject({ mode: 'external', host: 'redis.internal.example.com', port: 6380, password: redisPassword });
+      expect(spec.vectorStore).toMatchObject({ type: 'qdrant', mode: 'bundled' });
+      expect(spec.domain.host).toBe('dify.example.com');
+      // The answers reach the rendered deployment, and the typed password stays in 0600 files.
+      const env = parse(readFileSync(join(out, '.env'), 'utf8'));
+      expect([env.REDIS_HOST, env.REDIS_PORT, env.VECTOR_STORE]).toEqual(['redis.internal.example.com', '6380', 'qdrant']);
+      expect(statSync(join(out, '.env')).mode & 0o777).toBe(0o600);
+      expect(statSync(join(out, 'docker-compose.yaml')).isFile()).toBe(true);
+
+      const validate = spawnSync('node', [BIN, 'validate', out], { encoding: 'utf8' });
+      expect(validate.status, `${validate.stdout}\n${validate.stderr}`).toBe(0);
+    } finally {
+      term.close();
+    }
+  });
+
+  it('Ctrl-C at a question: exit 130 and nothing written', async () => {
+    const cwd = mkdtempSync(join(root, 'run-'));
+    const term = new Terminal(cwd, ['init', '--out', 'dify']);
+    try {
+      await term.question('Dify release');
+      term.keys('Enter');
+      await term.question('Traffic tier');
+      term.keys('Enter');
+      await term.question('Deploy with');
+      term.keys('C-c');
+      expect(await term.exitCode()).toBe(130);
+      expect(term.screen()).toContain('nothing written');
+      expect(existsSync(join(cwd, 'dify'))).toBe(false);
+    } finally {
+      term.close();
+    }
+  });
+
+  it('Ctrl-C at the final confirmation: exit 130 and nothing written', async () => {
+    const cwd = mkdtempSync(join(root, 'run-'));
+    const term = new Terminal(cwd, ['init', '--out', 'dify', '--tier', '10qps', '--release', loadRelease().version, '--target', 'compose']);
+    try {
+      for (const q of ['Database:', 'Database engine', 'Database host vCPUs', 'Database host memory', 'Redis:', 'Vector store', 'Weaviate:', 'File storage', 'Domain name', 'HTTPS', 'vCPUs of the machine', 'Its memory']) {
+        await term.question(q);
+        term.keys('Enter');
+      }
+      await term.question('Write these files to');
+      term.keys('C-c');
+      expect(await term.exitCode()).toBe(130);
+      expect(existsSync(join(cwd, 'dify'))).toBe(false);
+    } finally {
+      term.close();
+    }
+  });
+});
