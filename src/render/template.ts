@@ -12,7 +12,7 @@ hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 /** The first truthy argument (handlebars passes its options object last). */
 hb.registerHelper('or', (...args: unknown[]) => args.slice(0, -1).find(Boolean) ?? args[args.length - 2]);
 /** A compose reference to a .env variable that must be set: compose refuses to start without it. */
-hb.registerHelper('req', (name: string) => `\${${name}:?set ${name} in .env}`);
+hb.registerHelper('req', (name: string) => `\${${name}?set ${name} in .env}`);
 
 const cache = new Map<string, Handlebars.TemplateDelegate>();
 

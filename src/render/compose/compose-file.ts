@@ -2,7 +2,6 @@
 // vector-stores.yaml.hbs) narrowed to this deployment, with the plan's replicas, resource limits
 // and per-service sized variables. No database, Redis or vector-store port is published.
 import { parse as parseYaml, stringify } from 'yaml';
-import { storageBackend } from '../../backends/storage.js';
 import { renderTemplate } from '../template.js';
 import type { RenderContext, RenderedFile } from '../types.js';
 import type { ComposeModel } from './model.js';
@@ -54,6 +53,12 @@ export function composeServiceNames(ctx: RenderContext, model: ComposeModel): st
   return names;
 }
 
+/** A host path as a bind-mount source: compose reads a bare relative name as a named volume. */
+function bindSource(path: string | undefined): string {
+  const p = path ?? '';
+  return p.startsWith('/') || p.startsWith('./') || p.startsWith('../') || p.startsWith('~') ? p : `./${p}`;
+}
+
 function resources(cpu: number, memory: string, reserve?: { cpu: number; memory: string }) {
   return {
     resources: {
@@ -66,7 +71,9 @@ function resources(cpu: number, memory: string, reserve?: { cpu: number; memory:
 export function renderComposeFile(ctx: RenderContext, model: ComposeModel): RenderedFile {
   const { spec, plan, release } = ctx;
   const plugin = plan.components.find((c) => c.name === 'plugin_daemon');
-  const pluginStorage = storageBackend(spec.storage.type).pluginType !== undefined;
+  // The daemon's storage variables that this backend's .env section actually sets.
+  const written = new Set(model.env.flatMap((s) => s.vars.map((v) => v.name)));
+  const pluginStorageEnv = Object.fromEntries(Object.entries(PLUGIN_STORAGE_ENV).filter(([, envName]) => written.has(envName)));
   const base = parseYaml(
     renderTemplate('compose/services.yaml.hbs', {
       images: release.images,
@@ -75,13 +82,13 @@ export function renderComposeFile(ctx: RenderContext, model: ComposeModel): Rend
       agentBackend: plan.components.some((c) => c.name === 'agent_backend'),
       // One host port: published only when a single daemon runs.
       pluginDebugPort: (plugin?.replicas ?? 1) === 1,
-      pluginStorageEnv: pluginStorage ? PLUGIN_STORAGE_ENV : { PLUGIN_STORAGE_TYPE: 'PLUGIN_STORAGE_TYPE' },
+      pluginStorageEnv,
       reservedConnections: plan.database.reserved,
       tls: spec.domain.tls !== 'none',
       tlsOwn: spec.domain.tls === 'own',
       tlsCertbot: spec.domain.tls === 'certbot',
-      certFile: spec.domain.certFile,
-      keyFile: spec.domain.keyFile,
+      certMount: `${bindSource(spec.domain.certFile)}:/etc/nginx/ssl/dify.crt:ro`,
+      keyMount: `${bindSource(spec.domain.keyFile)}:/etc/nginx/ssl/dify.key:ro`,
       httpPort: spec.domain.httpPort,
       httpsPort: spec.domain.httpsPort,
     }),
@@ -94,7 +101,7 @@ export function renderComposeFile(ctx: RenderContext, model: ComposeModel): Rend
     if (!svc.image) throw new Error(`compose service ${name}: no image for Dify ${release.version} in the release table`);
     const component = plan.components.find((c) => c.name === name);
     const env: Record<string, string> = { ...(svc.environment ?? {}) };
-    for (const [container, envName] of Object.entries(model.mapped[name] ?? {})) env[container] = `\${${envName}:?set ${envName} in .env}`;
+    for (const [container, envName] of Object.entries(model.mapped[name] ?? {})) env[container] = `\${${envName}?set ${envName} in .env}`;
     Object.assign(env, model.pinned[name] ?? {});
     if (Object.keys(env).length) svc.environment = env;
     if (component && name === 'nginx') {

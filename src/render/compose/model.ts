@@ -182,12 +182,14 @@ function placeSizedValues(ctx: RenderContext, known: ReadonlySet<string>) {
     if (c.name === 'nginx') continue; // nginx reads its rendered config, not the environment
     pinned[c.name] ??= {};
     for (const [name, value] of Object.entries(c.env)) {
-      const envName = ctx.release.serviceEnv[c.name]?.[name];
+      // A mapping counts only where upstream documents the .env side for this release.
+      const mappedFrom: string | undefined = ctx.release.serviceEnv[c.name]?.[name];
+      const envName = mappedFrom && known.has(mappedFrom) ? mappedFrom : undefined;
       if (envName && (viaMapping[envName] === undefined || viaMapping[envName] === value)) viaMapping[envName] = value;
       else if (!envName && known.has(name) && owned[name] === undefined) owned[name] = { component: c.name, value };
       else {
         pinned[c.name][name] = value;
-        if (envName) delete mapped[c.name][name];
+        if (mappedFrom) delete mapped[c.name][name];
       }
     }
   }
