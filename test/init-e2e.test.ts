@@ -15,6 +15,10 @@ const BIN = resolve('bin/dify-deploy.js');
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 if (!hasTmux && process.env.CI === 'true') throw new Error('tmux is required under CI (.ci/run installs it)');
 
+/** A question (part of its message) and the reply: text to type, or keys to send. */
+type Step = [question: string, reply: string | string[], refusal?: string, corrected?: string];
+const ENTER = ['Enter'];
+
 /** A tmux server of our own (-L) so the test never touches a user's sessions. */
 class Terminal {
   private readonly socket = `dify-init-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
@@ -63,6 +67,27 @@ class Terminal {
     });
   }
 
+  /**
+   * Answers questions in order. A string is typed and entered; a list is sent as keys. With
+   * four elements the first text must be refused with the message, then the last is entered.
+   */
+  async answer(steps: Step[]): Promise<void> {
+    for (const [question, reply, refusal, corrected] of steps) {
+      await this.question(question);
+      if (typeof reply !== 'string') {
+        this.keys(...reply);
+        continue;
+      }
+      this.type(reply);
+      this.keys('Enter');
+      if (refusal === undefined) continue;
+      await this.waitFor(refusal);
+      this.keys('C-u');
+      this.type(corrected!);
+      this.keys('Enter');
+    }
+  }
+
   keys(...keys: string[]): void {
     for (const k of keys) this.tmux('send-keys', '-t', 'init', k);
   }
@@ -102,68 +127,33 @@ describe.skipIf(!hasTmux)('init in a real terminal (tmux)', () => {
       const offered = VECTOR_STORES.filter((v) => release.vectorStores.supported.includes(v.id)).map((v) => v.id);
       const redisPassword = 'r3dis-Pa55word';
 
-      await term.question('Directory to write the deployment into');
-      term.type('deploy/dify');
-      term.keys('Enter');
-      await term.question('Dify release');
-      term.keys('Enter');
-      await term.question('Traffic tier');
-      term.keys('Down', 'Enter'); // the second tier
-      await term.question('Deploy with');
-      term.keys('Enter');
-      await term.question('Database:');
-      term.keys('Enter');
-      await term.question('Database engine');
-      term.keys('Enter');
-      await term.question('Database host vCPUs');
-      term.keys('Enter');
-      await term.question('Database host memory');
-      term.keys('Enter');
-      await term.question('Redis:');
-      term.keys('Down', 'Enter'); // external
-      await term.question('Redis topology');
-      term.keys('Enter'); // standalone
-      await term.question('Redis host');
-      term.type('redis bad');
-      term.keys('Enter');
-      await term.waitFor('expected a hostname or IP address');
-      term.keys('C-u');
-      term.type('redis.internal.example.com');
-      term.keys('Enter');
-      await term.question('Redis port');
-      term.type('99999');
-      term.keys('Enter');
-      await term.waitFor('expected an integer 1–65535');
-      term.keys('C-u');
-      term.type('6380');
-      term.keys('Enter');
-      await term.question('Redis username');
-      term.keys('Enter');
-      await term.question('Redis password');
-      term.type(redisPassword);
-      term.keys('Enter');
-      await term.question('Redis database number');
-      term.keys('Enter');
-      await term.question('over TLS');
-      term.keys('Enter');
-      await term.question('Vector store');
-      term.keys(...Array<string>(offered.indexOf('qdrant')).fill('Down'), 'Enter');
-      await term.question('Qdrant:');
-      term.keys('Enter'); // bundled
-      await term.question('File storage');
-      term.keys('Enter');
-      await term.question('Domain name');
-      term.type('dify.example.com');
-      term.keys('Enter');
-      await term.question('HTTPS');
-      term.keys('Enter');
-      await term.question('vCPUs of the machine');
-      term.keys('Enter');
-      await term.question('Its memory in GiB');
-      term.keys('Enter');
+      await term.answer([
+        ['Directory to write the deployment into', 'deploy/dify'],
+        ['Dify release', ENTER],
+        ['Traffic tier', ['Down', 'Enter']], // the second tier
+        ['Deploy with', ENTER],
+        ['Database:', ENTER],
+        ['Database engine', ENTER],
+        ['Database host vCPUs', ENTER],
+        ['Database host memory', ENTER],
+        ['Redis:', ['Down', 'Enter']], // external
+        ['Redis topology', ENTER], // standalone
+        ['Redis host', 'redis bad', 'expected a hostname or IP address', 'redis.internal.example.com'],
+        ['Redis port', '99999', 'expected an integer 1–65535', '6380'],
+        ['Redis username', ENTER],
+        ['Redis password', redisPassword],
+        ['Redis database number', ENTER],
+        ['over TLS', ENTER],
+        ['Vector store', [...Array<string>(offered.indexOf('qdrant')).fill('Down'), 'Enter']],
+        ['Qdrant:', ENTER], // bundled
+        ['File storage', ENTER],
+        ['Domain name', 'dify.example.com'],
+        ['HTTPS', ENTER],
+        ['vCPUs of the machine', ENTER],
+        ['Its memory in GiB', ENTER],
+      ]);
       await term.waitFor('Budget: required');
-      await term.question('Write these files to');
-      term.keys('Enter');
+      await term.answer([['Write these files to', ENTER]]);
       expect(await term.exitCode()).toBe(0);
       expect(term.screen()).not.toContain(redisPassword);
 
@@ -192,10 +182,10 @@ describe.skipIf(!hasTmux)('init in a real terminal (tmux)', () => {
     const cwd = mkdtempSync(join(root, 'run-'));
     const term = new Terminal(cwd, ['init', '--out', 'dify']);
     try {
-      await term.question('Dify release');
-      term.keys('Enter');
-      await term.question('Traffic tier');
-      term.keys('Enter');
+      await term.answer([
+        ['Dify release', ENTER],
+        ['Traffic tier', ENTER],
+      ]);
       await term.question('Deploy with');
       term.keys('C-c');
       expect(await term.exitCode()).toBe(130);
@@ -210,10 +200,8 @@ describe.skipIf(!hasTmux)('init in a real terminal (tmux)', () => {
     const cwd = mkdtempSync(join(root, 'run-'));
     const term = new Terminal(cwd, ['init', '--out', 'dify', '--tier', '10qps', '--release', loadRelease().version, '--target', 'compose']);
     try {
-      for (const q of ['Database:', 'Database engine', 'Database host vCPUs', 'Database host memory', 'Redis:', 'Vector store', 'Weaviate:', 'File storage', 'Domain name', 'HTTPS', 'vCPUs of the machine', 'Its memory']) {
-        await term.question(q);
-        term.keys('Enter');
-      }
+      const questions = ['Database:', 'Database engine', 'Database host vCPUs', 'Database host memory', 'Redis:', 'Vector store', 'Weaviate:', 'File storage', 'Domain name', 'HTTPS', 'vCPUs of the machine', 'Its memory'];
+      await term.answer(questions.map((q) => [q, ENTER]));
       await term.question('Write these files to');
       term.keys('C-c');
       expect(await term.exitCode()).toBe(130);
