@@ -33,7 +33,7 @@ export interface ComposeFile {
   lineAt(path: (string | number)[]): number | undefined;
 }
 
-export function parseYamlDocument(text: string, file: string, what: string): { doc: Document; lineCounter: LineCounter } {
+export function parseYamlDocument(text: string, file: string, what: string): { doc: Document; lineCounter: LineCounter; data: unknown } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text.replace(/^\uFEFF/, ''), { lineCounter, merge: true, uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -41,7 +41,14 @@ export function parseYamlDocument(text: string, file: string, what: string): { d
       doc.errors.slice(0, 5).map((e) => `${file}:${e.linePos?.[0].line ?? '?'}: YAML syntax error in the ${what}: ${e.message.split('\n')[0]} — fix the YAML at that line`),
     );
   }
-  return { doc, lineCounter };
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 10_000 });
+  } catch (e) {
+    // e.g. an alias to an anchor that does not exist, or an alias bomb.
+    throw new UserError([`${file}: invalid YAML in the ${what}: ${(e as Error).message.split('\n')[0]} — fix the anchors and aliases (&name / *name)`]);
+  }
+  return { doc, lineCounter, data };
 }
 
 /** The map a node stands for, following aliases. */
@@ -82,8 +89,7 @@ function scalarText(node: Node | undefined | null): string | undefined {
 }
 
 export function parseComposeText(text: string, file: string): ComposeFile {
-  const { doc, lineCounter } = parseYamlDocument(text, file, 'compose file');
-  const data = doc.toJS({ maxAliasCount: 10_000 });
+  const { doc, lineCounter, data } = parseYamlDocument(text, file, 'compose file');
   if (data !== null && (typeof data !== 'object' || Array.isArray(data)))
     throw new UserError([`${file}: expected a docker-compose mapping (services: …), got ${Array.isArray(data) ? 'a list' : typeof data}; pass the compose file with --compose`]);
   const lineOf = (node: Node | null | undefined) => (node?.range ? lineCounter.linePos(node.range[0]).line : undefined);
@@ -135,6 +141,8 @@ export function parseComposeText(text: string, file: string): ComposeFile {
       command,
     });
   }
+  if (services.length === 0)
+    throw new UserError([`${file}: no services: is not a docker-compose file for Dify; pass Dify's docker-compose.yaml (or the one dify-deploy rendered) with --compose`]);
   const referenced = new Set([...text.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]));
   return {
     file,

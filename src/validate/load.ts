@@ -84,8 +84,8 @@ export function loadDeployment(inputs: ValidateInputs): { deployment: Deployment
   let helmValues: unknown;
   let helmLineAt: ((path: (string | number)[]) => number | undefined) | undefined;
   if (helmPath) {
-    const { doc, lineCounter } = parseYamlDocument(readTextFile(helmPath, 'Helm values file', 'pass it with --helm-values'), helmPath, 'Helm values file');
-    helmValues = doc.toJS({ maxAliasCount: 10_000 }) ?? {};
+    const { doc, lineCounter, data } = parseYamlDocument(readTextFile(helmPath, 'Helm values file', 'pass it with --helm-values'), helmPath, 'Helm values file');
+    helmValues = data ?? {};
     if (typeof helmValues !== 'object' || Array.isArray(helmValues))
       throw new UserError([`${helmPath}: expected a mapping of chart values (api:, worker:, …), got ${Array.isArray(helmValues) ? 'a list' : typeof helmValues}`]);
     helmLineAt = (path) => {
@@ -116,5 +116,9 @@ export function loadDeployment(inputs: ValidateInputs): { deployment: Deployment
     helmLineAt,
     dir: specPath ? (dir ?? dirname(specPath)) : undefined,
   });
+  if (compose && !deployment.services.some((s) => s.component))
+    throw new UserError([
+      `${compose.file}: no Dify service (dify-api, dify-web, plugin daemon, sandbox images or their upstream service names): not a Dify compose file; pass Dify's docker-compose.yaml with --compose`,
+    ]);
   return { deployment, findings: [...findings, ...deployment.loadFindings] };
 }

@@ -1,0 +1,56 @@
+// The .env reader: dotenv's values with the line each key is set on, whatever the file's
+// line endings, BOM, `export` prefixes, quotes and comments; and Compose interpolation.
+import fc from 'fast-check';
+import { parse } from 'dotenv';
+import { describe, expect, it } from 'vitest';
+import { interpolate, parseEnvText } from '../src/validate/env-file.js';
+
+describe('parseEnvText', () => {
+  it('maps each key to its line through CRLF, BOM, export, quotes and comments', () => {
+    const text = '\uFEFF# head\r\nA=1\r\n\r\nexport B="x # not a comment"\r\nC=\'multi\r\nline\'\r\nD=plain # comment\r\nA=2\r\n';
+    const env = parseEnvText(text, '.env');
+    expect(env.values).toEqual({ A: '2', B: 'x # not a comment', C: 'multi\nline', D: 'plain' });
+    expect(env.lines).toEqual({ A: 8, B: 4, C: 5, D: 7 });
+  });
+
+  it('property: values equal dotenv, and every key sits on the line the generator put it', () => {
+    const key = fc.stringMatching(/^[A-Z][A-Z0-9_]{0,12}$/);
+    const value = fc.oneof(fc.stringMatching(/^[a-z0-9./:-]{0,20}$/), fc.stringMatching(/^[a-z #]{0,12}$/).map((v) => `"${v}"`));
+    const line = fc.oneof(
+      fc.tuple(key, value, fc.boolean()).map(([k, v, exp]) => ({ key: k, text: `${exp ? 'export ' : ''}${k}=${v}` })),
+      fc.constantFrom({ key: undefined, text: '' }, { key: undefined, text: '# comment' }),
+    );
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 25 }), fc.boolean(), fc.boolean(), (lines, crlf, bom) => {
+        const text = (bom ? '\uFEFF' : '') + lines.map((l) => l.text).join(crlf ? '\r\n' : '\n');
+        const env = parseEnvText(text, '.env');
+        expect(env.values).toEqual(parse(text.replace(/^\uFEFF/, '').replace(/\r\n/g, '\n')));
+        for (const k of Object.keys(env.values)) {
+          const last = lines.map((l) => l.key).lastIndexOf(k);
+          expect(env.lines[k]).toBe(last + 1);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('interpolate (Compose rules)', () => {
+  const vars = { SET: 'v', EMPTY: '' };
+  it.each([
+    ['${SET}', 'v'],
+    ['$SET/x', 'v/x'],
+    ['${UNSET:-d}', 'd'],
+    ['${EMPTY:-d}', 'd'],
+    ['${EMPTY-d}', ''],
+    ['${UNSET-d}', 'd'],
+    ['${SET:+alt}', 'alt'],
+    ['${UNSET:+alt}', ''],
+    ['$${SET}', '${SET}'],
+    ['${UNSET:-${SET}}', 'v'],
+    ["postgres -c 'max_connections=${N:-100}'", "postgres -c 'max_connections=100'"],
+    ['${UNCLOSED', '${UNCLOSED'],
+  ])('%s → %s', (raw, expected) => {
+    expect(interpolate(raw, vars)).toBe(expected);
+  });
+});
