@@ -64,6 +64,12 @@ describe('pressing Enter throughout', () => {
       expectDeployable(spec);
       expect(parseSpecYaml(specFile(spec, spec.targets).content, 'dify-deploy.yaml')).toEqual(spec);
     });
+
+    // Kubernetes sizes the budget at HPA maxReplicas: the default DB host must hold that too.
+    it.each(tierNames())('tier %s, compose and helm (only a bucket typed): deployable on both', async (tier) => {
+      const { spec } = await run({ release, tier, targets: ['compose', 'helm'], 'storage.bucket': 'files', 'storage.region': 'eu-west-1' });
+      expectDeployable(spec);
+    });
   });
 });
 

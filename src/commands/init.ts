@@ -135,7 +135,7 @@ export async function initDeployment(opts: InitOptions, { io, prompts }: InitDep
 
   let previous: Record<string, unknown> | undefined;
   for (;;) {
-    const { spec, data } = await askSpec(prompts ?? defaultPrompts(given.source), given, previous);
+    const { spec, data } = await askSpec(prompts ?? defaultPrompts(given.source, opts.answers !== undefined), given, previous);
     const plans = spec.targets.map((t) => planFor(spec, t));
     const target: RenderTarget = spec.targets.length > 1 ? 'all' : spec.targets[0];
     const preview = await renderDeployment({ spec, outDir, target, force: opts.force, dryRun: true });

@@ -81,9 +81,11 @@ async function askDatabase(session: Session): Promise<void> {
     { value: 'mysql', name: 'MySQL' },
   ]);
   if (mode === 'bundled') {
-    const hostSize = planFor(session.spec(), 'compose').database.hostSize;
-    await session.field('database.hostSize.cpus', 'Database host vCPUs:', { default: hostSize?.cpus });
-    await session.field('database.hostSize.memoryGiB', 'Database host memory in GiB (PGTune input):', { default: hostSize?.memoryGiB });
+    // The largest any target needs: under Helm the connections are counted at HPA maxReplicas.
+    const spec = session.spec();
+    const sizes = spec.targets.map((t) => planFor(spec, t).database.hostSize!);
+    await session.field('database.hostSize.cpus', 'Database host vCPUs:', { default: Math.max(...sizes.map((h) => h.cpus)) });
+    await session.field('database.hostSize.memoryGiB', 'Database host memory in GiB (PGTune input):', { default: Math.max(...sizes.map((h) => h.memoryGiB)) });
     return;
   }
   await session.field('database.host', 'Database host:', { required: true });

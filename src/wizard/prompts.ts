@@ -63,9 +63,10 @@ export async function inquirerPrompts(context?: PromptContext): Promise<Prompts>
  * Non-interactive: every question takes its default. A question without one (an external
  * server's host, say) is an error naming the field, so nothing is ever guessed.
  */
-export function defaultPrompts(source: string): Prompts {
+export function defaultPrompts(source: string, answersFile = false): Prompts {
   const missing = (q: Question): never => {
-    throw new UserError([`${source}: ${q.id}: required (${q.message.replace(/[:?]\s*$/, '')}); add \`${q.id}\` to the answers file`]);
+    const fix = answersFile ? `add \`${q.id}\` to ${source}` : `give \`${q.id}\` in an answers file (--answers FILE)`;
+    throw new UserError([`${source}: ${q.id}: required, no default (${q.message.replace(/[:?]\s*$/, '')}); ${fix}`]);
   };
   const checked = (q: Question & { validate: Validate }, value: string) => {
     const ok = q.validate(value);
