@@ -48,6 +48,17 @@ describe('non-interactive', () => {
     for (const secret of [env.SECRET_KEY, env.DB_PASSWORD]) expect(r.stdout + r.stderr).not.toContain(secret);
   });
 
+  it('--target all: compose and Helm files, and validate passes them', async () => {
+    const out = freshDir();
+    const answers = answersFile('tier: 100qps\nstorage: { type: s3, bucket: dify-files, region: eu-west-1 }\n');
+    const r = await runCli(['init', '--answers', answers, '--target', 'all', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readSpecFile(join(out, 'dify-deploy.yaml')).targets).toEqual(['compose', 'helm']);
+    expect(statSync(join(out, 'helm/values.yaml')).isFile()).toBe(true);
+    const validate = await runCli(['validate', out]);
+    expect(validate.code, validate.stdout + validate.stderr).toBe(0);
+  });
+
   it('a spec holding a typed password is written 0600', async () => {
     const out = freshDir();
     const answers = answersFile('database: { mode: external, host: db.example.com, user: dify, password: hunter2, maxConnections: 500 }\n');

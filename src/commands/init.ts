@@ -8,7 +8,7 @@ import { planFor } from '../core/resolve.js';
 import type { Plan } from '../core/sizing.js';
 import { parseYamlMapping } from '../core/spec-file.js';
 import type { Spec } from '../core/spec.js';
-import { renderDeployment, type RenderReport, type RenderTarget } from '../render/index.js';
+import { renderDeployment, targetsOf, type RenderReport, type RenderTarget } from '../render/index.js';
 import { parseOptions } from '../cli/options.js';
 import { colors, type Io } from '../cli/io.js';
 import { askSpec } from '../wizard/flow.js';
@@ -49,7 +49,7 @@ function readAnswersFile(path: string): GivenAnswers {
 }
 
 /** The answers given before any question: the answers file, then the flags on top. */
-export function givenAnswers(opts: InitOptions): GivenAnswers {
+function givenAnswers(opts: InitOptions): GivenAnswers {
   const given: GivenAnswers = opts.answers ? readAnswersFile(opts.answers) : { data: {}, source: opts.yes ? '--yes' : 'flags' };
   const data = given.data;
   if (opts.tier) {
@@ -57,7 +57,7 @@ export function givenAnswers(opts: InitOptions): GivenAnswers {
     delete data.qps;
   }
   if (opts.release) data.release = opts.release;
-  if (opts.target) data.targets = opts.target === 'all' ? ['compose', 'helm'] : [opts.target];
+  if (opts.target) data.targets = targetsOf(opts.target);
   return given;
 }
 
