@@ -157,7 +157,15 @@ export async function initDeployment(opts: InitOptions, { io, prompts }: InitDep
       force ||= next === 'overwrite';
     }
     io.out(`Rendering ${preview.files.length} files into ${outDir}/ …`);
-    const rendered = await renderDeployment({ spec, outDir, target, force });
+    // Past the confirmation a Ctrl-C would leave half a deployment: hold it until the write ends.
+    const holdInterrupt = () => {};
+    process.on('SIGINT', holdInterrupt);
+    let rendered: RenderReport;
+    try {
+      rendered = await renderDeployment({ spec, outDir, target, force });
+    } finally {
+      process.off('SIGINT', holdInterrupt);
+    }
     return { ...report, render: rendered, written: rendered.written, ...(rendered.written ? {} : { stopped: 'conflicts' as const }) };
   }
 }
