@@ -185,3 +185,10 @@ describe('compose render: backends and modes', () => {
     expect(compose.services.nginx.ports).toContain('8443:8443');
   });
 });
+
+describe('vendored compose schema', () => {
+  it('schemas/compose-spec/ is byte-identical to the upstream copy, with its LICENSE', () => {
+    for (const f of ['compose-spec.json', 'LICENSE'])
+      expect(readFileSync(join(__dirname, '..', 'schemas', 'compose-spec', f), 'utf8'), f).toBe(readFileSync(join(UPSTREAM, 'compose-spec', f), 'utf8'));
+  });
+});
