@@ -2,6 +2,7 @@
 // Medians of several runs; the ratio is what the targets speak of (≤ 2.5× for plan/--help).
 // Usage: npm run bench [-- --runs 15]
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -13,6 +14,16 @@ const bin = ['bin/dify-deploy.js'];
 export const cases = [
   { name: '--help', args: [...bin, '--help'], target: 2.5 },
   { name: 'plan --tier 500qps --json', args: [...bin, 'plan', '--tier', '500qps', '--json'], target: 2.5 },
+  {
+    name: 'validate (rendered 500qps compose dir)',
+    args: [...bin, 'validate', '.tmp/bench-500qps', '--format', 'json'],
+    target: 3,
+    setup: () => {
+      rmSync(`${root}.tmp/bench-500qps`, { recursive: true, force: true });
+      const r = spawnSync(process.execPath, [...bin, 'render', '--tier', '500qps', '--target', 'compose', '--out', '.tmp/bench-500qps'], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+      if (r.status !== 0) throw new Error(`render for the validate bench exited ${r.status}: ${r.stderr}`);
+    },
+  },
 ];
 
 function timeOnce(args) {
