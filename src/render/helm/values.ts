@@ -9,7 +9,7 @@ import type { RenderContext } from '../types.js';
 import { databaseValues, redisValues, resourcesFor, storageValues, vectorStoreValues } from './backends.js';
 
 /** Plan component → dify-helm values key and the `component` pod label its templates set. */
-const CHART_COMPONENTS: Record<ComponentName, { key: string; label: string }> = {
+export const CHART_COMPONENTS: Record<ComponentName, { key: string; label: string }> = {
   nginx: { key: 'proxy', label: 'proxy' },
   api: { key: 'api', label: 'api' },
   api_websocket: { key: 'apiWebsocket', label: 'api-websocket' },
