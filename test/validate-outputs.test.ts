@@ -79,6 +79,26 @@ describe.concurrent('validate on our own outputs', () => {
     }
   });
 
+  it('Helm values: the budget read back from helm/values.yaml is the helm plan\'s (HPA maxReplicas), and a smaller max_connections is caught', async () => {
+    for (const tier of fc.sample(fc.constantFrom(...tierNames()), { numRuns: 2, seed: 7 })) {
+      const input = { tier, targets: ['helm'], storage: { type: 's3', bucket: 'dify-files', region: 'eu-west-1' } } as SpecInput;
+      const dir = await rendered(input, 'helm');
+      await expectClean(dir);
+      const { deployment } = loadDeployment({ dir });
+      const plan = planFor(parseSpecData(input, 'test'), 'helm');
+      expect(deployment.helm?.database?.maxConnections).toBe(plan.database.maxConnections);
+      expect(connectionBreakdown(deployment, deployment.helm).reduce((n, u) => n + (u.total ?? NaN), 0)).toBe(plan.budget.required);
+
+      const values = join(dir, 'helm', 'values.yaml');
+      writeFileSync(values, readFileSync(values, 'utf8').replace(/max_connections = \d+/, 'max_connections = 50'));
+      const report = await validate({ dir });
+      const budget = report.diagnostics.filter((d) => d.rule === 'connection-budget');
+      expect(budget).toHaveLength(1);
+      expect(budget[0].file).toBe(values);
+      expect((budget[0].data as { required: number }).required).toBe(plan.budget.required);
+    }
+  });
+
   it('a hand edit is drift, a raised pool breaks the budget, a changed key is a mismatch', async () => {
     const dir = await rendered({ tier: '10qps' }, 'compose');
     const envPath = join(dir, '.env');

@@ -10,6 +10,8 @@ import type { ComposeFile, ComposeService } from './compose-file.js';
 import type { Diagnostic, Origin } from './diagnostics.js';
 import { interpolate, parseEnvText, type EnvFile } from './env-file.js';
 import { isFile, readTextFile } from './files.js';
+import { helmView, type HelmView } from './helm-model.js';
+import type { Values } from '../helm/merge.js';
 
 export interface ServiceModel {
   name: string;
@@ -53,6 +55,8 @@ export interface Deployment {
   dir?: string;
   services: ServiceModel[];
   database?: DatabaseModel;
+  /** The same judged from the Helm values, when there are any. */
+  helm?: HelmView;
   /** Findings made while loading (e.g. an env_file that does not exist). */
   loadFindings: Diagnostic[];
 }
@@ -252,5 +256,9 @@ export function buildDeployment(input: ModelInput): Deployment {
       ? servicesFromEnv(input.release, input.envFile, vars)
       : [];
   const partial = { ...input, vars, services, loadFindings };
-  return { ...partial, database: databaseOf(partial) };
+  const helm =
+    input.helmValues !== undefined && input.helmValuesFile
+      ? helmView({ release: input.release, values: input.helmValues as Values, file: input.helmValuesFile, lineAt: input.helmLineAt, spec: input.spec })
+      : undefined;
+  return { ...partial, database: databaseOf(partial), helm };
 }

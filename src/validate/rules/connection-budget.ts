@@ -2,28 +2,34 @@
 // the one budget implementation (core/budget.ts), against max_connections − reserved.
 import { connectionBudget, connectionUsers, type ConnectionUser } from '../../core/budget.js';
 import { vectorStoreBackend } from '../../backends/vector-stores.js';
-import { at } from '../diagnostics.js';
-import type { Deployment } from '../deployment.js';
+import { at, type Diagnostic } from '../diagnostics.js';
+import type { DatabaseModel, Deployment, ServiceModel } from '../deployment.js';
 import type { Rule } from './rule.js';
 
 export interface BreakdownEntry extends ConnectionUser {
   service: string;
 }
 
+/** The services and database one set of files describes: the compose/.env view or the Helm view. */
+export interface BudgetView {
+  services: ServiceModel[];
+  database?: DatabaseModel;
+}
+
 /** Every process that can open a metadata-DB connection, one entry per service. */
-export function connectionBreakdown(d: Deployment): BreakdownEntry[] {
+export function connectionBreakdown(d: Deployment, view: BudgetView = d): BreakdownEntry[] {
   const entries: BreakdownEntry[] = [];
-  for (const s of d.services) {
+  for (const s of view.services) {
     if (!s.active || !s.component || s.replicas === 0) continue;
     for (const u of connectionUsers(d.release, [{ component: s.component, replicas: s.replicas, env: s.env }]))
       entries.push({ ...u, service: s.name });
   }
-  const pgvector = pgvectorOnMetadataServer(d, entries);
+  const pgvector = pgvectorOnMetadataServer(view, entries);
   return pgvector ? [...entries, pgvector] : entries;
 }
 
 /** pgvector opens its own pool in every api and worker process; it counts when it shares the metadata server. */
-function pgvectorOnMetadataServer(d: Deployment, entries: BreakdownEntry[]): BreakdownEntry | undefined {
+function pgvectorOnMetadataServer(d: BudgetView, entries: BreakdownEntry[]): BreakdownEntry | undefined {
   const api = d.services.find((s) => s.active && s.component === 'api');
   const pool = vectorStoreBackend('pgvector').postgresPool;
   if (!api || !pool || !d.database || (api.env.VECTOR_STORE ?? '').toLowerCase() !== 'pgvector') return undefined;
@@ -46,46 +52,50 @@ export const connectionBudgetRule: Rule = {
   id: 'connection-budget',
   summary: 'worst-case metadata-DB connections of every process against max_connections minus reserved slots',
   check(d) {
-    const db = d.database;
-    if (!db || db.maxConnections === undefined) return [];
-    const breakdown = connectionBreakdown(d);
-    if (breakdown.length === 0) return [];
-    const budget = connectionBudget(breakdown, db.maxConnections, db.reserved);
-    const data = {
-      required: budget.required,
-      available: budget.available,
-      maxConnections: db.maxConnections,
-      reserved: db.reserved,
-      breakdown: breakdown.map((b) => ({ service: b.service, component: b.component, replicas: b.replicas, processes: b.processes, perProcess: b.perProcess, total: b.total, formula: b.formula })),
-    };
-    const parts = breakdown.map((b) => `${b.service} ${b.total ?? 'unlimited'}`).join(' + ');
-    const serverSetting = db.engine === 'mysql' ? 'MYSQL_MAX_CONNECTIONS' : 'POSTGRES_MAX_CONNECTIONS';
-    if (budget.required === null) {
-      const unbounded = breakdown.filter((b) => b.total === null);
-      return [
-        {
-          rule: this.id,
-          severity: 'error',
-          ...at(db.maxConnectionsOrigin),
-          message: `no upper bound on metadata-DB connections: ${unbounded.map((u) => `${u.service} (${u.formula})`).join('; ')}`,
-          fix: `give every pool a finite size (e.g. DB_MAX_OPEN_CONNS for the plugin daemon, SQLALCHEMY_MAX_OVERFLOW ≥ 0), then size ${serverSetting} to the sum`,
-          data,
-        },
-      ];
-    }
-    if (budget.fits) return [];
-    const need = budget.required + db.reserved;
+    return [d, ...(d.helm ? [d.helm] : [])].flatMap((view) => budgetFindings(d, view));
+  },
+};
+
+function budgetFindings(d: Deployment, view: BudgetView): Diagnostic[] {
+  const db = view.database;
+  if (!db || db.maxConnections === undefined) return [];
+  const breakdown = connectionBreakdown(d, view);
+  if (breakdown.length === 0) return [];
+  const budget = connectionBudget(breakdown, db.maxConnections, db.reserved);
+  const data = {
+    required: budget.required,
+    available: budget.available,
+    maxConnections: db.maxConnections,
+    reserved: db.reserved,
+    breakdown: breakdown.map((b) => ({ service: b.service, component: b.component, replicas: b.replicas, processes: b.processes, perProcess: b.perProcess, total: b.total, formula: b.formula })),
+  };
+  const setting = view === d ? (db.engine === 'mysql' ? 'MYSQL_MAX_CONNECTIONS' : 'POSTGRES_MAX_CONNECTIONS') : 'max_connections in postgresql.primary.extendedConfiguration';
+  if (budget.required === null) {
+    const unbounded = breakdown.filter((b) => b.total === null);
     return [
       {
-        rule: this.id,
+        rule: 'connection-budget',
         severity: 'error',
         ...at(db.maxConnectionsOrigin),
-        message: `worst case ${budget.required} metadata-DB connections (${parts}) against max_connections ${db.maxConnections} − ${db.reserved} reserved = ${budget.available} usable: under load PostgreSQL answers "too many clients already"`,
-        fix: db.bundled
-          ? `set ${serverSetting} ≥ ${need} (plus a few for psql and backups), or lower SQLALCHEMY_POOL_SIZE / SQLALCHEMY_MAX_OVERFLOW / DB_MAX_OPEN_CONNS; \`dify-deploy plan\` sizes both`
-          : `raise the server's max_connections to ≥ ${need}, or lower SQLALCHEMY_POOL_SIZE / SQLALCHEMY_MAX_OVERFLOW / DB_MAX_OPEN_CONNS, or put PgBouncer in front of the plugin daemon`,
+        message: `no upper bound on metadata-DB connections: ${unbounded.map((u) => `${u.service} (${u.formula})`).join('; ')}`,
+        fix: `give every pool a finite size (e.g. DB_MAX_OPEN_CONNS for the plugin daemon, SQLALCHEMY_MAX_OVERFLOW ≥ 0), then size ${setting} to the sum`,
         data,
       },
     ];
-  },
-};
+  }
+  if (budget.fits) return [];
+  const need = budget.required + db.reserved;
+  const parts = breakdown.map((b) => `${b.service} ${b.total}`).join(' + ');
+  return [
+    {
+      rule: 'connection-budget',
+      severity: 'error',
+      ...at(db.maxConnectionsOrigin),
+      message: `worst case ${budget.required} metadata-DB connections (${parts}) against max_connections ${db.maxConnections} − ${db.reserved} reserved = ${budget.available} usable: under load PostgreSQL answers "too many clients already"`,
+      fix: db.bundled
+        ? `set ${setting} ≥ ${need} (plus a few for psql and backups), or lower SQLALCHEMY_POOL_SIZE / SQLALCHEMY_MAX_OVERFLOW / DB_MAX_OPEN_CONNS; \`dify-deploy plan\` sizes both`
+        : `raise the server's max_connections to ≥ ${need}, or lower SQLALCHEMY_POOL_SIZE / SQLALCHEMY_MAX_OVERFLOW / DB_MAX_OPEN_CONNS, or put PgBouncer in front of the plugin daemon`,
+      data,
+    },
+  ];
+}

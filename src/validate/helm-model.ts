@@ -1,0 +1,84 @@
+// The deployment as the dify-helm chart runs it, from a values file merged onto the chart's
+// defaults the way Helm merges them: per component whether it runs, its replicas (HPA
+// maxReplicas when autoscaling: the budget must hold at the peak) and the env its extraEnv
+// gives; and the bundled PostgreSQL's max_connections when the values state it.
+import type { Release } from '../core/data.js';
+import type { Spec } from '../core/spec.js';
+import { loadChart } from '../helm/chart.js';
+import { coalesceValues, isMap, type Values } from '../helm/merge.js';
+import { CHART_COMPONENTS } from '../render/helm/values.js';
+import type { DatabaseModel, ServiceModel } from './deployment.js';
+import type { Origin } from './diagnostics.js';
+
+export interface HelmView {
+  services: ServiceModel[];
+  database?: DatabaseModel;
+}
+
+const POSTGRES_RESERVED_DEFAULT = 3;
+
+function setting(conf: unknown, name: string): number | undefined {
+  const m = typeof conf === 'string' ? new RegExp(`^\\s*${name}\\s*=\\s*'?(\\d+)`, 'm').exec(conf) : null;
+  return m ? Number(m[1]) : undefined;
+}
+
+export function helmView(input: {
+  release: Release;
+  values: Values;
+  file: string;
+  lineAt?: (path: (string | number)[]) => number | undefined;
+  spec?: Spec;
+}): HelmView {
+  const merged = coalesceValues(loadChart(input.release.helm.version).defaults, input.values);
+  const where = (path: (string | number)[]): Origin => ({ file: input.file, ...(input.lineAt?.(path) !== undefined ? { line: input.lineAt(path) } : {}) });
+  const services: ServiceModel[] = [];
+  for (const [component, { key }] of Object.entries(CHART_COMPONENTS) as [ServiceModel['component'], { key: string }][]) {
+    const block = merged[key];
+    if (!isMap(block)) continue;
+    const autoscaling = isMap(block.autoscaling) ? block.autoscaling : {};
+    const replicas = autoscaling.enabled === true ? Number(autoscaling.maxReplicas) : Number(block.replicas ?? 1);
+    const env: Record<string, string> = {};
+    const origin: Record<string, Origin> = {};
+    (Array.isArray(block.extraEnv) ? block.extraEnv : []).forEach((e: unknown, i) => {
+      if (!isMap(e) || typeof e.name !== 'string' || typeof e.value !== 'string') return;
+      env[e.name] = e.value;
+      origin[e.name] = where([key, 'extraEnv', i, 'value']);
+    });
+    services.push({
+      name: key,
+      component,
+      replicas: Number.isFinite(replicas) && replicas >= 0 ? replicas : 1,
+      active: block.enabled !== false,
+      env,
+      origin,
+      line: input.lineAt?.([key]),
+    });
+  }
+  const pg = isMap(merged.postgresql) ? merged.postgresql : {};
+  const primary = isMap(pg.primary) ? pg.primary : {};
+  const external = isMap(merged.externalPostgres) && merged.externalPostgres.enabled === true;
+  const mysql = isMap(merged.externalMysql) && merged.externalMysql.enabled === true;
+  let database: DatabaseModel | undefined;
+  if (pg.enabled === true && !external && !mysql) {
+    const conf = primary.extendedConfiguration;
+    const max = setting(conf, 'max_connections');
+    // Only a max_connections the values state is judged: the chart itself leaves it to the image.
+    database = {
+      engine: 'postgresql',
+      host: 'postgresql',
+      bundled: true,
+      reserved: (setting(conf, 'superuser_reserved_connections') ?? POSTGRES_RESERVED_DEFAULT) + (setting(conf, 'reserved_connections') ?? 0),
+      ...(max !== undefined ? { maxConnections: max, maxConnectionsOrigin: where(['postgresql', 'primary', 'extendedConfiguration']) } : {}),
+    };
+  } else if (external || mysql) {
+    const spec = input.spec?.database;
+    database = {
+      engine: mysql && !external ? 'mysql' : 'postgresql',
+      host: String((isMap(merged.externalPostgres) && external ? merged.externalPostgres.address : '') ?? ''),
+      bundled: false,
+      reserved: mysql && !external ? 0 : (spec?.reservedConnections ?? POSTGRES_RESERVED_DEFAULT),
+      ...(spec?.maxConnections !== undefined ? { maxConnections: spec.maxConnections } : {}),
+    };
+  }
+  return { services, database };
+}
