@@ -1,7 +1,7 @@
 // validate on our own outputs: every tier × release (and every vector store and storage
 // backend, sampled over tiers and releases) renders to files that validate with no finding,
 // and validate re-derives, from the files alone, the same connection budget the plan sized.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -99,14 +99,22 @@ describe.concurrent('validate on our own outputs', () => {
     }
   });
 
-  it('a hand edit is drift, a raised pool breaks the budget, a changed key is a mismatch', async () => {
+  it('drift: a hand edit is found at its line, a deleted file is missing, a bare spec directory is no rendered output', async () => {
     const dir = await rendered({ tier: '10qps' }, 'compose');
     const envPath = join(dir, '.env');
-    const env = readFileSync(envPath, 'utf8');
-    writeFileSync(envPath, env.replace(/^PLUGIN_DAEMON_KEY=.*$/m, 'PLUGIN_DAEMON_KEY=a-different-but-long-plugin-daemon-key-1234'));
+    const lines = readFileSync(envPath, 'utf8').split('\n');
+    const at = lines.findIndex((l) => l.startsWith('NGINX_') || l.startsWith('LOG_LEVEL=')) ;
+    lines.splice(at, 0, '# a note the operator added');
+    writeFileSync(envPath, lines.join('\n'));
+    rmSync(join(dir, 'nginx', 'proxy.conf'), { force: true });
     const report = await validate({ dir });
-    const rules = new Set(report.diagnostics.map((d) => d.rule));
-    expect(rules.has('drift')).toBe(true);
+    const drift = report.diagnostics.filter((d) => d.rule === 'drift');
+    expect(drift.find((d) => d.file === envPath)?.line).toBe(at + 1);
+    expect(drift.some((d) => d.message.startsWith('nginx/proxy.conf is missing'))).toBe(true);
     expect(report.ok).toBe(false);
+
+    const bare = mkdtempSync(join(tmpdir(), 'dd-spec-only-'));
+    writeFileSync(join(bare, 'dify-deploy.yaml'), 'tier: 10qps\n');
+    expect((await validate({ dir: bare })).diagnostics).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@
 // with the directory's own secrets, compares in memory, and never writes.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { MANIFEST_PATH } from '../../render/writer.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { Rule } from './rule.js';
 
@@ -18,7 +19,8 @@ export const driftRule: Rule = {
   id: 'drift',
   summary: 'rendered files that no longer match what the spec renders',
   async check(d) {
-    if (!d.spec || !d.dir || !d.specFile) return [];
+    // Only a directory dify-deploy wrote (it keeps a manifest there) has rendered files to compare.
+    if (!d.spec || !d.dir || !d.specFile || !existsSync(join(d.dir, MANIFEST_PATH))) return [];
     // The render pipeline (templates, handlebars) is loaded only for a rendered directory.
     const { renderFiles, SPEC_FILE } = await import('../../render/index.js');
     const { readExistingSecrets } = await import('../../render/secrets-store.js');
