@@ -110,6 +110,29 @@ describe.concurrent('validate on upstream .env.example files', () => {
     });
   }
 
+  it('1.13.3 compose: only what reaches each container counts (anchor layout drops DB_MAX_OPEN_CONNS; prefork multiplies pools)', async () => {
+    const text = hardened(readFileSync(envExample('1.13.3'), 'utf8'), {
+      POSTGRES_MAX_CONNECTIONS: '200',
+      CELERY_WORKER_CLASS: 'prefork',
+      CELERY_WORKER_AMOUNT: '4',
+      DB_MAX_OPEN_CONNS: '5',
+    });
+    const env = tempFile('.env', text);
+    const withCompose = await validateJson(['--env', env, '--compose', composeFile('1.13.3')]);
+    const budget = withCompose.report.diagnostics.find((d) => d.rule === 'connection-budget')!;
+    expect(budget.data.breakdown.map((b: any) => [b.service, b.processes, b.total])).toEqual([
+      ['api', 1, 40],
+      ['worker', 4, 160],
+      ['worker_beat', 1, 40],
+      ['plugin_daemon', 1, 30],
+    ]);
+    expect(budget.data).toMatchObject({ required: 270, available: 197 });
+    // Without the compose file the release's standard wiring is assumed: the whole .env reaches the daemon.
+    const alone = await validateJson(['--env', env]);
+    const daemon = alone.report.diagnostics.find((d) => d.rule === 'connection-budget')!.data.breakdown.find((b: any) => b.service === 'plugin_daemon');
+    expect(daemon.total).toBe(5);
+  });
+
   it('a secret mismatch is caught: REDIS_PASSWORD changed but not the broker URL', async () => {
     const text = hardened(readFileSync(envExample('1.15.0'), 'utf8')).replace(/^REDIS_PASSWORD=.*$/m, 'REDIS_PASSWORD=another-strong-password-1234567');
     const { code, report } = await validateJson(['--env', tempFile('.env', text)]);
@@ -137,6 +160,16 @@ describe.concurrent('validate on upstream .env.example files', () => {
     const missing = report.diagnostics.filter((d) => d.rule === 'missing-variable');
     expect(missing).toHaveLength(1);
     expect(missing[0].data.missing).toEqual(['QDRANT_URL']);
+  });
+
+  it('capacity: upstream defaults (1 process × 10 greenlets) claimed as 100qps by a spec warn with the numbers', async () => {
+    const env = tempFile('.env', hardened(readFileSync(envExample('1.16.1'), 'utf8')));
+    const spec = join(env, '..', 'dify-deploy.yaml');
+    writeFileSync(spec, 'release: 1.16.1\ntier: 100qps\n');
+    const { code, report } = await validateJson(['--env', env, '--config', spec]);
+    expect(code).toBe(0);
+    expect(report.diagnostics.map((d) => d.rule)).toEqual(['capacity']);
+    expect(report.diagnostics[0].data).toMatchObject({ concurrent: 10, needed: 200 });
   });
 
   it('timeouts and body size: an nginx shorter than gunicorn and smaller than uploads warns', async () => {
