@@ -3,7 +3,7 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { tierNames } from '../src/core/data.js';
 import { runCli } from './helpers/cli.js';
@@ -100,8 +100,7 @@ describe('bad input → exit 2, one clear line', () => {
 });
 
 describe('the built binary', () => {
-  it('answers --help and plan from dist (what `npm ci` leaves behind)', () => {
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'ignore' });
+  it('answers --help and plan from dist (built once by test/global-setup.ts, as `npm ci` does)', () => {
     const help = spawnSync('node', ['bin/dify-deploy.js', '--help'], { encoding: 'utf8' });
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/Usage: dify-deploy/);

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'dotenv';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadRelease } from '../src/core/data.js';
 import { readSpecFile } from '../src/core/spec-file.js';
 import { VECTOR_STORES } from '../src/backends/vector-stores.js';
@@ -114,10 +114,7 @@ const root = mkdtempSync(join(tmpdir(), 'dify-init-e2e-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe.skipIf(!hasTmux)('init in a real terminal (tmux)', () => {
-  beforeAll(() => {
-    // The test drives the built CLI: build it (type errors elsewhere still emit JavaScript).
-    spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'ignore' });
-  });
+  // The test drives the built CLI, which test/global-setup.ts builds once for the whole run.
 
   it('answers every question (external Redis, Qdrant, a domain), writes files that validate', async () => {
     const cwd = mkdtempSync(join(root, 'run-'));

@@ -3,7 +3,7 @@
 // right upstream, SSE streams event by event, the body limit admits the largest upload and
 // rejects more, and `nginx -t` accepts each TLS mode.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -86,10 +86,11 @@ maybe.each(releaseVersions())('real nginx, Dify %s', (version) => {
   let port: number;
   let bodyLimitMB: number;
   let largestUploadMB: number;
+  const hosts = () => Object.fromEntries(Object.entries(stubs).map(([u, s]) => [u, `127.0.0.1:${(s!.address() as AddressInfo).port}`]));
 
   beforeAll(async () => {
     for (const u of ['api', 'web', 'plugin_daemon', 'api_websocket'] as const) stubs[u] = await stub(u);
-    const hosts = Object.fromEntries(Object.entries(stubs).map(([u, s]) => [u, `127.0.0.1:${(s!.address() as AddressInfo).port}`]));
+    const upstreamHosts = hosts();
     // A free loopback port for nginx to listen on.
     port = await new Promise<number>((resolve) => {
       const probe = createServer().listen(0, '127.0.0.1', () => {
@@ -97,7 +98,7 @@ maybe.each(releaseVersions())('real nginx, Dify %s', (version) => {
         probe.close(() => resolve(p));
       });
     });
-    const { dir, files } = nginxPrefix({ tier: '100qps', release: version, domain: { httpPort: port } }, hosts);
+    const { dir, files } = nginxPrefix({ tier: '100qps', release: version, domain: { httpPort: port } }, upstreamHosts);
     const conf = files.find((f) => f.path === 'nginx/nginx.conf')!.content;
     bodyLimitMB = Number(/client_max_body_size (\d+)m;/.exec(conf)![1]);
     const env = files.find((f) => f.path === '.env')!.content;
@@ -131,6 +132,20 @@ maybe.each(releaseVersions())('real nginx, Dify %s', (version) => {
       expect(body.url).toBe(path);
       if (route.hookHeader) expect(body.hookUrl).toBe(`http://127.0.0.1:${port}${path}`);
     }
+  });
+
+  it('logs each request as one JSON line with the upstream and its timings', async () => {
+    // The shipped config logs to the image's path; a unique URI finds this request's line.
+    const uri = `/v1/json-log-probe-${process.pid}-${Date.now()}`;
+    expect((await call(port, uri)).status).toBe(200);
+    let line: string | undefined;
+    for (let i = 0; i < 50 && !line; i++) {
+      line = readFileSync('/var/log/nginx/access.log', 'utf8').split('\n').find((l) => l.includes(uri));
+      if (!line) await new Promise((r) => setTimeout(r, 50));
+    }
+    const entry = JSON.parse(line!);
+    expect(entry).toMatchObject({ method: 'GET', uri, status: 200, upstream_status: '200', upstream: hosts().api });
+    for (const t of ['request_time', 'upstream_connect_time', 'upstream_header_time', 'upstream_response_time']) expect(Number(entry[t])).toBeGreaterThanOrEqual(0);
   });
 
   it('an SSE stream arrives event by event (proxy buffering off)', async () => {

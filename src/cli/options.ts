@@ -30,15 +30,17 @@ export async function specFromFlags(flags: SpecFlags): Promise<{ spec: Spec; fil
   if (!file && !flags.tier)
     throw new UserError([`no spec: pass --tier (see \`dify-deploy tiers\`), or --config FILE, or run in a directory with ${DEFAULT_SPEC_FILE}`]);
   let data: Record<string, unknown> = {};
+  let lineOf: (path: (string | number)[]) => number | undefined = () => undefined;
   if (file) {
     // yaml is loaded only when there is a file to read: it is the heaviest import on the hot path.
-    const { readSpecFile } = await import('../core/spec-file.js');
-    data = { ...readSpecFile(file) };
+    const { readSpecMapping } = await import('../core/spec-file.js');
+    ({ data, lineOf } = readSpecMapping(file));
   }
+  // Flags win over the file; validation runs once on the result, with the file's line numbers.
   if (flags.tier) {
-    data.tier = flags.tier;
+    data = { ...data, tier: flags.tier };
     delete data.qps;
   }
-  if (flags.release) data.release = flags.release;
-  return { spec: parseSpecData(data, file ?? 'flags'), file };
+  if (flags.release) data = { ...data, release: flags.release };
+  return { spec: parseSpecData(data, file ?? 'flags', lineOf), file };
 }

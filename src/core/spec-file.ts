@@ -52,6 +52,12 @@ export function parseSpecYaml(text: string, file: string): Spec {
 }
 
 export function readSpecFile(path: string): Spec {
+  const { data, lineOf } = readSpecMapping(path);
+  return parseSpecData(data, path, lineOf);
+}
+
+/** Reads a spec file's YAML without validating it, so flags can be layered on first. */
+export function readSpecMapping(path: string): YamlMapping {
   const name = path;
   let text: string;
   try {
@@ -66,5 +72,5 @@ export function readSpecFile(path: string): Spec {
         : `${name}: cannot read (${code ?? 'error'}); check the path and its permissions`,
     ]);
   }
-  return parseSpecYaml(text, name);
+  return parseYamlMapping(text, name);
 }

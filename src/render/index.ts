@@ -8,6 +8,7 @@ import type { Plan } from '../core/sizing.js';
 import type { Spec, Target } from '../core/spec.js';
 import { renderCompose } from './compose/index.js';
 import { renderHelm } from './helm.js';
+import { renderRunbook } from './recovery.js';
 import { resolveSecrets } from './secrets.js';
 import { readExistingSecrets, secretsFile } from './secrets-store.js';
 import type { RenderContext, RenderedFile } from './types.js';
@@ -53,7 +54,8 @@ export function renderFiles(spec: Spec, target: RenderTarget, secrets: Record<st
     plans.push(plan);
     files.push(...RENDERERS[t]({ spec, plan, release, secrets, ...options }));
   }
-  files.push(specFile(spec, targets));
+  // One runbook covers every target rendered together.
+  files.push(renderRunbook({ spec, plan: plans[0], release, secrets }, targets), specFile(spec, targets));
   return { files, plans };
 }
 

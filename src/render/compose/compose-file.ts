@@ -2,6 +2,7 @@
 // vector-stores.yaml.hbs) narrowed to this deployment, with the plan's replicas, resource limits
 // and per-service sized variables. No database, Redis or vector-store port is published.
 import { parse as parseYaml, stringify } from 'yaml';
+import { backupComposeService } from '../recovery.js';
 import { renderTemplate } from '../template.js';
 import type { RenderContext, RenderedFile } from '../types.js';
 import type { ComposeModel } from './model.js';
@@ -45,11 +46,12 @@ export function composeServiceNames(ctx: RenderContext, model: ComposeModel): st
   if (spec.database.mode === 'bundled') names.push(spec.database.engine === 'postgresql' ? 'db_postgres' : 'db_mysql');
   if (spec.redis.mode === 'bundled') names.push('redis');
   names.push(...Object.keys(model.vectorStore.services));
-  names.push('ssrf_proxy');
+  names.push('ssrf_proxy', 'migrate');
   for (const c of plan.components) if (c.name !== 'nginx') names.push(c.name);
   if (plan.components.some((c) => c.name === 'local_sandbox')) names.push('agent_ssrf_proxy');
   names.push('nginx');
   if (spec.domain.tls === 'certbot') names.push('certbot');
+  names.push('backup');
   return names;
 }
 
@@ -66,6 +68,20 @@ function resources(cpu: number, memory: string, reserve?: { cpu: number; memory:
       ...(reserve ? { reservations: { cpus: String(reserve.cpu), memory: composeMemory(reserve.memory) } } : {}),
     },
   };
+}
+
+/** Services that must not start before the schema is migrated. */
+const MIGRATED_FIRST = new Set(['api', 'api_websocket', 'worker', 'worker_beat']);
+
+/**
+ * The one-shot `migrate` service: the api image in Dify's MODE=migration, which runs
+ * `flask upgrade-db` once and exits. Every long-running container has MIGRATION_ENABLED=false.
+ */
+function migrateService(api: Service): Service {
+  // A deep copy: shared objects would come out as YAML anchors and aliases.
+  const { healthcheck: _healthcheck, volumes: _volumes, ...rest } = structuredClone(api);
+  const dependsOn = Object.fromEntries(Object.entries((rest.depends_on ?? {}) as Record<string, unknown>).filter(([name]) => name !== 'agent_backend'));
+  return { ...rest, restart: 'no', environment: { MODE: 'migration', MIGRATION_ENABLED: 'true' }, depends_on: dependsOn };
 }
 
 export function renderComposeFile(ctx: RenderContext, model: ComposeModel): RenderedFile {
@@ -93,7 +109,12 @@ export function renderComposeFile(ctx: RenderContext, model: ComposeModel): Rend
       httpsPort: spec.domain.httpsPort,
     }),
   ) as { services: Record<string, Service>; networks: Record<string, unknown> };
-  const all: Record<string, Service> = { ...base.services, ...(model.vectorStore.services as Record<string, Service>) };
+  const all: Record<string, Service> = {
+    ...base.services,
+    ...(model.vectorStore.services as Record<string, Service>),
+    migrate: migrateService(base.services.api),
+    backup: backupComposeService(ctx) as Service,
+  };
 
   const services: Record<string, Service> = {};
   for (const name of composeServiceNames(ctx, model)) {
@@ -104,6 +125,8 @@ export function renderComposeFile(ctx: RenderContext, model: ComposeModel): Rend
     for (const [container, envName] of Object.entries(model.mapped[name] ?? {})) env[container] = `\${${envName}?set ${envName} in .env}`;
     Object.assign(env, model.pinned[name] ?? {});
     if (Object.keys(env).length) svc.environment = env;
+    if (MIGRATED_FIRST.has(name))
+      svc.depends_on = { ...((svc.depends_on ?? {}) as Record<string, unknown>), migrate: { condition: 'service_completed_successfully' } };
     if (component && name === 'nginx') {
       // One nginx container on one host (its ports bind once) carries the tier's nginx capacity.
       svc.deploy = resources(component.cpu * component.replicas, component.memory);

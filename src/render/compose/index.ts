@@ -7,6 +7,7 @@ import { renderNginx } from './nginx.js';
 import { renderComposeReadme } from './readme.js';
 import { renderSandboxConfig } from './sandbox-config.js';
 import { renderSsrfProxy } from './ssrf-proxy.js';
+import { renderBackupScripts } from '../recovery.js';
 
 export function renderCompose(ctx: RenderContext): RenderedFile[] {
   const model = composeModel(ctx);
@@ -16,6 +17,7 @@ export function renderCompose(ctx: RenderContext): RenderedFile[] {
     ...renderNginx(ctx, model),
     ...renderSsrfProxy(ctx, model),
     renderSandboxConfig(ctx),
+    ...renderBackupScripts(ctx),
     renderComposeReadme(ctx, model, composeServiceNames(ctx, model)),
   ];
 }

@@ -249,7 +249,6 @@ export function composeModel(ctx: RenderContext): ComposeModel {
         CONSOLE_CORS_ALLOW_ORIGINS: url,
         // Published web apps and the embed script are called from other sites.
         WEB_API_CORS_ALLOW_ORIGINS: '*',
-        MIGRATION_ENABLED: 'true',
         LOG_LEVEL: 'INFO',
       },
     },
@@ -265,6 +264,14 @@ export function composeModel(ctx: RenderContext): ComposeModel {
         ...viaMapping,
         ...(release.collaboration ? { ENABLE_COLLABORATION_MODE: String(plan.collaboration) } : {}),
       },
+    },
+    {
+      title: 'Operations: migrations, logs, traces, workflow logs',
+      notes: [
+        'MIGRATION_ENABLED=false: the one-shot `migrate` service runs the migrations before the app starts (no race between replicas).',
+        `Workflow logs: ${plan.observability.workflowLogs}.`,
+      ],
+      vars: optional(plan.sharedEnv),
     },
     { title: 'Metadata database', notes: [`max_connections ${plan.database.maxConnections}: the connection budget needs ${plan.budget.required} + ${plan.budget.reserved} reserved.`], vars: databaseEnv(ctx) },
     { title: 'Redis and Celery', notes: ['The password is inside CELERY_BROKER_URL too: change both together.'], vars: { ...redis.env } },

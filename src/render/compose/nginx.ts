@@ -47,6 +47,7 @@ export function renderNginx(ctx: RenderContext, model: ComposeModel): RenderedFi
     bodyLimitMB: model.bodyLimitMB,
     largestUploadMB,
     upstreams,
+    jsonLog: spec.observability.nginxJsonLog,
   });
   const proxyConf = renderTemplate('nginx/proxy.conf.hbs', {
     readTimeout: nginx.env.NGINX_PROXY_READ_TIMEOUT ?? '3600s',
