@@ -28,7 +28,7 @@ describe('recovery files', () => {
     expect(runbook).toMatch(/RPO \(data you may lose\) \| 60 min/);
     expect(runbook).toContain('docker compose exec backup sh /backup/restore.sh STAMP');
     expect(runbook).toContain('cronjob/dify-backup');
-    const docs = parseAllDocuments(renderBackupCronJob(ctx, [{ name: 'DB_HOST', value: 'db' }]).content).map((d) => d.toJS());
+    const docs = parseAllDocuments(renderBackupCronJob(ctx).content).map((d) => d.toJS());
     const cron = docs.find((d) => d.kind === 'CronJob');
     expect(cron.spec.schedule).toBe('0 * * * *');
     expect(cron.spec.jobTemplate.spec.template.spec.containers[0].command.join(' ')).toContain('sh /backup/backup.sh');

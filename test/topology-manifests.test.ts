@@ -40,7 +40,7 @@ describe.each(matrix)('$tier on $release (helm)', ({ tier, release }) => {
 
   it('emits a valid PDB for exactly the components with ≥ 2 replicas', () => {
     const file = renderPodDisruptionBudgets(ctx);
-    const multi = plan.components.filter((c) => c.replicas >= 2 && ['api', 'worker', 'web', 'sandbox', 'plugin_daemon', 'nginx'].includes(c.name));
+    const multi = plan.components.filter((c) => c.replicas >= 2);
     if (multi.length === 0) {
       expect(file).toBeUndefined();
       return;
@@ -54,7 +54,22 @@ describe.each(matrix)('$tier on $release (helm)', ({ tier, release }) => {
     const [job] = validateAll(renderMigrationJob(ctx).content);
     expect(job.spec.template.spec.containers[0].env).toContainEqual({ name: 'MODE', value: 'migration' });
     expect(job.spec.template.spec.containers[0].image).toBe(loadRelease(release).images.api);
-    const docs = validateAll(renderBackupCronJob(ctx, [{ name: 'DB_HOST', value: 'dify-postgresql' }]).content);
+    const docs = validateAll(renderBackupCronJob(ctx).content);
     expect(docs.find((d) => d.kind === 'CronJob').spec.schedule).toBe(plan.recovery.schedule);
+  });
+});
+
+describe('the helm target ships the extras with values.yaml', () => {
+  it.each(releaseVersions())('%s: migration job instead of per-pod migrations, PDBs, backup CronJob', async (release) => {
+    const { renderFiles } = await import('../src/render/index.js');
+    const { resolveSecrets } = await import('../src/render/secrets.js');
+    const { parse } = await import('yaml');
+    const spec = specSchema.parse({ tier: '100qps', release, storage: { type: 's3', bucket: 'dify', region: 'us-east-1' } });
+    const { files } = renderFiles(spec, 'helm', resolveSecrets({}));
+    const paths = files.map((f) => f.path);
+    expect(paths).toEqual(expect.arrayContaining(['helm/values.yaml', 'helm/extra/migration-job.yaml', 'helm/extra/backup-cronjob.yaml', 'helm/extra/pdb.yaml', 'RUNBOOK.md']));
+    const values = parse(files.find((f) => f.path === 'helm/values.yaml')!.content);
+    expect(values.api.migration).toBe(false);
+    expect(files.find((f) => f.path === 'helm/README.md')!.content).toContain('kubectl -n dify apply -f extra/');
   });
 });

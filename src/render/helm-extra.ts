@@ -2,19 +2,9 @@
 // under helm/extra/ and applied with kubectl: PodDisruptionBudgets and a one-shot
 // migration Job (the chart would otherwise migrate in every api replica at start).
 import { stringify } from 'yaml';
-import type { ComponentName } from '../core/spec.js';
+import { CHART_COMPONENTS } from './helm/values.js';
 import { HELM_NAMESPACE, HELM_RELEASE_NAME } from './recovery.js';
 import type { RenderContext, RenderedFile } from './types.js';
-
-/** The `component` pod label each chart Deployment carries (templates/*-deployment.yaml). */
-const CHART_COMPONENT_LABEL: Partial<Record<ComponentName, string>> = {
-  api: 'api',
-  worker: 'worker',
-  web: 'web',
-  sandbox: 'sandbox',
-  plugin_daemon: 'plugin-daemon',
-  nginx: 'proxy',
-};
 
 /** dify.selectorLabels for a release named HELM_RELEASE_NAME. */
 const selectorLabels = { 'app.kubernetes.io/name': 'dify', 'app.kubernetes.io/instance': HELM_RELEASE_NAME };
@@ -24,12 +14,12 @@ const yamlDocs = (docs: object[]) => docs.map((d) => stringify(d, { lineWidth: 0
 /** One PDB per component that runs ≥ 2 replicas: voluntary evictions take one pod at a time. */
 export function renderPodDisruptionBudgets(ctx: RenderContext): RenderedFile | undefined {
   const docs = ctx.plan.components
-    .filter((c) => c.replicas >= 2 && CHART_COMPONENT_LABEL[c.name])
+    .filter((c) => c.replicas >= 2)
     .map((c) => ({
       apiVersion: 'policy/v1',
       kind: 'PodDisruptionBudget',
-      metadata: { name: `${HELM_RELEASE_NAME}-${CHART_COMPONENT_LABEL[c.name]}`, namespace: HELM_NAMESPACE },
-      spec: { maxUnavailable: 1, selector: { matchLabels: { ...selectorLabels, component: CHART_COMPONENT_LABEL[c.name] } } },
+      metadata: { name: `${HELM_RELEASE_NAME}-${CHART_COMPONENTS[c.name].label}`, namespace: HELM_NAMESPACE },
+      spec: { maxUnavailable: 1, selector: { matchLabels: { ...selectorLabels, component: CHART_COMPONENTS[c.name].label } } },
     }));
   return docs.length ? { path: 'helm/extra/pdb.yaml', content: yamlDocs(docs) } : undefined;
 }

@@ -5,6 +5,8 @@ import { cpuQuantity } from '../helm/quantity.js';
 import { renderTemplate } from './template.js';
 import type { RenderContext, RenderedFile } from './types.js';
 import { helmValues, TLS_SECRET } from './helm/values.js';
+import { renderMigrationJob, renderPodDisruptionBudgets } from './helm-extra.js';
+import { renderBackupCronJob } from './recovery.js';
 
 /** The chart's nginx hard-codes `worker_connections 1024` in its ConfigMap (config.tpl). */
 const CHART_NGINX_WORKER_CONNECTIONS = 1024;
@@ -20,7 +22,7 @@ function notes(ctx: RenderContext): string[] {
     );
   if (spec.storage.type === 'local')
     out.push('Local storage: api, worker and the plugin daemon share ReadWriteMany volumes; the cluster needs an RWX storage class.');
-  out.push('Migrations: api.migration runs `flask upgrade-db` as each api pod starts; Dify serialises it with a Redis lock.');
+  out.push('Migrations: api.migration is off; apply helm/extra/migration-job.yaml after each `helm upgrade` so `flask upgrade-db` runs once, not in every api pod.');
   if (plan.collaboration === false && ctx.release.collaboration && !ctx.release.helm.apiWebsocket)
     out.push(`Collaboration: chart ${ctx.release.helm.version} has no apiWebsocket component, so real-time collaboration is off on Kubernetes.`);
   return [...out, ...plan.warnings];
@@ -60,8 +62,12 @@ export function renderHelm(ctx: RenderContext): RenderedFile[] {
     })),
     notes: notes(ctx),
   });
+  const pdb = renderPodDisruptionBudgets(ctx);
   return [
     { path: 'helm/values.yaml', content: `${header}${values}`, mode: 0o600 },
     { path: 'helm/README.md', content: readme },
+    renderMigrationJob(ctx),
+    renderBackupCronJob(ctx),
+    ...(pdb ? [pdb] : []),
   ];
 }

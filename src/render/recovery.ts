@@ -92,11 +92,15 @@ export function backupComposeService(ctx: RenderContext): Record<string, unknown
 
 /**
  * helm/extra/backup-cronjob.yaml: the scripts in a ConfigMap, a PVC for the dumps and a
- * CronJob. `dbEnv` carries DB_HOST/DB_USERNAME/DB_PASSWORD… as Kubernetes EnvVars (the helm
- * renderer knows where the chart keeps them).
+ * CronJob. The DB_* connection settings come from the chart's own api ConfigMap and Secret
+ * (config.tpl, credentials.tpl); the plugin daemon shares the main database when the chart's
+ * bundled PostgreSQL is used.
  */
-export function renderBackupCronJob(ctx: RenderContext, dbEnv: Record<string, unknown>[]): RenderedFile {
+export function renderBackupCronJob(ctx: RenderContext): RenderedFile {
   const name = `${HELM_RELEASE_NAME}-backup`;
+  const api = `${HELM_RELEASE_NAME}-api`;
+  const db = ctx.spec.database;
+  const pluginDatabase = db.mode === 'external' ? db.pluginDatabase : db.database;
   const scripts = renderBackupScripts(ctx);
   const docs = [
     {
@@ -132,8 +136,9 @@ export function renderBackupCronJob(ctx: RenderContext, dbEnv: Record<string, un
                     name: 'backup',
                     image: backupImage(ctx),
                     command: ['sh', '-c', 'sh /backup/backup.sh'],
+                    envFrom: [{ configMapRef: { name: api } }, { secretRef: { name: api } }],
                     env: [
-                      ...dbEnv,
+                      { name: 'DB_PLUGIN_DATABASE', value: pluginDatabase },
                       { name: 'BACKUP_DIR', value: '/backups' },
                       { name: 'BACKUP_RETENTION_DAYS', value: String(ctx.plan.recovery.retentionDays) },
                     ],

@@ -100,6 +100,8 @@ function componentValues(c: PlanComponent, ctx: RenderContext, defaults: Values)
   if (isMap(chartBlock.autoscaling) && c.maxReplicas > c.replicas)
     block.autoscaling = { enabled: true, minReplicas: c.replicas, maxReplicas: c.maxReplicas, targetCPUUtilizationPercentage: HPA_CPU_TARGET };
   if (c.maxReplicas >= 2) block.affinity = antiAffinity(label);
+  // Migrations run once in helm/extra/migration-job.yaml, not in every api pod at start.
+  if ('migration' in chartBlock) block.migration = false;
   if (c.name === 'nginx') {
     for (const [envName, valuesKey] of Object.entries(PROXY_SETTINGS))
       if (c.env[envName] !== undefined && valuesKey in chartBlock) block[valuesKey] = c.env[envName];
@@ -111,11 +113,7 @@ function componentValues(c: PlanComponent, ctx: RenderContext, defaults: Values)
   return block;
 }
 
-/**
- * The plan's deployment-wide env, except MIGRATION_ENABLED: the chart runs migrations
- * through api.migration (each api pod, serialised by Dify's Redis lock) and has no
- * one-shot job, so turning them off here would leave the schema unmigrated.
- */
+/** The plan's deployment-wide env, except MIGRATION_ENABLED: the chart's api.migration key sets it. */
 function sharedEnv(ctx: RenderContext): Record<string, string> {
   const { MIGRATION_ENABLED: _, ...rest } = ctx.plan.sharedEnv;
   return rest;
