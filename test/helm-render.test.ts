@@ -24,7 +24,8 @@ const BACKENDS: Record<string, Partial<SpecInput>> = {
   },
   'external mysql; sentinel; pgvector; oss': {
     database: { engine: 'mysql', mode: 'external', host: 'mysql.internal', maxConnections: 5000 },
-    redis: { mode: 'external', topology: 'sentinel', sentinels: ['s1:26379', 's2:26379'], sentinelMasterName: 'mymaster' },
+    // host: the master endpoint the 1.16 agent backend needs (it cannot use Sentinel).
+    redis: { mode: 'external', topology: 'sentinel', sentinels: ['s1:26379', 's2:26379'], sentinelMasterName: 'mymaster', host: 'redis-primary.internal' },
     vectorStore: { type: 'pgvector', mode: 'external', host: 'pgv.internal', user: 'u', password: 'p', database: 'vec' },
     storage: { type: 'aliyun-oss', bucket: 'b', endpoint: 'https://oss-cn-hangzhou.aliyuncs.com', region: 'cn-hangzhou', accessKey: 'a', secretKey: 's' },
   },

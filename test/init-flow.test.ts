@@ -183,22 +183,18 @@ describe('Redis', () => {
   const release = loadRelease();
   it('offers the topologies the release supports', async () => {
     const { question } = await run({ 'redis.mode': 'external', 'redis.host': 'redis.example.com' });
-    expect(question('redis.topology')!.choices!.map((c) => c.value)).toEqual(release.redisModes.api);
+    // Only what every component can use: never Redis Cluster (the plugin daemon cannot).
+    expect(question('redis.topology')!.choices!.map((c) => c.value)).toEqual(['standalone', 'sentinel']);
   });
 
   it('sentinel: a comma-separated list of host:port, validated as typed', async () => {
-    const base = { 'redis.mode': 'external', 'redis.topology': 'sentinel', 'redis.sentinelMasterName': 'mymaster', 'redis.password': 'pw' };
+    const base = { 'redis.mode': 'external', 'redis.topology': 'sentinel', 'redis.sentinelMasterName': 'mymaster', 'redis.host': 'redis-primary.example.com', 'redis.password': 'pw' };
     const { spec, question } = await run({ ...base, 'redis.sentinels': 's1.example.com:26379, s2.example.com:26379' });
     expect(spec.redis.sentinels).toEqual(['s1.example.com:26379', 's2.example.com:26379']);
     expect(question('redis.password')!.kind).toBe('secret');
     await expect(run({ ...base, 'redis.sentinels': 's1.example.com' })).rejects.toThrow(new Invalid('redis.sentinels', 'expected host:port'));
   });
 
-  it('cluster asks its nodes and no database number', async () => {
-    const { spec, question } = await run({ 'redis.mode': 'external', 'redis.topology': 'cluster', 'redis.clusterNodes': 'n1:6379,n2:6379,n3:6379' });
-    expect(spec.redis.clusterNodes).toHaveLength(3);
-    expect(question('redis.db')).toBeUndefined();
-  });
 });
 
 describe('domain and TLS', () => {

@@ -230,3 +230,17 @@ describe('production topology', () => {
     expect(plan.totals.cpuLimits).toBeGreaterThan(plan.totals.cpuRequests);
   });
 });
+
+describe('Redis topologies', () => {
+  it.each(releaseVersions())('%s: Redis Cluster is refused (the plugin daemon and the broker cannot use it); Sentinel is fine', (release) => {
+    const cluster = planFor(spec({ tier: '10qps', release, redis: { mode: 'external', topology: 'cluster', clusterNodes: ['r1:6379', 'r2:6379'] } }), 'compose');
+    expect(cluster.problems.join('\n')).toMatch(/redis\.topology: cluster is not usable by every component: the plugin daemon .* supports standalone and sentinel only/);
+    const sentinelSpec = { mode: 'external' as const, topology: 'sentinel' as const, sentinels: ['s1:26379'], sentinelMasterName: 'mymaster' };
+    const sentinel = planFor(spec({ tier: '10qps', release, redis: sentinelSpec }), 'compose');
+    // The 1.16 agent backend takes a plain URL: it needs a master endpoint besides the sentinels.
+    if (loadRelease(release).agentBackend) {
+      expect(sentinel.problems.join('\n')).toMatch(/redis\.host: the agent backend takes a plain Redis URL/);
+      expect(planFor(spec({ tier: '10qps', release, redis: { ...sentinelSpec, host: 'redis-master.internal' } }), 'compose').problems).toEqual([]);
+    } else expect(sentinel.problems).toEqual([]);
+  });
+});

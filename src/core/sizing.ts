@@ -5,7 +5,7 @@ import type { Release, Tier, TierComponent } from './data.js';
 import { postgresSettings, ramGiBFor, type PostgresMemoryCheck, type PostgresSettings } from './pgtune.js';
 import type { ComponentName, ComponentOverride, Spec, Target } from './spec.js';
 import { vectorStoreBackend } from '../backends/vector-stores.js';
-import { HA_COMPONENTS, highAvailability, observabilityEnv, recoveryPlan, topologyProblems, workflowLogEffect, type RecoveryPlan } from './topology.js';
+import { HA_COMPONENTS, highAvailability, observabilityEnv, recoveryPlan, redisProblems, topologyProblems, workflowLogEffect, type RecoveryPlan } from './topology.js';
 
 /** Each in-flight request may hold one pooled DB connection for its whole life (dify#6589, #16223: "1:1+"). */
 const DB_HOLD_PER_REQUEST = 1;
@@ -378,7 +378,7 @@ export function sizePlan({ spec, release, tier, target }: SizingInput): Plan {
   }
 
   const daemon = components.find((c) => c.name === 'plugin_daemon');
-  problems.push(...topologyProblems(spec, target, daemon?.maxReplicas ?? 0));
+  problems.push(...topologyProblems(spec, target, daemon?.maxReplicas ?? 0), ...redisProblems(spec, release, names.includes('agent_backend')));
   const recovery = recoveryPlan(spec, problems);
   const sharedEnv = { ...observabilityEnv(spec, problems), MIGRATION_ENABLED: 'false' };
   const everything = [

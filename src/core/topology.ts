@@ -1,7 +1,7 @@
 // Production topology beyond sizing: availability, recovery and observability choices,
 // each turned into plan data (env, schedules, problems) that the renderers emit.
 import { storageBackend } from '../backends/storage.js';
-import type { Tier } from './data.js';
+import type { Release, Tier } from './data.js';
 import type { ComponentName, Spec, Target } from './spec.js';
 
 /** Components that serve traffic or run jobs and must survive losing one replica. */
@@ -126,4 +126,27 @@ export function topologyProblems(spec: Spec, target: Target, pluginDaemonReplica
       `plugin_daemon: ${pluginDaemonReplicas} replicas must share installed plugins, but the plugin daemon cannot use ${storage.id}; use s3, azure-blob, aliyun-oss, tencent-cos or volcengine-tos, or overrides.components.plugin_daemon.replicas: 1`,
     );
   return problems;
+}
+
+/**
+ * Redis topologies every Dify component can use. The plugin daemon speaks standalone and
+ * Sentinel only (dify#26865, dify-plugin-daemon#475) and Celery has no cluster transport, so a
+ * Redis Cluster is never handed to a component that would fail on it.
+ */
+export function usableRedisTopologies(release: Release): string[] {
+  return release.redisModes.api.filter((t) => release.redisModes.pluginDaemon.includes(t));
+}
+
+export function redisProblems(spec: Spec, release: Release, agentBackend: boolean): string[] {
+  const usable = usableRedisTopologies(release);
+  const r = spec.redis;
+  if (r.mode === 'bundled') return [];
+  if (!usable.includes(r.topology))
+    return [
+      `redis.topology: ${r.topology} is not usable by every component: the plugin daemon of Dify ${release.version} supports ${release.redisModes.pluginDaemon.join(' and ')} only, and the Celery broker has no cluster transport; use ${usable.join(' or ')} (Sentinel gives failover)`,
+    ];
+  // The agent backend takes one redis:// URL (DIFY_AGENT_REDIS_URL): it cannot ask Sentinel for the master.
+  if (r.topology === 'sentinel' && agentBackend && !r.host)
+    return ['redis.host: the agent backend takes a plain Redis URL, not Sentinel; give redis.host (and port) of an endpoint that always reaches the master, e.g. a Redis proxy or a managed primary endpoint'];
+  return [];
 }

@@ -3,6 +3,7 @@
 // Pressing Enter throughout gives a working single-host deployment.
 import { defaultReleaseVersion, loadAllTiers, loadRelease, releaseVersions, type Release, type Tier, type TierComponent } from '../core/data.js';
 import { planFor } from '../core/resolve.js';
+import { usableRedisTopologies } from '../core/topology.js';
 import { domainSchema, TARGETS, type Spec, type Target } from '../core/spec.js';
 import { parseSpecData } from '../core/spec-parse.js';
 import { STORAGE_BACKENDS, type StorageBackend } from '../backends/storage.js';
@@ -108,11 +109,8 @@ async function askRedis(session: Session, release: Release): Promise<void> {
   const topology = await session.pick(
     'redis.topology',
     'Redis topology:',
-    release.redisModes.api.map((t) => ({
-      value: t as 'standalone' | 'sentinel' | 'cluster',
-      name: t,
-      description: release.redisModes.pluginDaemon.includes(t) ? undefined : `the plugin daemon of Dify ${release.version} cannot use a Redis ${t}`,
-    })),
+    // Redis Cluster is not offered: the plugin daemon and the Celery broker cannot use it.
+    usableRedisTopologies(release).map((t) => ({ value: t as 'standalone' | 'sentinel', name: t })),
   );
   if (topology === 'standalone') {
     await session.field('redis.host', 'Redis host:', { required: true });
@@ -122,11 +120,11 @@ async function askRedis(session: Session, release: Release): Promise<void> {
     await session.field('redis.sentinels', 'Sentinels, as host:port separated by commas:', { required: true });
     await session.field('redis.sentinelMasterName', 'Sentinel master name:', { required: true });
     await session.field('redis.sentinelPassword', 'Sentinel password (Enter: none):', { secret: true });
-  } else {
-    await session.field('redis.clusterNodes', 'Cluster nodes, as host:port separated by commas:', { required: true });
+    // The agent backend takes a plain redis:// URL and cannot follow Sentinel.
+    if (release.agentBackend) await session.field('redis.host', 'Redis master endpoint for the agent backend (a proxy or primary endpoint):', { required: true });
   }
   await session.field('redis.password', 'Redis password (Enter: none):', { secret: true });
-  if (topology !== 'cluster') await session.field('redis.db', 'Redis database number:', { default: 0 });
+  await session.field('redis.db', 'Redis database number:', { default: 0 });
   await session.yesNo('redis.useSsl', 'Connect to Redis over TLS?', false);
 }
 

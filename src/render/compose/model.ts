@@ -132,11 +132,6 @@ function redisEnv(ctx: RenderContext): { env: Record<string, string>; agentUrl: 
     });
     broker = sentinels.map((s) => redisUrl('sentinel', user, password, s, CELERY_BROKER_DB)).join(';');
     Object.assign(env, { CELERY_USE_SENTINEL: 'true', CELERY_SENTINEL_MASTER_NAME: r.sentinelMasterName ?? '', CELERY_SENTINEL_PASSWORD: r.sentinelPassword ?? '' });
-  } else if (r.topology === 'cluster') {
-    const nodes = r.clusterNodes ?? [];
-    Object.assign(env, { REDIS_USE_CLUSTERS: 'true', REDIS_CLUSTERS: nodes.join(','), REDIS_CLUSTERS_PASSWORD: password });
-    // Celery has no cluster transport: the broker talks to one node (Dify documents no cluster form).
-    broker = redisUrl(scheme, user, password, nodes[0] ?? '', CELERY_BROKER_DB);
   }
   env.CELERY_BROKER_URL = broker;
   env.CELERY_BACKEND = 'redis';
