@@ -1,6 +1,7 @@
 // validate on our own outputs: every tier × release (and every vector store and storage
 // backend, sampled over tiers and releases) renders to files that validate with no finding,
 // and validate re-derives, from the files alone, the same connection budget the plan sized.
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,5 +118,26 @@ describe.concurrent('validate on our own outputs', () => {
     const bare = mkdtempSync(join(tmpdir(), 'dd-spec-only-'));
     writeFileSync(join(bare, 'dify-deploy.yaml'), 'tier: 10qps\n');
     expect((await validate({ dir: bare })).diagnostics).toEqual([]);
+  });
+
+  it('drift: an untouched render is trusted only while the spec, the files and the renderer are unchanged', async () => {
+    const dir = await rendered({ tier: '10qps' }, 'compose');
+    expect((await validate({ dir })).diagnostics.filter((d) => d.rule === 'drift')).toEqual([]);
+
+    // The spec edited after rendering: its files are now stale.
+    const specPath = join(dir, 'dify-deploy.yaml');
+    writeFileSync(specPath, readFileSync(specPath, 'utf8').replace(/tier: 10qps/, 'tier: 50qps'));
+    expect((await validate({ dir })).diagnostics.some((d) => d.rule === 'drift' && d.file === join(dir, '.env'))).toBe(true);
+
+    // Files an older dify-deploy wrote (recorded in the manifest, unchanged since) still differ from today's render.
+    const older = await rendered({ tier: '10qps' }, 'compose');
+    const manifestPath = join(older, '.dify-deploy', 'manifest.json');
+    const proxy = join(older, 'nginx', 'proxy.conf');
+    writeFileSync(proxy, `${readFileSync(proxy, 'utf8')}# written by an older release\n`);
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    manifest.files['nginx/proxy.conf'] = createHash('sha256').update(readFileSync(proxy, 'utf8')).digest('hex');
+    manifest.render.renderer = 'an-older-renderer';
+    writeFileSync(manifestPath, JSON.stringify(manifest));
+    expect((await validate({ dir: older })).diagnostics.some((d) => d.rule === 'drift' && d.file === proxy)).toBe(true);
   });
 });

@@ -8,6 +8,7 @@ import type { Plan } from '../core/sizing.js';
 import type { Spec, Target } from '../core/spec.js';
 import { renderCompose } from './compose/index.js';
 import { renderHelm } from './helm.js';
+import { rendererFingerprint } from './fingerprint.js';
 import { renderRunbook } from './recovery.js';
 import { resolveSecrets } from './secrets.js';
 import { readExistingSecrets, secretsFile } from './secrets-store.js';
@@ -98,6 +99,6 @@ export async function renderDeployment(opts: {
   if (refused.length) return { ...base, refused, files: [], conflicts: [], written: false };
   const ownSpec = opts.specPath !== undefined && resolve(opts.specPath) === resolve(join(opts.outDir, SPEC_FILE));
   const toWrite = [...files.filter((f) => !(ownSpec && f.path === SPEC_FILE)), secretsFile(secrets)];
-  const result = writeFiles(opts.outDir, toWrite, { force: opts.force, dryRun: opts.dryRun });
+  const result = writeFiles(opts.outDir, toWrite, { force: opts.force, dryRun: opts.dryRun, renderer: rendererFingerprint() });
   return { ...base, refused: [], files: result.files, conflicts: result.conflicts, written: result.written };
 }

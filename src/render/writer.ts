@@ -29,8 +29,11 @@ export interface WriteReport {
   dryRun: boolean;
 }
 
-interface Manifest {
+export interface Manifest {
+  /** sha256 of what dify-deploy last wrote at each path. */
   files: Record<string, string>;
+  /** The last render: the renderer's fingerprint and every path it produced. */
+  render?: { renderer: string; files: string[] };
 }
 
 export const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
@@ -65,7 +68,7 @@ function readIfPresent(path: string): string | undefined {
   }
 }
 
-function readManifest(outDir: string): Manifest {
+export function readManifest(outDir: string): Manifest {
   const path = join(outDir, MANIFEST_PATH);
   const text = readIfPresent(path);
   if (text === undefined) return { files: {} };
@@ -114,7 +117,7 @@ export function planWrites(outDir: string, files: RenderedFile[]): FileOutcome[]
  * Writes `files` under `outDir`. With conflicts and no `force`, writes nothing and reports them.
  * The manifest is written last, so an interrupted run leaves files it can still recognise.
  */
-export function writeFiles(outDir: string, files: RenderedFile[], opts: { force?: boolean; dryRun?: boolean } = {}): WriteReport {
+export function writeFiles(outDir: string, files: RenderedFile[], opts: { force?: boolean; dryRun?: boolean; renderer?: string } = {}): WriteReport {
   try {
     if (statSync(outDir).isFile()) throw new UserError([`${outDir}: is a file; --out needs a directory`]);
   } catch (e) {
@@ -135,7 +138,8 @@ export function writeFiles(outDir: string, files: RenderedFile[], opts: { force?
     manifest.files[f.path] = sha256(f.content);
   }
   const sorted = Object.fromEntries(Object.entries(manifest.files).sort(([a], [b]) => a.localeCompare(b)));
-  atomicWrite(join(outDir, MANIFEST_PATH), `${JSON.stringify({ files: sorted }, null, 2)}\n`, 0o644);
+  const render = opts.renderer ? { renderer: opts.renderer, files: files.map((f) => f.path).sort() } : manifest.render;
+  atomicWrite(join(outDir, MANIFEST_PATH), `${JSON.stringify({ files: sorted, ...(render ? { render } : {}) }, null, 2)}\n`, 0o644);
   // With force, overwritten conflicts are reported as changed: they no longer hold the user's edit.
   const final = outcomes.map((o) => (o.status === 'conflict' ? { path: o.path, status: 'changed' as const, reason: `overwritten with --force (${o.reason})` } : o));
   return { outDir, files: final, conflicts: [], written: true, dryRun };

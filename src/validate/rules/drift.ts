@@ -3,7 +3,8 @@
 // with the directory's own secrets, compares in memory, and never writes.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MANIFEST_PATH } from '../../render/writer.js';
+import { MANIFEST_PATH, readManifest, sha256 } from '../../render/writer.js';
+import type { Deployment } from '../deployment.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { Rule } from './rule.js';
 
@@ -15,12 +16,28 @@ function firstDifferentLine(a: string, b: string): number {
   return i + 1;
 }
 
+/**
+ * True when every file of the last render is still exactly what was written, the spec read
+ * here is one of them, and the renderer is the same: a re-render would give the same bytes.
+ */
+async function untouchedSinceRender(d: Deployment): Promise<boolean> {
+  const { render, files } = readManifest(d.dir!);
+  if (!render || !render.files.some((p) => join(d.dir!, p) === join(d.specFile!))) return false;
+  const { rendererFingerprint } = await import('../../render/fingerprint.js');
+  if (render.renderer !== rendererFingerprint()) return false;
+  return render.files.every((p) => {
+    const path = join(d.dir!, p);
+    return existsSync(path) && sha256(readFileSync(path, 'utf8')) === files[p];
+  });
+}
+
 export const driftRule: Rule = {
   id: 'drift',
   summary: 'rendered files that no longer match what the spec renders',
   async check(d) {
     // Only a directory dify-deploy wrote (it keeps a manifest there) has rendered files to compare.
     if (!d.spec || !d.dir || !d.specFile || !existsSync(join(d.dir, MANIFEST_PATH))) return [];
+    if (await untouchedSinceRender(d)) return [];
     // The render pipeline (templates, handlebars) is loaded only for a rendered directory.
     const { renderFiles, SPEC_FILE } = await import('../../render/index.js');
     const { readExistingSecrets } = await import('../../render/secrets-store.js');

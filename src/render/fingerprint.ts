@@ -1,0 +1,34 @@
+// A fingerprint of the renderer itself: its code, templates and data. Rendering is
+// deterministic, so files written under the same fingerprint from the same spec and secrets
+// are exactly what a re-render would give (validate's drift rule relies on this). It hashes
+// each file's path, size and mtime, not its bytes: cheap at start-up, and a rebuild that
+// touches a file only costs validate a full re-render, never a missed drift.
+import { createHash } from 'node:crypto';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../core/data.js';
+
+/** src/ under the test runner, dist/ when installed: whichever holds the running code. */
+const CODE_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+function addTree(hash: ReturnType<typeof createHash>, dir: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) addTree(hash, path);
+    else if (entry.isFile()) {
+      const st = statSync(path);
+      hash.update(`${path.slice(PACKAGE_ROOT.length)}\0${st.size}\0${st.mtimeMs}\0`);
+    }
+  }
+}
+
+let cached: string | undefined;
+
+export function rendererFingerprint(): string {
+  if (cached) return cached;
+  const hash = createHash('sha256');
+  for (const dir of [CODE_ROOT, join(PACKAGE_ROOT, 'templates'), join(PACKAGE_ROOT, 'releases'), join(PACKAGE_ROOT, 'tiers')]) addTree(hash, dir);
+  cached = hash.digest('hex');
+  return cached;
+}
