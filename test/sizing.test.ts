@@ -69,7 +69,7 @@ describe('connection budget on upstream defaults (hand-computed)', () => {
       const mapped = Object.fromEntries(
         Object.entries(rel.serviceEnv[name as keyof typeof rel.serviceEnv] ?? {}).flatMap(([k, from]) => (env[from] !== undefined ? [[k, env[from]]] : [])),
       );
-      return { ...env, ...mapped };
+      return { ...env, ...mapped, ...(rel.serviceFixedEnv?.[name as keyof typeof rel.serviceFixedEnv] ?? {}) };
     };
     const names = rel.collaboration ? ['api', 'api_websocket', 'worker', 'worker_beat', 'plugin_daemon'] : ['api', 'worker', 'worker_beat', 'plugin_daemon'];
     return { rel, env, inputs: names.map((component) => ({ component, replicas: 1, env: serviceEnv(component) })) };
@@ -242,5 +242,15 @@ describe('Redis topologies', () => {
       expect(sentinel.problems.join('\n')).toMatch(/redis\.host: the agent backend takes a plain Redis URL/);
       expect(planFor(spec({ tier: '10qps', release, redis: { ...sentinelSpec, host: 'redis-master.internal' } }), 'compose').problems).toEqual([]);
     } else expect(sentinel.problems).toEqual([]);
+  });
+});
+
+describe('the websocket service is counted as upstream runs it', () => {
+  it.each(['1.14.2', '1.15.0'])('%s: one websocket process whatever the api worker count (compose hard-codes it)', (release) => {
+    const rel = loadRelease(release);
+    const env = { ...upstreamEnvExample(release), SERVER_WORKER_AMOUNT: '8' };
+    const ws = { ...env, ...rel.serviceFixedEnv?.api_websocket };
+    const [user] = connectionUsers(rel, [{ component: 'api_websocket', replicas: 1, env: ws }]);
+    expect(user.processes).toBe(1);
   });
 });

@@ -40,7 +40,10 @@ export interface Release {
   storageTypes: string[];
   redisModes: { api: string[]; pluginDaemon: string[] };
   helm: { chart: string; repoName: string; repoUrl: string; version: string; appVersion: string; note: string; apiWebsocket: boolean; agentBackend: boolean };
+  /** Per service: process variable ← the .env variable upstream's compose maps into it. */
   serviceEnv: Partial<Record<ComponentName, Record<string, string>>>;
+  /** Per service: values upstream's compose hard-codes (no .env variable can change them). */
+  serviceFixedEnv?: Partial<Record<ComponentName, Record<string, string>>>;
   notes: string[];
 }
 

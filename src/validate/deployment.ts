@@ -183,6 +183,10 @@ function servicesFromEnv(release: Release, envFile: EnvFile | undefined, vars: R
       if (o) origin[target] = o;
       else delete origin[target];
     }
+    for (const [target, value] of Object.entries(release.serviceFixedEnv?.[name] ?? {})) {
+      env[target] = value;
+      delete origin[target];
+    }
     return { name, component: name, replicas: 1, active: true, env, origin };
   });
 }
