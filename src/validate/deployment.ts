@@ -37,22 +37,9 @@ export interface DatabaseModel {
   reserved: number;
 }
 
-export interface Deployment {
-  release: Release;
-  releaseSource: string;
+export interface Deployment extends ModelInput {
   /** The project .env after Compose-style interpolation (the source of ${VAR} in the compose file). */
   vars: Record<string, string>;
-  envFile?: EnvFile;
-  compose?: ComposeFile;
-  spec?: Spec;
-  specFile?: string;
-  helmValues?: unknown;
-  helmValuesFile?: string;
-  helmLineAt?: (path: (string | number)[]) => number | undefined;
-  /** Whether the release was stated (flag, spec, image tag) rather than guessed. */
-  releaseStated: boolean;
-  /** dify-deploy's output directory, when validating one. */
-  dir?: string;
   services: ServiceModel[];
   database?: DatabaseModel;
   /** The same judged from the Helm values, when there are any. */
@@ -247,7 +234,9 @@ export interface ModelInput {
   helmValues?: unknown;
   helmValuesFile?: string;
   helmLineAt?: (path: (string | number)[]) => number | undefined;
+  /** Whether the release was stated (flag, spec, image tag) rather than guessed. */
   releaseStated: boolean;
+  /** dify-deploy's output directory, when validating one. */
   dir?: string;
 }
 
