@@ -55,6 +55,15 @@ describe('plan', () => {
     expect(r.stdout).not.toMatch(/^api_websocket\s/m); // 1.13.3 has no collaboration service
   });
 
+  it('layers --tier and --release onto a spec file that has neither, validating the result once', async () => {
+    const partial = specFile('database:\n  mode: bundled\nvectorStore:\n  type: qdrant\n');
+    const r = await runCli(['plan', '--config', partial, '--tier', '50qps', '--release', '1.15.0', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ tier: '50qps', release: '1.15.0' });
+    // Without the flag the same file lacks a tier: one clear error.
+    expectCleanError(await runCli(['plan', '--config', partial]), /tier: give a tier/);
+  });
+
   it('exits 1 with the numbers when an external database is too small', async () => {
     const r = await runCli(['plan', '--config', specFile('tier: 200qps\ndatabase:\n  mode: external\n  host: db.internal\n  maxConnections: 300\n')]);
     expect(r.code).toBe(1);
