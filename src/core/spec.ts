@@ -222,6 +222,15 @@ export const helmSpecSchema = z
   .object({
     /** The cluster's IngressClass (e.g. nginx); empty = the cluster default. */
     ingressClassName: z.string().min(1).optional(),
+    /**
+     * A Kubernetes Secret (same namespace) holding the deployment's secrets under their .env
+     * names: values.yaml then carries none and every process reads them through secretKeyRef.
+     */
+    existingSecret: z
+      .string()
+      .max(253)
+      .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'expected a Kubernetes Secret name (lower-case letters, digits, "-" and ".")')
+      .optional(),
   })
   .strict();
 

@@ -108,7 +108,10 @@ export function vectorStoreValues(spec: Spec, secrets: Record<string, string>): 
   if (v.mode === 'bundled') {
     if (v.type !== 'weaviate')
       throw new UserError([`vectorStore: the dify-helm chart bundles Weaviate only; use type: weaviate, or mode: external for ${backend.label}`]);
-    return { weaviate: { enabled: true, authentication: { apikey: { allowed_keys: [secrets.WEAVIATE_API_KEY] } } } };
+    // The chart also sets weaviate.env.AUTHENTICATION_APIKEY_ALLOWED_KEYS to its sample key, and
+    // Weaviate's env beats its config file: both must carry the key Dify sends.
+    const key = secrets.WEAVIATE_API_KEY;
+    return { weaviate: { enabled: true, authentication: { apikey: { allowed_keys: [key] } }, env: { AUTHENTICATION_APIKEY_ALLOWED_KEYS: key } } };
   }
   const key = backend.helmExternalKey;
   if (!key) throw new UserError([`vectorStore.type: the dify-helm chart has no settings for an external ${backend.label}; choose one of the stores it supports (weaviate, qdrant, milvus, pgvector, elasticsearch, myscale, tencent, tablestore)`]);

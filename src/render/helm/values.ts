@@ -7,20 +7,11 @@ import { loadChart } from '../../helm/chart.js';
 import { coalesceValues, isMap, type Values } from '../../helm/merge.js';
 import type { RenderContext } from '../types.js';
 import { databaseValues, redisValues, resourcesFor, storageValues, vectorStoreValues } from './backends.js';
+import { CHART_COMPONENTS } from './components.js';
+import { secretEnv, subchartSecretValues, type EnvVar } from './existing-secret.js';
 
-/** Plan component → dify-helm values key and the `component` pod label its templates set. */
-export const CHART_COMPONENTS: Record<ComponentName, { key: string; label: string }> = {
-  nginx: { key: 'proxy', label: 'proxy' },
-  api: { key: 'api', label: 'api' },
-  api_websocket: { key: 'apiWebsocket', label: 'api-websocket' },
-  worker: { key: 'worker', label: 'worker' },
-  worker_beat: { key: 'beat', label: 'beat' },
-  web: { key: 'web', label: 'web' },
-  plugin_daemon: { key: 'pluginDaemon', label: 'plugin-daemon' },
-  sandbox: { key: 'sandbox', label: 'sandbox' },
-  agent_backend: { key: 'agentBackend', label: 'agent-backend' },
-  local_sandbox: { key: 'localSandbox', label: 'local-sandbox' },
-};
+export { CHART_COMPONENTS };
+
 
 /** Release image name → dify-helm `image.<key>`. */
 const CHART_IMAGES: Record<string, string> = {
@@ -38,8 +29,6 @@ const API_IMAGE_COMPONENTS: readonly ComponentName[] = ['api', 'api_websocket', 
 const PROXY_SETTINGS: Record<string, string> = { NGINX_CLIENT_MAX_BODY_SIZE: 'clientMaxBodySize', NGINX_WORKER_PROCESSES: 'workerProcesses' };
 /** HPA target: scale out before a pod's CPU saturates (gevent workers are CPU-bound). */
 const HPA_CPU_TARGET = 70;
-
-type EnvVar = { name: string; value: string };
 
 function has(tree: unknown, path: readonly string[]): boolean {
   let node = tree;
@@ -64,12 +53,18 @@ function setIfChartHas(target: Values, defaults: Values, path: readonly string[]
  */
 function extraEnv(env: Record<string, string>, chartDefault: unknown): EnvVar[] {
   const kept = (Array.isArray(chartDefault) ? chartDefault : [])
-    .filter((e): e is EnvVar => isMap(e) && typeof e.name === 'string' && !(e.name in env))
+    .filter((e): e is { name: string; value?: unknown } => isMap(e) && typeof e.name === 'string' && !(e.name in env))
     .map((e) => ({ name: e.name, value: String(e.value ?? '') }));
   const ours = Object.keys(env)
     .sort()
     .map((name) => ({ name, value: String(env[name]) }));
   return [...kept, ...ours];
+}
+
+/** Secret references first (a `$(REDIS_PASSWORD)` URL must come after its variable), then the plain env without their names. */
+function withSecrets(secrets: EnvVar[], plain: EnvVar[]): EnvVar[] {
+  const taken = new Set(secrets.map((e) => e.name));
+  return [...secrets, ...plain.filter((e) => !taken.has(e.name))];
 }
 
 /** Spread replicas over nodes when there can be more than one; soft, so small clusters still schedule. */
@@ -107,7 +102,7 @@ function componentValues(c: PlanComponent, ctx: RenderContext, defaults: Values)
       if (c.env[envName] !== undefined && valuesKey in chartBlock) block[valuesKey] = c.env[envName];
   } else {
     const env = API_IMAGE_COMPONENTS.includes(c.name) ? { ...c.env, ...sharedEnv(ctx), ...(ctx.spec.overrides.env ?? {}) } : c.env;
-    const list = extraEnv(env, chartBlock.extraEnv);
+    const list = withSecrets(secretEnv(ctx, key), extraEnv(env, chartBlock.extraEnv));
     if (list.length) block.extraEnv = list;
   }
   return block;
@@ -187,9 +182,19 @@ function ingressValues(ctx: RenderContext): Values {
   };
 }
 
+/** Deep merge that keeps nulls: in a values file a null tells Helm to delete the chart's default. */
+function overlay(base: Values, top: Values): Values {
+  const out: Values = { ...base };
+  for (const [key, value] of Object.entries(top)) out[key] = isMap(value) && isMap(out[key]) ? overlay(out[key] as Values, value) : value;
+  return out;
+}
+
 /** The values to pass with `-f`: only what differs from the chart's defaults. */
-export function helmValues(ctx: RenderContext): Values {
-  const { defaults } = loadChart(ctx.release.helm.version);
+export function helmValues(rendered: RenderContext): Values {
+  const { defaults } = loadChart(rendered.release.helm.version);
+  // With helm.existingSecret no generated secret is written: the chart's own keys get "" and
+  // every process reads the Secret instead (existing-secret.ts).
+  const ctx = rendered.spec.helm?.existingSecret ? { ...rendered, secrets: Object.fromEntries(Object.keys(rendered.secrets).map((k) => [k, ''])) } : rendered;
   let values: Values = { ...imageValues(ctx, defaults), ...globalValues(ctx, defaults) };
   for (const c of ctx.plan.components) {
     const block = componentValues(c, ctx, defaults);
@@ -198,12 +203,11 @@ export function helmValues(ctx: RenderContext): Values {
   const websocket = values.apiWebsocket;
   if (isMap(websocket)) websocket.socketUrl = publicUrl(ctx, true);
   values = coalesceValues(values, secretValues(ctx, defaults));
-  return {
-    ...values,
+  const backends = {
     ...databaseValues(ctx.spec, ctx.plan, ctx.secrets),
     ...redisValues(ctx.spec, ctx.plan, ctx.secrets),
     ...vectorStoreValues(ctx.spec, ctx.secrets),
     ...storageValues(ctx.spec),
-    ...ingressValues(ctx),
   };
+  return { ...values, ...overlay(backends, subchartSecretValues(ctx)), ...ingressValues(ctx) };
 }

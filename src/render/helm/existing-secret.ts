@@ -1,0 +1,153 @@
+// helm.existingSecret: the user keeps the deployment's secrets in a Kubernetes Secret of
+// their own, under the same names as our .env. values.yaml then carries none of them: every
+// container that reads one gets it through an extraEnv secretKeyRef (a container's env beats
+// the chart's envFrom Secret, as the chart's values.yaml says of extraEnv), and the bundled
+// subcharts read the same Secret through their own existingSecret keys.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../../core/data.js';
+import type { Spec } from '../../core/spec.js';
+import { loadChart } from '../../helm/chart.js';
+import { isMap, type Values } from '../../helm/merge.js';
+import { HELM_RELEASE_NAME } from '../recovery.js';
+import { CHART_COMPONENTS } from './components.js';
+import { SECRETS } from '../secrets.js';
+import type { RenderContext } from '../types.js';
+
+/** A Kubernetes EnvVar as the chart's extraEnv takes it. */
+export type EnvVar = { name: string; value: string } | { name: string; valueFrom: { secretKeyRef: { name: string; key: string } } };
+
+interface ComponentSecretEnv {
+  source: string;
+  /** Container env name → the dify-deploy secret (.env name) holding its value. */
+  env: Record<string, string>;
+  /** Env names whose Redis URL the chart builds with the password inside → the externalRedis.db key of its index. */
+  redisUrls: Record<string, string>;
+}
+
+interface SecretEnvFacts {
+  chart: string;
+  components: Record<string, ComponentSecretEnv>;
+}
+
+const cache = new Map<string, SecretEnvFacts>();
+
+/** schemas/dify-helm-<version>/secret-env.json: which secret env each chart component reads. */
+export function secretEnvFacts(chartVersion: string): SecretEnvFacts {
+  let facts = cache.get(chartVersion);
+  if (!facts) {
+    loadChart(chartVersion); // a clear error for an unknown chart version
+    facts = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'schemas', `dify-helm-${chartVersion}`, 'secret-env.json'), 'utf8')) as SecretEnvFacts;
+    cache.set(chartVersion, facts);
+  }
+  return facts;
+}
+
+/** Bundled Weaviate reads its allowed API keys from this env name (weaviate-helm envSecrets: the Secret key is the env name). */
+export const WEAVIATE_KEYS_ENV = 'AUTHENTICATION_APIKEY_ALLOWED_KEYS';
+
+const bundledWeaviate = (spec: Spec) => spec.vectorStore.mode === 'bundled' && spec.vectorStore.type === 'weaviate';
+
+/**
+ * Secrets whose value the spec gives itself: those stay as the user wrote them, and the
+ * generated one is not used (the same precedence as the generated-secret values).
+ */
+function suppliedBySpec(spec: Spec): Set<string> {
+  const out = new Set<string>();
+  if (spec.database.mode === 'external' && spec.database.password !== undefined) out.add('DB_PASSWORD');
+  if (spec.redis.mode === 'external' && spec.redis.password !== undefined) out.add('REDIS_PASSWORD');
+  // An external Weaviate's key is vectorStore.apiKey; other stores never read WEAVIATE_API_KEY.
+  if (!bundledWeaviate(spec)) out.add('WEAVIATE_API_KEY');
+  return out;
+}
+
+/** Chart component keys of the plan's components that this chart version deploys. */
+function deployedComponents(ctx: RenderContext): string[] {
+  const defaults = loadChart(ctx.release.helm.version).defaults;
+  return ctx.plan.components.map((c) => CHART_COMPONENTS[c.name].key).filter((key) => isMap(defaults[key]));
+}
+
+/**
+ * The secrets (our .env names, in SECRETS order) the deployment reads from the Secret: those
+ * some deployed component's container reads, except those the spec supplies.
+ */
+export function secretsInUse(ctx: RenderContext): string[] {
+  const facts = secretEnvFacts(ctx.release.helm.version);
+  const supplied = suppliedBySpec(ctx.spec);
+  const read = new Set(deployedComponents(ctx).flatMap((key) => Object.values(facts.components[key]?.env ?? {})));
+  return SECRETS.map((s) => s.name).filter((name) => read.has(name) && !supplied.has(name));
+}
+
+/** Every key the Secret must hold, with why a key that is not an .env name is there. */
+export function secretKeys(ctx: RenderContext): { key: string; note?: string }[] {
+  const keys: { key: string; note?: string }[] = secretsInUse(ctx).map((key) => ({ key }));
+  if (bundledWeaviate(ctx.spec))
+    keys.push({ key: WEAVIATE_KEYS_ENV, note: 'the same value as WEAVIATE_API_KEY: the bundled Weaviate reads it under this name' });
+  return keys;
+}
+
+const secretRef = (secret: string, name: string, key: string): EnvVar => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
+
+/**
+ * A Redis URL as the chart's credentials.tpl builds it, with the password left to Kubernetes:
+ * `$(REDIS_PASSWORD)` expands to the REDIS_PASSWORD entry written before it in the same env
+ * list. A key of its own in the Secret would have to be kept equal to REDIS_PASSWORD by hand.
+ */
+function redisUrl(ctx: RenderContext, dbKey: string, sentinelAllowed: boolean): string {
+  const defaults = loadChart(ctx.release.helm.version).defaults as Record<string, any>;
+  const db = defaults.externalRedis?.db?.[dbKey];
+  const password = '$(REDIS_PASSWORD)';
+  const r = ctx.spec.redis;
+  if (r.mode === 'bundled') {
+    // credentials.tpl: redis://:<password>@<release>-redis-master:<redis.master.service.ports.redis>/<db>
+    const port = defaults.redis?.master?.service?.ports?.redis ?? 6379;
+    return `redis://:${password}@${HELM_RELEASE_NAME}-redis-master:${port}/${db}`;
+  }
+  if (r.topology === 'sentinel' && sentinelAllowed)
+    return (r.sentinels ?? []).map((s) => `sentinel://:${password}@${s}/${db}`).join(';');
+  return `${r.useSsl ? 'rediss' : 'redis'}://${r.username ?? ''}:${password}@${r.host}:${r.port ?? 6379}/${db}`;
+}
+
+/** The extraEnv entries that give one chart component its secrets from the Secret (empty without helm.existingSecret). */
+export function secretEnv(ctx: RenderContext, chartKey: string): EnvVar[] {
+  const secret = ctx.spec.helm?.existingSecret;
+  const facts = secretEnvFacts(ctx.release.helm.version).components[chartKey];
+  if (!secret || !facts) return [];
+  const inUse = new Set(secretsInUse(ctx));
+  const out = Object.entries(facts.env)
+    .filter(([, key]) => inUse.has(key))
+    .map(([name, key]) => secretRef(secret, name, key));
+  if (inUse.has('REDIS_PASSWORD'))
+    // Only Celery's broker can use Sentinel; the agent backend needs the master's address.
+    for (const [name, dbKey] of Object.entries(facts.redisUrls)) out.push({ name, value: redisUrl(ctx, dbKey, name === 'CELERY_BROKER_URL') });
+  return out;
+}
+
+/** The bundled subcharts, pointed at the same Secret through their own keys. */
+export function subchartSecretValues(ctx: RenderContext): Values {
+  const secret = ctx.spec.helm?.existingSecret;
+  if (!secret) return {};
+  const inUse = new Set(secretsInUse(ctx));
+  const out: Values = {};
+  // bitnami/postgresql 12.5.6 _helpers.tpl: with an existingSecret the admin password key must be named
+  // (postgresql.adminPasswordKey is empty otherwise); dify's user is postgres, which reads the admin key.
+  if (ctx.spec.database.mode === 'bundled' && inUse.has('DB_PASSWORD'))
+    out.postgresql = { auth: { existingSecret: secret, secretKeys: { adminPasswordKey: 'DB_PASSWORD' } } };
+  // bitnami/redis 16.13.2: auth.existingSecret + auth.existingSecretPasswordKey (both in dify-helm's redis: block).
+  if (ctx.spec.redis.mode === 'bundled' && inUse.has('REDIS_PASSWORD'))
+    out.redis = { auth: { existingSecret: secret, existingSecretPasswordKey: 'REDIS_PASSWORD' } };
+  // weaviate-helm renders envSecrets as secretKeyRef {name: <value>, key: <env name>}; the chart's plain
+  // env entry of the same name is deleted (null) so the pod has one definition of it.
+  if (bundledWeaviate(ctx.spec) && inUse.has('WEAVIATE_API_KEY'))
+    out.weaviate = { env: { [WEAVIATE_KEYS_ENV]: null }, envSecrets: { [WEAVIATE_KEYS_ENV]: secret } };
+  return out;
+}
+
+/** The shell command that creates the Secret, values elided: for helm/README.md. */
+export function createSecretCommand(ctx: RenderContext, namespace: string): { command: string; notes: string[] } | undefined {
+  const secret = ctx.spec.helm?.existingSecret;
+  if (!secret) return undefined;
+  const keys = secretKeys(ctx);
+  const command = [`kubectl -n ${namespace} create secret generic ${secret}`, ...keys.map((k) => `  --from-literal=${k.key}=…`)].join(' \\\n');
+  return { command, notes: keys.filter((k) => k.note).map((k) => `${k.key}: ${k.note}`) };
+}
