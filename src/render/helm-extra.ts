@@ -2,7 +2,8 @@
 // under helm/extra/ and applied with kubectl: PodDisruptionBudgets and a one-shot
 // migration Job (the chart would otherwise migrate in every api replica at start).
 import { stringify } from 'yaml';
-import { CHART_COMPONENTS } from './helm/values.js';
+import { CHART_COMPONENTS } from './helm/components.js';
+import { secretEnv } from './helm/existing-secret.js';
 import { HELM_NAMESPACE, HELM_RELEASE_NAME } from './recovery.js';
 import type { RenderContext, RenderedFile } from './types.js';
 
@@ -26,7 +27,8 @@ export function renderPodDisruptionBudgets(ctx: RenderContext): RenderedFile | u
 
 /**
  * Dify's MODE=migration runs `flask upgrade-db` once and exits. It reads the api
- * ConfigMap and Secret the chart creates, so it is applied after `helm upgrade`.
+ * ConfigMap and Secret the chart creates, so it is applied after `helm upgrade`; with
+ * helm.existingSecret it reads the secrets the way the api pods do.
  */
 export function renderMigrationJob(ctx: RenderContext): RenderedFile {
   const api = `${HELM_RELEASE_NAME}-api`;
@@ -48,6 +50,7 @@ export function renderMigrationJob(ctx: RenderContext): RenderedFile {
               env: [
                 { name: 'MODE', value: 'migration' },
                 { name: 'MIGRATION_ENABLED', value: 'true' },
+                ...secretEnv(ctx, 'api'),
               ],
               envFrom: [{ configMapRef: { name: api } }, { secretRef: { name: api } }],
               resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '1', memory: '2Gi' } },

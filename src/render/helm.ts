@@ -6,7 +6,8 @@ import { renderTemplate } from './template.js';
 import type { RenderContext, RenderedFile } from './types.js';
 import { helmValues, TLS_SECRET } from './helm/values.js';
 import { renderMigrationJob, renderPodDisruptionBudgets } from './helm-extra.js';
-import { renderBackupCronJob } from './recovery.js';
+import { HELM_NAMESPACE, renderBackupCronJob } from './recovery.js';
+import { createSecretCommand } from './helm/existing-secret.js';
 
 /** The chart's nginx hard-codes `worker_connections 1024` in its ConfigMap (config.tpl). */
 const CHART_NGINX_WORKER_CONNECTIONS = 1024;
@@ -37,7 +38,8 @@ function tlsSecretCommand(ctx: RenderContext): string {
 export function renderHelm(ctx: RenderContext): RenderedFile[] {
   const { release, plan, spec } = ctx;
   const h = release.helm;
-  const header = renderTemplate('helm/values-header.hbs', { chart: `${h.repoName}/${h.chart}`, chartVersion: h.version, release: release.version, tier: plan.tier });
+  const existingSecret = spec.helm?.existingSecret;
+  const header = renderTemplate('helm/values-header.hbs', { chart: `${h.repoName}/${h.chart}`, chartVersion: h.version, release: release.version, tier: plan.tier, existingSecret });
   const values = stringify(helmValues(ctx), { lineWidth: 0 });
   const readme = renderTemplate('helm/README.md.hbs', {
     release: release.version,
@@ -50,6 +52,8 @@ export function renderHelm(ctx: RenderContext): RenderedFile[] {
     qps: plan.qps,
     host: spec.domain.host,
     tlsSecretCommand: tlsSecretCommand(ctx),
+    existingSecret,
+    secretCommand: createSecretCommand(ctx, HELM_NAMESPACE),
     certManager: spec.domain.tls === 'certbot',
     budget: plan.budget,
     components: plan.components.map((c) => ({

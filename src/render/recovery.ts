@@ -4,6 +4,7 @@ import { stringify } from 'yaml';
 import type { Target } from '../core/spec.js';
 import { renderTemplate } from './template.js';
 import type { RenderContext, RenderedFile } from './types.js';
+import { secretEnv } from './helm/existing-secret.js';
 
 /** Names the Helm target uses for its release and namespace (see helm/README.md). */
 export const HELM_RELEASE_NAME = 'dify';
@@ -138,6 +139,8 @@ export function renderBackupCronJob(ctx: RenderContext): RenderedFile {
                     command: ['sh', '-c', 'sh /backup/backup.sh'],
                     envFrom: [{ configMapRef: { name: api } }, { secretRef: { name: api } }],
                     env: [
+                      // helm.existingSecret: the chart's api Secret is empty, the credentials come from the user's Secret.
+                      ...secretEnv(ctx, 'api'),
                       { name: 'DB_PLUGIN_DATABASE', value: pluginDatabase },
                       { name: 'BACKUP_DIR', value: '/backups' },
                       { name: 'BACKUP_RETENTION_DAYS', value: String(ctx.plan.recovery.retentionDays) },
