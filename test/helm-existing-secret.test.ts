@@ -1,0 +1,180 @@
+// helm.existingSecret over tiers × releases × backend combinations: values.yaml and the extra
+// manifests carry no generated secret; every secret env each chart component reads resolves to
+// the user's Secret. The expected env names come from the chart itself (its own
+// externalSecret.<component>.remoteRefs/data lists in the vendored values.yaml), not from
+// dify-deploy's secret-env.json.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { parse } from 'yaml';
+import { loadRelease, releaseVersions, tierNames } from '../src/core/data.js';
+import { planFor } from '../src/core/resolve.js';
+import { specSchema, type SpecInput } from '../src/core/spec.js';
+import { loadChart } from '../src/helm/chart.js';
+import { checkHelmValues, dotted } from '../src/helm/check.js';
+import { isMap, type Values } from '../src/helm/merge.js';
+import { renderHelm } from '../src/render/helm.js';
+import { CHART_COMPONENTS } from '../src/render/helm/components.js';
+import { SECRETS, resolveSecrets } from '../src/render/secrets.js';
+import { runCli } from './helpers/cli.js';
+
+const SECRET = 'dify-app-secrets';
+const S3 = { type: 's3', bucket: 'dify-files', region: 'us-east-1', accessKey: 'AKIA-user', secretKey: 'user-s3-secret' } as const;
+const BACKENDS: Record<string, Partial<SpecInput>> = {
+  'all bundled; s3': { storage: S3 },
+  'external pg and redis without passwords; qdrant': {
+    database: { mode: 'external', host: 'pg.internal', user: 'dify', maxConnections: 5000 },
+    redis: { mode: 'external', host: 'redis.internal', useSsl: true },
+    vectorStore: { type: 'qdrant', mode: 'external', url: 'https://qdrant.internal:6333', apiKey: 'k' },
+    storage: S3,
+  },
+  'external pg with password; sentinel; pgvector': {
+    database: { mode: 'external', host: 'pg.internal', user: 'dify', password: 'spec-db-password', maxConnections: 5000 },
+    redis: { mode: 'external', topology: 'sentinel', sentinels: ['s1:26379', 's2:26379'], sentinelMasterName: 'mymaster', host: 'redis-primary.internal' },
+    vectorStore: { type: 'pgvector', mode: 'external', host: 'pgv.internal', user: 'u', password: 'p', database: 'vec' },
+    storage: S3,
+  },
+  'bundled pg; external redis with password; external weaviate': {
+    redis: { mode: 'external', host: 'redis.internal', password: 'spec-redis-password' },
+    vectorStore: { type: 'weaviate', mode: 'external', url: 'http://weaviate:8080', apiKey: 'k' },
+    storage: S3,
+  },
+};
+
+/** Chart components whose container reads another component's chart Secret (their deployment's envFrom secretRef). */
+const SHARES_SECRET_OF: Record<string, string> = { beat: 'worker', apiWebsocket: 'api' };
+/** Secret env the chart lists whose value dify-deploy never generates (a user name, credentials of services the user brings). */
+const NOT_GENERATED = new Set(['DB_USERNAME', 'RESEND_API_KEY', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'OTLP_API_KEY']);
+
+type Env = { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } };
+
+/** What the chart says component `key` reads as secrets, less what this spec does not take from the Secret. */
+function expectedSecretEnv(chartVersion: string, key: string, spec: ReturnType<typeof specSchema.parse>): string[] {
+  const eso = (loadChart(chartVersion).defaults.externalSecret as Record<string, any>)[SHARES_SECRET_OF[key] ?? key];
+  if (!isMap(eso)) return [];
+  const names = [...Object.keys((eso.remoteRefs as object) ?? {}), ...Object.keys((eso.data as object) ?? {})];
+  const dbFromSpec = spec.database.mode === 'external' && spec.database.password !== undefined;
+  const redisFromSpec = spec.redis.mode === 'external' && spec.redis.password !== undefined;
+  const bundledWeaviate = spec.vectorStore.mode === 'bundled' && spec.vectorStore.type === 'weaviate';
+  return names
+    .filter((n) => !NOT_GENERATED.has(n))
+    .filter((n) => !(n === 'DB_PASSWORD' && dbFromSpec))
+    .filter((n) => !(redisFromSpec && (n === 'REDIS_PASSWORD' || /_URL$/.test(n))))
+    .filter((n) => !(n === 'WEAVIATE_API_KEY' && !bundledWeaviate))
+    .sort();
+}
+
+function render(version: string, tier: string, backend: string) {
+  const spec = specSchema.parse({ release: version, tier, targets: ['helm'], domain: { host: 'dify.example.com' }, helm: { existingSecret: SECRET }, ...BACKENDS[backend] });
+  const release = loadRelease(version);
+  const plan = planFor(spec, 'helm', release);
+  const secrets = resolveSecrets({});
+  return { spec, release, plan, secrets, files: renderHelm({ spec, plan, release, secrets }) };
+}
+
+describe.concurrent.each(releaseVersions())('Dify %s with helm.existingSecret', (version) => {
+  const cases = tierNames().flatMap((tier) => Object.keys(BACKENDS).map((backend) => [tier, backend] as const));
+  test.each(cases)('%s, %s', (tier, backend) => {
+    const { spec, release, plan, secrets, files } = render(version, tier, backend);
+    expect(plan.problems).toEqual([]);
+    const chartVersion = release.helm.version;
+
+    // No generated secret anywhere in what is written for Helm.
+    for (const f of files) for (const [name, value] of Object.entries(secrets)) expect(f.content.includes(value), `${name} in ${f.path}`).toBe(false);
+
+    const valuesFile = files.find((f) => f.path === 'helm/values.yaml')!;
+    const values = parse(valuesFile.content) as Values;
+    expect(checkHelmValues(values, chartVersion).map((f) => `${f.rule} ${dotted(f.path)}: ${f.message}`)).toEqual([]);
+
+    const referenced = new Set<string>();
+    for (const c of plan.components) {
+      const key = CHART_COMPONENTS[c.name].key;
+      const block = values[key];
+      if (!isMap(block)) continue;
+      const env = (block.extraEnv as Env[] | undefined) ?? [];
+      const refs = env.filter((e) => e.valueFrom?.secretKeyRef);
+      for (const e of refs) {
+        expect(e.valueFrom!.secretKeyRef!.name).toBe(SECRET);
+        referenced.add(e.valueFrom!.secretKeyRef!.key);
+      }
+      // A URL built on $(REDIS_PASSWORD) only expands when that variable is defined before it.
+      const urls = env.filter((e) => e.value?.includes('$(REDIS_PASSWORD)'));
+      for (const u of urls) expect(env.findIndex((e) => e.name === 'REDIS_PASSWORD'), `${key} ${u.name}`).toBeLessThan(env.indexOf(u));
+      const actual = [...refs, ...urls].map((e) => e.name).sort();
+      expect(actual, `${key} reads its secrets from ${SECRET}`).toEqual(expectedSecretEnv(chartVersion, key, spec));
+      expect(new Set(actual).size).toBe(actual.length);
+      expect(env.filter((e) => e.value !== undefined).every((e) => typeof e.value === 'string')).toBe(true);
+    }
+    // Every secret the processes read is one dify-deploy knows by its .env name.
+    for (const key of referenced) expect(SECRETS.map((s) => s.name)).toContain(key);
+
+    // Bundled subcharts read the same Secret.
+    const pg = values.postgresql as Record<string, any>;
+    const redis = values.redis as Record<string, any>;
+    const weaviate = values.weaviate as Record<string, any>;
+    const subchartKeys: string[] = [];
+    if (pg.enabled) {
+      expect(pg.auth).toEqual({ existingSecret: SECRET, secretKeys: { adminPasswordKey: 'DB_PASSWORD' } });
+      subchartKeys.push(pg.auth.secretKeys.adminPasswordKey);
+    }
+    if (redis.enabled) {
+      expect(redis.auth).toMatchObject({ existingSecret: SECRET, existingSecretPasswordKey: 'REDIS_PASSWORD' });
+      subchartKeys.push(redis.auth.existingSecretPasswordKey);
+    }
+    if (weaviate.enabled) {
+      expect(weaviate.env).toHaveProperty('AUTHENTICATION_APIKEY_ALLOWED_KEYS', null);
+      subchartKeys.push(...Object.keys(weaviate.envSecrets).filter((k) => weaviate.envSecrets[k] === SECRET));
+    }
+
+    // The README's kubectl command lists exactly the keys something reads.
+    const readme = files.find((f) => f.path === 'helm/README.md')!.content;
+    const listed = [...readme.matchAll(/--from-literal=([A-Z_]+)=…/g)].map((m) => m[1]).sort();
+    expect(listed).toEqual([...new Set([...referenced, ...subchartKeys])].sort());
+    expect(readme).toContain(`create secret generic ${SECRET}`);
+
+    // Spec-given credentials stay as written; the extra manifests read the Secret like the api pods.
+    if (spec.database.password) expect(valuesFile.content).toContain(spec.database.password);
+    for (const extra of ['helm/extra/migration-job.yaml', 'helm/extra/backup-cronjob.yaml']) {
+      const f = files.find((x) => x.path === extra);
+      if (f && referenced.has('DB_PASSWORD')) expect(f.content).toContain(`name: ${SECRET}`);
+    }
+
+    // Deterministic: the same inputs give the same files.
+    expect(renderHelm({ spec, plan, release, secrets })).toEqual(files);
+  });
+});
+
+test('without helm.existingSecret nothing refers to a Secret and no kubectl secret command is shown', () => {
+  const spec = specSchema.parse({ tier: '10qps', targets: ['helm'], storage: S3 });
+  const release = loadRelease(spec.release);
+  const files = renderHelm({ spec, plan: planFor(spec, 'helm', release), release, secrets: resolveSecrets({}) });
+  for (const f of files) expect(f.content).not.toContain('secretKeyRef');
+  expect(files.find((f) => f.path === 'helm/README.md')!.content).not.toContain('create secret generic');
+});
+
+test('bundled Weaviate: the chart env key Weaviate prefers carries the key Dify sends', () => {
+  const spec = specSchema.parse({ tier: '10qps', targets: ['helm'], storage: S3 });
+  const release = loadRelease(spec.release);
+  const secrets = resolveSecrets({});
+  const values = parse(renderHelm({ spec, plan: planFor(spec, 'helm', release), release, secrets }).find((f) => f.path === 'helm/values.yaml')!.content);
+  expect(values.weaviate.env.AUTHENTICATION_APIKEY_ALLOWED_KEYS).toBe(secrets.WEAVIATE_API_KEY);
+});
+
+test('a Secret name that Kubernetes would reject is a spec error naming the field', () => {
+  const r = specSchema.safeParse({ tier: '10qps', helm: { existingSecret: 'Dify_Secrets' } });
+  expect(r.success).toBe(false);
+  expect(r.error!.issues[0].path).toEqual(['helm', 'existingSecret']);
+});
+
+describe('validate --helm-values accepts the output', () => {
+  test.each(releaseVersions().flatMap((v) => Object.keys(BACKENDS).map((b) => [v, b] as const)))('%s, %s', async (version, backend) => {
+    const { files } = render(version, tierNames()[0], backend);
+    const dir = mkdtempSync(join(tmpdir(), 'dify-existing-secret-'));
+    const path = join(dir, 'values.yaml');
+    writeFileSync(path, files.find((f) => f.path === 'helm/values.yaml')!.content);
+    const r = await runCli(['validate', '--helm-values', path, '--release', version]);
+    expect(r.stdout).toContain('no findings');
+    expect(r.code).toBe(0);
+  });
+});
