@@ -42,6 +42,20 @@ describe.each(matrix)('compose topology: $tier on $release', ({ tier, release })
     expect(file('RUNBOOK.md')).toMatch(/RPO \(data you may lose\) \| 240 min/);
   });
 
+  it('every file a service mounts or reads is rendered (only ./volumes/ is data, created at start)', () => {
+    const rendered = files.map((f) => f.path);
+    for (const [name, svc] of Object.entries(compose.services)) {
+      const sources = [
+        ...((svc.volumes ?? []) as string[]).map((v) => v.split(':')[0]),
+        ...((svc.env_file ?? []) as (string | { path: string })[]).map((e) => (typeof e === 'string' ? e : e.path)),
+      ].filter((src) => src.startsWith('./') && !src.startsWith('./volumes/'));
+      for (const src of sources) {
+        const rel = src.slice(2);
+        expect(rendered.some((p) => p === rel || p.startsWith(`${rel}/`)), `${name} mounts ${src}`).toBe(true);
+      }
+    }
+  });
+
   it('runs the HA replica counts and the observability settings', () => {
     for (const c of plan.components) if (compose.services[c.name] && c.name !== 'nginx') expect(compose.services[c.name].deploy.replicas).toBe(c.replicas);
     if (plan.highAvailability) for (const n of ['api', 'web', 'worker', 'plugin_daemon']) expect(compose.services[n].deploy.replicas).toBeGreaterThanOrEqual(2);
