@@ -1,6 +1,6 @@
 // The writer and the secrets store through renderDeployment: idempotent re-renders, secrets
 // kept, user edits refused without --force, dry runs write nothing, modes.
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
@@ -34,6 +34,28 @@ describe('render to disk', () => {
     expect(second.files.every((f) => f.status === 'unchanged')).toBe(true);
     expect(snapshot(dir)).toEqual(before);
     expect(parseDotenv(before['.env']).SECRET_KEY).toMatch(/^sk-.{40,}/);
+  });
+
+  it.each(['compose', 'helm'] as const)('%s: an external database password comes from the spec or the secrets store, never invented', async (target) => {
+    const external = parseSpecData(
+      { tier: '10qps', database: { mode: 'external', host: 'pg.internal', maxConnections: 500 }, redis: { mode: 'external', host: 'redis.internal' }, storage: { type: 's3', bucket: 'b', region: 'us-east-1' } },
+      'test',
+    );
+    const dir = fresh();
+    await expect(renderDeployment({ spec: external, outDir: dir, target })).rejects.toThrow(/database\.password: the external database's password is needed/);
+    expect(existsSync(join(dir, '.env'))).toBe(false);
+    // The operator puts the server's password in the private store; the render uses exactly it.
+    mkdirSync(join(dir, '.dify-deploy'), { recursive: true });
+    writeFileSync(join(dir, '.dify-deploy/secrets.env'), 'DB_PASSWORD=the-servers-own-password\n', { mode: 0o600 });
+    const report = await renderDeployment({ spec: external, outDir: dir, target });
+    expect(report.written).toBe(true);
+    const written = snapshot(dir);
+    const main = target === 'compose' ? written['.env'] : written['helm/values.yaml'];
+    expect(main).toContain('the-servers-own-password');
+    // An external Redis without a password is used without AUTH, not with a generated one.
+    const store = parseDotenv(written['.dify-deploy/secrets.env']);
+    expect(store.DB_PASSWORD).toBe('the-servers-own-password');
+    expect(store.REDIS_PASSWORD).toBeUndefined();
   });
 
   it('secret-bearing files are 0600', async () => {

@@ -53,7 +53,8 @@ export function renderFiles(spec: Spec, target: RenderTarget, secrets: Record<st
   for (const t of targets) {
     const plan = planFor(spec, t, release);
     plans.push(plan);
-    files.push(...RENDERERS[t]({ spec, plan, release, secrets, ...options }));
+    // A plan with problems is refused, never rendered (its files would not work).
+    if (plan.problems.length === 0) files.push(...RENDERERS[t]({ spec, plan, release, secrets, ...options }));
   }
   // One runbook covers every target rendered together.
   files.push(renderRunbook({ spec, plan: plans[0], release, secrets }, targets), specFile(spec, targets));
@@ -85,7 +86,7 @@ export async function renderDeployment(opts: {
   specPath?: string;
   options?: RenderOptions;
 }): Promise<RenderReport> {
-  const secrets = resolveSecrets(readExistingSecrets(opts.outDir));
+  const secrets = resolveSecrets(readExistingSecrets(opts.outDir), opts.spec);
   const { files, plans } = renderFiles(opts.spec, opts.target, secrets, opts.options);
   const base = {
     outDir: opts.outDir,
@@ -98,7 +99,7 @@ export async function renderDeployment(opts: {
   const refused = [...new Set(plans.flatMap((p) => p.problems))];
   if (refused.length) return { ...base, refused, files: [], conflicts: [], written: false };
   const ownSpec = opts.specPath !== undefined && resolve(opts.specPath) === resolve(join(opts.outDir, SPEC_FILE));
-  const toWrite = [...files.filter((f) => !(ownSpec && f.path === SPEC_FILE)), secretsFile(secrets)];
+  const toWrite = [...files.filter((f) => !(ownSpec && f.path === SPEC_FILE)), secretsFile(opts.outDir, secrets)];
   const result = writeFiles(opts.outDir, toWrite, { force: opts.force, dryRun: opts.dryRun, renderer: rendererFingerprint() });
   return { ...base, refused: [], files: result.files, conflicts: result.conflicts, written: result.written };
 }

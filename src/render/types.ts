@@ -9,6 +9,11 @@ export interface RenderedFile {
   content: string;
   /** File mode; secrets-bearing files (.env, values.yaml) are 0o600. */
   mode?: number;
+  /**
+   * The content keeps every entry the file on disk holds (the secrets store, which operators
+   * may edit): writing it loses no edit, so it is never a conflict.
+   */
+  preservesExisting?: boolean;
 }
 
 export interface RenderContext {

@@ -106,6 +106,7 @@ export function planWrites(outDir: string, files: RenderedFile[]): FileOutcome[]
     const current = readIfPresent(join(outDir, f.path));
     if (current === undefined) return { path: f.path, status: 'created' };
     if (current === f.content) return { path: f.path, status: 'unchanged' };
+    if (f.preservesExisting) return { path: f.path, status: 'changed' };
     const recorded = manifest.files[f.path];
     if (recorded === undefined) return { path: f.path, status: 'conflict', reason: 'exists and was not written by dify-deploy' };
     if (recorded !== sha256(current)) return { path: f.path, status: 'conflict', reason: 'edited since dify-deploy last wrote it' };

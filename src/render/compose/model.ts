@@ -12,6 +12,7 @@ import { UserError } from '../../core/errors.js';
 import { storageBackend } from '../../backends/storage.js';
 import { vectorStoreBackend } from '../../backends/vector-stores.js';
 import { knownEnvVariables } from '../known-env.js';
+import { externalDatabasePassword, externalRedisPassword } from '../secrets.js';
 import { renderTemplate } from '../template.js';
 import type { RenderContext } from '../types.js';
 
@@ -108,7 +109,7 @@ function redisUrl(scheme: string, user: string, password: string, hostPort: stri
 function redisEnv(ctx: RenderContext): { env: Record<string, string>; agentUrl: string } {
   const r = ctx.spec.redis;
   const bundled = r.mode === 'bundled';
-  const password = bundled ? ctx.secrets.REDIS_PASSWORD : (r.password ?? '');
+  const password = bundled ? ctx.secrets.REDIS_PASSWORD : externalRedisPassword(ctx.spec, ctx.secrets);
   const user = r.username ?? '';
   const host = bundled ? 'redis' : (r.host ?? '');
   const port = bundled ? 6379 : (r.port ?? 6379);
@@ -146,7 +147,7 @@ function databaseEnv(ctx: RenderContext): Record<string, string> {
   const env: Record<string, string> = {
     DB_TYPE: db.engine,
     DB_USERNAME: bundled ? (pg ? 'postgres' : 'root') : (db.user ?? ''),
-    DB_PASSWORD: bundled ? ctx.secrets.DB_PASSWORD : (db.password ?? ''),
+    DB_PASSWORD: bundled ? ctx.secrets.DB_PASSWORD : externalDatabasePassword(ctx.spec, ctx.secrets),
     DB_HOST: bundled ? (pg ? 'db_postgres' : 'db_mysql') : (db.host ?? ''),
     DB_PORT: String(db.port ?? (pg ? 5432 : 3306)),
     DB_DATABASE: db.database,

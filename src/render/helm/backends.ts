@@ -8,6 +8,7 @@ import { storageBackend } from '../../backends/storage.js';
 import { vectorStoreBackend } from '../../backends/vector-stores.js';
 import { cpuQuantity } from '../../helm/quantity.js';
 import type { Values } from '../../helm/merge.js';
+import { externalDatabasePassword, externalRedisPassword } from '../secrets.js';
 
 const DEFAULT_PORTS = { postgresql: 5432, mysql: 3306, redis: 6379 } as const;
 
@@ -49,7 +50,7 @@ export function databaseValues(spec: Spec, plan: Plan, secrets: Record<string, s
     address: db.host,
     port: db.port ?? DEFAULT_PORTS[db.engine],
     username: db.user ?? (db.engine === 'postgresql' ? 'postgres' : 'root'),
-    password: db.password ?? secrets.DB_PASSWORD,
+    password: externalDatabasePassword(spec, secrets),
     database: { api: db.database, pluginDaemon: db.pluginDatabase },
   };
   return { postgresql: { enabled: false }, ...(db.engine === 'postgresql' ? { externalPostgres: block } : { externalMysql: block }) };
@@ -71,7 +72,7 @@ export function redisValues(spec: Spec, plan: Plan, secrets: Record<string, stri
   }
   if (r.topology === 'cluster')
     throw new UserError(['redis.topology: the dify-helm chart has no Redis Cluster settings (standalone or sentinel only); use sentinel, or the compose target']);
-  const password = r.password ?? secrets.REDIS_PASSWORD;
+  const password = externalRedisPassword(spec, secrets);
   const external: Values = {
     enabled: true,
     username: r.username ?? '',

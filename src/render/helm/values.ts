@@ -9,6 +9,7 @@ import type { RenderContext } from '../types.js';
 import { databaseValues, redisValues, resourcesFor, storageValues, vectorStoreValues } from './backends.js';
 import { CHART_COMPONENTS } from './components.js';
 import { secretEnv, subchartSecretValues, type EnvVar } from './existing-secret.js';
+import { SECRETS } from '../secrets.js';
 
 export { CHART_COMPONENTS };
 
@@ -194,7 +195,7 @@ export function helmValues(rendered: RenderContext): Values {
   const { defaults } = loadChart(rendered.release.helm.version);
   // With helm.existingSecret no generated secret is written: the chart's own keys get "" and
   // every process reads the Secret instead (existing-secret.ts).
-  const ctx = rendered.spec.helm?.existingSecret ? { ...rendered, secrets: Object.fromEntries(Object.keys(rendered.secrets).map((k) => [k, ''])) } : rendered;
+  const ctx = rendered.spec.helm?.existingSecret ? { ...rendered, secrets: Object.fromEntries(SECRETS.map((d) => [d.name, ''])) } : rendered;
   let values: Values = { ...imageValues(ctx, defaults), ...globalValues(ctx, defaults) };
   for (const c of ctx.plan.components) {
     const block = componentValues(c, ctx, defaults);

@@ -43,7 +43,7 @@ export const driftRule: Rule = {
     const { readExistingSecrets } = await import('../../render/secrets-store.js');
     const { resolveSecrets } = await import('../../render/secrets.js');
     const existing = readExistingSecrets(d.dir);
-    const secrets = resolveSecrets(existing);
+    const secrets = resolveSecrets(existing, d.spec);
     const target = d.spec.targets.length > 1 ? 'all' : d.spec.targets[0];
     let files;
     try {
