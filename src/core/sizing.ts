@@ -136,192 +136,186 @@ export function collaborationEnabled(spec: Spec, release: Release, target: Targe
   return spec.collaboration ?? release.collaboration.defaultEnabled;
 }
 
-export function sizePlan({ spec, release, tier, target }: SizingInput): Plan {
-  const problems: string[] = [];
-  const warnings: string[] = [];
-  const qps = spec.qps ?? tier.qps;
-  const latencySeconds = spec.latencySeconds ?? tier.latencySeconds;
-  const inFlight = Math.ceil(qps * latencySeconds * tier.burstFactor);
-  const external = spec.database.mode === 'external';
+/** What sizing one component needs to know about the load and the deployment. */
+interface SizingContext {
+  spec: Spec;
+  release: Release;
+  tier: Tier;
+  inFlight: number;
+  external: boolean;
+}
+
+/** A component's sized processes, env and config settings (replicas may grow, see api). */
+interface Sized {
+  replicas: number;
+  processes?: number;
+  env: Record<string, string>;
+  settings?: Record<string, number | string>;
+}
+
+type Sizer = (c: { replicas: number; cpu: number; o?: ComponentOverride }, x: SizingContext) => Sized;
+
+/** Per component: how its processes, pools and limits follow from the load. Others need no env. */
+const SIZERS: Partial<Record<ComponentName, Sizer>> = {
+  api: ({ replicas, cpu, o }, { inFlight, external }) => {
+    // A gevent process uses about one core (the GIL): one process per core of the instance.
+    const processes = o?.processesPerReplica ?? Math.max(1, Math.floor(cpu));
+    let greenlets = o?.connectionsPerProcess ?? Math.max(MIN_GREENLETS, Math.ceil(inFlight / (replicas * processes)));
+    if (o?.connectionsPerProcess === undefined && o?.replicas === undefined && greenlets > MAX_GREENLETS) {
+      replicas = Math.ceil(inFlight / (processes * MAX_GREENLETS));
+      greenlets = Math.max(MIN_GREENLETS, Math.ceil(inFlight / (replicas * processes)));
+    }
+    const total = Math.max(2, Math.ceil(greenlets * DB_HOLD_PER_REQUEST));
+    return {
+      replicas,
+      processes,
+      env: {
+        SERVER_WORKER_AMOUNT: String(processes),
+        SERVER_WORKER_CLASS: 'gevent',
+        SERVER_WORKER_CONNECTIONS: String(greenlets),
+        // Chain: nginx read timeout (3600 s) ≥ GUNICORN_TIMEOUT ≥ the longest app/workflow run.
+        GUNICORN_TIMEOUT: String(MAX_EXECUTION_SECONDS),
+        APP_MAX_EXECUTION_TIME: String(MAX_EXECUTION_SECONDS),
+        WORKFLOW_MAX_EXECUTION_TIME: String(MAX_EXECUTION_SECONDS),
+        ...sqlalchemyEnv(total, o, external),
+      },
+    };
+  },
+  // The chart and upstream compose both run one GeventWebSocketWorker process; it touches the DB rarely.
+  api_websocket: ({ replicas, o }, { inFlight, external }) => ({
+    replicas,
+    env: {
+      SERVER_WORKER_AMOUNT: '1',
+      SERVER_WORKER_CLASS: 'geventwebsocket.gunicorn.workers.GeventWebSocketWorker',
+      SERVER_WORKER_CONNECTIONS: String(Math.max(1000, inFlight)),
+      GUNICORN_TIMEOUT: '360',
+      ...sqlalchemyEnv(10, o, external),
+    },
+  }),
+  worker: ({ replicas, o }, { tier, external }) => {
+    const concurrency = o?.connectionsPerProcess ?? tier.celeryConcurrency;
+    return {
+      replicas,
+      env: {
+        CELERY_WORKER_CLASS: 'gevent',
+        CELERY_WORKER_AMOUNT: String(concurrency),
+        CELERY_AUTO_SCALE: 'false',
+        // One gevent process; each running task may hold a connection, plus a little overflow.
+        ...sqlalchemyEnv(concurrency + Math.ceil(concurrency / 4), o, external),
+      },
+    };
+  },
+  // Beat only enqueues: a minimal pool.
+  worker_beat: ({ replicas, o }, { external }) => ({ replicas, env: sqlalchemyEnv(2, o, external) }),
+  plugin_daemon: ({ replicas, o }, { release }) => {
+    const open = o?.connectionsPerProcess ?? Number(release.upstreamDefaults.DB_MAX_OPEN_CONNS ?? '30');
+    return { replicas, env: { DB_MAX_OPEN_CONNS: String(open), DB_MAX_IDLE_CONNS: String(Math.min(10, open)), DB_CONN_MAX_LIFETIME: '3600' } };
+  },
+  // dify-sandbox: MAX_WORKERS runs code concurrently (excess waits), MAX_REQUESTS answers 503 beyond.
+  sandbox: ({ replicas, cpu }, { inFlight }) => ({
+    replicas,
+    env: {
+      MAX_WORKERS: String(Math.max(4, Math.floor(cpu * 4))),
+      MAX_REQUESTS: String(Math.max(50, Math.ceil(inFlight / replicas / 4))),
+      WORKER_TIMEOUT: '15',
+    },
+  }),
+  nginx: ({ replicas, cpu }, { inFlight }) => {
+    const workerProcesses = Math.max(1, Math.floor(cpu));
+    // Each proxied request holds a client and an upstream connection; ×2 again for idle keep-alive clients.
+    const perWorker = Math.ceil((inFlight * 4) / (replicas * workerProcesses));
+    const workerConnections = Math.max(1024, Math.ceil(perWorker / 1024) * 1024);
+    return {
+      replicas,
+      env: { NGINX_WORKER_PROCESSES: String(workerProcesses), NGINX_PROXY_READ_TIMEOUT: '3600s', NGINX_CLIENT_MAX_BODY_SIZE: '100M' },
+      settings: { worker_connections: workerConnections, worker_rlimit_nofile: workerConnections * 2 },
+    };
+  },
+};
+
+function sizeComponents(x: SizingContext, names: ComponentName[], target: Target): PlanComponent[] {
+  const { spec, tier } = x;
   const overrides = spec.overrides.components ?? {};
-  const collaboration = collaborationEnabled(spec, release, target);
-  const names = deployedComponents(release, target, collaboration);
   const ha = highAvailability(spec, tier);
   // A custom qps scales the nearest tier's API and plugin-daemon instance counts linearly.
   const scale = spec.qps !== undefined ? spec.qps / tier.qps : 1;
-
-  const components: PlanComponent[] = names.map((name) => {
+  return names.map((name) => {
     const base: TierComponent = tier.components[name];
     const o = overrides[name];
     const scaled = name === 'api' || name === 'plugin_daemon' ? Math.max(1, Math.ceil(base.replicas * scale)) : base.replicas;
-    let replicas = o?.replicas ?? (ha && HA_COMPONENTS.includes(name) ? Math.max(2, scaled) : scaled);
     const cpu = o?.cpu ?? base.cpu;
     const memoryGiB = o?.memoryGiB ?? base.memoryGiB;
-    let processes = 1;
-    let connectionsPerProcess = 0;
-    let env: Record<string, string> = {};
-    let settings: Record<string, number | string> | undefined;
-
-    switch (name) {
-      case 'api': {
-        // A gevent process uses about one core (the GIL): one process per core of the instance.
-        processes = o?.processesPerReplica ?? Math.max(1, Math.floor(cpu));
-        let greenlets = o?.connectionsPerProcess ?? Math.max(MIN_GREENLETS, Math.ceil(inFlight / (replicas * processes)));
-        if (o?.connectionsPerProcess === undefined && o?.replicas === undefined && greenlets > MAX_GREENLETS) {
-          replicas = Math.ceil(inFlight / (processes * MAX_GREENLETS));
-          greenlets = Math.max(MIN_GREENLETS, Math.ceil(inFlight / (replicas * processes)));
-        }
-        const total = Math.max(2, Math.ceil(greenlets * DB_HOLD_PER_REQUEST));
-        env = {
-          SERVER_WORKER_AMOUNT: String(processes),
-          SERVER_WORKER_CLASS: 'gevent',
-          SERVER_WORKER_CONNECTIONS: String(greenlets),
-          // Chain: nginx read timeout (3600 s) ≥ GUNICORN_TIMEOUT ≥ the longest app/workflow run.
-          GUNICORN_TIMEOUT: String(MAX_EXECUTION_SECONDS),
-          APP_MAX_EXECUTION_TIME: String(MAX_EXECUTION_SECONDS),
-          WORKFLOW_MAX_EXECUTION_TIME: String(MAX_EXECUTION_SECONDS),
-          ...sqlalchemyEnv(total, o, external),
-        };
-        break;
-      }
-      case 'api_websocket': {
-        // The chart and upstream compose both run one GeventWebSocketWorker process; it touches the DB rarely.
-        env = {
-          SERVER_WORKER_AMOUNT: '1',
-          SERVER_WORKER_CLASS: 'geventwebsocket.gunicorn.workers.GeventWebSocketWorker',
-          SERVER_WORKER_CONNECTIONS: String(Math.max(1000, inFlight)),
-          GUNICORN_TIMEOUT: '360',
-          ...sqlalchemyEnv(10, o, external),
-        };
-        break;
-      }
-      case 'worker': {
-        const concurrency = o?.connectionsPerProcess ?? tier.celeryConcurrency;
-        env = {
-          CELERY_WORKER_CLASS: 'gevent',
-          CELERY_WORKER_AMOUNT: String(concurrency),
-          CELERY_AUTO_SCALE: 'false',
-          // One gevent process; each running task may hold a connection, plus a little overflow.
-          ...sqlalchemyEnv(concurrency + Math.ceil(concurrency / 4), o, external),
-        };
-        break;
-      }
-      case 'worker_beat':
-        // Beat only enqueues: a minimal pool.
-        env = sqlalchemyEnv(2, o, external);
-        break;
-      case 'plugin_daemon': {
-        const open = o?.connectionsPerProcess ?? Number(release.upstreamDefaults.DB_MAX_OPEN_CONNS ?? '30');
-        env = { DB_MAX_OPEN_CONNS: String(open), DB_MAX_IDLE_CONNS: String(Math.min(10, open)), DB_CONN_MAX_LIFETIME: '3600' };
-        break;
-      }
-      case 'sandbox': {
-        // dify-sandbox: MAX_WORKERS runs code concurrently (excess waits), MAX_REQUESTS answers 503 beyond.
-        const workers = Math.max(4, Math.floor(cpu * 4));
-        env = {
-          MAX_WORKERS: String(workers),
-          MAX_REQUESTS: String(Math.max(50, Math.ceil(inFlight / replicas / 4))),
-          WORKER_TIMEOUT: '15',
-        };
-        break;
-      }
-      case 'nginx': {
-        const workerProcesses = Math.max(1, Math.floor(cpu));
-        // Each proxied request holds a client and an upstream connection; ×2 again for idle keep-alive clients.
-        const perWorker = Math.ceil((inFlight * 4) / (replicas * workerProcesses));
-        const workerConnections = Math.max(1024, Math.ceil(perWorker / 1024) * 1024);
-        env = { NGINX_WORKER_PROCESSES: String(workerProcesses), NGINX_PROXY_READ_TIMEOUT: '3600s', NGINX_CLIENT_MAX_BODY_SIZE: '100M' };
-        settings = { worker_connections: workerConnections, worker_rlimit_nofile: workerConnections * 2 };
-        break;
-      }
-      default:
-        break;
-    }
-    env = { ...env, ...(o?.env ?? {}) };
+    const start = o?.replicas ?? (ha && HA_COMPONENTS.includes(name) ? Math.max(2, scaled) : scaled);
+    const sized: Sized = SIZERS[name]?.({ replicas: start, cpu, o }, x) ?? { replicas: start, env: {} };
+    const { replicas } = sized;
     const maxReplicas = target === 'helm' && HPA_COMPONENTS.includes(name) ? Math.ceil(replicas * tier.burstFactor) : replicas;
     return {
       name,
       replicas,
       maxReplicas,
-      processesPerReplica: processes,
-      connectionsPerProcess,
+      processesPerReplica: sized.processes ?? 1,
+      connectionsPerProcess: 0,
       peakDbConnections: 0,
       peakDbConnectionsAtReplicas: 0,
       cpu,
       memory: gib(memoryGiB),
       requests: { cpu: round2(Math.max(0.25, cpu / 2)), memory: gib(memoryGiB / 2) },
-      env,
-      ...(settings ? { settings } : {}),
+      env: { ...sized.env, ...(o?.env ?? {}) },
+      ...(sized.settings ? { settings: sized.settings } : {}),
     };
   });
+}
 
-  // pgvector on the metadata server opens its own pools in every api and worker process.
-  const extraUsers = (atMax: boolean): ConnectionUser[] => {
-    const vs = vectorStoreBackend(spec.vectorStore.type);
-    const sameServer =
-      vs.postgresPool && spec.vectorStore.mode === 'external' && external && spec.database.engine === 'postgresql' && spec.vectorStore.host === spec.database.host;
-    if (!sameServer || !vs.postgresPool) return [];
-    const per = vs.postgresPool.default;
-    const procs = components
-      .filter((c) => c.name === 'api' || c.name === 'worker')
-      .reduce((n, c) => n + (atMax ? c.maxReplicas : c.replicas) * Number(c.env.SERVER_WORKER_AMOUNT ?? 1), 0);
-    return [{ component: 'pgvector pools', replicas: 1, processes: procs, perProcess: per, total: procs * per, formula: `${procs} api/worker processes × ${vs.postgresPool.maxVar}=${per} (same server)` }];
-  };
-  const inputs = (atMax: boolean): BudgetInput[] => components.map((c) => ({ component: c.name, replicas: atMax ? c.maxReplicas : c.replicas, env: c.env }));
-  const users = connectionUsers(release, inputs(true), extraUsers(true));
-  const usersAtReplicas = connectionUsers(release, inputs(false), extraUsers(false));
-  for (const c of components) {
-    const u = users.find((x) => x.component === c.name);
-    const r = usersAtReplicas.find((x) => x.component === c.name);
-    if (u) {
-      c.processesPerReplica = u.processes;
-      c.connectionsPerProcess = u.perProcess ?? 0;
-      c.peakDbConnections = u.total ?? 0;
-      c.peakDbConnectionsAtReplicas = r?.total ?? 0;
-    }
-  }
-  const unbounded = users.filter((u) => u.total === null);
-  for (const u of unbounded) problems.push(`${u.component}: no connection limit (${u.formula}); set a finite value`);
-  const required = users.reduce((s, u) => s + (u.total ?? 0), 0);
-  const requiredAtReplicas = usersAtReplicas.reduce((s, u) => s + (u.total ?? 0), 0);
+/** pgvector on the metadata server opens its own pools in every api and worker process. */
+function pgvectorUsers(spec: Spec, components: PlanComponent[], atMax: boolean): ConnectionUser[] {
+  const vs = vectorStoreBackend(spec.vectorStore.type);
+  const sameServer =
+    spec.vectorStore.mode === 'external' && spec.database.mode === 'external' && spec.database.engine === 'postgresql' && spec.vectorStore.host === spec.database.host;
+  if (!sameServer || !vs.postgresPool) return [];
+  const per = vs.postgresPool.default;
+  const procs = components
+    .filter((c) => c.name === 'api' || c.name === 'worker')
+    .reduce((n, c) => n + (atMax ? c.maxReplicas : c.replicas) * Number(c.env.SERVER_WORKER_AMOUNT ?? 1), 0);
+  return [{ component: 'pgvector pools', replicas: 1, processes: procs, perProcess: per, total: procs * per, formula: `${procs} api/worker processes × ${vs.postgresPool.maxVar}=${per} (same server)` }];
+}
 
-  // The database.
+/** The database's size: an external server as declared; a bundled one sized to the budget (PGTune). */
+function planDatabase(spec: Spec, tier: Tier, required: number, problems: string[]): DatabasePlan {
   const isPg = spec.database.engine === 'postgresql';
   // MySQL has no superuser-reserved pool (it admits one extra SUPER connection beyond max_connections).
   const reserved = isPg ? spec.database.reservedConnections : 0;
   const adminHeadroom = spec.overrides.database?.adminHeadroom ?? Math.max(MIN_ADMIN_HEADROOM, Math.ceil(required * 0.05));
-  let database: DatabasePlan;
-  if (external) {
-    const max = spec.database.maxConnections!;
-    database = { engine: spec.database.engine, mode: 'external', maxConnections: max, reserved, adminHeadroom };
-  } else {
-    const max = spec.overrides.database?.maxConnections ?? required + reserved + adminHeadroom;
-    // Without a given DB host, take the tier's and grow its RAM (to a power of two) until it holds the connections.
-    const hostSize = spec.database.hostSize ?? {
-      cpus: tier.bundledDatabase.cpus,
-      memoryGiB: Math.max(tier.bundledDatabase.memoryGiB, 2 ** Math.ceil(Math.log2(ramGiBFor(max)))),
+  if (spec.database.mode === 'external')
+    return { engine: spec.database.engine, mode: 'external', maxConnections: spec.database.maxConnections!, reserved, adminHeadroom };
+  const max = spec.overrides.database?.maxConnections ?? required + reserved + adminHeadroom;
+  // Without a given DB host, take the tier's and grow its RAM (to a power of two) until it holds the connections.
+  const hostSize = spec.database.hostSize ?? {
+    cpus: tier.bundledDatabase.cpus,
+    memoryGiB: Math.max(tier.bundledDatabase.memoryGiB, 2 ** Math.ceil(Math.log2(ramGiBFor(max)))),
+  };
+  if (!isPg)
+    return {
+      engine: 'mysql',
+      mode: 'bundled',
+      maxConnections: max,
+      reserved,
+      adminHeadroom,
+      hostSize,
+      settings: { max_connections: max, innodb_buffer_pool_size: `${Math.max(128, Math.floor(hostSize.memoryGiB * 1024 * 0.5))}M` },
     };
-    if (isPg) {
-      const { settings, memory } = postgresSettings(hostSize.memoryGiB, max);
-      database = { engine: 'postgresql', mode: 'bundled', maxConnections: max, reserved, adminHeadroom, hostSize, settings, memory };
-      if (!memory.fits)
-        problems.push(
-          `database: a ${hostSize.memoryGiB} GiB DB host cannot hold max_connections=${max} (≈${Math.ceil(memory.neededMB / 1024)} GiB with shared_buffers at 25 % and ~10 MB per connection); give database.hostSize.memoryGiB ≥ ${ramGiBFor(max)}, or use an external database`,
-        );
-    } else {
-      database = {
-        engine: 'mysql',
-        mode: 'bundled',
-        maxConnections: max,
-        reserved,
-        adminHeadroom,
-        hostSize,
-        settings: { max_connections: max, innodb_buffer_pool_size: `${Math.max(128, Math.floor(hostSize.memoryGiB * 1024 * 0.5))}M` },
-      };
-    }
-  }
-  const budget = connectionBudget(users, database.maxConnections, reserved);
-  if (!budget.fits && unbounded.length === 0) {
+  const { settings, memory } = postgresSettings(hostSize.memoryGiB, max);
+  if (!memory.fits)
+    problems.push(
+      `database: a ${hostSize.memoryGiB} GiB DB host cannot hold max_connections=${max} (≈${Math.ceil(memory.neededMB / 1024)} GiB with shared_buffers at 25 % and ~10 MB per connection); give database.hostSize.memoryGiB ≥ ${ramGiBFor(max)}, or use an external database`,
+    );
+  return { engine: 'postgresql', mode: 'bundled', maxConnections: max, reserved, adminHeadroom, hostSize, settings, memory };
+}
+
+/** A budget that does not fit becomes a problem with concrete ways out; a tight one a warning. */
+function judgeBudget(budget: ConnectionBudget, users: ConnectionUser[], database: DatabasePlan, problems: string[], warnings: string[]): void {
+  const required = budget.required ?? 0;
+  const { reserved, adminHeadroom } = database;
+  if (!budget.fits && budget.required !== null) {
     const daemon = users.find((u) => u.component === 'plugin_daemon');
     const need = required + reserved + adminHeadroom;
     const options = [
@@ -341,6 +335,82 @@ export function sizePlan({ spec, release, tier, target }: SizingInput): Plan {
     warnings.push(
       `database: ${database.maxConnections} server connections is many for process-per-connection PostgreSQL; consider PgBouncer (the plugin daemon supports DB_TYPE=pgbouncer) or fewer, larger API processes`,
     );
+}
+
+/** Redis, the vector store and the DB, when bundled, run beside Dify (on the compose host). */
+function bundledInfrastructure(spec: Spec, tier: Tier, database: DatabasePlan): InfraComponent[] {
+  const infrastructure: InfraComponent[] = [];
+  if (database.mode === 'bundled') infrastructure.push({ name: database.engine === 'postgresql' ? 'db_postgres' : 'db_mysql', cpu: database.hostSize!.cpus, memory: gib(database.hostSize!.memoryGiB) });
+  if (spec.redis.mode === 'bundled') infrastructure.push({ name: 'redis', cpu: 1, memory: gib(Math.min(tier.redis.memoryGiB, 4)) });
+  const service = vectorStoreBackend(spec.vectorStore.type).bundledService;
+  if (spec.vectorStore.mode === 'bundled' && service) infrastructure.push({ name: service, cpu: 2, memory: '4Gi' });
+  return infrastructure;
+}
+
+const memGiB = (m: string) => (m.endsWith('Mi') ? Number(m.slice(0, -2)) / 1024 : Number(m.slice(0, -2)));
+
+/** The compose host this needs (resource requests), and whether the given one holds it. */
+function composeHost(spec: Spec, tier: Tier, target: Target, components: PlanComponent[], infrastructure: InfraComponent[], warnings: string[]): Plan['host'] {
+  const required = {
+    cpus: Math.ceil(components.reduce((n, c) => n + c.replicas * c.requests.cpu, 0) + infrastructure.reduce((n, i) => n + i.cpu, 0)),
+    memoryGiB: Math.ceil(components.reduce((n, c) => n + c.replicas * memGiB(c.requests.memory), 0) + infrastructure.reduce((n, i) => n + memGiB(i.memory), 0)),
+  };
+  const host: Plan['host'] = { required };
+  if (target !== 'compose') return host;
+  if (spec.host) {
+    host.given = spec.host;
+    host.fits = spec.host.cpus >= required.cpus && spec.host.memoryGiB >= required.memoryGiB;
+    if (!host.fits)
+      warnings.push(
+        `host: ${tier.name} needs ≈${required.cpus} vCPU / ${required.memoryGiB} GiB (resource requests) but the host has ${spec.host.cpus} vCPU / ${spec.host.memoryGiB} GiB; use a bigger host or --target helm to spread it over a Kubernetes cluster`,
+      );
+  } else if (required.cpus > 64) {
+    warnings.push(`host: ${tier.name} needs ≈${required.cpus} vCPU, more than one typical machine; Kubernetes (--target helm) is the way past one host`);
+  }
+  if (components.some((c) => c.replicas > 1 && c.name === 'plugin_daemon'))
+    warnings.push('plugin_daemon: several replicas on one host share ./volumes/plugin_daemon; its debugging port is published only for a single replica');
+  return host;
+}
+
+/** Whole-deployment totals: app containers at maxReplicas plus the bundled infrastructure. */
+function totalsOf(components: PlanComponent[], infrastructure: InfraComponent[]): Plan['totals'] {
+  const everything = [
+    ...components.map((c) => ({ n: c.maxReplicas, cpu: c.cpu, mem: memGiB(c.memory), rcpu: c.requests.cpu, rmem: memGiB(c.requests.memory) })),
+    ...infrastructure.map((i) => ({ n: 1, cpu: i.cpu, mem: memGiB(i.memory), rcpu: i.cpu, rmem: memGiB(i.memory) })),
+  ];
+  const sum = (f: (x: (typeof everything)[number]) => number) => round2(everything.reduce((n, x) => n + x.n * f(x), 0));
+  return { replicas: sum(() => 1), cpuLimits: sum((x) => x.cpu), memoryLimitsGiB: sum((x) => x.mem), cpuRequests: sum((x) => x.rcpu), memoryRequestsGiB: sum((x) => x.rmem) };
+}
+
+export function sizePlan({ spec, release, tier, target }: SizingInput): Plan {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const qps = spec.qps ?? tier.qps;
+  const latencySeconds = spec.latencySeconds ?? tier.latencySeconds;
+  const inFlight = Math.ceil(qps * latencySeconds * tier.burstFactor);
+  const collaboration = collaborationEnabled(spec, release, target);
+  const names = deployedComponents(release, target, collaboration);
+  const components = sizeComponents({ spec, release, tier, inFlight, external: spec.database.mode === 'external' }, names, target);
+
+  // Every process that can open a metadata-DB connection, at maxReplicas (the worst case) and at replicas.
+  const inputs = (atMax: boolean): BudgetInput[] => components.map((c) => ({ component: c.name, replicas: atMax ? c.maxReplicas : c.replicas, env: c.env }));
+  const users = connectionUsers(release, inputs(true), pgvectorUsers(spec, components, true));
+  const usersAtReplicas = connectionUsers(release, inputs(false), pgvectorUsers(spec, components, false));
+  for (const c of components) {
+    const u = users.find((x) => x.component === c.name);
+    if (!u) continue;
+    c.processesPerReplica = u.processes;
+    c.connectionsPerProcess = u.perProcess ?? 0;
+    c.peakDbConnections = u.total ?? 0;
+    c.peakDbConnectionsAtReplicas = usersAtReplicas.find((x) => x.component === c.name)?.total ?? 0;
+  }
+  for (const u of users.filter((x) => x.total === null)) problems.push(`${u.component}: no connection limit (${u.formula}); set a finite value`);
+  const required = users.reduce((s, u) => s + (u.total ?? 0), 0);
+  const requiredAtReplicas = usersAtReplicas.reduce((s, u) => s + (u.total ?? 0), 0);
+
+  const database = planDatabase(spec, tier, required, problems);
+  const budget = connectionBudget(users, database.maxConnections, database.reserved);
+  judgeBudget(budget, users, database, problems, warnings);
 
   // Capacity: concurrency each API process admits (gevent greenlets), by Little's law.
   const concurrentRequests = components
@@ -350,43 +420,12 @@ export function sizePlan({ spec, release, tier, target }: SizingInput): Plan {
   if (sustainableQps < qps)
     warnings.push(`capacity: ${concurrentRequests} concurrent API requests sustain ${sustainableQps} QPS at ${latencySeconds} s each, below the ${qps} QPS asked for`);
 
-  // Redis, vector store and DB when bundled also run on the compose host.
-  const infrastructure: InfraComponent[] = [];
-  if (!external) infrastructure.push({ name: spec.database.engine === 'postgresql' ? 'db_postgres' : 'db_mysql', cpu: database.hostSize!.cpus, memory: gib(database.hostSize!.memoryGiB) });
-  if (spec.redis.mode === 'bundled') infrastructure.push({ name: 'redis', cpu: 1, memory: gib(Math.min(tier.redis.memoryGiB, 4)) });
-  if (spec.vectorStore.mode === 'bundled' && vectorStoreBackend(spec.vectorStore.type).bundledService)
-    infrastructure.push({ name: vectorStoreBackend(spec.vectorStore.type).bundledService!, cpu: 2, memory: '4Gi' });
-  const memGiB = (m: string) => (m.endsWith('Mi') ? Number(m.slice(0, -2)) / 1024 : Number(m.slice(0, -2)));
-  const requiredHost = {
-    cpus: Math.ceil(components.reduce((n, c) => n + c.replicas * c.requests.cpu, 0) + infrastructure.reduce((n, i) => n + i.cpu, 0)),
-    memoryGiB: Math.ceil(components.reduce((n, c) => n + c.replicas * memGiB(c.requests.memory), 0) + infrastructure.reduce((n, i) => n + memGiB(i.memory), 0)),
-  };
-  const host: Plan['host'] = { required: requiredHost };
-  if (target === 'compose') {
-    if (spec.host) {
-      host.given = spec.host;
-      host.fits = spec.host.cpus >= requiredHost.cpus && spec.host.memoryGiB >= requiredHost.memoryGiB;
-      if (!host.fits)
-        warnings.push(
-          `host: ${tier.name} needs ≈${requiredHost.cpus} vCPU / ${requiredHost.memoryGiB} GiB (resource requests) but the host has ${spec.host.cpus} vCPU / ${spec.host.memoryGiB} GiB; use a bigger host or --target helm to spread it over a Kubernetes cluster`,
-        );
-    } else if (requiredHost.cpus > 64) {
-      warnings.push(`host: ${tier.name} needs ≈${requiredHost.cpus} vCPU, more than one typical machine; Kubernetes (--target helm) is the way past one host`);
-    }
-    if (components.some((c) => c.replicas > 1 && c.name === 'plugin_daemon'))
-      warnings.push('plugin_daemon: several replicas on one host share ./volumes/plugin_daemon; its debugging port is published only for a single replica');
-  }
-
+  const infrastructure = bundledInfrastructure(spec, tier, database);
+  const host = composeHost(spec, tier, target, components, infrastructure, warnings);
   const daemon = components.find((c) => c.name === 'plugin_daemon');
   problems.push(...topologyProblems(spec, target, daemon?.maxReplicas ?? 0), ...redisProblems(spec, release, names.includes('agent_backend')));
   const recovery = recoveryPlan(spec, problems);
   const sharedEnv = { ...observabilityEnv(spec, problems), MIGRATION_ENABLED: 'false' };
-  const everything = [
-    ...components.map((c) => ({ n: c.maxReplicas, cpu: c.cpu, mem: memGiB(c.memory), rcpu: c.requests.cpu, rmem: memGiB(c.requests.memory) })),
-    ...infrastructure.map((i) => ({ n: 1, cpu: i.cpu, mem: memGiB(i.memory), rcpu: i.cpu, rmem: memGiB(i.memory) })),
-  ];
-  const sum = (f: (x: (typeof everything)[number]) => number) => round2(everything.reduce((n, x) => n + x.n * f(x), 0));
-  const totals = { replicas: sum(() => 1), cpuLimits: sum((x) => x.cpu), memoryLimitsGiB: sum((x) => x.mem), cpuRequests: sum((x) => x.rcpu), memoryRequestsGiB: sum((x) => x.rmem) };
 
   return {
     release: release.version,
@@ -397,18 +436,18 @@ export function sizePlan({ spec, release, tier, target }: SizingInput): Plan {
     target,
     inFlight,
     collaboration,
-    highAvailability: ha,
+    highAvailability: highAvailability(spec, tier),
     components,
     infrastructure,
     connections: users,
-    budget: { ...budget, required, headroom: budget.headroom ?? database.maxConnections - required - reserved, requiredAtReplicas },
+    budget: { ...budget, required, headroom: budget.headroom ?? database.maxConnections - required - database.reserved, requiredAtReplicas },
     capacity: { concurrentRequests, sustainableQps },
     database,
     sharedEnv,
     migration: 'job',
     recovery,
     observability: { workflowLogs: workflowLogEffect(spec) },
-    totals,
+    totals: totalsOf(components, infrastructure),
     host,
     problems,
     warnings,
