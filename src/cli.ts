@@ -60,6 +60,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--compose <file>', 'docker-compose file (default: DIR/docker-compose.yaml)')
     .option('--helm-values <file>', 'values file for the dify-helm chart (default: DIR/helm/values.yaml)')
     .option('-r, --release <version>', 'Dify release the files are for (default: inferred from image tags or variables)')
+    .option('--db-max-connections <n>', "an external metadata database's max_connections (SHOW max_connections;), to check the budget against it")
     .option('--format <format>', 'text, json or github (workflow annotations)', 'text')
     .option('--strict', 'exit 1 on warnings too')
     .action(async (dir, opts) => setExit(await (await import('./commands/validate.js')).runValidate({ ...opts, dir }, io)));

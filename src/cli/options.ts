@@ -21,7 +21,8 @@ export const targetSchema = z.enum(TARGETS, { errorMap: () => ({ message: `--tar
 export function parseOptions<T extends z.ZodTypeAny>(schema: T, raw: unknown): z.infer<T> {
   const r = schema.safeParse(raw);
   if (r.success) return r.data;
-  throw new UserError(r.error.issues.map((i) => (i.path.length ? `--${String(i.path[0])}: ${i.message}` : i.message)));
+  const flag = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  throw new UserError(r.error.issues.map((i) => (i.path.length ? `${flag(String(i.path[0]))}: ${i.message}` : i.message)));
 }
 
 /** Loads the spec from --config / ./dify-deploy.yaml and applies --tier / --release. */

@@ -12,6 +12,7 @@ const validateOptionsSchema = z.object({
   compose: z.string().optional(),
   helmValues: z.string().optional(),
   release: z.string().optional(),
+  dbMaxConnections: z.coerce.number({ invalid_type_error: 'expected a whole number' }).int('expected a whole number').min(1, 'expected a whole number ≥ 1').optional(),
   format: z.enum(FORMATS, { errorMap: () => ({ message: `expected one of ${FORMATS.join(', ')}` }) }).default('text'),
   strict: z.boolean().optional(),
 });

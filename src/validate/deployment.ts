@@ -217,6 +217,8 @@ function databaseOf(d: Omit<Deployment, 'database'>): DatabaseModel | undefined 
         db.maxConnectionsOrigin = envVarOrigin(d.envFile, variable) ?? (d.envFile && { file: d.envFile.file });
       }
     }
+  } else if (d.dbMaxConnections !== undefined) {
+    db.maxConnections = d.dbMaxConnections;
   } else if (spec?.maxConnections !== undefined) {
     db.maxConnections = spec.maxConnections;
     db.maxConnectionsOrigin = d.specFile ? { file: d.specFile } : undefined;
@@ -238,6 +240,8 @@ export interface ModelInput {
   releaseStated: boolean;
   /** dify-deploy's output directory, when validating one. */
   dir?: string;
+  /** An external server's max_connections given on the command line (beats the spec's). */
+  dbMaxConnections?: number;
 }
 
 export function buildDeployment(input: ModelInput): Deployment {

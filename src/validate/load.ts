@@ -21,6 +21,8 @@ export interface ValidateInputs {
   compose?: string;
   helmValues?: string;
   release?: string;
+  /** The external metadata server's max_connections (validate --db-max-connections). */
+  dbMaxConnections?: number;
 }
 
 const COMPOSE_NAMES = ['docker-compose.yaml', 'docker-compose.yml', 'compose.yaml', 'compose.yml'];
@@ -114,6 +116,7 @@ export function loadDeployment(inputs: ValidateInputs): { deployment: Deployment
     helmValues,
     helmValuesFile: helmPath,
     helmLineAt,
+    dbMaxConnections: inputs.dbMaxConnections,
     dir: specPath ? (dir ?? dirname(specPath)) : undefined,
   });
   if (compose && !deployment.services.some((s) => s.component))

@@ -3,7 +3,7 @@
 import { connectionBudget, connectionUsers, type ConnectionUser } from '../../core/budget.js';
 import { vectorStoreBackend } from '../../backends/vector-stores.js';
 import { at, type Diagnostic } from '../diagnostics.js';
-import type { DatabaseModel, Deployment, ServiceModel } from '../deployment.js';
+import { envVarOrigin, type DatabaseModel, type Deployment, type ServiceModel } from '../deployment.js';
 import type { Rule } from './rule.js';
 
 export interface BreakdownEntry extends ConnectionUser {
@@ -56,11 +56,31 @@ export const connectionBudgetRule: Rule = {
   },
 };
 
+/**
+ * An external server whose max_connections the files cannot tell: the worst case is still
+ * worth knowing, and one flag makes it a real check (a warning, since nothing is known broken).
+ */
+function unknownServerFinding(d: Deployment, db: NonNullable<BudgetView['database']>, breakdown: BreakdownEntry[]): Diagnostic[] {
+  if (db.bundled || breakdown.some((b) => b.total === null)) return [];
+  const required = breakdown.reduce((n, b) => n + (b.total ?? 0), 0);
+  return [
+    {
+      rule: 'connection-budget',
+      severity: 'warning',
+      ...at(envVarOrigin(d.envFile, 'DB_HOST')),
+      message: `worst case ${required} metadata-DB connections (${breakdown.map((b) => `${b.service} ${b.total}`).join(' + ')}) on the external server ${db.host || '(DB_HOST)'}, whose max_connections these files do not state`,
+      fix: `run SHOW max_connections; on it and pass --db-max-connections N (it needs ≥ ${required + db.reserved}), or give database.maxConnections in dify-deploy.yaml`,
+      data: { required, available: null, breakdown: breakdown.map((b) => ({ service: b.service, component: b.component, replicas: b.replicas, processes: b.processes, perProcess: b.perProcess, total: b.total, formula: b.formula })) },
+    },
+  ];
+}
+
 function budgetFindings(d: Deployment, view: BudgetView): Diagnostic[] {
   const db = view.database;
-  if (!db || db.maxConnections === undefined) return [];
+  if (!db) return [];
   const breakdown = connectionBreakdown(d, view);
   if (breakdown.length === 0) return [];
+  if (db.maxConnections === undefined) return view === d ? unknownServerFinding(d, db, breakdown) : [];
   const budget = connectionBudget(breakdown, db.maxConnections, db.reserved);
   const data = {
     required: budget.required,
