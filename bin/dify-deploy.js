@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Thin launcher: the CLI ships compiled (npm ci runs `prepare`, which builds dist/).
-import { run } from '../dist/cli.js';
+// Thin launcher: the CLI ships compiled and bundled (npm ci runs `prepare`: tsc, then scripts/bundle.mjs).
+import { run } from '../dist/bundle/cli.js';
 
 run(process.argv).then((code) => {
   process.exitCode = code;

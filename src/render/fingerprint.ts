@@ -13,7 +13,8 @@ import { PACKAGE_ROOT } from '../core/data.js';
 const CODE_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 function addTree(hash: ReturnType<typeof createHash>, dir: string): void {
-  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+  // A plain code-unit order: localeCompare would load ICU collation, ~15 ms of start-up.
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) addTree(hash, path);
     else if (entry.isFile()) {
