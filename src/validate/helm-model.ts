@@ -6,7 +6,7 @@ import type { Release } from '../core/data.js';
 import type { Spec } from '../core/spec.js';
 import { loadChart } from '../helm/chart.js';
 import { coalesceValues, isMap, type Values } from '../helm/merge.js';
-import { CHART_COMPONENTS } from '../render/helm/values.js';
+import { CHART_COMPONENTS } from '../render/helm/components.js';
 import type { DatabaseModel, ServiceModel } from './deployment.js';
 import type { Origin } from './diagnostics.js';
 
