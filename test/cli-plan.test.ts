@@ -94,6 +94,9 @@ describe('bad input → exit 2, one clear line', () => {
   it('YAML syntax errors give the line', async () => {
     expectCleanError(await runCli(['plan', '--config', specFile('tier: 10qps\ndatabase:\n  mode: [external\n')]), /dify-deploy\.yaml:\d+: YAML syntax error/);
   });
+  it('an alias to a missing anchor', async () => {
+    expectCleanError(await runCli(['plan', '--config', specFile('tier: &t 10qps\nrelease: *nope\n')]), /dify-deploy\.yaml: invalid YAML: .*fix the anchors and aliases/);
+  });
   it('a missing file, a directory, a non-mapping', async () => {
     expectCleanError(await runCli(['plan', '--config', '/nonexistent/dify-deploy.yaml']), /file not found/);
     const dir = mkdtempSync(join(tmpdir(), 'dd-dir-'));

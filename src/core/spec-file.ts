@@ -33,7 +33,13 @@ export function parseYamlMapping(text: string, file: string): YamlMapping {
       }),
     );
   }
-  const data = doc.toJS();
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 10_000 });
+  } catch (e) {
+    // An alias to an anchor that does not exist, or an alias bomb.
+    throw new UserError([`${file}: invalid YAML: ${(e as Error).message.split('\n')[0]} — fix the anchors and aliases (&name / *name)`]);
+  }
   if (data !== null && (typeof data !== 'object' || Array.isArray(data)))
     throw new UserError([`${file}: expected a mapping of settings (release:, tier:, database: …), got ${Array.isArray(data) ? 'a list' : describe(data)}`]);
   return {

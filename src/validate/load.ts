@@ -5,7 +5,8 @@ import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { UserError } from '../core/errors.js';
 import { loadRelease } from '../core/data.js';
-import { parseSpecYaml } from '../core/spec-file.js';
+import { parseYamlMapping } from '../core/spec-file.js';
+import { parseSpecData } from '../core/spec-parse.js';
 import type { Spec } from '../core/spec.js';
 import { parseComposeText, parseYamlDocument, type ComposeFile } from './compose-file.js';
 import { buildDeployment, projectVars, type Deployment } from './deployment.js';
@@ -70,10 +71,10 @@ export function loadDeployment(inputs: ValidateInputs): { deployment: Deployment
   const findings: Diagnostic[] = [];
   let spec: Spec | undefined;
   if (specPath) {
-    const text = readTextFile(specPath, 'spec file', 'pass the spec with --config');
-    parseYamlDocument(text, specPath, 'spec file');
+    // YAML that does not parse is bad input (exit 2); a spec that breaks the schema is a finding.
+    const { data, lineOf } = parseYamlMapping(readTextFile(specPath, 'spec file', 'pass the spec with --config'), specPath);
     try {
-      spec = parseSpecYaml(text, specPath);
+      spec = parseSpecData(data, specPath, lineOf);
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
       findings.push(...specFindings(e, specPath));
