@@ -95,7 +95,7 @@ describe('bad input → exit 2, one clear line', () => {
     expectCleanError(await runCli(['plan', '--config', specFile('tier: 10qps\ndatabase:\n  mode: [external\n')]), /dify-deploy\.yaml:\d+: YAML syntax error/);
   });
   it('an alias to a missing anchor', async () => {
-    expectCleanError(await runCli(['plan', '--config', specFile('tier: &t 10qps\nrelease: *nope\n')]), /dify-deploy\.yaml: invalid YAML: .*fix the anchors and aliases/);
+    expectCleanError(await runCli(['plan', '--config', specFile('tier: &t 10qps\nrelease: *nope\n')]), /dify-deploy\.yaml: invalid YAML in the spec file: .*fix the anchors and aliases/);
   });
   it('a missing file, a directory, a non-mapping', async () => {
     expectCleanError(await runCli(['plan', '--config', '/nonexistent/dify-deploy.yaml']), /file not found/);

@@ -1,19 +1,9 @@
 // Reading dify-deploy.yaml: YAML syntax errors with their line; schema errors via spec-parse.
 import { readFileSync, statSync } from 'node:fs';
-import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
 import { UserError } from './errors.js';
+import { parseYamlDocument } from './yaml-doc.js';
 import { describe, parseSpecData } from './spec-parse.js';
 import type { Spec } from './spec.js';
-
-function nodeAt(root: Node | null | undefined, path: (string | number)[]): Node | undefined {
-  let n: Node | null | undefined = root;
-  for (const p of path) {
-    if (isMap(n)) n = n.get(p, true) as Node | undefined;
-    else if (isSeq(n)) n = n.get(p as number, true) as Node | undefined;
-    else return undefined;
-  }
-  return n ?? undefined;
-}
 
 export interface YamlMapping {
   data: Record<string, unknown>;
@@ -23,32 +13,10 @@ export interface YamlMapping {
 
 /** Parses YAML text that must hold a mapping (or nothing); errors name `file` and the line. */
 export function parseYamlMapping(text: string, file: string): YamlMapping {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text.replace(/^\uFEFF/, ''), { lineCounter, uniqueKeys: true, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    throw new UserError(
-      doc.errors.map((e) => {
-        const pos = lineCounter.linePos(e.pos[0]);
-        return `${file}:${pos.line}: YAML syntax error: ${e.message.split('\n')[0]} — fix the YAML at that line`;
-      }),
-    );
-  }
-  let data: unknown;
-  try {
-    data = doc.toJS({ maxAliasCount: 10_000 });
-  } catch (e) {
-    // An alias to an anchor that does not exist, or an alias bomb.
-    throw new UserError([`${file}: invalid YAML: ${(e as Error).message.split('\n')[0]} — fix the anchors and aliases (&name / *name)`]);
-  }
+  const { data, lineAt } = parseYamlDocument(text, file, 'spec file');
   if (data !== null && (typeof data !== 'object' || Array.isArray(data)))
     throw new UserError([`${file}: expected a mapping of settings (release:, tier:, database: …), got ${Array.isArray(data) ? 'a list' : describe(data)}`]);
-  return {
-    data: (data ?? {}) as Record<string, unknown>,
-    lineOf: (path) => {
-      const node = nodeAt(doc.contents as Node, path);
-      return node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
-    },
-  };
+  return { data: (data ?? {}) as Record<string, unknown>, lineOf: lineAt };
 }
 
 /** Parses spec YAML text; errors name `file`. */

@@ -1,8 +1,9 @@
 // Reading a docker-compose file into what validate needs: per service its image, profiles,
 // env_file list, environment entries (with their lines, through `<<:` merges), replicas
 // and command. Wrong shapes are left to the compose-spec schema rule, never a crash.
-import { LineCounter, parseDocument, isAlias, isMap, isScalar, isSeq, type Document, type Node, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type Document, type Node, type YAMLMap } from 'yaml';
 import { UserError } from '../core/errors.js';
+import { parseYamlDocument } from '../core/yaml-doc.js';
 
 export interface EnvEntry {
   key: string;
@@ -31,24 +32,6 @@ export interface ComposeFile {
   referenced: Set<string>;
   /** 1-based line of the node at a JSON path, for schema findings. */
   lineAt(path: (string | number)[]): number | undefined;
-}
-
-export function parseYamlDocument(text: string, file: string, what: string): { doc: Document; lineCounter: LineCounter; data: unknown } {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text.replace(/^\uFEFF/, ''), { lineCounter, merge: true, uniqueKeys: true, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    throw new UserError(
-      doc.errors.slice(0, 5).map((e) => `${file}:${e.linePos?.[0].line ?? '?'}: YAML syntax error in the ${what}: ${e.message.split('\n')[0]} — fix the YAML at that line`),
-    );
-  }
-  let data: unknown;
-  try {
-    data = doc.toJS({ maxAliasCount: 10_000 });
-  } catch (e) {
-    // e.g. an alias to an anchor that does not exist, or an alias bomb.
-    throw new UserError([`${file}: invalid YAML in the ${what}: ${(e as Error).message.split('\n')[0]} — fix the anchors and aliases (&name / *name)`]);
-  }
-  return { doc, lineCounter, data };
 }
 
 /** The map a node stands for, following aliases. */
@@ -89,10 +72,9 @@ function scalarText(node: Node | undefined | null): string | undefined {
 }
 
 export function parseComposeText(text: string, file: string): ComposeFile {
-  const { doc, lineCounter, data } = parseYamlDocument(text, file, 'compose file');
+  const { doc, data, lineOf, lineAt } = parseYamlDocument(text, file, 'compose file');
   if (data !== null && (typeof data !== 'object' || Array.isArray(data)))
     throw new UserError([`${file}: expected a docker-compose mapping (services: …), got ${Array.isArray(data) ? 'a list' : typeof data}; pass the compose file with --compose`]);
-  const lineOf = (node: Node | null | undefined) => (node?.range ? lineCounter.linePos(node.range[0]).line : undefined);
   const services: ComposeService[] = [];
   for (const [name, svcNode] of mapEntries(mapEntries(doc.contents, doc).get('services'), doc)) {
     const svc = mapEntries(svcNode, doc);
@@ -149,9 +131,6 @@ export function parseComposeText(text: string, file: string): ComposeFile {
     data,
     services,
     referenced,
-    lineAt(path) {
-      const node = doc.getIn(path, true) as Node | undefined;
-      return lineOf(node);
-    },
+    lineAt,
   };
 }

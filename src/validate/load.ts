@@ -8,7 +8,8 @@ import { loadRelease } from '../core/data.js';
 import { parseYamlMapping } from '../core/spec-file.js';
 import { parseSpecData } from '../core/spec-parse.js';
 import type { Spec } from '../core/spec.js';
-import { parseComposeText, parseYamlDocument, type ComposeFile } from './compose-file.js';
+import { parseComposeText, type ComposeFile } from './compose-file.js';
+import { parseYamlDocument } from '../core/yaml-doc.js';
 import { buildDeployment, projectVars, type Deployment } from './deployment.js';
 import type { Diagnostic } from './diagnostics.js';
 import { parseEnvText, interpolate, type EnvFile } from './env-file.js';
@@ -87,14 +88,11 @@ export function loadDeployment(inputs: ValidateInputs): { deployment: Deployment
   let helmValues: unknown;
   let helmLineAt: ((path: (string | number)[]) => number | undefined) | undefined;
   if (helmPath) {
-    const { doc, lineCounter, data } = parseYamlDocument(readTextFile(helmPath, 'Helm values file', 'pass it with --helm-values'), helmPath, 'Helm values file');
-    helmValues = data ?? {};
+    const parsed = parseYamlDocument(readTextFile(helmPath, 'Helm values file', 'pass it with --helm-values'), helmPath, 'Helm values file');
+    helmValues = parsed.data ?? {};
     if (typeof helmValues !== 'object' || Array.isArray(helmValues))
       throw new UserError([`${helmPath}: expected a mapping of chart values (api:, worker:, …), got ${Array.isArray(helmValues) ? 'a list' : typeof helmValues}`]);
-    helmLineAt = (path) => {
-      const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
-      return node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
-    };
+    helmLineAt = parsed.lineAt;
   }
 
   const vars = projectVars(envFile);
