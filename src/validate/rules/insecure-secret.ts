@@ -22,11 +22,63 @@ export function weakness(value: string, minLength: number): string | undefined {
   return undefined;
 }
 
+/** A values key that holds a credential (not a name, path or reference to one). */
+const SECRET_KEY_NAME = /(secret|password|token|apikey|serverkey|internalapikey|appsecretkey)$/i;
+const REFERENCE_KEY_NAME = /^(existingSecret|secretKeys|.*PasswordKey|.*Refs?|.*Name|.*Path|.*File)$/;
+
+/**
+ * Helm values, merged onto the chart's defaults as Helm does: a credential left at the chart's
+ * sample value (or a published Dify default, or a placeholder) is public. A warning, since the
+ * chart's own example files carry them by design; a block that is off, or that reads an
+ * existingSecret, is skipped, and so is everything when the chart's externalSecret is on.
+ */
+async function helmFindings(d: Deployment): Promise<Diagnostic[]> {
+  if (d.helmValues === undefined || !isValues(d.helmValues)) return [];
+  const { loadChart } = await import('../../helm/chart.js');
+  const { coalesceValues } = await import('../../helm/merge.js');
+  const merged = coalesceValues(loadChart(d.release.helm.version).defaults, d.helmValues);
+  // With the chart's External Secrets Operator support on, its Secrets come from the store, not values.
+  if (isValues(merged.externalSecret) && merged.externalSecret.enabled === true) return [];
+  const out: Diagnostic[] = [];
+  const walk = (node: Record<string, unknown>, path: string[]) => {
+    if (node.enabled === false || (typeof node.existingSecret === 'string' && node.existingSecret !== '')) return;
+    for (const [key, value] of Object.entries(node)) {
+      if (isValues(value)) walk(value, [...path, key]);
+      else if (typeof value === 'string' && value !== '' && SECRET_KEY_NAME.test(key) && !REFERENCE_KEY_NAME.test(key)) {
+        // Only what is public for certain: a published default or a placeholder (length rules
+        // need to know the secret's role, which a free-form values tree does not say).
+        const data = secretData();
+        const problem = data.knownDefaults.includes(value)
+          ? "is a sample value published in the chart's values.yaml or Dify's repository"
+          : data.placeholderPatterns.some((p) => new RegExp(p, 'i').test(value))
+            ? 'is a placeholder'
+            : undefined;
+        if (!problem) continue;
+        const at = [...path, key];
+        const line = d.helmLineAt?.(at);
+        out.push({
+          rule: 'insecure-secret',
+          severity: 'warning',
+          file: d.helmValuesFile,
+          ...(line !== undefined ? { line } : {}),
+          message: `${at.join('.')} ${problem}${line === undefined ? ' (the chart default: the values do not set it)' : ''}`,
+          fix: 'set a long random value (`openssl rand -base64 42`), or keep secrets out of values.yaml: dify-deploy\'s helm.existingSecret or the chart\'s externalSecret',
+          data: { path: at },
+        });
+      }
+    }
+  };
+  walk(merged, []);
+  return out;
+}
+
+const isValues = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 export const insecureSecretRule: Rule = {
   id: 'insecure-secret',
   summary: 'secrets of running components that are empty, upstream defaults, placeholders or weak',
-  check(d) {
-    const out: Diagnostic[] = [];
+  async check(d) {
+    const out: Diagnostic[] = await helmFindings(d);
     // Several services fed by one .env line give one finding, not one each.
     const reported = new Set<string>();
     for (const fact of secretData().secrets) {
