@@ -39,23 +39,31 @@ function median(xs) {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-function measure(args) {
-  timeOnce(args); // warm the OS file cache; every measured run is still a fresh process
-  return median(Array.from({ length: runs }, () => timeOnce(args)));
-}
-
+/**
+ * Runs the baseline and every case in turn, round after round, so a change in the machine's
+ * load hits all of them alike; the ratio is of the medians. One warm-up round fills the OS
+ * file cache; every measured run is still a fresh process.
+ */
 export function runBench(extra = []) {
-  const baseline = measure(['-e', '0']);
-  console.log(`node -e 0: ${baseline.toFixed(1)} ms (median of ${runs})`);
+  const all = [...cases, ...extra];
+  for (const c of all) c.setup?.();
+  const baselineArgs = ['-e', '0'];
+  for (const args of [baselineArgs, ...all.map((c) => c.args)]) timeOnce(args);
+  const samples = { baseline: [], cases: all.map(() => []) };
+  for (let i = 0; i < runs; i++) {
+    samples.baseline.push(timeOnce(baselineArgs));
+    all.forEach((c, j) => samples.cases[j].push(timeOnce(c.args)));
+  }
+  const baseline = median(samples.baseline);
+  console.log(`node -e 0: ${baseline.toFixed(1)} ms (median of ${runs}, interleaved with the cases)`);
   let ok = true;
-  for (const c of [...cases, ...extra]) {
-    c.setup?.();
-    const ms = measure(c.args);
+  all.forEach((c, j) => {
+    const ms = median(samples.cases[j]);
     const ratio = ms / baseline;
     const pass = ratio <= c.target;
     ok &&= pass;
     console.log(`${c.name}: ${ms.toFixed(1)} ms = ${ratio.toFixed(2)}× node -e 0 (target ≤ ${c.target}×) ${pass ? 'ok' : 'OVER TARGET'}`);
-  }
+  });
   return ok;
 }
 
