@@ -1,5 +1,5 @@
 // Start-up benchmark: cold runs of the built CLI against a bare `node -e 0`.
-// Medians of several runs; the ratio is what the targets speak of (≤ 2.5× for plan/--help).
+// Medians of interleaved runs; the ratio is what the targets speak of (≤ 2.5× plan/--help, ≤ 3× validate).
 // Usage: npm run bench [-- --runs 15]
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
