@@ -99,7 +99,8 @@ export interface SizingInput {
   target: Target;
 }
 
-const gib = (n: number) => `${Number.isInteger(n) ? n : Math.round(n * 1024) + 'Mi'}${Number.isInteger(n) ? 'Gi' : ''}`;
+/** GiB as a Kubernetes memory quantity: whole GiB as `8Gi`, fractions in MiB (`512Mi`). */
+export const gib = (n: number) => (Number.isInteger(n) ? `${n}Gi` : `${Math.round(n * 1024)}Mi`);
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
 function poolSplit(total: number): { pool: number; overflow: number } {

@@ -5,7 +5,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { didYouMean } from '../core/errors.js';
 import { loadChart, pathMatches, type ChartData } from './chart.js';
-import { coalesceValues, isMap, type Values } from './merge.js';
+import { coalesceValues, dotted, isMap, type Values } from './merge.js';
 import { parseQuantity } from './quantity.js';
 
 export type HelmRule = 'helm-schema' | 'helm-unknown-key' | 'helm-dead-key' | 'helm-env-value' | 'helm-quantity' | 'helm-autoscaling';
@@ -31,9 +31,6 @@ function schemaValidator(chart: ChartData): ValidateFunction {
   }
   return v;
 }
-
-export const dotted = (path: readonly (string | number)[]) =>
-  path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 
 function schemaFindings(chart: ChartData, merged: Values): Finding[] {
   const validate = schemaValidator(chart);

@@ -2,6 +2,10 @@
 // other value (lists included) replaces the default, and null deletes the key.
 export type Values = Record<string, unknown>;
 
+/** A key path as `a.b[2].c` (values, compose files). */
+export const dotted = (path: readonly (string | number)[]) =>
+  path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+
 export function isMap(v: unknown): v is Values {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -2,7 +2,7 @@
 // an external service with the bundled subchart switched off. The chart only ever
 // enables one of each kind, so every choice also writes the `enabled: false` it implies.
 import { UserError } from '../../core/errors.js';
-import type { Plan } from '../../core/sizing.js';
+import { gib, type Plan } from '../../core/sizing.js';
 import type { Spec } from '../../core/spec.js';
 import { storageBackend } from '../../backends/storage.js';
 import { vectorStoreBackend } from '../../backends/vector-stores.js';
@@ -20,7 +20,6 @@ export function resourcesFor(cpu: number, memory: string, request: { cpu: number
   };
 }
 
-const gi = (n: number) => (Number.isInteger(n) ? `${n}Gi` : `${Math.round(n * 1024)}Mi`);
 
 export function databaseValues(spec: Spec, plan: Plan, secrets: Record<string, string>): Values {
   const db = spec.database;
@@ -39,7 +38,7 @@ export function databaseValues(spec: Spec, plan: Plan, secrets: Record<string, s
         architecture: 'standalone',
         global: { postgresql: { auth: { postgresPassword: secrets.DB_PASSWORD } } },
         primary: {
-          resources: resourcesFor(host.cpus, gi(host.memoryGiB), { cpu: host.cpus, memory: gi(host.memoryGiB) }),
+          resources: resourcesFor(host.cpus, gib(host.memoryGiB), { cpu: host.cpus, memory: gib(host.memoryGiB) }),
           extendedConfiguration: `${conf}\n`,
         },
       },

@@ -1,5 +1,6 @@
 // insecure-secret: a secret of a component that runs is empty, an upstream default or
 // placeholder anyone can read, or too short to resist guessing. The value is never printed.
+import { coalesceValues, dotted, isMap, type Values } from '../../helm/merge.js';
 import { at, type Diagnostic } from '../diagnostics.js';
 import { compareVersions } from '../release.js';
 import { holds, secretData, type SecretFact } from '../secret-data.js';
@@ -33,17 +34,16 @@ const REFERENCE_KEY_NAME = /^(existingSecret|secretKeys|.*PasswordKey|.*Refs?|.*
  * existingSecret, is skipped, and so is everything when the chart's externalSecret is on.
  */
 async function helmFindings(d: Deployment): Promise<Diagnostic[]> {
-  if (d.helmValues === undefined || !isValues(d.helmValues)) return [];
+  if (d.helmValues === undefined || !isMap(d.helmValues)) return [];
   const { loadChart } = await import('../../helm/chart.js');
-  const { coalesceValues } = await import('../../helm/merge.js');
   const merged = coalesceValues(loadChart(d.release.helm.version).defaults, d.helmValues);
   // With the chart's External Secrets Operator support on, its Secrets come from the store, not values.
-  if (isValues(merged.externalSecret) && merged.externalSecret.enabled === true) return [];
+  if (isMap(merged.externalSecret) && merged.externalSecret.enabled === true) return [];
   const out: Diagnostic[] = [];
-  const walk = (node: Record<string, unknown>, path: string[]) => {
+  const walk = (node: Values, path: string[]) => {
     if (node.enabled === false || (typeof node.existingSecret === 'string' && node.existingSecret !== '')) return;
     for (const [key, value] of Object.entries(node)) {
-      if (isValues(value)) walk(value, [...path, key]);
+      if (isMap(value)) walk(value, [...path, key]);
       else if (typeof value === 'string' && value !== '' && SECRET_KEY_NAME.test(key) && !REFERENCE_KEY_NAME.test(key)) {
         // Only what is public for certain: a published default or a placeholder (length rules
         // need to know the secret's role, which a free-form values tree does not say).
@@ -54,16 +54,16 @@ async function helmFindings(d: Deployment): Promise<Diagnostic[]> {
             ? 'is a placeholder'
             : undefined;
         if (!problem) continue;
-        const at = [...path, key];
-        const line = d.helmLineAt?.(at);
+        const keyPath = [...path, key];
+        const line = d.helmLineAt?.(keyPath);
         out.push({
           rule: 'insecure-secret',
           severity: 'warning',
           file: d.helmValuesFile,
           ...(line !== undefined ? { line } : {}),
-          message: `${at.join('.')} ${problem}${line === undefined ? ' (the chart default: the values do not set it)' : ''}`,
+          message: `${dotted(keyPath)} ${problem}${line === undefined ? ' (the chart default: the values do not set it)' : ''}`,
           fix: 'set a long random value (`openssl rand -base64 42`), or keep secrets out of values.yaml: dify-deploy\'s helm.existingSecret or the chart\'s externalSecret',
-          data: { path: at },
+          data: { path: keyPath },
         });
       }
     }
@@ -71,8 +71,6 @@ async function helmFindings(d: Deployment): Promise<Diagnostic[]> {
   walk(merged, []);
   return out;
 }
-
-const isValues = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export const insecureSecretRule: Rule = {
   id: 'insecure-secret',

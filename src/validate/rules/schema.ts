@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../core/data.js';
 import type { Finding } from '../../helm/check.js';
+import { dotted } from '../../helm/merge.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { Deployment } from '../deployment.js';
 import type { Rule } from './rule.js';
@@ -45,8 +46,6 @@ function composeFindings(d: Deployment): Diagnostic[] {
   return out;
 }
 
-/** A key path as `a.b[2].c`. */
-const dotted = (path: readonly (string | number)[]) => path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 
 function helmDiagnostic(d: Deployment, f: Finding, chart: string): Diagnostic {
   return {
