@@ -65,6 +65,20 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--strict', 'exit 1 on warnings too')
     .action(async (dir, opts) => setExit(await (await import('./commands/validate.js')).runValidate({ ...opts, dir }, io)));
 
+  program
+    .command('import [dir]')
+    .description('adopt an existing deployment (upstream docker/ folder with its .env) as dify-deploy.yaml and the secrets store')
+    .option('--env <file>', '.env file (default: DIR/.env, or the one beside --compose)')
+    .option('--compose <file>', 'docker-compose file (default: DIR/docker-compose.yaml)')
+    .option('--helm-values <file>', 'values file for the dify-helm chart')
+    .option('-r, --release <version>', 'Dify release the files are for (default: from image tags, else guessed from the variables)')
+    .option('--db-max-connections <n>', "an external metadata database's max_connections (SHOW max_connections;)")
+    .option('-o, --out <dir>', 'where to write dify-deploy.yaml and .dify-deploy/ (default: ./dify; never the imported folder unless given)')
+    .option('--force', 'replace an existing dify-deploy.yaml or secrets store there')
+    .option('--dry-run', 'show what would be written; write nothing')
+    .option('--json', 'machine-readable report')
+    .action(async (dir, opts) => setExit(await (await import('./commands/import.js')).runImport({ ...opts, dir }, io)));
+
   return program;
 }
 

@@ -1,14 +1,12 @@
 // validate judged on upstream's own files, as they are: the findings the issue expects,
 // and nothing else once the secrets are real and max_connections is adequate.
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { releaseVersions } from '../src/core/data.js';
-import { secretData } from '../src/validate/secret-data.js';
 import { runCli } from './helpers/cli.js';
-import { UPSTREAM } from './helpers/upstream.js';
+import { UPSTREAM, hardened } from './helpers/upstream.js';
 
 interface JsonReport {
   ok: boolean;
@@ -25,30 +23,6 @@ async function validateJson(args: string[]): Promise<{ code: number; report: Jso
 
 const envExample = (v: string) => join(UPSTREAM, `dify-${v}`, 'docker', '.env.example');
 const composeFile = (v: string) => join(UPSTREAM, `dify-${v}`, 'docker', 'docker-compose.yaml');
-
-/**
- * The upstream file with every published default secret replaced by a strong value. The
- * replacement is a function of the old value, so variables that shared a default (and must
- * agree, like CODE_EXECUTION_API_KEY and SANDBOX_API_KEY) still agree, inside URLs too.
- */
-function hardened(text: string, extra: Record<string, string> = {}): string {
-  const strong = (old: string) => `s${createHash('sha256').update(old).digest('base64url')}`;
-  const defaults = [...secretData().knownDefaults].sort((a, b) => b.length - a.length);
-  let out = text
-    .split('\n')
-    .map((line) => {
-      const m = /^([A-Z0-9_]+)=(.*)$/.exec(line);
-      if (!m) return line;
-      const [, key, value] = m;
-      if (key in extra) return `${key}=${extra[key]}`;
-      if (defaults.includes(value)) return `${key}=${strong(value)}`;
-      if (key === 'CELERY_BROKER_URL') return `${key}=${defaults.reduce((v, d) => v.replace(`:${d}@`, `:${strong(d)}@`), value)}`;
-      return line;
-    })
-    .join('\n');
-  for (const [k, v] of Object.entries(extra)) if (!new RegExp(`^${k}=`, 'm').test(out)) out += `\n${k}=${v}\n`;
-  return out;
-}
 
 function tempFile(name: string, content: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'dd-validate-'));

@@ -32,7 +32,7 @@ export function targetsOf(target: RenderTarget): Target[] {
 }
 
 /** Spec fields that may hold a credential: the spec file is then private too. */
-function specHasCredentials(spec: Spec): boolean {
+export function specHasCredentials(spec: Spec): boolean {
   return [spec.database.password, spec.redis.password, spec.redis.sentinelPassword, spec.vectorStore.password, spec.vectorStore.apiKey, spec.storage.secretKey, spec.storage.serviceAccountJsonBase64].some(
     (v) => v !== undefined && v !== '',
   );

@@ -91,7 +91,7 @@ export function vectorStoreParts(ctx: RenderContext): VectorStoreParts {
   };
 }
 
-function storageEnv(ctx: RenderContext): Record<string, string> {
+export function storageEnv(ctx: RenderContext): Record<string, string> {
   const st = ctx.spec.storage;
   const backend = storageBackend(st.type);
   requireFields('storage', st, backend.requires, `for ${backend.label}`);

@@ -1,0 +1,352 @@
+// From an existing deployment (validate's model of a user's .env / compose files) to the spec
+// that describes it: release, backends, domain, the current sizing as explicit overrides, and
+// the secrets it runs with. Pure: reads nothing but the model and the release data.
+import type { Release } from '../core/data.js';
+import { COMPONENT_NAMES, type ComponentName, type SpecInput } from '../core/spec.js';
+import { STORAGE_BACKENDS } from '../backends/storage.js';
+import { VECTOR_STORES, vectorStoreBackend } from '../backends/vector-stores.js';
+import { storageEnv, vectorStoreParts } from '../render/compose/model.js';
+import { SECRETS } from '../render/secrets.js';
+import type { RenderContext } from '../render/types.js';
+import type { Origin } from '../validate/diagnostics.js';
+import type { Deployment, ServiceModel } from '../validate/deployment.js';
+import { secretData } from '../validate/secret-data.js';
+import { envDefaults } from './release-env.js';
+
+export interface UserVar {
+  value: string;
+  origin: Origin;
+}
+
+/** Something the spec cannot say; import refuses with it (file and line). */
+export interface Refusal {
+  file?: string;
+  line?: number;
+  message: string;
+}
+
+export interface Adoption {
+  spec: SpecInput;
+  /** Secrets the deployment runs with, kept as they are (never printed). */
+  secrets: Record<string, string>;
+  /** Secret names whose value is a published default or empty: a new one is generated. */
+  replacedSecrets: string[];
+  /** The user's settings: every variable of their env files that differs from the release's default. */
+  settings: Map<string, UserVar>;
+  refusals: Refusal[];
+  notes: string[];
+}
+
+/** Dify's own processes: their effective environment is what the round trip keeps. */
+export const APP_COMPONENTS: readonly ComponentName[] = COMPONENT_NAMES.filter((c) => c !== 'nginx');
+
+const truthy = (v: string | undefined) => /^(true|1|yes|on)$/i.test((v ?? '').trim());
+const int = (v: string | undefined) => (v !== undefined && /^\s*\d+\s*$/.test(v) ? Number(v) : undefined);
+
+/** Every variable the user's env files set: env_file layers first, the project .env last (it wins, as in Compose). */
+export function userVariables(d: Deployment): Map<string, UserVar> {
+  const out = new Map<string, UserVar>();
+  for (const s of d.services)
+    for (const [k, o] of Object.entries(s.origin))
+      if (o && o.file !== d.compose?.file && o.file !== d.envFile?.file && !out.has(k)) out.set(k, { value: s.env[k], origin: o });
+  if (d.envFile) for (const k of Object.keys(d.envFile.values)) out.set(k, { value: d.vars[k], origin: { file: d.envFile.file, line: d.envFile.lines[k] } });
+  return out;
+}
+
+/** The settings: user variables whose value is not the release's upstream default. */
+export function nonDefaults(d: Deployment, vars: Map<string, UserVar>): Map<string, UserVar> {
+  const defaults = envDefaults(d.release.version);
+  const out = new Map<string, UserVar>();
+  for (const [k, v] of vars) {
+    const def = defaults[k]?.value;
+    const raw = d.envFile && v.origin.file === d.envFile.file ? d.envFile.values[k] : v.value;
+    if (def !== undefined && (raw === def || v.value === def)) continue;
+    out.set(k, v);
+  }
+  return out;
+}
+
+/** The environment the deployment's api process sees (the reference for backends). */
+function apiEnv(d: Deployment, vars: Map<string, UserVar>): Record<string, string> {
+  const api = d.services.find((s) => s.active && s.component === 'api');
+  return { ...Object.fromEntries([...vars].map(([k, v]) => [k, v.value])), ...(api?.env ?? {}) };
+}
+
+function activeServiceNamed(d: Deployment, name: string): ServiceModel | undefined {
+  return d.services.find((s) => s.active && s.name === name);
+}
+
+function profiles(d: Deployment): Set<string> {
+  return new Set((d.vars.COMPOSE_PROFILES ?? '').split(',').map((p) => p.trim()).filter(Boolean));
+}
+
+/** A bundled service runs: in the compose file when there is one, else by COMPOSE_PROFILES as upstream's compose selects it. */
+function bundledRuns(d: Deployment, service: string): boolean {
+  return d.compose ? activeServiceNamed(d, service) !== undefined : profiles(d).has(service);
+}
+
+/**
+ * Which spec field a backend's env variable comes from: the renderer's own mapping, read by
+ * rendering it once with a marker per field (so import and render can never disagree).
+ */
+function fieldVariables(env: Record<string, string>, markers: Record<string, string | number>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [field, marker] of Object.entries(markers)) {
+    const variable = Object.entries(env).find(([, v]) => v === String(marker))?.[0];
+    if (variable) out[field] = variable;
+  }
+  return out;
+}
+
+function fromVariables(fields: Record<string, string>, env: Record<string, string>, numeric: string[] = []): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [field, variable] of Object.entries(fields)) {
+    const v = env[variable];
+    if (v === undefined || v === '') continue;
+    out[field] = numeric.includes(field) ? (int(v) ?? v) : v;
+  }
+  return out;
+}
+
+function originOf(vars: Map<string, UserVar>, key: string): Pick<Refusal, 'file' | 'line'> {
+  const o = vars.get(key)?.origin;
+  return o ? { file: o.file, line: o.line } : {};
+}
+
+function database(d: Deployment, env: Record<string, string>, vars: Map<string, UserVar>, dbMaxConnections: number | undefined, refusals: Refusal[]): SpecInput['database'] {
+  const type = (env.DB_TYPE ?? 'postgresql').toLowerCase();
+  const engine = type === 'postgres' ? 'postgresql' : type;
+  if (engine !== 'postgresql' && engine !== 'mysql') {
+    refusals.push({ ...originOf(vars, 'DB_TYPE'), message: `DB_TYPE=${env.DB_TYPE}: dify-deploy deploys PostgreSQL or MySQL as the metadata database` });
+    return {};
+  }
+  const db: NonNullable<SpecInput['database']> = { engine };
+  const defaults = envDefaults(d.release.version);
+  if (env.DB_DATABASE && env.DB_DATABASE !== 'dify') db.database = env.DB_DATABASE;
+  const pluginDb = env.DB_PLUGIN_DATABASE ?? d.services.find((s) => s.component === 'plugin_daemon')?.env.DB_DATABASE;
+  if (pluginDb && pluginDb !== 'dify_plugin') db.pluginDatabase = pluginDb;
+  if (d.database?.bundled) {
+    db.mode = 'bundled';
+    return db;
+  }
+  db.mode = 'external';
+  db.host = env.DB_HOST;
+  if (int(env.DB_PORT) !== undefined) db.port = int(env.DB_PORT);
+  if (env.DB_USERNAME) db.user = env.DB_USERNAME;
+  const ssl = env.DB_SSL_MODE;
+  if (ssl && ssl !== defaults.DB_SSL_MODE?.value && ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'].includes(ssl)) db.sslMode = ssl as never;
+  const max = dbMaxConnections ?? d.database?.maxConnections;
+  if (max === undefined)
+    refusals.push({
+      ...originOf(vars, 'DB_HOST'),
+      message: `DB_HOST=${env.DB_HOST} is an external database whose max_connections the files do not say; pass --db-max-connections N (SHOW max_connections; on the server) so the budget can be checked`,
+    });
+  else db.maxConnections = max;
+  return db;
+}
+
+function redis(d: Deployment, env: Record<string, string>): SpecInput['redis'] {
+  const host = env.REDIS_HOST ?? 'redis';
+  const sentinel = truthy(env.REDIS_USE_SENTINEL);
+  const cluster = truthy(env.REDIS_USE_CLUSTERS);
+  if (!sentinel && !cluster && host === 'redis' && bundledRuns(d, 'redis')) return { mode: 'bundled' };
+  const r: NonNullable<SpecInput['redis']> = { mode: 'external', topology: sentinel ? 'sentinel' : cluster ? 'cluster' : 'standalone' };
+  if (!sentinel && !cluster) r.host = host;
+  if (int(env.REDIS_PORT) !== undefined) r.port = int(env.REDIS_PORT);
+  if (env.REDIS_USERNAME) r.username = env.REDIS_USERNAME;
+  if (int(env.REDIS_DB) !== undefined) r.db = int(env.REDIS_DB);
+  if (truthy(env.REDIS_USE_SSL)) r.useSsl = true;
+  const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (sentinel) {
+    r.sentinels = list(env.REDIS_SENTINELS);
+    if (env.REDIS_SENTINEL_SERVICE_NAME) r.sentinelMasterName = env.REDIS_SENTINEL_SERVICE_NAME;
+    if (env.REDIS_SENTINEL_PASSWORD) r.sentinelPassword = env.REDIS_SENTINEL_PASSWORD;
+  }
+  if (cluster) r.clusterNodes = list(env.REDIS_CLUSTERS);
+  return r;
+}
+
+const VS_MARKERS = { url: 'http://dify-deploy-marker-url.invalid', host: 'dify-deploy-marker-host', port: 59991, user: 'dify-deploy-marker-user', password: 'dify-deploy-marker-password', apiKey: 'dify-deploy-marker-apikey', database: 'dify-deploy-marker-db' };
+
+function vectorStore(d: Deployment, release: Release, env: Record<string, string>, vars: Map<string, UserVar>, refusals: Refusal[]): SpecInput['vectorStore'] {
+  const type = env.VECTOR_STORE || 'weaviate';
+  const backend = VECTOR_STORES.find((v) => v.id === type);
+  if (!backend) {
+    refusals.push({ ...originOf(vars, 'VECTOR_STORE'), message: `VECTOR_STORE=${type}: not a vector store dify-deploy deploys (${VECTOR_STORES.map((v) => v.id).join(', ')})` });
+    return {};
+  }
+  const service = vectorStoreBackend(type).bundledService;
+  if (service && bundledRuns(d, service)) return { type: backend.id, mode: 'bundled' };
+  const ctx = { spec: { vectorStore: { type, mode: 'external', ...VS_MARKERS } }, secrets: {}, release } as unknown as RenderContext;
+  const fields = fieldVariables(vectorStoreParts(ctx).env, VS_MARKERS);
+  return { type: backend.id, mode: 'external', ...fromVariables(fields, env, ['port']) };
+}
+
+const STORAGE_MARKERS = {
+  bucket: 'dify-deploy-marker-bucket',
+  pluginBucket: 'dify-deploy-marker-plugin-bucket',
+  endpoint: 'http://dify-deploy-marker-endpoint.invalid',
+  region: 'dify-deploy-marker-region',
+  accessKey: 'dify-deploy-marker-access-key',
+  secretKey: 'dify-deploy-marker-secret-key',
+  accountName: 'dify-deploy-marker-account',
+  accountUrl: 'http://dify-deploy-marker-account-url.invalid',
+  serviceAccountJsonBase64: 'dify-deploy-marker-sa-json',
+};
+
+function storage(env: Record<string, string>, vars: Map<string, UserVar>, refusals: Refusal[]): SpecInput['storage'] {
+  const type = env.STORAGE_TYPE || 'opendal';
+  const backend = STORAGE_BACKENDS.find((s) => s.difyType === type);
+  if (!backend || (backend.id === 'local' && (env.OPENDAL_SCHEME ?? 'fs') !== 'fs')) {
+    refusals.push({
+      ...originOf(vars, backend ? 'OPENDAL_SCHEME' : 'STORAGE_TYPE'),
+      message: `STORAGE_TYPE=${type}${backend ? ` with OPENDAL_SCHEME=${env.OPENDAL_SCHEME}` : ''}: dify-deploy deploys ${STORAGE_BACKENDS.map((s) => (s.id === 'local' ? 'opendal (fs)' : s.difyType)).join(', ')}`,
+    });
+    return {};
+  }
+  if (backend.id === 'local') return { type: 'local' };
+  const ctx = { spec: { storage: { type: backend.id, ...STORAGE_MARKERS } } } as unknown as RenderContext;
+  return { type: backend.id, ...fromVariables(fieldVariables(storageEnv(ctx), STORAGE_MARKERS), env) };
+}
+
+const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/;
+
+/** Domain and TLS from the public URLs (the first one set); the URLs themselves are kept exactly by the round trip. */
+function domain(env: Record<string, string>): SpecInput['domain'] {
+  const first = ['CONSOLE_WEB_URL', 'APP_WEB_URL', 'CONSOLE_API_URL', 'SERVICE_API_URL', 'APP_API_URL'].map((k) => env[k]).find((v) => v && /^https?:\/\//.test(v));
+  let url: URL | undefined;
+  try {
+    url = first ? new URL(first) : undefined;
+  } catch {
+    url = undefined;
+  }
+  const https = url ? url.protocol === 'https:' : truthy(env.NGINX_HTTPS_ENABLED);
+  const serverName = env.NGINX_SERVER_NAME && env.NGINX_SERVER_NAME !== '_' ? env.NGINX_SERVER_NAME : undefined;
+  const host = url && HOSTNAME.test(url.hostname) ? url.hostname : serverName && HOSTNAME.test(serverName) ? serverName : 'localhost';
+  const out: NonNullable<SpecInput['domain']> = { host };
+  if (https) {
+    const certbot = truthy(env.NGINX_ENABLE_CERTBOT_CHALLENGE) && !!env.CERTBOT_EMAIL && host !== 'localhost' && !/^[\d.]+$/.test(host);
+    out.tls = certbot ? 'certbot' : 'own';
+    if (certbot) out.email = env.CERTBOT_EMAIL;
+  }
+  const port = url?.port ? Number(url.port) : int(https ? env.EXPOSE_NGINX_SSL_PORT : env.EXPOSE_NGINX_PORT);
+  if (port !== undefined && port !== (https ? 443 : 80)) out[https ? 'httpsPort' : 'httpPort'] = port;
+  return out;
+}
+
+/** cpus / memory limits a compose service states (deploy.resources.limits), when it does. */
+function limitsOf(d: Deployment, service: string): { cpu?: number; memoryGiB?: number } {
+  const svc = (d.compose?.data as { services?: Record<string, { deploy?: { resources?: { limits?: { cpus?: unknown; memory?: unknown } } } }> } | undefined)?.services?.[service];
+  const limits = svc?.deploy?.resources?.limits;
+  const cpu = Number(limits?.cpus);
+  const mem = /^(\d+(?:\.\d+)?)\s*([kmg])?b?$/i.exec(String(limits?.memory ?? ''));
+  const factor = { k: 1 / 1024 / 1024, m: 1 / 1024, g: 1 } as const;
+  const memoryGiB = mem ? Number(mem[1]) * (mem[2] ? factor[mem[2].toLowerCase() as 'k' | 'm' | 'g'] : 1 / 1024 ** 3) : undefined;
+  return { ...(cpu > 0 ? { cpu } : {}), ...(memoryGiB && memoryGiB > 0 ? { memoryGiB: Math.round(memoryGiB * 1000) / 1000 } : {}) };
+}
+
+/** The deployment's current sizing, per component, as explicit overrides (what it runs now). */
+function currentSizing(d: Deployment, release: Release): NonNullable<NonNullable<SpecInput['overrides']>['components']> {
+  const out: Record<string, Record<string, number>> = {};
+  const fallback = (env: Record<string, string>, k: string) => int(env[k]) ?? int(release.entrypointFallbacks[k]) ?? int(release.upstreamDefaults[k]);
+  for (const s of d.services) {
+    if (!s.active || !s.component) continue;
+    const o: Record<string, number> = { replicas: s.replicas, ...limitsOf(d, s.name) };
+    const pools = () => {
+      const pool = fallback(s.env, 'SQLALCHEMY_POOL_SIZE');
+      const overflow = fallback(s.env, 'SQLALCHEMY_MAX_OVERFLOW');
+      if (pool !== undefined && pool >= 1) o.poolSize = pool;
+      if (overflow !== undefined) o.maxOverflow = overflow;
+    };
+    if (s.component === 'api') {
+      o.processesPerReplica = Math.max(1, fallback(s.env, 'SERVER_WORKER_AMOUNT') ?? 1);
+      o.connectionsPerProcess = Math.max(1, fallback(s.env, 'SERVER_WORKER_CONNECTIONS') ?? 10);
+      pools();
+    } else if (s.component === 'worker') {
+      o.connectionsPerProcess = Math.max(1, fallback(s.env, 'CELERY_WORKER_AMOUNT') ?? 1);
+      pools();
+    } else if (s.component === 'worker_beat' || s.component === 'api_websocket') pools();
+    else if (s.component === 'plugin_daemon') {
+      const open = int(s.env.DB_MAX_OPEN_CONNS) ?? int(release.upstreamDefaults.DB_MAX_OPEN_CONNS);
+      if (open !== undefined && open >= 1) o.connectionsPerProcess = open;
+    }
+    out[s.component] = o;
+  }
+  return out;
+}
+
+/** Structural things a spec cannot say: two services running one component, images from elsewhere. */
+function structuralRefusals(d: Deployment, release: Release): Refusal[] {
+  const out: Refusal[] = [];
+  const file = d.compose?.file;
+  const seen = new Map<ComponentName, ServiceModel>();
+  const imageKey: Partial<Record<ComponentName, string>> = {
+    api: 'api',
+    api_websocket: 'api',
+    worker: 'api',
+    worker_beat: 'api',
+    web: 'web',
+    plugin_daemon: 'pluginDaemon',
+    sandbox: 'sandbox',
+    agent_backend: 'agentBackend',
+    local_sandbox: 'localSandbox',
+  };
+  for (const s of d.services) {
+    if (!s.active || !s.component) continue;
+    const first = seen.get(s.component);
+    if (first)
+      out.push({
+        file,
+        line: s.line,
+        message: `services ${first.name} and ${s.name} both run ${s.component} (per-queue workers?): dify-deploy renders one service per component; merge them or keep this deployment hand-made`,
+      });
+    else seen.set(s.component, s);
+    const key = imageKey[s.component];
+    const expected = key ? release.images[key]?.split(':')[0] : undefined;
+    const repo = s.image?.replace(/:[^/:]*$/, '');
+    if (expected && repo && repo !== expected && repo !== `docker.io/${expected}`)
+      out.push({ file, line: s.line, message: `service ${s.name}: image ${s.image} is not ${expected}: dify-deploy runs upstream's images only (the spec has no image field)` });
+  }
+  return out;
+}
+
+/** Secrets: the deployment's own values, except published defaults (which must be replaced). */
+function adoptSecrets(env: Record<string, string>, spec: SpecInput): { secrets: Record<string, string>; replaced: string[] } {
+  const published = new Set(secretData().knownDefaults);
+  const secrets: Record<string, string> = {};
+  const replaced: string[] = [];
+  const external = (name: string) => (name === 'DB_PASSWORD' && spec.database?.mode === 'external') || (name === 'REDIS_PASSWORD' && spec.redis?.mode === 'external');
+  for (const { name } of SECRETS) {
+    const v = env[name];
+    if (v === undefined) continue;
+    // An external server's password is the server's: kept whatever it is.
+    if (external(name) ? v !== '' : v !== '' && !published.has(v)) secrets[name] = v;
+    else if (!external(name)) replaced.push(name);
+  }
+  return { secrets, replaced };
+}
+
+export function adoptDeployment(d: Deployment, options: { dbMaxConnections?: number } = {}): Adoption {
+  const release = d.release;
+  const vars = userVariables(d);
+  const settings = nonDefaults(d, vars);
+  const env = apiEnv(d, vars);
+  const refusals = structuralRefusals(d, release);
+  const notes: string[] = [];
+  const spec: SpecInput = { release: release.version, targets: ['compose'] };
+  const db = database(d, env, vars, options.dbMaxConnections, refusals) ?? {};
+  spec.database = db;
+  spec.redis = redis(d, env);
+  spec.vectorStore = vectorStore(d, release, env, vars, refusals);
+  spec.storage = storage(env, vars, refusals);
+  spec.domain = domain(env);
+  if (release.collaboration) spec.collaboration = d.compose ? activeServiceNamed(d, 'api_websocket') !== undefined || d.services.some((s) => s.active && s.component === 'api_websocket') : profiles(d).has(release.collaboration.profile);
+  const logFormat = env.LOG_OUTPUT_FORMAT;
+  if (logFormat === 'json' || logFormat === 'text') spec.observability = { logFormat };
+  const components = currentSizing(d, release);
+  const maxConnections = settings.has('POSTGRES_MAX_CONNECTIONS') || settings.has('MYSQL_MAX_CONNECTIONS') ? int(env[db.engine === 'mysql' ? 'MYSQL_MAX_CONNECTIONS' : 'POSTGRES_MAX_CONNECTIONS']) : undefined;
+  spec.overrides = { components, ...(db.mode !== 'external' && maxConnections !== undefined ? { database: { maxConnections } } : {}) };
+  if (!d.compose) notes.push('no compose file: the services are the release\'s standard set (upstream docker-compose.yaml with this .env)');
+  const { secrets, replaced } = adoptSecrets(env, spec);
+  return { spec, secrets, replacedSecrets: replaced, settings, refusals, notes };
+}

@@ -1,0 +1,227 @@
+// `import`: adopt an existing deployment (upstream's docker/ folder with a hand-edited .env, in
+// either compose layout) as a dify-deploy.yaml plus the secrets store. Read through validate's
+// loaders; the spec is proven by rendering it in memory and reading it back (round-trip.ts):
+// what cannot be reproduced is refused with its file and line, never silently dropped.
+import { relative, resolve, sep } from 'node:path';
+import { stringify } from 'yaml';
+import { UserError } from '../core/errors.js';
+import { loadAllTiers } from '../core/data.js';
+import { planFor } from '../core/resolve.js';
+import { parseSpecData } from '../core/spec-parse.js';
+import type { Spec, SpecInput } from '../core/spec.js';
+import { SPEC_FILE, specHasCredentials } from '../render/index.js';
+import { secretsFile } from '../render/secrets-store.js';
+import { writeFiles, type FileOutcome } from '../render/writer.js';
+import { knownEnvVariables } from '../render/known-env.js';
+import { loadDeployment, type ValidateInputs } from '../validate/load.js';
+import { adoptDeployment, type Refusal } from './adopt.js';
+import { missingServices, renderAndRead, roundTripMismatches } from './round-trip.js';
+
+export interface ImportOptions extends Pick<ValidateInputs, 'dir' | 'env' | 'compose' | 'helmValues' | 'release' | 'dbMaxConnections'> {
+  out: string;
+  /** --out was given: only then may the output be the folder import reads. */
+  outGiven: boolean;
+  force?: boolean;
+  dryRun?: boolean;
+}
+
+export interface SizingSummary {
+  concurrentRequests: number;
+  sustainableQps: number;
+  budgetRequired: number | null;
+  maxConnections: number;
+  fits: boolean;
+}
+
+export interface ImportReport {
+  release: { version: string; source: string; guessed: boolean };
+  inputs: string[];
+  outDir: string;
+  backends: { database: string; redis: string; vectorStore: string; storage: string; domain: string };
+  /** overrides.env keys (values stay in the spec; secret-like ones are never shown). */
+  overridesEnv: string[];
+  componentOverrides: Record<string, Record<string, unknown>>;
+  secrets: { kept: string[]; generated: string[] };
+  sizing: { current: SizingSummary; suggestedTier: string; tierPlan: SizingSummary };
+  refusals: Refusal[];
+  problems: string[];
+  warnings: string[];
+  notes: string[];
+  files: FileOutcome[];
+  conflicts: FileOutcome[];
+  written: boolean;
+  dryRun: boolean;
+}
+
+/** Variable names whose values must not be shown. */
+export const SECRET_LIKE = /PASSWORD|SECRET|TOKEN|API_KEY|_KEY$|CREDENTIAL|DSN|CONNECTION_STRING/;
+
+function summary(spec: Spec): SizingSummary {
+  const p = planFor(spec, 'compose');
+  return { ...p.capacity, budgetRequired: p.budget.required, maxConnections: p.budget.maxConnections, fits: p.budget.fits };
+}
+
+/** The tier whose own plan serves the closest number of concurrent API requests to what the deployment serves now. */
+function nearestTier(spec: SpecInput, current: number): { name: string; spec: Spec } {
+  const withoutSizing = (tier: string) => parseSpecData({ ...spec, tier, overrides: { ...spec.overrides, components: undefined } }, 'imported spec');
+  let best: { name: string; spec: Spec; distance: number } | undefined;
+  for (const t of loadAllTiers()) {
+    const s = withoutSizing(t.name);
+    const capacity = planFor(s, 'compose').capacity.concurrentRequests;
+    const distance = Math.abs(Math.log(Math.max(1, capacity) / Math.max(1, current)));
+    if (!best || distance < best.distance) best = { name: t.name, spec: s, distance };
+  }
+  return best!;
+}
+
+function sourceDir(o: ImportOptions): string {
+  return resolve(o.dir ?? (o.compose ? resolve(o.compose, '..') : o.env ? resolve(o.env, '..') : o.helmValues ? resolve(o.helmValues, '..') : '.'));
+}
+
+function describeBackends(spec: Spec): ImportReport['backends'] {
+  const d = spec.database;
+  const r = spec.redis;
+  const v = spec.vectorStore;
+  return {
+    database: `${d.engine} ${d.mode}${d.mode === 'external' ? ` at ${d.host}${d.port ? `:${d.port}` : ''} (max_connections ${d.maxConnections})` : ''}`,
+    redis: `${r.mode}${r.mode === 'external' ? ` ${r.topology}${r.host ? ` at ${r.host}${r.port ? `:${r.port}` : ''}` : ''}` : ''}`,
+    vectorStore: `${v.type} ${v.mode}${v.url ? ` at ${v.url}` : v.host ? ` at ${v.host}` : ''}`,
+    storage: spec.storage.type + (spec.storage.bucket ? ` bucket ${spec.storage.bucket}` : ''),
+    domain: `${spec.domain.host} (tls ${spec.domain.tls})`,
+  };
+}
+
+function specText(spec: SpecInput, release: ImportReport['release'], inputs: string[], tier: string): string {
+  const header = [
+    `# Imported by \`dify-deploy import\` from ${inputs.join(', ')}.`,
+    `# release ${release.version}: ${release.source}${release.guessed ? ' — only guessed: check it' : ''}.`,
+    `# overrides.components is the sizing the deployment runs with now; delete it to take the ${tier} tier's plan (\`dify-deploy plan\` shows both).`,
+    '# overrides.env holds every setting that differs from the release\'s upstream default. Secrets are in .dify-deploy/secrets.env.',
+  ];
+  return `${header.join('\n')}\n${stringify(spec, { lineWidth: 0 })}`;
+}
+
+export function importDeployment(o: ImportOptions): ImportReport {
+  const from = sourceDir(o);
+  const out = resolve(o.out);
+  if (!o.outGiven && (out === from || out.startsWith(from + sep)))
+    throw new UserError([`${relative(process.cwd(), out) || '.'}: is inside the folder being imported (${from}); import never writes there unless you say so: pass --out DIR`]);
+  const { deployment: d, findings } = loadDeployment(o);
+  if (!d.envFile && !d.compose)
+    throw new UserError([`${d.helmValuesFile}: importing Helm values alone is not supported yet; import the deployment's .env / docker-compose.yaml (DIR, --env, --compose)`]);
+  const inputs = [d.envFile?.file, d.compose?.file].filter((f): f is string => !!f);
+  const release = { version: d.release.version, source: d.releaseSource, guessed: !d.releaseStated };
+  const adoption = adoptDeployment(d, { dbMaxConnections: o.dbMaxConnections });
+  const { spec: input, secrets, settings, notes } = adoption;
+  const refusals = [...adoption.refusals];
+  const warnings = findings.map((f) => `${f.file ?? ''}${f.line ? `:${f.line}` : ''} ${f.message}`);
+  const components = (input.overrides!.components ??= {}) as Record<string, { env?: Record<string, string> } & Record<string, unknown>>;
+  // nginx reads its rendered config, not the environment: its settings go through the plan.
+  for (const key of ['NGINX_CLIENT_MAX_BODY_SIZE', 'NGINX_PROXY_READ_TIMEOUT']) {
+    const v = settings.get(key);
+    if (v) (components.nginx ??= {}).env = { ...(components.nginx?.env ?? {}), [key]: v.value };
+  }
+  const api = components.api as { replicas?: number; processesPerReplica?: number; connectionsPerProcess?: number } | undefined;
+  const currentConcurrency = (api?.replicas ?? 1) * (api?.processesPerReplica ?? 1) * (api?.connectionsPerProcess ?? 10);
+
+  const fail = (extra: Partial<ImportReport> = {}): ImportReport => ({
+    release,
+    inputs,
+    outDir: o.out,
+    backends: { database: '', redis: '', vectorStore: '', storage: '', domain: '' },
+    overridesEnv: [],
+    componentOverrides: {},
+    secrets: { kept: Object.keys(secrets).sort(), generated: adoption.replacedSecrets },
+    sizing: { current: emptySummary, suggestedTier: '', tierPlan: emptySummary },
+    refusals,
+    problems: [],
+    warnings,
+    notes,
+    files: [],
+    conflicts: [],
+    written: false,
+    dryRun: o.dryRun ?? false,
+    ...extra,
+  });
+  if (refusals.length) return fail();
+
+  const tier = nearestTier(input, currentConcurrency);
+  input.tier = tier.name;
+  const parse = (): Spec | undefined => {
+    try {
+      return parseSpecData(input, 'imported spec');
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      refusals.push(...e.lines.map((message) => ({ message })));
+      return undefined;
+    }
+  };
+  let spec = parse();
+  if (!spec) return fail();
+
+  // Fixpoint: what the render does not reproduce goes into overrides (deployment-wide, or per
+  // component where the rendered service pins the variable); what still differs is refused.
+  const secretValues = Object.values(secrets);
+  let problems: string[] = [];
+  for (let round = 0; round < 4; round++) {
+    let view;
+    try {
+      view = renderAndRead(spec, secrets);
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      refusals.push(...e.lines.map((message) => ({ message })));
+      return fail();
+    }
+    problems = view.problems;
+    if (!view.deployment) break;
+    const mismatches = roundTripMismatches(d, settings, view.deployment, secretValues);
+    if (round === 3 || mismatches.length === 0) {
+      for (const m of mismatches)
+        refusals.push({
+          file: m.origin?.file,
+          line: m.origin?.line,
+          message: `${m.key}${SECRET_LIKE.test(m.key) || m.embedsSecret ? '' : `=${m.want}`}: dify-deploy cannot reproduce it${m.component ? ` for ${m.component}` : ''}${m.embedsSecret ? ' (it embeds a secret that dify-deploy derives itself)' : ''}`,
+        });
+      for (const s of missingServices(d, view.deployment))
+        refusals.push({ file: d.compose?.file, line: s.line, message: `service ${s.name}: not part of what dify-deploy renders for this deployment; run it from a compose file of your own beside dify-deploy's` });
+      break;
+    }
+    for (const m of mismatches) {
+      if (m.embedsSecret) continue;
+      if (m.component && m.pinned) {
+        const c = (components[m.component] ??= {});
+        c.env = { ...(c.env ?? {}), [m.key]: m.want };
+      } else (input.overrides!.env ??= {})[m.key] = m.want;
+    }
+    spec = parse();
+    if (!spec) return fail();
+  }
+  if (refusals.length) return fail();
+
+  const known = knownEnvVariables(d.release.version);
+  for (const k of Object.keys(input.overrides?.env ?? {}))
+    if (!known.has(k) && !d.compose?.referenced.has(k)) warnings.push(`${k}: not a variable Dify ${d.release.version} documents (typo?); kept in overrides.env`);
+  const secretLike = Object.keys(input.overrides?.env ?? {}).filter((k) => SECRET_LIKE.test(k));
+  const privateSpec = specHasCredentials(spec) || secretLike.length > 0;
+  if (privateSpec) notes.push(`dify-deploy.yaml holds credentials (${[...secretLike, ...(specHasCredentials(spec) ? ['backend credentials'] : [])].join(', ')}): written with mode 0600; keep it out of version control`);
+  if (adoption.replacedSecrets.length)
+    notes.push(
+      `published default or empty secrets are not kept: ${adoption.replacedSecrets.join(', ')} get new values on the first render — change the running services to them (e.g. ALTER USER for DB_PASSWORD) before switching over`,
+    );
+  const files = [{ path: SPEC_FILE, content: specText(input, release, inputs, tier.name), mode: privateSpec ? 0o600 : 0o644 }, secretsFile(o.out, secrets)];
+  const written = writeFiles(o.out, files, { force: o.force, dryRun: o.dryRun });
+  return {
+    ...fail(),
+    backends: describeBackends(spec),
+    overridesEnv: Object.keys(input.overrides?.env ?? {}).sort(),
+    componentOverrides: Object.fromEntries(Object.entries(components).map(([k, v]) => [k, { ...v, ...(v.env ? { env: Object.keys(v.env) } : {}) }])),
+    sizing: { current: summary(spec), suggestedTier: tier.name, tierPlan: summary(tier.spec) },
+    problems,
+    files: written.files,
+    conflicts: written.conflicts,
+    written: written.written,
+  };
+}
+
+const emptySummary: SizingSummary = { concurrentRequests: 0, sustainableQps: 0, budgetRequired: 0, maxConnections: 0, fits: false };
+
