@@ -183,12 +183,15 @@ export function importDeployment(o: ImportOptions): ImportReport {
           message: `${m.key}${SECRET_LIKE.test(m.key) || m.embedsSecret ? '' : `=${m.want}`}: dify-deploy cannot reproduce it${m.component ? ` for ${m.component}` : ''}${m.embedsSecret ? ' (it embeds a secret that dify-deploy derives itself)' : ''}`,
         });
       for (const s of missingServices(d, view.deployment))
-        refusals.push({ file: d.compose?.file, line: s.line, message: `service ${s.name}: not part of what dify-deploy renders for this deployment; run it from a compose file of your own beside dify-deploy's` });
+        refusals.push({ file: d.compose?.file, line: s.line, message: `service ${s.name}${s.usedBy ? ` (used by ${s.usedBy})` : ''}: not part of what dify-deploy renders for this deployment; point that setting at the backend the rest uses, or run the service from a compose file of your own beside dify-deploy's` });
       break;
     }
+    // A variable the plan sizes for the component goes into its overrides, so the plan (and its budget) sees it.
+    const plan = planFor(spec, 'compose');
+    const sizes = (c: string, key: string) => plan.components.find((p) => p.name === c)?.env[key] !== undefined;
     for (const m of mismatches) {
       if (m.embedsSecret) continue;
-      if (m.component && m.pinned) {
+      if (m.component && (m.pinned || sizes(m.component, m.key))) {
         const c = (components[m.component] ??= {});
         c.env = { ...(c.env ?? {}), [m.key]: m.want };
       } else (input.overrides!.env ??= {})[m.key] = m.want;

@@ -62,6 +62,12 @@ export function serviceLiterals(user: Deployment): { component: ComponentName; k
   return out;
 }
 
+/**
+ * Without a compose file validate assumes the release's standard wiring, feeding the whole .env to
+ * every service; upstream does that (in both layouts) only for these, so only these are compared.
+ */
+export const ENV_FED_COMPONENTS: readonly ComponentName[] = ['api', 'api_websocket', 'worker', 'worker_beat', 'plugin_daemon'];
+
 export function roundTripMismatches(user: Deployment, settings: Map<string, UserVar>, rendered: Deployment, secretValues: string[]): Mismatch[] {
   const out: Mismatch[] = [];
   const carriesSecret = (v: string) => secretValues.some((s) => s.length >= 8 && v.includes(s));
@@ -75,8 +81,9 @@ export function roundTripMismatches(user: Deployment, settings: Map<string, User
     if (embedsSecret && rs.env[key] === undefined) return;
     out.push({ key, component, want, got: rs.env[key], origin, pinned: pinnedIn(component, key), embedsSecret });
   };
+  const compared: readonly ComponentName[] = user.compose ? APP_COMPONENTS : ENV_FED_COMPONENTS;
   for (const [key, v] of settings) {
-    const received = user.services.filter((s) => s.active && s.component && APP_COMPONENTS.includes(s.component) && s.env[key] === v.value);
+    const received = user.services.filter((s) => s.active && s.component && compared.includes(s.component) && s.env[key] === v.value);
     if (received.length === 0) {
       if (rendered.vars[key] !== v.value) out.push({ key, want: v.value, got: rendered.vars[key], origin: v.origin, pinned: false, embedsSecret: carriesSecret(v.value) });
       continue;
@@ -87,10 +94,24 @@ export function roundTripMismatches(user: Deployment, settings: Map<string, User
   return out;
 }
 
-/** User services the render does not have (by component for Dify's own, else by name). */
-export function missingServices(user: Deployment, rendered: Deployment): { name: string; line?: number }[] {
+/** A Dify process (and its setting) that reaches the service by its name as a host, if any. */
+export function usedByDify(d: Deployment, service: string): string | undefined {
+  // As a host: at the start, after user@ or //, in a list; followed by :port, a path, the list or the end (not a URL scheme).
+  const host = new RegExp(`(^|[/@,;=])${service.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(:\\d|[/,;]|$)`);
+  const hostSetting = /(HOST|URL|URI|ENDPOINT|ADDRESS|SENTINELS|CLUSTERS)$/;
+  for (const s of d.services)
+    if (s.active && s.component) for (const [k, v] of Object.entries(s.env)) if (hostSetting.test(k) && host.test(v)) return `${s.name} ${k}`;
+  return undefined;
+}
+
+/**
+ * User services the render does not have (by component for Dify's own, else by name). A bundled
+ * backend no Dify process uses (upstream's compose starts redis even when REDIS_HOST points
+ * elsewhere) is not missing: it is dropped.
+ */
+export function missingServices(user: Deployment, rendered: Deployment): { name: string; line?: number; usedBy?: string }[] {
   return user.services
-    .filter((s) => s.active)
+    .filter((s) => s.active && (s.component !== undefined || usedByDify(user, s.name) !== undefined))
     .filter((s) => (s.component ? !rendered.services.some((r) => r.active && r.component === s.component) : !rendered.services.some((r) => r.active && r.name === s.name)))
-    .map((s) => ({ name: s.name, line: s.line }));
+    .map((s) => ({ name: s.name, line: s.line, usedBy: s.component ? undefined : usedByDify(user, s.name) }));
 }
