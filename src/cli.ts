@@ -79,6 +79,17 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'machine-readable report')
     .action(async (dir, opts) => setExit(await (await import('./commands/import.js')).runImport({ ...opts, dir }, io)));
 
+  program
+    .command('upgrade')
+    .description('re-plan the deployment for another Dify release: a typed diff, then the write (after a confirmation or --yes)')
+    .option('--to <version>', 'the Dify release to move to, e.g. 1.16.1')
+    .option('-c, --config <file>', 'the spec file (default: ./dify-deploy.yaml); its directory is the deployment')
+    .option('--dry-run', 'show the diff and the files; write nothing')
+    .option('-y, --yes', 'write without asking (needed without a terminal)')
+    .option('--force', 'allow a downgrade (only after restoring the backup taken before the upgrade)')
+    .option('--json', 'machine-readable diff and report')
+    .action(async (opts) => setExit(await (await import('./commands/upgrade.js')).runUpgrade(opts, io)));
+
   return program;
 }
 

@@ -15,6 +15,7 @@ import { writeFiles, type FileOutcome } from '../render/writer.js';
 import { knownEnvVariables } from '../render/known-env.js';
 import { loadDeployment, type ValidateInputs } from '../validate/load.js';
 import { adoptDeployment, type Refusal } from './adopt.js';
+import { SECRET_LIKE } from './release-env.js';
 import { missingServices, renderAndRead, roundTripMismatches } from './round-trip.js';
 
 export interface ImportOptions extends Pick<ValidateInputs, 'dir' | 'env' | 'compose' | 'helmValues' | 'release' | 'dbMaxConnections'> {
@@ -53,8 +54,6 @@ export interface ImportReport {
   dryRun: boolean;
 }
 
-/** Variable names whose values must not be shown. */
-export const SECRET_LIKE = /PASSWORD|SECRET|TOKEN|API_KEY|_KEY$|CREDENTIAL|DSN|CONNECTION_STRING/;
 
 function summary(spec: Spec): SizingSummary {
   const p = planFor(spec, 'compose');
@@ -176,12 +175,17 @@ export function importDeployment(o: ImportOptions): ImportReport {
     if (!view.deployment) break;
     const mismatches = roundTripMismatches(d, settings, view.deployment, secretValues);
     if (round === 3 || mismatches.length === 0) {
-      for (const m of mismatches)
+      // One line per setting, naming every process that would lose it.
+      for (const key of new Set(mismatches.map((m) => m.key))) {
+        const all = mismatches.filter((m) => m.key === key);
+        const m = all[0];
+        const where = all.map((x) => x.component).filter(Boolean);
         refusals.push({
           file: m.origin?.file,
           line: m.origin?.line,
-          message: `${m.key}${SECRET_LIKE.test(m.key) || m.embedsSecret ? '' : `=${m.want}`}: dify-deploy cannot reproduce it${m.component ? ` for ${m.component}` : ''}${m.embedsSecret ? ' (it embeds a secret that dify-deploy derives itself)' : ''}`,
+          message: `${key}${SECRET_LIKE.test(key) || m.embedsSecret ? '' : `=${m.want}`}: dify-deploy cannot reproduce it${where.length ? ` for ${where.join(', ')}` : ''}${m.embedsSecret ? ' (it embeds a secret; dify-deploy derives this value from the spec — make the spec say the same, e.g. the same Redis host)' : ''}`,
         });
+      }
       for (const s of missingServices(d, view.deployment))
         refusals.push({ file: d.compose?.file, line: s.line, message: `service ${s.name}${s.usedBy ? ` (used by ${s.usedBy})` : ''}: not part of what dify-deploy renders for this deployment; point that setting at the backend the rest uses, or run the service from a compose file of your own beside dify-deploy's` });
       break;

@@ -33,3 +33,6 @@ export function envDefaults(version: string): Record<string, EnvDefault> {
 export function renames(): Rename[] {
   return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'releases', 'renames.json'), 'utf8')) as { renames: Rename[] }).renames;
 }
+
+/** Variable names whose values are never shown (reports print their names only). */
+export const SECRET_LIKE = /PASSWORD|SECRET|TOKEN|API_KEY|_KEY$|CREDENTIAL|DSN|CONNECTION_STRING/;

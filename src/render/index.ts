@@ -85,6 +85,8 @@ export async function renderDeployment(opts: {
   /** The spec file the spec was read from: when it is the output's dify-deploy.yaml it stays the user's. */
   specPath?: string;
   options?: RenderOptions;
+  /** Files written in the same all-or-nothing step (upgrade: the spec with its new release). */
+  extraFiles?: RenderedFile[];
 }): Promise<RenderReport> {
   const secrets = resolveSecrets(readExistingSecrets(opts.outDir), opts.spec);
   const { files, plans } = renderFiles(opts.spec, opts.target, secrets, opts.options);
@@ -99,7 +101,7 @@ export async function renderDeployment(opts: {
   const refused = [...new Set(plans.flatMap((p) => p.problems))];
   if (refused.length) return { ...base, refused, files: [], conflicts: [], written: false };
   const ownSpec = opts.specPath !== undefined && resolve(opts.specPath) === resolve(join(opts.outDir, SPEC_FILE));
-  const toWrite = [...files.filter((f) => !(ownSpec && f.path === SPEC_FILE)), secretsFile(opts.outDir, secrets)];
+  const toWrite = [...files.filter((f) => !(ownSpec && f.path === SPEC_FILE)), secretsFile(opts.outDir, secrets), ...(opts.extraFiles ?? [])];
   const result = writeFiles(opts.outDir, toWrite, { force: opts.force, dryRun: opts.dryRun, renderer: rendererFingerprint() });
   return { ...base, refused: [], files: result.files, conflicts: result.conflicts, written: result.written };
 }

@@ -1,0 +1,182 @@
+// `upgrade`: re-plan a deployment for another Dify release. First a typed diff (services, images,
+// variables with their upstream sources, layout, new secrets, settings no longer read, actions),
+// then — when the command says so — one all-or-nothing write through render's writer: the
+// rendered files plus dify-deploy.yaml with only `release:` changed. Secrets and overrides stay.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { parse as parseYaml, parseDocument } from 'yaml';
+import { UserError } from '../core/errors.js';
+import { defaultReleaseVersion, loadRelease, type Release } from '../core/data.js';
+import { planFor } from '../core/resolve.js';
+import { readSpecFile } from '../core/spec-file.js';
+import type { Spec } from '../core/spec.js';
+import { renderDeployment, renderFiles, SPEC_FILE, type RenderReport, type RenderTarget } from '../render/index.js';
+import { knownEnvVariables } from '../render/known-env.js';
+import { resolveSecrets } from '../render/secrets.js';
+import { readExistingSecrets } from '../render/secrets-store.js';
+import type { RenderedFile } from '../render/types.js';
+import { compareVersions } from '../validate/release.js';
+import { envDefaults, renames, type Rename } from './release-env.js';
+
+export interface VariableChange {
+  name: string;
+  from?: string;
+  to?: string;
+  /** Where the release table has it: releases/env-defaults/<v>.json ← upstream file:line. */
+  source: string;
+}
+
+export interface UpgradeDiff {
+  from: string;
+  to: string;
+  direction: 'upgrade' | 'downgrade' | 'same';
+  services: { added: string[]; removed: string[] };
+  images: { image: string; from?: string; to?: string }[];
+  variables: { added: VariableChange[]; removed: VariableChange[]; renamed: Rename[]; changedDefault: VariableChange[] };
+  layout?: { from: Release['composeLayout']; to: Release['composeLayout']; note: string };
+  /** Secrets the new release needs that the store lacks: generated once on write, never printed. */
+  newSecrets: string[];
+  /** Your overrides the new release no longer reads (reported, never dropped), with a rename when there is one. */
+  overridesNotRead: { name: string; renamedTo?: string; source?: string }[];
+  actions: string[];
+  sizing: { from: { budgetRequired: number | null; maxConnections: number; concurrentRequests: number }; to: { budgetRequired: number | null; maxConnections: number; concurrentRequests: number } };
+}
+
+export interface PreparedUpgrade {
+  diff: UpgradeDiff;
+  specFile: string;
+  outDir: string;
+  /** Writes (or with dryRun only plans) the upgrade; nothing is written when a file was edited. */
+  write(dryRun: boolean): Promise<RenderReport>;
+}
+
+const between = (v: string, from: string, to: string) => compareVersions(v, from) > 0 && compareVersions(v, to) <= 0;
+
+function servicesOf(files: RenderedFile[]): string[] {
+  const compose = files.find((f) => f.path === 'docker-compose.yaml');
+  if (!compose) return [];
+  return Object.keys((parseYaml(compose.content) as { services?: Record<string, unknown> }).services ?? {});
+}
+
+function variableDiff(from: string, to: string): UpgradeDiff['variables'] {
+  const a = envDefaults(from);
+  const b = envDefaults(to);
+  const source = (v: string, d: { source: string }) => `releases/env-defaults/${v}.json ← ${d.source}`;
+  const renamed = renames().filter((r) => between(r.since, from, to) && r.from in a);
+  const renamedNames = new Set(renamed.flatMap((r) => [r.from, r.to]));
+  const names = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort().filter((n) => !renamedNames.has(n));
+  const out: UpgradeDiff['variables'] = { added: [], removed: [], renamed, changedDefault: [] };
+  for (const n of names) {
+    if (!(n in a)) out.added.push({ name: n, to: b[n].value, source: source(to, b[n]) });
+    else if (!(n in b)) out.removed.push({ name: n, from: a[n].value, source: source(from, a[n]) });
+    else if (a[n].value !== b[n].value) out.changedDefault.push({ name: n, from: a[n].value, to: b[n].value, source: source(to, b[n]) });
+  }
+  return out;
+}
+
+/** Queue names a release's table lists, when it lists them. */
+function queuesOf(r: Release): string[] {
+  const q = (r as unknown as { queues?: unknown }).queues;
+  return Array.isArray(q) ? q.map((x) => (typeof x === 'string' ? x : String((x as { name?: unknown }).name ?? ''))).filter(Boolean) : [];
+}
+
+function actions(spec: Spec, a: Release, b: Release, added: string[]): string[] {
+  const out = ['Back up first (RUNBOOK.md: "Upgrading Dify"); keep that backup: applied migrations cannot be rolled back.'];
+  if (spec.targets.includes('compose')) out.push('Migrate once, then start: docker compose pull && docker compose run --rm migrate && docker compose up -d');
+  if (spec.targets.includes('helm')) {
+    out.push('Apply the migration Job after helm upgrade: kubectl apply -f helm/extra/ (it runs flask upgrade-db once)');
+    if (a.helm.version !== b.helm.version) out.push(`Helm chart ${a.helm.version} → ${b.helm.version}: helm upgrade … --version ${b.helm.version} -f helm/values.yaml (${b.helm.note})`);
+  }
+  if (a.pluginDaemonVersion !== b.pluginDaemonVersion)
+    out.push(`Plugin daemon ${a.pluginDaemonVersion} → ${b.pluginDaemonVersion}: it migrates its own database (${spec.database.pluginDatabase}) when it starts`);
+  const newQueues = queuesOf(b).filter((q) => !queuesOf(a).includes(q));
+  if (newQueues.length) out.push(`New Celery queues ${newQueues.join(', ')}: the rendered worker consumes them; a worker of your own must too`);
+  if (added.length) out.push(`New services ${added.join(', ')}: pulled and started by the commands above`);
+  return out;
+}
+
+function summary(spec: Spec) {
+  const p = planFor(spec, spec.targets[0]);
+  return { budgetRequired: p.budget.required, maxConnections: p.budget.maxConnections, concurrentRequests: p.capacity.concurrentRequests };
+}
+
+/** The spec file with only `release:` changed: comments, order and every other key stay the user's. */
+function specWithRelease(text: string, to: string): string {
+  const doc = parseDocument(text);
+  doc.set('release', to);
+  return doc.toString({ lineWidth: 0 });
+}
+
+export function prepareUpgrade(opts: { config?: string; to: string; force?: boolean }): PreparedUpgrade {
+  const specFile = opts.config ?? SPEC_FILE;
+  if (!existsSync(specFile))
+    throw new UserError([
+      `${specFile}: no dify-deploy spec here; upgrade works on a deployment dify-deploy manages — adopt yours first with \`dify-deploy import DIR --out DIR2\`, or pass --config FILE`,
+    ]);
+  const spec = readSpecFile(specFile);
+  const target = loadRelease(opts.to); // unknown release → exit 2 with the known ones
+  const from = spec.release ?? defaultReleaseVersion();
+  const source = loadRelease(from);
+  const cmp = compareVersions(opts.to, from);
+  if (cmp < 0 && !opts.force)
+    throw new UserError([
+      `--to ${opts.to}: a downgrade from ${from}; refused because Dify's database migrations only go forward — ${opts.to} cannot run on the schema ${from} has migrated. Restore the backup taken before upgrading (RUNBOOK.md), then pass --force`,
+    ]);
+  const outDir = dirname(specFile);
+  const next: Spec = { ...spec, release: opts.to };
+  const targets: RenderTarget = spec.targets.length > 1 ? 'all' : spec.targets[0];
+  const existing = readExistingSecrets(outDir);
+  const secrets = resolveSecrets(existing, next);
+  const before = renderFiles(spec, targets, resolveSecrets(existing, spec));
+  const after = renderFiles(next, targets, secrets);
+  const [was, now] = [servicesOf(before.files), servicesOf(after.files)];
+  const added = now.filter((s) => !was.includes(s));
+  const content = after.files.map((f) => f.content).join('\n');
+  const known = knownEnvVariables(opts.to);
+  const knownBefore = knownEnvVariables(from);
+  const overrideNames = [...Object.keys(spec.overrides.env ?? {}), ...Object.values(spec.overrides.components ?? {}).flatMap((c) => Object.keys(c?.env ?? {}))];
+  const diff: UpgradeDiff = {
+    from,
+    to: opts.to,
+    direction: cmp > 0 ? 'upgrade' : cmp < 0 ? 'downgrade' : 'same',
+    services: { added, removed: was.filter((s) => !now.includes(s)) },
+    images: [...new Set([...Object.keys(source.images), ...Object.keys(target.images)])]
+      .filter((k) => source.images[k] !== target.images[k])
+      .map((image) => ({ image, from: source.images[image], to: target.images[image] })),
+    variables: variableDiff(from, opts.to),
+    ...(source.composeLayout !== target.composeLayout
+      ? {
+          layout: {
+            from: source.composeLayout,
+            to: target.composeLayout,
+            note: 'upstream moved from the x-shared-env anchor to env_file lists; dify-deploy\'s compose loads .env through env_file in every release, so your files keep their shape',
+          },
+        }
+      : {}),
+    newSecrets: Object.keys(secrets).filter((k) => !(k in existing) && content.includes(secrets[k])),
+    overridesNotRead: [...new Set(overrideNames)]
+      .filter((n) => knownBefore.has(n) && !known.has(n))
+      .map((name) => {
+        const r = renames().find((x) => x.from === name && between(x.since, from, opts.to));
+        return { name, ...(r ? { renamedTo: r.to, source: r.source } : {}) };
+      }),
+    actions: actions(spec, source, target, added),
+    sizing: { from: summary(spec), to: summary(next) },
+  };
+  const specText = readFileSync(specFile, 'utf8');
+  return {
+    diff,
+    specFile,
+    outDir,
+    write: (dryRun) =>
+      renderDeployment({
+        spec: next,
+        outDir,
+        target: targets,
+        dryRun,
+        specPath: specFile,
+        // The spec under its own name, with its own mode (0600 when it holds credentials).
+        extraFiles: [{ path: basename(specFile), content: specWithRelease(specText, opts.to), mode: statSync(specFile).mode & 0o777, preservesExisting: true }],
+      }),
+  };
+}
