@@ -62,7 +62,7 @@ function summary(spec: Spec): SizingSummary {
 
 /** The tier whose own plan serves the closest number of concurrent API requests to what the deployment serves now. */
 function nearestTier(spec: SpecInput, current: number): { name: string; spec: Spec } {
-  const withoutSizing = (tier: string) => parseSpecData({ ...spec, tier, overrides: { ...spec.overrides, components: undefined } }, 'imported spec');
+  const withoutSizing = (tier: string) => parseSpecData({ ...spec, tier, overrides: { ...spec.overrides, components: undefined, database: undefined } }, 'imported spec');
   let best: { name: string; spec: Spec; distance: number } | undefined;
   for (const t of loadAllTiers()) {
     const s = withoutSizing(t.name);
@@ -97,7 +97,8 @@ function specText(spec: SpecInput, release: ImportReport['release'], inputs: str
     `# overrides.components is the sizing the deployment runs with now; delete it to take the ${tier} tier's plan (\`dify-deploy plan\` shows both).`,
     '# overrides.env holds every setting that differs from the release\'s upstream default. Secrets are in .dify-deploy/secrets.env.',
   ];
-  return `${header.join('\n')}\n${stringify(spec, { lineWidth: 0 })}`;
+  const { release: version, tier: t, ...rest } = spec;
+  return `${header.join('\n')}\n${stringify({ release: version, tier: t, ...rest }, { lineWidth: 0 })}`;
 }
 
 export function importDeployment(o: ImportOptions): ImportReport {
@@ -162,6 +163,7 @@ export function importDeployment(o: ImportOptions): ImportReport {
   // component where the rendered service pins the variable); what still differs is refused.
   const secretValues = Object.values(secrets);
   let problems: string[] = [];
+  let renderedVars: Record<string, string> = {};
   for (let round = 0; round < 4; round++) {
     let view;
     try {
@@ -173,6 +175,7 @@ export function importDeployment(o: ImportOptions): ImportReport {
     }
     problems = view.problems;
     if (!view.deployment) break;
+    renderedVars = view.deployment.vars;
     const mismatches = roundTripMismatches(d, settings, view.deployment, secretValues);
     if (round === 3 || mismatches.length === 0) {
       // One line per setting, naming every process that would lose it.
@@ -211,9 +214,16 @@ export function importDeployment(o: ImportOptions): ImportReport {
   const secretLike = Object.keys(input.overrides?.env ?? {}).filter((k) => SECRET_LIKE.test(k));
   const privateSpec = specHasCredentials(spec) || secretLike.length > 0;
   if (privateSpec) notes.push(`dify-deploy.yaml holds credentials (${[...secretLike, ...(specHasCredentials(spec) ? ['backend credentials'] : [])].join(', ')}): written with mode 0600; keep it out of version control`);
-  if (adoption.replacedSecrets.length)
+  // Only the replaced secrets this deployment uses are worth a word (the store holds one for every backend).
+  const replaced = adoption.replacedSecrets.filter((k) => k in renderedVars);
+  adoption.replacedSecrets.splice(0, adoption.replacedSecrets.length, ...replaced);
+  if (d.compose)
+    for (const [k, v] of settings)
+      if (!d.services.some((s) => s.active && s.env[k] === v.value) && k in (input.overrides?.env ?? {}))
+        warnings.push(`${k} (${v.origin.file}:${v.origin.line}): reached no container of this deployment (its compose file does not pass it); in overrides.env it reaches every Dify container that does not pin it`);
+  if (replaced.length)
     notes.push(
-      `published default or empty secrets are not kept: ${adoption.replacedSecrets.join(', ')} get new values on the first render — change the running services to them (e.g. ALTER USER for DB_PASSWORD) before switching over`,
+      `published default or empty secrets are not kept: ${replaced.join(', ')} get new values on the first render; where one guards a running service (DB_PASSWORD, REDIS_PASSWORD), change the service to the new value (e.g. ALTER USER) before switching over`,
     );
   const files = [{ path: SPEC_FILE, content: specText(input, release, inputs, tier.name), mode: privateSpec ? 0o600 : 0o644 }, secretsFile(o.out, secrets)];
   const written = writeFiles(o.out, files, { force: o.force, dryRun: o.dryRun });
