@@ -14,12 +14,12 @@ import { ENV_FED_COMPONENTS, usedByDify } from '../src/lifecycle/round-trip.js';
 import type { Deployment } from '../src/validate/deployment.js';
 import { runCli } from './helpers/cli.js';
 import { UPSTREAM } from './helpers/upstream.js';
-import { EDITS, userDeployment, type EditName } from './helpers/user-deployments.js';
+import { EDITS, LAYERED, userDeployment, type EditName } from './helpers/user-deployments.js';
 
 const active = (d: Deployment) => d.services.filter((s) => s.active);
 
-async function roundTrip(version: string, edits: EditName[], envOnly: boolean): Promise<void> {
-  const src = userDeployment(version, edits, { envOnly });
+async function roundTrip(version: string, edits: EditName[], envOnly: boolean, layered = false): Promise<void> {
+  const src = userDeployment(version, edits, { envOnly, layered });
   const out = `${src}-adopted`;
   const imported = await runCli(['import', src, '--out', out, '--json']);
   expect(imported.stderr).toBe('');
@@ -48,6 +48,10 @@ async function roundTrip(version: string, edits: EditName[], envOnly: boolean): 
       expect(same!.env[key], `${key} reaches ${s.component}`).toBe(value);
     }
   }
+  // A setting made in an envs/ layer (1.14+) reaches the processes that layer fed.
+  for (const s of active(user).filter((x) => x.env[LAYERED.key] === LAYERED.value))
+    expect(active(after).find((r) => r.component === s.component)!.env[LAYERED.key], `${LAYERED.key} reaches ${s.component}`).toBe(LAYERED.value);
+  if (layered && !envOnly && version !== '1.13.3') expect(active(user).some((x) => x.component === 'worker' && x.env[LAYERED.key] === LAYERED.value)).toBe(true);
   // Secrets: byte-identical in the store and in the rendered .env.
   for (const { name } of SECRETS) {
     const mine = user.envFile!.values[name];
@@ -78,8 +82,8 @@ describe('import round trip', () => {
   it('property: any mix of users\' edits on any release, either layout', async () => {
     const edit = fc.constantFrom(...(Object.keys(EDITS) as EditName[]));
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...releaseVersions()), fc.uniqueArray(edit, { minLength: 1, maxLength: 5 }), fc.boolean(), async (version, edits, envOnly) => {
-        await roundTrip(version, edits, envOnly);
+      fc.asyncProperty(fc.constantFrom(...releaseVersions()), fc.uniqueArray(edit, { minLength: 1, maxLength: 5 }), fc.boolean(), fc.boolean(), async (version, edits, envOnly, layered) => {
+        await roundTrip(version, edits, envOnly, layered);
       }),
       { numRuns: Number(process.env.IMPORT_RUNS ?? 40), endOnFailure: true },
     );

@@ -1,6 +1,6 @@
 // Users' deployments built from upstream's docker/ folder the way people edit them (the edits
 // the validate tests use): strong secrets, sizing turned up, a domain, backends swapped.
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hardened, UPSTREAM } from './upstream.js';
@@ -26,8 +26,14 @@ export const EDITS = {
 } as const satisfies Record<string, Record<string, string>>;
 export type EditName = keyof typeof EDITS;
 
-/** A temp docker/ folder: upstream's .env.example as .env with the edits (and its compose file unless `envOnly`). */
-export function userDeployment(version: string, edits: readonly EditName[], opts: { envOnly?: boolean } = {}): string {
+/** 1.14+: a setting made where upstream documents it, in an optional envs/ layer (copied from its example, then edited). */
+export const LAYERED = { file: 'envs/core-services/shared.env', key: 'API_TOOL_DEFAULT_CONNECT_TIMEOUT', value: '20' };
+
+/**
+ * A temp docker/ folder: upstream's .env.example as .env with the edits (and its compose file
+ * unless `envOnly`; with `layered`, on 1.14+, also LAYERED's env file).
+ */
+export function userDeployment(version: string, edits: readonly EditName[], opts: { envOnly?: boolean; layered?: boolean } = {}): string {
   const src = join(UPSTREAM, `dify-${version}`, 'docker');
   const dir = mkdtempSync(join(tmpdir(), `dd-user-${version}-`));
   const extra: Record<string, string> = {};
@@ -42,5 +48,10 @@ export function userDeployment(version: string, edits: readonly EditName[], opts
   }
   writeFileSync(join(dir, '.env'), text);
   if (!opts.envOnly) copyFileSync(join(src, 'docker-compose.yaml'), join(dir, 'docker-compose.yaml'));
+  const example = join(src, `${LAYERED.file}.example`);
+  if (opts.layered && existsSync(example)) {
+    mkdirSync(join(dir, LAYERED.file, '..'), { recursive: true });
+    writeFileSync(join(dir, LAYERED.file), readFileSync(example, 'utf8').replace(new RegExp(`^${LAYERED.key}=.*$`, 'm'), `${LAYERED.key}=${LAYERED.value}`));
+  }
   return dir;
 }
