@@ -15,6 +15,7 @@ import { writeFiles, type FileOutcome } from '../render/writer.js';
 import { knownEnvVariables } from '../render/known-env.js';
 import { loadDeployment, type ValidateInputs } from '../validate/load.js';
 import { adoptDeployment, type Refusal } from './adopt.js';
+import { adoptHelmValues, helmRoundTrip } from './adopt-helm.js';
 import { SECRET_LIKE } from './release-env.js';
 import { missingServices, renderAndRead, roundTripMismatches } from './round-trip.js';
 
@@ -56,7 +57,7 @@ export interface ImportReport {
 
 
 function summary(spec: Spec): SizingSummary {
-  const p = planFor(spec, 'compose');
+  const p = planFor(spec, spec.targets[0]);
   return { ...p.capacity, budgetRequired: p.budget.required, maxConnections: p.budget.maxConnections, fits: p.budget.fits };
 }
 
@@ -66,7 +67,7 @@ function nearestTier(spec: SpecInput, current: number): { name: string; spec: Sp
   let best: { name: string; spec: Spec; distance: number } | undefined;
   for (const t of loadAllTiers()) {
     const s = withoutSizing(t.name);
-    const capacity = planFor(s, 'compose').capacity.concurrentRequests;
+    const capacity = planFor(s, s.targets[0]).capacity.concurrentRequests;
     const distance = Math.abs(Math.log(Math.max(1, capacity) / Math.max(1, current)));
     if (!best || distance < best.distance) best = { name: t.name, spec: s, distance };
   }
@@ -107,11 +108,11 @@ export function importDeployment(o: ImportOptions): ImportReport {
   if (!o.outGiven && (out === from || out.startsWith(from + sep)))
     throw new UserError([`${relative(process.cwd(), out) || '.'}: is inside the folder being imported (${from}); import never writes there unless you say so: pass --out DIR`]);
   const { deployment: d, findings } = loadDeployment(o);
-  if (!d.envFile && !d.compose)
-    throw new UserError([`${d.helmValuesFile}: importing Helm values alone is not supported yet; import the deployment's .env / docker-compose.yaml (DIR, --env, --compose)`]);
-  const inputs = [d.envFile?.file, d.compose?.file].filter((f): f is string => !!f);
+  // Helm values alone: adopted for the helm target; with compose files, those describe the deployment.
+  const helmOnly = !d.envFile && !d.compose;
+  const inputs = [d.envFile?.file, d.compose?.file, helmOnly ? d.helmValuesFile : undefined].filter((f): f is string => !!f);
   const release = { version: d.release.version, source: d.releaseSource, guessed: !d.releaseStated };
-  const adoption = adoptDeployment(d, { dbMaxConnections: o.dbMaxConnections });
+  const adoption = (helmOnly ? adoptHelmValues : adoptDeployment)(d, { dbMaxConnections: o.dbMaxConnections });
   const { spec: input, secrets, settings, notes } = adoption;
   const refusals = [...adoption.refusals];
   const warnings = findings.map((f) => `${f.file ?? ''}${f.line ? `:${f.line}` : ''} ${f.message}`);
@@ -164,7 +165,8 @@ export function importDeployment(o: ImportOptions): ImportReport {
   const secretValues = Object.values(secrets);
   let problems: string[] = [];
   let renderedVars: Record<string, string> = {};
-  for (let round = 0; round < 4; round++) {
+  if (helmOnly) refusals.push(...helmRoundTrip(d, input, secrets, settings));
+  for (let round = 0; !helmOnly && round < 4; round++) {
     let view;
     try {
       view = renderAndRead(spec, secrets);

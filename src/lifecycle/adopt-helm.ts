@@ -1,0 +1,209 @@
+// Adopting dify-helm values: the chart's values merged onto its defaults (as Helm does), read
+// back through the Helm renderer itself — each backend choice and each secret is rendered once
+// with a marker per field, and the marker's path in values.yaml says where the user's value is.
+// So import and render share one mapping and cannot disagree.
+import { parse as parseYaml } from 'yaml';
+import { UserError } from '../core/errors.js';
+import type { Release } from '../core/data.js';
+import { parseSpecData } from '../core/spec-parse.js';
+import { COMPONENT_NAMES, type ComponentName, type SpecInput } from '../core/spec.js';
+import { STORAGE_BACKENDS } from '../backends/storage.js';
+import { VECTOR_STORES } from '../backends/vector-stores.js';
+import { loadChart } from '../helm/chart.js';
+import { coalesceValues, isMap, type Values } from '../helm/merge.js';
+import { parseQuantity } from '../helm/quantity.js';
+import { renderFiles } from '../render/index.js';
+import { SECRETS } from '../render/secrets.js';
+import { CHART_COMPONENTS } from '../render/helm/components.js';
+import type { Deployment } from '../validate/deployment.js';
+import { secretData } from '../validate/secret-data.js';
+import type { Adoption, Refusal, UserVar } from './adopt.js';
+import { envDefaults } from './release-env.js';
+
+type Path = (string | number)[];
+
+function leaves(v: unknown, path: Path = [], out: [Path, unknown][] = []): [Path, unknown][] {
+  if (Array.isArray(v)) v.forEach((x, i) => leaves(x, [...path, i], out));
+  else if (isMap(v)) for (const [k, x] of Object.entries(v)) leaves(x, [...path, k], out);
+  else out.push([path, v]);
+  return out;
+}
+
+function at(v: unknown, path: Path): unknown {
+  let cur = v;
+  for (const p of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string | number, unknown>)[p];
+  }
+  return cur;
+}
+
+const MARK = 'dd-marker-';
+const PORT_MARKER = 59991;
+const SECRET_MARKERS = Object.fromEntries(SECRETS.map((s) => [s.name, `${MARK}secret-${s.name}`]));
+
+/** values.yaml as the Helm renderer writes it for `spec`, or why it does not render (errors, plan problems). */
+function renderHelmValues(spec: SpecInput, secrets: Record<string, string>): { values?: Values; why: string[] } {
+  try {
+    const { files, plans } = renderFiles(parseSpecData(spec, 'imported spec'), 'helm', secrets);
+    const file = files.find((f) => f.path === 'helm/values.yaml');
+    return file ? { values: parseYaml(file.content) as Values, why: [] } : { why: plans.flatMap((p) => p.problems) };
+  } catch (e) {
+    if (e instanceof UserError) return { why: e.lines };
+    throw e;
+  }
+}
+
+const renderValues = (spec: SpecInput, secrets: Record<string, string>) => renderHelmValues(spec, secrets).values;
+
+/**
+ * Of candidate backend specs, the one whose rendered switches (`enabled:` leaves) all hold in the
+ * user's values; its marker fields are then read from the user's values at the marker's path.
+ */
+function pickBackend<T extends Record<string, unknown>>(base: SpecInput, key: 'database' | 'redis' | 'vectorStore' | 'storage', candidates: T[], merged: Values): T | undefined {
+  const rendered = candidates.map((c) => {
+    const values = renderValues({ ...base, [key]: c }, SECRET_MARKERS);
+    return values && leaves(values);
+  });
+  // The switches this choice flips: top-level blocks' `enabled:` that differ between the candidates.
+  const switchesOf = (all: [Path, unknown][]) => new Map(all.filter(([p, v]) => p.length === 2 && p[1] === 'enabled' && typeof v === 'boolean').map(([p, v]) => [String(p[0]), v]));
+  const maps = rendered.map((r) => (r ? switchesOf(r) : undefined));
+  const blocks = new Set(maps.flatMap((m) => [...(m?.keys() ?? [])]));
+  const ok = maps.filter((m): m is Map<string, unknown> => m !== undefined);
+  const relevant = [...blocks].filter((b) => new Set(ok.map((m) => m.get(b))).size > 1);
+  for (const [i, c] of candidates.entries()) {
+    const all = rendered[i];
+    const switches = maps[i];
+    if (!all || !switches) continue;
+    const mine = relevant.filter((b) => switches.has(b));
+    if (!mine.length || !mine.every((b) => at(merged, [b, 'enabled']) === switches.get(b))) continue;
+    const out: Record<string, unknown> = { ...c };
+    for (const [field, marker] of Object.entries(c)) {
+      if (typeof marker === 'string' ? !marker.includes(MARK) : marker !== PORT_MARKER) continue;
+      const found = all.find(([, v]) => v === marker || v === String(marker));
+      const user = found ? at(merged, found[0]) : undefined;
+      if (user === undefined || user === null || user === '') delete out[field];
+      else out[field] = typeof marker === 'number' ? Number(user) : String(user);
+    }
+    return out as T;
+  }
+  return undefined;
+}
+
+function markers(fields: readonly string[]): Record<string, string | number> {
+  return Object.fromEntries(fields.map((f) => [f, f === 'port' ? PORT_MARKER : f === 'url' || f === 'endpoint' || f === 'accountUrl' ? `http://${MARK}${f.toLowerCase()}.invalid` : `${MARK}${f}`]));
+}
+
+export function adoptHelmValues(d: Deployment, options: { dbMaxConnections?: number } = {}): Adoption {
+  const release: Release = d.release;
+  const file = d.helmValuesFile!;
+  const merged = coalesceValues(loadChart(release.helm.version).defaults, d.helmValues as Values);
+  const refusals: Refusal[] = [];
+  const notes: string[] = [];
+  const base: SpecInput = { release: release.version, tier: '10qps', targets: ['helm'], storage: { type: 's3', bucket: 'b', region: 'r' } };
+
+  const database: Record<string, unknown> =
+    pickBackend<Record<string, unknown>>(base, 'database', [{ mode: 'bundled' }, { mode: 'external', engine: 'postgresql', maxConnections: 100000, ...markers(['host', 'port', 'user', 'database', 'pluginDatabase']) }, { mode: 'external', engine: 'mysql', maxConnections: 100000, ...markers(['host', 'port', 'user', 'database', 'pluginDatabase']) }], merged) ?? {};
+  if (database.mode === 'external') {
+    const max = options.dbMaxConnections;
+    if (max === undefined) refusals.push({ file, line: d.helmLineAt?.([database.engine === 'mysql' ? 'externalMysql' : 'externalPostgres']), message: "an external database whose max_connections the values do not say; pass --db-max-connections N (SHOW max_connections; on the server)" });
+    else database.maxConnections = max;
+  }
+  const redis = pickBackend<Record<string, unknown>>(base, 'redis', [{ mode: 'bundled' }, { mode: 'external', ...markers(['host', 'port', 'username']) }, { mode: 'external', topology: 'sentinel', sentinels: ['a:1'], ...markers(['sentinelMasterName', 'sentinelPassword']) }], merged) ?? {};
+  const vectorStore =
+    pickBackend<Record<string, unknown>>(
+      base,
+      'vectorStore',
+      [{ type: 'weaviate', mode: 'bundled' }, ...VECTOR_STORES.filter((v) => 'helmExternalKey' in v).map((v) => ({ type: v.id, mode: 'external', ...markers(['url', 'host', 'port', 'user', 'password', 'apiKey', 'database']) }))],
+      merged,
+    ) ?? {};
+  const storage = pickBackend<Record<string, unknown>>(base, 'storage', STORAGE_BACKENDS.filter((s) => s.shared).map((s) => ({ type: s.id, ...markers(['bucket', 'endpoint', 'region', 'accessKey', 'secretKey', 'accountName', 'accountUrl', 'serviceAccountJsonBase64']) })), merged);
+  if (!storage) refusals.push({ file, message: 'no external object storage is enabled: dify-deploy deploys Dify on Kubernetes only with S3, Azure Blob, OSS, GCS, COS, OBS or TOS (pods on different nodes cannot share a volume)' });
+  for (const [kind, picked] of [['database', database], ['redis', redis], ['vector store', vectorStore]] as const)
+    if (!picked || Object.keys(picked).length === 0) refusals.push({ file, message: `${kind}: the values enable no combination dify-deploy renders (one bundled or one external block)` });
+
+  // Secrets: where the renderer puts each one, read from the user's values.
+  const secrets: Record<string, string> = {};
+  const replaced: string[] = [];
+  const published = new Set(secretData().knownDefaults);
+  const probe = renderValues({ ...base, database, redis, vectorStore, ...(storage ? { storage } : {}) } as SpecInput, SECRET_MARKERS);
+  if (probe)
+    for (const [name, marker] of Object.entries(SECRET_MARKERS)) {
+      const found = leaves(probe).find(([, v]) => v === marker);
+      if (!found) continue;
+      const v = at(merged, found[0]);
+      // An external server's password is the server's: kept whatever it is.
+      const external = (name === 'DB_PASSWORD' && database.mode === 'external') || (name === 'REDIS_PASSWORD' && redis.mode === 'external');
+      if (typeof v === 'string' && v !== '' && (external || !published.has(v))) secrets[name] = v;
+      else replaced.push(name);
+    }
+
+  // Sizing and env, per component: replicas, limits, and every extraEnv entry that differs from the release's default.
+  const defaults = envDefaults(release.version);
+  const components: Record<string, Record<string, unknown>> = {};
+  const settings = new Map<string, UserVar>();
+  for (const name of COMPONENT_NAMES) {
+    const key = CHART_COMPONENTS[name].key;
+    const block = merged[key];
+    if (!isMap(block) || block.enabled === false) continue;
+    const o: Record<string, unknown> = { replicas: Number(block.replicas ?? 1) };
+    const limits = isMap(block.resources) && isMap(block.resources.limits) ? block.resources.limits : {};
+    const cpu = parseQuantity(limits.cpu);
+    const mem = parseQuantity(limits.memory);
+    if (cpu) o.cpu = cpu;
+    if (mem) o.memoryGiB = Math.round((mem / 1024 ** 3) * 1000) / 1000;
+    const env: Record<string, string> = {};
+    (Array.isArray(block.extraEnv) ? block.extraEnv : []).forEach((e: unknown, i: number) => {
+      if (!isMap(e) || typeof e.name !== 'string' || typeof e.value !== 'string' || defaults[e.name]?.value === e.value) return;
+      env[e.name] = e.value;
+      settings.set(`${name}:${e.name}`, { value: e.value, origin: { file, line: d.helmLineAt?.([key, 'extraEnv', i, 'value']) } });
+    });
+    if (Object.keys(env).length) o.env = env;
+    components[name as ComponentName] = o;
+  }
+  const ingress = isMap(merged.ingress) ? merged.ingress : {};
+  const hosts = Array.isArray(ingress.hosts) ? ingress.hosts : [];
+  const host = isMap(hosts[0]) && typeof hosts[0].host === 'string' ? hosts[0].host : undefined;
+  const spec = {
+    release: release.version,
+    targets: ['helm'],
+    database,
+    redis,
+    vectorStore,
+    ...(storage ? { storage } : {}),
+    ...(host && ingress.enabled === true ? { domain: { host, ...(Array.isArray(ingress.tls) && ingress.tls.length ? { tls: 'own' as const } : {}) } } : {}),
+    ...(typeof ingress.className === 'string' && ingress.className ? { helm: { ingressClassName: ingress.className } } : {}),
+    overrides: { components },
+  } as SpecInput;
+  notes.push('Helm values: each component\'s extraEnv entries that differ from the release\'s defaults are kept as overrides.components.<component>.env');
+  return { spec, secrets, replacedSecrets: replaced, settings, refusals, notes };
+}
+
+/** The round trip for Helm values: the rendered values give every component the same extraEnv values and replicas, and carry the same secrets. */
+export function helmRoundTrip(user: Deployment, spec: SpecInput, secrets: Record<string, string>, settings: Map<string, UserVar>): Refusal[] {
+  const file = user.helmValuesFile!;
+  const chart = loadChart(user.release.helm.version).defaults;
+  const { values: rendered, why } = renderHelmValues(spec, secrets);
+  if (!rendered) return why.map((w) => ({ file, message: `the adopted spec does not render for Helm: ${w}` }));
+  const mine = coalesceValues(chart, user.helmValues as Values);
+  const theirs = coalesceValues(chart, rendered);
+  const out: Refusal[] = [];
+  for (const [id, v] of settings) {
+    const [component, name] = id.split(':') as [ComponentName, string];
+    const env = at(theirs, [CHART_COMPONENTS[component].key, 'extraEnv']);
+    const got = Array.isArray(env) ? env.find((e) => isMap(e) && e.name === name) : undefined;
+    if (!isMap(got) || got.value !== v.value) out.push({ file: v.origin.file, line: v.origin.line, message: `${component} extraEnv ${name}: dify-deploy cannot reproduce it` });
+  }
+  for (const name of COMPONENT_NAMES) {
+    const key = CHART_COMPONENTS[name].key;
+    const a = at(mine, [key]);
+    const b = at(theirs, [key]);
+    if (!isMap(a) || a.enabled === false || !isMap(b)) continue;
+    const replicas = (x: Values) => Number((isMap(x.autoscaling) && x.autoscaling.enabled === true ? x.autoscaling.minReplicas : x.replicas) ?? 1);
+    if (replicas(a) !== replicas(b)) out.push({ file, line: user.helmLineAt?.([key]), message: `${key}: ${replicas(a)} replica(s) rendered as ${replicas(b)}` });
+  }
+  const probe = leaves(rendered);
+  for (const [name, value] of Object.entries(secrets))
+    if (!probe.some(([, v]) => v === value)) out.push({ file, message: `secret ${name}: not carried into the rendered values` });
+  return out;
+}
