@@ -75,6 +75,27 @@ describe.concurrent('upgrade between every pair of known releases', () => {
   }
 });
 
+describe('upgrade: new secrets', () => {
+  it('a secret the new release needs and the store lacks is generated once, named but never printed; the others stay', async () => {
+    const dir = await deployed('1.15.0');
+    const store = join(dir, '.dify-deploy', 'secrets.env');
+    const kept = readFileSync(store, 'utf8').split('\n').filter((l) => !l.startsWith('DIFY_AGENT_'));
+    writeFileSync(store, kept.join('\n'));
+    const spec = join(dir, 'dify-deploy.yaml');
+    const dry = await runCli(['upgrade', '--to', '1.16.1', '--config', spec, '--dry-run', '--json']);
+    expect(JSON.parse(dry.stdout).diff.newSecrets).toEqual(expect.arrayContaining(['DIFY_AGENT_API_TOKEN', 'DIFY_AGENT_SERVER_SECRET_KEY']));
+    const up = await runCli(['upgrade', '--to', '1.16.1', '--config', spec, '--yes']);
+    expect(up.code, up.stdout + up.stderr).toBe(0);
+    const after = readFileSync(store, 'utf8');
+    const token = /^DIFY_AGENT_API_TOKEN=(.+)$/m.exec(after)![1];
+    expect(up.stdout + dry.stdout).not.toContain(token);
+    for (const line of kept.filter((l) => /^[A-Z_]+=/.test(l))) expect(after).toContain(line);
+    // Generated once: a second render keeps it.
+    expect((await runCli(['render', '--config', spec])).code).toBe(0);
+    expect(readFileSync(store, 'utf8')).toContain(`DIFY_AGENT_API_TOKEN=${token}`);
+  });
+});
+
 describe('upgrade: bad input exits 2 and writes nothing', () => {
   it('unknown release, downgrade without --force, no spec, no terminal without --yes', async () => {
     const dir = await deployed('1.15.0');
