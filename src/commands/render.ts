@@ -32,6 +32,7 @@ export async function formatRenderReport(report: RenderReport): Promise<string> 
     );
   else if (report.dryRun) lines.push('Dry run: nothing written.');
   else lines.push(`Next: cd ${report.outDir} && docker compose up -d   (README.md has the steps)`);
+  if (report.notices.length) lines.push('', ...report.notices.map((n) => c.yellow(`notice: ${n}`)));
   if (report.warnings.length) lines.push('', ...report.warnings.map((w) => c.yellow(`warning: ${w}`)));
   return lines.join('\n');
 }

@@ -10,7 +10,7 @@ import { renderCompose } from './compose/index.js';
 import { renderHelm } from './helm.js';
 import { rendererFingerprint } from './fingerprint.js';
 import { renderRunbook } from './recovery.js';
-import { resolveSecrets } from './secrets.js';
+import { resolveSecrets, screenAdoptedSecrets } from './secrets.js';
 import { readExistingSecrets, secretsFile } from './secrets-store.js';
 import type { RenderContext, RenderedFile } from './types.js';
 import { writeFiles, type FileOutcome } from './writer.js';
@@ -69,6 +69,8 @@ export interface RenderReport {
   /** Plan problems: nothing was rendered. */
   refused: string[];
   warnings: string[];
+  /** What the operator must know about this render (e.g. published default secrets replaced). */
+  notices: string[];
   files: FileOutcome[];
   /** Files kept because the user edited them; nothing was written. */
   conflicts: FileOutcome[];
@@ -88,7 +90,8 @@ export async function renderDeployment(opts: {
   /** Files written in the same all-or-nothing step (upgrade: the spec with its new release). */
   extraFiles?: RenderedFile[];
 }): Promise<RenderReport> {
-  const secrets = resolveSecrets(readExistingSecrets(opts.outDir), opts.spec);
+  const adopted = screenAdoptedSecrets(readExistingSecrets(opts.outDir));
+  const secrets = resolveSecrets(adopted.kept, opts.spec);
   const { files, plans } = renderFiles(opts.spec, opts.target, secrets, opts.options);
   const base = {
     outDir: opts.outDir,
@@ -96,6 +99,7 @@ export async function renderDeployment(opts: {
     targets: plans.map((p) => p.target),
     tiers: [...new Set(plans.map((p) => p.tier))],
     warnings: [...new Set(plans.flatMap((p) => p.warnings))],
+    notices: adopted.notices,
     dryRun: opts.dryRun ?? false,
   };
   const refused = [...new Set(plans.flatMap((p) => p.problems))];

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { UserError } from '../core/errors.js';
 import type { Spec } from '../core/spec.js';
+import { publishedValue } from '../validate/secret-data.js';
 
 export interface SecretDef {
   /** The .env variable that carries it. */
@@ -12,6 +13,12 @@ export interface SecretDef {
   generate: () => string;
   /** Generated only when dify-deploy runs the service itself: an external one already has its password. */
   generatedWhen?: (spec: Spec) => boolean;
+  /**
+   * Why replacing an adopted value hurts a running deployment. `refuse`: a published value is
+   * not replaced at all (the render stops with `how`); otherwise it is replaced and `how` says
+   * what to do on the live side.
+   */
+  live?: { refuse?: boolean; how: string };
 }
 
 const token = (bytes: number) => () => randomBytes(bytes).toString('base64url');
@@ -19,15 +26,34 @@ const token = (bytes: number) => () => randomBytes(bytes).toString('base64url');
 const secretKey = () => `sk-${randomBytes(42).toString('base64url')}`;
 
 export const SECRETS: readonly SecretDef[] = [
-  { name: 'SECRET_KEY', generate: secretKey },
-  { name: 'DB_PASSWORD', generate: token(24), generatedWhen: (spec) => spec.database.mode === 'bundled' },
+  {
+    name: 'SECRET_KEY',
+    generate: secretKey,
+    live: {
+      refuse: true,
+      how:
+        'it signs sessions and tokens and encrypts data in the database, so a new one logs everyone out and makes that data unreadable. ' +
+        'To rotate it: back up (backup/backup.sh), stop the deployment, put SECRET_KEY=<openssl rand -base64 42> in .dify-deploy/secrets.env, re-render, start, and re-enter the credentials Dify can no longer decrypt; ' +
+        'if this deployment has never run, simply delete the SECRET_KEY line from .env',
+    },
+  },
+  {
+    name: 'DB_PASSWORD',
+    generate: token(24),
+    generatedWhen: (spec) => spec.database.mode === 'bundled',
+    live: { how: "a bundled database keeps the password its data volume was created with: on a running deployment, set the new one first (PostgreSQL: ALTER USER postgres PASSWORD '<new DB_PASSWORD>'; MySQL: ALTER USER 'root'@'%' IDENTIFIED BY '<new>')" },
+  },
   { name: 'REDIS_PASSWORD', generate: token(24), generatedWhen: (spec) => spec.redis.mode === 'bundled' },
   { name: 'SANDBOX_API_KEY', generate: token(32) },
   { name: 'PLUGIN_DAEMON_KEY', generate: token(42) },
   { name: 'PLUGIN_DIFY_INNER_API_KEY', generate: token(42) },
   { name: 'WEAVIATE_API_KEY', generate: token(32) },
   { name: 'QDRANT_API_KEY', generate: token(32) },
-  { name: 'PGVECTOR_PASSWORD', generate: token(24) },
+  {
+    name: 'PGVECTOR_PASSWORD',
+    generate: token(24),
+    live: { how: "a bundled pgvector keeps the password its data volume was created with: on a running deployment, run ALTER USER postgres PASSWORD '<new PGVECTOR_PASSWORD>' in it first" },
+  },
   { name: 'DIFY_AGENT_API_TOKEN', generate: token(32) },
   { name: 'DIFY_AGENT_SERVER_SECRET_KEY', generate: token(32) },
   { name: 'DIFY_AGENT_SHELLCTL_AUTH_TOKEN', generate: token(32) },
@@ -42,6 +68,27 @@ export const SECRETS: readonly SecretDef[] = [
   { name: 'OCEANBASE_VECTOR_PASSWORD', generate: token(24) },
   { name: 'MYSCALE_PASSWORD', generate: token(24) },
 ];
+
+/**
+ * Screens secrets adopted from an existing deployment: a value anyone can read (an upstream
+ * default or placeholder, releases/secrets.json) is dropped so a new one is generated, and
+ * reported; where that would break live data (SECRET_KEY), the render stops instead.
+ */
+export function screenAdoptedSecrets(existing: Record<string, string>): { kept: Record<string, string>; notices: string[] } {
+  const kept: Record<string, string> = {};
+  const notices: string[] = [];
+  const refused: string[] = [];
+  for (const def of SECRETS) {
+    const value = existing[def.name];
+    if (value === undefined) continue;
+    const published = publishedValue(value);
+    if (!published) kept[def.name] = value;
+    else if (def.live?.refuse) refused.push(`${def.name}: the adopted value is a published upstream ${published}, and it is not rotated automatically: ${def.live.how}`);
+    else notices.push(`${def.name}: the adopted value was a published upstream ${published}; a new one is generated${def.live ? ` — ${def.live.how}` : ''}`);
+  }
+  if (refused.length) throw new UserError(refused);
+  return { kept, notices };
+}
 
 /**
  * Keeps every secret already present in `existing`; generates only the missing ones. With a

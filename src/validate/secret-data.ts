@@ -37,6 +37,14 @@ export function secretData(): SecretData {
   return cached;
 }
 
+/** Why a value is public knowledge (an upstream default or a placeholder), or undefined. */
+export function publishedValue(value: string): 'default' | 'placeholder' | undefined {
+  const data = secretData();
+  if (data.knownDefaults.includes(value)) return 'default';
+  if (data.placeholderPatterns.some((p) => new RegExp(p, 'i').test(value))) return 'placeholder';
+  return undefined;
+}
+
 export function holds(cond: Condition | undefined, env: Record<string, string>): boolean {
   if (!cond) return true;
   const v = (env[cond.var] ?? '').trim().toLowerCase();

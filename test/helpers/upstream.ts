@@ -1,11 +1,21 @@
-// Paths to the unmodified upstream fixtures in ../shared/upstream.
+// Paths to the unmodified upstream fixtures: ../shared/upstream beside the repository, or the
+// folder DIFY_DEPLOY_UPSTREAM names. Tests that need them skip outside CI when they are missing
+// (test/global-setup.ts says so once) and fail under CI=true.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'dotenv';
+import { describe } from 'vitest';
 import { secretData } from '../../src/validate/secret-data.js';
 
-export const UPSTREAM = fileURLToPath(new URL('../../../shared/upstream/', import.meta.url));
+export const UPSTREAM = `${resolve(process.env.DIFY_DEPLOY_UPSTREAM ?? fileURLToPath(new URL('../../../shared/upstream/', import.meta.url)))}/`;
+
+/** The fixtures are there, or CI requires them (a missing one then fails the test). */
+export const UPSTREAM_REQUIRED = existsSync(UPSTREAM) || process.env.CI === 'true';
+
+/** `describe` for tests that read the upstream fixtures. */
+export const describeUpstream = UPSTREAM_REQUIRED ? describe : describe.skip;
 
 export function upstreamEnvExample(release: string): Record<string, string> {
   return parse(readFileSync(`${UPSTREAM}dify-${release}/docker/.env.example`, 'utf8'));

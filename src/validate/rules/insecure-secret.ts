@@ -3,7 +3,7 @@
 import { coalesceValues, dotted, isMap, type Values } from '../../helm/merge.js';
 import { at, type Diagnostic } from '../diagnostics.js';
 import { compareVersions } from '../release.js';
-import { holds, secretData, type SecretFact } from '../secret-data.js';
+import { holds, publishedValue, secretData, type SecretFact } from '../secret-data.js';
 import type { Deployment, ServiceModel } from '../deployment.js';
 import type { Rule } from './rule.js';
 
@@ -15,9 +15,9 @@ function emptyIsFine(fact: SecretFact, d: Deployment, s: ServiceModel): boolean 
 
 /** Why a value is no secret, or undefined when it is fine. */
 export function weakness(value: string, minLength: number): string | undefined {
-  const data = secretData();
-  if (data.knownDefaults.includes(value)) return "is an upstream default published in Dify's repository";
-  if (data.placeholderPatterns.some((p) => new RegExp(p, 'i').test(value))) return 'is a placeholder';
+  const published = publishedValue(value);
+  if (published === 'default') return "is an upstream default published in Dify's repository";
+  if (published === 'placeholder') return 'is a placeholder';
   if (value.length < minLength) return `is only ${value.length} characters (use ≥ ${minLength} random characters)`;
   if (new Set(value).size < 6) return 'repeats too few distinct characters';
   return undefined;
@@ -47,12 +47,9 @@ async function helmFindings(d: Deployment): Promise<Diagnostic[]> {
       else if (typeof value === 'string' && value !== '' && SECRET_KEY_NAME.test(key) && !REFERENCE_KEY_NAME.test(key)) {
         // Only what is public for certain: a published default or a placeholder (length rules
         // need to know the secret's role, which a free-form values tree does not say).
-        const data = secretData();
-        const problem = data.knownDefaults.includes(value)
-          ? "is a sample value published in the chart's values.yaml or Dify's repository"
-          : data.placeholderPatterns.some((p) => new RegExp(p, 'i').test(value))
-            ? 'is a placeholder'
-            : undefined;
+        const published = publishedValue(value);
+        const problem =
+          published === 'default' ? "is a sample value published in the chart's values.yaml or Dify's repository" : published === 'placeholder' ? 'is a placeholder' : undefined;
         if (!problem) continue;
         const keyPath = [...path, key];
         const line = d.helmLineAt?.(keyPath);

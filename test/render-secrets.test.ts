@@ -1,0 +1,64 @@
+// Adopting an existing deployment's .env: live secrets are kept, but a value anyone can read
+// (upstream's published defaults and placeholders) never is. A SECRET_KEY already in use is not
+// rotated behind the operator's back: the render stops and says how to rotate it safely.
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { describe, expect, it } from 'vitest';
+import { releaseVersions } from '../src/core/data.js';
+import { parseSpecData } from '../src/core/spec-parse.js';
+import { renderDeployment } from '../src/render/index.js';
+import { SECRETS } from '../src/render/secrets.js';
+import { describeUpstream, UPSTREAM } from './helpers/upstream.js';
+
+const fresh = () => mkdtempSync(join(tmpdir(), 'dify-adopt-'));
+const envExample = (v: string) => join(UPSTREAM, `dify-${v}`, 'docker', '.env.example');
+
+describeUpstream('render --force over an adopted upstream .env', () => {
+  for (const version of releaseVersions()) {
+    const upstream = () => parseDotenv(readFileSync(envExample(version), 'utf8'));
+    const ships = () => SECRETS.filter((d) => (upstream()[d.name] ?? '') !== '').map((d) => d.name);
+
+    if (upstream().SECRET_KEY) {
+      it(`${version}: the published SECRET_KEY of a live .env is refused with the rotation procedure; nothing written`, async () => {
+        const dir = fresh();
+        copyFileSync(envExample(version), join(dir, '.env'));
+        const spec = parseSpecData({ tier: '10qps', release: version }, 'test');
+        await expect(renderDeployment({ spec, outDir: dir, target: 'compose', force: true })).rejects.toThrow(/SECRET_KEY.*published.*rotat/is);
+        expect(readdirSync(dir)).toEqual(['.env']);
+      });
+      continue;
+    }
+    it(`${version}: every published default secret is replaced and reported`, async () => {
+      const dir = fresh();
+      copyFileSync(envExample(version), join(dir, '.env'));
+      const spec = parseSpecData({ tier: '10qps', release: version }, 'test');
+      const report = await renderDeployment({ spec, outDir: dir, target: 'compose', force: true });
+      expect(report.written).toBe(true);
+      const ours = parseDotenv(readFileSync(join(dir, '.env'), 'utf8'));
+      const replaced = ships().filter((name) => ours[name] !== undefined);
+      expect(replaced.length).toBeGreaterThan(3);
+      for (const name of replaced) {
+        expect(ours[name], name).not.toBe(upstream()[name]);
+        expect(report.notices.join('\n')).toContain(name);
+      }
+      // No value of the adopted file's secrets survives anywhere in .env.
+      const published = new Set(ships().map((n) => upstream()[n]));
+      for (const [k, v] of Object.entries(ours)) if (v.length >= 8) expect(published.has(v), k).toBe(false);
+    });
+  }
+});
+
+describe('adopted secrets that are not published', () => {
+  it('a strong live SECRET_KEY is kept and nothing is reported', async () => {
+    const dir = fresh();
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(dir, '.env'), 'SECRET_KEY=sk-my-live-key-0123456789abcdef\nDB_PASSWORD=live-db-password-xyz\n');
+    const spec = parseSpecData({ tier: '10qps' }, 'test');
+    const report = await renderDeployment({ spec, outDir: dir, target: 'compose', force: true });
+    expect(report.notices).toEqual([]);
+    expect(parseDotenv(readFileSync(join(dir, '.env'), 'utf8')).SECRET_KEY).toBe('sk-my-live-key-0123456789abcdef');
+    expect(existsSync(join(dir, '.dify-deploy/secrets.env'))).toBe(true);
+  });
+});
