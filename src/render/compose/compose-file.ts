@@ -12,33 +12,6 @@ type Service = Record<string, unknown> & { environment?: Record<string, string>;
 /** Compose memory units: the plan's Kubernetes-style "8Gi" / "512Mi" as "8g" / "512m". */
 const composeMemory = (m: string) => m.replace(/Gi$/, 'g').replace(/Mi$/, 'm');
 
-/** The plugin daemon's storage variables, from the PLUGIN_* names in .env (upstream's mapping). */
-const PLUGIN_STORAGE_ENV: Record<string, string> = {
-  PLUGIN_STORAGE_TYPE: 'PLUGIN_STORAGE_TYPE',
-  PLUGIN_STORAGE_OSS_BUCKET: 'PLUGIN_STORAGE_OSS_BUCKET',
-  S3_USE_AWS: 'PLUGIN_S3_USE_AWS',
-  S3_USE_AWS_MANAGED_IAM: 'PLUGIN_S3_USE_AWS_MANAGED_IAM',
-  S3_ENDPOINT: 'PLUGIN_S3_ENDPOINT',
-  S3_USE_PATH_STYLE: 'PLUGIN_S3_USE_PATH_STYLE',
-  AWS_ACCESS_KEY: 'PLUGIN_AWS_ACCESS_KEY',
-  AWS_SECRET_KEY: 'PLUGIN_AWS_SECRET_KEY',
-  AWS_REGION: 'PLUGIN_AWS_REGION',
-  AZURE_BLOB_STORAGE_CONNECTION_STRING: 'PLUGIN_AZURE_BLOB_STORAGE_CONNECTION_STRING',
-  AZURE_BLOB_STORAGE_CONTAINER_NAME: 'PLUGIN_AZURE_BLOB_STORAGE_CONTAINER_NAME',
-  TENCENT_COS_SECRET_KEY: 'PLUGIN_TENCENT_COS_SECRET_KEY',
-  TENCENT_COS_SECRET_ID: 'PLUGIN_TENCENT_COS_SECRET_ID',
-  TENCENT_COS_REGION: 'PLUGIN_TENCENT_COS_REGION',
-  ALIYUN_OSS_REGION: 'PLUGIN_ALIYUN_OSS_REGION',
-  ALIYUN_OSS_ENDPOINT: 'PLUGIN_ALIYUN_OSS_ENDPOINT',
-  ALIYUN_OSS_ACCESS_KEY_ID: 'PLUGIN_ALIYUN_OSS_ACCESS_KEY_ID',
-  ALIYUN_OSS_ACCESS_KEY_SECRET: 'PLUGIN_ALIYUN_OSS_ACCESS_KEY_SECRET',
-  ALIYUN_OSS_AUTH_VERSION: 'PLUGIN_ALIYUN_OSS_AUTH_VERSION',
-  VOLCENGINE_TOS_ENDPOINT: 'PLUGIN_VOLCENGINE_TOS_ENDPOINT',
-  VOLCENGINE_TOS_ACCESS_KEY: 'PLUGIN_VOLCENGINE_TOS_ACCESS_KEY',
-  VOLCENGINE_TOS_SECRET_KEY: 'PLUGIN_VOLCENGINE_TOS_SECRET_KEY',
-  VOLCENGINE_TOS_REGION: 'PLUGIN_VOLCENGINE_TOS_REGION',
-};
-
 /** The services this deployment runs, in start order. */
 export function composeServiceNames(ctx: RenderContext, model: ComposeModel): string[] {
   const { spec, plan } = ctx;
@@ -87,9 +60,6 @@ function migrateService(api: Service): Service {
 export function renderComposeFile(ctx: RenderContext, model: ComposeModel): RenderedFile {
   const { spec, plan, release } = ctx;
   const plugin = plan.components.find((c) => c.name === 'plugin_daemon');
-  // The daemon's storage variables that this backend's .env section actually sets.
-  const written = new Set(model.env.flatMap((s) => s.vars.map((v) => v.name)));
-  const pluginStorageEnv = Object.fromEntries(Object.entries(PLUGIN_STORAGE_ENV).filter(([, envName]) => written.has(envName)));
   const base = parseYaml(
     renderTemplate('compose/services.yaml.hbs', {
       images: release.images,
@@ -98,7 +68,6 @@ export function renderComposeFile(ctx: RenderContext, model: ComposeModel): Rend
       agentBackend: plan.components.some((c) => c.name === 'agent_backend'),
       // One host port: published only when a single daemon runs.
       pluginDebugPort: (plugin?.replicas ?? 1) === 1,
-      pluginStorageEnv,
       reservedConnections: plan.database.reserved,
       tls: spec.domain.tls !== 'none',
       tlsOwn: spec.domain.tls === 'own',

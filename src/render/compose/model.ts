@@ -341,5 +341,8 @@ export function composeModel(ctx: RenderContext): ComposeModel {
     env.unshift({ title: s.title, notes: s.notes ?? [], vars });
   }
 
-  return { publicUrl: url, env: env.filter((s) => s.vars.length), pinned, mapped, bodyLimitMB, vectorStore };
+  // Upstream's per-service renames (releases/*.json serviceEnv) apply where .env holds the source:
+  // a `${VAR?…}` reference to a variable .env lacks would stop compose.
+  const reachable = Object.fromEntries(Object.entries(mapped).map(([service, map]) => [service, Object.fromEntries(Object.entries(map).filter(([, envName]) => finalValue.has(envName)))]));
+  return { publicUrl: url, env: env.filter((s) => s.vars.length), pinned, mapped: reachable, bodyLimitMB, vectorStore };
 }

@@ -12,20 +12,31 @@ interface Value {
   origin?: Origin;
 }
 
-/** Variables one component must share with another (both read the same secret). */
-const SHARED: { a: [ComponentName, string]; b: [ComponentName, string]; what: string }[] = [
+/**
+ * Variables one component must share with another (both read the same secret). `unsetIs`: the
+ * value a process uses when the variable never reaches it (so a missing side is a mismatch too).
+ */
+const SHARED: { a: [ComponentName, string]; b: [ComponentName, string]; what: string; unsetIs?: string }[] = [
   { a: ['api', 'PLUGIN_DAEMON_KEY'], b: ['plugin_daemon', 'SERVER_KEY'], what: 'the key the API presents to the plugin daemon' },
   { a: ['api', 'INNER_API_KEY_FOR_PLUGIN'], b: ['plugin_daemon', 'DIFY_INNER_API_KEY'], what: 'the key the plugin daemon presents to the API' },
   { a: ['api', 'CODE_EXECUTION_API_KEY'], b: ['sandbox', 'API_KEY'], what: 'the code sandbox key' },
   ...(['worker', 'worker_beat', 'api_websocket'] as const).flatMap((c) =>
     ['SECRET_KEY', 'DB_PASSWORD', 'REDIS_PASSWORD'].map((v) => ({ a: ['api', v] as [ComponentName, string], b: [c, v] as [ComponentName, string], what: `${v}, shared by every dify-api process` })),
   ),
+  // 1.16: the agent backend rejects control-plane calls without its DIFY_AGENT_API_TOKEN as Bearer token.
+  ...(['api', 'worker'] as const).map((c) => ({
+    a: ['agent_backend', 'DIFY_AGENT_API_TOKEN'] as [ComponentName, string],
+    b: [c, 'AGENT_BACKEND_API_TOKEN'] as [ComponentName, string],
+    what: 'the token the agent backend requires of Dify (agent runs are rejected)',
+    unsetIs: '',
+  })),
   ...['DB_PASSWORD', 'REDIS_PASSWORD'].map((v) => ({ a: ['api', v] as [ComponentName, string], b: ['plugin_daemon', v] as [ComponentName, string], what: `${v}, shared with the plugin daemon` })),
 ];
 
-function read(s: ServiceModel | undefined, variable: string): Value | undefined {
+function read(s: ServiceModel | undefined, variable: string, unsetIs?: string): Value | undefined {
   if (!s) return undefined;
-  return { value: s.env[variable], where: `${s.name} ${variable}`, origin: s.origin[variable] };
+  const value = s.env[variable] ?? unsetIs;
+  return { value, where: `${s.name} ${variable}${s.env[variable] === undefined && value !== undefined ? ' (not set)' : ''}`, origin: s.origin[variable] };
 }
 
 function hostOf(url: string | undefined): string | undefined {
@@ -70,7 +81,7 @@ export const secretMismatchRule: Rule = {
     for (const pair of SHARED) {
       const a = read(active.find((s) => s.component === pair.a[0]), pair.a[1]);
       for (const other of active.filter((s) => s.component === pair.b[0])) {
-        const b = read(other, pair.b[1]);
+        const b = read(other, pair.b[1], pair.unsetIs);
         if (a?.value === undefined || b?.value === undefined || a.value === b.value) continue;
         out.push(mismatch(a, b, pair.what, `give both the same value (one variable in .env feeding both is simplest)`));
       }
