@@ -50,7 +50,7 @@ describe('non-interactive', () => {
 
   it('--target all: compose and Helm files, and validate passes them', async () => {
     const out = freshDir();
-    const answers = answersFile('tier: 100qps\nstorage: { type: s3, bucket: dify-files, region: eu-west-1 }\n');
+    const answers = answersFile('tier: 100qps\nstorage: { type: s3, bucket: dify-files, region: eu-west-1, useIam: true }\n');
     const r = await runCli(['init', '--answers', answers, '--target', 'all', '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     expect(readSpecFile(join(out, 'dify-deploy.yaml')).targets).toEqual(['compose', 'helm']);

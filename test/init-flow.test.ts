@@ -67,7 +67,7 @@ describe('pressing Enter throughout', () => {
 
     // Kubernetes sizes the budget at HPA maxReplicas: the default DB host must hold that too.
     it.each(tierNames())('tier %s, compose and helm (only a bucket typed): deployable on both', async (tier) => {
-      const { spec } = await run({ release, tier, targets: ['compose', 'helm'], 'storage.bucket': 'files', 'storage.region': 'eu-west-1' });
+      const { spec } = await run({ release, tier, targets: ['compose', 'helm'], 'storage.bucket': 'files', 'storage.region': 'eu-west-1', 'storage.useIam': true });
       expectDeployable(spec);
     });
   });
@@ -124,12 +124,29 @@ describe('vector stores', () => {
 describe('file storage', () => {
   it.each(STORAGE_BACKENDS.map((s) => [s.id, s] as const))('%s asks exactly the fields it requires, secrets masked', async (id, backend) => {
     const answers: Record<string, ScriptedAnswer> = { 'storage.type': id };
-    for (const f of backend.requires) answers[`storage.${f}`] = TYPED[f];
+    for (const f of [...backend.requires, ...backend.credentials]) answers[`storage.${f}`] = TYPED[f];
     const { spec, asked } = await run(answers);
     const storageQuestions = asked.filter((q) => q.id.startsWith('storage.') && q.id !== 'storage.type');
-    expect(storageQuestions.map((q) => q.id)).toEqual(backend.requires.map((f) => `storage.${f}`));
-    for (const q of storageQuestions) expect(q.kind).toBe(SECRET_FIELDS.includes(q.id.split('.')[1]) ? 'secret' : 'text');
+    const iam = 'iam' in backend && backend.iam;
+    expect(storageQuestions.map((q) => q.id)).toEqual([...backend.requires, ...(iam ? ['endpoint', 'useIam'] : []), ...backend.credentials].map((f) => `storage.${f}`));
+    for (const q of storageQuestions.filter((q) => q.kind !== 'confirm')) expect(q.kind).toBe(SECRET_FIELDS.includes(q.id.split('.')[1]) ? 'secret' : 'text');
     expect(spec.storage.type).toBe(id);
+    // The answers render: every credential the store needs was asked.
+    const { renderFiles } = await import('../src/render/index.js');
+    const { resolveSecrets } = await import('../src/render/secrets.js');
+    expect(() => renderFiles(spec, 'compose', resolveSecrets({}, spec))).not.toThrow();
+  });
+
+  it('S3-compatible (MinIO): endpoint, path style and keys are asked and rendered', async () => {
+    const { spec, question } = await run({ 'storage.type': 's3', 'storage.bucket': 'dify', 'storage.region': 'us-east-1', 'storage.endpoint': 'http://minio.internal:9000', 'storage.accessKey': 'minio-user', 'storage.secretKey': 'minio-secret-0123' });
+    expect(question('storage.pathStyle')).toBeDefined();
+    expect(spec.storage).toMatchObject({ endpoint: 'http://minio.internal:9000', pathStyle: true, useIam: false, accessKey: 'minio-user', secretKey: 'minio-secret-0123' });
+  });
+
+  it('S3 with the machine\'s IAM role asks no keys', async () => {
+    const { spec, question } = await run({ 'storage.type': 's3', 'storage.bucket': 'dify', 'storage.region': 'us-east-1', 'storage.useIam': true });
+    expect(question('storage.secretKey')).toBeUndefined();
+    expect(spec.storage.useIam).toBe(true);
   });
 
   it('a required field left empty is refused with "required"', async () => {
@@ -216,7 +233,7 @@ describe('domain and TLS', () => {
 
 describe('targets', () => {
   it('helm only: no compose host question, and only file stores every node reaches', async () => {
-    const { spec, question } = await run({ targets: ['helm'], 'storage.bucket': 'files', 'storage.region': 'eu-west-1' });
+    const { spec, question } = await run({ targets: ['helm'], 'storage.bucket': 'files', 'storage.region': 'eu-west-1', 'storage.useIam': true });
     expect(spec.targets).toEqual(['helm']);
     expect(question('host.cpus')).toBeUndefined();
     expect(question('storage.type')!.choices!.map((c) => c.value)).toEqual(STORAGE_BACKENDS.filter((s) => s.shared).map((s) => s.id));

@@ -38,7 +38,7 @@ describe('render to disk', () => {
 
   it.each(['compose', 'helm'] as const)('%s: an external database password comes from the spec or the secrets store, never invented', async (target) => {
     const external = parseSpecData(
-      { tier: '10qps', database: { mode: 'external', host: 'pg.internal', maxConnections: 500 }, redis: { mode: 'external', host: 'redis.internal' }, storage: { type: 's3', bucket: 'b', region: 'us-east-1' } },
+      { tier: '10qps', database: { mode: 'external', host: 'pg.internal', maxConnections: 500 }, redis: { mode: 'external', host: 'redis.internal' }, storage: { type: 's3', bucket: 'b', region: 'us-east-1', useIam: true } },
       'test',
     );
     const dir = fresh();

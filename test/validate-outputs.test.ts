@@ -82,7 +82,7 @@ describe.concurrent('validate on our own outputs', () => {
 
   it('Helm values: the budget read back from helm/values.yaml is the helm plan\'s (HPA maxReplicas), and a smaller max_connections is caught', async () => {
     for (const tier of fc.sample(fc.constantFrom(...tierNames()), { numRuns: 2, seed: 7 })) {
-      const input = { tier, targets: ['helm'], storage: { type: 's3', bucket: 'dify-files', region: 'eu-west-1' } } as SpecInput;
+      const input = { tier, targets: ['helm'], storage: { type: 's3', bucket: 'dify-files', region: 'eu-west-1', useIam: true } } as SpecInput;
       const dir = await rendered(input, 'helm');
       await expectClean(dir);
       const { deployment } = loadDeployment({ dir });

@@ -21,11 +21,11 @@ function readEnvFile(path: string): Record<string, string> {
   }
 }
 
-/** Secrets already issued for this output directory: the store first, then an existing .env. */
+/** Secrets already issued for this output directory: the store (every entry) first, then an existing .env. */
 export function readExistingSecrets(outDir: string): Record<string, string> {
   const stored = readEnvFile(join(outDir, SECRETS_PATH));
   const dotenv = readEnvFile(join(outDir, '.env'));
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = Object.fromEntries(Object.entries(stored).filter(([, v]) => v !== ''));
   for (const { name } of SECRETS) {
     const value = stored[name] || dotenv[name];
     if (value) out[name] = value;

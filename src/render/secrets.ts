@@ -3,6 +3,7 @@
 // breaks a running Dify.
 import { randomBytes } from 'node:crypto';
 import { UserError } from '../core/errors.js';
+import { storageBackend, type StorageCredential } from '../backends/storage.js';
 import type { Spec } from '../core/spec.js';
 import { publishedValue } from '../validate/secret-data.js';
 
@@ -78,6 +79,7 @@ export function screenAdoptedSecrets(existing: Record<string, string>): { kept: 
   const kept: Record<string, string> = {};
   const notices: string[] = [];
   const refused: string[] = [];
+  for (const [name, value] of Object.entries(existing)) if (!SECRETS.some((d) => d.name === name)) kept[name] = value;
   for (const def of SECRETS) {
     const value = existing[def.name];
     if (value === undefined) continue;
@@ -95,7 +97,8 @@ export function screenAdoptedSecrets(existing: Record<string, string>): { kept: 
  * spec, the password of an external database or Redis is never generated: it is the server's.
  */
 export function resolveSecrets(existing: Record<string, string | undefined>, spec?: Spec): Record<string, string> {
-  const out: Record<string, string> = {};
+  // Entries operators add to the store (external passwords, storage credentials) pass through.
+  const out: Record<string, string> = Object.fromEntries(Object.entries(existing).filter((e): e is [string, string] => !!e[1] && !SECRETS.some((d) => d.name === e[0])));
   for (const def of SECRETS) {
     const kept = existing[def.name];
     if (kept !== undefined && kept !== '') out[def.name] = kept;
@@ -116,6 +119,30 @@ export function externalDatabasePassword(spec: Spec, secrets: Record<string, str
       'database.password: the external database\'s password is needed; put DB_PASSWORD=… in the output directory\'s .dify-deploy/secrets.env (kept private, mode 0600, out of git) or set database.password in dify-deploy.yaml',
     ]);
   return password;
+}
+
+/** Where an object store's credentials live in the secrets store when the spec leaves them out. */
+export const STORAGE_CREDENTIAL_SECRETS: Record<StorageCredential, string> = {
+  accessKey: 'STORAGE_ACCESS_KEY',
+  secretKey: 'STORAGE_SECRET_KEY',
+  serviceAccountJsonBase64: 'STORAGE_SERVICE_ACCOUNT_JSON_BASE64',
+};
+
+/**
+ * spec.storage with its credentials: the spec's, else the secrets store's. A store without
+ * them (and, for S3, without useIam: true) would render a deployment that cannot reach its
+ * files, so the render stops naming both places to put them.
+ */
+export function storageWithCredentials(spec: Spec, secrets: Record<string, string>): Spec['storage'] {
+  const st = { ...spec.storage };
+  const backend = storageBackend(st.type);
+  for (const field of backend.credentials) if (!st[field]) st[field] = secrets[STORAGE_CREDENTIAL_SECRETS[field]] || undefined;
+  const missing = backend.credentials.filter((f) => !st[f]);
+  if (missing.length && !(backend.iam && st.useIam))
+    throw new UserError([
+      `storage: ${backend.label} needs ${missing.map((f) => `storage.${f}`).join(' and ')}; set ${missing.length > 1 ? 'them' : 'it'} in dify-deploy.yaml, or (kept out of the spec) put ${missing.map((f) => `${STORAGE_CREDENTIAL_SECRETS[f]}=…`).join(' and ')} in the output directory's .dify-deploy/secrets.env${backend.iam ? ", or set storage.useIam: true to use the machine's IAM role" : ''}`,
+    ]);
+  return st;
 }
 
 /** An external Redis's password: the spec's, else the secrets store's, else none (no AUTH). */

@@ -155,6 +155,13 @@ async function askStorage(session: Session, release: Release, targets: Target[])
   );
   const backend = available.find((s) => s.id === type)!;
   await backendFields(session, 'storage', backend.label, backend.requires);
+  if (backend.iam) {
+    // S3-compatible stores (MinIO, Ceph, R2…) are S3 at another endpoint, usually with path-style URLs.
+    await session.field('storage.endpoint', `${backend.label} endpoint URL (Enter: AWS itself; MinIO or another S3-compatible store: its URL):`);
+    if (session.value('storage.endpoint')) await session.yesNo('storage.pathStyle', 'Path-style bucket URLs (MinIO and most S3-compatible stores need them)?', true);
+    if (await session.yesNo('storage.useIam', "Authenticate with the machine's IAM role (instance profile, IRSA) instead of keys?", false)) return;
+  }
+  await backendFields(session, 'storage', backend.label, backend.credentials);
 }
 
 async function askDomain(session: Session): Promise<void> {

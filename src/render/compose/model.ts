@@ -12,7 +12,7 @@ import { UserError } from '../../core/errors.js';
 import { storageBackend } from '../../backends/storage.js';
 import { vectorStoreBackend } from '../../backends/vector-stores.js';
 import { knownEnvVariables } from '../known-env.js';
-import { externalDatabasePassword, externalRedisPassword } from '../secrets.js';
+import { externalDatabasePassword, externalRedisPassword, storageWithCredentials } from '../secrets.js';
 import { renderTemplate } from '../template.js';
 import type { RenderContext } from '../types.js';
 
@@ -92,7 +92,7 @@ export function vectorStoreParts(ctx: RenderContext): VectorStoreParts {
 }
 
 export function storageEnv(ctx: RenderContext): Record<string, string> {
-  const st = ctx.spec.storage;
+  const st = storageWithCredentials(ctx.spec, ctx.secrets);
   const backend = storageBackend(st.type);
   requireFields('storage', st, backend.requires, `for ${backend.label}`);
   const azureConnectionString =

@@ -8,7 +8,7 @@ import { storageBackend } from '../../backends/storage.js';
 import { vectorStoreBackend } from '../../backends/vector-stores.js';
 import { cpuQuantity } from '../../helm/quantity.js';
 import type { Values } from '../../helm/merge.js';
-import { externalDatabasePassword, externalRedisPassword } from '../secrets.js';
+import { externalDatabasePassword, externalRedisPassword, storageWithCredentials } from '../secrets.js';
 
 const DEFAULT_PORTS = { postgresql: 5432, mysql: 3306, redis: 6379 } as const;
 
@@ -141,10 +141,10 @@ const STORAGE_BLOCKS: Record<string, (s: StorageSpec) => Values> = {
   externalTOS: (s) => ({ endpoint: s.endpoint, region: s.region, accessKey: s.accessKey, secretKey: s.secretKey, bucketName: bucketNames(s) }),
 };
 
-export function storageValues(spec: Spec): Values {
-  const s = spec.storage;
-  const backend = storageBackend(s.type);
+export function storageValues(spec: Spec, secrets: Record<string, string>): Values {
+  const backend = storageBackend(spec.storage.type);
   if (!backend.helmExternalKey) return {}; // local: the chart's ReadWriteMany PVCs
-  requireFields('storage', s.type, s, backend.requires);
+  requireFields('storage', spec.storage.type, spec.storage, backend.requires);
+  const s = storageWithCredentials(spec, secrets);
   return { [backend.helmExternalKey]: { enabled: true, ...STORAGE_BLOCKS[backend.helmExternalKey](s) } };
 }

@@ -208,7 +208,7 @@ export function helmValues(rendered: RenderContext): Values {
     ...databaseValues(ctx.spec, ctx.plan, ctx.secrets),
     ...redisValues(ctx.spec, ctx.plan, ctx.secrets),
     ...vectorStoreValues(ctx.spec, ctx.secrets),
-    ...storageValues(ctx.spec),
+    ...storageValues(ctx.spec, ctx.secrets),
   };
   return { ...values, ...overlay(backends, subchartSecretValues(ctx)), ...ingressValues(ctx) };
 }
