@@ -13,7 +13,7 @@ import { isMap, type Values } from '../src/helm/merge.js';
 import { renderHelm } from '../src/render/helm.js';
 import { resolveSecrets } from '../src/render/secrets.js';
 
-const S3 = { type: 's3', bucket: 'dify-files', region: 'us-east-1' } as const;
+const S3 = { type: 's3', bucket: 'dify-files', region: 'us-east-1', useIam: true } as const;
 const BACKENDS: Record<string, Partial<SpecInput>> = {
   'bundled pg, redis, weaviate; s3': { storage: S3 },
   'external pg, redis; qdrant; azure': {
