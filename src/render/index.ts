@@ -13,7 +13,7 @@ import { renderRunbook } from './recovery.js';
 import { resolveSecrets, screenAdoptedSecrets } from './secrets.js';
 import { readExistingSecrets, secretsFile } from './secrets-store.js';
 import type { RenderContext, RenderedFile } from './types.js';
-import { writeFiles, type FileOutcome } from './writer.js';
+import { checkOutDir, writeFiles, type FileOutcome } from './writer.js';
 
 export type RenderTarget = Target | 'all';
 
@@ -90,6 +90,7 @@ export async function renderDeployment(opts: {
   /** Files written in the same all-or-nothing step (upgrade: the spec with its new release). */
   extraFiles?: RenderedFile[];
 }): Promise<RenderReport> {
+  checkOutDir(opts.outDir);
   const adopted = screenAdoptedSecrets(readExistingSecrets(opts.outDir));
   const secrets = resolveSecrets(adopted.kept, opts.spec);
   const { files, plans } = renderFiles(opts.spec, opts.target, secrets, opts.options);
