@@ -1,6 +1,7 @@
 // Entry point. Command modules are imported only when their command runs, so
 // `--help` and `plan` start without loading what they do not use.
 import { Command, CommanderError } from 'commander';
+import { packageVersion } from './core/data.js';
 import { UserError } from './core/errors.js';
 import { processIo, type Io } from './cli/io.js';
 
@@ -14,7 +15,7 @@ function specOptions(cmd: Command): Command {
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('dify-deploy')
     .description('Size, render and validate production deployments of Dify')
-    .version(process.env.npm_package_version ?? '0.1.0')
+    .version(packageVersion())
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });

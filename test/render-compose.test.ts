@@ -124,6 +124,8 @@ describe.concurrent('compose render: tier × vector store × release', () => {
     if (vs.bundledService && vectorStore.mode !== 'external') expect(Object.keys(compose.services)).toContain(vs.bundledService);
     const published = Object.entries(compose.services).filter(([, s]) => s.ports).map(([n]) => n);
     expect(published.filter((n) => n !== 'nginx' && n !== 'plugin_daemon')).toEqual([]);
+    // Only nginx listens on every interface; anything else is loopback-only.
+    for (const n of published.filter((n) => n !== 'nginx')) for (const p of compose.services[n].ports as string[]) expect(p, n).toMatch(/^127\.0\.0\.1:/);
 
     // No upstream default password or key survives: not as any variable's value, and long ones nowhere in any file.
     expect(Object.entries(dotenv).filter(([k, v]) => upstreamSecretDefaults.get(k)?.has(v))).toEqual([]);

@@ -73,7 +73,7 @@ describe.concurrent('validate on our own outputs', () => {
 
   it('every storage backend validates clean, compose and helm', async () => {
     for (const st of STORAGE_BACKENDS) {
-      const storage = { type: st.id, ...Object.fromEntries(st.requires.map((k) => [k, STORAGE_VALUES[k]])) };
+      const storage = { type: st.id, ...Object.fromEntries([...st.requires, ...st.credentials].map((k) => [k, STORAGE_VALUES[k]])) };
       const target: RenderTarget = st.shared ? 'all' : 'compose';
       const dir = await rendered({ tier: '10qps', targets: st.shared ? ['compose', 'helm'] : ['compose'], storage } as SpecInput, target);
       await expectClean(dir);

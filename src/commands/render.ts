@@ -1,6 +1,8 @@
 // `dify-deploy render`: writes the deployment files into --out. Exit 0 when written (or a dry
 // run), 1 when refused (plan problems, or files the user edited and no --force), 2 bad input.
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import { loadRelease } from '../core/data.js';
+import type { Target } from '../core/spec.js';
 import { z } from 'zod';
 import { renderDeployment, type RenderReport, type RenderTarget } from '../render/index.js';
 import { parseOptions, specFlagsSchema, specFromFlags } from '../cli/options.js';
@@ -13,6 +15,15 @@ const renderOptionsSchema = specFlagsSchema.extend({
   dryRun: z.boolean().optional(),
   json: z.boolean().optional(),
 });
+
+/** The command that starts each target's rendered files. */
+const NEXT_STEP: Record<Target, (r: RenderReport) => string> = {
+  compose: (r) => `cd ${r.outDir} && docker compose up -d   (README.md has the steps)`,
+  helm: (r) => {
+    const h = loadRelease(r.release).helm;
+    return `cd ${join(r.outDir, 'helm')} && helm upgrade --install dify ${h.repoName}/${h.chart} --version ${h.version} --namespace dify --create-namespace -f values.yaml, then the migration job   (helm/README.md has the steps)`;
+  },
+};
 
 export async function formatRenderReport(report: RenderReport): Promise<string> {
   const c = await colors();
@@ -31,7 +42,7 @@ export async function formatRenderReport(report: RenderReport): Promise<string> 
       'Move your edits into dify-deploy.yaml (overrides.env, overrides.components) and re-render, or pass --force to overwrite.',
     );
   else if (report.dryRun) lines.push('Dry run: nothing written.');
-  else lines.push(`Next: cd ${report.outDir} && docker compose up -d   (README.md has the steps)`);
+  else lines.push(...report.targets.map((t) => `Next: ${NEXT_STEP[t](report)}`));
   if (report.notices.length) lines.push('', ...report.notices.map((n) => c.yellow(`notice: ${n}`)));
   if (report.warnings.length) lines.push('', ...report.warnings.map((w) => c.yellow(`warning: ${w}`)));
   return lines.join('\n');

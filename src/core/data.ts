@@ -73,6 +73,11 @@ function readJson<T>(...parts: string[]): T {
   return JSON.parse(readFileSync(join(PACKAGE_ROOT, ...parts), 'utf8')) as T;
 }
 
+/** This package's own version (not npm_package_version: that is whichever project `npx` runs in). */
+export function packageVersion(): string {
+  return readJson<{ version: string }>('package.json').version;
+}
+
 const releaseIndex = () => readJson<{ default: string; releases: string[] }>('releases', 'index.json');
 
 export function releaseVersions(): string[] {

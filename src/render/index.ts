@@ -2,7 +2,7 @@
 // (renderDeployment). A plan with problems is never rendered to disk.
 import { resolve, join } from 'node:path';
 import { stringify } from 'yaml';
-import { loadRelease } from '../core/data.js';
+import { defaultReleaseVersion, loadRelease } from '../core/data.js';
 import { planFor } from '../core/resolve.js';
 import type { Plan } from '../core/sizing.js';
 import type { Spec, Target } from '../core/spec.js';
@@ -41,7 +41,10 @@ export function specHasCredentials(spec: Spec): boolean {
 /** The spec as rendered: every default made explicit, so a re-render gives the same deployment. */
 export function specFile(spec: Spec, targets: Target[]): RenderedFile {
   const header = '# dify-deploy spec: `dify-deploy render --config dify-deploy.yaml` re-renders this deployment.\n';
-  return { path: SPEC_FILE, content: header + stringify({ ...spec, targets }, { lineWidth: 0 }), mode: specHasCredentials(spec) ? 0o600 : 0o644 };
+  // The release first and always: without it a later dify-deploy would move Dify to its own newest release on a re-render.
+  const { release, ...rest } = spec;
+  const explicit = { release: release ?? defaultReleaseVersion(), ...rest, targets };
+  return { path: SPEC_FILE, content: header + stringify(explicit, { lineWidth: 0 }), mode: specHasCredentials(spec) ? 0o600 : 0o644 };
 }
 
 /** Pure: the files of every requested target, plus the spec they came from. */

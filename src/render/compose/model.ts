@@ -289,7 +289,10 @@ export function composeModel(ctx: RenderContext): ComposeModel {
     },
     {
       title: 'Plugin daemon',
-      notes: ['PLUGIN_DAEMON_KEY is the daemon\'s SERVER_KEY; PLUGIN_DIFY_INNER_API_KEY is the api\'s INNER_API_KEY_FOR_PLUGIN.'],
+      notes: [
+        'PLUGIN_DAEMON_KEY is the daemon\'s SERVER_KEY; PLUGIN_DIFY_INNER_API_KEY is the api\'s INNER_API_KEY_FOR_PLUGIN.',
+        'Remote plugin debugging listens on 127.0.0.1:5003 of the host: developers connect through `ssh -L 5003:127.0.0.1:5003 <host>`.',
+      ],
       vars: {
         PLUGIN_DAEMON_PORT: '5002',
         PLUGIN_DAEMON_URL: 'http://plugin_daemon:5002',
@@ -299,7 +302,8 @@ export function composeModel(ctx: RenderContext): ComposeModel {
         PLUGIN_MAX_PACKAGE_SIZE: release.upstreamDefaults.PLUGIN_MAX_PACKAGE_SIZE ?? '52428800',
         PLUGIN_DEBUGGING_HOST: '0.0.0.0',
         PLUGIN_DEBUGGING_PORT: '5003',
-        EXPOSE_PLUGIN_DEBUGGING_HOST: spec.domain.host,
+        // The debugging port is published on the host's loopback only (docker-compose.yaml).
+        EXPOSE_PLUGIN_DEBUGGING_HOST: 'localhost',
         EXPOSE_PLUGIN_DEBUGGING_PORT: '5003',
         PLUGIN_PYTHON_ENV_INIT_TIMEOUT: '120',
         // The api waits for the daemon as long as the daemon lets a plugin run.
