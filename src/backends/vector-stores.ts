@@ -8,6 +8,8 @@ export interface VectorStoreBackend {
   bundledService?: string;
   /** Spec fields an external instance must give. */
   externalRequires: readonly ('url' | 'host' | 'port' | 'user' | 'password' | 'apiKey' | 'database')[];
+  /** The dify-helm chart can run it as a subchart. */
+  helmBundled?: boolean;
   /** The dify-helm `external*` block that configures it, when the chart has one. */
   helmExternalKey?: string;
   /** Opens pools against a PostgreSQL server (counts in the budget when that is the metadata server). */
@@ -15,7 +17,7 @@ export interface VectorStoreBackend {
 }
 
 export const VECTOR_STORES = [
-  { id: 'weaviate', label: 'Weaviate', bundledService: 'weaviate', externalRequires: ['url', 'apiKey'], helmExternalKey: 'externalWeaviate' },
+  { id: 'weaviate', label: 'Weaviate', bundledService: 'weaviate', externalRequires: ['url', 'apiKey'], helmBundled: true, helmExternalKey: 'externalWeaviate' },
   { id: 'qdrant', label: 'Qdrant', bundledService: 'qdrant', externalRequires: ['url'], helmExternalKey: 'externalQdrant' },
   { id: 'pgvector', label: 'PostgreSQL + pgvector', bundledService: 'pgvector', externalRequires: ['host', 'user', 'password', 'database'], helmExternalKey: 'externalPgvector', postgresPool: { maxVar: 'PGVECTOR_MAX_CONNECTION', default: 5 } },
   { id: 'milvus', label: 'Milvus', bundledService: 'milvus-standalone', externalRequires: ['url'], helmExternalKey: 'externalMilvus' },

@@ -1,4 +1,5 @@
 // From a spec to the release and tier it names, and on to the plan.
+import { unrenderable } from './target-support.js';
 import { loadAllTiers, loadRelease, loadTier, type Release, type Tier } from './data.js';
 import { sizePlan, type Plan } from './sizing.js';
 import type { Spec, Target } from './spec.js';
@@ -10,6 +11,9 @@ export function resolveTier(spec: Spec): Tier {
   return tiers.find((t) => t.qps >= spec.qps!) ?? tiers[tiers.length - 1];
 }
 
+/** The sizing plan, with what the target cannot render among its problems (render refuses them all). */
 export function planFor(spec: Spec, target: Target, release: Release = loadRelease(spec.release)): Plan {
-  return sizePlan({ spec, release, tier: resolveTier(spec), target });
+  const plan = sizePlan({ spec, release, tier: resolveTier(spec), target });
+  const unsupported = unrenderable(spec, target, release);
+  return unsupported.length ? { ...plan, problems: [...plan.problems, ...unsupported] } : plan;
 }

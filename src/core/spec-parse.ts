@@ -1,6 +1,7 @@
 // Validating spec data: schema errors become one line each with the file, the YAML path
 // (and line when known); unknown keys get a did-you-mean.
 import { z } from 'zod';
+import { releaseVersions, tierNames } from './data.js';
 import { UserError, didYouMean } from './errors.js';
 import { specSchema, type Spec } from './spec.js';
 
@@ -56,7 +57,19 @@ export function describe(v: unknown): string {
 /** Validates already-parsed spec data; `lineOf` maps a path to a 1-based line when known. */
 export function parseSpecData(data: unknown, file: string, lineOf: (path: (string | number)[]) => number | undefined = () => undefined): Spec {
   const result = specSchema.safeParse(data ?? {});
-  if (result.success) return result.data;
+  if (result.success) {
+    // Names the schema cannot know: the tiers and releases are data files.
+    const unknown = [
+      ...(result.data.tier !== undefined && !tierNames().includes(result.data.tier)
+        ? [{ path: ['tier'], message: `unknown tier "${result.data.tier}"${didYouMean(result.data.tier, tierNames())}; known tiers: ${tierNames().join(', ')} (or give qps:)` }]
+        : []),
+      ...(result.data.release !== undefined && !releaseVersions().includes(result.data.release)
+        ? [{ path: ['release'], message: `unknown Dify release "${result.data.release}"${didYouMean(result.data.release, releaseVersions())}; known releases: ${releaseVersions().join(', ')}` }]
+        : []),
+    ];
+    if (unknown.length === 0) return result.data;
+    throw new UserError(unknown.map((u) => `${file}: ${u.path.join('.')}: ${u.message}${lineOf(u.path) ? ` (line ${lineOf(u.path)})` : ''}`));
+  }
   const lines: string[] = [];
   for (const issue of result.error.issues) {
     if (issue.code === 'unrecognized_keys') {

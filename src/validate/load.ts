@@ -7,6 +7,7 @@ import { UserError } from '../core/errors.js';
 import { loadRelease } from '../core/data.js';
 import { parseYamlMapping } from '../core/spec-file.js';
 import { parseSpecData } from '../core/spec-parse.js';
+import { unrenderable } from '../core/target-support.js';
 import type { Spec } from '../core/spec.js';
 import { parseComposeText, type ComposeFile } from './compose-file.js';
 import { parseYamlDocument } from '../core/yaml-doc.js';
@@ -76,6 +77,15 @@ export function loadDeployment(inputs: ValidateInputs): { deployment: Deployment
     const { data, lineOf } = parseYamlMapping(readTextFile(specPath, 'spec file', 'pass the spec with --config'), specPath);
     try {
       spec = parseSpecData(data, specPath, lineOf);
+      // Resolved as plan and render resolve it: a backend a target cannot render is a finding too.
+      const release = loadRelease(spec.release);
+      for (const target of spec.targets)
+        for (const problem of unrenderable(spec, target, release)) {
+          const field = problem.slice(0, problem.indexOf(':'));
+          const path = field.split('.');
+          const line = lineOf(path) ?? lineOf(path.slice(0, 1));
+          findings.push({ rule: 'schema', severity: 'error', file: specPath, ...(line ? { line } : {}), message: `${target}: ${problem}`, fix: 'choose a backend the target can render (`dify-deploy plan` says the same)' });
+        }
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
       findings.push(...specFindings(e, specPath));

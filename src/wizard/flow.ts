@@ -6,6 +6,7 @@ import { planFor } from '../core/resolve.js';
 import { usableRedisTopologies } from '../core/topology.js';
 import { domainSchema, TARGETS, type Spec, type Target } from '../core/spec.js';
 import { parseSpecData } from '../core/spec-parse.js';
+import { canBundle, canUseExternal } from '../core/target-support.js';
 import { STORAGE_BACKENDS, type StorageBackend } from '../backends/storage.js';
 import { VECTOR_STORES, type VectorStoreBackend } from '../backends/vector-stores.js';
 import type { Choice, Prompts } from './prompts.js';
@@ -128,9 +129,11 @@ async function askRedis(session: Session, release: Release): Promise<void> {
   await session.yesNo('redis.useSsl', 'Connect to Redis over TLS?', false);
 }
 
-async function askVectorStore(session: Session, release: Release): Promise<void> {
-  const available = (VECTOR_STORES as readonly VectorStoreBackend[]).filter((v) => release.vectorStores.supported.includes(v.id));
-  const bundles = (v: VectorStoreBackend) => v.bundledService !== undefined && release.vectorStores.bundled.includes(v.id);
+async function askVectorStore(session: Session, release: Release, targets: Target[]): Promise<void> {
+  // Only what every chosen target can render (src/core/target-support.ts).
+  const bundles = (v: VectorStoreBackend) => targets.every((t) => canBundle(v, t, release));
+  const external = (v: VectorStoreBackend) => targets.every((t) => canUseExternal(v, t));
+  const available = (VECTOR_STORES as readonly VectorStoreBackend[]).filter((v) => release.vectorStores.supported.includes(v.id) && (bundles(v) || external(v)));
   const type = await session.pick(
     'vectorStore.type',
     'Vector store:',
@@ -139,7 +142,7 @@ async function askVectorStore(session: Session, release: Release): Promise<void>
   const backend = available.find((v) => v.id === type)!;
   const mode = await session.pick('vectorStore.mode', `${backend.label}:`, [
     ...(bundles(backend) ? [{ value: 'bundled' as const, name: 'bundled: runs inside the deployment' }] : []),
-    { value: 'external' as const, name: 'external: an instance you run' },
+    ...(external(backend) ? [{ value: 'external' as const, name: 'external: an instance you run' }] : []),
   ]);
   if (mode === 'external') await backendFields(session, 'vectorStore', backend.label, backend.externalRequires);
 }
@@ -215,7 +218,7 @@ export async function askSpec(prompts: Prompts, given?: GivenAnswers, previous?:
   );
   await askDatabase(session);
   await askRedis(session, release);
-  await askVectorStore(session, release);
+  await askVectorStore(session, release, targets);
   await askStorage(session, release, targets);
   await askDomain(session);
   if (targets.includes('compose')) await askHost(session);

@@ -1,0 +1,32 @@
+// What each target can render: the one source for the wizard's choices, `plan`'s problems,
+// `validate` on a spec and the renderers' refusals, so none offers or accepts what another rejects.
+import { storageBackend } from '../backends/storage.js';
+import { vectorStoreBackend, type VectorStoreBackend } from '../backends/vector-stores.js';
+import type { Release } from './data.js';
+import type { Spec, Target } from './spec.js';
+
+/** The target can run this vector store inside the deployment. */
+export function canBundle(v: VectorStoreBackend, target: Target, release: Release): boolean {
+  if (!release.vectorStores.bundled.includes(v.id)) return false;
+  return target === 'compose' ? v.bundledService !== undefined : v.helmBundled === true;
+}
+
+/** The target has settings for an instance of this vector store run elsewhere. */
+export function canUseExternal(v: VectorStoreBackend, target: Target): boolean {
+  return target === 'compose' || v.helmExternalKey !== undefined;
+}
+
+const TARGET_LABEL: Record<Target, string> = { compose: 'docker compose', helm: 'the dify-helm chart' };
+
+/** Why `target` cannot render the spec's backends, one line each (empty when it can). */
+export function unrenderable(spec: Spec, target: Target, release: Release): string[] {
+  const out: string[] = [];
+  const vs = vectorStoreBackend(spec.vectorStore.type);
+  if (!release.vectorStores.supported.includes(vs.id)) out.push(`vectorStore.type: Dify ${release.version} does not support ${vs.label}; supported: ${release.vectorStores.supported.join(', ')}`);
+  else if (spec.vectorStore.mode === 'bundled' && !canBundle(vs, target, release))
+    out.push(`vectorStore.mode: ${TARGET_LABEL[target]} cannot run ${vs.label} bundled; set mode: external (with ${vs.externalRequires.join(', ')})${target === 'helm' ? ', or type: weaviate' : ''}`);
+  else if (spec.vectorStore.mode === 'external' && !canUseExternal(vs, target)) out.push(`vectorStore.type: ${TARGET_LABEL[target]} has no settings for an external ${vs.label}`);
+  const st = storageBackend(spec.storage.type);
+  if (!release.storageTypes.includes(st.difyType)) out.push(`storage.type: Dify ${release.version} does not support ${st.label}`);
+  return out;
+}
