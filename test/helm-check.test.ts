@@ -12,7 +12,7 @@ import { checkHelmValues } from '../src/helm/check.js';
 import { dotted } from '../src/helm/merge.js';
 import { coalesceValues } from '../src/helm/merge.js';
 import { cpuQuantity, parseQuantity } from '../src/helm/quantity.js';
-import { UPSTREAM } from './helpers/upstream.js';
+import { testUpstream, UPSTREAM, UPSTREAM_REQUIRED } from './helpers/upstream.js';
 
 const VERSIONS = chartVersions();
 const ciDir = (v: string) => join(UPSTREAM, `dify-helm-${v}`, 'ci-values');
@@ -28,10 +28,10 @@ test('both chart versions the release table names are vendored', () => {
 });
 
 describe.each(VERSIONS)('vendored dify-helm %s', (v) => {
-  test.each(['values.yaml', 'values.schema.json', 'Chart.yaml'])('%s is byte-identical to upstream', (file) => {
+  testUpstream.each(['values.yaml', 'values.schema.json', 'Chart.yaml'])('%s is byte-identical to upstream', (file) => {
     expect(readFileSync(join(PACKAGE_ROOT, 'schemas', `dify-helm-${v}`, file))).toEqual(readFileSync(join(UPSTREAM, `dify-helm-${v}`, file)));
   });
-  test('LICENSE is the chart repository licence', () => {
+  testUpstream('LICENSE is the chart repository licence', () => {
     expect(readFileSync(join(PACKAGE_ROOT, 'schemas', `dify-helm-${v}`, 'LICENSE'))).toEqual(readFileSync(join(UPSTREAM, 'dify-helm-LICENSE')));
   });
   test('no dead key is also listed as read by a template, and dead keys are absent from values.yaml', () => {
@@ -47,7 +47,7 @@ describe.each(VERSIONS)('vendored dify-helm %s', (v) => {
     expect(checkHelmValues(null, v)).toEqual([]);
   });
 
-  test.each(readdirSync(ciDir(v)))("the chart's CI file %s: only its dead keys are reported", (file) => {
+  testUpstream.each(UPSTREAM_REQUIRED ? readdirSync(ciDir(v)) : ['(fixtures missing)'])("the chart's CI file %s: only its dead keys are reported", (file) => {
     const values = parse(readFileSync(join(ciDir(v), file), 'utf8'));
     const { keys } = loadChart(v);
     const expected = keyPaths(values)
@@ -60,7 +60,7 @@ describe.each(VERSIONS)('vendored dify-helm %s', (v) => {
   });
 });
 
-test('the dead keys the issue names are reported in 0.37.0 ESO files', () => {
+testUpstream('the dead keys the issue names are reported in 0.37.0 ESO files', () => {
   const values = parse(readFileSync(join(ciDir('0.37.0'), 'values-eso-external-s3-pg-es-redis.yaml'), 'utf8'));
   const reported = checkHelmValues(values, '0.37.0').map((f) => dotted(f.path));
   expect(reported).toEqual(expect.arrayContaining(['externalS3.useSSL', 'proxy.service', 'externalSecret.api.refreshInterval']));

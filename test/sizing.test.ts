@@ -5,7 +5,7 @@ import { connectionBudget, connectionUsers } from '../src/core/budget.js';
 import { loadRelease, loadTier, releaseVersions, tierNames } from '../src/core/data.js';
 import { planFor } from '../src/core/resolve.js';
 import { specSchema, type SpecInput } from '../src/core/spec.js';
-import { upstreamEnvExample } from './helpers/upstream.js';
+import { describeUpstream, upstreamEnvExample } from './helpers/upstream.js';
 
 const spec = (input: SpecInput) => specSchema.parse(input);
 
@@ -60,7 +60,7 @@ describe('every tier × target × release × database mode', () => {
   });
 });
 
-describe('connection budget on upstream defaults (hand-computed)', () => {
+describeUpstream('connection budget on upstream defaults (hand-computed)', () => {
   // What each process sees in the upstream compose: the .env, plus the service's own mapping.
   function upstreamInputs(release: string) {
     const rel = loadRelease(release);
@@ -245,7 +245,7 @@ describe('Redis topologies', () => {
   });
 });
 
-describe('the websocket service is counted as upstream runs it', () => {
+describeUpstream('the websocket service is counted as upstream runs it', () => {
   it.each(['1.14.2', '1.15.0'])('%s: one websocket process whatever the api worker count (compose hard-codes it)', (release) => {
     const rel = loadRelease(release);
     const env = { ...upstreamEnvExample(release), SERVER_WORKER_AMOUNT: '8' };

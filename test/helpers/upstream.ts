@@ -2,20 +2,17 @@
 // folder DIFY_DEPLOY_UPSTREAM names. Tests that need them skip outside CI when they are missing
 // (test/global-setup.ts says so once) and fail under CI=true.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { parse } from 'dotenv';
-import { describe } from 'vitest';
+import { describe, test } from 'vitest';
 import { secretData } from '../../src/validate/secret-data.js';
+import { UPSTREAM, UPSTREAM_REQUIRED } from './upstream-path.js';
 
-export const UPSTREAM = `${resolve(process.env.DIFY_DEPLOY_UPSTREAM ?? fileURLToPath(new URL('../../../shared/upstream/', import.meta.url)))}/`;
+export { UPSTREAM, UPSTREAM_REQUIRED };
 
-/** The fixtures are there, or CI requires them (a missing one then fails the test). */
-export const UPSTREAM_REQUIRED = existsSync(UPSTREAM) || process.env.CI === 'true';
-
-/** `describe` for tests that read the upstream fixtures. */
+/** `describe` and `test` for tests that read the upstream fixtures. */
 export const describeUpstream = UPSTREAM_REQUIRED ? describe : describe.skip;
+export const testUpstream = UPSTREAM_REQUIRED ? test : test.skip;
 
 export function upstreamEnvExample(release: string): Record<string, string> {
   return parse(readFileSync(`${UPSTREAM}dify-${release}/docker/.env.example`, 'utf8'));
