@@ -12,13 +12,18 @@ function specOptions(cmd: Command): Command {
     .option('-r, --release <version>', 'Dify release, e.g. 1.16.1 (default: the newest known)');
 }
 
-export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+export function buildProgram(io: Io, setExit: (code: number) => void, json = false): Command {
   const program = new Command('dify-deploy')
     .description('Size, render and validate production deployments of Dify')
     .version(packageVersion())
-    .showHelpAfterError()
+    .showHelpAfterError(!json)
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+    .configureOutput({
+      writeOut: (s) => io.out(s),
+      writeErr: (s) => io.err(s),
+      // A bad flag under --json is a JSON error like every other exit 2.
+      ...(json ? { outputError: (s: string) => io.out(jsonError(2, [s.trim().replace(/^error: /, '')])) } : {}),
+    });
 
   program
     .command('tiers')
@@ -63,6 +68,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('-r, --release <version>', 'Dify release the files are for (default: inferred from image tags or variables)')
     .option('--db-max-connections <n>', "an external metadata database's max_connections (SHOW max_connections;), to check the budget against it")
     .option('--format <format>', 'text, json or github (workflow annotations)', 'text')
+    .option('--json', 'the same as --format json')
     .option('--strict', 'exit 1 on warnings too')
     .action(async (dir, opts) => setExit(await (await import('./commands/validate.js')).runValidate({ ...opts, dir }, io)));
 
@@ -94,11 +100,22 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   return program;
 }
 
+const jsonError = (exitCode: number, errors: string[]) => JSON.stringify({ ok: false, exitCode, errors }, null, 2);
+
+/** --json, or validate's --format json. */
+function wantsJson(argv: string[]): boolean {
+  return argv.includes('--json') || argv.some((a, i) => a === '--format=json' || (a === '--format' && argv[i + 1] === 'json'));
+}
+
 export async function run(argv: string[], io: Io = processIo): Promise<number> {
   let code = 0;
-  const program = buildProgram(io, (c) => {
-    code = c;
-  });
+  const program = buildProgram(
+    io,
+    (c) => {
+      code = c;
+    },
+    wantsJson(argv),
+  );
   try {
     await program.parseAsync(argv);
     return code;
@@ -108,7 +125,9 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
       return e.exitCode === 0 ? 0 : 2;
     }
     if (e instanceof UserError) {
-      for (const line of e.lines) io.err(`error: ${line}`);
+      // A caller that asked for JSON gets its errors as JSON too, on stdout where it reads.
+      if (wantsJson(argv)) io.out(jsonError(e.exitCode, e.lines));
+      else for (const line of e.lines) io.err(`error: ${line}`);
       return e.exitCode;
     }
     const message = e instanceof Error ? e.message : String(e);

@@ -15,7 +15,7 @@ export const specFlagsSchema = z.object({
 });
 export type SpecFlags = z.infer<typeof specFlagsSchema>;
 
-export const targetSchema = z.enum(TARGETS, { errorMap: () => ({ message: `--target: expected one of ${TARGETS.join(', ')}` }) });
+export const targetSchema = z.enum(TARGETS, { errorMap: () => ({ message: `expected one of ${TARGETS.join(', ')}` }) });
 
 /** Parses commander's options at the boundary; a bad flag is a UserError (exit 2). */
 export function parseOptions<T extends z.ZodTypeAny>(schema: T, raw: unknown): z.infer<T> {

@@ -35,7 +35,11 @@ export async function formatRenderReport(report: RenderReport): Promise<string> 
   const mark = { created: c.green('create '), changed: c.yellow('update '), unchanged: 'same   ', conflict: c.red('KEEP   ') };
   for (const f of report.files) lines.push(`  ${mark[f.status]} ${f.path}${f.reason ? `  (${f.reason})` : ''}`);
   const count = (s: string) => report.files.filter((f) => f.status === s).length;
-  lines.push('', `${count('created')} created, ${count('changed')} updated, ${count('unchanged')} unchanged${report.conflicts.length ? `, ${report.conflicts.length} kept` : ''}.`);
+  // A dry run (or a refused write) changed nothing: say what a write would do.
+  const tally = report.written
+    ? `${count('created')} created, ${count('changed')} updated, ${count('unchanged')} unchanged`
+    : `would create ${count('created')}, update ${count('changed')}, leave ${count('unchanged')} unchanged`;
+  lines.push('', `${tally}${report.conflicts.length ? `, ${report.conflicts.length} kept` : ''}.`);
   if (report.conflicts.length)
     lines.push(
       c.red(`Nothing written: ${report.conflicts.map((f) => f.path).join(', ')} changed since dify-deploy wrote ${report.conflicts.length > 1 ? 'them' : 'it'}.`),

@@ -15,10 +15,13 @@ const validateOptionsSchema = z.object({
   dbMaxConnections: z.coerce.number({ invalid_type_error: 'expected a whole number' }).int('expected a whole number').min(1, 'expected a whole number ≥ 1').optional(),
   format: z.enum(FORMATS, { errorMap: () => ({ message: `expected one of ${FORMATS.join(', ')}` }) }).default('text'),
   strict: z.boolean().optional(),
+  /** Like every other command's --json: the same as --format json. */
+  json: z.boolean().optional(),
 });
 
 export async function runValidate(raw: unknown, io: Io): Promise<number> {
   const opts = parseOptions(validateOptionsSchema, raw);
+  if (opts.json) opts.format = 'json';
   const report = await validate(opts, { strict: opts.strict });
   if (opts.format === 'json') io.out(reportJson(report));
   else if (opts.format === 'github') io.out(reportGithub(report));

@@ -54,6 +54,25 @@ export function describe(v: unknown): string {
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
+const TYPE_NAMES: Record<string, string> = { number: 'a number', string: 'text', boolean: 'true or false', array: 'a list', object: 'a mapping', integer: 'an integer' };
+
+/** The schema's own wording where it has one (lower-case "expected …"), else ours, never zod's. */
+function plainMessage(issue: z.ZodIssue): string {
+  if (/^expected /.test(issue.message)) return issue.message;
+  switch (issue.code) {
+    case 'invalid_type':
+      return `expected ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
+    case 'too_small':
+      return issue.type === 'array' || issue.type === 'string' ? `expected at least ${issue.minimum} ${issue.type === 'array' ? 'entries' : 'characters'}` : `expected a number ${issue.inclusive ? '≥' : '>'} ${issue.minimum}`;
+    case 'too_big':
+      return issue.type === 'array' || issue.type === 'string' ? `expected at most ${issue.maximum} ${issue.type === 'array' ? 'entries' : 'characters'}` : `expected a number ${issue.inclusive ? '≤' : '<'} ${issue.maximum}`;
+    case 'invalid_string':
+      return issue.validation === 'url' ? 'expected a URL (https://…)' : issue.validation === 'email' ? 'expected an e-mail address' : 'expected text in the documented format';
+    default:
+      return issue.message.charAt(0).toLowerCase() + issue.message.slice(1);
+  }
+}
+
 /** Validates already-parsed spec data; `lineOf` maps a path to a 1-based line when known. */
 export function parseSpecData(data: unknown, file: string, lineOf: (path: (string | number)[]) => number | undefined = () => undefined): Spec {
   const result = specSchema.safeParse(data ?? {});
@@ -89,7 +108,7 @@ export function parseSpecData(data: unknown, file: string, lineOf: (path: (strin
       const got = String(issue.received);
       message = `expected one of ${issue.options.join(', ')}, got ${describe(issue.received)}${didYouMean(got, issue.options.map(String))}`;
     } else if (issue.code !== 'custom') {
-      message = `${message}, got ${describe(valueAt(data, issue.path))}`;
+      message = `${plainMessage(issue)}, got ${describe(valueAt(data, issue.path))}`;
     }
     lines.push(`${file}: ${field}: ${message}${where ? ` (line ${where})` : ''}`);
   }

@@ -1,0 +1,83 @@
+// The messages a first-time operator reads: one line naming the flag, file, field or line, no
+// zod or duplicated text, JSON when JSON was asked for, and a dry run that says it wrote nothing.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
+
+const specFile = (text: string) => {
+  const file = join(mkdtempSync(join(tmpdir(), 'dd-msg-')), 'dify-deploy.yaml');
+  writeFileSync(file, text);
+  return file;
+};
+
+describe('flags', () => {
+  it('--target swarm names the flag once', async () => {
+    const r = await runCli(['plan', '--tier', '10qps', '--target', 'swarm']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('error: --target: expected one of compose, helm');
+  });
+
+  it('validate --json is --format json', async () => {
+    const file = specFile('tier: 10qps\n');
+    const a = await runCli(['validate', '--config', file, '--json']);
+    const b = await runCli(['validate', '--config', file, '--format', 'json']);
+    expect(a.code).toBe(b.code);
+    expect(JSON.parse(a.stdout)).toEqual(JSON.parse(b.stdout));
+  });
+});
+
+describe('with --json, an exit-2 error is JSON on stdout', () => {
+  it.each([
+    ['plan', ['plan', '--json', '--config', 'SPEC'], 'tier: [10qps\n'],
+    ['render', ['render', '--json', '--config', 'SPEC', '--dry-run'], 'tier: 10qpz\n'],
+    ['validate', ['validate', '--json', '--config', 'SPEC'], 'tier: [x\n'],
+    ['a bad flag', ['plan', '--json', '--tier', '10qps', '--target', 'swarm'], ''],
+    ['an unknown option', ['plan', '--json', '--bogus'], ''],
+  ])('%s', async (_what, args, text) => {
+    const file = specFile(text);
+    const r = await runCli(args.map((a) => (a === 'SPEC' ? file : a)));
+    expect(r.code).toBe(2);
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({ ok: false, exitCode: 2 });
+    expect(doc.errors.length).toBeGreaterThan(0);
+    expect(r.stderr).toBe('');
+  });
+});
+
+describe('spec errors', () => {
+  it('an unknown key on line 2 is line 2, in plan and validate', async () => {
+    const file = specFile('tier: 10qps\nbogus: 1\n');
+    expect((await runCli(['plan', '--config', file])).stderr).toMatch(/bogus: unknown key.*\(line 2\)/);
+    const v = JSON.parse((await runCli(['validate', '--config', file, '--json'])).stdout);
+    expect(v.diagnostics[0]).toMatchObject({ rule: 'schema', line: 2 });
+  });
+
+  it.each([
+    ['qps: "x"\n', 'qps'],
+    ['tier: 10qps\ndatabase: { maxConnections: "many" }\n', 'database.maxConnections'],
+    ['tier: 10qps\ntargets: compose\n', 'targets'],
+    ['tier: 10qps\nrecovery: { rpoMinutes: 1.5 }\n', 'recovery.rpoMinutes'],
+  ])('%j: names the field, no raw zod text', async (text, field) => {
+    const r = await runCli(['plan', '--config', specFile(text)]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`: ${field}: `);
+    expect(r.stderr).not.toMatch(/Expected \w+, received \w+|Invalid input/);
+  });
+
+  it('a YAML error is printed once', async () => {
+    const r = await runCli(['plan', '--config', specFile('tier: [10qps\n')]);
+    expect(r.stderr.match(/YAML syntax error/g)).toHaveLength(1);
+  });
+});
+
+describe('dry run', () => {
+  it('says what it would write, never "created"', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'dd-dry-'));
+    const r = await runCli(['render', '--tier', '10qps', '--out', out, '--dry-run']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/would create \d+/);
+    expect(r.stdout).not.toMatch(/\d+ created/);
+  });
+});
