@@ -6,7 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { PACKAGE_ROOT, defaultReleaseVersion } from '../src/core/data.js';
+import { PACKAGE_ROOT, defaultReleaseVersion, releaseVersions } from '../src/core/data.js';
+import { parseSpecData } from '../src/core/spec-parse.js';
+import { renderFiles } from '../src/render/index.js';
+import { resolveSecrets } from '../src/render/secrets.js';
 import { runCli } from './helpers/cli.js';
 
 const fresh = () => mkdtempSync(join(tmpdir(), 'dd-cli-'));
@@ -48,5 +51,27 @@ describe('the spec a render writes', () => {
     const doc = parse(text) as Record<string, unknown>;
     expect(Object.keys(doc)[0]).toBe('release');
     expect(doc.release).toBe(defaultReleaseVersion());
+  });
+});
+
+describe('one request-body limit per deployment, whatever the target', () => {
+  it.each(releaseVersions())('%s: compose nginx, the chart proxy and the ingress agree', (release) => {
+    const spec = parseSpecData({ tier: '50qps', release, targets: ['compose', 'helm'], storage: { type: 's3', bucket: 'b', region: 'eu-west-1', useIam: true } }, 'test');
+    const { files } = renderFiles(spec, 'all', resolveSecrets({}, spec));
+    const text = (p: string) => files.filter((f) => f.path.startsWith(p)).map((f) => f.content).join('\n');
+    const nginx = /client_max_body_size\s+(\d+)([mM])/.exec(text('nginx/'))!;
+    const values = parse(text('helm/values.yaml')) as { proxy?: { clientMaxBodySize?: string }; ingress: { annotations: Record<string, string> } };
+    const ingress = values.ingress.annotations['nginx.ingress.kubernetes.io/proxy-body-size'];
+    expect(ingress.toLowerCase()).toBe(`${nginx[1]}m`);
+    if (values.proxy?.clientMaxBodySize) expect(values.proxy.clientMaxBodySize.toLowerCase()).toBe(`${nginx[1]}m`);
+  });
+});
+
+describe('plan --target helm', () => {
+  it('prints cluster totals, not a single-host line', async () => {
+    const helm = await runCli(['plan', '--tier', '100qps', '--target', 'helm']);
+    expect(helm.stdout).not.toMatch(/^Host:/m);
+    expect(helm.stdout).toMatch(/^Totals: .*\(cluster, at maxReplicas\)/m);
+    expect((await runCli(['plan', '--tier', '100qps', '--target', 'compose'])).stdout).toMatch(/^Host: needs/m);
   });
 });

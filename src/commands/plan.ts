@@ -75,8 +75,9 @@ export async function formatPlan(plan: Plan): Promise<string> {
     ),
     `Database: ${db.engine} ${db.mode}${db.hostSize ? ` on ${db.hostSize.cpus} vCPU / ${db.hostSize.memoryGiB} GiB` : ''}; admin headroom ${db.adminHeadroom}${dbSettings ? `; ${dbSettings}` : ''}`,
     `Capacity: ${plan.capacity.concurrentRequests} concurrent API requests (replicas × SERVER_WORKER_AMOUNT × SERVER_WORKER_CONNECTIONS) → ${plan.capacity.sustainableQps} QPS sustained at ${plan.latencySeconds} s`,
-    `Host: needs ≈${plan.host.required.cpus} vCPU / ${plan.host.required.memoryGiB} GiB of requests${plan.host.given ? ` (given ${plan.host.given.cpus} vCPU / ${plan.host.given.memoryGiB} GiB)` : ''}`,
-    `Totals: ${plan.totals.replicas} containers, ${plan.totals.cpuLimits} vCPU / ${plan.totals.memoryLimitsGiB} GiB limits, ${plan.totals.cpuRequests} vCPU / ${plan.totals.memoryRequestsGiB} GiB requests${helm ? ' (at maxReplicas)' : ''}`,
+    // One host only means something for compose; a cluster is judged by its totals.
+    ...(helm ? [] : [`Host: needs ≈${plan.host.required.cpus} vCPU / ${plan.host.required.memoryGiB} GiB of requests${plan.host.given ? ` (given ${plan.host.given.cpus} vCPU / ${plan.host.given.memoryGiB} GiB)` : ''}`]),
+    `Totals: ${plan.totals.replicas} ${helm ? 'pods' : 'containers'}, ${plan.totals.cpuLimits} vCPU / ${plan.totals.memoryLimitsGiB} GiB limits, ${plan.totals.cpuRequests} vCPU / ${plan.totals.memoryRequestsGiB} GiB requests${helm ? ' (cluster, at maxReplicas)' : ''}`,
     '',
     'Production topology:',
     `  availability: ${plan.highAvailability ? '≥ 2 replicas of api, web, worker and plugin daemon (a replica can fail or roll without downtime)' : 'single replicas (no redundancy: fine below 100 QPS, set availability.ha: true to change)'}`,

@@ -13,6 +13,7 @@ import { storageBackend } from '../../backends/storage.js';
 import { vectorStoreBackend } from '../../backends/vector-stores.js';
 import { knownEnvVariables } from '../known-env.js';
 import { externalDatabasePassword, externalRedisPassword, storageWithCredentials } from '../secrets.js';
+import { bodyLimitMB, uploadLimits } from '../body-limit.js';
 import { renderTemplate } from '../template.js';
 import type { RenderContext } from '../types.js';
 
@@ -47,10 +48,6 @@ export interface ComposeModel {
   vectorStore: VectorStoreParts;
 }
 
-/** Upload limits (MB) Dify enforces itself; nginx must let each of them through. */
-const UPLOAD_LIMIT_VARS = ['UPLOAD_FILE_SIZE_LIMIT', 'UPLOAD_IMAGE_FILE_SIZE_LIMIT', 'UPLOAD_VIDEO_FILE_SIZE_LIMIT', 'UPLOAD_AUDIO_FILE_SIZE_LIMIT'];
-/** Multipart framing and form fields around an upload at the limit. */
-const BODY_OVERHEAD_MB = 1;
 const CELERY_BROKER_DB = 1;
 const AGENT_REDIS_DB = 2;
 
@@ -201,10 +198,8 @@ export function composeModel(ctx: RenderContext): ComposeModel {
   const { owned, pinned, mapped, viaMapping } = placeSizedValues(ctx, known);
   const redis = redisEnv(ctx);
   const vectorStore = vectorStoreParts(ctx);
-  const uploads = Object.fromEntries(UPLOAD_LIMIT_VARS.map((k) => [k, release.upstreamDefaults[k] ?? '15']));
-  const pluginPackageMB = Math.ceil(Number(release.upstreamDefaults.PLUGIN_MAX_PACKAGE_SIZE ?? 52428800) / 1024 / 1024);
-  const planBodyMB = parseInt(plan.components.find((c) => c.name === 'nginx')?.env.NGINX_CLIENT_MAX_BODY_SIZE ?? '0', 10) || 0;
-  const bodyLimitMB = Math.max(planBodyMB, ...Object.values(uploads).map(Number), pluginPackageMB) + BODY_OVERHEAD_MB;
+  const uploads = uploadLimits(release);
+  const bodyLimit = bodyLimitMB(plan, release);
   const agent = plan.components.some((c) => c.name === 'agent_backend');
 
   const sizedByComponent = new Map<string, EnvVar[]>();
@@ -314,7 +309,7 @@ export function composeModel(ctx: RenderContext): ComposeModel {
     },
     {
       title: 'Upload limits (MB)',
-      notes: [`nginx accepts request bodies up to ${bodyLimitMB} MB: the largest limit here plus multipart overhead.`],
+      notes: [`nginx accepts request bodies up to ${bodyLimit} MB: the largest limit here plus multipart overhead.`],
       vars: uploads,
     },
   ];
@@ -348,5 +343,5 @@ export function composeModel(ctx: RenderContext): ComposeModel {
   // Upstream's per-service renames (releases/*.json serviceEnv) apply where .env holds the source:
   // a `${VAR?…}` reference to a variable .env lacks would stop compose.
   const reachable = Object.fromEntries(Object.entries(mapped).map(([service, map]) => [service, Object.fromEntries(Object.entries(map).filter(([, envName]) => finalValue.has(envName)))]));
-  return { publicUrl: url, env: env.filter((s) => s.vars.length), pinned, mapped: reachable, bodyLimitMB, vectorStore };
+  return { publicUrl: url, env: env.filter((s) => s.vars.length), pinned, mapped: reachable, bodyLimitMB: bodyLimit, vectorStore };
 }

@@ -1,6 +1,7 @@
 // spec + plan → the values object for the dify-helm chart version the release table names.
 // Version differences are read from the chart's own values.yaml (a key is written only
 // where that chart has it), never from if-chains on version strings.
+import { bodyLimitMB } from '../body-limit.js';
 import type { ComponentName } from '../../core/spec.js';
 import type { PlanComponent } from '../../core/sizing.js';
 import { loadChart } from '../../helm/chart.js';
@@ -100,7 +101,7 @@ function componentValues(c: PlanComponent, ctx: RenderContext, defaults: Values)
   if ('migration' in chartBlock) block.migration = false;
   if (c.name === 'nginx') {
     for (const [envName, valuesKey] of Object.entries(PROXY_SETTINGS))
-      if (c.env[envName] !== undefined && valuesKey in chartBlock) block[valuesKey] = c.env[envName];
+      if (c.env[envName] !== undefined && valuesKey in chartBlock) block[valuesKey] = envName === 'NGINX_CLIENT_MAX_BODY_SIZE' ? `${bodyLimitMB(ctx.plan, ctx.release)}M` : c.env[envName];
   } else {
     const env = API_IMAGE_COMPONENTS.includes(c.name) ? { ...c.env, ...sharedEnv(ctx), ...(ctx.spec.overrides.env ?? {}) } : c.env;
     const list = withSecrets(secretEnv(ctx, key), extraEnv(env, chartBlock.extraEnv));
@@ -163,13 +164,13 @@ export const TLS_SECRET = 'dify-tls';
 
 function ingressValues(ctx: RenderContext): Values {
   const { host, tls } = ctx.spec.domain;
-  const bodySize = ctx.plan.components.find((c) => c.name === 'nginx')?.env.NGINX_CLIENT_MAX_BODY_SIZE ?? '100M';
+  const bodySize = `${bodyLimitMB(ctx.plan, ctx.release)}m`;
   const annotations: Record<string, string> = {
     // ingress-nginx defaults (60 s read timeout, buffering, 1 MB bodies) cut SSE streams and uploads.
     'nginx.ingress.kubernetes.io/proxy-read-timeout': '3600',
     'nginx.ingress.kubernetes.io/proxy-send-timeout': '3600',
     'nginx.ingress.kubernetes.io/proxy-buffering': 'off',
-    'nginx.ingress.kubernetes.io/proxy-body-size': bodySize.toLowerCase(),
+    'nginx.ingress.kubernetes.io/proxy-body-size': bodySize,
   };
   if (tls === 'certbot') annotations['cert-manager.io/cluster-issuer'] = 'letsencrypt';
   return {
