@@ -234,6 +234,23 @@ export const helmSpecSchema = z
   })
   .strict();
 
+/**
+ * Private destinations the SSRF proxy lets Dify reach (everything private is refused otherwise),
+ * as upstream's SSRF_PROXY_ALLOW_PRIVATE_IPS / _DOMAINS do; `ports` narrows those to some ports.
+ */
+export const ssrfProxySchema = z
+  .object({
+    allowPrivate: z
+      .object({
+        domains: z.array(z.string().regex(/^\.?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/, 'expected a host name, or .domain for it and every subdomain')).default([]),
+        networks: z.array(z.string().regex(/^([0-9]{1,3}(\.[0-9]{1,3}){3}|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*)(\/[0-9]{1,3})?$/, 'expected an IP address or CIDR, e.g. 10.1.2.0/24')).default([]),
+        ports: z.array(z.union([port, z.string().regex(/^\d{1,5}-\d{1,5}$/, 'expected a port or a range like 8000-8999')])).default([]),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
 export const TARGETS = ['compose', 'helm'] as const;
 export type Target = (typeof TARGETS)[number];
 
@@ -254,6 +271,7 @@ export const specSchema = z
     availability: availabilitySchema.default({}),
     recovery: recoverySchema.default({}),
     observability: observabilitySchema.default({}),
+    ssrfProxy: ssrfProxySchema.default({}),
     helm: helmSpecSchema.optional(),
     overrides: overridesSchema.default({}),
   })
