@@ -8,13 +8,30 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRelease } from '../src/core/data.js';
 import { planFor } from '../src/core/resolve.js';
 import { specSchema } from '../src/core/spec.js';
-import { renderBackupCronJob, renderBackupScripts, renderRunbook, backupComposeService } from '../src/render/recovery.js';
+import { NEWEST_POSTGRES_MAJOR, renderBackupCronJob, renderBackupScripts, renderRunbook, backupComposeService } from '../src/render/recovery.js';
 import { parseAllDocuments } from 'yaml';
 import { requirePostgres, startPostgres, type PgServer } from './helpers/postgres.js';
 
 const spec = specSchema.parse({ tier: '10qps', recovery: { rpoMinutes: 60, retentionDays: 3 } });
 const release = loadRelease(spec.release);
 const ctx = { spec, release, plan: planFor(spec, 'compose'), secrets: {} };
+
+describe('the backup client is never older than the PostgreSQL server', () => {
+  const image = (database: Record<string, unknown>, target: 'compose' | 'helm') => {
+    const sp = specSchema.parse({ tier: '10qps', database, targets: [target], storage: target === 'helm' ? { type: 's3', bucket: 'b', region: 'r', useIam: true } : {} });
+    const c = { spec: sp, release, plan: planFor(sp, target), secrets: { DB_PASSWORD: 'x' } };
+    if (target === 'compose') return backupComposeService(c).image;
+    const cron = parseAllDocuments(renderBackupCronJob(c).content).map((d) => d.toJSON()).find((d) => d.kind === 'CronJob');
+    return cron.spec.jobTemplate.spec.template.spec.containers[0].image;
+  };
+  it.each(['compose', 'helm'] as const)('%s: external server version → that major\'s client; unknown → the newest; bundled → the server\'s own image', (target) => {
+    const external = { mode: 'external', host: 'pg.internal', password: 'pw-0123456789', maxConnections: 500 };
+    expect(image({ ...external, serverVersion: 17 }, target)).toBe('postgres:17-alpine');
+    expect(image({ ...external, serverVersion: 16 }, target)).toBe('postgres:16-alpine');
+    expect(image(external, target)).toBe(`postgres:${NEWEST_POSTGRES_MAJOR}-alpine`);
+    expect(image({}, target)).toBe(release.images.postgres);
+  });
+});
 
 describe('recovery files', () => {
   it('schedule and retention come from the spec, in every file that needs them', () => {
@@ -112,6 +129,23 @@ describe.runIf(requirePostgres())('backup and restore against a real PostgreSQL'
     });
     expect(psql('dify_drill', 'SELECT count(*) FROM accounts')).toBe('500');
     expect(psql('dify', 'SELECT count(*) FROM accounts')).toBe('501');
+  });
+
+  it('refuses to dump with a pg_dump older than the server, naming both versions; nothing written', () => {
+    // A client one major version behind the real server: the shape of "external PG 17, pg_dump 15".
+    const serverMajor = Number(psql('postgres', 'SHOW server_version_num')) / 10000 | 0;
+    const shim = mkdtempSync(join(tmpdir(), 'dd-oldclient-'));
+    writeFileSync(join(shim, 'pg_dump'), `#!/bin/sh\necho "pg_dump (PostgreSQL) ${serverMajor - 1}.9"\n`, { mode: 0o755 });
+    const backups = join(dir, 'backups-old-client');
+    let stderr = '';
+    try {
+      execFileSync('sh', [join(dir, 'backup/backup.sh')], { env: { ...env(), PATH: `${shim}:${pg.binDir}:${process.env.PATH}`, BACKUP_DIR: backups }, stdio: 'pipe' });
+    } catch (e) {
+      stderr = String((e as { stderr: Buffer }).stderr);
+    }
+    expect(stderr).toContain(`pg_dump ${serverMajor - 1} is older than the PostgreSQL ${serverMajor} server`);
+    expect(stderr).toContain(`database.serverVersion: ${serverMajor}`);
+    expect(() => readdirSync(backups)).toThrow();
   });
 
   it('refuses a backup that does not exist', () => {

@@ -39,6 +39,8 @@ export const databaseSchema = z
     /** superuser_reserved_connections (+ PG16 reserved_connections) on the server. */
     reservedConnections: count.default(3),
     sslMode: z.enum(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']).optional(),
+    /** External PostgreSQL: the server's major version (SHOW server_version;), so backups use a pg_dump at least as new. */
+    serverVersion: z.number().int('expected a major version like 16').min(9).max(99).optional(),
     /** Size of the machine a bundled database runs on (PGTune input). */
     hostSize: hostSizeSchema.optional(),
   })

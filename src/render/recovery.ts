@@ -21,9 +21,22 @@ function scriptContext(ctx: RenderContext) {
   };
 }
 
-/** The image the backup job runs: the bundled DB's own image, so its client matches the server. */
+/**
+ * pg_dump refuses a server newer than itself, and dumps any older one (back to 9.2): for an
+ * external server of unknown version the newest client is the safe choice.
+ */
+export const NEWEST_POSTGRES_MAJOR = 17;
+
+/**
+ * The image the backup job runs. Bundled: the DB's own image, so client and server match.
+ * External PostgreSQL: the client of the server's major version (database.serverVersion), else
+ * the newest; backup.sh still checks the versions before it dumps.
+ */
 export function backupImage(ctx: RenderContext): string {
-  return ctx.spec.database.engine === 'mysql' ? ctx.release.images.mysql : ctx.release.images.postgres;
+  const db = ctx.spec.database;
+  if (db.engine === 'mysql') return ctx.release.images.mysql;
+  if (db.mode === 'bundled') return ctx.release.images.postgres;
+  return `postgres:${db.serverVersion ?? NEWEST_POSTGRES_MAJOR}-alpine`;
 }
 
 /** `backup/backup.sh` and `backup/restore.sh`, shared by both targets. */
@@ -51,6 +64,9 @@ export function renderRunbook(ctx: RenderContext, targets: readonly Target[]): R
       database: spec.database.database,
       pluginDatabase: spec.database.pluginDatabase,
       backupImage: backupImage(ctx),
+      mysql: spec.database.engine === 'mysql',
+      vectorStore: `${spec.vectorStore.type}, ${spec.vectorStore.mode}`,
+      vectorStoreBundled: spec.vectorStore.mode === 'bundled',
       releaseName: HELM_RELEASE_NAME,
       namespace: HELM_NAMESPACE,
       chartVersion: release.helm.version,
