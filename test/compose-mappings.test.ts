@@ -32,7 +32,7 @@ function upstreamMappings(release: string): Record<string, Record<string, string
 }
 
 const storage = (id: string, requires: readonly string[]) =>
-  ({ type: id, ...Object.fromEntries(requires.map((f) => [f, f === 'endpoint' || f === 'accountUrl' ? 'https://store.example.com' : `the-${f}`])), accessKey: 'AKIAEXAMPLEKEY', secretKey: 'example-secret-key-0123' }) as SpecInput['storage'];
+  ({ type: id, ...Object.fromEntries(requires.map((f) => [f, f === 'endpoint' || f === 'accountUrl' ? 'https://store.example.com' : `the-${f}`])), accessKey: 'AKIAEXAMPLEKEY', secretKey: 'example-secret-key-0123', serviceAccountJsonBase64: 'eyJ0eXBlIjoic2VydmljZV9hY2NvdW50In0=' }) as SpecInput['storage'];
 
 const specs: { name: string; input: SpecInput }[] = [
   { name: 'defaults', input: { tier: '10qps' } },

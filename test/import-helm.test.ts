@@ -19,7 +19,7 @@ const EXTERNAL = {
   vectorStore: { type: 'qdrant', mode: 'external', url: 'http://qdrant.internal:6333', apiKey: 'qdrant-key-1234567' },
   overrides: { env: { LOG_LEVEL: 'DEBUG' }, components: { worker: { replicas: 3 } } },
 };
-const BUNDLED = { storage: { type: 's3', bucket: 'dify-files', region: 'eu-west-1' } };
+const BUNDLED = { storage: { type: 's3', bucket: 'dify-files', region: 'eu-west-1', useIam: true } };
 
 function view(release: string, file: string) {
   const values = parse(readFileSync(file, 'utf8')) as Values;

@@ -100,7 +100,7 @@ export function adoptHelmValues(d: Deployment, options: { dbMaxConnections?: num
   const merged = coalesceValues(loadChart(release.helm.version).defaults, d.helmValues as Values);
   const refusals: Refusal[] = [];
   const notes: string[] = [];
-  const base: SpecInput = { release: release.version, tier: '10qps', targets: ['helm'], storage: { type: 's3', bucket: 'b', region: 'r' } };
+  const base: SpecInput = { release: release.version, tier: '10qps', targets: ['helm'], storage: { type: 's3', bucket: 'b', region: 'r', useIam: true } };
 
   const database: Record<string, unknown> =
     pickBackend<Record<string, unknown>>(base, 'database', [{ mode: 'bundled' }, { mode: 'external', engine: 'postgresql', maxConnections: 100000, ...markers(['host', 'port', 'user', 'database', 'pluginDatabase']) }, { mode: 'external', engine: 'mysql', maxConnections: 100000, ...markers(['host', 'port', 'user', 'database', 'pluginDatabase']) }], merged) ?? {};
@@ -118,6 +118,8 @@ export function adoptHelmValues(d: Deployment, options: { dbMaxConnections?: num
       merged,
     ) ?? {};
   const storage = pickBackend<Record<string, unknown>>(base, 'storage', STORAGE_BACKENDS.filter((s) => s.shared).map((s) => ({ type: s.id, ...markers(['bucket', 'endpoint', 'region', 'accessKey', 'secretKey', 'accountName', 'accountUrl', 'serviceAccountJsonBase64']) })), merged);
+  // S3 through the pod's IAM role: no keys to read, and render needs to know.
+  if (storage?.type === 's3' && isMap(merged.externalS3) && merged.externalS3.useIAM === true) storage.useIam = true;
   if (!storage) refusals.push({ file, message: 'no external object storage is enabled: dify-deploy deploys Dify on Kubernetes only with S3, Azure Blob, OSS, GCS, COS, OBS or TOS (pods on different nodes cannot share a volume)' });
   for (const [kind, picked] of [['database', database], ['redis', redis], ['vector store', vectorStore]] as const)
     if (!picked || Object.keys(picked).length === 0) refusals.push({ file, message: `${kind}: the values enable no combination dify-deploy renders (one bundled or one external block)` });

@@ -206,7 +206,9 @@ function storage(env: Record<string, string>, vars: Map<string, UserVar>, refusa
   }
   if (backend.id === 'local') return { type: 'local' };
   const ctx = { spec: { storage: { type: backend.id, ...STORAGE_MARKERS } } } as unknown as RenderContext;
-  return { type: backend.id, ...fromVariables(fieldVariables(storageEnv(ctx), STORAGE_MARKERS), env) };
+  // S3 through the machine's IAM role: no keys to read, and render needs to know.
+  const iam = backend.id === 's3' && (env.S3_USE_AWS_MANAGED_IAM ?? '').toLowerCase() === 'true' ? { useIam: true } : {};
+  return { type: backend.id, ...fromVariables(fieldVariables(storageEnv(ctx), STORAGE_MARKERS), env), ...iam };
 }
 
 const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/;

@@ -22,7 +22,7 @@ export const EDITS = {
   typo: { SQLALCHEMY_POOL_SIZ: '10' },
   qdrant: { VECTOR_STORE: 'qdrant', QDRANT_URL: 'http://qdrant.internal:6333', QDRANT_API_KEY: 'q-strong-key-0123456789abcdef' },
   externalRedis: { REDIS_HOST: 'redis.internal', REDIS_PORT: '6380', REDIS_DB: '2' },
-  s3: { STORAGE_TYPE: 's3', S3_BUCKET_NAME: 'dify-files', S3_REGION: 'eu-west-1', S3_ENDPOINT: 'https://s3.eu-west-1.amazonaws.com' },
+  s3: { STORAGE_TYPE: 's3', S3_BUCKET_NAME: 'dify-files', S3_REGION: 'eu-west-1', S3_ENDPOINT: 'https://s3.eu-west-1.amazonaws.com', S3_ACCESS_KEY: 'AKIAUSEREXAMPLE0001', S3_SECRET_KEY: 'user-s3-secret-key-0123456789' },
 } as const satisfies Record<string, Record<string, string>>;
 export type EditName = keyof typeof EDITS;
 
