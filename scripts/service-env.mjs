@@ -14,10 +14,11 @@ const upstream = process.argv[2] ?? join(root, '..', 'shared', 'upstream');
 /** The services dify-deploy renders from the release table (src/core/spec.ts COMPONENT_NAMES, nginx aside). */
 const DIFY_SERVICES = ['api', 'api_websocket', 'worker', 'worker_beat', 'web', 'plugin_daemon', 'sandbox', 'agent_backend', 'local_sandbox'];
 
-export function upstreamServiceEnv(composeText) {
+/** Per service (default: Dify's own): container variable ← the differently named .env variable it reads. */
+export function upstreamServiceEnv(composeText, services = DIFY_SERVICES) {
   const doc = parse(composeText);
   const out = {};
-  for (const name of DIFY_SERVICES) {
+  for (const name of services ?? Object.keys(doc.services ?? {})) {
     const svc = doc.services?.[name];
     if (!svc) continue;
     const env = Array.isArray(svc.environment)

@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+// @ts-expect-error: plain ESM script without types
+import { upstreamServiceEnv } from '../scripts/service-env.mjs';
 import { STORAGE_BACKENDS } from '../src/backends/storage.js';
 import { releaseVersions } from '../src/core/data.js';
 import { parseSpecData } from '../src/core/spec-parse.js';
@@ -15,20 +17,9 @@ import { resolveSecrets } from '../src/render/secrets.js';
 import { effectiveEnv, type ComposeService } from './helpers/compose-env.js';
 import { describeUpstream, UPSTREAM, UPSTREAM_REQUIRED } from './helpers/upstream.js';
 
-/** Per upstream service: container variable ← the differently named .env variable it is read from. */
+/** Every service of upstream's compose file, not only Dify's own: a bundled store's renames count too. */
 function upstreamMappings(release: string): Record<string, Record<string, string>> {
-  const doc = parseYaml(readFileSync(join(UPSTREAM, `dify-${release}`, 'docker', 'docker-compose.yaml'), 'utf8')) as { services: Record<string, ComposeService> };
-  const out: Record<string, Record<string, string>> = {};
-  for (const [name, svc] of Object.entries(doc.services)) {
-    const env = Array.isArray(svc.environment)
-      ? Object.fromEntries(svc.environment.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]))
-      : (svc.environment ?? {});
-    for (const [container, value] of Object.entries(env)) {
-      const m = /^\$\{([A-Z_][A-Z0-9_]*)(?::?[-?][^${}]*)?\}$/.exec(String(value));
-      if (m && m[1] !== container) (out[name] ??= {})[container] = m[1];
-    }
-  }
-  return out;
+  return upstreamServiceEnv(readFileSync(join(UPSTREAM, `dify-${release}`, 'docker', 'docker-compose.yaml'), 'utf8'), null);
 }
 
 const storage = (id: string, requires: readonly string[]) =>
