@@ -34,6 +34,8 @@ export interface DatabaseModel {
   /** The server's max_connections, when the files say it. */
   maxConnections?: number;
   maxConnectionsOrigin?: Origin;
+  /** maxConnections is the server's default, not a value the files state. */
+  maxConnectionsDefaulted?: boolean;
   reserved: number;
 }
 
@@ -255,7 +257,7 @@ export function buildDeployment(input: ModelInput): Deployment {
   const partial = { ...input, vars, services, loadFindings };
   const helm =
     input.helmValues !== undefined && input.helmValuesFile
-      ? helmView({ release: input.release, values: input.helmValues as Values, file: input.helmValuesFile, lineAt: input.helmLineAt, spec: input.spec })
+      ? helmView({ release: input.release, values: input.helmValues as Values, file: input.helmValuesFile, lineAt: input.helmLineAt, spec: input.spec, dbMaxConnections: input.dbMaxConnections })
       : undefined;
   return { ...partial, database: databaseOf(partial), helm };
 }

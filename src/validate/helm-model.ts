@@ -22,12 +22,17 @@ function setting(conf: unknown, name: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/** PostgreSQL's own default max_connections, which the chart's bundled server keeps unless the values set one. */
+const POSTGRES_IMAGE_MAX_CONNECTIONS = 100;
+
 export function helmView(input: {
   release: Release;
   values: Values;
   file: string;
   lineAt?: (path: (string | number)[]) => number | undefined;
   spec?: Spec;
+  /** --db-max-connections: an external server's max_connections. */
+  dbMaxConnections?: number;
 }): HelmView {
   const merged = coalesceValues(loadChart(input.release.helm.version).defaults, input.values);
   const where = (path: (string | number)[]): Origin => ({ file: input.file, ...(input.lineAt?.(path) !== undefined ? { line: input.lineAt(path) } : {}) });
@@ -62,13 +67,15 @@ export function helmView(input: {
   if (pg.enabled === true && !external && !mysql) {
     const conf = primary.extendedConfiguration;
     const max = setting(conf, 'max_connections');
-    // Only a max_connections the values state is judged: the chart itself leaves it to the image.
+    // Values that state no max_connections leave the image's default in force: judged against it.
     database = {
       engine: 'postgresql',
       host: 'postgresql',
       bundled: true,
       reserved: (setting(conf, 'superuser_reserved_connections') ?? POSTGRES_RESERVED_DEFAULT) + (setting(conf, 'reserved_connections') ?? 0),
-      ...(max !== undefined ? { maxConnections: max, maxConnectionsOrigin: where(['postgresql', 'primary', 'extendedConfiguration']) } : {}),
+      maxConnections: max ?? POSTGRES_IMAGE_MAX_CONNECTIONS,
+      maxConnectionsOrigin: max !== undefined ? where(['postgresql', 'primary', 'extendedConfiguration']) : where(['postgresql']),
+      ...(max === undefined ? { maxConnectionsDefaulted: true } : {}),
     };
   } else if (external || mysql) {
     const spec = input.spec?.database;
@@ -77,7 +84,8 @@ export function helmView(input: {
       host: String((isMap(merged.externalPostgres) && external ? merged.externalPostgres.address : '') ?? ''),
       bundled: false,
       reserved: mysql && !external ? 0 : (spec?.reservedConnections ?? POSTGRES_RESERVED_DEFAULT),
-      ...(spec?.maxConnections !== undefined ? { maxConnections: spec.maxConnections } : {}),
+      maxConnectionsOrigin: where([external ? 'externalPostgres' : 'externalMysql']),
+      ...(spec?.maxConnections !== undefined ? { maxConnections: spec.maxConnections } : input.dbMaxConnections !== undefined ? { maxConnections: input.dbMaxConnections } : {}),
     };
   }
   return { services, database };

@@ -67,7 +67,7 @@ function unknownServerFinding(d: Deployment, db: NonNullable<BudgetView['databas
     {
       rule: 'connection-budget',
       severity: 'warning',
-      ...at(envVarOrigin(d.envFile, 'DB_HOST')),
+      ...at(db.maxConnectionsOrigin ?? envVarOrigin(d.envFile, 'DB_HOST')),
       message: `worst case ${required} metadata-DB connections (${breakdown.map((b) => `${b.service} ${b.total}`).join(' + ')}) on the external server ${db.host || '(DB_HOST)'}, whose max_connections these files do not state`,
       fix: `run SHOW max_connections; on it and pass --db-max-connections N (it needs ≥ ${required + db.reserved}), or give database.maxConnections in dify-deploy.yaml`,
       data: { required, available: null, breakdown: breakdown.map((b) => ({ service: b.service, component: b.component, replicas: b.replicas, processes: b.processes, perProcess: b.perProcess, total: b.total, formula: b.formula })) },
@@ -80,7 +80,7 @@ function budgetFindings(d: Deployment, view: BudgetView): Diagnostic[] {
   if (!db) return [];
   const breakdown = connectionBreakdown(d, view);
   if (breakdown.length === 0) return [];
-  if (db.maxConnections === undefined) return view === d ? unknownServerFinding(d, db, breakdown) : [];
+  if (db.maxConnections === undefined) return unknownServerFinding(d, db, breakdown);
   const budget = connectionBudget(breakdown, db.maxConnections, db.reserved);
   const data = {
     required: budget.required,
@@ -111,7 +111,7 @@ function budgetFindings(d: Deployment, view: BudgetView): Diagnostic[] {
       rule: 'connection-budget',
       severity: 'error',
       ...at(db.maxConnectionsOrigin),
-      message: `worst case ${budget.required} metadata-DB connections (${parts}) against max_connections ${db.maxConnections} − ${db.reserved} reserved = ${budget.available} usable: under load PostgreSQL answers "too many clients already"`,
+      message: `worst case ${budget.required} metadata-DB connections (${parts}) against max_connections ${db.maxConnections}${db.maxConnectionsDefaulted ? " (PostgreSQL's default: the values set none)" : ''} − ${db.reserved} reserved = ${budget.available} usable: under load PostgreSQL answers "too many clients already"`,
       fix: db.bundled
         ? `set ${setting} ≥ ${need} (plus a few for psql and backups), or lower SQLALCHEMY_POOL_SIZE / SQLALCHEMY_MAX_OVERFLOW / DB_MAX_OPEN_CONNS; \`dify-deploy plan\` sizes both`
         : `raise the server's max_connections to ≥ ${need}, or lower SQLALCHEMY_POOL_SIZE / SQLALCHEMY_MAX_OVERFLOW / DB_MAX_OPEN_CONNS, or put PgBouncer in front of the plugin daemon`,
