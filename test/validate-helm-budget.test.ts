@@ -38,3 +38,26 @@ describe('Helm values: connection budget', () => {
     expect(e.message).toContain("PostgreSQL's default");
   });
 });
+
+describe('Helm values: an enabled external block left at the chart sample values', () => {
+  it.each(['0.37.0', '0.38.0-rc2'])('chart %s: every "your-…" sample of each external block is a finding once the block is on', async (chart) => {
+    const { loadChart } = await import('../src/helm/chart.js');
+    const defaults = loadChart(chart).defaults as Record<string, unknown>;
+    const release = chart === '0.37.0' ? '1.13.3' : '1.16.1';
+    const samples = (node: unknown, path: string[]): string[] =>
+      node && typeof node === 'object' && !Array.isArray(node)
+        ? Object.entries(node).flatMap(([k, v]) => samples(v, [...path, k]))
+        : typeof node === 'string' && /your[-_]/i.test(node)
+          ? [path.join('.')]
+          : [];
+    const blocks = Object.keys(defaults).filter((k) => k.startsWith('external') && samples(defaults[k], [k]).length > 0);
+    expect(blocks.length).toBeGreaterThan(3);
+    for (const block of blocks) {
+      const r = await runCli(['validate', '--helm-values', values({ [block]: { enabled: true } }), '--format', 'json', '--release', release]);
+      const reported = (JSON.parse(r.stdout).diagnostics as { rule: string; data?: { path?: string[] } }[])
+        .filter((d) => d.rule === 'missing-variable' || d.rule === 'insecure-secret')
+        .map((d) => d.data?.path?.join('.'));
+      for (const path of samples(defaults[block], [block])) expect(reported, `${block}: ${path}`).toContain(path);
+    }
+  });
+});

@@ -50,7 +50,7 @@ describe("a user's values", () => {
     );
     const strong = await secretFindings(
       file(
-        'image:\n  api:\n    tag: 1.16.1\nglobal:\n  appSecretKey: sk-Zq3nR8vLx2Kp9Tf4Wm7Yb1Hc6Jd0Ge5Us\napi:\n  auth:\n    internalApiKey: Vn4Rk8Lq2Xz6Bm0Tc9Pw3Yh7Js1Df5Ga\nsandbox:\n  auth:\n    apiKey: Qm2Wn6Er0Ty4Ui8Op3As7Df1Gh5Jk9Lz\npluginDaemon:\n  auth:\n    serverKey: Hx5Cv9Bn3Mq7Wr1Ety6Ui0Op4As8Df2G\nredis:\n  auth:\n    existingSecret: dify-redis\npostgresql:\n  global:\n    postgresql:\n      auth:\n        postgresPassword: Pk7Lm3Nb9Vc1Xz5As2Df8Gh4Jk0Qw6Er\n',
+        'image:\n  api:\n    tag: 1.16.1\nglobal:\n  appSecretKey: sk-Zq3nR8vLx2Kp9Tf4Wm7Yb1Hc6Jd0Ge5Us\napi:\n  auth:\n    internalApiKey: Vn4Rk8Lq2Xz6Bm0Tc9Pw3Yh7Js1Df5Ga\nsandbox:\n  auth:\n    apiKey: Qm2Wn6Er0Ty4Ui8Op3As7Df1Gh5Jk9Lz\npluginDaemon:\n  auth:\n    serverKey: Hx5Cv9Bn3Mq7Wr1Ety6Ui0Op4As8Df2G\nredis:\n  auth:\n    existingSecret: dify-redis\npostgresql:\n  global:\n    postgresql:\n      auth:\n        postgresPassword: Pk7Lm3Nb9Vc1Xz5As2Df8Gh4Jk0Qw6Er\nagentBackend:\n  auth:\n    serverSecretKey: Rt8Yu2Io6Pa0Sd4Fg9Hj3Kl7Zx1Cv5Bn\n',
       ),
     );
     expect(strong).toEqual([]);

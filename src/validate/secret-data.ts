@@ -45,6 +45,11 @@ export function publishedValue(value: string): 'default' | 'placeholder' | undef
   return undefined;
 }
 
+/** A Helm values key that holds a credential (not a name, path or reference to one). */
+const CREDENTIAL_KEY = /(secret|password|token|apikey|serverkey|internalapikey|appsecretkey|secretkey|accesskeysecret)$/i;
+const REFERENCE_KEY = /^(existingSecret|secretKeys|.*PasswordKey|.*Refs?|.*Name|.*Path|.*File)$/;
+export const isCredentialKey = (key: string) => CREDENTIAL_KEY.test(key) && !REFERENCE_KEY.test(key);
+
 export function holds(cond: Condition | undefined, env: Record<string, string>): boolean {
   if (!cond) return true;
   const v = (env[cond.var] ?? '').trim().toLowerCase();

@@ -134,7 +134,8 @@ const STORAGE_BLOCKS: Record<string, (s: StorageSpec) => Values> = {
     bucketName: bucketNames(s),
   }),
   externalAzureBlobStorage: (s) => ({ url: s.accountUrl, account: s.accountName, key: s.secretKey, container: s.bucket }),
-  externalOSS: (s) => ({ endpoint: s.endpoint, region: s.region, accessKey: s.accessKey, secretKey: s.secretKey, bucketName: bucketNames(s) }),
+  // path: the object-key prefix; the chart's sample "your-path" would become one.
+  externalOSS: (s) => ({ endpoint: s.endpoint, region: s.region, accessKey: s.accessKey, secretKey: s.secretKey, path: '', bucketName: bucketNames(s) }),
   externalGCS: (s) => ({ serviceAccountJsonBase64: s.serviceAccountJsonBase64, bucketName: bucketNames(s) }),
   externalCOS: (s) => ({ secretId: s.accessKey, secretKey: s.secretKey, region: s.region, scheme: 'https', bucketName: bucketNames(s) }),
   externalOBS: (s) => ({ endpoint: s.endpoint, accessKey: s.accessKey, secretKey: s.secretKey, bucketName: bucketNames(s) }),

@@ -3,7 +3,7 @@
 import { coalesceValues, dotted, isMap, type Values } from '../../helm/merge.js';
 import { at, type Diagnostic } from '../diagnostics.js';
 import { compareVersions } from '../release.js';
-import { holds, publishedValue, secretData, type SecretFact } from '../secret-data.js';
+import { holds, isCredentialKey, publishedValue, secretData, type SecretFact } from '../secret-data.js';
 import type { Deployment, ServiceModel } from '../deployment.js';
 import type { Rule } from './rule.js';
 
@@ -23,9 +23,6 @@ export function weakness(value: string, minLength: number): string | undefined {
   return undefined;
 }
 
-/** A values key that holds a credential (not a name, path or reference to one). */
-const SECRET_KEY_NAME = /(secret|password|token|apikey|serverkey|internalapikey|appsecretkey)$/i;
-const REFERENCE_KEY_NAME = /^(existingSecret|secretKeys|.*PasswordKey|.*Refs?|.*Name|.*Path|.*File)$/;
 
 /**
  * Helm values, merged onto the chart's defaults as Helm does: a credential left at the chart's
@@ -44,7 +41,7 @@ async function helmFindings(d: Deployment): Promise<Diagnostic[]> {
     if (node.enabled === false || (typeof node.existingSecret === 'string' && node.existingSecret !== '')) return;
     for (const [key, value] of Object.entries(node)) {
       if (isMap(value)) walk(value, [...path, key]);
-      else if (typeof value === 'string' && value !== '' && SECRET_KEY_NAME.test(key) && !REFERENCE_KEY_NAME.test(key)) {
+      else if (typeof value === 'string' && value !== '' && isCredentialKey(key)) {
         // Only what is public for certain: a published default or a placeholder (length rules
         // need to know the secret's role, which a free-form values tree does not say).
         const published = publishedValue(value);

@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../core/data.js';
 import { at, type Diagnostic } from '../diagnostics.js';
-import { holds, publishedValue, type Condition } from '../secret-data.js';
+import { coalesceValues, dotted, isMap, type Values } from '../../helm/merge.js';
+import type { Deployment } from '../deployment.js';
+import { holds, isCredentialKey, publishedValue, type Condition } from '../secret-data.js';
 import type { Rule } from './rule.js';
 
 interface Requirement {
@@ -27,10 +29,42 @@ function unusable(name: string, value: string | undefined): boolean {
 
 let requirements: Requirement[] | undefined;
 
+/**
+ * Helm values: an enabled external* block (object store, vector store, database…) whose
+ * settings are still the chart's placeholders ("https://your-endpoint", "your-bucket-name").
+ * Warnings, like the chart's sample credentials: its own CI files carry them by design.
+ */
+async function helmPlaceholders(d: Deployment): Promise<Diagnostic[]> {
+  if (!isMap(d.helmValues)) return [];
+  const { loadChart } = await import('../../helm/chart.js');
+  const merged = coalesceValues(loadChart(d.release.helm.version).defaults, d.helmValues);
+  const out: Diagnostic[] = [];
+  const walk = (node: Values, path: string[]) => {
+    for (const [key, value] of Object.entries(node)) {
+      if (isMap(value)) walk(value, [...path, key]);
+      else if (typeof value === 'string' && publishedValue(value) === 'placeholder' && !isCredentialKey(key)) {
+        const keyPath = [...path, key];
+        const line = d.helmLineAt?.(keyPath);
+        out.push({
+          rule: 'missing-variable',
+          severity: 'warning',
+          file: d.helmValuesFile,
+          ...(line !== undefined ? { line } : {}),
+          message: `${dotted(keyPath)} is still the chart's placeholder ${JSON.stringify(value)}${line === undefined ? ' (the values do not set it)' : ''}: Dify cannot reach ${path[0]} with it`,
+          fix: `set ${dotted(keyPath)} to the real value, or disable ${path[0]}`,
+          data: { path: keyPath },
+        });
+      }
+    }
+  };
+  for (const [key, block] of Object.entries(merged)) if (key.startsWith('external') && isMap(block) && block.enabled === true) walk(block, [key]);
+  return out;
+}
+
 export const missingVariableRule: Rule = {
   id: 'missing-variable',
   summary: "a chosen backend's required settings are absent (e.g. VECTOR_STORE=qdrant without QDRANT_URL)",
-  check(d) {
+  async check(d) {
     requirements ??= (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'releases', 'required-env.json'), 'utf8')) as { requirements: Requirement[] }).requirements;
     const out: Diagnostic[] = [];
     // api and worker read the same .env line: one finding per line and gap.
@@ -52,6 +86,6 @@ export const missingVariableRule: Rule = {
         });
       }
     }
-    return out;
+    return [...out, ...(await helmPlaceholders(d))];
   },
 };
