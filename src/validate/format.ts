@@ -15,6 +15,7 @@ export function reportJson(r: ValidationReport): string {
       warnings: r.warnings,
       release: r.release,
       files: r.files,
+      ...(r.services ? { services: r.services } : {}),
       diagnostics: r.diagnostics.map((d) => ({ rule: d.rule, severity: d.severity, file: d.file ?? null, line: d.line ?? null, message: d.message, fix: d.fix, data: d.data ?? null })),
     },
     null,
@@ -46,6 +47,7 @@ export function reportText(r: ValidationReport, c: ChalkInstance): string {
     groups.set(k, [...(groups.get(k) ?? []), d]);
   }
   const out: string[] = [c.bold(`Validated ${r.files.join(', ')} as Dify ${r.release.version} (${r.release.source})`)];
+  if (r.services) out.push(`Services started: ${r.services.running.join(', ') || 'none'}${r.services.notRunning.length ? `; not started (inactive profile): ${r.services.notRunning.join(', ')}` : ''}`);
   for (const [file, list] of groups) {
     out.push('', c.underline(file));
     for (const d of [...list].sort((a, b) => (a.line ?? 0) - (b.line ?? 0))) {

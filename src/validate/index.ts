@@ -10,6 +10,8 @@ export interface ValidationReport {
   warnings: number;
   release: { version: string; source: string };
   files: string[];
+  /** With a compose file: which services `docker compose up` starts with the project's COMPOSE_PROFILES, and which not. */
+  services?: { running: string[]; notRunning: string[] };
   diagnostics: Diagnostic[];
 }
 
@@ -20,6 +22,20 @@ function key(d: Diagnostic): string {
 export async function validate(inputs: ValidateInputs, options: { strict?: boolean } = {}): Promise<ValidationReport> {
   const { deployment, findings } = loadDeployment(inputs);
   const diagnostics = [...findings];
+  const compose = deployment.compose;
+  const services = compose ? { running: deployment.services.filter((s) => s.active).map((s) => s.name), notRunning: deployment.services.filter((s) => !s.active).map((s) => s.name) } : undefined;
+  // Every rule judges what runs: a compose file whose Dify api does not run would pass them all unjudged.
+  if (compose && !deployment.services.some((s) => s.active && s.component === 'api')) {
+    const idle = deployment.services.filter((s) => !s.active && s.component === 'api');
+    diagnostics.push({
+      rule: 'schema',
+      severity: 'error',
+      file: compose.file,
+      ...(idle[0]?.line !== undefined ? { line: idle[0].line } : {}),
+      message: `no Dify api runs with COMPOSE_PROFILES=${deployment.vars.COMPOSE_PROFILES || '(unset)'}: ${idle.map((s) => s.name).join(', ') || 'the api'} only in an inactive profile; running: ${services!.running.join(', ') || 'nothing'} — nothing about Dify was judged`,
+      fix: "add the api's profile to COMPOSE_PROFILES in .env, or drop `profiles:` from the api service",
+    });
+  }
   for (const rule of RULES) diagnostics.push(...(await rule.check(deployment)));
   const seen = new Set<string>();
   const unique = diagnostics.filter((d) => {
@@ -37,6 +53,7 @@ export async function validate(inputs: ValidateInputs, options: { strict?: boole
     warnings,
     release: { version: deployment.release.version, source: deployment.releaseSource },
     files,
+    ...(services ? { services } : {}),
     diagnostics: unique,
   };
 }
