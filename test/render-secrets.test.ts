@@ -1,7 +1,7 @@
 // Adopting an existing deployment's .env: live secrets are kept, but a value anyone can read
 // (upstream's published defaults and placeholders) never is. A SECRET_KEY already in use is not
 // rotated behind the operator's back: the render stops and says how to rotate it safely.
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
@@ -53,12 +53,38 @@ describeUpstream('render --force over an adopted upstream .env', () => {
 describe('adopted secrets that are not published', () => {
   it('a strong live SECRET_KEY is kept and nothing is reported', async () => {
     const dir = fresh();
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(join(dir, '.env'), 'SECRET_KEY=sk-my-live-key-0123456789abcdef\nDB_PASSWORD=live-db-password-xyz\n');
     const spec = parseSpecData({ tier: '10qps' }, 'test');
     const report = await renderDeployment({ spec, outDir: dir, target: 'compose', force: true });
     expect(report.notices).toEqual([]);
     expect(parseDotenv(readFileSync(join(dir, '.env'), 'utf8')).SECRET_KEY).toBe('sk-my-live-key-0123456789abcdef');
     expect(existsSync(join(dir, '.dify-deploy/secrets.env'))).toBe(true);
+  });
+});
+
+describeUpstream('adopting a 1.14+ .env whose SECRET_KEY is empty (Dify generated and stored its own)', () => {
+  const adopt = (edits: Record<string, string>, keyFile?: string) => {
+    const dir = fresh();
+    let env = readFileSync(envExample('1.16.1'), 'utf8');
+    for (const [k, v] of Object.entries(edits)) env = env.replace(new RegExp(`^${k}=.*$`, 'm'), `${k}=${v}`);
+    writeFileSync(join(dir, '.env'), env);
+    if (keyFile !== undefined) {
+      mkdirSync(join(dir, 'volumes/app/storage'), { recursive: true });
+      writeFileSync(join(dir, 'volumes/app/storage/.dify_secret_key'), keyFile);
+    }
+    return dir;
+  };
+
+  it('local storage: the generated key in the storage volume is kept, not replaced', async () => {
+    const dir = adopt({}, 'live-generated-key-0123456789abcdefghijkl\n');
+    await renderDeployment({ spec: parseSpecData({ tier: '10qps', release: '1.16.1' }, 'test'), outDir: dir, target: 'compose', force: true });
+    expect(parseDotenv(readFileSync(join(dir, '.env'), 'utf8')).SECRET_KEY).toBe('live-generated-key-0123456789abcdefghijkl');
+  });
+
+  it('object storage: the key is not readable here, so the render stops saying where it is; nothing written', async () => {
+    const dir = adopt({ STORAGE_TYPE: 's3' });
+    const spec = parseSpecData({ tier: '10qps', release: '1.16.1', storage: { type: 's3', bucket: 'b', region: 'r', useIam: true } }, 'test');
+    await expect(renderDeployment({ spec, outDir: dir, target: 'compose', force: true })).rejects.toThrow(/SECRET_KEY: .*\.dify_secret_key in its s3 storage/);
+    expect(readdirSync(dir)).toEqual(['.env']);
   });
 });

@@ -21,6 +21,29 @@ function readEnvFile(path: string): Record<string, string> {
   }
 }
 
+/** Where Dify (1.14.2+) keeps the SECRET_KEY it generates when .env leaves it empty: its storage root (langgenius/dify#36049). */
+export const GENERATED_SECRET_KEY_FILE = 'volumes/app/storage/.dify_secret_key';
+
+/**
+ * An adopted .env with `SECRET_KEY=` empty: Dify generated its key and keeps it in its storage.
+ * With local storage it is read from there (a new key would break the live deployment); with an
+ * object store it cannot be read here, so the render stops and says where it is.
+ */
+function generatedSecretKey(outDir: string, dotenv: Record<string, string>): string | undefined {
+  try {
+    const key = readFileSync(join(outDir, GENERATED_SECRET_KEY_FILE), 'utf8').trim();
+    if (key) return key;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new UserError([`${join(outDir, GENERATED_SECRET_KEY_FILE)}: cannot read (${(e as NodeJS.ErrnoException).code}); it holds the SECRET_KEY Dify generated`]);
+  }
+  const storage = (dotenv.STORAGE_TYPE ?? '').toLowerCase();
+  if (storage !== '' && storage !== 'opendal' && storage !== 'local')
+    throw new UserError([
+      `SECRET_KEY: the adopted .env leaves it empty, so a running Dify generated one and keeps it as .dify_secret_key in its ${storage} storage; a new key would log everyone out and make encrypted data unreadable. Copy that object's content into ${join(outDir, '.dify-deploy/secrets.env')} as SECRET_KEY=… and render again (if this deployment has never run, put a new SECRET_KEY=<openssl rand -base64 42> there)`,
+    ]);
+  return undefined;
+}
+
 /** Secrets already issued for this output directory: the store (every entry) first, then an existing .env. */
 export function readExistingSecrets(outDir: string): Record<string, string> {
   const stored = readEnvFile(join(outDir, SECRETS_PATH));
@@ -29,6 +52,10 @@ export function readExistingSecrets(outDir: string): Record<string, string> {
   for (const { name } of SECRETS) {
     const value = stored[name] || dotenv[name];
     if (value) out[name] = value;
+  }
+  if (!out.SECRET_KEY && dotenv.SECRET_KEY === '') {
+    const live = generatedSecretKey(outDir, dotenv);
+    if (live) out.SECRET_KEY = live;
   }
   return out;
 }
