@@ -65,6 +65,11 @@ describe.runIf(requirePostgres())('backup and restore against a real PostgreSQL'
     BACKUP_DIR: join(dir, 'backups'),
     STORAGE_DIR: join(dir, 'storage'),
     PLUGIN_STORAGE_DIR: join(dir, 'plugins'),
+    PGVECTOR_HOST: pg.host,
+    PGVECTOR_PORT: String(pg.port),
+    PGVECTOR_USER: pg.superuser,
+    PGVECTOR_PASSWORD: '',
+    PGVECTOR_DATABASE: 'dify_vectors',
   });
   const psql = (db: string, sql: string) =>
     execFileSync(pg.bin('psql'), ['-h', pg.host, '-p', String(pg.port), '-U', pg.superuser, '-d', db, '-Atc', sql], { encoding: 'utf8' }).trim();
@@ -84,6 +89,9 @@ describe.runIf(requirePostgres())('backup and restore against a real PostgreSQL'
     psql('postgres', 'CREATE DATABASE dify_plugin');
     psql('dify', "CREATE TABLE accounts (id int primary key, name text); INSERT INTO accounts SELECT g, 'user' || g FROM generate_series(1, 500) g");
     psql('dify_plugin', "CREATE TABLE plugins (id text primary key); INSERT INTO plugins VALUES ('langgenius/openai')");
+    // The bundled pgvector store's database (a second server in compose; a database of this one here).
+    psql('postgres', 'CREATE DATABASE dify_vectors');
+    psql('dify_vectors', "CREATE TABLE embedding_doc (id int primary key, text text); INSERT INTO embedding_doc SELECT g, 'chunk' || g FROM generate_series(1, 50) g");
   });
   afterAll(() => {
     pg?.stop();
@@ -103,17 +111,19 @@ describe.runIf(requirePostgres())('backup and restore against a real PostgreSQL'
     expect(stamps).not.toContain('20000101T000000Z');
     expect(stamps.filter((s) => s.startsWith('.partial'))).toEqual([]);
     const stamp = stamps.find((s) => s.startsWith('20'))!;
-    expect(readdirSync(join(dir, 'backups', stamp)).sort()).toEqual(['PLUGIN_STORAGE_DIR.tar.gz', 'STORAGE_DIR.tar.gz', 'dify.dump', 'dify_plugin.dump']);
+    expect(readdirSync(join(dir, 'backups', stamp)).sort()).toEqual(['PLUGIN_STORAGE_DIR.tar.gz', 'STORAGE_DIR.tar.gz', 'dify.dump', 'dify_plugin.dump', 'pgvector.dump']);
 
     // Disaster: both databases and the files are gone.
     psql('postgres', 'DROP DATABASE dify');
     psql('postgres', 'DROP DATABASE dify_plugin');
+    psql('dify_vectors', 'DROP TABLE embedding_doc');
     rmSync(join(dir, 'storage'), { recursive: true });
     rmSync(join(dir, 'plugins'), { recursive: true });
 
     execFileSync('sh', [join(dir, 'backup/restore.sh'), stamp], { env: env(), encoding: 'utf8' });
     expect(psql('dify', 'SELECT count(*) FROM accounts')).toBe('500');
     expect(psql('dify_plugin', 'SELECT id FROM plugins')).toBe('langgenius/openai');
+    expect(psql('dify_vectors', 'SELECT count(*) FROM embedding_doc')).toBe('50');
     expect(readFileSync(join(dir, 'storage', 'upload_files', 'doc.txt'), 'utf8')).toBe('knowledge');
     expect(readFileSync(join(dir, 'plugins', 'plugin.bin'), 'utf8')).toBe('plugin');
 
@@ -124,7 +134,7 @@ describe.runIf(requirePostgres())('backup and restore against a real PostgreSQL'
     // The drill: the same backup into scratch databases, production untouched.
     psql('dify', 'INSERT INTO accounts VALUES (501, \'after backup\')');
     execFileSync('sh', [join(dir, 'backup/restore.sh'), stamp], {
-      env: { ...env(), DB_DATABASE: 'dify_drill', DB_PLUGIN_DATABASE: 'dify_plugin_drill', SOURCE_DATABASE: 'dify', SOURCE_PLUGIN_DATABASE: 'dify_plugin', STORAGE_DIR: '', PLUGIN_STORAGE_DIR: '' },
+      env: { ...env(), DB_DATABASE: 'dify_drill', DB_PLUGIN_DATABASE: 'dify_plugin_drill', SOURCE_DATABASE: 'dify', SOURCE_PLUGIN_DATABASE: 'dify_plugin', STORAGE_DIR: '', PLUGIN_STORAGE_DIR: '', PGVECTOR_HOST: '' },
       encoding: 'utf8',
     });
     expect(psql('dify_drill', 'SELECT count(*) FROM accounts')).toBe('500');
@@ -150,5 +160,17 @@ describe.runIf(requirePostgres())('backup and restore against a real PostgreSQL'
 
   it('refuses a backup that does not exist', () => {
     expect(() => execFileSync('sh', [join(dir, 'backup/restore.sh'), '19990101T000000Z'], { env: env(), stdio: 'pipe' })).toThrow(/no backup/);
+  });
+});
+
+describe('the bundled vector store in the backup', () => {
+  it('compose with bundled pgvector: the backup service gets its connection, the runbook says it is covered', () => {
+    const sp = specSchema.parse({ tier: '10qps', vectorStore: { type: 'pgvector' } });
+    const c = { spec: sp, release, plan: planFor(sp, 'compose'), secrets: {} };
+    expect(backupComposeService(c).environment).toMatchObject({ PGVECTOR_HOST: '${PGVECTOR_HOST}', PGVECTOR_PASSWORD: '${PGVECTOR_PASSWORD}' });
+    expect(renderRunbook(c, ['compose']).content).toContain('pgvector.dump');
+  });
+  it('another bundled store: the runbook says it is not in the backup and how to cover it', () => {
+    expect(renderRunbook(ctx, ['compose']).content).toMatch(/Not in it: the vector store \(weaviate, bundled\)/);
   });
 });

@@ -67,12 +67,15 @@ export function renderRunbook(ctx: RenderContext, targets: readonly Target[]): R
       mysql: spec.database.engine === 'mysql',
       vectorStore: `${spec.vectorStore.type}, ${spec.vectorStore.mode}`,
       vectorStoreBundled: spec.vectorStore.mode === 'bundled',
+      vectorStoreInBackup: targets.includes('compose') && pgvectorBundled(ctx),
       releaseName: HELM_RELEASE_NAME,
       namespace: HELM_NAMESPACE,
       chartVersion: release.helm.version,
     }),
   };
 }
+
+const pgvectorBundled = (ctx: RenderContext) => ctx.spec.vectorStore.type === 'pgvector' && ctx.spec.vectorStore.mode === 'bundled';
 
 /** The compose `backup` service: busybox crond in the DB image, running backup.sh on schedule. */
 export function backupComposeService(ctx: RenderContext): Record<string, unknown> {
@@ -96,6 +99,8 @@ export function backupComposeService(ctx: RenderContext): Record<string, unknown
       BACKUP_RETENTION_DAYS: String(plan.recovery.retentionDays),
       STORAGE_DIR: local ? '/storage/app' : '',
       PLUGIN_STORAGE_DIR: '/storage/plugin_daemon',
+      // The bundled pgvector store is dumped with the databases (backup.sh).
+      ...(pgvectorBundled(ctx) ? { PGVECTOR_HOST: '${PGVECTOR_HOST}', PGVECTOR_PORT: '${PGVECTOR_PORT}', PGVECTOR_USER: '${PGVECTOR_USER}', PGVECTOR_PASSWORD: '${PGVECTOR_PASSWORD}', PGVECTOR_DATABASE: '${PGVECTOR_DATABASE}' } : {}),
     },
     volumes: [
       './backup:/backup:ro',
