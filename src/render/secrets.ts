@@ -22,6 +22,8 @@ export const SECRETS: readonly SecretDef[] = [
   { name: 'SECRET_KEY', generate: secretKey },
   { name: 'DB_PASSWORD', generate: token(24), generatedWhen: (spec) => spec.database.mode === 'bundled' },
   { name: 'REDIS_PASSWORD', generate: token(24), generatedWhen: (spec) => spec.redis.mode === 'bundled' },
+  // The bundled event-bus Redis (compose, from 500 QPS or mode: bundled); kept once made, so a tier change reuses it.
+  { name: 'EVENT_BUS_REDIS_PASSWORD', generate: token(24), generatedWhen: (spec) => spec.redis.eventBus.mode === 'bundled' || spec.redis.eventBus.mode === 'auto' },
   { name: 'SANDBOX_API_KEY', generate: token(32) },
   { name: 'PLUGIN_DAEMON_KEY', generate: token(42) },
   { name: 'PLUGIN_DIFY_INNER_API_KEY', generate: token(42) },

@@ -13,6 +13,7 @@ import { storageBackend } from '../../backends/storage.js';
 import { vectorStoreBackend } from '../../backends/vector-stores.js';
 import { knownEnvVariables } from '../known-env.js';
 import { externalDatabasePassword, externalRedisPassword } from '../secrets.js';
+import { eventBusEnv } from '../event-bus.js';
 import { renderTemplate } from '../template.js';
 import type { RenderContext } from '../types.js';
 
@@ -137,6 +138,7 @@ function redisEnv(ctx: RenderContext): { env: Record<string, string>; agentUrl: 
   env.CELERY_BROKER_URL = broker;
   env.CELERY_BACKEND = 'redis';
   env.BROKER_USE_SSL = String(r.useSsl);
+  Object.assign(env, eventBusEnv(ctx));
   return { env, agentUrl: redisUrl(scheme, user, password, `${host}:${port}`, AGENT_REDIS_DB) };
 }
 
