@@ -129,10 +129,11 @@ export function redisClients(inputs: RedisClientInput[], opts: { inFlightStreami
       out.push({ ...base, kind: 'redis-py pool', server: 'main', perProcess: max, total: times(replicas, processes, max), formula: `${replicas} × ${processes} process(es) × ${bound}` });
       // The event-bus client is a second redis-py client with the same bound (ext_redis.py _create_pubsub_client).
       if (isApi(component)) {
-        const share = opts.inFlightStreaming !== undefined && apiProcesses > 0 ? Math.ceil(opts.inFlightStreaming / apiProcesses) : null;
-        const per = share === null ? max : max === null ? share : Math.min(share, max);
-        const why = share === null ? `${bound} (one subscription per streaming request)` : `⌈${opts.inFlightStreaming} in-flight streaming / ${apiProcesses} api processes⌉ = ${share} subscriptions`;
-        out.push({ ...base, kind: 'event bus (subscriptions)', server: bus, perProcess: per, total: times(replicas, processes, per), formula: `${replicas} × ${processes} × ${why}` });
+        // A request greenlet holds at most one subscription: the bound is min(greenlets, pool).
+        const greenlets = concurrencyOf(component, env);
+        const per = max === null ? greenlets : Math.min(greenlets, max);
+        const expected = opts.inFlightStreaming !== undefined && apiProcesses > 0 ? `; expected ⌈${opts.inFlightStreaming} in-flight streaming / ${apiProcesses} processes⌉ = ${Math.ceil(opts.inFlightStreaming / apiProcesses)}` : '';
+        out.push({ ...base, kind: 'event bus (subscriptions)', server: bus, perProcess: per, total: times(replicas, processes, per), formula: `${replicas} × ${processes} × min(${greenlets} greenlets, ${bound}) subscriptions${expected}` });
       } else if (isCeleryWorker(component)) {
         const tasks = concurrencyOf(component, env);
         const per = max === null ? tasks : Math.min(tasks, max);
@@ -209,6 +210,10 @@ export function sizeRedis(x: RedisSizingInput, problems: string[], warnings: str
   const required = sumOf(main);
   const busRequired = sumOf(busClients);
   for (const c of clients.filter((c) => c.total === null)) problems.push(`redis: ${c.component} ${c.kind} has no bound (${c.formula}); set a finite value`);
+
+  const subscriptions = clients.filter((c) => c.kind === 'event bus (subscriptions)').reduce((n, c) => n + (c.total ?? Infinity), 0);
+  if (subscriptions < x.inFlightStreaming)
+    problems.push(`redis: ${x.inFlightStreaming} in-flight streaming requests need as many event-bus subscriptions, but the api processes can hold ${subscriptions}; raise SERVER_WORKER_CONNECTIONS and REDIS_MAX_CONNECTIONS, or add api replicas`);
 
   const cpu = qps >= PLUGIN_DAEMON_REDIS_CEILING_QPS ? 2 : 1;
   const server = r.mode === 'bundled' ? bundledServer(required ?? 0, cpu, Math.min(x.memoryGiB, 4)) : undefined;
