@@ -10,7 +10,7 @@ import type { Rule } from './rule.js';
 const RULE = 'redis-budget';
 
 /** A Redis server as the files describe it: a compose service (its command line) or an external host. */
-interface RedisServer {
+export interface RedisServer {
   host: string;
   service?: ServiceModel;
   maxClients?: number;
@@ -142,20 +142,28 @@ function brokerEvictionFinding(d: Deployment, api: ServiceModel): Diagnostic[] {
   ];
 }
 
+/** The Redis clients and servers the files describe (also what the real-Redis test reads back). */
+export function redisBudgetView(d: Deployment): { api: ServiceModel; clients: RedisClient[]; main: RedisServer; bus?: RedisServer } | undefined {
+  const api = d.services.find((s) => s.active && s.component === 'api');
+  if (!api) return undefined;
+  const inputs = d.services
+    .filter((s) => s.active && s.component && s.replicas > 0)
+    .map((s) => ({ component: s.component!, replicas: s.replicas, env: s.env, processes: connectionUsers(d.release, [{ component: s.component!, replicas: s.replicas, env: s.env }])[0]?.processes ?? 1 }));
+  const busUrl = (api.env.EVENT_BUS_REDIS_URL ?? '').trim();
+  const clients = redisClients(inputs, { eventBusDedicated: busUrl !== '' });
+  const main = serverAt(d, api.env.REDIS_HOST ?? 'redis', d.spec?.redis.maxClients);
+  const busHost = busUrl ? urlParts(busUrl)?.host : undefined;
+  const bus = busHost ? serverAt(d, busHost, d.spec?.redis.eventBus.maxClients) : undefined;
+  return { api, clients, main, bus };
+}
+
 export const redisBudgetRule: Rule = {
   id: RULE,
   summary: 'worst-case Redis clients of every process against maxclients; unbounded pools; event-bus settings against their server; a broker that can evict',
   check(d) {
-    const api = d.services.find((s) => s.active && s.component === 'api');
-    if (!api) return [];
-    const inputs = d.services
-      .filter((s) => s.active && s.component && s.replicas > 0)
-      .map((s) => ({ component: s.component!, replicas: s.replicas, env: s.env, processes: connectionUsers(d.release, [{ component: s.component!, replicas: s.replicas, env: s.env }])[0]?.processes ?? 1 }));
-    const busUrl = (api.env.EVENT_BUS_REDIS_URL ?? '').trim();
-    const clients = redisClients(inputs, { eventBusDedicated: busUrl !== '' });
-    const main = serverAt(d, api.env.REDIS_HOST ?? 'redis', d.spec?.redis.maxClients);
-    const busHost = busUrl ? urlParts(busUrl)?.host : undefined;
-    const bus = busHost ? serverAt(d, busHost, d.spec?.redis.eventBus.maxClients) : undefined;
+    const view = redisBudgetView(d);
+    if (!view) return [];
+    const { api, clients, main, bus } = view;
     return [
       ...budgetFinding(d, 'main', main, clients),
       ...(bus ? budgetFinding(d, 'eventBus', bus, clients) : []),
