@@ -55,6 +55,11 @@ describe('Redis budget: limits', () => {
     expect(plan.problems.join('\n')).toMatch(/redis: worker redis-py pool has no bound/);
   });
 
+  it('an api pool smaller than its greenlets is a problem (subscriptions would fail first)', () => {
+    const plan = planFor(spec({ tier: '100qps', overrides: { components: { api: { env: { REDIS_MAX_CONNECTIONS: '5' } } } } }), 'compose');
+    expect(plan.problems.join('\n')).toMatch(/redis: api REDIS_MAX_CONNECTIONS=5 is below its \d+ greenlets per process/);
+  });
+
   it('without GOMAXPROCS the plugin daemon pool is unbounded (10 × the host CPUs)', () => {
     const [c] = redisClients([{ component: 'plugin_daemon', replicas: 2, processes: 1, env: {} }], { eventBusDedicated: false });
     expect(c.total).toBeNull();

@@ -211,9 +211,13 @@ export function sizeRedis(x: RedisSizingInput, problems: string[], warnings: str
   const busRequired = sumOf(busClients);
   for (const c of clients.filter((c) => c.total === null)) problems.push(`redis: ${c.component} ${c.kind} has no bound (${c.formula}); set a finite value`);
 
-  const subscriptions = clients.filter((c) => c.kind === 'event bus (subscriptions)').reduce((n, c) => n + (c.total ?? Infinity), 0);
-  if (subscriptions < x.inFlightStreaming)
-    problems.push(`redis: ${x.inFlightStreaming} in-flight streaming requests need as many event-bus subscriptions, but the api processes can hold ${subscriptions}; raise SERVER_WORKER_CONNECTIONS and REDIS_MAX_CONNECTIONS, or add api replicas`);
+  // A pool smaller than the greenlets refuses subscriptions ("Too many connections") before the api is busy.
+  for (const i of x.inputs.filter((i) => isApi(i.component))) {
+    const max = intOf(i.env, 'REDIS_MAX_CONNECTIONS');
+    const greenlets = concurrencyOf(i.component, i.env);
+    if (max !== undefined && max < greenlets)
+      problems.push(`redis: ${i.component} REDIS_MAX_CONNECTIONS=${max} is below its ${greenlets} greenlets per process: streaming requests beyond it fail with "Too many connections"; set it ≥ ${greenlets + POOL_MARGIN}`);
+  }
 
   const cpu = qps >= PLUGIN_DAEMON_REDIS_CEILING_QPS ? 2 : 1;
   const server = r.mode === 'bundled' ? bundledServer(required ?? 0, cpu, Math.min(x.memoryGiB, 4)) : undefined;
