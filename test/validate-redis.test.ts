@@ -60,3 +60,21 @@ describe.concurrent('validate redis-budget on edited outputs', () => {
     expect(unbounded.findings.map((f) => [f.severity, f.message.split(':')[0]])).toEqual([['warning', 'unbounded Redis pools on Redis redis']]);
   });
 });
+
+describe('validate redis-budget on Helm values', () => {
+  it("the chart's Redis: our values are clean; a smaller --maxclients or an evicting policy in extraFlags is an error on that key", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dd-vredis-helm-'));
+    const spec = parseSpecData({ tier: '100qps', targets: ['helm'], storage: { type: 's3', bucket: 'b', region: 'r', accessKey: 'a', secretKey: 's' } }, 'test');
+    expect((await renderDeployment({ spec, outDir: dir, target: 'helm' })).refused).toEqual([]);
+    const check = async () => redisBudgetRule.check(loadDeployment({ dir }).deployment);
+    expect(await check()).toEqual([]);
+    const path = join(dir, 'helm', 'values.yaml');
+    const original = readFileSync(path, 'utf8');
+    writeFileSync(path, original.replace(/--maxclients \d+/, '--maxclients 500'));
+    const small = await check();
+    expect(small.map((f) => [f.severity, f.message.split(':')[0]])).toEqual([['error', expect.stringMatching(/^worst case \d+ Redis connections on Redis redis/)]]);
+    expect(lineOf(readFileSync(path, 'utf8'), small[0].line)).toMatch(/--maxclients 500/);
+    writeFileSync(path, original.replace('--maxmemory-policy noeviction', '--maxmemory-policy allkeys-lru'));
+    expect((await check()).map((f) => f.message)).toEqual([expect.stringMatching(/the chart's Redis \(also the Celery broker\) runs with --maxmemory \S+ --maxmemory-policy allkeys-lru/)]);
+  });
+});

@@ -272,7 +272,15 @@ export function composeModel(ctx: RenderContext): ComposeModel {
       vars: optional(plan.sharedEnv),
     },
     { title: 'Metadata database', notes: [`max_connections ${plan.database.maxConnections}: the connection budget needs ${plan.budget.required} + ${plan.budget.reserved} reserved.`], vars: databaseEnv(ctx) },
-    { title: 'Redis and Celery', notes: ['The password is inside CELERY_BROKER_URL too: change both together.'], vars: { ...redis.env } },
+    {
+      title: 'Redis and Celery',
+      notes: [
+        'The password is inside CELERY_BROKER_URL too: change both together.',
+        ...(plan.redis.eventBus.mode === 'bundled' ? ['EVENT_BUS_REDIS_PASSWORD is the redis_event_bus service\'s password and is inside EVENT_BUS_REDIS_URL too.'] : []),
+        `REDIS_MAX_CONNECTIONS bounds every redis-py pool (the event bus's too); the plan's Redis budget needs ${plan.redis.required} of maxclients ${plan.redis.maxClients}.`,
+      ],
+      vars: { ...redis.env },
+    },
     { title: 'File storage', vars: storageEnv(ctx) },
     { title: 'Vector store', vars: vectorStore.env },
     {

@@ -18,6 +18,8 @@ export interface RedisServer {
   maxmemory?: string;
   policy?: string;
   cluster: boolean;
+  /** Where its settings are written (a Helm values key). */
+  origin?: Origin;
 }
 
 const flag = (command: string | undefined, name: string): string | undefined => {
@@ -36,12 +38,16 @@ function urlParts(url: string): { host: string; password: string } | undefined {
 
 function serverAt(d: Deployment, host: string, stated?: number): RedisServer {
   const service = d.services.find((s) => s.active && s.name === host && /(^|\/)redis(:|$)/.test(s.image ?? ''));
-  const command = service?.command;
+  return fromCommand(host, service, service?.command, stated);
+}
+
+function fromCommand(host: string, service: ServiceModel | undefined, command: string | undefined, stated?: number, origin?: Origin): RedisServer {
   const max = flag(command, 'maxclients');
   return {
     host,
     service,
     maxClients: max !== undefined ? Number(max) : service ? REDIS_DEFAULT_MAXCLIENTS : stated,
+    ...(origin ? { origin } : {}),
     requirepass: flag(command, 'requirepass'),
     maxmemory: flag(command, 'maxmemory'),
     policy: flag(command, 'maxmemory-policy'),
@@ -76,7 +82,7 @@ function budgetFinding(d: Deployment, role: RedisServerRole, server: RedisServer
   out.push({
     rule: RULE,
     severity: stated ? 'error' : 'warning',
-    ...at(serviceOrigin(d, server.service) ?? envVarOrigin(d.envFile, role === 'main' ? 'REDIS_HOST' : 'EVENT_BUS_REDIS_URL')),
+    ...at(server.origin ?? serviceOrigin(d, server.service) ?? envVarOrigin(d.envFile, role === 'main' ? 'REDIS_HOST' : 'EVENT_BUS_REDIS_URL')),
     message: `worst case ${required}${unbounded.length || unknown.length ? '+ (some pools unbounded)' : ''} Redis connections on ${name} (${mine.map((c) => `${c.component} ${c.kind} ${c.total ?? '∞'}`).join(' + ')}) against maxclients ${maxClients}${stated ? '' : " (Redis' default, assumed)"}: past it Redis answers "max number of clients reached"`,
     fix: server.service ? `start redis-server with --maxclients ≥ ${required} (and a file-descriptor limit above it), or lower REDIS_MAX_CONNECTIONS` : `raise the server's maxclients to ≥ ${required} (give redis.maxClients in dify-deploy.yaml to check it), or lower REDIS_MAX_CONNECTIONS`,
     data: { required, maxClients, stated, breakdown: breakdownData(mine) },
@@ -162,13 +168,42 @@ export const redisBudgetRule: Rule = {
   summary: 'worst-case Redis clients of every process against maxclients; unbounded pools; event-bus settings against their server; a broker that can evict',
   check(d) {
     const view = redisBudgetView(d);
-    if (!view) return [];
+    if (!view) return helmFindings(d);
     const { api, clients, main, bus } = view;
     return [
       ...budgetFinding(d, 'main', main, clients),
       ...(bus ? budgetFinding(d, 'eventBus', bus, clients) : []),
       ...eventBusFindings(d, api, bus, main),
       ...brokerEvictionFinding(d, api),
+      ...helmFindings(d),
     ];
   },
 };
+
+/** The Helm values judged the same way: the chart's bundled Redis with its extraFlags, or the spec's external one. */
+function helmFindings(d: Deployment): Diagnostic[] {
+  const helm = d.helm;
+  if (!helm) return [];
+  const view = { ...d, services: helm.services, envFile: undefined, compose: undefined } as Deployment;
+  const api = helm.services.find((s) => s.active && s.component === 'api');
+  if (!api) return [];
+  const inputs = helm.services
+    .filter((s) => s.active && s.component && s.replicas > 0)
+    .map((s) => ({ component: s.component!, replicas: s.replicas, env: s.env, processes: connectionUsers(d.release, [{ component: s.component!, replicas: s.replicas, env: s.env }])[0]?.processes ?? 1 }));
+  const busUrl = (api.env.EVENT_BUS_REDIS_URL ?? '').trim();
+  const clients = redisClients(inputs, { eventBusDedicated: busUrl !== '' });
+  const main = helm.redis
+    ? { ...fromCommand('redis', undefined, helm.redis.flags, REDIS_DEFAULT_MAXCLIENTS, helm.redis.origin) }
+    : fromCommand(api.env.REDIS_HOST ?? 'redis', undefined, undefined, d.spec?.redis.maxClients);
+  const out = budgetFinding(view, 'main', main, clients);
+  const limited = main.maxmemory !== undefined && !/^0[a-z]*$/i.test(main.maxmemory);
+  if (helm.redis && limited && (main.policy ?? 'noeviction') !== 'noeviction')
+    out.push({
+      rule: RULE,
+      severity: 'error',
+      ...at(helm.redis.origin),
+      message: `the chart's Redis (also the Celery broker) runs with --maxmemory ${main.maxmemory} --maxmemory-policy ${main.policy}: when it fills, Redis evicts keys, queued tasks included`,
+      fix: 'use --maxmemory-policy noeviction in redis.master.extraFlags',
+    });
+  return out;
+}
