@@ -236,6 +236,11 @@ export function sizeRedis(x: RedisSizingInput, problems: string[], warnings: str
   const busFrom = choice.mode === 'shared' ? maxClientsFrom : busServer ? 'bundled' : e.maxClients !== undefined ? 'spec' : 'default';
   if (dedicated && busRequired !== null && busRequired > busMax)
     problems.push(`redis.eventBus: ${busRequired} event-bus connections exceed its maxclients ${busMax}; raise it (redis.eventBus.maxClients states it)`);
+  // Without EVENT_BUS_REDIS_URL, Dify builds the event bus URL from REDIS_HOST:REDIS_PORT, not from Sentinel (redis_pubsub_config.py).
+  if (!dedicated && release.eventBus && r.mode === 'external' && r.topology === 'sentinel' && !r.host)
+    problems.push(
+      `redis.host: Dify ${release.version}'s event bus takes its URL from REDIS_HOST:REDIS_PORT, not from Sentinel (api/configs/middleware/cache/redis_pubsub_config.py); give redis.host (an endpoint that always reaches the master) or redis.eventBus: { mode: external, url }`,
+    );
   const channelType = e.channelType ?? (e.useClusters ? 'sharded' : 'pubsub');
   if (release.eventBus && !release.eventBus.channelTypes.includes(channelType))
     problems.push(`redis.eventBus.channelType: Dify ${release.version} supports ${release.eventBus.channelTypes.join(', ')}`);
