@@ -18,14 +18,21 @@ const BACKENDS: Record<string, Partial<SpecInput>> = {
   'bundled pg, redis, weaviate; s3': { storage: S3 },
   'external pg, redis; qdrant; azure': {
     database: { mode: 'external', host: 'pg.internal', user: 'dify', password: 'pw', maxConnections: 5000 },
-    redis: { mode: 'external', host: 'redis.internal', password: 'rpw' },
+    // A managed 16 GB class allows 20,000 clients; the event bus on a Redis Cluster of its own.
+    redis: {
+      mode: 'external',
+      host: 'redis.internal',
+      password: 'rpw',
+      maxClients: 20000,
+      eventBus: { mode: 'external', url: 'redis://:ebpw@eventbus.internal:6379/0', useClusters: true, maxClients: 20000 },
+    },
     vectorStore: { type: 'qdrant', mode: 'external', url: 'https://qdrant.internal:6333', apiKey: 'k' },
     storage: { type: 'azure-blob', bucket: 'c', accountName: 'a', secretKey: 's', accountUrl: 'https://a.blob.core.windows.net' },
   },
   'external mysql; sentinel; pgvector; oss': {
     database: { engine: 'mysql', mode: 'external', host: 'mysql.internal', maxConnections: 5000 },
     // host: the master endpoint the 1.16 agent backend needs (it cannot use Sentinel).
-    redis: { mode: 'external', topology: 'sentinel', sentinels: ['s1:26379', 's2:26379'], sentinelMasterName: 'mymaster', host: 'redis-primary.internal' },
+    redis: { mode: 'external', topology: 'sentinel', sentinels: ['s1:26379', 's2:26379'], sentinelMasterName: 'mymaster', host: 'redis-primary.internal', maxClients: 20000 },
     vectorStore: { type: 'pgvector', mode: 'external', host: 'pgv.internal', user: 'u', password: 'p', database: 'vec' },
     storage: { type: 'aliyun-oss', bucket: 'b', endpoint: 'https://oss-cn-hangzhou.aliyuncs.com', region: 'cn-hangzhou', accessKey: 'a', secretKey: 's' },
   },
@@ -83,6 +90,14 @@ describe.concurrent.each(releaseVersions())('Dify %s', (version) => {
       if (c.name !== 'nginx') for (const [k, v] of Object.entries(c.env)) expect(env[k], `${c.name} ${k}`).toBe(v);
       inputs.push({ component: c.name, replicas: hpa ? (hpa.maxReplicas as number) : c.replicas, env });
     }
+    // The event bus reaches api and workers exactly when it has a Redis of its own; a bundled Redis gets the plan's flags.
+    for (const key of ['api', 'worker']) {
+      const env = envOf(values[key] as Values);
+      expect(env.EVENT_BUS_REDIS_URL, key).toBe(spec.redis.eventBus.url);
+      if (spec.redis.eventBus.useClusters) expect(env).toMatchObject({ EVENT_BUS_REDIS_USE_CLUSTERS: 'true', EVENT_BUS_REDIS_CHANNEL_TYPE: 'sharded' });
+    }
+    if (plan.redis.server)
+      expect((values.redis as any).master.extraFlags).toEqual([`--maxclients ${plan.redis.maxClients}`, `--maxmemory ${plan.redis.server.maxmemory}`, '--maxmemory-policy noeviction']);
     // The chart's default entries survive the list override.
     expect(envOf(values.api as Values)).toHaveProperty('CHECK_UPDATE_URL', '');
     expect(envOf(values.sandbox as Values)).toHaveProperty('WORKER_TIMEOUT');

@@ -74,8 +74,11 @@ describeUpstream.concurrent('compose render: tier × vector store × release', (
     const { compose, plan, dotenv, dotenvText, secrets, files } = render({ release, tier, vectorStore } as SpecInput);
     expect(validateCompose(compose), JSON.stringify(validateCompose.errors?.slice(0, 3))).toBe(true);
 
-    // Every .env variable is one the release documents.
-    const unknown = Object.keys(dotenv).filter((k) => !known.get(release)!.has(k));
+    // Every .env variable is one the release documents, or one docker-compose.yaml itself interpolates
+    // (the bundled event-bus Redis' password), as validate's unknown-variable rule has it.
+    const composeText = files.find((f) => f.path === 'docker-compose.yaml')!.content;
+    const composeReads = new Set([...composeText.matchAll(/\$\{([A-Z0-9_]+)/g)].map((m) => m[1]));
+    const unknown = Object.keys(dotenv).filter((k) => !known.get(release)!.has(k) && !composeReads.has(k));
     expect(unknown).toEqual([]);
 
     // Every sized value reaches the process that reads it (nginx's go into its config file).
@@ -117,6 +120,23 @@ describeUpstream.concurrent('compose render: tier × vector store × release', (
     const db = effectiveEnv(compose.services.db_postgres, dotenvText);
     expect(interpolated(compose.services.db_postgres.command as string, dotenv)).toContain(`max_connections=${plan.database.maxConnections}`);
     expect(db.POSTGRES_PASSWORD).toBe(api.DB_PASSWORD);
+
+    // The bundled Redis holds the budget and never evicts the broker's keys; every Dify process has a bounded pool.
+    const redisCommand = interpolated(compose.services.redis.command as string, dotenv);
+    expect(redisCommand).toContain(`--maxclients ${plan.redis.maxClients}`);
+    expect(redisCommand).toContain('--maxmemory-policy noeviction');
+    expect(plan.redis.required).toBeLessThanOrEqual(plan.redis.maxClients);
+    for (const name of ['api', 'worker', 'worker_beat'])
+      expect(Number(effectiveEnv(compose.services[name], dotenvText).REDIS_MAX_CONNECTIONS), name).toBeGreaterThan(0);
+    expect(Number(effectiveEnv(compose.services.plugin_daemon, dotenvText).GOMAXPROCS)).toBeGreaterThan(0);
+    // From 500 QPS the event bus has its own Redis: api and worker point at it with its password.
+    const bus = compose.services.redis_event_bus;
+    expect(bus !== undefined).toBe(plan.qps >= 500);
+    for (const name of ['api', 'worker']) {
+      const url = effectiveEnv(compose.services[name], dotenvText).EVENT_BUS_REDIS_URL ?? '';
+      if (!bus) expect(url, name).toBe('');
+      else expect(interpolated(bus.command as string, dotenv)).toContain(`--requirepass ${decodeURIComponent(new URL(url).password)}`);
+    }
 
     // Only the chosen vector store's services; nothing published but nginx (and a lone daemon's debug port).
     const vs = VECTOR_STORES.find((v) => v.id === vectorStore.type)!;

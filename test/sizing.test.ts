@@ -234,14 +234,17 @@ describe('production topology', () => {
 describe('Redis topologies', () => {
   it.each(releaseVersions())('%s: Redis Cluster is refused (the plugin daemon and the broker cannot use it); Sentinel is fine', (release) => {
     const cluster = planFor(spec({ tier: '10qps', release, redis: { mode: 'external', topology: 'cluster', clusterNodes: ['r1:6379', 'r2:6379'] } }), 'compose');
-    expect(cluster.problems.join('\n')).toMatch(/redis\.topology: cluster is not usable by every component: the plugin daemon .* supports standalone and sentinel only/);
+    // Refused for the main Redis, naming each component that cannot use it; the event bus may be one.
+    expect(cluster.problems.join('\n')).toMatch(/redis\.topology: cluster cannot be the main Redis .*: the plugin daemon \(.*\) and the Celery broker \(.*\) cannot use it; use standalone or sentinel .*the event bus can use a Cluster/);
     const sentinelSpec = { mode: 'external' as const, topology: 'sentinel' as const, sentinels: ['s1:26379'], sentinelMasterName: 'mymaster' };
     const sentinel = planFor(spec({ tier: '10qps', release, redis: sentinelSpec }), 'compose');
-    // The 1.16 agent backend takes a plain URL: it needs a master endpoint besides the sentinels.
-    if (loadRelease(release).agentBackend) {
-      expect(sentinel.problems.join('\n')).toMatch(/redis\.host: the agent backend takes a plain Redis URL/);
-      expect(planFor(spec({ tier: '10qps', release, redis: { ...sentinelSpec, host: 'redis-master.internal' } }), 'compose').problems).toEqual([]);
-    } else expect(sentinel.problems).toEqual([]);
+    // The 1.16 agent backend takes a plain URL, and the event bus builds its URL from REDIS_HOST:
+    // both need a master endpoint besides the sentinels (or the event bus a URL of its own).
+    if (loadRelease(release).agentBackend) expect(sentinel.problems.join('\n')).toMatch(/redis\.host: the agent backend takes a plain Redis URL/);
+    else expect(sentinel.problems.join('\n')).toMatch(/redis\.host: Dify .*'s event bus takes its URL from REDIS_HOST:REDIS_PORT, not from Sentinel/);
+    expect(planFor(spec({ tier: '10qps', release, redis: { ...sentinelSpec, host: 'redis-master.internal' } }), 'compose').problems).toEqual([]);
+    const ownBus = { ...sentinelSpec, eventBus: { mode: 'external' as const, url: 'redis://bus.internal:6379/0' } };
+    if (!loadRelease(release).agentBackend) expect(planFor(spec({ tier: '10qps', release, redis: ownBus }), 'compose').problems).toEqual([]);
   });
 });
 

@@ -24,6 +24,9 @@ async function validateJson(args: string[]): Promise<{ code: number; report: Jso
 const envExample = (v: string) => join(UPSTREAM, `dify-${v}`, 'docker', '.env.example');
 const composeFile = (v: string) => join(UPSTREAM, `dify-${v}`, 'docker', 'docker-compose.yaml');
 
+/** Upstream's file with strong secrets (helpers/upstream.ts) and redis-py's pools bounded (REDIS_MAX_CONNECTIONS). */
+const bounded = (text: string, extra: Record<string, string> = {}) => hardened(text, { REDIS_MAX_CONNECTIONS: '50', ...extra });
+
 function tempFile(name: string, content: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'dd-validate-'));
   const path = join(dir, name);
@@ -53,7 +56,11 @@ describeUpstream.concurrent('validate on upstream .env.example files', () => {
     const secrets = report.diagnostics.filter((d) => d.rule === 'insecure-secret');
     const flagged = secrets.map((d) => lines[d.line! - 1].split('=')[0]);
     expect(flagged).toEqual(expect.arrayContaining(['SECRET_KEY', 'DB_PASSWORD', 'REDIS_PASSWORD', 'PLUGIN_DAEMON_KEY', 'SANDBOX_API_KEY']));
-    expect(report.diagnostics.every((d) => ['connection-budget', 'insecure-secret'].includes(d.rule))).toBe(true);
+    // Upstream leaves REDIS_MAX_CONNECTIONS empty: redis-py's pools are unbounded (a warning).
+    const redis = report.diagnostics.filter((d) => d.rule === 'redis-budget');
+    expect(redis.map((d) => [d.severity, lines[d.line! - 1]])).toEqual([['warning', 'REDIS_MAX_CONNECTIONS=']]);
+    expect(redis[0].data.breakdown.map((b: any) => b.component)).toEqual(['api', 'worker', 'worker_beat']);
+    expect(report.diagnostics.every((d) => ['connection-budget', 'insecure-secret', 'redis-budget'].includes(d.rule))).toBe(true);
   });
 
   it('1.15.0: insecure secrets only (190 connections fit 200 − 3)', async () => {
@@ -61,21 +68,21 @@ describeUpstream.concurrent('validate on upstream .env.example files', () => {
     expect(code).toBe(1);
     expect(report.release.version).toBe('1.15.0');
     expect(report.diagnostics.length).toBeGreaterThan(0);
-    expect(report.diagnostics.every((d) => d.rule === 'insecure-secret' && d.severity === 'error')).toBe(true);
+    expect(report.diagnostics.every((d) => (d.rule === 'insecure-secret' && d.severity === 'error') || (d.rule === 'redis-budget' && d.severity === 'warning'))).toBe(true);
     // SECRET_KEY is empty on purpose from 1.14.2 on (generated and persisted): not a finding.
     expect(report.diagnostics.some((d) => d.message.includes('SECRET_KEY'))).toBe(false);
   });
 
   for (const version of releaseVersions()) {
     it(`${version}: strong, agreeing secrets and enough max_connections → exit 0, no findings`, async () => {
-      const env = tempFile('.env', hardened(readFileSync(envExample(version), 'utf8'), { POSTGRES_MAX_CONNECTIONS: '200' }));
+      const env = tempFile('.env', bounded(readFileSync(envExample(version), 'utf8'), { POSTGRES_MAX_CONNECTIONS: '200' }));
       const { code, report } = await validateJson(['--env', env, '--release', version]);
       expect(report.diagnostics).toEqual([]);
       expect(code).toBe(0);
     });
 
     it(`${version}: the same with upstream's compose file and env_file layout → exit 0`, async () => {
-      const env = hardened(readFileSync(envExample(version), 'utf8'), { POSTGRES_MAX_CONNECTIONS: '200' });
+      const env = bounded(readFileSync(envExample(version), 'utf8'), { POSTGRES_MAX_CONNECTIONS: '200' });
       const path = tempFile('.env', env);
       const { code, report } = await validateJson(['--env', path, '--compose', composeFile(version)]);
       expect(report.release.version).toBe(version);
@@ -85,7 +92,7 @@ describeUpstream.concurrent('validate on upstream .env.example files', () => {
   }
 
   it('1.13.3 compose: only what reaches each container counts (anchor layout drops DB_MAX_OPEN_CONNS; prefork multiplies pools)', async () => {
-    const text = hardened(readFileSync(envExample('1.13.3'), 'utf8'), {
+    const text = bounded(readFileSync(envExample('1.13.3'), 'utf8'), {
       POSTGRES_MAX_CONNECTIONS: '200',
       CELERY_WORKER_CLASS: 'prefork',
       CELERY_WORKER_AMOUNT: '4',
@@ -108,7 +115,7 @@ describeUpstream.concurrent('validate on upstream .env.example files', () => {
   });
 
   it('a secret mismatch is caught: REDIS_PASSWORD changed but not the broker URL', async () => {
-    const text = hardened(readFileSync(envExample('1.15.0'), 'utf8')).replace(/^REDIS_PASSWORD=.*$/m, 'REDIS_PASSWORD=another-strong-password-1234567');
+    const text = bounded(readFileSync(envExample('1.15.0'), 'utf8')).replace(/^REDIS_PASSWORD=.*$/m, 'REDIS_PASSWORD=another-strong-password-1234567');
     const { code, report } = await validateJson(['--env', tempFile('.env', text)]);
     expect(code).toBe(1);
     expect(report.diagnostics.map((d) => d.rule)).toEqual(['secret-mismatch']);
@@ -116,7 +123,7 @@ describeUpstream.concurrent('validate on upstream .env.example files', () => {
   });
 
   it('a typo is an unknown-variable warning with a did-you-mean; --strict makes it fail', async () => {
-    const text = `${hardened(readFileSync(envExample('1.16.1'), 'utf8'))}\nSQLALCHEMY_POOL_SIZ=10\n`;
+    const text = `${bounded(readFileSync(envExample('1.16.1'), 'utf8'))}\nSQLALCHEMY_POOL_SIZ=10\n`;
     const path = tempFile('.env', text);
     const lenient = await validateJson(['--env', path]);
     expect(lenient.code).toBe(0);
@@ -128,7 +135,7 @@ describeUpstream.concurrent('validate on upstream .env.example files', () => {
   });
 
   it('VECTOR_STORE=qdrant without QDRANT_URL is a missing-variable error', async () => {
-    const text = hardened(readFileSync(envExample('1.15.0'), 'utf8'), { VECTOR_STORE: 'qdrant' });
+    const text = bounded(readFileSync(envExample('1.15.0'), 'utf8'), { VECTOR_STORE: 'qdrant' });
     const { code, report } = await validateJson(['--env', tempFile('.env', text)]);
     expect(code).toBe(1);
     const missing = report.diagnostics.filter((d) => d.rule === 'missing-variable');
@@ -137,7 +144,7 @@ describeUpstream.concurrent('validate on upstream .env.example files', () => {
   });
 
   it('capacity: upstream defaults (1 process × 10 greenlets) claimed as 100qps by a spec warn with the numbers', async () => {
-    const env = tempFile('.env', hardened(readFileSync(envExample('1.16.1'), 'utf8')));
+    const env = tempFile('.env', bounded(readFileSync(envExample('1.16.1'), 'utf8')));
     const spec = join(env, '..', 'dify-deploy.yaml');
     writeFileSync(spec, 'release: 1.16.1\ntier: 100qps\n');
     const { code, report } = await validateJson(['--env', env, '--config', spec]);
@@ -147,7 +154,7 @@ describeUpstream.concurrent('validate on upstream .env.example files', () => {
   });
 
   it('timeouts and body size: an nginx shorter than gunicorn and smaller than uploads warns', async () => {
-    const text = hardened(readFileSync(envExample('1.16.1'), 'utf8'), { NGINX_PROXY_READ_TIMEOUT: '60s', NGINX_CLIENT_MAX_BODY_SIZE: '10M' });
+    const text = bounded(readFileSync(envExample('1.16.1'), 'utf8'), { NGINX_PROXY_READ_TIMEOUT: '60s', NGINX_CLIENT_MAX_BODY_SIZE: '10M' });
     const { code, report } = await validateJson(['--env', tempFile('.env', text)]);
     expect(code).toBe(0);
     const rules = report.diagnostics.map((d) => `${d.rule}:${d.data.variable}`).sort();

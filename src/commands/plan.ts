@@ -28,6 +28,7 @@ export function planJson(plan: Plan) {
     budget: plan.budget,
     capacity: plan.capacity,
     database: plan.database,
+    redis: plan.redis,
     sharedEnv: plan.sharedEnv,
     migration: plan.migration,
     recovery: plan.recovery,
@@ -38,6 +39,26 @@ export function planJson(plan: Plan) {
     warnings: plan.warnings,
     sources: plan.sources,
   };
+}
+
+/** The Redis budget: every client per server, the sum against maxclients, the bundled servers' settings. */
+function redisLines(plan: Plan, c: Awaited<ReturnType<typeof colors>>): string[] {
+  const r = plan.redis;
+  const bus = r.eventBus;
+  const rows = [...r.breakdown, ...bus.breakdown].map((x) => [x.component, x.kind, x.server === 'main' ? 'main' : 'event bus', x.replicas, x.processes, x.perProcess ?? '∞', x.total ?? '∞', x.formula]);
+  const from = (f: string) => (f === 'bundled' ? 'set by dify-deploy' : f === 'spec' ? 'declared in the spec' : "Redis' default, assumed");
+  const verdict = (required: number | null, max: number, fits: boolean, name: string, f: string) =>
+    (fits ? c.green : c.red)(`${name}: required ${required ?? 'unbounded'} ≤ maxclients ${max} (${from(f)}): ${fits ? `fits, headroom ${max - (required ?? 0)}` : 'DOES NOT FIT'}`);
+  const settings = (s: NonNullable<typeof r.server>) => `--maxclients ${s.maxclients} --maxmemory ${s.maxmemory} --maxmemory-policy ${s.maxmemoryPolicy}; ${s.cpu} vCPU / ${s.memory}`;
+  return [
+    `Redis (${plan.target === 'helm' ? 'at maxReplicas, ' : ''}every client, worst case):`,
+    table(['component', 'client', 'server', 'replicas', 'procs', 'per proc', 'total', 'formula'], rows),
+    verdict(r.required, r.maxClients, r.fits, 'Redis budget', r.maxClientsFrom),
+    ...(bus.dedicated ? [verdict(bus.required, bus.maxClients, bus.fits, `Event-bus budget (${bus.mode}${bus.url ? ` ${bus.url}` : ''})`, bus.maxClientsFrom)] : []),
+    ...(r.server ? [`  bundled redis: ${settings(r.server)}`] : []),
+    ...(bus.server ? [`  bundled redis_event_bus: ${settings(bus.server)}`] : []),
+    ...r.notes.map((n) => `  ${n}`),
+  ];
 }
 
 export async function formatPlan(plan: Plan): Promise<string> {
@@ -73,6 +94,9 @@ export async function formatPlan(plan: Plan): Promise<string> {
     (b.fits ? c.green : c.red)(
       `Budget: required ${b.required}${helm ? ` at maxReplicas (${b.requiredAtReplicas} at replicas)` : ''} + reserved ${b.reserved} ≤ max_connections ${b.maxConnections}: ${b.fits ? `fits, headroom ${b.headroom}` : 'DOES NOT FIT'}`,
     ),
+    '',
+    ...redisLines(plan, c),
+    '',
     `Database: ${db.engine} ${db.mode}${db.hostSize ? ` on ${db.hostSize.cpus} vCPU / ${db.hostSize.memoryGiB} GiB` : ''}; admin headroom ${db.adminHeadroom}${dbSettings ? `; ${dbSettings}` : ''}`,
     `Capacity: ${plan.capacity.concurrentRequests} concurrent API requests (replicas × SERVER_WORKER_AMOUNT × SERVER_WORKER_CONNECTIONS) → ${plan.capacity.sustainableQps} QPS sustained at ${plan.latencySeconds} s`,
     // One host only means something for compose; a cluster is judged by its totals.

@@ -38,7 +38,9 @@ export interface Release {
   routes: Route[];
   vectorStores: { supported: string[]; bundled: string[] };
   storageTypes: string[];
-  redisModes: { api: string[]; pluginDaemon: string[] };
+  redisModes: { api: string[]; pluginDaemon: string[]; celeryBroker: string[] };
+  /** The event bus settings this release reads (EVENT_BUS_REDIS_*), with their source. */
+  eventBus?: { channelTypes: string[]; clusters: boolean; source: string };
   helm: { chart: string; repoName: string; repoUrl: string; version: string; appVersion: string; note: string; apiWebsocket: boolean; agentBackend: boolean };
   /** Per service: process variable ← the .env variable upstream's compose maps into it. */
   serviceEnv: Partial<Record<ComponentName, Record<string, string>>>;

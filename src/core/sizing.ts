@@ -5,6 +5,7 @@ import type { Release, Tier, TierComponent } from './data.js';
 import { postgresSettings, ramGiBFor, type PostgresMemoryCheck, type PostgresSettings } from './pgtune.js';
 import type { ComponentName, ComponentOverride, Spec, Target } from './spec.js';
 import { vectorStoreBackend } from '../backends/vector-stores.js';
+import { redisPoolEnv, sizeRedis, type RedisPlan } from './redis.js';
 import { HA_COMPONENTS, highAvailability, observabilityEnv, recoveryPlan, redisProblems, topologyProblems, workflowLogEffect, type RecoveryPlan } from './topology.js';
 
 /** Each in-flight request may hold one pooled DB connection for its whole life (dify#6589, #16223: "1:1+"). */
@@ -77,6 +78,7 @@ export interface Plan {
   budget: ConnectionBudget & { required: number; headroom: number; requiredAtReplicas: number };
   capacity: { concurrentRequests: number; sustainableQps: number };
   database: DatabasePlan;
+  redis: RedisPlan;
   /** Deployment-wide env every Dify API process gets (observability, migrations). */
   sharedEnv: Record<string, string>;
   /** Migrations run once per deploy as a one-shot job (MODE=migration), never racing in every replica. */
@@ -261,7 +263,7 @@ function sizeComponents(x: SizingContext, names: ComponentName[], target: Target
       cpu,
       memory: gib(memoryGiB),
       requests: { cpu: round2(Math.max(0.25, cpu / 2)), memory: gib(memoryGiB / 2) },
-      env: { ...sized.env, ...(o?.env ?? {}) },
+      env: { ...sized.env, ...redisPoolEnv(name, cpu, sized.env), ...(o?.env ?? {}) },
       ...(sized.settings ? { settings: sized.settings } : {}),
     };
   });
@@ -339,10 +341,11 @@ function judgeBudget(budget: ConnectionBudget, users: ConnectionUser[], database
 }
 
 /** Redis, the vector store and the DB, when bundled, run beside Dify (on the compose host). */
-function bundledInfrastructure(spec: Spec, tier: Tier, database: DatabasePlan): InfraComponent[] {
+function bundledInfrastructure(spec: Spec, database: DatabasePlan, redis: RedisPlan): InfraComponent[] {
   const infrastructure: InfraComponent[] = [];
   if (database.mode === 'bundled') infrastructure.push({ name: database.engine === 'postgresql' ? 'db_postgres' : 'db_mysql', cpu: database.hostSize!.cpus, memory: gib(database.hostSize!.memoryGiB) });
-  if (spec.redis.mode === 'bundled') infrastructure.push({ name: 'redis', cpu: 1, memory: gib(Math.min(tier.redis.memoryGiB, 4)) });
+  if (redis.server) infrastructure.push({ name: 'redis', cpu: redis.server.cpu, memory: redis.server.memory });
+  if (redis.eventBus.server) infrastructure.push({ name: 'redis_event_bus', cpu: redis.eventBus.server.cpu, memory: redis.eventBus.server.memory });
   const service = vectorStoreBackend(spec.vectorStore.type).bundledService;
   if (spec.vectorStore.mode === 'bundled' && service) infrastructure.push({ name: service, cpu: 2, memory: '4Gi' });
   return infrastructure;
@@ -421,7 +424,11 @@ export function sizePlan({ spec, release, tier, target }: SizingInput): Plan {
   if (sustainableQps < qps)
     warnings.push(`capacity: ${concurrentRequests} concurrent API requests sustain ${sustainableQps} QPS at ${latencySeconds} s each, below the ${qps} QPS asked for`);
 
-  const infrastructure = bundledInfrastructure(spec, tier, database);
+  // Until the workload mix lands, every in-flight request is taken to stream (the conservative bound).
+  const inFlightStreaming = inFlight;
+  const redisInputs = components.map((c) => ({ component: c.name, replicas: c.maxReplicas, processes: c.processesPerReplica, env: c.env }));
+  const redis = sizeRedis({ spec, release, target, qps, memoryGiB: tier.redis.memoryGiB, inputs: redisInputs, inFlightStreaming }, problems, warnings);
+  const infrastructure = bundledInfrastructure(spec, database, redis);
   const host = composeHost(spec, tier, target, components, infrastructure, warnings);
   const daemon = components.find((c) => c.name === 'plugin_daemon');
   problems.push(...topologyProblems(spec, target, daemon?.maxReplicas ?? 0), ...redisProblems(spec, release, names.includes('agent_backend')));
@@ -444,6 +451,7 @@ export function sizePlan({ spec, release, tier, target }: SizingInput): Plan {
     budget: { ...budget, required, headroom: budget.headroom ?? database.maxConnections - required - database.reserved, requiredAtReplicas },
     capacity: { concurrentRequests, sustainableQps },
     database,
+    redis,
     sharedEnv,
     migration: 'job',
     recovery,

@@ -57,6 +57,25 @@ export const databaseSchema = z
     }
   });
 
+/** Where the event bus (API ↔ worker run events, Dify ≥ 1.13) lives; `auto` = a Redis of its own from 500 QPS. */
+export const eventBusSchema = z
+  .object({
+    mode: z.enum(['auto', 'shared', 'bundled', 'external']).default('auto'),
+    /** external: EVENT_BUS_REDIS_URL (redis:// or rediss://; for a cluster, any node). */
+    url: z.string().regex(/^rediss?:\/\/\S+$/, 'expected a redis:// or rediss:// URL').optional(),
+    channelType: z.enum(['pubsub', 'sharded', 'streams']).optional(),
+    useClusters: z.boolean().default(false),
+    /** external: the server's maxclients (CONFIG GET maxclients). */
+    maxClients: z.number().int().min(1).optional(),
+  })
+  .strict()
+  .superRefine((e, ctx) => {
+    if (e.mode === 'external' && !e.url) ctx.addIssue({ code: 'custom', path: ['url'], message: 'required for an external event bus (EVENT_BUS_REDIS_URL)' });
+    if (e.mode !== 'external' && e.url) ctx.addIssue({ code: 'custom', path: ['url'], message: 'only for mode: external' });
+    if (e.mode !== 'external' && e.useClusters)
+      ctx.addIssue({ code: 'custom', path: ['useClusters'], message: 'a Redis Cluster event bus is an external one: set mode: external and its url' });
+  });
+
 export const redisSchema = z
   .object({
     mode: z.enum(['bundled', 'external']).default('bundled'),
@@ -71,6 +90,9 @@ export const redisSchema = z
     sentinelMasterName: z.string().min(1).optional(),
     sentinelPassword: z.string().optional(),
     clusterNodes: z.array(hostPort).optional(),
+    /** external: the server's maxclients (CONFIG GET maxclients); else Redis' default 10000 is assumed. */
+    maxClients: z.number().int().min(1).optional(),
+    eventBus: eventBusSchema.default({}),
   })
   .strict()
   .superRefine((r, ctx) => {

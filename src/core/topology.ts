@@ -128,23 +128,30 @@ export function topologyProblems(spec: Spec, target: Target, pluginDaemonReplica
   return problems;
 }
 
+/** Why a component cannot use a Redis topology, from the release table's per-component support. */
+const REDIS_LIMITS: { component: string; modes: (r: Release) => string[]; why: string }[] = [
+  { component: 'the plugin daemon', modes: (r) => r.redisModes.pluginDaemon, why: 'go-redis NewClient / NewFailoverClient only (dify-plugin-daemon internal/utils/cache/redis.go; dify#26865, dify-plugin-daemon#475)' },
+  { component: 'the Celery broker', modes: (r) => r.redisModes.celeryBroker, why: "kombu's Redis transport has no cluster mode (standalone or Sentinel URLs)" },
+];
+
 /**
- * Redis topologies every Dify component can use. The plugin daemon speaks standalone and
- * Sentinel only (dify#26865, dify-plugin-daemon#475) and Celery has no cluster transport, so a
- * Redis Cluster is never handed to a component that would fail on it.
+ * Redis topologies every component on the main Redis can use (api, workers, Celery broker, plugin
+ * daemon). A Cluster is refused only there, with each component that cannot use it; the event
+ * bus is a separate client and may be a Cluster (redis.eventBus.useClusters).
  */
 export function usableRedisTopologies(release: Release): string[] {
-  return release.redisModes.api.filter((t) => release.redisModes.pluginDaemon.includes(t));
+  return release.redisModes.api.filter((t) => REDIS_LIMITS.every((l) => l.modes(release).includes(t)));
 }
 
 export function redisProblems(spec: Spec, release: Release, agentBackend: boolean): string[] {
   const usable = usableRedisTopologies(release);
   const r = spec.redis;
   if (r.mode === 'bundled') return [];
-  if (!usable.includes(r.topology))
-    return [
-      `redis.topology: ${r.topology} is not usable by every component: the plugin daemon of Dify ${release.version} supports ${release.redisModes.pluginDaemon.join(' and ')} only, and the Celery broker has no cluster transport; use ${usable.join(' or ')} (Sentinel gives failover)`,
-    ];
+  if (!usable.includes(r.topology)) {
+    const blockers = REDIS_LIMITS.filter((l) => !l.modes(release).includes(r.topology)).map((l) => `${l.component} (${l.why})`);
+    const bus = release.eventBus?.clusters ? '; the event bus can use a Cluster: redis.eventBus: { mode: external, url: redis://<any node>, useClusters: true, channelType: sharded }' : '';
+    return [`redis.topology: ${r.topology} cannot be the main Redis of Dify ${release.version}: ${blockers.join(' and ')} cannot use it; use ${usable.join(' or ')} (Sentinel gives failover)${bus}`];
+  }
   // The agent backend takes one redis:// URL (DIFY_AGENT_REDIS_URL): it cannot ask Sentinel for the master.
   if (r.topology === 'sentinel' && agentBackend && !r.host)
     return ['redis.host: the agent backend takes a plain Redis URL, not Sentinel; give redis.host (and port) of an endpoint that always reaches the master, e.g. a Redis proxy or a managed primary endpoint'];

@@ -45,6 +45,8 @@ export const SECRETS: readonly SecretDef[] = [
     live: { how: "a bundled database keeps the password its data volume was created with: on a running deployment, set the new one first (PostgreSQL: ALTER USER postgres PASSWORD '<new DB_PASSWORD>'; MySQL: ALTER USER 'root'@'%' IDENTIFIED BY '<new>')" },
   },
   { name: 'REDIS_PASSWORD', generate: token(24), generatedWhen: (spec) => spec.redis.mode === 'bundled' },
+  // The bundled event-bus Redis (compose, from 500 QPS or mode: bundled); kept once made, so a tier change reuses it.
+  { name: 'EVENT_BUS_REDIS_PASSWORD', generate: token(24), generatedWhen: (spec) => spec.redis.eventBus.mode === 'bundled' || spec.redis.eventBus.mode === 'auto' },
   { name: 'SANDBOX_API_KEY', generate: token(32) },
   { name: 'PLUGIN_DAEMON_KEY', generate: token(42) },
   { name: 'PLUGIN_DIFY_INNER_API_KEY', generate: token(42) },

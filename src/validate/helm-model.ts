@@ -13,6 +13,8 @@ import type { Origin } from './diagnostics.js';
 export interface HelmView {
   services: ServiceModel[];
   database?: DatabaseModel;
+  /** The chart's bundled Redis: the redis-server flags its values give (bitnami master.extraFlags). */
+  redis?: { flags: string; origin: Origin };
 }
 
 const POSTGRES_RESERVED_DEFAULT = 3;
@@ -88,5 +90,8 @@ export function helmView(input: {
       ...(spec?.maxConnections !== undefined ? { maxConnections: spec.maxConnections } : input.dbMaxConnections !== undefined ? { maxConnections: input.dbMaxConnections } : {}),
     };
   }
-  return { services, database };
+  const redis = isMap(merged.redis) && merged.redis.enabled === true ? merged.redis : undefined;
+  const master = redis && isMap(redis.master) ? redis.master : {};
+  const flags = Array.isArray(master.extraFlags) ? master.extraFlags.map(String).join(' ') : '';
+  return { services, database, ...(redis ? { redis: { flags, origin: where(['redis', 'master', 'extraFlags']) } } : {}) };
 }

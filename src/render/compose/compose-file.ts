@@ -6,6 +6,7 @@ import { backupComposeService } from '../recovery.js';
 import { renderTemplate } from '../template.js';
 import type { RenderContext, RenderedFile } from '../types.js';
 import type { ComposeModel } from './model.js';
+import type { RedisServerSettings } from '../../core/redis.js';
 
 type Service = Record<string, unknown> & { environment?: Record<string, string>; networks?: string[] };
 
@@ -18,6 +19,7 @@ export function composeServiceNames(ctx: RenderContext, model: ComposeModel): st
   const names = ['init_permissions'];
   if (spec.database.mode === 'bundled') names.push(spec.database.engine === 'postgresql' ? 'db_postgres' : 'db_mysql');
   if (spec.redis.mode === 'bundled') names.push('redis');
+  if (plan.redis.eventBus.server) names.push('redis_event_bus');
   names.push(...Object.keys(model.vectorStore.services));
   names.push('ssrf_proxy', 'migrate');
   for (const c of plan.components) if (c.name !== 'nginx') names.push(c.name);
@@ -32,6 +34,11 @@ export function composeServiceNames(ctx: RenderContext, model: ComposeModel): st
 function bindSource(path: string | undefined): string {
   const p = path ?? '';
   return p.startsWith('/') || p.startsWith('./') || p.startsWith('../') || p.startsWith('~') ? p : `./${p}`;
+}
+
+/** Redis needs maxclients + 32 file descriptors (redis.conf, maxclients): the container's limit must allow them. */
+function withFileLimit(server: RedisServerSettings | undefined) {
+  return server && { ...server, nofile: server.maxclients + 1024 };
 }
 
 function resources(cpu: number, memory: string, reserve?: { cpu: number; memory: string }) {
@@ -65,6 +72,8 @@ export function renderComposeFile(ctx: RenderContext, model: ComposeModel): Rend
       images: release.images,
       dbService: spec.database.mode === 'bundled' ? (spec.database.engine === 'postgresql' ? 'db_postgres' : 'db_mysql') : '',
       redisBundled: spec.redis.mode === 'bundled',
+      redisServer: withFileLimit(plan.redis.server),
+      eventBusServer: withFileLimit(plan.redis.eventBus.server),
       agentBackend: plan.components.some((c) => c.name === 'agent_backend'),
       // One host port: published only when a single daemon runs.
       pluginDebugPort: (plugin?.replicas ?? 1) === 1,

@@ -14,6 +14,7 @@ import { vectorStoreBackend } from '../../backends/vector-stores.js';
 import { knownEnvVariables } from '../known-env.js';
 import { externalDatabasePassword, externalRedisPassword, storageWithCredentials } from '../secrets.js';
 import { bodyLimitMB, uploadLimits } from '../body-limit.js';
+import { eventBusEnv } from '../event-bus.js';
 import { renderTemplate } from '../template.js';
 import type { RenderContext } from '../types.js';
 
@@ -134,6 +135,7 @@ function redisEnv(ctx: RenderContext): { env: Record<string, string>; agentUrl: 
   env.CELERY_BROKER_URL = broker;
   env.CELERY_BACKEND = 'redis';
   env.BROKER_USE_SSL = String(r.useSsl);
+  Object.assign(env, eventBusEnv(ctx));
   return { env, agentUrl: redisUrl(scheme, user, password, `${host}:${port}`, AGENT_REDIS_DB) };
 }
 
@@ -265,7 +267,15 @@ export function composeModel(ctx: RenderContext): ComposeModel {
       vars: optional(plan.sharedEnv),
     },
     { title: 'Metadata database', notes: [`max_connections ${plan.database.maxConnections}: the connection budget needs ${plan.budget.required} + ${plan.budget.reserved} reserved.`], vars: databaseEnv(ctx) },
-    { title: 'Redis and Celery', notes: ['The password is inside CELERY_BROKER_URL too: change both together.'], vars: { ...redis.env } },
+    {
+      title: 'Redis and Celery',
+      notes: [
+        'The password is inside CELERY_BROKER_URL too: change both together.',
+        ...(plan.redis.eventBus.mode === 'bundled' ? ['EVENT_BUS_REDIS_PASSWORD is the redis_event_bus service\'s password and is inside EVENT_BUS_REDIS_URL too.'] : []),
+        `REDIS_MAX_CONNECTIONS bounds every redis-py pool (the event bus's too); the plan's Redis budget needs ${plan.redis.required} of maxclients ${plan.redis.maxClients}.`,
+      ],
+      vars: { ...redis.env },
+    },
     { title: 'File storage', vars: storageEnv(ctx) },
     { title: 'Vector store', vars: vectorStore.env },
     {

@@ -3,6 +3,7 @@
 // enables one of each kind, so every choice also writes the `enabled: false` it implies.
 import { UserError } from '../../core/errors.js';
 import { gib, type Plan } from '../../core/sizing.js';
+import type { RedisServerSettings } from '../../core/redis.js';
 import type { Spec } from '../../core/spec.js';
 import { storageBackend } from '../../backends/storage.js';
 import { vectorStoreBackend } from '../../backends/vector-stores.js';
@@ -55,6 +56,11 @@ export function databaseValues(spec: Spec, plan: Plan, secrets: Record<string, s
   return { postgresql: { enabled: false }, ...(db.engine === 'postgresql' ? { externalPostgres: block } : { externalMysql: block }) };
 }
 
+/** redis-server flags for a bundled server the plan sized. */
+export function redisServerFlags(server: RedisServerSettings): string[] {
+  return [`--maxclients ${server.maxclients}`, `--maxmemory ${server.maxmemory}`, `--maxmemory-policy ${server.maxmemoryPolicy}`];
+}
+
 export function redisValues(spec: Spec, plan: Plan, secrets: Record<string, string>): Values {
   const r = spec.redis;
   if (r.mode === 'bundled') {
@@ -65,7 +71,11 @@ export function redisValues(spec: Spec, plan: Plan, secrets: Record<string, stri
         // Dify connects to the master only; the chart's default 3-node replication is unused capacity.
         architecture: 'standalone',
         auth: { password: secrets.REDIS_PASSWORD },
-        ...(infra ? { master: { resources: resourcesFor(infra.cpu, infra.memory, { cpu: infra.cpu, memory: infra.memory }) } } : {}),
+        master: {
+          ...(infra ? { resources: resourcesFor(infra.cpu, infra.memory, { cpu: infra.cpu, memory: infra.memory }) } : {}),
+          // bitnami/redis appends these to redis-server: the plan's maxclients, and noeviction so queued Celery tasks are never evicted.
+          ...(plan.redis.server ? { extraFlags: redisServerFlags(plan.redis.server) } : {}),
+        },
       },
     };
   }

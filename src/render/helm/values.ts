@@ -11,6 +11,7 @@ import { databaseValues, redisValues, resourcesFor, storageValues, vectorStoreVa
 import { CHART_COMPONENTS } from './components.js';
 import { secretEnv, subchartSecretValues, type EnvVar } from './existing-secret.js';
 import { SECRETS } from '../secrets.js';
+import { eventBusEnv } from '../event-bus.js';
 
 export { CHART_COMPONENTS };
 
@@ -103,7 +104,7 @@ function componentValues(c: PlanComponent, ctx: RenderContext, defaults: Values)
     for (const [envName, valuesKey] of Object.entries(PROXY_SETTINGS))
       if (c.env[envName] !== undefined && valuesKey in chartBlock) block[valuesKey] = envName === 'NGINX_CLIENT_MAX_BODY_SIZE' ? `${bodyLimitMB(ctx.plan, ctx.release)}M` : c.env[envName];
   } else {
-    const env = API_IMAGE_COMPONENTS.includes(c.name) ? { ...c.env, ...sharedEnv(ctx), ...(ctx.spec.overrides.env ?? {}) } : c.env;
+    const env = API_IMAGE_COMPONENTS.includes(c.name) ? { ...c.env, ...sharedEnv(ctx), ...eventBusEnv(ctx), ...(ctx.spec.overrides.env ?? {}) } : c.env;
     const list = withSecrets(secretEnv(ctx, key), extraEnv(env, chartBlock.extraEnv));
     if (list.length) block.extraEnv = list;
   }

@@ -5,6 +5,7 @@ import { connectionBudgetRule } from './connection-budget.js';
 import { driftRule } from './drift.js';
 import { insecureSecretRule } from './insecure-secret.js';
 import { missingVariableRule } from './missing-variable.js';
+import { redisBudgetRule } from './redis-budget.js';
 import type { Rule } from './rule.js';
 import { schemaRule } from './schema.js';
 import { secretMismatchRule } from './secret-mismatch.js';
@@ -14,6 +15,7 @@ import { unknownVariableRule } from './unknown-variable.js';
 export const RULES: readonly Rule[] = [
   schemaRule,
   connectionBudgetRule,
+  redisBudgetRule,
   insecureSecretRule,
   secretMismatchRule,
   missingVariableRule,
