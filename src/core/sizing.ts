@@ -6,6 +6,7 @@ import { postgresSettings, ramGiBFor, type PostgresMemoryCheck, type PostgresSet
 import type { ComponentName, ComponentOverride, Spec, Target } from './spec.js';
 import { vectorStoreBackend } from '../backends/vector-stores.js';
 import { redisPoolEnv, sizeRedis, type RedisPlan } from './redis.js';
+import { bypassesPooler, POOLER_THRESHOLD, poolerKind, sizePooler, type PoolerPlan } from './pooler.js';
 import { HA_COMPONENTS, highAvailability, observabilityEnv, recoveryPlan, redisProblems, topologyProblems, workflowLogEffect, type RecoveryPlan } from './topology.js';
 
 /** Each in-flight request may hold one pooled DB connection for its whole life (dify#6589, #16223: "1:1+"). */
@@ -18,8 +19,6 @@ const MIN_GREENLETS = 10;
 const MAX_GREENLETS = 500;
 /** psql sessions, migrations, pg_dump and monitoring need slots of their own. */
 const MIN_ADMIN_HEADROOM = 5;
-/** Above this many server connections, recommend a pooler (process-per-connection PostgreSQL). */
-const POOLER_ADVICE_THRESHOLD = 2000;
 /** Dify's maximum app/workflow run time (APP_MAX_EXECUTION_TIME, WORKFLOW_MAX_EXECUTION_TIME defaults). */
 const MAX_EXECUTION_SECONDS = 1200;
 /** Components the dify-helm chart can autoscale (templates/hpa.yaml). */
@@ -59,6 +58,8 @@ export interface DatabasePlan {
   hostSize?: { cpus: number; memoryGiB: number };
   settings?: PostgresSettings | Record<string, string | number>;
   memory?: PostgresMemoryCheck;
+  /** PgBouncer between the components and the server; maxConnections is then sized from its pools. */
+  pooler?: PoolerPlan;
 }
 
 export interface Plan {
@@ -75,7 +76,8 @@ export interface Plan {
   components: PlanComponent[];
   infrastructure: InfraComponent[];
   connections: ConnectionUser[];
-  budget: ConnectionBudget & { required: number; headroom: number; requiredAtReplicas: number };
+  /** With a pooler: the client side (components → PgBouncer), and `server` the PostgreSQL side. */
+  budget: ConnectionBudget & { required: number; headroom: number; requiredAtReplicas: number; server?: ConnectionBudget & { required: number; headroom: number } };
   capacity: { concurrentRequests: number; sustainableQps: number };
   database: DatabasePlan;
   redis: RedisPlan;
@@ -334,10 +336,21 @@ function judgeBudget(budget: ConnectionBudget, users: ConnectionUser[], database
   } else if (budget.fits && budget.headroom !== null && budget.headroom < adminHeadroom) {
     warnings.push(`database: only ${budget.headroom} spare connection(s) beyond the pools; keep ≥ ${adminHeadroom} for psql, migrations and backups`);
   }
-  if (database.maxConnections > POOLER_ADVICE_THRESHOLD)
+  if (database.engine === 'postgresql' && database.maxConnections > POOLER_THRESHOLD)
     warnings.push(
-      `database: ${database.maxConnections} server connections is many for process-per-connection PostgreSQL; consider PgBouncer (the plugin daemon supports DB_TYPE=pgbouncer) or fewer, larger API processes`,
+      `database: ${database.maxConnections} server connections is many for process-per-connection PostgreSQL; set database.pooler: pgbouncer (transaction mode; the server then holds only the active transactions)`,
     );
+}
+
+/** The PostgreSQL side behind a pooler: pools + reserve pools + direct users against the server. */
+function serverBudget(pooler: PoolerPlan, database: DatabasePlan, problems: string[]): ConnectionBudget & { required: number; headroom: number } {
+  const required = pooler.serverRequired;
+  const available = database.maxConnections - database.reserved;
+  if (required > available)
+    problems.push(
+      `database: PgBouncer's pools (${pooler.databases.map((d) => `${d.name} ${d.poolSize} + reserve ${d.reservePoolSize}`).join(', ')}) and direct users (migration, backup) need ${required} server connections but the server allows ${database.maxConnections} − ${database.reserved} reserved = ${available}; raise its max_connections or lower database.dbTimePerRequestMs`,
+    );
+  return { required, reserved: database.reserved, maxConnections: database.maxConnections, available, fits: required <= available, headroom: available - required };
 }
 
 /** Redis, the vector store and the DB, when bundled, run beside Dify (on the compose host). */
@@ -412,9 +425,15 @@ export function sizePlan({ spec, release, tier, target }: SizingInput): Plan {
   const required = users.reduce((s, u) => s + (u.total ?? 0), 0);
   const requiredAtReplicas = usersAtReplicas.reduce((s, u) => s + (u.total ?? 0), 0);
 
-  const database = planDatabase(spec, tier, required, problems);
-  const budget = connectionBudget(users, database.maxConnections, database.reserved);
-  judgeBudget(budget, users, database, problems, warnings);
+  const pooler = poolerKind(spec.database.pooler, spec.database.engine, required) === 'pgbouncer'
+    ? sizePooler({ users, qps, burstFactor: tier.burstFactor, dbTimePerRequestMs: spec.database.dbTimePerRequestMs, database: spec.database.database, pluginDatabase: spec.database.pluginDatabase })
+    : undefined;
+  const database = { ...planDatabase(spec, tier, pooler?.serverRequired ?? required, problems), ...(pooler ? { pooler } : {}) };
+  const server = pooler && serverBudget(pooler, database, problems);
+  const budget = pooler
+    ? connectionBudget(users.filter((u) => !bypassesPooler(u)), pooler.maxClientConn, 0)
+    : connectionBudget(users, database.maxConnections, database.reserved);
+  if (!pooler) judgeBudget(budget, users, database, problems, warnings);
 
   // Capacity: concurrency each API process admits (gevent greenlets), by Little's law.
   const concurrentRequests = components
@@ -448,7 +467,7 @@ export function sizePlan({ spec, release, tier, target }: SizingInput): Plan {
     components,
     infrastructure,
     connections: users,
-    budget: { ...budget, required, headroom: budget.headroom ?? database.maxConnections - required - database.reserved, requiredAtReplicas },
+    budget: { ...budget, required, headroom: budget.headroom ?? budget.maxConnections - required - budget.reserved, requiredAtReplicas, ...(server ? { server } : {}) },
     capacity: { concurrentRequests, sustainableQps },
     database,
     redis,

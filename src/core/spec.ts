@@ -43,9 +43,15 @@ export const databaseSchema = z
     serverVersion: z.number().int('expected a major version like 16').min(9).max(99).optional(),
     /** Size of the machine a bundled database runs on (PGTune input). */
     hostSize: hostSizeSchema.optional(),
+    /** PgBouncer (transaction mode) in front of PostgreSQL; default: on once the direct budget passes 500 connections. */
+    pooler: z.enum(['none', 'pgbouncer']).optional(),
+    /** DB time one request spends in transactions (ms): sizes the pooler's server pools. */
+    dbTimePerRequestMs: positive.default(100),
   })
   .strict()
   .superRefine((db, ctx) => {
+    if (db.pooler === 'pgbouncer' && db.engine !== 'postgresql')
+      ctx.addIssue({ code: 'custom', path: ['pooler'], message: 'PgBouncer pools PostgreSQL only; use pooler: none with MySQL' });
     if (db.mode === 'external') {
       if (!db.host) ctx.addIssue({ code: 'custom', path: ['host'], message: 'required for an external database' });
       if (db.maxConnections === undefined)

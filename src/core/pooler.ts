@@ -1,0 +1,101 @@
+// PgBouncer in transaction mode between Dify and PostgreSQL. Pure: sized components in, the
+// pooler's settings and both sides of the connection budget out. Components connect to the
+// pooler (the client side: Σ peakDbConnections, whatever components exist); PostgreSQL holds
+// only the pools, sized from the transactions that are really active (qps × DB time per request).
+import type { ConnectionUser } from './budget.js';
+
+/** Above this many direct connections one PostgreSQL should get a pooler (the default turns it on). */
+export const POOLER_THRESHOLD = 500;
+/** DB time one request spends inside transactions: a chatflow runs ~25–40 statements, ~50–100 ms (execution-model.md §5, inference). */
+export const DEFAULT_DB_TIME_PER_REQUEST_MS = 100;
+/** Pools are sized at twice the mean active transactions: arrivals are bursty (Poisson) and some transactions idle while the app works. */
+const POOL_SAFETY = 2;
+/** The plugin daemon's share of the active transactions (installation and endpoint lookups per invocation; inference). */
+const PLUGIN_DB_SHARE = 0.5;
+/** Never smaller: the plugin daemon's own CI runs PgBouncer with DEFAULT_POOL_SIZE=20. */
+const MIN_POOL = 20;
+/** Extra server connections a pool may open after reserve_pool_timeout (s) when clients wait. */
+const RESERVE_SHARE = 0.25;
+/** Connections that bypass the pooler: the migration (Alembic, one connection) and pg_dump (one). psql and monitoring are the database's admin headroom. */
+const DIRECT_USERS = { migration: 1, backup: 1 } as const;
+/** psql and monitoring sessions through the pooler, beyond the components' pools. */
+const CLIENT_ADMIN = 10;
+/** The edoburu/pgbouncer image's PgBouncer (templates/compose/services.yaml.hbs pins it). */
+export const PGBOUNCER_IMAGE_VERSION = '1.24.1';
+export const PGBOUNCER_PORT = 6432;
+
+export type PoolerKind = 'none' | 'pgbouncer';
+
+export interface PoolerDatabase {
+  name: string;
+  /** Who connects to it through the pooler. */
+  clients: number;
+  poolSize: number;
+  reservePoolSize: number;
+}
+
+export interface PoolerPlan {
+  kind: 'pgbouncer';
+  poolMode: 'transaction';
+  maxClientConn: number;
+  defaultPoolSize: number;
+  reservePoolSize: number;
+  databases: PoolerDatabase[];
+  /** Mean transactions in progress at the tier's peak: qps × burst × dbTimePerRequestMs. */
+  activeTransactions: number;
+  dbTimePerRequestMs: number;
+  /** What the server must admit: pools + reserves + direct users (superuser slots and admin headroom come on top). */
+  serverRequired: number;
+  direct: typeof DIRECT_USERS;
+}
+
+export interface PoolerInput {
+  /** Every process that opens metadata-DB connections (plan.connections). */
+  users: ConnectionUser[];
+  qps: number;
+  burstFactor: number;
+  dbTimePerRequestMs: number;
+  database: string;
+  pluginDatabase: string;
+}
+
+/** The pooler, or none: the spec's choice, else PgBouncer once the direct budget passes the threshold. */
+export function poolerKind(choice: PoolerKind | undefined, engine: string, directRequired: number): PoolerKind {
+  if (engine !== 'postgresql') return 'none';
+  return choice ?? (directRequired > POOLER_THRESHOLD ? 'pgbouncer' : 'none');
+}
+
+/** Users that connect straight to the server even with a pooler (pgvector on the metadata server). */
+export const bypassesPooler = (u: ConnectionUser) => u.component === 'pgvector pools';
+
+export function sizePooler(x: PoolerInput): PoolerPlan {
+  const through = x.users.filter((u) => !bypassesPooler(u));
+  const clientsOf = (plugin: boolean) => through.filter((u) => (u.component === 'plugin_daemon') === plugin).reduce((n, u) => n + (u.total ?? 0), 0);
+  const activeTransactions = Math.ceil((x.qps * x.burstFactor * x.dbTimePerRequestMs) / 1000);
+  const pool = (clients: number, share: number) => Math.min(clients, Math.max(MIN_POOL, Math.ceil(activeTransactions * share * POOL_SAFETY)));
+  const databases = [
+    { name: x.database, clients: clientsOf(false), share: 1 },
+    { name: x.pluginDatabase, clients: clientsOf(true), share: PLUGIN_DB_SHARE },
+  ]
+    .filter((d) => d.clients > 0)
+    .map(({ share, ...d }) => {
+      const poolSize = pool(d.clients, share);
+      return { ...d, poolSize, reservePoolSize: Math.ceil(poolSize * RESERVE_SHARE) };
+    });
+  const clients = databases.reduce((n, d) => n + d.clients, 0);
+  const direct = x.users.filter(bypassesPooler).reduce((n, u) => n + (u.total ?? 0), 0);
+  const serverRequired =
+    databases.reduce((n, d) => n + d.poolSize + d.reservePoolSize, 0) + DIRECT_USERS.migration + DIRECT_USERS.backup + direct;
+  return {
+    kind: 'pgbouncer',
+    poolMode: 'transaction',
+    maxClientConn: clients + CLIENT_ADMIN,
+    defaultPoolSize: databases[0]?.poolSize ?? MIN_POOL,
+    reservePoolSize: databases[0]?.reservePoolSize ?? Math.ceil(MIN_POOL * RESERVE_SHARE),
+    databases,
+    activeTransactions,
+    dbTimePerRequestMs: x.dbTimePerRequestMs,
+    serverRequired,
+    direct: DIRECT_USERS,
+  };
+}
