@@ -18,6 +18,8 @@ const MIN_POOL = 20;
 const RESERVE_SHARE = 0.25;
 /** Connections that bypass the pooler: the migration (Alembic, one connection) and pg_dump (one). psql and monitoring are the database's admin headroom. */
 const DIRECT_USERS = { migration: 1, backup: 1 } as const;
+/** PgBouncer's `postgres` entry: the plugin daemon's first start creates its database from there (internal/db/pg/pg.go). */
+export const BOOTSTRAP_POOL = 1;
 /** psql and monitoring sessions through the pooler, beyond the components' pools. */
 const CLIENT_ADMIN = 10;
 /** The edoburu/pgbouncer image's PgBouncer (templates/compose/services.yaml.hbs pins it). */
@@ -85,7 +87,7 @@ export function sizePooler(x: PoolerInput): PoolerPlan {
   const clients = databases.reduce((n, d) => n + d.clients, 0);
   const direct = x.users.filter(bypassesPooler).reduce((n, u) => n + (u.total ?? 0), 0);
   const serverRequired =
-    databases.reduce((n, d) => n + d.poolSize + d.reservePoolSize, 0) + DIRECT_USERS.migration + DIRECT_USERS.backup + direct;
+    databases.reduce((n, d) => n + d.poolSize + d.reservePoolSize, 0) + BOOTSTRAP_POOL + DIRECT_USERS.migration + DIRECT_USERS.backup + direct;
   return {
     kind: 'pgbouncer',
     poolMode: 'transaction',

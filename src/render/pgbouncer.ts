@@ -1,0 +1,52 @@
+// pgbouncer/pgbouncer.ini: PgBouncer's final config from the plan's pooler (one file for the compose
+// service and the Helm ConfigMap). The auth file holds the DB password, so it is never rendered to
+// disk: the container writes it at start from the password it is given (pgbouncerAuthLine).
+import { BOOTSTRAP_POOL, PGBOUNCER_PORT, type PoolerPlan } from '../core/pooler.js';
+import type { Spec } from '../core/spec.js';
+import { renderTemplate } from './template.js';
+
+/** PgBouncer 1.21 added max_prepared_statements (transaction-mode prepared statements). */
+const PREPARED_STATEMENTS_SINCE = [1, 21];
+const MAX_PREPARED_STATEMENTS = 200;
+export const PGBOUNCER_AUTH_FILE = '/tmp/pgbouncer-userlist.txt';
+export const PGBOUNCER_CONFIG_PATH = '/etc/pgbouncer/pgbouncer.ini';
+
+export interface PgbouncerIniOptions {
+  /** The PostgreSQL server PgBouncer connects to. */
+  host: string;
+  port: number;
+  /** PgBouncer's version where it runs: settings it does not know are left out. */
+  version: string;
+  listenAddr?: string;
+  listenPort?: number;
+  authFile?: string;
+}
+
+const atLeast = (version: string, [major, minor]: number[]) => {
+  const [a, b] = version.split('.').map(Number);
+  return a > major || (a === major && b >= minor);
+};
+
+/** The server-side user PgBouncer logs in as: the one Dify uses. */
+export const poolerUser = (spec: Spec) => (spec.database.mode === 'bundled' ? 'postgres' : (spec.database.user ?? 'postgres'));
+
+export function renderPgbouncerIni(spec: Spec, pooler: PoolerPlan, o: PgbouncerIniOptions): string {
+  return renderTemplate('pgbouncer/pgbouncer.ini.hbs', {
+    ...pooler,
+    version: o.version,
+    host: o.host,
+    port: o.port,
+    user: poolerUser(spec),
+    pluginDatabase: spec.database.pluginDatabase,
+    listenAddr: o.listenAddr ?? '0.0.0.0',
+    listenPort: o.listenPort ?? PGBOUNCER_PORT,
+    authFile: o.authFile ?? PGBOUNCER_AUTH_FILE,
+    reservePoolTimeout: 3,
+    bootstrapPool: BOOTSTRAP_POOL,
+    sslMode: spec.database.mode === 'external' ? spec.database.sslMode : undefined,
+    maxPreparedStatements: atLeast(o.version, PREPARED_STATEMENTS_SINCE) ? MAX_PREPARED_STATEMENTS : undefined,
+  });
+}
+
+/** One auth-file line: PgBouncer's quoting doubles a `"` inside a field. */
+export const pgbouncerAuthLine = (user: string, password: string) => `"${user.replace(/"/g, '""')}" "${password.replace(/"/g, '""')}"`;
