@@ -14,14 +14,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planFor } from '../src/core/resolve.js';
 import { parseSpecData } from '../src/core/spec-parse.js';
 import type { Plan } from '../src/core/sizing.js';
-import { pgbouncerAuthLine, poolerUser, renderPgbouncerIni } from '../src/render/pgbouncer.js';
+import { parse as parseYaml } from 'yaml';
+import { renderFiles } from '../src/render/index.js';
+import { PGBOUNCER_AUTH_FILE, PGBOUNCER_CONFIG_PATH, poolerUser, renderPgbouncerIni } from '../src/render/pgbouncer.js';
+import { resolveSecrets } from '../src/render/secrets.js';
 import { requirePostgres, startPostgres, type PgServer } from './helpers/postgres.js';
 
 const PGBOUNCER = ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer'].find((p) => spawnSync(p, ['--version']).status === 0);
 if (!PGBOUNCER && process.env.CI === 'true') throw new Error("pgbouncer is required under CI (Debian package pgbouncer; .ci/run installs it)");
 const maybe = PGBOUNCER && requirePostgres() ? describe : describe.skip;
 
-const PASSWORD = 'pooler-test-secret';
+/** With a quote and a dollar: the start script must write them as PgBouncer reads them. */
+const PASSWORD = 'pooler-"test"-$ecret';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -50,7 +54,7 @@ async function waitForPort(port: number): Promise<void> {
 
 maybe('PgBouncer with the rendered settings, in front of a real PostgreSQL', () => {
   // 100 QPS on Kubernetes: the pooler is on by default; 580 planned client connections.
-  const spec = parseSpecData({ tier: '100qps', targets: ['helm'] }, 'test');
+  const spec = parseSpecData({ tier: '100qps', targets: ['helm'], database: { pooler: 'pgbouncer' } }, 'test');
   const plan: Plan = planFor(spec, 'helm');
   const pooler = plan.database.pooler!;
   const version = execFileSync(PGBOUNCER!, ['--version'], { encoding: 'utf8' }).match(/PgBouncer (\d+\.\d+\.\d+)/)![1];
@@ -66,15 +70,24 @@ maybe('PgBouncer with the rendered settings, in front of a real PostgreSQL', () 
     const psql = (sql: string) => execFileSync(server.bin('psql'), ['-h', server.host, '-p', String(server.port), '-U', server.superuser, '-d', 'postgres', '-qAtc', sql], { encoding: 'utf8' });
     for (const d of pooler.databases) psql(`CREATE DATABASE ${d.name}`);
     dir = mkdtempSync(join(tmpdir(), 'dd-pgbouncer-'));
-    chmodSync(dir, 0o755);
+    chmodSync(dir, 0o777); // the start script, run as the unprivileged user, writes the auth file here
     port = await freePort();
     const authFile = join(dir, 'userlist.txt');
-    writeFileSync(authFile, `${pgbouncerAuthLine(poolerUser(spec), PASSWORD)}\n`, { mode: 0o644 });
+    const iniPath = join(dir, 'pgbouncer.ini');
     const ini = renderPgbouncerIni(spec, pooler, { host: server.host, port: server.port, version, listenAddr: '127.0.0.1', listenPort: port, authFile });
-    writeFileSync(join(dir, 'pgbouncer.ini'), ini, { mode: 0o644 });
+    writeFileSync(iniPath, ini, { mode: 0o644 });
+    // The compose service's own start script (it writes the auth file from the .env password),
+    // with its container paths mapped and compose's `$$` escapes undone.
+    const { files } = renderFiles(spec, 'compose', resolveSecrets({}));
+    const compose = parseYaml(files.find((f) => f.path === 'docker-compose.yaml')!.content) as { services: Record<string, { command: string[] }> };
+    const script = compose.services.pgbouncer.command[0]
+      .replaceAll('$$', '$')
+      .replaceAll(PGBOUNCER_AUTH_FILE, authFile)
+      .replace(`exec pgbouncer ${PGBOUNCER_CONFIG_PATH}`, `exec ${PGBOUNCER} ${iniPath}`);
+    const env = { ...process.env, PGBOUNCER_AUTH_USER: poolerUser(spec), PGBOUNCER_AUTH_PASSWORD: PASSWORD };
     // PgBouncer refuses to run as root, like PostgreSQL: the same unprivileged user.
     const asRoot = process.getuid?.() === 0;
-    bouncer = spawn(asRoot ? 'runuser' : PGBOUNCER!, asRoot ? ['-u', 'difytest', '--', PGBOUNCER!, join(dir, 'pgbouncer.ini')] : [join(dir, 'pgbouncer.ini')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    bouncer = spawn(asRoot ? 'runuser' : 'sh', asRoot ? ['-u', 'difytest', '--', 'sh', '-c', script] : ['-c', script], { stdio: ['ignore', 'pipe', 'pipe'], env });
     bouncer.stdout!.on('data', (d) => (log += d));
     bouncer.stderr!.on('data', (d) => (log += d));
     await waitForPort(port).catch((e) => {

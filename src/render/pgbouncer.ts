@@ -1,6 +1,6 @@
 // pgbouncer/pgbouncer.ini: PgBouncer's final config from the plan's pooler (one file for the compose
 // service and the Helm ConfigMap). The auth file holds the DB password, so it is never rendered to
-// disk: the container writes it at start from the password it is given (pgbouncerAuthLine).
+// disk: the compose service writes it inside the container at start, from .env.
 import { BOOTSTRAP_POOL, PGBOUNCER_PORT, type PoolerPlan } from '../core/pooler.js';
 import type { Spec } from '../core/spec.js';
 import { renderTemplate } from './template.js';
@@ -47,6 +47,3 @@ export function renderPgbouncerIni(spec: Spec, pooler: PoolerPlan, o: PgbouncerI
     maxPreparedStatements: atLeast(o.version, PREPARED_STATEMENTS_SINCE) ? MAX_PREPARED_STATEMENTS : undefined,
   });
 }
-
-/** One auth-file line: PgBouncer's quoting doubles a `"` inside a field. */
-export const pgbouncerAuthLine = (user: string, password: string) => `"${user.replace(/"/g, '""')}" "${password.replace(/"/g, '""')}"`;

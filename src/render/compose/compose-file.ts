@@ -5,8 +5,10 @@ import { parse as parseYaml, stringify } from 'yaml';
 import { backupComposeService } from '../recovery.js';
 import { renderTemplate } from '../template.js';
 import type { RenderContext, RenderedFile } from '../types.js';
-import type { ComposeModel } from './model.js';
 import type { RedisServerSettings } from '../../core/redis.js';
+import { directDatabaseAddress, POOLER_SERVICE, type ComposeModel } from './model.js';
+import { PGBOUNCER_PORT } from '../../core/pooler.js';
+import { PGBOUNCER_AUTH_FILE, PGBOUNCER_CONFIG_PATH } from '../pgbouncer.js';
 
 type Service = Record<string, unknown> & { environment?: Record<string, string>; networks?: string[] };
 
@@ -20,6 +22,7 @@ export function composeServiceNames(ctx: RenderContext, model: ComposeModel): st
   if (spec.database.mode === 'bundled') names.push(spec.database.engine === 'postgresql' ? 'db_postgres' : 'db_mysql');
   if (spec.redis.mode === 'bundled') names.push('redis');
   if (plan.redis.eventBus.server) names.push('redis_event_bus');
+  if (plan.database.pooler) names.push(POOLER_SERVICE);
   names.push(...Object.keys(model.vectorStore.services));
   names.push('ssrf_proxy', 'migrate');
   for (const c of plan.components) if (c.name !== 'nginx') names.push(c.name);
@@ -53,6 +56,20 @@ function resources(cpu: number, memory: string, reserve?: { cpu: number; memory:
 /** Services that must not start before the schema is migrated. */
 const MIGRATED_FIRST = new Set(['api', 'api_websocket', 'worker', 'worker_beat']);
 
+/** The services that reach PostgreSQL through the pooler (DB_HOST in .env names it). */
+const THROUGH_POOLER = new Set(['api', 'api_websocket', 'worker', 'worker_beat', 'plugin_daemon']);
+
+/**
+ * Per service, what a transaction pooler changes: the plugin daemon turns GORM's prepared
+ * statements off (DB_TYPE=pgbouncer, dify-plugin-daemon PR #529); migrations (Alembic's DDL and
+ * locks) and pg_dump must hold one server session, so they go straight to PostgreSQL.
+ */
+function poolerEnv(ctx: RenderContext, service: string): Record<string, string> {
+  if (service === 'plugin_daemon') return { DB_TYPE: 'pgbouncer' };
+  if (service === 'migrate' || service === 'backup') return directDatabaseAddress(ctx);
+  return {};
+}
+
 /**
  * The one-shot `migrate` service: the api image in Dify's MODE=migration, which runs
  * `flask upgrade-db` once and exits. Every long-running container has MIGRATION_ENABLED=false.
@@ -85,6 +102,10 @@ export function renderComposeFile(ctx: RenderContext, model: ComposeModel): Rend
       keyMount: `${bindSource(spec.domain.keyFile)}:/etc/nginx/ssl/dify.key:ro`,
       httpPort: spec.domain.httpPort,
       httpsPort: spec.domain.httpsPort,
+      pooler: plan.database.pooler !== undefined,
+      poolerPort: PGBOUNCER_PORT,
+      poolerAuthFile: PGBOUNCER_AUTH_FILE,
+      poolerConfigPath: PGBOUNCER_CONFIG_PATH,
     }),
   ) as { services: Record<string, Service>; networks: Record<string, unknown> };
   const all: Record<string, Service> = {
@@ -103,6 +124,9 @@ export function renderComposeFile(ctx: RenderContext, model: ComposeModel): Rend
     for (const [container, envName] of Object.entries(model.mapped[name] ?? {})) env[container] = `\${${envName}?set ${envName} in .env}`;
     Object.assign(env, model.pinned[name] ?? {});
     if (Object.keys(env).length) svc.environment = env;
+    if (plan.database.pooler) Object.assign(env, poolerEnv(ctx, name));
+    if (plan.database.pooler && THROUGH_POOLER.has(name))
+      svc.depends_on = { ...((svc.depends_on ?? {}) as Record<string, unknown>), [POOLER_SERVICE]: { condition: 'service_healthy' } };
     if (MIGRATED_FIRST.has(name))
       svc.depends_on = { ...((svc.depends_on ?? {}) as Record<string, unknown>), migrate: { condition: 'service_completed_successfully' } };
     if (component && name === 'nginx') {

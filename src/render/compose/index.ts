@@ -8,6 +8,7 @@ import { renderComposeReadme } from './readme.js';
 import { renderSandboxConfig } from './sandbox-config.js';
 import { renderSsrfProxy } from './ssrf-proxy.js';
 import { renderBackupScripts } from '../recovery.js';
+import { renderComposePgbouncer } from './pgbouncer.js';
 
 export function renderCompose(ctx: RenderContext): RenderedFile[] {
   const model = composeModel(ctx);
@@ -17,6 +18,7 @@ export function renderCompose(ctx: RenderContext): RenderedFile[] {
     ...renderNginx(ctx, model),
     ...renderSsrfProxy(ctx, model),
     renderSandboxConfig(ctx),
+    ...renderComposePgbouncer(ctx),
     ...renderBackupScripts(ctx),
     renderComposeReadme(ctx, model, composeServiceNames(ctx, model)),
   ];

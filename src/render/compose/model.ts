@@ -17,6 +17,7 @@ import { bodyLimitMB, uploadLimits } from '../body-limit.js';
 import { eventBusEnv } from '../event-bus.js';
 import { renderTemplate } from '../template.js';
 import type { RenderContext } from '../types.js';
+import { PGBOUNCER_PORT } from '../../core/pooler.js';
 
 export interface EnvVar {
   name: string;
@@ -139,6 +140,16 @@ function redisEnv(ctx: RenderContext): { env: Record<string, string>; agentUrl: 
   return { env, agentUrl: redisUrl(scheme, user, password, `${host}:${port}`, AGENT_REDIS_DB) };
 }
 
+/** The compose service name of the bundled pooler. */
+export const POOLER_SERVICE = 'pgbouncer';
+
+/** PostgreSQL (or MySQL) itself, bypassing any pooler. */
+export function directDatabaseAddress(ctx: RenderContext): { DB_HOST: string; DB_PORT: string } {
+  const db = ctx.spec.database;
+  const pg = db.engine === 'postgresql';
+  return { DB_HOST: db.mode === 'bundled' ? (pg ? 'db_postgres' : 'db_mysql') : (db.host ?? ''), DB_PORT: String(db.port ?? (pg ? 5432 : 3306)) };
+}
+
 function databaseEnv(ctx: RenderContext): Record<string, string> {
   const db = ctx.spec.database;
   const pg = db.engine === 'postgresql';
@@ -147,8 +158,8 @@ function databaseEnv(ctx: RenderContext): Record<string, string> {
     DB_TYPE: db.engine,
     DB_USERNAME: bundled ? (pg ? 'postgres' : 'root') : (db.user ?? ''),
     DB_PASSWORD: bundled ? ctx.secrets.DB_PASSWORD : externalDatabasePassword(ctx.spec, ctx.secrets),
-    DB_HOST: bundled ? (pg ? 'db_postgres' : 'db_mysql') : (db.host ?? ''),
-    DB_PORT: String(db.port ?? (pg ? 5432 : 3306)),
+    // With a pooler every Dify service connects to it; migrate and backup pin the direct address.
+    ...(ctx.plan.database.pooler ? { DB_HOST: POOLER_SERVICE, DB_PORT: String(PGBOUNCER_PORT) } : directDatabaseAddress(ctx)),
     DB_DATABASE: db.database,
     DB_PLUGIN_DATABASE: db.pluginDatabase,
   };
@@ -266,7 +277,16 @@ export function composeModel(ctx: RenderContext): ComposeModel {
       ],
       vars: optional(plan.sharedEnv),
     },
-    { title: 'Metadata database', notes: [`max_connections ${plan.database.maxConnections}: the connection budget needs ${plan.budget.required} + ${plan.budget.reserved} reserved.`], vars: databaseEnv(ctx) },
+    {
+      title: 'Metadata database',
+      notes: plan.budget.server
+        ? [
+            `Through PgBouncer (${POOLER_SERVICE}:${PGBOUNCER_PORT}, transaction pooling): up to ${plan.budget.required} client connections, max_client_conn ${plan.budget.maxConnections}.`,
+            `PostgreSQL max_connections ${plan.database.maxConnections}: pools and direct users need ${plan.budget.server.required} + ${plan.budget.server.reserved} reserved. migrate and backup connect directly.`,
+          ]
+        : [`max_connections ${plan.database.maxConnections}: the connection budget needs ${plan.budget.required} + ${plan.budget.reserved} reserved.`],
+      vars: databaseEnv(ctx),
+    },
     {
       title: 'Redis and Celery',
       notes: [
