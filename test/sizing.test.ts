@@ -108,7 +108,7 @@ describeUpstream('connection budget on upstream defaults (hand-computed)', () =>
 
 describe('plan behaviour', () => {
   it('refuses an external database that is too small, naming the numbers', () => {
-    const plan = planFor(spec({ tier: '500qps', database: { mode: 'external', host: 'db', maxConnections: 500 } }), 'compose');
+    const plan = planFor(spec({ tier: '500qps', database: { mode: 'external', host: 'db', maxConnections: 500, pooler: 'none' } }), 'compose');
     expect(plan.budget.fits).toBe(false);
     const problem = plan.problems.join('\n');
     expect(problem).toContain(`can open ${plan.budget.required} connections`);
@@ -150,7 +150,7 @@ describe('plan behaviour', () => {
   });
 
   it('flags a bundled DB host too small for its connections', () => {
-    const plan = planFor(spec({ tier: '500qps', database: { hostSize: { cpus: 2, memoryGiB: 4 } } }), 'compose');
+    const plan = planFor(spec({ tier: '500qps', database: { hostSize: { cpus: 2, memoryGiB: 4 }, pooler: 'none' } }), 'compose');
     expect(plan.problems.join('\n')).toMatch(/4 GiB DB host cannot hold max_connections=\d+/);
   });
 

@@ -21,7 +21,10 @@ describe.each(matrix)('compose topology: $tier on $release', ({ tier, release })
 
   it('migrates once, before every Dify API process starts', () => {
     const migrate = compose.services.migrate;
-    expect(migrate.environment).toEqual({ MODE: 'migration', MIGRATION_ENABLED: 'true' });
+    // Behind a pooler the migration goes straight to PostgreSQL (Alembic needs one session); .env names the pooler.
+    const direct = plan.database.pooler ? { DB_HOST: 'db_postgres', DB_PORT: '5432' } : {};
+    expect(migrate.environment).toEqual({ MODE: 'migration', MIGRATION_ENABLED: 'true', ...direct });
+    if (plan.database.pooler) expect([env.DB_HOST, compose.services.backup.environment.DB_HOST]).toEqual(['pgbouncer', 'db_postgres']);
     expect(migrate.restart).toBe('no');
     expect(migrate.deploy).toBeUndefined();
     expect(env.MIGRATION_ENABLED).toBe('false');

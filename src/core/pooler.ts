@@ -17,7 +17,7 @@ const MIN_POOL = 20;
 /** Extra server connections a pool may open after reserve_pool_timeout (s) when clients wait. */
 const RESERVE_SHARE = 0.25;
 /** Connections that bypass the pooler: the migration (Alembic, one connection) and pg_dump (one). psql and monitoring are the database's admin headroom. */
-const DIRECT_USERS = { migration: 1, backup: 1 } as const;
+export const DIRECT_USERS = { migration: 1, backup: 1 } as const;
 /** PgBouncer's `postgres` entry: the plugin daemon's first start creates its database from there (internal/db/pg/pg.go). */
 export const BOOTSTRAP_POOL = 1;
 /** psql and monitoring sessions through the pooler, beyond the components' pools. */

@@ -6,6 +6,8 @@ import { CHART_COMPONENTS } from './helm/components.js';
 import { secretEnv } from './helm/existing-secret.js';
 import { HELM_NAMESPACE, HELM_RELEASE_NAME } from './recovery.js';
 import type { RenderContext, RenderedFile } from './types.js';
+import { PGBOUNCER_IMAGE_VERSION, PGBOUNCER_PORT } from '../core/pooler.js';
+import { PGBOUNCER_AUTH_FILE, PGBOUNCER_CONFIG_PATH, poolerUser, renderPgbouncerIni } from './pgbouncer.js';
 
 /** dify.selectorLabels for a release named HELM_RELEASE_NAME. */
 const selectorLabels = { 'app.kubernetes.io/name': 'dify', 'app.kubernetes.io/instance': HELM_RELEASE_NAME };
@@ -61,4 +63,73 @@ export function renderMigrationJob(ctx: RenderContext): RenderedFile {
     },
   };
   return { path: 'helm/extra/migration-job.yaml', content: yamlDocs([job]) };
+}
+
+/** The in-cluster pooler's Service: every Dify container's DB_HOST names it. */
+export const pgbouncerServiceName = () => `${HELM_RELEASE_NAME}-pgbouncer`;
+
+/** What a Dify container behind the pooler gets in extraEnv (env wins over the chart's envFrom ConfigMap). */
+export function helmPoolerEnv(ctx: RenderContext, component: string): Record<string, string> {
+  if (!ctx.plan.database.pooler || !THROUGH_POOLER.includes(component)) return {};
+  return { DB_HOST: pgbouncerServiceName(), DB_PORT: String(PGBOUNCER_PORT), ...(component === 'plugin_daemon' ? { DB_TYPE: 'pgbouncer' } : {}) };
+}
+const THROUGH_POOLER = ['api', 'api_websocket', 'worker', 'worker_beat', 'plugin_daemon'];
+
+/**
+ * helm/extra/pgbouncer.yaml: PgBouncer (transaction pooling) as a Deployment, its Service and
+ * the rendered pgbouncer.ini in a ConfigMap. The auth file is written in the pod from the
+ * chart's api Secret (or helm.existingSecret). The migration Job and the backup CronJob read
+ * the chart's ConfigMap, whose DB_HOST is PostgreSQL itself: they stay direct.
+ */
+export function renderPgbouncerManifests(ctx: RenderContext): RenderedFile | undefined {
+  const pooler = ctx.plan.database.pooler;
+  if (!pooler) return undefined;
+  const name = pgbouncerServiceName();
+  const db = ctx.spec.database;
+  const host = db.mode === 'bundled' ? `${HELM_RELEASE_NAME}-postgresql` : (db.host ?? '');
+  const ini = renderPgbouncerIni(ctx.spec, pooler, { host, port: db.port ?? 5432, version: PGBOUNCER_IMAGE_VERSION });
+  const secret = ctx.spec.helm?.existingSecret ?? `${HELM_RELEASE_NAME}-api`;
+  const labels = { ...selectorLabels, component: 'pgbouncer' };
+  const fromSecret = (env: string, key: string) => ({ name: env, valueFrom: { secretKeyRef: { name: secret, key } } });
+  const docs = [
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: HELM_NAMESPACE }, data: { 'pgbouncer.ini': ini } },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace: HELM_NAMESPACE },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            containers: [
+              {
+                name: 'pgbouncer',
+                image: ctx.release.images.pgbouncer,
+                command: ['/bin/sh', '-c', `umask 077\nq() { printf '%s' "$1" | sed 's/"/""/g'; }\nprintf '"%s" "%s"\\n' "$(q "$PGBOUNCER_AUTH_USER")" "$(q "$PGBOUNCER_AUTH_PASSWORD")" > ${PGBOUNCER_AUTH_FILE}\nexec pgbouncer ${PGBOUNCER_CONFIG_PATH}`],
+                env: [
+                  ctx.spec.helm?.existingSecret ? { name: 'PGBOUNCER_AUTH_USER', value: poolerUser(ctx.spec) } : fromSecret('PGBOUNCER_AUTH_USER', 'DB_USERNAME'),
+                  fromSecret('PGBOUNCER_AUTH_PASSWORD', 'DB_PASSWORD'),
+                ],
+                ports: [{ name: 'pgbouncer', containerPort: PGBOUNCER_PORT }],
+                readinessProbe: { tcpSocket: { port: PGBOUNCER_PORT }, periodSeconds: 5 },
+                livenessProbe: { tcpSocket: { port: PGBOUNCER_PORT }, periodSeconds: 20 },
+                resources: { requests: { cpu: '250m', memory: '128Mi' }, limits: { cpu: '1', memory: '256Mi' } },
+                volumeMounts: [{ name: 'config', mountPath: PGBOUNCER_CONFIG_PATH, subPath: 'pgbouncer.ini', readOnly: true }],
+              },
+            ],
+            volumes: [{ name: 'config', configMap: { name } }],
+          },
+        },
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, namespace: HELM_NAMESPACE },
+      spec: { selector: labels, ports: [{ name: 'pgbouncer', port: PGBOUNCER_PORT, targetPort: PGBOUNCER_PORT }] },
+    },
+  ];
+  return { path: 'helm/extra/pgbouncer.yaml', content: yamlDocs(docs) };
 }

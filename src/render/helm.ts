@@ -5,7 +5,7 @@ import { cpuQuantity } from '../helm/quantity.js';
 import { renderTemplate } from './template.js';
 import type { RenderContext, RenderedFile } from './types.js';
 import { helmValues, TLS_SECRET } from './helm/values.js';
-import { renderMigrationJob, renderPodDisruptionBudgets } from './helm-extra.js';
+import { renderMigrationJob, renderPgbouncerManifests, renderPodDisruptionBudgets } from './helm-extra.js';
 import { HELM_NAMESPACE, renderBackupCronJob } from './recovery.js';
 import { createSecretCommand } from './helm/existing-secret.js';
 
@@ -67,11 +67,13 @@ export function renderHelm(ctx: RenderContext): RenderedFile[] {
     notes: notes(ctx),
   });
   const pdb = renderPodDisruptionBudgets(ctx);
+  const pgbouncer = renderPgbouncerManifests(ctx);
   return [
     { path: 'helm/values.yaml', content: `${header}${values}`, mode: 0o600 },
     { path: 'helm/README.md', content: readme },
     renderMigrationJob(ctx),
     renderBackupCronJob(ctx),
     ...(pdb ? [pdb] : []),
+    ...(pgbouncer ? [pgbouncer] : []),
   ];
 }

@@ -2,6 +2,7 @@
 // Version differences are read from the chart's own values.yaml (a key is written only
 // where that chart has it), never from if-chains on version strings.
 import { bodyLimitMB } from '../body-limit.js';
+import { helmPoolerEnv } from '../helm-extra.js';
 import type { ComponentName } from '../../core/spec.js';
 import type { PlanComponent } from '../../core/sizing.js';
 import { loadChart } from '../../helm/chart.js';
@@ -104,7 +105,8 @@ function componentValues(c: PlanComponent, ctx: RenderContext, defaults: Values)
     for (const [envName, valuesKey] of Object.entries(PROXY_SETTINGS))
       if (c.env[envName] !== undefined && valuesKey in chartBlock) block[valuesKey] = envName === 'NGINX_CLIENT_MAX_BODY_SIZE' ? `${bodyLimitMB(ctx.plan, ctx.release)}M` : c.env[envName];
   } else {
-    const env = API_IMAGE_COMPONENTS.includes(c.name) ? { ...c.env, ...sharedEnv(ctx), ...eventBusEnv(ctx), ...(ctx.spec.overrides.env ?? {}) } : c.env;
+    const own = { ...c.env, ...helmPoolerEnv(ctx, c.name) };
+    const env = API_IMAGE_COMPONENTS.includes(c.name) ? { ...own, ...sharedEnv(ctx), ...eventBusEnv(ctx), ...(ctx.spec.overrides.env ?? {}) } : own;
     const list = withSecrets(secretEnv(ctx, key), extraEnv(env, chartBlock.extraEnv));
     if (list.length) block.extraEnv = list;
   }

@@ -5,6 +5,8 @@ import { vectorStoreBackend } from '../../backends/vector-stores.js';
 import { at, type Diagnostic } from '../diagnostics.js';
 import { envVarOrigin, type DatabaseModel, type Deployment, type ServiceModel } from '../deployment.js';
 import type { Rule } from './rule.js';
+import { DIRECT_USERS } from '../../core/pooler.js';
+import { helmPoolerSettings, poolerSettings, throughPooler, type PoolerSettings } from '../pooler-settings.js';
 
 export interface BreakdownEntry extends ConnectionUser {
   service: string;
@@ -75,11 +77,51 @@ function unknownServerFinding(d: Deployment, db: NonNullable<BudgetView['databas
   ];
 }
 
+/**
+ * Behind a PgBouncer both sides are judged: the clients that connect through it against its
+ * max_client_conn, and its server pools plus whoever connects directly against max_connections.
+ */
+function pooledFindings(view: BudgetView, db: DatabaseModel, breakdown: BreakdownEntry[], pooler: PoolerSettings): Diagnostic[] {
+  const through = new Set(view.services.filter((s) => throughPooler(s, pooler)).map((s) => s.name));
+  const clients = breakdown.filter((b) => through.has(b.service));
+  const direct = breakdown.filter((b) => !through.has(b.service));
+  const sum = (xs: BreakdownEntry[]) => xs.reduce((n, b) => n + (b.total ?? 0), 0);
+  const origin = pooler.file ? { file: pooler.file } : undefined;
+  const out: Diagnostic[] = [];
+  const clientTotal = sum(clients);
+  if (pooler.maxClientConn !== undefined && clientTotal > pooler.maxClientConn)
+    out.push({
+      rule: 'connection-budget',
+      severity: 'error',
+      ...at(origin),
+      message: `worst case ${clientTotal} client connections through PgBouncer (${clients.map((b) => `${b.service} ${b.total}`).join(' + ')}) against its max_client_conn ${pooler.maxClientConn}: the rest are refused`,
+      fix: `raise max_client_conn to ≥ ${clientTotal} (plus a few for psql), or lower the pools; \`dify-deploy plan\` sizes both`,
+      data: { side: 'client', required: clientTotal, maxClientConn: pooler.maxClientConn },
+    });
+  if (pooler.serverConnections !== undefined && db.maxConnections !== undefined) {
+    // The migration and pg_dump connect directly too, one session each (core/pooler.ts).
+    const server = pooler.serverConnections + sum(direct) + DIRECT_USERS.migration + DIRECT_USERS.backup;
+    const available = db.maxConnections - db.reserved;
+    if (server > available)
+      out.push({
+        rule: 'connection-budget',
+        severity: 'error',
+        ...at(db.maxConnectionsOrigin),
+        message: `PgBouncer's server pools (${pooler.serverConnections}), direct connections (${sum(direct)}) and the migration and backup need ${server} against max_connections ${db.maxConnections} − ${db.reserved} reserved = ${available}`,
+        fix: `raise max_connections to ≥ ${server + db.reserved}, or lower pool_size / reserve_pool in ${pooler.file}`,
+        data: { side: 'server', required: server, available, maxConnections: db.maxConnections, reserved: db.reserved },
+      });
+  }
+  return out;
+}
+
 function budgetFindings(d: Deployment, view: BudgetView): Diagnostic[] {
   const db = view.database;
   if (!db) return [];
   const breakdown = connectionBreakdown(d, view);
   if (breakdown.length === 0) return [];
+  const pooler = view === d ? poolerSettings(d) : helmPoolerSettings(d, view.services);
+  if (pooler && view.services.some((s) => s.active && s.component === 'api' && throughPooler(s, pooler))) return pooledFindings(view, db, breakdown, pooler);
   if (db.maxConnections === undefined) return unknownServerFinding(d, db, breakdown);
   const budget = connectionBudget(breakdown, db.maxConnections, db.reserved);
   const data = {

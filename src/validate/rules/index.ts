@@ -6,6 +6,7 @@ import { driftRule } from './drift.js';
 import { insecureSecretRule } from './insecure-secret.js';
 import { missingVariableRule } from './missing-variable.js';
 import { redisBudgetRule } from './redis-budget.js';
+import { poolerRule } from './pooler.js';
 import type { Rule } from './rule.js';
 import { schemaRule } from './schema.js';
 import { secretMismatchRule } from './secret-mismatch.js';
@@ -16,6 +17,7 @@ export const RULES: readonly Rule[] = [
   schemaRule,
   connectionBudgetRule,
   redisBudgetRule,
+  poolerRule,
   insecureSecretRule,
   secretMismatchRule,
   missingVariableRule,

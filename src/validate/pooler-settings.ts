@@ -1,0 +1,70 @@
+// A PgBouncer in the files: a compose service running a pgbouncer image that Dify's DB_HOST names,
+// with its pgbouncer.ini beside the compose file (pgbouncer/pgbouncer.ini or pgbouncer.ini).
+import { dirname, join } from 'node:path';
+import type { Deployment, ServiceModel } from './deployment.js';
+import { isFile, readTextFile } from './files.js';
+import { parseAllDocuments } from 'yaml';
+
+export interface PoolerSettings {
+  service: string;
+  file?: string;
+  poolMode: string;
+  maxClientConn?: number;
+  /** Σ over [databases] of pool_size (else default_pool_size) + reserve_pool (else reserve_pool_size). */
+  serverConnections?: number;
+}
+
+function parseIni(text: string): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  let section = '';
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#') || line.startsWith(';')) continue;
+    const head = /^\[(.+)\]$/.exec(line);
+    if (head) section = head[1].trim().toLowerCase();
+    else {
+      const eq = line.indexOf('=');
+      if (eq > 0) (out[section] ??= {})[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
+    }
+  }
+  return out;
+}
+
+const intOr = (v: string | undefined, d?: number) => (v !== undefined && /^\d+$/.test(v) ? Number(v) : d);
+
+/** PgBouncer's defaults: session pooling, max_client_conn 100, default_pool_size 20, no reserve. */
+export function poolerSettings(d: Deployment): PoolerSettings | undefined {
+  const svc = d.services.find((s) => s.active && /(^|\/)[^/]*pgbouncer[^/]*(:|$)/.test(s.image ?? ''));
+  if (!svc) return undefined;
+  const base = d.dir ?? (d.compose ? dirname(d.compose.file) : undefined);
+  const file = base === undefined ? undefined : [join(base, 'pgbouncer', 'pgbouncer.ini'), join(base, 'pgbouncer.ini')].find(isFile);
+  if (!file) return { service: svc.name, poolMode: (svc.env.POOL_MODE ?? 'session').toLowerCase(), maxClientConn: intOr(svc.env.MAX_CLIENT_CONN, 100) };
+  return poolerFromIni(svc.name, file, readTextFile(file, 'PgBouncer config', 'fix or remove it'));
+}
+
+/** The Helm view: helm/extra/pgbouncer.yaml's ConfigMap, when the Dify pods' DB_HOST names its Service. */
+export function helmPoolerSettings(d: Deployment, services: ServiceModel[]): PoolerSettings | undefined {
+  const base = d.dir ?? (d.compose ? dirname(d.compose.file) : undefined);
+  const file = base === undefined ? undefined : join(base, 'helm', 'extra', 'pgbouncer.yaml');
+  if (!file || !isFile(file)) return undefined;
+  const docs = parseAllDocuments(readTextFile(file, 'PgBouncer manifests', 'fix or remove it')).map((x) => x.toJS() as Record<string, any> | null);
+  const config = docs.find((x) => x?.kind === 'ConfigMap' && typeof x?.data?.['pgbouncer.ini'] === 'string');
+  const service = docs.find((x) => x?.kind === 'Service')?.metadata?.name;
+  if (!config || typeof service !== 'string' || !services.some((s) => s.env.DB_HOST === service)) return undefined;
+  return poolerFromIni(service, file, config.data['pgbouncer.ini']);
+}
+
+export function poolerFromIni(service: string, file: string, text: string): PoolerSettings {
+  const ini = parseIni(text);
+  const g = ini.pgbouncer ?? {};
+  const defaultPool = intOr(g.default_pool_size, 20)!;
+  const defaultReserve = intOr(g.reserve_pool_size, 0)!;
+  const serverConnections = Object.values(ini.databases ?? {}).reduce((n, entry) => {
+    const kv = Object.fromEntries([...entry.matchAll(/(\w+)=('(?:[^']|'')*'|\S+)/g)].map((m) => [m[1], m[2]]));
+    return n + (intOr(kv.pool_size) ?? defaultPool) + (intOr(kv.reserve_pool) ?? defaultReserve);
+  }, 0);
+  return { service, file, poolMode: (g.pool_mode ?? 'session').toLowerCase(), maxClientConn: intOr(g.max_client_conn, 100), serverConnections };
+}
+
+/** Whether a service's DB_HOST is the pooler. */
+export const throughPooler = (s: ServiceModel, p: PoolerSettings) => (s.env.DB_HOST ?? '') === p.service;
