@@ -91,9 +91,21 @@ export async function formatPlan(plan: Plan): Promise<string> {
     'Connections (every process that can open one, worst case):',
     ...plan.connections.map((u) => `  ${u.component}: ${u.formula} = ${u.total ?? 'unlimited'}`),
     '',
-    (b.fits ? c.green : c.red)(
-      `Budget: required ${b.required}${helm ? ` at maxReplicas (${b.requiredAtReplicas} at replicas)` : ''} + reserved ${b.reserved} ≤ max_connections ${b.maxConnections}: ${b.fits ? `fits, headroom ${b.headroom}` : 'DOES NOT FIT'}`,
-    ),
+    ...(db.pooler && b.server
+      ? [
+          (b.fits ? c.green : c.red)(
+            `Budget (client side, components → PgBouncer): required ${b.required}${helm ? ` at maxReplicas (${b.requiredAtReplicas} at replicas)` : ''} ≤ max_client_conn ${b.maxConnections} (+${b.maxConnections - b.required} for psql): ${b.fits ? 'fits' : 'DOES NOT FIT'}`,
+          ),
+          (b.server.fits ? c.green : c.red)(
+            `Budget (server side, PgBouncer → PostgreSQL): pools ${db.pooler.databases.map((d) => `${d.name} ${d.poolSize}+${d.reservePoolSize} reserve`).join(', ')} + bootstrap 1 + migration ${db.pooler.direct.migration} + backup ${db.pooler.direct.backup} = ${b.server.required} + reserved ${b.server.reserved} ≤ max_connections ${b.server.maxConnections}: ${b.server.fits ? `fits, headroom ${b.server.headroom}` : 'DOES NOT FIT'}`,
+          ),
+          `Pooler: PgBouncer, transaction pooling; pools from ${plan.qps} QPS × ${plan.burstFactor} burst × ${db.pooler.dbTimePerRequestMs} ms DB time per request = ${db.pooler.activeTransactions} active transactions, × 2 for bursts (plugin daemon: half), at least 20`,
+        ]
+      : [
+          (b.fits ? c.green : c.red)(
+            `Budget: required ${b.required}${helm ? ` at maxReplicas (${b.requiredAtReplicas} at replicas)` : ''} + reserved ${b.reserved} ≤ max_connections ${b.maxConnections}: ${b.fits ? `fits, headroom ${b.headroom}` : 'DOES NOT FIT'}`,
+          ),
+        ]),
     '',
     ...redisLines(plan, c),
     '',
