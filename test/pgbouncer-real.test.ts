@@ -6,7 +6,6 @@
 // than the planned server connections, and one client beyond max_client_conn is refused.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -18,7 +17,7 @@ import { parse as parseYaml } from 'yaml';
 import { renderFiles } from '../src/render/index.js';
 import { PGBOUNCER_AUTH_FILE, PGBOUNCER_CONFIG_PATH, poolerUser, renderPgbouncerIni } from '../src/render/pgbouncer.js';
 import { resolveSecrets } from '../src/render/secrets.js';
-import { requirePostgres, startPostgres, type PgServer } from './helpers/postgres.js';
+import { freePort, requirePostgres, startPostgres, type PgServer } from './helpers/postgres.js';
 
 const PGBOUNCER = ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer'].find((p) => spawnSync(p, ['--version']).status === 0);
 if (!PGBOUNCER && process.env.CI === 'true') throw new Error("pgbouncer is required under CI (Debian package pgbouncer; .ci/run installs it)");
@@ -26,17 +25,6 @@ const maybe = PGBOUNCER && requirePostgres() ? describe : describe.skip;
 
 /** With a quote and a dollar: the start script must write them as PgBouncer reads them. */
 const PASSWORD = 'pooler-"test"-$ecret';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 async function waitForPort(port: number): Promise<void> {
   for (let i = 0; i < 100; i++) {

@@ -7,7 +7,7 @@ import { secretEnv } from './helm/existing-secret.js';
 import { HELM_NAMESPACE, HELM_RELEASE_NAME } from './recovery.js';
 import type { RenderContext, RenderedFile } from './types.js';
 import { PGBOUNCER_IMAGE_VERSION, PGBOUNCER_PORT } from '../core/pooler.js';
-import { PGBOUNCER_AUTH_FILE, PGBOUNCER_CONFIG_PATH, poolerUser, renderPgbouncerIni } from './pgbouncer.js';
+import { PGBOUNCER_CONFIG_PATH, PGBOUNCER_START_SCRIPT, poolerUser, renderPgbouncerIni } from './pgbouncer.js';
 
 /** dify.selectorLabels for a release named HELM_RELEASE_NAME. */
 const selectorLabels = { 'app.kubernetes.io/name': 'dify', 'app.kubernetes.io/instance': HELM_RELEASE_NAME };
@@ -107,7 +107,7 @@ export function renderPgbouncerManifests(ctx: RenderContext): RenderedFile | und
               {
                 name: 'pgbouncer',
                 image: ctx.release.images.pgbouncer,
-                command: ['/bin/sh', '-c', `umask 077\nq() { printf '%s' "$1" | sed 's/"/""/g'; }\nprintf '"%s" "%s"\\n' "$(q "$PGBOUNCER_AUTH_USER")" "$(q "$PGBOUNCER_AUTH_PASSWORD")" > ${PGBOUNCER_AUTH_FILE}\nexec pgbouncer ${PGBOUNCER_CONFIG_PATH}`],
+                command: ['/bin/sh', '-c', PGBOUNCER_START_SCRIPT],
                 env: [
                   ctx.spec.helm?.existingSecret ? { name: 'PGBOUNCER_AUTH_USER', value: poolerUser(ctx.spec) } : fromSecret('PGBOUNCER_AUTH_USER', 'DB_USERNAME'),
                   fromSecret('PGBOUNCER_AUTH_PASSWORD', 'DB_PASSWORD'),

@@ -47,3 +47,15 @@ export function renderPgbouncerIni(spec: Spec, pooler: PoolerPlan, o: PgbouncerI
     maxPreparedStatements: atLeast(o.version, PREPARED_STATEMENTS_SINCE) ? MAX_PREPARED_STATEMENTS : undefined,
   });
 }
+
+/**
+ * The container's start: the auth file from PGBOUNCER_AUTH_USER / PGBOUNCER_AUTH_PASSWORD (a `"`
+ * doubled, PgBouncer's quoting), readable only by PgBouncer's user, then PgBouncer itself.
+ */
+export const PGBOUNCER_START_SCRIPT = [
+  'umask 077',
+  `q() { printf '%s' "$1" | sed 's/"/""/g'; }`,
+  `printf '"%s" "%s"\\n' "$(q "$PGBOUNCER_AUTH_USER")" "$(q "$PGBOUNCER_AUTH_PASSWORD")" > ${PGBOUNCER_AUTH_FILE}`,
+  `exec pgbouncer ${PGBOUNCER_CONFIG_PATH}`,
+].join('\n');
+

@@ -35,7 +35,8 @@ export function requirePostgres(): boolean {
   return false;
 }
 
-async function freePort(): Promise<number> {
+/** A free loopback TCP port (tests never use fixed ports). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.listen(0, '127.0.0.1', () => {

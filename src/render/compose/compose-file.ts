@@ -8,7 +8,7 @@ import type { RenderContext, RenderedFile } from '../types.js';
 import type { RedisServerSettings } from '../../core/redis.js';
 import { directDatabaseAddress, POOLER_SERVICE, type ComposeModel } from './model.js';
 import { PGBOUNCER_PORT } from '../../core/pooler.js';
-import { PGBOUNCER_AUTH_FILE, PGBOUNCER_CONFIG_PATH } from '../pgbouncer.js';
+import { PGBOUNCER_CONFIG_PATH, PGBOUNCER_START_SCRIPT } from '../pgbouncer.js';
 
 type Service = Record<string, unknown> & { environment?: Record<string, string>; networks?: string[] };
 
@@ -104,7 +104,8 @@ export function renderComposeFile(ctx: RenderContext, model: ComposeModel): Rend
       httpsPort: spec.domain.httpsPort,
       pooler: plan.database.pooler !== undefined,
       poolerPort: PGBOUNCER_PORT,
-      poolerAuthFile: PGBOUNCER_AUTH_FILE,
+      // Compose interpolates `$`: `$$` passes one through to the shell.
+      poolerStartScript: PGBOUNCER_START_SCRIPT.replaceAll('$', '$$$$'),
       poolerConfigPath: PGBOUNCER_CONFIG_PATH,
     }),
   ) as { services: Record<string, Service>; networks: Record<string, unknown> };
