@@ -65,9 +65,16 @@ describe('plan', () => {
   });
 
   it('exits 1 with the numbers when an external database is too small', async () => {
-    const r = await runCli(['plan', '--config', specFile('tier: 200qps\ndatabase:\n  mode: external\n  host: db.internal\n  maxConnections: 300\n')]);
+    const r = await runCli(['plan', '--config', specFile('tier: 200qps\ndatabase:\n  mode: external\n  host: db.internal\n  maxConnections: 300\n  pooler: none\n')]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/problem: database: the deployment can open \d+ connections but the server allows 300 − 3 reserved = 297/);
+  });
+
+  it('behind PgBouncer, exits 1 when the server cannot hold the pools', async () => {
+    const r = await runCli(['plan', '--config', specFile('tier: 1000qps\ndatabase:\n  mode: external\n  host: db.internal\n  maxConnections: 300\n')]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/Budget \(client side, components → PgBouncer\)/);
+    expect(r.stdout).toMatch(/problem: database: PgBouncer's pools .* need \d+ server connections but the server allows 300 − 3 reserved = 297/);
   });
 });
 

@@ -50,7 +50,7 @@ describe('validate with a PgBouncer in the files', () => {
   });
 
   it('Helm: the pods behind helm/extra/pgbouncer.yaml are judged against its pools', async () => {
-    const input: SpecInput = { tier: '1000qps', targets: ['helm'], storage: { type: 's3', bucket: 'b', region: 'eu-west-1' } };
+    const input: SpecInput = { tier: '1000qps', targets: ['helm'], storage: { type: 's3', bucket: 'b', region: 'eu-west-1', useIam: true } };
     const plan = planFor(parseSpecData(input, 'test'), 'helm');
     const dir = await rendered(input, 'helm');
     expect((await validate({ dir })).diagnostics).toEqual([]);

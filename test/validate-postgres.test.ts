@@ -31,7 +31,8 @@ describe('connection budget on a real PostgreSQL', () => {
     it(`${tier}: the planned peak fits as a non-superuser, one more beyond the usable budget is refused`, async (ctx) => {
       if (!requirePostgres()) return ctx.skip();
       const dir = mkdtempSync(join(tmpdir(), 'dd-pgproof-'));
-      const spec = parseSpecData({ tier }, 'test');
+      // Without a pooler every planned connection reaches the server (test/pgbouncer-real.test.ts covers the pooled side).
+      const spec = parseSpecData({ tier, database: { pooler: 'none' } }, 'test');
       expect((await renderDeployment({ spec, outDir: dir, target: 'compose' })).refused).toEqual([]);
 
       // Everything below comes from the rendered files, read back the way validate reads them.
