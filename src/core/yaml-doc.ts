@@ -1,6 +1,6 @@
 // Parsing a YAML file with line positions: syntax errors and bad anchors become one
 // message naming the file and line (bad input, exit 2), never an internal error.
-import { LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { Document, LineCounter, parseDocument, visit, type Node } from 'yaml';
 import { UserError } from './errors.js';
 
 export interface YamlDocument {
@@ -32,4 +32,37 @@ export function parseYamlDocument(text: string, file: string, what: string): Yam
   }
   const lineOf = (node: Node | null | undefined) => (node?.range ? lineCounter.linePos(node.range[0]).line : undefined);
   return { doc, data, lineOf, lineAt: (path) => lineOf(doc.getIn(path, true) as Node | undefined) };
+}
+
+// YAML 1.1 readers (Helm and Kubernetes through go-yaml, PyYAML, docker-compose v1, Ansible)
+// resolve more plain scalars than YAML 1.2 does: `off` is a boolean, `0755` octal, `1:30`
+// sexagesimal, `1_000` an integer, `2001-12-14` a timestamp. The `yaml` package's own 1.1 and
+// 1.2 schemas carry the resolution rules; a plain scalar either one resolves to a non-string
+// reads differently (or as a non-string) somewhere.
+const STR_TAG = 'tag:yaml.org,2002:str';
+const PLAIN_RESOLVERS = (['1.1', '1.2'] as const).flatMap((version) =>
+  new Document(null, { version }).schema.tags.flatMap((t) =>
+    t.default && 'test' in t && t.test instanceof RegExp && t.tag !== STR_TAG ? [{ version, tag: t.tag.replace('tag:yaml.org,2002:', ''), test: t.test }] : [],
+  ),
+);
+
+/** What a YAML 1.1 reader makes of this text as a plain scalar, when not a string: 'bool', 'null', 'int', 'float', 'timestamp', 'merge'. */
+export function yaml11PlainType(text: string): string | undefined {
+  return PLAIN_RESOLVERS.find((r) => r.version === '1.1' && r.test.test(text))?.tag;
+}
+
+const readsAsNonString = (text: string) => PLAIN_RESOLVERS.some((r) => r.test.test(text));
+
+/**
+ * The one way dify-deploy writes YAML: every string a YAML 1.1 or 1.2 reader could take for
+ * anything but that string (keys included) is double-quoted, so every reader gets the same data.
+ */
+export function stringifyYaml(value: unknown): string {
+  const doc = new Document(value, { version: '1.2' });
+  visit(doc, {
+    Scalar(_, node) {
+      if (typeof node.value === 'string' && readsAsNonString(node.value)) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  return doc.toString({ lineWidth: 0 });
 }

@@ -1,9 +1,9 @@
 // Kubernetes manifests the dify-helm chart has no template for, written beside values.yaml
 // under helm/extra/ and applied with kubectl: PodDisruptionBudgets and a one-shot
 // migration Job (the chart would otherwise migrate in every api replica at start).
-import { stringify } from 'yaml';
+import { stringifyYaml } from '../core/yaml-doc.js';
 import { CHART_COMPONENTS } from './helm/components.js';
-import { secretEnv } from './helm/existing-secret.js';
+import { apiPodEnv } from './helm/values.js';
 import { HELM_NAMESPACE, HELM_RELEASE_NAME } from './recovery.js';
 import type { RenderContext, RenderedFile } from './types.js';
 import { PGBOUNCER_IMAGE_VERSION, PGBOUNCER_PORT } from '../core/pooler.js';
@@ -12,7 +12,7 @@ import { PGBOUNCER_CONFIG_PATH, PGBOUNCER_START_SCRIPT, poolerUser, renderPgboun
 /** dify.selectorLabels for a release named HELM_RELEASE_NAME. */
 const selectorLabels = { 'app.kubernetes.io/name': 'dify', 'app.kubernetes.io/instance': HELM_RELEASE_NAME };
 
-const yamlDocs = (docs: object[]) => docs.map((d) => stringify(d, { lineWidth: 0 })).join('---\n');
+const yamlDocs = (docs: object[]) => docs.map(stringifyYaml).join('---\n');
 
 /** One PDB per component that runs ≥ 2 replicas: voluntary evictions take one pod at a time. */
 export function renderPodDisruptionBudgets(ctx: RenderContext): RenderedFile | undefined {
@@ -29,8 +29,8 @@ export function renderPodDisruptionBudgets(ctx: RenderContext): RenderedFile | u
 
 /**
  * Dify's MODE=migration runs `flask upgrade-db` once and exits. It reads the api
- * ConfigMap and Secret the chart creates, so it is applied after `helm upgrade`; with
- * helm.existingSecret it reads the secrets the way the api pods do.
+ * ConfigMap and Secret the chart creates and the api pods' extraEnv, so it is applied after
+ * `helm upgrade` and reads what the api pods read (helm.existingSecret references included).
  */
 export function renderMigrationJob(ctx: RenderContext): RenderedFile {
   const api = `${HELM_RELEASE_NAME}-api`;
@@ -49,11 +49,8 @@ export function renderMigrationJob(ctx: RenderContext): RenderedFile {
             {
               name: 'migrate',
               image: ctx.release.images.api,
-              env: [
-                { name: 'MODE', value: 'migration' },
-                { name: 'MIGRATION_ENABLED', value: 'true' },
-                ...secretEnv(ctx, 'api'),
-              ],
+              // The api pods' env (sizing, overrides.env, existingSecret references), then the Job's own task.
+              env: [...apiPodEnv(ctx), { name: 'MODE', value: 'migration' }, { name: 'MIGRATION_ENABLED', value: 'true' }],
               envFrom: [{ configMapRef: { name: api } }, { secretRef: { name: api } }],
               resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '1', memory: '2Gi' } },
             },

@@ -1,6 +1,6 @@
 // `render --target helm`: helm/values.yaml for the dify-helm chart version the release
 // table names, and helm/README.md with the exact install commands.
-import { stringify } from 'yaml';
+import { stringifyYaml } from '../core/yaml-doc.js';
 import { cpuQuantity } from '../helm/quantity.js';
 import { renderTemplate } from './template.js';
 import type { RenderContext, RenderedFile } from './types.js';
@@ -40,7 +40,7 @@ export function renderHelm(ctx: RenderContext): RenderedFile[] {
   const h = release.helm;
   const existingSecret = spec.helm?.existingSecret;
   const header = renderTemplate('helm/values-header.hbs', { chart: `${h.repoName}/${h.chart}`, chartVersion: h.version, release: release.version, tier: plan.tier, existingSecret });
-  const values = stringify(helmValues(ctx), { lineWidth: 0 });
+  const values = stringifyYaml(helmValues(ctx));
   const readme = renderTemplate('helm/README.md.hbs', {
     release: release.version,
     chart: h.chart,

@@ -1,7 +1,7 @@
 // `render`: spec → plan per target → files in memory (renderFiles, pure) → the writer
 // (renderDeployment). A plan with problems is never rendered to disk.
 import { resolve, join } from 'node:path';
-import { stringify } from 'yaml';
+import { stringifyYaml } from '../core/yaml-doc.js';
 import { defaultReleaseVersion, loadRelease } from '../core/data.js';
 import { planFor } from '../core/resolve.js';
 import type { Plan } from '../core/sizing.js';
@@ -44,7 +44,7 @@ export function specFile(spec: Spec, targets: Target[]): RenderedFile {
   // The release first and always: without it a later dify-deploy would move Dify to its own newest release on a re-render.
   const { release, ...rest } = spec;
   const explicit = { release: release ?? defaultReleaseVersion(), ...rest, targets };
-  return { path: SPEC_FILE, content: header + stringify(explicit, { lineWidth: 0 }), mode: specHasCredentials(spec) ? 0o600 : 0o644 };
+  return { path: SPEC_FILE, content: header + stringifyYaml(explicit), mode: specHasCredentials(spec) ? 0o600 : 0o644 };
 }
 
 /** Pure: the files of every requested target, plus the spec they came from. */

@@ -1,10 +1,10 @@
 // Disaster recovery: the backup/restore scripts, RUNBOOK.md, the compose `backup` service
 // and the Kubernetes CronJob. The schedule and retention come from plan.recovery.
-import { stringify } from 'yaml';
+import { stringifyYaml } from '../core/yaml-doc.js';
 import type { Target } from '../core/spec.js';
 import { renderTemplate } from './template.js';
 import type { RenderContext, RenderedFile } from './types.js';
-import { secretEnv } from './helm/existing-secret.js';
+import { apiPodEnv } from './helm/values.js';
 
 /** Names the Helm target uses for its release and namespace (see helm/README.md). */
 export const HELM_RELEASE_NAME = 'dify';
@@ -160,8 +160,8 @@ export function renderBackupCronJob(ctx: RenderContext): RenderedFile {
                     command: ['sh', '-c', 'sh /backup/backup.sh'],
                     envFrom: [{ configMapRef: { name: api } }, { secretRef: { name: api } }],
                     env: [
-                      // helm.existingSecret: the chart's api Secret is empty, the credentials come from the user's Secret.
-                      ...secretEnv(ctx, 'api'),
+                      // What the api pods read (with helm.existingSecret the credentials come from the user's Secret).
+                      ...apiPodEnv(ctx),
                       { name: 'DB_PLUGIN_DATABASE', value: pluginDatabase },
                       { name: 'BACKUP_DIR', value: '/backups' },
                       { name: 'BACKUP_RETENTION_DAYS', value: String(ctx.plan.recovery.retentionDays) },
@@ -184,5 +184,5 @@ export function renderBackupCronJob(ctx: RenderContext): RenderedFile {
       },
     },
   ];
-  return { path: 'helm/extra/backup-cronjob.yaml', content: docs.map((d) => stringify(d, { lineWidth: 0 })).join('---\n') };
+  return { path: 'helm/extra/backup-cronjob.yaml', content: docs.map(stringifyYaml).join('---\n') };
 }

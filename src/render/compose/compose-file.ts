@@ -1,7 +1,8 @@
 // docker-compose.yaml: upstream's service definitions (templates/compose/services.yaml.hbs and
 // vector-stores.yaml.hbs) narrowed to this deployment, with the plan's replicas, resource limits
 // and per-service sized variables. No database, Redis or vector-store port is published.
-import { parse as parseYaml, stringify } from 'yaml';
+import { parse as parseYaml } from 'yaml';
+import { stringifyYaml } from '../../core/yaml-doc.js';
 import { backupComposeService } from '../recovery.js';
 import { renderTemplate } from '../template.js';
 import type { RenderContext, RenderedFile } from '../types.js';
@@ -151,5 +152,5 @@ export function renderComposeFile(ctx: RenderContext, model: ComposeModel): Rend
     '# Re-render instead of editing: `dify-deploy render` refuses to overwrite edited files without --force.',
     '# Start: docker compose up -d   (see README.md)',
   ];
-  return { path: 'docker-compose.yaml', content: `${header.join('\n')}\n${stringify(doc, { lineWidth: 0 })}`, mode: 0o644 };
+  return { path: 'docker-compose.yaml', content: `${header.join('\n')}\n${stringifyYaml(doc)}`, mode: 0o644 };
 }

@@ -105,12 +105,28 @@ function componentValues(c: PlanComponent, ctx: RenderContext, defaults: Values)
     for (const [envName, valuesKey] of Object.entries(PROXY_SETTINGS))
       if (c.env[envName] !== undefined && valuesKey in chartBlock) block[valuesKey] = envName === 'NGINX_CLIENT_MAX_BODY_SIZE' ? `${bodyLimitMB(ctx.plan, ctx.release)}M` : c.env[envName];
   } else {
-    const own = { ...c.env, ...helmPoolerEnv(ctx, c.name) };
-    const env = API_IMAGE_COMPONENTS.includes(c.name) ? { ...own, ...sharedEnv(ctx), ...eventBusEnv(ctx), ...(ctx.spec.overrides.env ?? {}) } : own;
-    const list = withSecrets(secretEnv(ctx, key), extraEnv(env, chartBlock.extraEnv));
+    const list = envList(c, ctx, chartBlock);
     if (list.length) block.extraEnv = list;
   }
   return block;
+}
+
+function envList(c: PlanComponent, ctx: RenderContext, chartBlock: Values): EnvVar[] {
+  const own = { ...c.env, ...helmPoolerEnv(ctx, c.name) };
+  const env = API_IMAGE_COMPONENTS.includes(c.name) ? { ...own, ...sharedEnv(ctx), ...eventBusEnv(ctx), ...(ctx.spec.overrides.env ?? {}) } : own;
+  return withSecrets(secretEnv(ctx, CHART_COMPONENTS[c.name].key), extraEnv(env, chartBlock.extraEnv));
+}
+
+/**
+ * The env the api pods' container gets beside its ConfigMap and Secret — `LOG_LEVEL` (the
+ * chart's template sets it from api.logLevel) and our extraEnv — for the manifests that run
+ * the api image beside the chart (the migration Job, the backup CronJob): they read what the api reads.
+ */
+export function apiPodEnv(ctx: RenderContext): EnvVar[] {
+  const api = ctx.plan.components.find((c) => c.name === 'api')!;
+  const chartBlock = loadChart(ctx.release.helm.version).defaults.api;
+  const block = isMap(chartBlock) ? chartBlock : {};
+  return [...(typeof block.logLevel === 'string' ? [{ name: 'LOG_LEVEL', value: block.logLevel }] : []), ...envList(api, ctx, block)];
 }
 
 /** The plan's deployment-wide env, except MIGRATION_ENABLED: the chart's api.migration key sets it. */

@@ -1,0 +1,133 @@
+// Real Helm 3.17 on the real dify-helm chart (the version the release table names, vendored
+// with its subcharts): over the release × tier × backend matrix, `helm lint --strict` and
+// `helm template` accept the rendered values; every rendered object (chart and helm/extra/)
+// is valid for its kind against the Kubernetes schemas; the plan's sized values reach each
+// container as the kubelet builds its environment; the extra manifests fit the chart's objects.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { loadRelease } from '../src/core/data.js';
+import { planFor } from '../src/core/resolve.js';
+import { parseQuantity } from '../src/helm/quantity.js';
+import { renderHelm } from '../src/render/helm.js';
+import { CHART_COMPONENTS } from '../src/render/helm/components.js';
+import { resolveSecrets } from '../src/render/secrets.js';
+import { chartDir, helmBinary, runHelm } from './helpers/helm.js';
+import { containerEnv, find, parseManifests, schemaErrors, selects, type K8sObject } from './helpers/k8s.js';
+import { matrix } from './helpers/matrix.js';
+
+const helm = helmBinary();
+const work = mkdtempSync(join(tmpdir(), 'dd-helm-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const CASES = matrix(['helm']);
+/** Env entries the migration Job / backup CronJob set for themselves (what they do, not what they connect to). */
+const JOB_OWN_ENV = new Set(['MODE', 'MIGRATION_ENABLED', 'DB_PLUGIN_DATABASE', 'BACKUP_DIR', 'BACKUP_RETENTION_DAYS']);
+
+const podSpecOf = (o: K8sObject) => (o.kind === 'CronJob' ? o.spec.jobTemplate.spec.template : o.spec.template);
+
+test('the matrix is broad', () => {
+  expect(CASES.length).toBeGreaterThanOrEqual(60);
+});
+
+describe.skipIf(!helm).each(CASES)('$release $tier, $backend', ({ release: version, spec }) => {
+  test('helm lint and helm template accept it; the objects are valid and carry the plan', async () => {
+    const release = loadRelease(version);
+    const plan = planFor(spec, 'helm', release);
+    expect(plan.problems).toEqual([]);
+    const files = renderHelm({ spec, plan, release, secrets: resolveSecrets({}, spec) });
+    const dir = mkdtempSync(join(work, 'case-'));
+    const valuesPath = join(dir, 'values.yaml');
+    writeFileSync(valuesPath, files.find((f) => f.path === 'helm/values.yaml')!.content);
+    const chart = chartDir(release.helm.version);
+
+    const [lint, template] = await Promise.all([
+      runHelm(['lint', '--strict', chart, '-f', valuesPath]),
+      runHelm(['template', 'dify', chart, '--namespace', 'dify', '-f', valuesPath]),
+    ]);
+    expect(lint.code, lint.stdout + lint.stderr).toBe(0);
+    expect(template.code, template.stderr).toBe(0);
+    const objects = parseManifests(template.stdout);
+    const extras = files.filter((f) => f.path.startsWith('helm/extra/')).flatMap((f) => parseManifests(f.content));
+
+    // Every object, the chart's and ours, against its kind's schema (string annotations/labels/env, integer ports/replicas).
+    expect([...objects, ...extras].flatMap(schemaErrors)).toEqual([]);
+
+    const existingSecret = spec.helm?.existingSecret;
+    const external = new Set(existingSecret ? [existingSecret] : []);
+    const deployments = objects.filter((o) => o.kind === 'Deployment');
+    const podOf = (label: string) => {
+      const found = deployments.filter((d) => d.spec.template.metadata.labels?.component === label);
+      expect(found, `one Deployment with component=${label}`).toHaveLength(1);
+      return found[0];
+    };
+
+    for (const c of plan.components) {
+      const deployment = podOf(CHART_COMPONENTS[c.name].label);
+      const [container] = deployment.spec.template.spec.containers;
+      // Replicas, or the HPA bounds when the plan autoscales.
+      expect(deployment.spec.replicas ?? 1, `${c.name} replicas`).toBe(c.replicas);
+      const hpa = objects.find((o) => o.kind === 'HorizontalPodAutoscaler' && o.spec.scaleTargetRef.name === deployment.metadata.name);
+      if (c.maxReplicas > c.replicas) expect(hpa?.spec, `${c.name} HPA`).toMatchObject({ minReplicas: c.replicas, maxReplicas: c.maxReplicas });
+      else expect(hpa, `${c.name} has no HPA`).toBeUndefined();
+      // Resources as Kubernetes quantities.
+      const r = container.resources;
+      expect([r.limits.cpu, r.limits.memory, r.requests.cpu, r.requests.memory].map(parseQuantity), `${c.name} resources`).toEqual(
+        [c.cpu, c.memory, c.requests.cpu, c.requests.memory].map(parseQuantity),
+      );
+      // The sized env as the container gets it (envFrom ConfigMaps/Secrets, then env, $(VAR) expanded).
+      const { env, missing, unexpanded } = containerEnv(container, objects, external);
+      expect(missing, `${c.name} reads objects that exist`).toEqual([]);
+      expect(unexpanded, `${c.name} $(VAR) references resolve`).toEqual([]);
+      if (c.name !== 'nginx') for (const [k, v] of Object.entries(c.env)) expect(env[k], `${c.name} ${k}`).toBe(v);
+      // Deployment-wide settings reach every Dify API process; MIGRATION_ENABLED=false matters where the chart would migrate (api).
+      if (['api', 'worker', 'worker_beat'].includes(c.name))
+        for (const [k, v] of Object.entries(plan.sharedEnv)) if (k !== 'MIGRATION_ENABLED' || c.name === 'api') expect(env[k], `${c.name} ${k}`).toBe(v);
+    }
+
+    // The bundled PostgreSQL runs with the planned max_connections: the ConfigMap its StatefulSet mounts says so.
+    const pg = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'dify-postgresql');
+    if (spec.database.mode === 'bundled') {
+      expect(pg).toBeDefined();
+      const cm = pg!.spec.template.spec.volumes.map((v: any) => v.configMap?.name).filter(Boolean).map((n: string) => find(objects, 'ConfigMap', n));
+      const conf = cm.flatMap((m: K8sObject | undefined) => Object.values(m?.data ?? {})).join('\n');
+      expect(Number(/^\s*max_connections\s*=\s*'?(\d+)/m.exec(conf)?.[1]), 'bundled max_connections').toBe(plan.database.maxConnections);
+    } else expect(pg).toBeUndefined();
+
+    // The Ingress: string annotations (a YAML 1.1 `off` would be the boolean false) and the planned host.
+    const ingress = objects.find((o) => o.kind === 'Ingress');
+    if (ingress) {
+      for (const v of Object.values(ingress.metadata.annotations ?? {})) expect(typeof v).toBe('string');
+      expect(ingress.spec.rules.map((x: any) => x.host)).toContain(spec.domain.host);
+    }
+
+    // helm/extra/ against the rendered chart.
+    const api = podOf('api');
+    const apiEnv = containerEnv(api.spec.template.spec.containers[0], objects, external).env;
+    for (const extra of extras) {
+      if (extra.kind === 'PodDisruptionBudget') {
+        const target = deployments.filter((d) => selects(extra.spec.selector.matchLabels, d.spec.template.metadata.labels));
+        expect(target.map((d) => d.metadata.name), `${extra.metadata.name} selects exactly its Deployment`).toEqual([extra.metadata.name]);
+        expect(target[0].spec.replicas).toBeGreaterThanOrEqual(2);
+      }
+      if (extra.kind !== 'Job' && extra.kind !== 'CronJob') continue;
+      const pod = podSpecOf(extra).spec;
+      if (pod.serviceAccountName) expect(find(objects, 'ServiceAccount', pod.serviceAccountName), pod.serviceAccountName).toBeDefined();
+      for (const v of pod.volumes ?? []) {
+        const name = v.configMap?.name ?? v.secret?.secretName;
+        if (name) expect(find(objects, v.configMap ? 'ConfigMap' : 'Secret', name) ?? find(extras, v.configMap ? 'ConfigMap' : 'Secret', name), `${extra.kind} volume ${name}`).toBeDefined();
+      }
+      const [container] = pod.containers;
+      const { env, missing, unexpanded } = containerEnv(container, objects, external);
+      expect(missing, `${extra.kind} reads objects that exist`).toEqual([]);
+      expect(unexpanded).toEqual([]);
+      // Every variable the api pod gets, the Job gets with the same value (its own task variables aside).
+      const differs = Object.keys(apiEnv).filter((k) => !JOB_OWN_ENV.has(k) && env[k] !== apiEnv[k]);
+      expect(differs, `${extra.kind} ${extra.metadata.name} env differs from the api's`).toEqual([]);
+      if (extra.kind === 'Job') expect(env.MODE).toBe('migration');
+    }
+    // The Services the backup script connects to exist when the database is bundled.
+    if (spec.database.mode === 'bundled') expect(find(objects, 'Service', String(apiEnv.DB_HOST))).toBeDefined();
+  });
+});
