@@ -4,6 +4,7 @@
 import { isAlias, isMap, isScalar, isSeq, type Document, type Node, type YAMLMap } from 'yaml';
 import { UserError } from '../core/errors.js';
 import { parseYamlDocument } from '../core/yaml-doc.js';
+import { trapAt, type YamlTrap } from './yaml-traps.js';
 
 export interface EnvEntry {
   key: string;
@@ -32,6 +33,8 @@ export interface ComposeFile {
   referenced: Set<string>;
   /** 1-based line of the node at a JSON path, for schema findings. */
   lineAt(path: (string | number)[]): number | undefined;
+  /** `restart`, environment and label values a YAML 1.1 reader takes for a non-string. */
+  traps: YamlTrap[];
 }
 
 /** The map a node stands for, following aliases. */
@@ -76,8 +79,20 @@ export function parseComposeText(text: string, file: string): ComposeFile {
   if (data !== null && (typeof data !== 'object' || Array.isArray(data)))
     throw new UserError([`${file}: expected a docker-compose mapping (services: …), got ${Array.isArray(data) ? 'a list' : typeof data}; pass the compose file with --compose`]);
   const services: ComposeService[] = [];
+  const traps: YamlTrap[] = [];
+  const trapNodes = new Set<unknown>(); // a value in a `<<:` anchor shared by several services is reported once
+  const trap = (node: unknown, path: (string | number)[]) => {
+    const resolved = isAlias(node) ? node.resolve(doc) : node;
+    const t = trapAt(resolved, path, lineOf);
+    if (!t || trapNodes.has(resolved)) return;
+    traps.push(t);
+    trapNodes.add(resolved);
+  };
   for (const [name, svcNode] of mapEntries(mapEntries(doc.contents, doc).get('services'), doc)) {
     const svc = mapEntries(svcNode, doc);
+    trap(svc.get('restart'), ['services', name, 'restart']);
+    for (const block of ['environment', 'labels'])
+      for (const [key, v] of mapEntries(svc.get(block), doc)) trap(v, ['services', name, block, key]);
     const environment: EnvEntry[] = [];
     const envNode = svc.get('environment');
     const envNodeResolved = isAlias(envNode) ? envNode.resolve(doc) : envNode;
@@ -132,5 +147,6 @@ export function parseComposeText(text: string, file: string): ComposeFile {
     services,
     referenced,
     lineAt,
+    traps,
   };
 }

@@ -12,6 +12,7 @@ import { interpolate, parseEnvText, type EnvFile } from './env-file.js';
 import { isFile, readTextFile } from './files.js';
 import { helmView, type HelmView } from './helm-model.js';
 import type { Values } from '../helm/merge.js';
+import type { YamlTrap } from './yaml-traps.js';
 
 export interface ServiceModel {
   name: string;
@@ -238,6 +239,8 @@ export interface ModelInput {
   helmValues?: unknown;
   helmValuesFile?: string;
   helmLineAt?: (path: (string | number)[]) => number | undefined;
+  /** Annotation, label and env values of the Helm values that YAML 1.1 reads as non-strings. */
+  helmTraps?: YamlTrap[];
   /** Whether the release was stated (flag, spec, image tag) rather than guessed. */
   releaseStated: boolean;
   /** dify-deploy's output directory, when validating one. */

@@ -10,6 +10,7 @@ import { parseSpecData } from '../core/spec-parse.js';
 import { unrenderable } from '../core/target-support.js';
 import type { Spec } from '../core/spec.js';
 import { parseComposeText, type ComposeFile } from './compose-file.js';
+import { helmValueTraps, type YamlTrap } from './yaml-traps.js';
 import { parseYamlDocument } from '../core/yaml-doc.js';
 import { buildDeployment, projectVars, type Deployment } from './deployment.js';
 import type { Diagnostic } from './diagnostics.js';
@@ -97,12 +98,14 @@ export function loadDeployment(inputs: ValidateInputs): { deployment: Deployment
     : undefined;
   let helmValues: unknown;
   let helmLineAt: ((path: (string | number)[]) => number | undefined) | undefined;
+  let helmTraps: YamlTrap[] | undefined;
   if (helmPath) {
     const parsed = parseYamlDocument(readTextFile(helmPath, 'Helm values file', 'pass it with --helm-values'), helmPath, 'Helm values file');
     helmValues = parsed.data ?? {};
     if (typeof helmValues !== 'object' || Array.isArray(helmValues))
       throw new UserError([`${helmPath}: expected a mapping of chart values (api:, worker:, …), got ${Array.isArray(helmValues) ? 'a list' : typeof helmValues}`]);
     helmLineAt = parsed.lineAt;
+    helmTraps = helmValueTraps(parsed.doc, parsed.lineOf);
   }
 
   const vars = projectVars(envFile);
@@ -125,6 +128,7 @@ export function loadDeployment(inputs: ValidateInputs): { deployment: Deployment
     helmValues,
     helmValuesFile: helmPath,
     helmLineAt,
+    helmTraps,
     dbMaxConnections: inputs.dbMaxConnections,
     dir: specPath ? (dir ?? dirname(specPath)) : undefined,
   });

@@ -12,9 +12,11 @@ import { schemaRule } from './schema.js';
 import { secretMismatchRule } from './secret-mismatch.js';
 import { timeoutChainRule } from './timeout-chain.js';
 import { unknownVariableRule } from './unknown-variable.js';
+import { yaml11Rule } from './yaml11.js';
 
 export const RULES: readonly Rule[] = [
   schemaRule,
+  yaml11Rule,
   connectionBudgetRule,
   redisBudgetRule,
   poolerRule,
