@@ -1,7 +1,8 @@
 // The Helm values checker against the real chart files: vendored copies equal upstream,
 // Helm's merge rules, quantities, and the chart's own CI value files (no false alarms,
 // the dead keys reported).
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
@@ -13,6 +14,8 @@ import { dotted } from '../src/helm/merge.js';
 import { coalesceValues } from '../src/helm/merge.js';
 import { cpuQuantity, parseQuantity } from '../src/helm/quantity.js';
 import { testUpstream, UPSTREAM, UPSTREAM_REQUIRED } from './helpers/upstream.js';
+import { chartDir, helmBinary, runHelm } from './helpers/helm.js';
+import { stringifyYaml } from '../src/core/yaml-doc.js';
 
 const VERSIONS = chartVersions();
 const ciDir = (v: string) => join(UPSTREAM, `dify-helm-${v}`, 'ci-values');
@@ -153,5 +156,46 @@ describe('Kubernetes quantities', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 256_000 }), (milli) => {
       expect(parseQuantity(cpuQuantity(milli / 1000))).toBeCloseTo(milli / 1000, 6);
     }));
+  });
+});
+
+// checkHelmValues mirrors what Helm itself checks (values.schema.json) so validate works on
+// machines without Helm. Real Helm is the reference: on random type mutations of the chart's
+// own values, Helm's schema complaints and the checker's helm-schema findings name the same keys.
+describe.skipIf(!helmBinary())('the chart-schema findings agree with real Helm', () => {
+  const leaves = (value: unknown, path: string[] = []): string[][] =>
+    typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? Object.entries(value).flatMap(([k, v]) => leaves(v, [...path, k]))
+      : [path];
+  const mutate = (v: unknown): unknown => (typeof v === 'string' ? 7 : typeof v === 'number' ? 'seven' : typeof v === 'boolean' ? 'maybe' : Array.isArray(v) ? 'a-list' : v === null ? { x: 1 } : 'text');
+  const setIn = (target: Record<string, any>, path: string[], value: unknown) => {
+    let node = target;
+    for (const k of path.slice(0, -1)) node = node[k] ??= {};
+    node[path[path.length - 1]] = value;
+  };
+  /** The key paths of Helm's "values don't meet the specifications of the schema(s)" list. */
+  const helmSchemaPaths = (out: string) =>
+    [...new Set([...out.matchAll(/^- ([^:\s]+): /gm)].map((m) => m[1]))].sort();
+
+  test.each(VERSIONS)('%s', async (v) => {
+    const { defaults, keys } = loadChart(v);
+    const candidates = leaves(defaults).filter((p) => p.length > 0 && !(p[0] in keys.subcharts) && p[0] !== 'externalSecret');
+    const dir = mkdtempSync(join(tmpdir(), 'dd-diff-'));
+    let schemaCases = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(fc.constantFrom(...candidates), { minLength: 1, maxLength: 3, selector: (p) => p.join('.') }), async (paths) => {
+        const values: Record<string, any> = {};
+        for (const p of paths) setIn(values, p, mutate(p.reduce<any>((n, k) => n?.[k], defaults)));
+        const file = join(dir, 'values.yaml');
+        writeFileSync(file, stringifyYaml(values));
+        const lint = await runHelm(['lint', chartDir(v), '-f', file]);
+        const helm = helmSchemaPaths(lint.stdout + lint.stderr);
+        const ours = [...new Set(checkHelmValues(values, v).filter((f) => f.rule === 'helm-schema').map((f) => dotted(f.path)))].sort();
+        if (helm.length) schemaCases++;
+        expect(ours, `mutated ${paths.map((p) => p.join('.')).join(', ')}`).toEqual(helm);
+      }),
+      { numRuns: 15, seed: 13 },
+    );
+    expect(schemaCases, 'some mutations break the schema').toBeGreaterThan(0);
   });
 });

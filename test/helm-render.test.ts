@@ -71,8 +71,10 @@ describe.concurrent.each(releaseVersions())('Dify %s', (version) => {
     expect(valuesFile.mode).toBe(0o600);
     const values = parse(valuesFile.content) as Values;
 
-    // The chart's schema, key tree, env strings, quantities and HPA rules.
-    expect(checkHelmValues(values, release.helm.version).map((f) => `${f.rule} ${dotted(f.path)}: ${f.message}`)).toEqual([]);
+    // What Helm cannot tell: every key is one the chart's templates read (schema, types and
+    // quantities are proven with real Helm and the Kubernetes schemas in helm-real.test.ts).
+    const keyFindings = checkHelmValues(values, release.helm.version).filter((f) => f.rule === 'helm-unknown-key' || f.rule === 'helm-dead-key');
+    expect(keyFindings.map((f) => `${f.rule} ${dotted(f.path)}: ${f.message}`)).toEqual([]);
 
     const inputs = [];
     for (const c of plan.components) {

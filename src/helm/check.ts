@@ -1,7 +1,17 @@
-// Checks a values file for the dify-helm chart the way neither Helm nor the chart does:
-// Helm validates the coalesced values against values.schema.json, which has no
-// `additionalProperties: false`, so a misspelt key is silently ignored. We also walk
-// the user's own keys against the chart's key tree and what its templates read.
+// Checks a values file for the dify-helm chart on machines without Helm (validate --helm-values).
+//
+// What Helm or Kubernetes would also tell — mirrored here so validate needs no binary or cluster,
+// and proven against the real programs in tests (test/helm-check.test.ts compares the schema
+// findings with real `helm lint`; test/helm-real.test.ts renders every output with real Helm and
+// checks each object against the Kubernetes schemas), so no test trusts this mirror for our output:
+//   helm-schema      values.schema.json on the coalesced values (Helm does exactly this)
+//   helm-env-value   EnvVar values must be strings (Kubernetes' schema)
+//   helm-quantity    resources are quantities, requests ≤ limits (the API server)
+//   helm-autoscaling minReplicas ≤ maxReplicas (the API server)
+// What neither can tell — only here: the schema has no `additionalProperties: false`, so
+//   helm-unknown-key a key that is not the chart's (a typo) and helm-dead-key a key no template
+//   reads are silently ignored by Helm; and the autoscaling warning that replicas ≠ minReplicas
+//   resets the Deployment on every upgrade.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { didYouMean } from '../core/errors.js';
 import { loadChart, pathMatches, type ChartData } from './chart.js';

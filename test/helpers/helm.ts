@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UPSTREAM } from './upstream.js';
+import { UPSTREAM } from './upstream-path.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const HELM = join(ROOT, '.tmp', 'helm', 'helm');
