@@ -2,6 +2,9 @@
 // tier × backend matrix: each YAML file gives the same data to a YAML 1.1 reader (Helm,
 // Kubernetes, PyYAML, docker-compose v1) as to a YAML 1.2 one; the compose file, interpolated
 // the way `docker compose` does against the rendered .env, has every variable it needs.
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse as parseDotenv } from 'dotenv';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
@@ -95,4 +98,12 @@ describe.each(CASES)('$release $tier, $backend', ({ spec, backend }) => {
     // The check has something to check: the file does interpolate from .env.
     expect(JSON.stringify(compose)).toMatch(/\$\{[A-Z_]+\?/);
   });
+});
+
+test('YAML is written in one place: no module but core/yaml-doc.ts serialises with the yaml package', () => {
+  const src = fileURLToPath(new URL('../src/', import.meta.url));
+  const writers = readdirSync(src, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts') && f !== join('core', 'yaml-doc.ts'))
+    .filter((f) => /import\s*{[^}]*[\s,{]stringify\b[^}]*}\s*from\s*'yaml'|\bnew Document\(|\.toString\(\s*{\s*lineWidth/.test(readFileSync(join(src, f), 'utf8')));
+  expect(writers).toEqual([]);
 });

@@ -58,7 +58,11 @@ const readsAsNonString = (text: string) => PLAIN_RESOLVERS.some((r) => r.test.te
  * anything but that string (keys included) is double-quoted, so every reader gets the same data.
  */
 export function stringifyYaml(value: unknown): string {
-  const doc = new Document(value, { version: '1.2' });
+  return yamlText(new Document(value, { version: '1.2' }));
+}
+
+/** A document (e.g. a user's file edited in place, comments kept) as text, quoted the same way. */
+export function yamlText(doc: Document): string {
   visit(doc, {
     Scalar(_, node) {
       if (typeof node.value === 'string' && readsAsNonString(node.value)) node.type = 'QUOTE_DOUBLE';

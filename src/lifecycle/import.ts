@@ -3,7 +3,7 @@
 // loaders; the spec is proven by rendering it in memory and reading it back (round-trip.ts):
 // what cannot be reproduced is refused with its file and line, never silently dropped.
 import { relative, resolve, sep } from 'node:path';
-import { stringify } from 'yaml';
+import { stringifyYaml } from '../core/yaml-doc.js';
 import { UserError } from '../core/errors.js';
 import { loadAllTiers } from '../core/data.js';
 import { planFor } from '../core/resolve.js';
@@ -99,7 +99,7 @@ function specText(spec: SpecInput, release: ImportReport['release'], inputs: str
     '# overrides.env holds every setting that differs from the release\'s upstream default. Secrets are in .dify-deploy/secrets.env.',
   ];
   const { release: version, tier: t, ...rest } = spec;
-  return `${header.join('\n')}\n${stringify({ release: version, tier: t, ...rest }, { lineWidth: 0 })}`;
+  return `${header.join('\n')}\n${stringifyYaml({ release: version, tier: t, ...rest })}`;
 }
 
 export function importDeployment(o: ImportOptions): ImportReport {

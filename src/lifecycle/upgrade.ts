@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { parse as parseYaml, parseDocument } from 'yaml';
+import { yamlText } from '../core/yaml-doc.js';
 import { UserError } from '../core/errors.js';
 import { defaultReleaseVersion, loadRelease, type Release } from '../core/data.js';
 import { planFor } from '../core/resolve.js';
@@ -104,7 +105,7 @@ function summary(spec: Spec) {
 function specWithRelease(text: string, to: string): string {
   const doc = parseDocument(text);
   doc.set('release', to);
-  return doc.toString({ lineWidth: 0 });
+  return yamlText(doc);
 }
 
 export function prepareUpgrade(opts: { config?: string; to: string; force?: boolean }): PreparedUpgrade {
