@@ -33,7 +33,7 @@ describe('stringifyYaml: every reader reads what was written', () => {
     expect(['always', 'unless-stopped', '100m', 'v1.2.3', '8080/tcp'].map(yaml11PlainType)).toEqual([undefined, undefined, undefined, undefined, undefined]);
   });
   test('property: arbitrary JSON data round-trips identically under YAML 1.1 and 1.2', () => {
-    const scalar = fc.oneof(fc.string(), fc.constantFrom(...TRAPS), fc.integer(), fc.boolean(), fc.constant(null), fc.double({ noNaN: true, noDefaultInfinity: true }));
+    const scalar = fc.oneof(fc.string(), fc.constantFrom(...TRAPS), fc.integer(), fc.boolean(), fc.constant(null), fc.double({ noNaN: true, noDefaultInfinity: true }).map((x) => (x === 0 ? 0 : x))); // -0: JSON has no such number
     const key = fc.oneof(fc.string({ minLength: 1 }), fc.constantFrom(...TRAPS.filter((t) => t !== '<<')));
     const data = fc.letrec((tie) => ({
       node: fc.oneof({ depthSize: 'small' }, scalar, fc.array(tie('node'), { maxLength: 4 }), fc.dictionary(key, tie('node'), { maxKeys: 4 })),
