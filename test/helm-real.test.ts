@@ -127,7 +127,7 @@ describe.skipIf(!helm).each(CASES)('$release $tier, $backend', ({ release: versi
       expect(differs, `${extra.kind} ${extra.metadata.name} env differs from the api's`).toEqual([]);
       if (extra.kind === 'Job') expect(env.MODE).toBe('migration');
     }
-    // The Services the backup script connects to exist when the database is bundled.
-    if (spec.database.mode === 'bundled') expect(find(objects, 'Service', String(apiEnv.DB_HOST))).toBeDefined();
+    // The Service the api (and the backup script) connects to exists when the database is bundled: the chart's, or a pooler's in helm/extra/.
+    if (spec.database.mode === 'bundled') expect(find([...objects, ...extras], 'Service', String(apiEnv.DB_HOST)), `Service ${apiEnv.DB_HOST}`).toBeDefined();
   });
 });

@@ -7,7 +7,7 @@ import { specSchema, type Spec, type SpecInput } from '../../src/core/spec.js';
 
 const S3 = { type: 's3', bucket: 'dify-files', region: 'us-east-1', accessKey: 'AKIAEXAMPLE', secretKey: 'user-s3-secret' } as const;
 const EXTERNAL_PG = { mode: 'external', host: 'pg.internal', user: 'dify', password: 'pg-Secret-7f3', maxConnections: 8000 } as const;
-const SENTINEL = { mode: 'external', topology: 'sentinel', sentinels: ['s1.internal:26379', 's2.internal:26379'], sentinelMasterName: 'mymaster', host: 'redis-primary.internal', password: 'r-Secret-9a1' } as const;
+const SENTINEL = { mode: 'external', topology: 'sentinel', sentinels: ['s1.internal:26379', 's2.internal:26379'], sentinelMasterName: 'mymaster', host: 'redis-primary.internal', password: 'r-Secret-9a1', maxClients: 50000 } as const;
 
 /** Backend sets (the chart has no bundled MySQL, Qdrant or Redis Cluster; local storage is single-host only). */
 export const BACKENDS: Record<string, Partial<SpecInput>> = {
