@@ -51,7 +51,8 @@ describe('plan', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/component\s+replicas\s+procs\/replica/);
     expect(r.stdout).toMatch(/Budget: required \d+ \+ reserved 3 ≤ max_connections \d+: fits/);
-    expect(r.stdout).toMatch(/Capacity: \d+ concurrent API requests/);
+    expect(r.stdout).toMatch(/Capacity \(api\): \d+ API greenlets .* for \d+ in flight → \d+ QPS/);
+    expect(r.stdout).toMatch(/Capacity \(runs\): \d+ run slots .* for \d+ in flight → \d+ QPS/);
     expect(r.stdout).not.toMatch(/^api_websocket\s/m); // 1.13.3 has no collaboration service
   });
 

@@ -6,14 +6,15 @@ import { bypassesPooler, poolerKind, sizePooler } from './pooler.js';
 import { sizeRedis } from './redis.js';
 import { highAvailability, observabilityEnv, recoveryPlan, redisProblems, topologyProblems, workflowLogEffect } from './topology.js';
 import { capacityOf } from './sizing/capacity.js';
-import { collaborationEnabled, deployedComponents, sizeComponents } from './sizing/components.js';
+import { collaborationEnabled, deployedComponents, hasDedicatedRunWorker, sizeComponents } from './sizing/components.js';
 import { countConnections } from './sizing/connections.js';
 import { judgeBudget, planDatabase, serverBudget } from './sizing/database.js';
 import { bundledInfrastructure, composeHost } from './sizing/host.js';
 import { totalsOf } from './sizing/totals.js';
 import type { Plan, SizingInput } from './sizing/types.js';
+import { workloadOf } from './sizing/workload.js';
 
-export type { DatabasePlan, InfraComponent, Plan, PlanComponent, SizingInput } from './sizing/types.js';
+export type { CapacityPath, DatabasePlan, InfraComponent, Plan, PlanComponent, SizingInput } from './sizing/types.js';
 export { gib } from './sizing/units.js';
 export { collaborationEnabled } from './sizing/components.js';
 
@@ -22,10 +23,12 @@ export function sizePlan({ spec, release, tier, target }: SizingInput): Plan {
   const warnings: string[] = [];
   const qps = spec.qps ?? tier.qps;
   const latencySeconds = spec.latencySeconds ?? tier.latencySeconds;
-  const inFlight = Math.ceil(qps * latencySeconds * tier.burstFactor);
+  const workload = workloadOf(spec, tier, release, qps, latencySeconds);
+  const inFlight = workload.inFlightApiRequests;
   const collaboration = collaborationEnabled(spec, release, target);
   const names = deployedComponents(release, target, collaboration);
-  const components = sizeComponents({ spec, release, tier, inFlight, external: spec.database.mode === 'external' }, names, target);
+  const external = spec.database.mode === 'external';
+  const components = sizeComponents({ spec, release, tier, inFlight, external, target, workload, dedicatedRunWorker: hasDedicatedRunWorker(target) }, names, target);
 
   const { users, required, requiredAtReplicas } = countConnections(spec, release, components, problems);
   const pooler = poolerKind(spec.database.pooler, spec.database.engine, required) === 'pgbouncer'
@@ -38,9 +41,9 @@ export function sizePlan({ spec, release, tier, target }: SizingInput): Plan {
     : connectionBudget(users, database.maxConnections, database.reserved);
   if (!pooler) judgeBudget(budget, users, database, problems, warnings);
 
-  const capacity = capacityOf(components, qps, latencySeconds, warnings);
-  // Until the workload mix lands, every in-flight request is taken to stream (the conservative bound).
-  const inFlightStreaming = inFlight;
+  const capacity = capacityOf(components, release, qps, workload, warnings);
+  // Each in-flight worker-executed run streams its events to an API subscriber over the event bus.
+  const inFlightStreaming = workload.inFlightStreamingRequests;
   const redisInputs = components.map((c) => ({ component: c.name, replicas: c.maxReplicas, processes: c.processesPerReplica, env: c.env }));
   const redis = sizeRedis({ spec, release, target, qps, memoryGiB: tier.redis.memoryGiB, inputs: redisInputs, inFlightStreaming }, problems, warnings);
   const infrastructure = bundledInfrastructure(spec, database, redis);
@@ -58,6 +61,10 @@ export function sizePlan({ spec, release, tier, target }: SizingInput): Plan {
     burstFactor: tier.burstFactor,
     target,
     inFlight,
+    workload: { mix: workload.mix, latencySeconds: workload.latencySeconds },
+    inFlightApiRequests: workload.inFlightApiRequests,
+    inFlightWorkerRuns: workload.inFlightWorkerRuns,
+    inFlightStreamingRequests: workload.inFlightStreamingRequests,
     collaboration,
     highAvailability: highAvailability(spec, tier),
     components,

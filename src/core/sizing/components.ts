@@ -9,7 +9,7 @@ import { sizePluginDaemon } from './plugin-daemon.js';
 import { sizeSandbox } from './sandbox.js';
 import type { PlanComponent, Sized, Sizer, SizingContext } from './types.js';
 import { gib, round2 } from './units.js';
-import { sizeWorker, sizeWorkerBeat } from './workers.js';
+import { sizeWorker, sizeWorkerBeat, sizeWorkerRuns } from './workers.js';
 
 /** Components the dify-helm chart can autoscale (templates/hpa.yaml). */
 const HPA_COMPONENTS: readonly ComponentName[] = ['api', 'worker', 'web', 'sandbox'];
@@ -19,6 +19,7 @@ const SIZERS: Partial<Record<ComponentName, Sizer>> = {
   api: sizeApi,
   api_websocket: sizeApiWebsocket,
   worker: sizeWorker,
+  worker_runs: sizeWorkerRuns,
   worker_beat: sizeWorkerBeat,
   plugin_daemon: sizePluginDaemon,
   sandbox: sizeSandbox,
@@ -31,11 +32,19 @@ export function collaborationEnabled(spec: Spec, release: Release, target: Targe
   return spec.collaboration ?? release.collaboration.defaultEnabled;
 }
 
+/**
+ * Compose gets a dedicated run worker as its own service. The dify-helm chart has one worker
+ * Deployment, so under Helm that worker keeps every queue and is sized for the runs as well.
+ */
+export const hasDedicatedRunWorker = (target: Target) => target === 'compose';
+
 /** Which components this release deploys, in display order. */
 export function deployedComponents(release: Release, target: Target, collaboration: boolean): ComponentName[] {
   const list: ComponentName[] = ['nginx', 'api'];
   if (collaboration) list.push('api_websocket');
-  list.push('worker', 'worker_beat', 'web', 'plugin_daemon', 'sandbox');
+  list.push('worker');
+  if (hasDedicatedRunWorker(target)) list.push('worker_runs');
+  list.push('worker_beat', 'web', 'plugin_daemon', 'sandbox');
   if (release.agentBackend && (target === 'compose' || release.helm.agentBackend)) list.push('agent_backend', 'local_sandbox');
   return list;
 }

@@ -2,10 +2,11 @@
 import type { ConnectionBudget, ConnectionUser } from '../budget.js';
 import type { Release, Tier } from '../data.js';
 import type { PostgresMemoryCheck, PostgresSettings } from '../pgtune.js';
-import type { ComponentName, ComponentOverride, Spec, Target } from '../spec.js';
+import type { AppKind, ComponentName, ComponentOverride, Spec, Target } from '../spec.js';
 import type { PoolerPlan } from '../pooler.js';
 import type { RedisPlan } from '../redis.js';
 import type { RecoveryPlan } from '../topology.js';
+import type { Workload } from './workload.js';
 
 export interface PlanComponent {
   name: ComponentName;
@@ -24,6 +25,15 @@ export interface PlanComponent {
   env: Record<string, string>;
   /** Non-env settings (rendered into config files), e.g. nginx worker_connections. */
   settings?: Record<string, number | string>;
+}
+
+/** One execution path: the load in flight on it, the slots it has, and the total QPS it sustains under the mix. */
+export interface CapacityPath {
+  name: 'api' | 'runs';
+  inFlight: number;
+  slots: number;
+  /** null: the mix sends nothing down this path, so it bounds nothing. */
+  sustainableQps: number | null;
 }
 
 export interface InfraComponent {
@@ -61,7 +71,12 @@ export interface Plan {
   connections: ConnectionUser[];
   /** With a pooler: the client side (components → PgBouncer), and `server` the PostgreSQL side. */
   budget: ConnectionBudget & { required: number; headroom: number; requiredAtReplicas: number; server?: ConnectionBudget & { required: number; headroom: number } };
-  capacity: { concurrentRequests: number; sustainableQps: number };
+  capacity: { concurrentRequests: number; sustainableQps: number; paths: CapacityPath[] };
+  /** The mix and the in-flight load per execution path (Little's law), for the pooler and Redis models. */
+  workload: { mix: Record<AppKind, number>; latencySeconds: Record<AppKind, number> };
+  inFlightApiRequests: number;
+  inFlightWorkerRuns: number;
+  inFlightStreamingRequests: number;
   database: DatabasePlan;
   redis: RedisPlan;
   /** Deployment-wide env every Dify API process gets (observability, migrations). */
@@ -93,6 +108,10 @@ export interface SizingContext {
   tier: Tier;
   inFlight: number;
   external: boolean;
+  target: Target;
+  workload: Workload;
+  /** A dedicated run worker (worker_runs) consumes the run queue; else the background worker does. */
+  dedicatedRunWorker: boolean;
 }
 
 /** A component's sized processes, env and config settings (replicas may grow, see api). */
