@@ -17,7 +17,7 @@ const S3 = { type: 's3', bucket: 'dify-files', region: 'us-east-1', useIam: true
 const BACKENDS: Record<string, Partial<SpecInput>> = {
   'bundled pg, redis, weaviate; s3': { storage: S3 },
   'external pg, redis; qdrant; azure': {
-    database: { mode: 'external', host: 'pg.internal', user: 'dify', password: 'pw', maxConnections: 5000 },
+    database: { mode: 'external', host: 'pg.internal', user: 'dify', password: 'pw', maxConnections: 8000 },
     // A managed 16 GB class allows 20,000 clients; the event bus on a Redis Cluster of its own.
     redis: {
       mode: 'external',
@@ -30,7 +30,7 @@ const BACKENDS: Record<string, Partial<SpecInput>> = {
     storage: { type: 'azure-blob', bucket: 'c', accountName: 'a', secretKey: 's', accountUrl: 'https://a.blob.core.windows.net' },
   },
   'external mysql; sentinel; pgvector; oss': {
-    database: { engine: 'mysql', mode: 'external', host: 'mysql.internal', maxConnections: 5000 },
+    database: { engine: 'mysql', mode: 'external', host: 'mysql.internal', maxConnections: 8000 },
     // host: the master endpoint the 1.16 agent backend needs (it cannot use Sentinel).
     redis: { mode: 'external', topology: 'sentinel', sentinels: ['s1:26379', 's2:26379'], sentinelMasterName: 'mymaster', host: 'redis-primary.internal', maxClients: 20000 },
     vectorStore: { type: 'pgvector', mode: 'external', host: 'pgv.internal', user: 'u', password: 'p', database: 'vec' },

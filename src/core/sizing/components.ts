@@ -11,8 +11,12 @@ import type { PlanComponent, Sized, Sizer, SizingContext } from './types.js';
 import { gib, round2 } from './units.js';
 import { sizeWorker, sizeWorkerBeat, sizeWorkerRuns } from './workers.js';
 
-/** Components the dify-helm chart can autoscale (templates/hpa.yaml). */
-const HPA_COMPONENTS: readonly ComponentName[] = ['api', 'worker', 'web', 'sandbox'];
+/**
+ * Components we let the dify-helm chart autoscale (templates/hpa.yaml also offers the worker). The
+ * worker is not among them: its replicas already carry the burst-inclusive in-flight runs, and an
+ * HPA ceiling of replicas × burst would count the burst twice in the connection budget.
+ */
+const HPA_COMPONENTS: readonly ComponentName[] = ['api', 'web', 'sandbox'];
 
 /** Per component: how its processes, pools and limits follow from the load. Others need no env. */
 const SIZERS: Partial<Record<ComponentName, Sizer>> = {

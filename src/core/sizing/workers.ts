@@ -48,17 +48,21 @@ export const sizeWorkerRuns: Sizer = ({ replicas, o }, x) => {
 export const sizeWorker: Sizer = ({ replicas, o }, x) => {
   let concurrency = o?.connectionsPerProcess ?? x.tier.celeryConcurrency;
   // Without a run worker (the Helm chart has one worker Deployment) this worker runs the chatflows too.
+  // Its background share keeps the tier's concurrency (+25 % overflow); each run adds one slot and one connection.
+  let pool = concurrency + Math.ceil(concurrency / 4);
   if (!x.dedicatedRunWorker && o?.connectionsPerProcess === undefined) {
-    const runs = runSlots(x.workload.inFlightWorkerRuns, replicas);
-    if (o?.replicas === undefined) replicas = runs.replicas;
-    concurrency = Math.max(concurrency, Math.ceil(Math.max(1, x.workload.inFlightWorkerRuns) / replicas) + x.tier.celeryConcurrency);
+    const runs = Math.max(1, x.workload.inFlightWorkerRuns);
+    const background = concurrency;
+    if (o?.replicas === undefined) replicas = Math.max(replicas, Math.ceil(runs / Math.max(1, MAX_RUN_GREENLETS - background)));
+    const perReplica = Math.ceil(runs / Math.max(1, replicas));
+    concurrency = background + perReplica;
+    pool += Math.ceil(perReplica * DB_HOLD_PER_REQUEST);
   }
   return {
     replicas,
     env: {
       ...(x.dedicatedRunWorker ? { CELERY_WORKER_QUEUES: backgroundQueues(x.release, true).join(',') } : {}),
-      // One gevent process; each running task may hold a connection, plus a little overflow.
-      ...celeryEnv(concurrency, concurrency + Math.ceil(concurrency / 4), o, x),
+      ...celeryEnv(concurrency, pool, o, x),
     },
   };
 };
