@@ -31,7 +31,7 @@ const base = (release: string, tier: string, target: 'compose' | 'helm', workloa
   targets: [target],
   workload,
   domain: { host: 'dify.example.com' },
-  storage: target === 'helm' ? { type: 's3', bucket: 'dify', region: 'us-east-1' } : { type: 'local' },
+  storage: target === 'helm' ? { type: 's3', bucket: 'dify', region: 'us-east-1', useIam: true } : { type: 'local' },
 });
 
 /** Run slots the rendered files give: Σ replicas × CELERY_WORKER_AMOUNT over the workers whose queues include the run queue. */
