@@ -50,8 +50,10 @@ describe('plan', () => {
     const r = await runCli(['plan', '--tier', '100qps', '--release', '1.13.3']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/component\s+replicas\s+procs\/replica/);
-    expect(r.stdout).toMatch(/Budget: required \d+ \+ reserved 3 ≤ max_connections \d+: fits/);
-    expect(r.stdout).toMatch(/Capacity: \d+ concurrent API requests/);
+    // With the run worker's pools 100qps opens > 500 connections, so PgBouncer is on by default: the server side carries the reserved slots.
+    expect(r.stdout).toMatch(/Budget \(server side, PgBouncer → PostgreSQL\): .* \+ reserved 3 ≤ max_connections \d+: fits/);
+    expect(r.stdout).toMatch(/Capacity \(api\): \d+ API greenlets .* for \d+ in flight → \d+ QPS/);
+    expect(r.stdout).toMatch(/Capacity \(runs\): \d+ run slots .* for \d+ in flight → \d+ QPS/);
     expect(r.stdout).not.toMatch(/^api_websocket\s/m); // 1.13.3 has no collaboration service
   });
 

@@ -17,22 +17,22 @@ const S3 = { type: 's3', bucket: 'dify-files', region: 'us-east-1', useIam: true
 const BACKENDS: Record<string, Partial<SpecInput>> = {
   'bundled pg, redis, weaviate; s3': { storage: S3 },
   'external pg, redis; qdrant; azure': {
-    database: { mode: 'external', host: 'pg.internal', user: 'dify', password: 'pw', maxConnections: 5000 },
-    // A managed 16 GB class allows 20,000 clients; the event bus on a Redis Cluster of its own.
+    database: { mode: 'external', host: 'pg.internal', user: 'dify', password: 'pw', maxConnections: 8000 },
+    // 30,000 clients: at 1000qps the run workers' pools and event-bus publishers add ~5,000 to the api's; the event bus on a Redis Cluster of its own.
     redis: {
       mode: 'external',
       host: 'redis.internal',
       password: 'rpw',
-      maxClients: 20000,
-      eventBus: { mode: 'external', url: 'redis://:ebpw@eventbus.internal:6379/0', useClusters: true, maxClients: 20000 },
+      maxClients: 30000,
+      eventBus: { mode: 'external', url: 'redis://:ebpw@eventbus.internal:6379/0', useClusters: true, maxClients: 30000 },
     },
     vectorStore: { type: 'qdrant', mode: 'external', url: 'https://qdrant.internal:6333', apiKey: 'k' },
     storage: { type: 'azure-blob', bucket: 'c', accountName: 'a', secretKey: 's', accountUrl: 'https://a.blob.core.windows.net' },
   },
   'external mysql; sentinel; pgvector; oss': {
-    database: { engine: 'mysql', mode: 'external', host: 'mysql.internal', maxConnections: 5000 },
+    database: { engine: 'mysql', mode: 'external', host: 'mysql.internal', maxConnections: 8000 },
     // host: the master endpoint the 1.16 agent backend needs (it cannot use Sentinel).
-    redis: { mode: 'external', topology: 'sentinel', sentinels: ['s1:26379', 's2:26379'], sentinelMasterName: 'mymaster', host: 'redis-primary.internal', maxClients: 20000 },
+    redis: { mode: 'external', topology: 'sentinel', sentinels: ['s1:26379', 's2:26379'], sentinelMasterName: 'mymaster', host: 'redis-primary.internal', maxClients: 30000 },
     vectorStore: { type: 'pgvector', mode: 'external', host: 'pgv.internal', user: 'u', password: 'p', database: 'vec' },
     storage: { type: 'aliyun-oss', bucket: 'b', endpoint: 'https://oss-cn-hangzhou.aliyuncs.com', region: 'cn-hangzhou', accessKey: 'a', secretKey: 's' },
   },

@@ -149,8 +149,10 @@ describeUpstream.concurrent('validate on upstream .env.example files', () => {
     writeFileSync(spec, 'release: 1.16.1\ntier: 100qps\n');
     const { code, report } = await validateJson(['--env', env, '--config', spec]);
     expect(code).toBe(0);
-    expect(report.diagnostics.map((d) => d.rule)).toEqual(['capacity']);
-    expect(report.diagnostics[0].data).toMatchObject({ concurrent: 10, needed: 200 });
+    // Both paths: 1 × 10 API greenlets, and the one worker's CELERY_WORKER_AMOUNT=4 run slots (.env.example) for the default mix's 120 runs.
+    expect(report.diagnostics.map((d) => d.rule)).toEqual(['capacity', 'capacity']);
+    expect(report.diagnostics[0].data).toMatchObject({ path: 'api', concurrent: 10, needed: 200 });
+    expect(report.diagnostics[1].data).toMatchObject({ path: 'runs', slots: 4, needed: 120 });
   });
 
   it('timeouts and body size: an nginx shorter than gunicorn and smaller than uploads warns', async () => {

@@ -19,6 +19,10 @@ export function planJson(plan: Plan) {
     latencySeconds: plan.latencySeconds,
     burstFactor: plan.burstFactor,
     inFlight: plan.inFlight,
+    workload: plan.workload,
+    inFlightApiRequests: plan.inFlightApiRequests,
+    inFlightWorkerRuns: plan.inFlightWorkerRuns,
+    inFlightStreamingRequests: plan.inFlightStreamingRequests,
     target: plan.target,
     collaboration: plan.collaboration,
     highAvailability: plan.highAvailability,
@@ -61,6 +65,26 @@ function redisLines(plan: Plan, c: Awaited<ReturnType<typeof colors>>): string[]
   ];
 }
 
+const mixLine = (plan: Plan) =>
+  Object.entries(plan.workload.mix)
+    .filter(([, share]) => share > 0)
+    .map(([kind, share]) => `${kind} ${Math.round(share * 1000) / 10} %${plan.workload.latencySeconds[kind as keyof Plan['workload']['latencySeconds']] !== plan.latencySeconds ? ` (${plan.workload.latencySeconds[kind as keyof Plan['workload']['latencySeconds']]} s)` : ''}`)
+    .join(' · ');
+
+/** One line per execution path, then the weakest. */
+function capacityLines(plan: Plan): string[] {
+  const how = {
+    api: 'API greenlets (replicas × SERVER_WORKER_AMOUNT × SERVER_WORKER_CONNECTIONS)',
+    runs: 'run slots (replicas × CELERY_WORKER_AMOUNT of the workers consuming workflow_based_app_execution)',
+  };
+  return [
+    ...plan.capacity.paths.map(
+      (p) => `Capacity (${p.name}): ${p.slots} ${how[p.name]} for ${p.inFlight} in flight → ${p.sustainableQps === null ? 'not loaded by this mix' : `${p.sustainableQps} QPS under the mix`}`,
+    ),
+    `Capacity: ${plan.capacity.sustainableQps} QPS sustained (the weaker path) for ${plan.qps} QPS asked`,
+  ];
+}
+
 export async function formatPlan(plan: Plan): Promise<string> {
   const c = await colors();
   const helm = plan.target === 'helm';
@@ -82,6 +106,7 @@ export async function formatPlan(plan: Plan): Promise<string> {
   const lines = [
     c.bold(`Dify ${plan.release} · ${plan.tier} · target ${plan.target}`),
     `Load: ${plan.qps} QPS × ${plan.latencySeconds} s mean latency × ${plan.burstFactor} burst = ${plan.inFlight} requests in flight (Little's law)`,
+    `Mix: ${mixLine(plan)}; ${plan.inFlightWorkerRuns} of them run in Celery run workers (chatflow, streaming workflow), all hold an API greenlet`,
     '',
     table(
       ['component', helm ? 'replicas (min-max)' : 'replicas', 'procs/replica', 'conns/proc', helm ? 'peak DB conns (min/max)' : 'peak DB conns', 'cpu limit/request', 'memory limit/request'],
@@ -110,7 +135,7 @@ export async function formatPlan(plan: Plan): Promise<string> {
     ...redisLines(plan, c),
     '',
     `Database: ${db.engine} ${db.mode}${db.hostSize ? ` on ${db.hostSize.cpus} vCPU / ${db.hostSize.memoryGiB} GiB` : ''}; admin headroom ${db.adminHeadroom}${dbSettings ? `; ${dbSettings}` : ''}`,
-    `Capacity: ${plan.capacity.concurrentRequests} concurrent API requests (replicas × SERVER_WORKER_AMOUNT × SERVER_WORKER_CONNECTIONS) → ${plan.capacity.sustainableQps} QPS sustained at ${plan.latencySeconds} s`,
+    ...capacityLines(plan),
     // One host only means something for compose; a cluster is judged by its totals.
     ...(helm ? [] : [`Host: needs ≈${plan.host.required.cpus} vCPU / ${plan.host.required.memoryGiB} GiB of requests${plan.host.given ? ` (given ${plan.host.given.cpus} vCPU / ${plan.host.given.memoryGiB} GiB)` : ''}`]),
     `Totals: ${plan.totals.replicas} ${helm ? 'pods' : 'containers'}, ${plan.totals.cpuLimits} vCPU / ${plan.totals.memoryLimitsGiB} GiB limits, ${plan.totals.cpuRequests} vCPU / ${plan.totals.memoryRequestsGiB} GiB requests${helm ? ' (cluster, at maxReplicas)' : ''}`,

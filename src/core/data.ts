@@ -3,7 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { UserError, didYouMean } from './errors.js';
-import type { ComponentName } from './spec.js';
+import type { AppKind, ComponentName } from './spec.js';
 
 /** The package root: src/core and dist/core are both two levels down. */
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -47,6 +47,16 @@ export interface Release {
   /** Per service: values upstream's compose hard-codes (no .env variable can change them). */
   serviceFixedEnv?: Partial<Record<ComponentName, Record<string, string>>>;
   notes: string[];
+  /** Where each app kind runs, and which Celery queues the worker consumes by default. */
+  execution: {
+    worker: AppKind[];
+    api: AppKind[];
+    source: string;
+    runQueue: string;
+    defaultQueues: string[];
+    apiTokenQueue: { queue: string; when: string };
+    queuesSource: string;
+  };
 }
 
 export interface TierComponent {
@@ -67,6 +77,8 @@ export interface Tier {
   managedDatabase: { class: string; cpus: number; memoryGiB: number; maxConnections: number };
   bundledDatabase: { cpus: number; memoryGiB: number };
   redis: { memoryGiB: number; maxConnections: number };
+  /** Default share of requests per app kind (tiers/README says why). */
+  workloadMix: Record<AppKind, number>;
   /** Default for spec.availability.ha. */
   highAvailability?: boolean;
 }

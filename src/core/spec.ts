@@ -182,6 +182,7 @@ export const COMPONENT_NAMES = [
   'api',
   'api_websocket',
   'worker',
+  'worker_runs',
   'worker_beat',
   'web',
   'plugin_daemon',
@@ -281,6 +282,29 @@ export const ssrfProxySchema = z
   })
   .strict();
 
+/** App kinds by where Dify runs them (see releases/*.json `execution`). */
+export const APP_KINDS = ['chat', 'completion', 'agent', 'chatflow', 'workflowStreaming', 'workflowBlocking'] as const;
+export type AppKind = (typeof APP_KINDS)[number];
+
+const share = z.number({ invalid_type_error: 'expected a share between 0 and 1' }).min(0, 'expected a share ≥ 0').max(1, 'expected a share ≤ 1');
+
+export const workloadSchema = z
+  .object({
+    /** Share of requests per app kind; given keys must sum to 1, missing ones are 0. Default: tiers/README. */
+    mix: z
+      .object(Object.fromEntries(APP_KINDS.map((k) => [k, share.optional()])) as Record<AppKind, z.ZodOptional<typeof share>>)
+      .strict()
+      .superRefine((m, ctx) => {
+        const sum = Object.values(m).reduce((n: number, v) => n + (v ?? 0), 0);
+        if (Math.abs(sum - 1) > 1e-6)
+          ctx.addIssue({ code: 'custom', message: `the shares sum to ${Math.round(sum * 1000) / 1000}; they must sum to 1 (e.g. chatflow: 0.6, chat: 0.4)` });
+      })
+      .optional(),
+    /** Mean seconds a request of each kind spends in Dify; missing kinds take latencySeconds. */
+    latencySeconds: z.object(Object.fromEntries(APP_KINDS.map((k) => [k, positive.optional()])) as Record<AppKind, z.ZodOptional<typeof positive>>).strict().optional(),
+  })
+  .strict();
+
 export const TARGETS = ['compose', 'helm'] as const;
 export type Target = (typeof TARGETS)[number];
 
@@ -290,6 +314,7 @@ export const specSchema = z
     tier: z.string().optional(),
     qps: positive.optional(),
     latencySeconds: positive.optional(),
+    workload: workloadSchema.default({}),
     targets: z.array(z.enum(TARGETS)).min(1).default(['compose']),
     collaboration: z.boolean().optional(),
     database: databaseSchema.default({}),

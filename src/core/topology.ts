@@ -5,7 +5,7 @@ import type { Release, Tier } from './data.js';
 import type { ComponentName, Spec, Target } from './spec.js';
 
 /** Components that serve traffic or run jobs and must survive losing one replica. */
-export const HA_COMPONENTS: readonly ComponentName[] = ['api', 'web', 'worker', 'plugin_daemon'];
+export const HA_COMPONENTS: readonly ComponentName[] = ['api', 'web', 'worker', 'worker_runs', 'plugin_daemon'];
 
 /** pg_dump is a snapshot: below this RPO, dumps would overlap; WAL archiving (PITR) is the tool. */
 const MIN_DUMP_RPO_MINUTES = 15;

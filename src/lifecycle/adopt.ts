@@ -121,6 +121,8 @@ function database(d: Deployment, env: Record<string, string>, vars: Map<string, 
     return {};
   }
   const db: NonNullable<SpecInput['database']> = { engine };
+  // The files connect straight to the server: keep that, or the plan's default pooler (above 500 connections) would move DB_HOST.
+  if (engine === 'postgresql' && !/pgbouncer/i.test(env.DB_HOST ?? '')) db.pooler = 'none';
   const defaults = envDefaults(d.release.version);
   if (env.DB_DATABASE && env.DB_DATABASE !== 'dify') db.database = env.DB_DATABASE;
   const pluginDb = env.DB_PLUGIN_DATABASE ?? d.services.find((s) => s.component === 'plugin_daemon')?.env.DB_DATABASE;

@@ -55,7 +55,7 @@ function resources(cpu: number, memory: string, reserve?: { cpu: number; memory:
 }
 
 /** Services that must not start before the schema is migrated. */
-const MIGRATED_FIRST = new Set(['api', 'api_websocket', 'worker', 'worker_beat']);
+const MIGRATED_FIRST = new Set(['api', 'api_websocket', 'worker', 'worker_runs', 'worker_beat']);
 
 /** The services that reach PostgreSQL through the pooler (DB_HOST in .env names it). */
 const THROUGH_POOLER = new Set(['api', 'api_websocket', 'worker', 'worker_beat', 'plugin_daemon']);
@@ -113,6 +113,8 @@ export function renderComposeFile(ctx: RenderContext, model: ComposeModel): Rend
   const all: Record<string, Service> = {
     ...base.services,
     ...(model.vectorStore.services as Record<string, Service>),
+    // The run worker is upstream's worker service with its own queue, pool and size (pinned env).
+    worker_runs: { ...base.services.worker },
     migrate: migrateService(base.services.api),
     backup: backupComposeService(ctx) as Service,
   };

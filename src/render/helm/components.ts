@@ -8,6 +8,7 @@ export const CHART_COMPONENTS: Record<ComponentName, { key: string; label: strin
   api: { key: 'api', label: 'api' },
   api_websocket: { key: 'apiWebsocket', label: 'api-websocket' },
   worker: { key: 'worker', label: 'worker' },
+  worker_runs: { key: 'workerRuns', label: 'worker-runs' },
   worker_beat: { key: 'beat', label: 'beat' },
   web: { key: 'web', label: 'web' },
   plugin_daemon: { key: 'pluginDaemon', label: 'plugin-daemon' },

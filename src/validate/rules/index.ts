@@ -5,6 +5,7 @@ import { connectionBudgetRule } from './connection-budget.js';
 import { driftRule } from './drift.js';
 import { insecureSecretRule } from './insecure-secret.js';
 import { missingVariableRule } from './missing-variable.js';
+import { queueCoverageRule } from './queue-coverage.js';
 import { redisBudgetRule } from './redis-budget.js';
 import { poolerRule } from './pooler.js';
 import type { Rule } from './rule.js';
@@ -23,6 +24,7 @@ export const RULES: readonly Rule[] = [
   insecureSecretRule,
   secretMismatchRule,
   missingVariableRule,
+  queueCoverageRule,
   unknownVariableRule,
   timeoutChainRule,
   bodySizeRule,

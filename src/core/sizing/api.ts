@@ -1,0 +1,47 @@
+// The API (gunicorn + gevent) and its websocket sibling.
+import { DB_HOLD_PER_REQUEST, sqlalchemyEnv } from './pools.js';
+import type { Sizer } from './types.js';
+
+/** Below upstream's own default there is no point: 10 greenlets per process. */
+const MIN_GREENLETS = 10;
+/** Above this a single gevent process spends its time switching greenlets: add replicas instead. */
+const MAX_GREENLETS = 500;
+/** Dify's maximum app/workflow run time (APP_MAX_EXECUTION_TIME, WORKFLOW_MAX_EXECUTION_TIME defaults). */
+const MAX_EXECUTION_SECONDS = 1200;
+
+export const sizeApi: Sizer = ({ replicas, cpu, o }, { inFlight, external }) => {
+  // A gevent process uses about one core (the GIL): one process per core of the instance.
+  const processes = o?.processesPerReplica ?? Math.max(1, Math.floor(cpu));
+  let greenlets = o?.connectionsPerProcess ?? Math.max(MIN_GREENLETS, Math.ceil(inFlight / (replicas * processes)));
+  if (o?.connectionsPerProcess === undefined && o?.replicas === undefined && greenlets > MAX_GREENLETS) {
+    replicas = Math.ceil(inFlight / (processes * MAX_GREENLETS));
+    greenlets = Math.max(MIN_GREENLETS, Math.ceil(inFlight / (replicas * processes)));
+  }
+  const total = Math.max(2, Math.ceil(greenlets * DB_HOLD_PER_REQUEST));
+  return {
+    replicas,
+    processes,
+    env: {
+      SERVER_WORKER_AMOUNT: String(processes),
+      SERVER_WORKER_CLASS: 'gevent',
+      SERVER_WORKER_CONNECTIONS: String(greenlets),
+      // Chain: nginx read timeout (3600 s) ≥ GUNICORN_TIMEOUT ≥ the longest app/workflow run.
+      GUNICORN_TIMEOUT: String(MAX_EXECUTION_SECONDS),
+      APP_MAX_EXECUTION_TIME: String(MAX_EXECUTION_SECONDS),
+      WORKFLOW_MAX_EXECUTION_TIME: String(MAX_EXECUTION_SECONDS),
+      ...sqlalchemyEnv(total, o, external),
+    },
+  };
+};
+
+// The chart and upstream compose both run one GeventWebSocketWorker process; it touches the DB rarely.
+export const sizeApiWebsocket: Sizer = ({ replicas, o }, { inFlight, external }) => ({
+  replicas,
+  env: {
+    SERVER_WORKER_AMOUNT: '1',
+    SERVER_WORKER_CLASS: 'geventwebsocket.gunicorn.workers.GeventWebSocketWorker',
+    SERVER_WORKER_CONNECTIONS: String(Math.max(1000, inFlight)),
+    GUNICORN_TIMEOUT: '360',
+    ...sqlalchemyEnv(10, o, external),
+  },
+});

@@ -1,0 +1,88 @@
+// Which components a release deploys, and each one's replicas, limits and env from its sizer.
+import type { Release, TierComponent } from '../data.js';
+import type { ComponentName, Spec, Target } from '../spec.js';
+import { redisPoolEnv } from '../redis.js';
+import { HA_COMPONENTS, highAvailability } from '../topology.js';
+import { sizeApi, sizeApiWebsocket } from './api.js';
+import { sizeNginx } from './nginx.js';
+import { sizePluginDaemon } from './plugin-daemon.js';
+import { sizeSandbox } from './sandbox.js';
+import type { PlanComponent, Sized, Sizer, SizingContext } from './types.js';
+import { gib, round2 } from './units.js';
+import { sizeWorker, sizeWorkerBeat, sizeWorkerRuns } from './workers.js';
+
+/**
+ * Components we let the dify-helm chart autoscale (templates/hpa.yaml also offers the worker). The
+ * worker is not among them: its replicas already carry the burst-inclusive in-flight runs, and an
+ * HPA ceiling of replicas × burst would count the burst twice in the connection budget.
+ */
+const HPA_COMPONENTS: readonly ComponentName[] = ['api', 'web', 'sandbox'];
+
+/** Per component: how its processes, pools and limits follow from the load. Others need no env. */
+const SIZERS: Partial<Record<ComponentName, Sizer>> = {
+  api: sizeApi,
+  api_websocket: sizeApiWebsocket,
+  worker: sizeWorker,
+  worker_runs: sizeWorkerRuns,
+  worker_beat: sizeWorkerBeat,
+  plugin_daemon: sizePluginDaemon,
+  sandbox: sizeSandbox,
+  nginx: sizeNginx,
+};
+
+export function collaborationEnabled(spec: Spec, release: Release, target: Target): boolean {
+  if (!release.collaboration) return false;
+  if (target === 'helm' && !release.helm.apiWebsocket) return false;
+  return spec.collaboration ?? release.collaboration.defaultEnabled;
+}
+
+/**
+ * Compose gets a dedicated run worker as its own service. The dify-helm chart has one worker
+ * Deployment, so under Helm that worker keeps every queue and is sized for the runs as well.
+ */
+export const hasDedicatedRunWorker = (target: Target) => target === 'compose';
+
+/** Which components this release deploys, in display order. */
+export function deployedComponents(release: Release, target: Target, collaboration: boolean): ComponentName[] {
+  const list: ComponentName[] = ['nginx', 'api'];
+  if (collaboration) list.push('api_websocket');
+  list.push('worker');
+  if (hasDedicatedRunWorker(target)) list.push('worker_runs');
+  list.push('worker_beat', 'web', 'plugin_daemon', 'sandbox');
+  if (release.agentBackend && (target === 'compose' || release.helm.agentBackend)) list.push('agent_backend', 'local_sandbox');
+  return list;
+}
+
+/** Sized components; their DB figures are filled in by the connection count (see connections.ts). */
+export function sizeComponents(x: SizingContext, names: ComponentName[], target: Target): PlanComponent[] {
+  const { spec, tier } = x;
+  const overrides = spec.overrides.components ?? {};
+  const ha = highAvailability(spec, tier);
+  // A custom qps scales the nearest tier's API and plugin-daemon instance counts linearly.
+  const scale = spec.qps !== undefined ? spec.qps / tier.qps : 1;
+  return names.map((name) => {
+    const base: TierComponent = tier.components[name];
+    const o = overrides[name];
+    const scaled = name === 'api' || name === 'plugin_daemon' ? Math.max(1, Math.ceil(base.replicas * scale)) : base.replicas;
+    const cpu = o?.cpu ?? base.cpu;
+    const memoryGiB = o?.memoryGiB ?? base.memoryGiB;
+    const start = o?.replicas ?? (ha && HA_COMPONENTS.includes(name) ? Math.max(2, scaled) : scaled);
+    const sized: Sized = SIZERS[name]?.({ replicas: start, cpu, o }, x) ?? { replicas: start, env: {} };
+    const { replicas } = sized;
+    const maxReplicas = target === 'helm' && HPA_COMPONENTS.includes(name) ? Math.ceil(replicas * tier.burstFactor) : replicas;
+    return {
+      name,
+      replicas,
+      maxReplicas,
+      processesPerReplica: sized.processes ?? 1,
+      connectionsPerProcess: 0,
+      peakDbConnections: 0,
+      peakDbConnectionsAtReplicas: 0,
+      cpu,
+      memory: gib(memoryGiB),
+      requests: { cpu: round2(Math.max(0.25, cpu / 2)), memory: gib(memoryGiB / 2) },
+      env: { ...sized.env, ...redisPoolEnv(name, cpu, sized.env), ...(o?.env ?? {}) },
+      ...(sized.settings ? { settings: sized.settings } : {}),
+    };
+  });
+}

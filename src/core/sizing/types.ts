@@ -1,0 +1,126 @@
+// The plan's shape, and what each sizing module receives.
+import type { ConnectionBudget, ConnectionUser } from '../budget.js';
+import type { Release, Tier } from '../data.js';
+import type { PostgresMemoryCheck, PostgresSettings } from '../pgtune.js';
+import type { AppKind, ComponentName, ComponentOverride, Spec, Target } from '../spec.js';
+import type { PoolerPlan } from '../pooler.js';
+import type { RedisPlan } from '../redis.js';
+import type { RecoveryPlan } from '../topology.js';
+import type { Workload } from './workload.js';
+
+export interface PlanComponent {
+  name: ComponentName;
+  replicas: number;
+  /** Helm: HPA maxReplicas (the budget holds at this count). Compose: = replicas. */
+  maxReplicas: number;
+  processesPerReplica: number;
+  connectionsPerProcess: number;
+  /** Worst case at maxReplicas. */
+  peakDbConnections: number;
+  /** Worst case at replicas (differs from peakDbConnections only under autoscaling). */
+  peakDbConnectionsAtReplicas: number;
+  cpu: number;
+  memory: string;
+  requests: { cpu: number; memory: string };
+  env: Record<string, string>;
+  /** Non-env settings (rendered into config files), e.g. nginx worker_connections. */
+  settings?: Record<string, number | string>;
+}
+
+/** One execution path: the load in flight on it, the slots it has, and the total QPS it sustains under the mix. */
+export interface CapacityPath {
+  name: 'api' | 'runs';
+  inFlight: number;
+  slots: number;
+  /** null: the mix sends nothing down this path, so it bounds nothing. */
+  sustainableQps: number | null;
+}
+
+export interface InfraComponent {
+  name: string;
+  cpu: number;
+  memory: string;
+}
+
+export interface DatabasePlan {
+  engine: 'postgresql' | 'mysql';
+  mode: 'bundled' | 'external';
+  maxConnections: number;
+  reserved: number;
+  adminHeadroom: number;
+  hostSize?: { cpus: number; memoryGiB: number };
+  settings?: PostgresSettings | Record<string, string | number>;
+  memory?: PostgresMemoryCheck;
+  /** PgBouncer between the components and the server; maxConnections is then sized from its pools. */
+  pooler?: PoolerPlan;
+}
+
+export interface Plan {
+  release: string;
+  tier: string;
+  qps: number;
+  latencySeconds: number;
+  burstFactor: number;
+  target: Target;
+  inFlight: number;
+  collaboration: boolean;
+  /** ≥ 2 replicas of api, web, worker and plugin daemon. */
+  highAvailability: boolean;
+  components: PlanComponent[];
+  infrastructure: InfraComponent[];
+  connections: ConnectionUser[];
+  /** With a pooler: the client side (components → PgBouncer), and `server` the PostgreSQL side. */
+  budget: ConnectionBudget & { required: number; headroom: number; requiredAtReplicas: number; server?: ConnectionBudget & { required: number; headroom: number } };
+  capacity: { concurrentRequests: number; sustainableQps: number; paths: CapacityPath[] };
+  /** The mix and the in-flight load per execution path (Little's law), for the pooler and Redis models. */
+  workload: { mix: Record<AppKind, number>; latencySeconds: Record<AppKind, number> };
+  inFlightApiRequests: number;
+  inFlightWorkerRuns: number;
+  inFlightStreamingRequests: number;
+  database: DatabasePlan;
+  redis: RedisPlan;
+  /** Deployment-wide env every Dify API process gets (observability, migrations). */
+  sharedEnv: Record<string, string>;
+  /** Migrations run once per deploy as a one-shot job (MODE=migration), never racing in every replica. */
+  migration: 'job';
+  recovery: RecoveryPlan;
+  observability: { workflowLogs: string };
+  /** Whole-deployment totals (app components at maxReplicas plus bundled infrastructure). */
+  totals: { replicas: number; cpuLimits: number; memoryLimitsGiB: number; cpuRequests: number; memoryRequestsGiB: number };
+  host: { required: { cpus: number; memoryGiB: number }; given?: { cpus: number; memoryGiB: number }; fits?: boolean };
+  /** Things that make this plan unsafe to deploy; render refuses while any is present. */
+  problems: string[];
+  warnings: string[];
+  sources: string[];
+}
+
+export interface SizingInput {
+  spec: Spec;
+  release: Release;
+  tier: Tier;
+  target: Target;
+}
+
+/** What sizing one component needs to know about the load and the deployment. */
+export interface SizingContext {
+  spec: Spec;
+  release: Release;
+  tier: Tier;
+  inFlight: number;
+  external: boolean;
+  target: Target;
+  workload: Workload;
+  /** A dedicated run worker (worker_runs) consumes the run queue; else the background worker does. */
+  dedicatedRunWorker: boolean;
+}
+
+/** A component's sized processes, env and config settings (replicas may grow, see api). */
+export interface Sized {
+  replicas: number;
+  processes?: number;
+  env: Record<string, string>;
+  settings?: Record<string, number | string>;
+}
+
+/** Sizes one component from its tier instance (replicas before sizing, vCPUs) and the user's override. */
+export type Sizer = (c: { replicas: number; cpu: number; o?: ComponentOverride }, x: SizingContext) => Sized;

@@ -1,0 +1,201 @@
+// Where Dify runs each request: both execution paths (API greenlets, Celery run slots) sized from
+// the workload mix over release × tier × target × mix, checked against what the rendered files
+// carry; hand-computed examples; the mix's validation; queue-coverage on upstream's own files.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { loadRelease, releaseVersions, tierNames } from '../src/core/data.js';
+import { planFor } from '../src/core/resolve.js';
+import { parseSpecData } from '../src/core/spec-parse.js';
+import { specSchema, type SpecInput } from '../src/core/spec.js';
+import { renderFiles } from '../src/render/index.js';
+import { resolveSecrets } from '../src/render/secrets.js';
+import { runCli } from './helpers/cli.js';
+import { effectiveEnv, type ComposeService } from './helpers/compose-env.js';
+import { UPSTREAM } from './helpers/upstream.js';
+
+const MIXES: Record<string, SpecInput['workload']> = {
+  default: {},
+  'all-chat': { mix: { chat: 1 } },
+  'all-chatflow': { mix: { chatflow: 1 } },
+  'half/half': { mix: { chat: 0.5, chatflow: 0.5 } },
+  'slow streaming': { mix: { workflowStreaming: 0.7, workflowBlocking: 0.3 }, latencySeconds: { workflowStreaming: 6 } },
+};
+
+const base = (release: string, tier: string, target: 'compose' | 'helm', workload: SpecInput['workload']): SpecInput => ({
+  release,
+  tier,
+  targets: [target],
+  workload,
+  domain: { host: 'dify.example.com' },
+  storage: target === 'helm' ? { type: 's3', bucket: 'dify', region: 'us-east-1', useIam: true } : { type: 'local' },
+});
+
+/** Run slots the rendered files give: Σ replicas × CELERY_WORKER_AMOUNT over the workers whose queues include the run queue. */
+function renderedRunSlots(input: SpecInput, target: 'compose' | 'helm', runQueue: string, defaults: string[]): number {
+  const spec = parseSpecData(input, 'test');
+  const { files } = renderFiles(spec, target, resolveSecrets({}));
+  const file = (p: string) => files.find((f) => f.path === p)!.content;
+  const slots = (env: Record<string, string>, replicas: number) => {
+    const queues = (env.CELERY_WORKER_QUEUES || env.CELERY_QUEUES || defaults.join(',')).split(',');
+    return queues.includes(runQueue) ? replicas * Number(env.CELERY_WORKER_CONCURRENCY || env.CELERY_WORKER_AMOUNT || '1') : 0;
+  };
+  if (target === 'compose') {
+    const compose = parseYaml(file('docker-compose.yaml')) as { services: Record<string, ComposeService & { deploy?: { replicas?: number } }> };
+    const dotenv = file('.env');
+    return Object.values(compose.services)
+      .map((s) => ({ s, env: effectiveEnv(s, dotenv) }))
+      .filter(({ env }) => env.MODE === 'worker')
+      .reduce((n, { s, env }) => n + slots(env, s.deploy?.replicas ?? 1), 0);
+  }
+  const values = parseYaml(file('helm/values.yaml')) as Record<string, { replicas?: number; extraEnv?: { name: string; value: string }[] }>;
+  const worker = values.worker;
+  return slots(Object.fromEntries((worker.extraEnv ?? []).map((e) => [e.name, e.value])), worker.replicas ?? 1);
+}
+
+const matrix = releaseVersions().flatMap((release) =>
+  tierNames().flatMap((tier) => (['compose', 'helm'] as const).flatMap((target) => Object.keys(MIXES).map((mix) => ({ release, tier, target, mix })))),
+);
+
+describe.concurrent('both paths cover their load: release × tier × target × mix', () => {
+  it.each(matrix)('$release $tier $target $mix', ({ release, tier, target, mix }) => {
+    const input = base(release, tier, target, MIXES[mix]);
+    const plan = planFor(specSchema.parse(input), target);
+    const r = loadRelease(release);
+    expect(plan.problems).toEqual([]);
+    expect(plan.budget.fits).toBe(true);
+    const [api, runs] = plan.capacity.paths;
+    expect(api.name).toBe('api');
+    expect(runs.name).toBe('runs');
+    expect(api.inFlight).toBe(plan.inFlightApiRequests);
+    expect(runs.inFlight).toBe(plan.inFlightWorkerRuns);
+    expect(api.slots).toBeGreaterThanOrEqual(api.inFlight);
+    expect(runs.slots).toBeGreaterThanOrEqual(runs.inFlight);
+    expect(plan.capacity.sustainableQps).toBeGreaterThanOrEqual(plan.qps);
+    for (const p of plan.capacity.paths) if (p.sustainableQps !== null) expect(p.sustainableQps).toBeGreaterThanOrEqual(plan.qps);
+    // The weakest loaded path sets the claim.
+    expect(plan.capacity.sustainableQps).toBe(Math.min(...plan.capacity.paths.flatMap((p) => (p.sustainableQps === null ? [] : [p.sustainableQps]))));
+    // Every request holds an API greenlet; the worker-run kinds (and only they) hold a run slot too.
+    const shares = plan.workload.mix;
+    const workerShare = r.execution.worker.reduce((n, k) => n + shares[k], 0);
+    if (workerShare === 0) expect(runs.sustainableQps).toBeNull();
+    expect(runs.inFlight).toBeLessThanOrEqual(api.inFlight + (mix === 'slow streaming' ? Infinity : 0));
+    // The run-queue slots are what the rendered files carry.
+    expect(renderedRunSlots(input, target, r.execution.runQueue, r.execution.defaultQueues)).toBe(runs.slots);
+    if (target === 'compose') {
+      // The background worker keeps every other default queue, the run worker only the run queue.
+      const worker = plan.components.find((c) => c.name === 'worker')!;
+      const runner = plan.components.find((c) => c.name === 'worker_runs')!;
+      expect(runner.env.CELERY_WORKER_QUEUES).toBe(r.execution.runQueue);
+      expect([...worker.env.CELERY_WORKER_QUEUES.split(','), r.execution.runQueue].sort()).toEqual([...r.execution.defaultQueues].sort());
+      // Its pool covers every greenlet: a run never waits for a connection.
+      expect(Number(runner.env.SQLALCHEMY_POOL_SIZE) + Number(runner.env.SQLALCHEMY_MAX_OVERFLOW)).toBeGreaterThanOrEqual(Number(runner.env.CELERY_WORKER_AMOUNT));
+    }
+  });
+});
+
+describe('hand-computed', () => {
+  const plan = (tier: string, workload: SpecInput['workload'], target: 'compose' | 'helm' = 'compose') => planFor(specSchema.parse(base('1.16.1', tier, target, workload)), target);
+
+  it('100qps, default mix (60 % worker-run at 2 s): 100 × 1.2 s × 1.3 = 156 runs in flight on 2 × 78 slots', () => {
+    const p = plan('100qps', {});
+    expect(p.inFlightApiRequests).toBe(260);
+    expect(p.inFlightWorkerRuns).toBe(156);
+    const runner = p.components.find((c) => c.name === 'worker_runs')!;
+    expect(runner.replicas).toBe(2); // high availability from 100qps
+    expect(runner.env.CELERY_WORKER_AMOUNT).toBe('78');
+    expect(p.capacity.paths[1]).toEqual({ name: 'runs', inFlight: 156, slots: 156, sustainableQps: 130 }); // 156 / 1.2 s
+    expect(p.capacity.paths[0]).toEqual({ name: 'api', inFlight: 260, slots: 272, sustainableQps: 136 }); // 2 × 8 × 17 / 2 s
+    expect(p.capacity.sustainableQps).toBe(130);
+  });
+
+  it('500qps, all chatflow: 1300 runs in flight → 13 run workers × 100 greenlets', () => {
+    const p = plan('500qps', { mix: { chatflow: 1 } });
+    const runner = p.components.find((c) => c.name === 'worker_runs')!;
+    expect(p.inFlightWorkerRuns).toBe(1300);
+    expect(runner.replicas).toBe(13);
+    expect(runner.env.CELERY_WORKER_AMOUNT).toBe('100');
+    expect(runner.peakDbConnections).toBe(1300);
+    expect(p.capacity.paths[1].sustainableQps).toBe(650);
+  });
+
+  it('all chat: nothing runs in a worker, the run path bounds nothing', () => {
+    const p = plan('100qps', { mix: { chat: 1 } });
+    expect(p.inFlightWorkerRuns).toBe(0);
+    expect(p.capacity.paths[1].sustainableQps).toBeNull();
+    expect(p.capacity.sustainableQps).toBe(p.capacity.paths[0].sustainableQps);
+  });
+
+  it('per-kind latency: 10qps, 50 % chatflow at 10 s + 50 % chat at 2 s → 6 s mean, 65 runs in flight', () => {
+    const p = plan('10qps', { mix: { chat: 0.5, chatflow: 0.5 }, latencySeconds: { chatflow: 10 } });
+    expect(p.inFlightApiRequests).toBe(Math.ceil(10 * 6 * 1.3));
+    expect(p.inFlightWorkerRuns).toBe(65);
+  });
+
+  it('helm: the chart has one worker, which keeps every queue and is sized for the runs too', () => {
+    const p = plan('100qps', {}, 'helm');
+    expect(p.components.some((c) => c.name === 'worker_runs')).toBe(false);
+    const worker = p.components.find((c) => c.name === 'worker')!;
+    expect(worker.env.CELERY_WORKER_QUEUES).toBeUndefined();
+    expect(p.capacity.paths[1].slots).toBe(worker.replicas * Number(worker.env.CELERY_WORKER_AMOUNT));
+  });
+});
+
+describe('workload.mix validation', () => {
+  const bad = (workload: unknown) => () => parseSpecData({ tier: '100qps', workload }, 'dify-deploy.yaml');
+  it('rejects shares that do not sum to 1, naming the key', () => {
+    expect(bad({ mix: { chat: 0.5, chatflow: 0.4 } })).toThrow(/workload\.mix.*sum to 0\.9/);
+  });
+  it('rejects a negative share and an unknown kind', () => {
+    expect(bad({ mix: { chat: -0.5, chatflow: 1.5 } })).toThrow(/workload\.mix\.chat/);
+    expect(bad({ mix: { chatbot: 1 } })).toThrow(/chatbot/);
+  });
+  it('names the line in a YAML spec', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mix-'));
+    writeFileSync(join(dir, 'dify-deploy.yaml'), 'tier: 100qps\nworkload:\n  mix:\n    chat: 0.3\n    chatflow: 0.3\n');
+    const r = await runCli(['plan', '--config', join(dir, 'dify-deploy.yaml')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/dify-deploy\.yaml.*workload\.mix/);
+    expect(r.stderr).toMatch(/\(line 4\)/); // the mapping under mix:
+  });
+});
+
+describe('queue-coverage on upstream files', () => {
+  const validate = async (release: string, edit: (compose: string, env: string) => [string, string]) => {
+    const dir = mkdtempSync(join(tmpdir(), 'queues-'));
+    const docker = join(UPSTREAM, `dify-${release}`, 'docker');
+    const [compose, env] = edit(readFileSync(join(docker, 'docker-compose.yaml'), 'utf8'), readFileSync(join(docker, '.env.example'), 'utf8'));
+    writeFileSync(join(dir, 'docker-compose.yaml'), compose);
+    writeFileSync(join(dir, '.env'), env);
+    const r = await runCli(['validate', '--compose', join(dir, 'docker-compose.yaml'), '--env', join(dir, '.env'), '--format', 'json']);
+    return (JSON.parse(r.stdout).diagnostics as { rule: string; message: string }[]).filter((d) => d.rule === 'queue-coverage');
+  };
+  it.each(releaseVersions())('%s: unmodified, the default list covers the run queue', async (release) => {
+    expect(await validate(release, (c, e) => [c, e])).toEqual([]);
+  });
+  it.each(releaseVersions())('%s: CELERY_QUEUES without the run queue is an error', async (release) => {
+    // Set in the worker's own environment: every compose layout passes that to the process.
+    const found = await validate(release, (c, e) => {
+      const doc = parseYaml(c, { merge: true }) as { services: Record<string, { environment?: Record<string, string> }> };
+      doc.services.worker.environment = { ...doc.services.worker.environment, CELERY_QUEUES: 'dataset,mail,ops_trace' };
+      return [JSON.stringify(doc), e];
+    });
+    expect(found).toHaveLength(1);
+    expect(found[0].message).toMatch(/workflow_based_app_execution/);
+  });
+  it('the API-token task on without a worker on api_token is an error', async () => {
+    const found = await validate('1.16.1', (c, e) => [c, `${e}\nENABLE_API_TOKEN_LAST_USED_UPDATE_TASK=true\nCELERY_QUEUES=dataset,workflow_based_app_execution\n`]);
+    expect(found.map((f) => f.message)).toEqual([expect.stringMatching(/api_token/)]);
+  });
+  it('no worker service at all is an error', async () => {
+    const found = await validate('1.16.1', (c, e) => {
+      const doc = parseYaml(c, { merge: true }) as { services: Record<string, unknown> };
+      delete doc.services.worker;
+      return [JSON.stringify(doc), e];
+    });
+    expect(found).toHaveLength(1);
+  });
+});
