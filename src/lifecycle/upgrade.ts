@@ -75,11 +75,8 @@ function variableDiff(from: string, to: string): UpgradeDiff['variables'] {
   return out;
 }
 
-/** Queue names a release's table lists, when it lists them. */
-function queuesOf(r: Release): string[] {
-  const q = (r as unknown as { queues?: unknown }).queues;
-  return Array.isArray(q) ? q.map((x) => (typeof x === 'string' ? x : String((x as { name?: unknown }).name ?? ''))).filter(Boolean) : [];
-}
+/** The Celery queues a release's workers consume by default (release table: execution.defaultQueues). */
+const queuesOf = (r: Release): string[] => r.execution.defaultQueues;
 
 function actions(spec: Spec, a: Release, b: Release, added: string[]): string[] {
   const out = ['Back up first (RUNBOOK.md: "Upgrading Dify"); keep that backup: applied migrations cannot be rolled back.'];
@@ -91,7 +88,7 @@ function actions(spec: Spec, a: Release, b: Release, added: string[]): string[] 
   if (a.pluginDaemonVersion !== b.pluginDaemonVersion)
     out.push(`Plugin daemon ${a.pluginDaemonVersion} → ${b.pluginDaemonVersion}: it migrates its own database (${spec.database.pluginDatabase}) when it starts`);
   const newQueues = queuesOf(b).filter((q) => !queuesOf(a).includes(q));
-  if (newQueues.length) out.push(`New Celery queues ${newQueues.join(', ')}: the rendered worker consumes them; a worker of your own must too`);
+  if (newQueues.length) out.push(`New Celery queues ${newQueues.join(', ')} (${b.execution.queuesSource}): the rendered workers consume them; a worker of your own must too`);
   if (added.length) out.push(`New services ${added.join(', ')}: pulled and started by the commands above`);
   return out;
 }

@@ -15,7 +15,7 @@ export const BACKENDS: Record<string, Partial<SpecInput>> = {
   'all bundled; local storage': { storage: { type: 'local' } },
   'external pg, redis; qdrant; azure-blob': {
     database: EXTERNAL_PG,
-    redis: { mode: 'external', host: 'redis.internal', password: 'r-Secret-9a1' },
+    redis: { mode: 'external', host: 'redis.internal', password: 'r-Secret-9a1', maxClients: 50000 },
     vectorStore: { type: 'qdrant', mode: 'external', url: 'https://qdrant.internal:6333', apiKey: 'q-key' },
     storage: { type: 'azure-blob', bucket: 'c', accountName: 'acct', secretKey: 'az-secret', accountUrl: 'https://acct.blob.core.windows.net' },
   },
