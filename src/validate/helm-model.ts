@@ -11,6 +11,8 @@ import type { DatabaseModel, ServiceModel } from './deployment.js';
 import type { Origin } from './diagnostics.js';
 
 export interface HelmView {
+  /** The values merged onto the chart's defaults, as Helm renders them (computed once for every rule). */
+  merged: Values;
   services: ServiceModel[];
   database?: DatabaseModel;
   /** The chart's bundled Redis: the redis-server flags its values give (bitnami master.extraFlags). */
@@ -93,5 +95,5 @@ export function helmView(input: {
   const redis = isMap(merged.redis) && merged.redis.enabled === true ? merged.redis : undefined;
   const master = redis && isMap(redis.master) ? redis.master : {};
   const flags = Array.isArray(master.extraFlags) ? master.extraFlags.map(String).join(' ') : '';
-  return { services, database, ...(redis ? { redis: { flags, origin: where(['redis', 'master', 'extraFlags']) } } : {}) };
+  return { merged, services, database, ...(redis ? { redis: { flags, origin: where(['redis', 'master', 'extraFlags']) } } : {}) };
 }

@@ -1,6 +1,6 @@
 // insecure-secret: a secret of a component that runs is empty, an upstream default or
 // placeholder anyone can read, or too short to resist guessing. The value is never printed.
-import { coalesceValues, dotted, isMap, type Values } from '../../helm/merge.js';
+import { dotted, isMap, type Values } from '../../helm/merge.js';
 import { at, type Diagnostic } from '../diagnostics.js';
 import { compareVersions } from '../release.js';
 import { holds, isCredentialKey, publishedValue, secretData, type SecretFact } from '../secret-data.js';
@@ -30,10 +30,9 @@ export function weakness(value: string, minLength: number): string | undefined {
  * chart's own example files carry them by design; a block that is off, or that reads an
  * existingSecret, is skipped, and so is everything when the chart's externalSecret is on.
  */
-async function helmFindings(d: Deployment): Promise<Diagnostic[]> {
-  if (d.helmValues === undefined || !isMap(d.helmValues)) return [];
-  const { loadChart } = await import('../../helm/chart.js');
-  const merged = coalesceValues(loadChart(d.release.helm.version).defaults, d.helmValues);
+function helmFindings(d: Deployment): Diagnostic[] {
+  if (!isMap(d.helmValues) || !d.helm) return [];
+  const { merged } = d.helm;
   // With the chart's External Secrets Operator support on, its Secrets come from the store, not values.
   if (isMap(merged.externalSecret) && merged.externalSecret.enabled === true) return [];
   const out: Diagnostic[] = [];
@@ -70,7 +69,7 @@ export const insecureSecretRule: Rule = {
   id: 'insecure-secret',
   summary: 'secrets of running components that are empty, upstream defaults, placeholders or weak',
   async check(d) {
-    const out: Diagnostic[] = await helmFindings(d);
+    const out: Diagnostic[] = helmFindings(d);
     // Several services fed by one .env line give one finding, not one each.
     const reported = new Set<string>();
     for (const fact of secretData().secrets) {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../core/data.js';
 import { at, type Diagnostic } from '../diagnostics.js';
-import { coalesceValues, dotted, isMap, type Values } from '../../helm/merge.js';
+import { dotted, isMap, type Values } from '../../helm/merge.js';
 import type { Deployment } from '../deployment.js';
 import { holds, isCredentialKey, publishedValue, type Condition } from '../secret-data.js';
 import type { Rule } from './rule.js';
@@ -34,10 +34,9 @@ let requirements: Requirement[] | undefined;
  * settings are still the chart's placeholders ("https://your-endpoint", "your-bucket-name").
  * Warnings, like the chart's sample credentials: its own CI files carry them by design.
  */
-async function helmPlaceholders(d: Deployment): Promise<Diagnostic[]> {
-  if (!isMap(d.helmValues)) return [];
-  const { loadChart } = await import('../../helm/chart.js');
-  const merged = coalesceValues(loadChart(d.release.helm.version).defaults, d.helmValues);
+function helmPlaceholders(d: Deployment): Diagnostic[] {
+  if (!isMap(d.helmValues) || !d.helm) return [];
+  const { merged } = d.helm;
   const out: Diagnostic[] = [];
   const walk = (node: Values, path: string[]) => {
     for (const [key, value] of Object.entries(node)) {
@@ -86,6 +85,6 @@ export const missingVariableRule: Rule = {
         });
       }
     }
-    return [...out, ...(await helmPlaceholders(d))];
+    return [...out, ...helmPlaceholders(d)];
   },
 };
