@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
+import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { loadRelease, releaseVersions, tierNames } from '../src/core/data.js';
 import { planFor } from '../src/core/resolve.js';
 import { parseSpecData } from '../src/core/spec-parse.js';
@@ -53,7 +53,12 @@ function renderedRunSlots(input: SpecInput, target: 'compose' | 'helm', runQueue
   }
   const values = parseYaml(file('helm/values.yaml')) as Record<string, { replicas?: number; extraEnv?: { name: string; value: string }[] }>;
   const worker = values.worker;
-  return slots(Object.fromEntries((worker.extraEnv ?? []).map((e) => [e.name, e.value])), worker.replicas ?? 1);
+  const chartWorker = slots(Object.fromEntries((worker.extraEnv ?? []).map((e) => [e.name, e.value])), worker.replicas ?? 1);
+  // helm/extra/run-worker.yaml: the run worker's Deployment (its env after the chart's envFrom).
+  const extras = parseAllDocuments(file('helm/extra/run-worker.yaml')).map((d) => d.toJS());
+  return extras
+    .filter((o) => o.kind === 'Deployment')
+    .reduce((n, d) => n + slots(Object.fromEntries(d.spec.template.spec.containers[0].env.map((e: { name: string; value?: string }) => [e.name, e.value ?? ''])), d.spec.replicas), chartWorker);
 }
 
 const matrix = releaseVersions().flatMap((release) =>
@@ -85,15 +90,14 @@ describe.concurrent('both paths cover their load: release × tier × target × m
     expect(runs.inFlight).toBeLessThanOrEqual(api.inFlight + (mix === 'slow streaming' ? Infinity : 0));
     // The run-queue slots are what the rendered files carry.
     expect(renderedRunSlots(input, target, r.execution.runQueue, r.execution.defaultQueues)).toBe(runs.slots);
-    if (target === 'compose') {
-      // The background worker keeps every other default queue, the run worker only the run queue.
-      const worker = plan.components.find((c) => c.name === 'worker')!;
-      const runner = plan.components.find((c) => c.name === 'worker_runs')!;
-      expect(runner.env.CELERY_WORKER_QUEUES).toBe(r.execution.runQueue);
-      expect([...worker.env.CELERY_WORKER_QUEUES.split(','), r.execution.runQueue].sort()).toEqual([...r.execution.defaultQueues].sort());
-      // Its pool covers every greenlet: a run never waits for a connection.
-      expect(Number(runner.env.SQLALCHEMY_POOL_SIZE) + Number(runner.env.SQLALCHEMY_MAX_OVERFLOW)).toBeGreaterThanOrEqual(Number(runner.env.CELERY_WORKER_AMOUNT));
-    }
+    // The background worker keeps every other queue (the default list, and those it omits), the run worker only the run queue.
+    const worker = plan.components.find((c) => c.name === 'worker')!;
+    const runner = plan.components.find((c) => c.name === 'worker_runs')!;
+    expect(runner.env.CELERY_WORKER_QUEUES).toBe(r.execution.runQueue);
+    const everyQueue = new Set([...r.execution.defaultQueues, ...(r.execution.unlistedQueues ?? [])]);
+    expect([...worker.env.CELERY_WORKER_QUEUES.split(','), r.execution.runQueue].sort()).toEqual([...everyQueue].sort());
+    // Its pool covers every greenlet: a run never waits for a connection.
+    expect(Number(runner.env.SQLALCHEMY_POOL_SIZE) + Number(runner.env.SQLALCHEMY_MAX_OVERFLOW)).toBeGreaterThanOrEqual(Number(runner.env.CELERY_WORKER_AMOUNT));
   });
 });
 
@@ -135,12 +139,15 @@ describe('hand-computed', () => {
     expect(p.inFlightWorkerRuns).toBe(65);
   });
 
-  it('helm: the chart has one worker, which keeps every queue and is sized for the runs too', () => {
-    const p = plan('100qps', {}, 'helm');
-    expect(p.components.some((c) => c.name === 'worker_runs')).toBe(false);
-    const worker = p.components.find((c) => c.name === 'worker')!;
-    expect(worker.env.CELERY_WORKER_QUEUES).toBeUndefined();
-    expect(p.capacity.paths[1].slots).toBe(worker.replicas * Number(worker.env.CELERY_WORKER_AMOUNT));
+  it('helm: the run worker beside the chart\'s worker, sized like compose\'s', () => {
+    const helm = plan('100qps', {}, 'helm');
+    const compose = plan('100qps', {});
+    const runner = (p: typeof helm) => p.components.find((c) => c.name === 'worker_runs')!;
+    expect(runner(helm)).toMatchObject({ replicas: 2, maxReplicas: 2, env: { CELERY_WORKER_AMOUNT: '78', CELERY_WORKER_QUEUES: 'workflow_based_app_execution' } });
+    expect(runner(helm).env).toEqual(runner(compose).env);
+    expect(helm.capacity.paths[1]).toEqual({ name: 'runs', inFlight: 156, slots: 156, sustainableQps: 130 });
+    // The background worker is the tier's again (100qps: 8 greenlets), not also carrying the runs.
+    expect(helm.components.find((c) => c.name === 'worker')!.env.CELERY_WORKER_AMOUNT).toBe('8');
   });
 });
 

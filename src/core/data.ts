@@ -53,7 +53,10 @@ export interface Release {
     api: AppKind[];
     source: string;
     runQueue: string;
+    /** The `-Q` list of api/docker/entrypoint.sh at this tag (community edition). */
     defaultQueues: string[];
+    /** Queues this release's tasks use that its default list omits: the rendered background worker consumes them too. */
+    unlistedQueues?: string[];
     apiTokenQueue: { queue: string; when: string };
     queuesSource: string;
   };

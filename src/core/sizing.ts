@@ -6,7 +6,7 @@ import { bypassesPooler, poolerKind, sizePooler } from './pooler.js';
 import { sizeRedis } from './redis.js';
 import { highAvailability, observabilityEnv, recoveryPlan, redisProblems, topologyProblems, workflowLogEffect } from './topology.js';
 import { capacityOf } from './sizing/capacity.js';
-import { collaborationEnabled, deployedComponents, hasDedicatedRunWorker, sizeComponents } from './sizing/components.js';
+import { collaborationEnabled, deployedComponents, sizeComponents } from './sizing/components.js';
 import { countConnections } from './sizing/connections.js';
 import { judgeBudget, planDatabase, serverBudget } from './sizing/database.js';
 import { bundledInfrastructure, composeHost } from './sizing/host.js';
@@ -28,7 +28,7 @@ export function sizePlan({ spec, release, tier, target }: SizingInput): Plan {
   const collaboration = collaborationEnabled(spec, release, target);
   const names = deployedComponents(release, target, collaboration);
   const external = spec.database.mode === 'external';
-  const components = sizeComponents({ spec, release, tier, inFlight, external, target, workload, dedicatedRunWorker: hasDedicatedRunWorker(target) }, names, target);
+  const components = sizeComponents({ spec, release, tier, inFlight, external, target, workload }, names, target);
 
   const { users, required, requiredAtReplicas } = countConnections(spec, release, components, problems);
   const pooler = poolerKind(spec.database.pooler, spec.database.engine, required) === 'pgbouncer'

@@ -10,9 +10,9 @@ import { PGBOUNCER_IMAGE_VERSION, PGBOUNCER_PORT } from '../core/pooler.js';
 import { PGBOUNCER_CONFIG_PATH, PGBOUNCER_START_SCRIPT, poolerUser, renderPgbouncerIni } from './pgbouncer.js';
 
 /** dify.selectorLabels for a release named HELM_RELEASE_NAME. */
-const selectorLabels = { 'app.kubernetes.io/name': 'dify', 'app.kubernetes.io/instance': HELM_RELEASE_NAME };
+export const selectorLabels = { 'app.kubernetes.io/name': 'dify', 'app.kubernetes.io/instance': HELM_RELEASE_NAME };
 
-const yamlDocs = (docs: object[]) => docs.map(stringifyYaml).join('---\n');
+export const yamlDocs = (docs: object[]) => docs.map(stringifyYaml).join('---\n');
 
 /** One PDB per component that runs ≥ 2 replicas: voluntary evictions take one pod at a time. */
 export function renderPodDisruptionBudgets(ctx: RenderContext): RenderedFile | undefined {
@@ -70,7 +70,7 @@ export function helmPoolerEnv(ctx: RenderContext, component: string): Record<str
   if (!ctx.plan.database.pooler || !THROUGH_POOLER.includes(component)) return {};
   return { DB_HOST: pgbouncerServiceName(), DB_PORT: String(PGBOUNCER_PORT), ...(component === 'plugin_daemon' ? { DB_TYPE: 'pgbouncer' } : {}) };
 }
-const THROUGH_POOLER = ['api', 'api_websocket', 'worker', 'worker_beat', 'plugin_daemon'];
+const THROUGH_POOLER = ['api', 'api_websocket', 'worker', 'worker_runs', 'worker_beat', 'plugin_daemon'];
 
 /**
  * helm/extra/pgbouncer.yaml: PgBouncer (transaction pooling) as a Deployment, its Service and

@@ -8,6 +8,7 @@ import { helmValues, TLS_SECRET } from './helm/values.js';
 import { renderMigrationJob, renderPgbouncerManifests, renderPodDisruptionBudgets } from './helm-extra.js';
 import { HELM_NAMESPACE, renderBackupCronJob } from './recovery.js';
 import { createSecretCommand } from './helm/existing-secret.js';
+import { renderRunWorker } from './helm/run-worker.js';
 
 /** The chart's nginx hard-codes `worker_connections 1024` in its ConfigMap (config.tpl). */
 const CHART_NGINX_WORKER_CONNECTIONS = 1024;
@@ -68,11 +69,13 @@ export function renderHelm(ctx: RenderContext): RenderedFile[] {
   });
   const pdb = renderPodDisruptionBudgets(ctx);
   const pgbouncer = renderPgbouncerManifests(ctx);
+  const runWorker = renderRunWorker(ctx, values);
   return [
     { path: 'helm/values.yaml', content: `${header}${values}`, mode: 0o600 },
     { path: 'helm/README.md', content: readme },
     renderMigrationJob(ctx),
     renderBackupCronJob(ctx),
+    ...(runWorker ? [runWorker] : []),
     ...(pdb ? [pdb] : []),
     ...(pgbouncer ? [pgbouncer] : []),
   ];

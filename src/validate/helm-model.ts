@@ -1,7 +1,8 @@
 // The deployment as the dify-helm chart runs it, from a values file merged onto the chart's
 // defaults the way Helm merges them: per component whether it runs, its replicas (HPA
 // maxReplicas when autoscaling: the budget must hold at the peak) and the env its extraEnv
-// gives; and the bundled PostgreSQL's max_connections when the values state it.
+// gives, plus the workers of the manifests beside it (extra/); and the bundled PostgreSQL's
+// max_connections when the values state it.
 import type { Release } from '../core/data.js';
 import type { Spec } from '../core/spec.js';
 import { loadChart } from '../helm/chart.js';
@@ -9,6 +10,7 @@ import { coalesceValues, isMap, type Values } from '../helm/merge.js';
 import { CHART_COMPONENTS } from '../render/helm/components.js';
 import type { DatabaseModel, ServiceModel } from './deployment.js';
 import type { Origin } from './diagnostics.js';
+import { extraWorkers } from './helm-extra.js';
 
 export interface HelmView {
   /** The values merged onto the chart's defaults, as Helm renders them (computed once for every rule). */
@@ -63,6 +65,7 @@ export function helmView(input: {
       line: input.lineAt?.([key]),
     });
   }
+  services.push(...extraWorkers(input.file));
   const pg = isMap(merged.postgresql) ? merged.postgresql : {};
   const primary = isMap(pg.primary) ? pg.primary : {};
   const external = isMap(merged.externalPostgres) && merged.externalPostgres.enabled === true;

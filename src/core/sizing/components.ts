@@ -13,7 +13,7 @@ import { sizeWorker, sizeWorkerBeat, sizeWorkerRuns } from './workers.js';
 
 /**
  * Components we let the dify-helm chart autoscale (templates/hpa.yaml also offers the worker). The
- * worker is not among them: its replicas already carry the burst-inclusive in-flight runs, and an
+ * run worker is not among them: its replicas already carry the burst-inclusive in-flight runs, and an
  * HPA ceiling of replicas × burst would count the burst twice in the connection budget.
  */
 const HPA_COMPONENTS: readonly ComponentName[] = ['api', 'web', 'sandbox'];
@@ -36,19 +36,12 @@ export function collaborationEnabled(spec: Spec, release: Release, target: Targe
   return spec.collaboration ?? release.collaboration.defaultEnabled;
 }
 
-/**
- * Compose gets a dedicated run worker as its own service. The dify-helm chart has one worker
- * Deployment, so under Helm that worker keeps every queue and is sized for the runs as well.
- */
-export const hasDedicatedRunWorker = (target: Target) => target === 'compose';
-
 /** Which components this release deploys, in display order. */
 export function deployedComponents(release: Release, target: Target, collaboration: boolean): ComponentName[] {
   const list: ComponentName[] = ['nginx', 'api'];
   if (collaboration) list.push('api_websocket');
-  list.push('worker');
-  if (hasDedicatedRunWorker(target)) list.push('worker_runs');
-  list.push('worker_beat', 'web', 'plugin_daemon', 'sandbox');
+  // The run worker beside the background worker: compose's worker_runs service, Helm's helm/extra/run-worker.yaml.
+  list.push('worker', 'worker_runs', 'worker_beat', 'web', 'plugin_daemon', 'sandbox');
   if (release.agentBackend && (target === 'compose' || release.helm.agentBackend)) list.push('agent_backend', 'local_sandbox');
   return list;
 }

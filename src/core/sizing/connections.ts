@@ -12,7 +12,7 @@ export interface ConnectionCount {
   requiredAtReplicas: number;
 }
 
-/** pgvector on the metadata server opens its own pools in every api and worker process. */
+/** pgvector on the metadata server opens its own pools in every api and worker process (the run worker's too). */
 function pgvectorUsers(spec: Spec, components: PlanComponent[], atMax: boolean): ConnectionUser[] {
   const vs = vectorStoreBackend(spec.vectorStore.type);
   const sameServer =
@@ -20,7 +20,7 @@ function pgvectorUsers(spec: Spec, components: PlanComponent[], atMax: boolean):
   if (!sameServer || !vs.postgresPool) return [];
   const per = vs.postgresPool.default;
   const procs = components
-    .filter((c) => c.name === 'api' || c.name === 'worker')
+    .filter((c) => c.name === 'api' || c.name === 'worker' || c.name === 'worker_runs')
     .reduce((n, c) => n + (atMax ? c.maxReplicas : c.replicas) * Number(c.env.SERVER_WORKER_AMOUNT ?? 1), 0);
   return [{ component: 'pgvector pools', replicas: 1, processes: procs, perProcess: per, total: procs * per, formula: `${procs} api/worker processes × ${vs.postgresPool.maxVar}=${per} (same server)` }];
 }

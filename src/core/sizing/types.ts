@@ -110,8 +110,6 @@ export interface SizingContext {
   external: boolean;
   target: Target;
   workload: Workload;
-  /** A dedicated run worker (worker_runs) consumes the run queue; else the background worker does. */
-  dedicatedRunWorker: boolean;
 }
 
 /** A component's sized processes, env and config settings (replicas may grow, see api). */

@@ -12,10 +12,13 @@ const MIN_RUN_GREENLETS = 10;
  */
 const MAX_RUN_GREENLETS = 100;
 
-/** The queues the background worker consumes: every default queue except the run queue when a run worker has it. */
-export function backgroundQueues(release: Release, dedicatedRunWorker: boolean): string[] {
-  const { defaultQueues, runQueue } = release.execution;
-  return dedicatedRunWorker ? defaultQueues.filter((q) => q !== runQueue) : defaultQueues;
+/**
+ * The queues the background worker consumes: every default queue of the release's entrypoint, and
+ * those its code uses that the list omits, except the run queue (the run worker has it).
+ */
+export function backgroundQueues(release: Release): string[] {
+  const { defaultQueues, unlistedQueues = [], runQueue } = release.execution;
+  return [...defaultQueues, ...unlistedQueues.filter((q) => !defaultQueues.includes(q))].filter((q) => q !== runQueue);
 }
 
 const celeryEnv = (concurrency: number, pool: number, o: Parameters<Sizer>[0]['o'], x: SizingContext) => ({
@@ -46,24 +49,12 @@ export const sizeWorkerRuns: Sizer = ({ replicas, o }, x) => {
 };
 
 export const sizeWorker: Sizer = ({ replicas, o }, x) => {
-  let concurrency = o?.connectionsPerProcess ?? x.tier.celeryConcurrency;
-  // Without a run worker (the Helm chart has one worker Deployment) this worker runs the chatflows too.
-  // Its background share keeps the tier's concurrency (+25 % overflow); each run adds one slot and one connection.
-  let pool = concurrency + Math.ceil(concurrency / 4);
-  if (!x.dedicatedRunWorker && o?.connectionsPerProcess === undefined) {
-    const runs = Math.max(1, x.workload.inFlightWorkerRuns);
-    const background = concurrency;
-    if (o?.replicas === undefined) replicas = Math.max(replicas, Math.ceil(runs / Math.max(1, MAX_RUN_GREENLETS - background)));
-    const perReplica = Math.ceil(runs / Math.max(1, replicas));
-    concurrency = background + perReplica;
-    pool += Math.ceil(perReplica * DB_HOLD_PER_REQUEST);
-  }
+  const concurrency = o?.connectionsPerProcess ?? x.tier.celeryConcurrency;
+  // The tier's concurrency for the background queues, +25 % overflow.
+  const pool = concurrency + Math.ceil(concurrency / 4);
   return {
     replicas,
-    env: {
-      ...(x.dedicatedRunWorker ? { CELERY_WORKER_QUEUES: backgroundQueues(x.release, true).join(',') } : {}),
-      ...celeryEnv(concurrency, pool, o, x),
-    },
+    env: { CELERY_WORKER_QUEUES: backgroundQueues(x.release).join(','), ...celeryEnv(concurrency, pool, o, x) },
   };
 };
 

@@ -28,11 +28,11 @@ const CHART_IMAGES: Record<string, string> = {
 };
 
 /** Processes that run the Dify API image and read the deployment-wide env overrides. */
-const API_IMAGE_COMPONENTS: readonly ComponentName[] = ['api', 'api_websocket', 'worker', 'worker_beat'];
+const API_IMAGE_COMPONENTS: readonly ComponentName[] = ['api', 'api_websocket', 'worker', 'worker_runs', 'worker_beat'];
 /** The chart's nginx reads no env; its two tunables are values keys. */
 const PROXY_SETTINGS: Record<string, string> = { NGINX_CLIENT_MAX_BODY_SIZE: 'clientMaxBodySize', NGINX_WORKER_PROCESSES: 'workerProcesses' };
 /** HPA target: scale out before a pod's CPU saturates (gevent workers are CPU-bound). */
-const HPA_CPU_TARGET = 70;
+export const HPA_CPU_TARGET = 70;
 
 function has(tree: unknown, path: readonly string[]): boolean {
   let node = tree;
@@ -72,7 +72,7 @@ function withSecrets(secrets: EnvVar[], plain: EnvVar[]): EnvVar[] {
 }
 
 /** Spread replicas over nodes when there can be more than one; soft, so small clusters still schedule. */
-function antiAffinity(label: string): Values {
+export function antiAffinity(label: string): Values {
   return {
     podAntiAffinity: {
       preferredDuringSchedulingIgnoredDuringExecution: [
@@ -105,29 +105,32 @@ function componentValues(c: PlanComponent, ctx: RenderContext, defaults: Values)
     for (const [envName, valuesKey] of Object.entries(PROXY_SETTINGS))
       if (c.env[envName] !== undefined && valuesKey in chartBlock) block[valuesKey] = envName === 'NGINX_CLIENT_MAX_BODY_SIZE' ? `${bodyLimitMB(ctx.plan, ctx.release)}M` : c.env[envName];
   } else {
-    const list = envList(c, ctx, chartBlock);
+    const list = envList(c, ctx, key, chartBlock);
     if (list.length) block.extraEnv = list;
   }
   return block;
 }
 
-function envList(c: PlanComponent, ctx: RenderContext, chartBlock: Values): EnvVar[] {
+/** c's extraEnv as the pods of the chart block `chartKey` get it: its secret references, then its env. */
+function envList(c: PlanComponent, ctx: RenderContext, chartKey: string, chartBlock: Values): EnvVar[] {
   const own = { ...c.env, ...helmPoolerEnv(ctx, c.name) };
   const env = API_IMAGE_COMPONENTS.includes(c.name) ? { ...own, ...sharedEnv(ctx), ...eventBusEnv(ctx), ...(ctx.spec.overrides.env ?? {}) } : own;
-  return withSecrets(secretEnv(ctx, CHART_COMPONENTS[c.name].key), extraEnv(env, chartBlock.extraEnv));
+  return withSecrets(secretEnv(ctx, chartKey), extraEnv(env, chartBlock.extraEnv));
 }
 
 /**
- * The env the api pods' container gets beside its ConfigMap and Secret — `LOG_LEVEL` (the
- * chart's template sets it from api.logLevel) and our extraEnv — for the manifests that run
- * the api image beside the chart (the migration Job, the backup CronJob): they read what the api reads.
+ * The env a pod of the chart block `chartKey` gets beside its ConfigMap and Secret — `LOG_LEVEL`
+ * (the chart's template sets it from <chartKey>.logLevel) and c's extraEnv — for the manifests
+ * that run the api image beside the chart: they read what the chart's own pods read.
  */
-export function apiPodEnv(ctx: RenderContext): EnvVar[] {
-  const api = ctx.plan.components.find((c) => c.name === 'api')!;
-  const chartBlock = loadChart(ctx.release.helm.version).defaults.api;
+export function chartPodEnv(ctx: RenderContext, c: PlanComponent, chartKey: string): EnvVar[] {
+  const chartBlock = loadChart(ctx.release.helm.version).defaults[chartKey];
   const block = isMap(chartBlock) ? chartBlock : {};
-  return [...(typeof block.logLevel === 'string' ? [{ name: 'LOG_LEVEL', value: block.logLevel }] : []), ...envList(api, ctx, block)];
+  return [...(typeof block.logLevel === 'string' ? [{ name: 'LOG_LEVEL', value: block.logLevel }] : []), ...envList(c, ctx, chartKey, block)];
 }
+
+/** What the api pods get (the migration Job, the backup CronJob). */
+export const apiPodEnv = (ctx: RenderContext): EnvVar[] => chartPodEnv(ctx, ctx.plan.components.find((c) => c.name === 'api')!, 'api');
 
 /** The plan's deployment-wide env, except MIGRATION_ENABLED: the chart's api.migration key sets it. */
 function sharedEnv(ctx: RenderContext): Record<string, string> {

@@ -1,0 +1,104 @@
+// The manifests applied beside a Helm release (helm/extra/ next to values.yaml, as dify-deploy
+// writes them, or a user's own): the Celery workers they run. A Deployment of the Dify api image
+// in MODE=worker — a run worker on its own queue, say — consumes queues and opens connections
+// like the chart's worker, so queue-coverage, capacity and the budgets count it.
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { LineCounter, parseAllDocuments, type Node } from 'yaml';
+import { UserError } from '../core/errors.js';
+import { isMap, type Values } from '../helm/merge.js';
+import type { ServiceModel } from './deployment.js';
+import type { Origin } from './diagnostics.js';
+import { isDirectory, readTextFile } from './files.js';
+
+interface ManifestDoc {
+  file: string;
+  obj: Values;
+  lineAt: (path: (string | number)[]) => number | undefined;
+}
+
+/** helm/extra/ beside the values file. */
+export const extraDirOf = (valuesFile: string) => join(dirname(valuesFile), 'extra');
+
+function manifests(dir: string): ManifestDoc[] {
+  if (!isDirectory(dir)) return [];
+  const files = readdirSync(dir)
+    .filter((n) => /\.ya?ml$/.test(n))
+    .sort()
+    .map((n) => join(dir, n));
+  return files.flatMap((file) => {
+    const lineCounter = new LineCounter();
+    const docs = parseAllDocuments(readTextFile(file, 'Kubernetes manifest', 'fix or remove it'), { lineCounter });
+    if (!Array.isArray(docs)) return [];
+    const bad = docs.flatMap((d) => d.errors)[0];
+    if (bad) throw new UserError([`${file}:${lineCounter.linePos(bad.pos[0]).line}: YAML syntax error in a Kubernetes manifest: ${bad.message.split('\n')[0]} — fix the YAML at that line`]);
+    return docs.flatMap((d) => {
+      const obj = d.toJS() as unknown;
+      if (!isMap(obj)) return [];
+      const lineAt = (path: (string | number)[]) => {
+        const node = d.getIn(path, true) as Node | undefined;
+        return node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
+      };
+      return [{ file, obj, lineAt }];
+    });
+  });
+}
+
+const DIFY_API_IMAGE = /(^|\/)dify-api(:|@|$)/;
+
+/** HPAs' maxReplicas by the Deployment they scale. */
+function autoscaled(docs: ManifestDoc[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const { obj } of docs) {
+    const spec = isMap(obj.spec) ? obj.spec : {};
+    const target = isMap(spec.scaleTargetRef) ? spec.scaleTargetRef : {};
+    if (obj.kind === 'HorizontalPodAutoscaler' && target.kind === 'Deployment' && typeof target.name === 'string' && Number.isFinite(Number(spec.maxReplicas)))
+      out.set(target.name, Number(spec.maxReplicas));
+  }
+  return out;
+}
+
+/**
+ * Each Deployment's Dify worker container: the api image with MODE=worker in its env, or reading
+ * a ConfigMap named like the chart's worker one (`<release>-worker`, whose MODE is worker).
+ * Replicas are the HPA's maxReplicas when one scales it (the budgets hold at the peak).
+ */
+export function extraWorkers(valuesFile: string): ServiceModel[] {
+  const docs = manifests(extraDirOf(valuesFile));
+  const hpa = autoscaled(docs);
+  const out: ServiceModel[] = [];
+  for (const { file, obj, lineAt } of docs) {
+    if (obj.kind !== 'Deployment' || !isMap(obj.metadata) || typeof obj.metadata.name !== 'string') continue;
+    const name = obj.metadata.name;
+    const spec = isMap(obj.spec) ? obj.spec : {};
+    const template = isMap(spec.template) ? spec.template : {};
+    const podSpec = isMap(template.spec) ? template.spec : {};
+    const containers = Array.isArray(podSpec.containers) ? podSpec.containers : [];
+    containers.forEach((c: unknown, ci) => {
+      if (!isMap(c) || !DIFY_API_IMAGE.test(String(c.image ?? ''))) return;
+      const env: Record<string, string> = {};
+      const origin: Record<string, Origin> = {};
+      (Array.isArray(c.env) ? c.env : []).forEach((e: unknown, i) => {
+        if (!isMap(e) || typeof e.name !== 'string' || typeof e.value !== 'string') return;
+        env[e.name] = e.value;
+        const line = lineAt(['spec', 'template', 'spec', 'containers', ci, 'env', i, 'value']);
+        origin[e.name] = { file, ...(line !== undefined ? { line } : {}) };
+      });
+      const fromWorkerConfig = (Array.isArray(c.envFrom) ? c.envFrom : []).some((f: unknown) => isMap(f) && isMap(f.configMapRef) && /-worker$/.test(String(f.configMapRef.name)));
+      const mode = (env.MODE ?? (fromWorkerConfig ? 'worker' : '')).toLowerCase();
+      if (mode !== 'worker') return;
+      const replicas = hpa.get(name) ?? Number(spec.replicas ?? 1);
+      out.push({
+        name: containers.length > 1 ? `${name}/${String(c.name)}` : name,
+        component: 'worker',
+        image: String(c.image),
+        replicas: Number.isFinite(replicas) && replicas >= 0 ? replicas : 1,
+        active: true,
+        env,
+        origin,
+        line: lineAt(['metadata', 'name']),
+      });
+    });
+  }
+  return out;
+}
