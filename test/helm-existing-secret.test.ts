@@ -3,9 +3,9 @@
 // the user's Secret. The expected env names come from the chart itself (its own
 // externalSecret.<component>.remoteRefs/data lists in the vendored values.yaml), not from
 // dify-deploy's secret-env.json.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { loadRelease, releaseVersions, tierNames } from '../src/core/data.js';
@@ -172,8 +172,12 @@ describe('validate --helm-values accepts the output', () => {
   test.each(releaseVersions().flatMap((v) => Object.keys(BACKENDS).map((b) => [v, b] as const)))('%s, %s', async (version, backend) => {
     const { files } = render(version, tierNames()[0], backend);
     const dir = mkdtempSync(join(tmpdir(), 'dify-existing-secret-'));
-    const path = join(dir, 'values.yaml');
-    writeFileSync(path, files.find((f) => f.path === 'helm/values.yaml')!.content);
+    // values.yaml with extra/ beside it: the run worker there consumes the run queue.
+    for (const f of files.filter((x) => x.path.startsWith('helm/'))) {
+      mkdirSync(dirname(join(dir, f.path)), { recursive: true });
+      writeFileSync(join(dir, f.path), f.content);
+    }
+    const path = join(dir, 'helm', 'values.yaml');
     // Values alone do not say an external server's max_connections: pass the spec's, as a CI job would.
     const external = (BACKENDS[backend as keyof typeof BACKENDS] as { database?: { mode?: string; maxConnections?: number } }).database;
     const limit = external?.mode === 'external' ? ['--db-max-connections', String(external.maxConnections)] : [];

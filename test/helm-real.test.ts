@@ -57,8 +57,10 @@ describe.skipIf(!helm).each(CASES)('$release $tier, $backend', ({ release: versi
     const existingSecret = spec.helm?.existingSecret;
     const external = new Set(existingSecret ? [existingSecret] : []);
     const deployments = objects.filter((o) => o.kind === 'Deployment');
+    // The chart's Deployments and ours (the run worker), with the HPAs of both.
+    const allDeployments = [...deployments, ...extras.filter((o) => o.kind === 'Deployment')];
     const podOf = (label: string) => {
-      const found = deployments.filter((d) => d.spec.template.metadata.labels?.component === label);
+      const found = allDeployments.filter((d) => d.spec.template.metadata.labels?.component === label);
       expect(found, `one Deployment with component=${label}`).toHaveLength(1);
       return found[0];
     };
@@ -68,7 +70,7 @@ describe.skipIf(!helm).each(CASES)('$release $tier, $backend', ({ release: versi
       const [container] = deployment.spec.template.spec.containers;
       // Replicas, or the HPA bounds when the plan autoscales.
       expect(deployment.spec.replicas ?? 1, `${c.name} replicas`).toBe(c.replicas);
-      const hpa = objects.find((o) => o.kind === 'HorizontalPodAutoscaler' && o.spec.scaleTargetRef.name === deployment.metadata.name);
+      const hpa = [...objects, ...extras].find((o) => o.kind === 'HorizontalPodAutoscaler' && o.spec.scaleTargetRef.name === deployment.metadata.name);
       if (c.maxReplicas > c.replicas) expect(hpa?.spec, `${c.name} HPA`).toMatchObject({ minReplicas: c.replicas, maxReplicas: c.maxReplicas });
       else expect(hpa, `${c.name} has no HPA`).toBeUndefined();
       // Resources as Kubernetes quantities.
@@ -82,7 +84,7 @@ describe.skipIf(!helm).each(CASES)('$release $tier, $backend', ({ release: versi
       expect(unexpanded, `${c.name} $(VAR) references resolve`).toEqual([]);
       if (c.name !== 'nginx') for (const [k, v] of Object.entries(c.env)) expect(env[k], `${c.name} ${k}`).toBe(v);
       // Deployment-wide settings reach every Dify API process; MIGRATION_ENABLED=false matters where the chart would migrate (api).
-      if (['api', 'worker', 'worker_beat'].includes(c.name))
+      if (['api', 'worker', 'worker_runs', 'worker_beat'].includes(c.name))
         for (const [k, v] of Object.entries(plan.sharedEnv)) if (k !== 'MIGRATION_ENABLED' || c.name === 'api') expect(env[k], `${c.name} ${k}`).toBe(v);
     }
 
@@ -107,7 +109,7 @@ describe.skipIf(!helm).each(CASES)('$release $tier, $backend', ({ release: versi
     const apiEnv = containerEnv(api.spec.template.spec.containers[0], objects, external).env;
     for (const extra of extras) {
       if (extra.kind === 'PodDisruptionBudget') {
-        const target = deployments.filter((d) => selects(extra.spec.selector.matchLabels, d.spec.template.metadata.labels));
+        const target = allDeployments.filter((d) => selects(extra.spec.selector.matchLabels, d.spec.template.metadata.labels));
         expect(target.map((d) => d.metadata.name), `${extra.metadata.name} selects exactly its Deployment`).toEqual([extra.metadata.name]);
         expect(target[0].spec.replicas).toBeGreaterThanOrEqual(2);
       }
@@ -127,6 +129,18 @@ describe.skipIf(!helm).each(CASES)('$release $tier, $backend', ({ release: versi
       expect(differs, `${extra.kind} ${extra.metadata.name} env differs from the api's`).toEqual([]);
       if (extra.kind === 'Job') expect(env.MODE).toBe('migration');
     }
+    // The run worker is the chart's worker pod with its own queue and size: the same image, service
+    // account, security contexts and volumes, and every variable the worker gets except those sized for it.
+    const chartWorker = podOf('worker').spec.template.spec;
+    const runWorker = podOf(CHART_COMPONENTS.worker_runs.label).spec.template.spec;
+    // (`volumes:` with no entries renders as null.)
+    for (const key of ['serviceAccountName', 'securityContext', 'volumes']) expect(runWorker[key] ?? null, `run worker ${key}`).toEqual(chartWorker[key] ?? null);
+    for (const key of ['image', 'securityContext', 'volumeMounts']) expect(runWorker.containers[0][key] ?? null, `run worker ${key}`).toEqual(chartWorker.containers[0][key] ?? null);
+    if (runWorker.serviceAccountName !== 'default') expect(find(objects, 'ServiceAccount', runWorker.serviceAccountName)).toBeDefined();
+    const workerEnv = containerEnv(chartWorker.containers[0], objects, external).env;
+    const runEnv = containerEnv(runWorker.containers[0], objects, external).env;
+    const sized = new Set(Object.keys(plan.components.find((c) => c.name === 'worker_runs')!.env));
+    expect(Object.keys({ ...workerEnv, ...runEnv }).filter((k) => !sized.has(k) && runEnv[k] !== workerEnv[k]), 'run worker env differs from the worker\'s').toEqual([]);
     // The Service the api (and the backup script) connects to exists when the database is bundled: the chart's, or a pooler's in helm/extra/.
     if (spec.database.mode === 'bundled') expect(find([...objects, ...extras], 'Service', String(apiEnv.DB_HOST)), `Service ${apiEnv.DB_HOST}`).toBeDefined();
   });

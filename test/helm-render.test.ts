@@ -2,7 +2,7 @@
 // chart checks, carry every sized value to the pod that reads it, and the connection
 // budget recomputed from the file holds at HPA maxReplicas.
 import { describe, expect, test } from 'vitest';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { connectionUsers } from '../src/core/budget.js';
 import { loadRelease, releaseVersions, tierNames } from '../src/core/data.js';
 import { planFor } from '../src/core/resolve.js';
@@ -77,7 +77,18 @@ describe.concurrent.each(releaseVersions())('Dify %s', (version) => {
     expect(keyFindings.map((f) => `${f.rule} ${dotted(f.path)}: ${f.message}`)).toEqual([]);
 
     const inputs = [];
-    for (const c of plan.components) {
+    // The run worker is a Deployment in helm/extra/ (the chart has one worker): its replicas and env as the pod gets them.
+    const runWorker = parseAllDocuments(files.find((f) => f.path === 'helm/extra/run-worker.yaml')!.content).map((d) => d.toJS());
+    for (const c of plan.components.filter((x) => x.name === 'worker_runs')) {
+      const deployment = runWorker.find((o) => o.kind === 'Deployment');
+      const hpa = runWorker.find((o) => o.kind === 'HorizontalPodAutoscaler');
+      expect(deployment.spec.replicas).toBe(c.replicas);
+      expect(hpa?.spec.maxReplicas ?? c.replicas).toBe(c.maxReplicas);
+      const env = Object.fromEntries(deployment.spec.template.spec.containers[0].env.filter((e: { value?: string }) => e.value !== undefined).map((e: { name: string; value: string }) => [e.name, e.value]));
+      for (const [k, v] of Object.entries(c.env)) expect(env[k], `${c.name} ${k}`).toBe(v);
+      inputs.push({ component: c.name, replicas: c.maxReplicas, env });
+    }
+    for (const c of plan.components.filter((x) => x.name !== 'worker_runs')) {
       const block = values[CHART_KEY[c.name]];
       expect(isMap(block), `${c.name} has a values block`).toBe(true);
       const b = block as Values;
