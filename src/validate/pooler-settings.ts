@@ -3,6 +3,7 @@
 import { dirname, join } from 'node:path';
 import type { Deployment, ServiceModel } from './deployment.js';
 import { isFile, readTextFile } from './files.js';
+import { extraDirOf } from './helm-extra.js';
 import { parseAllDocuments } from 'yaml';
 
 export interface PoolerSettings {
@@ -42,10 +43,9 @@ export function poolerSettings(d: Deployment): PoolerSettings | undefined {
   return poolerFromIni(svc.name, file, readTextFile(file, 'PgBouncer config', 'fix or remove it'));
 }
 
-/** The Helm view: helm/extra/pgbouncer.yaml's ConfigMap, when the Dify pods' DB_HOST names its Service. */
+/** The Helm view: pgbouncer.yaml's ConfigMap in extra/ beside the values, when the Dify pods' DB_HOST names its Service. */
 export function helmPoolerSettings(d: Deployment, services: ServiceModel[]): PoolerSettings | undefined {
-  const base = d.dir ?? (d.compose ? dirname(d.compose.file) : undefined);
-  const file = base === undefined ? undefined : join(base, 'helm', 'extra', 'pgbouncer.yaml');
+  const file = d.helmValuesFile === undefined ? undefined : join(extraDirOf(d.helmValuesFile), 'pgbouncer.yaml');
   if (!file || !isFile(file)) return undefined;
   const docs = parseAllDocuments(readTextFile(file, 'PgBouncer manifests', 'fix or remove it')).map((x) => x.toJS() as Record<string, any> | null);
   const config = docs.find((x) => x?.kind === 'ConfigMap' && typeof x?.data?.['pgbouncer.ini'] === 'string');

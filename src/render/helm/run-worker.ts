@@ -41,13 +41,13 @@ function deployment(ctx: RenderContext, c: PlanComponent, valuesYaml: string): V
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name: `${HELM_RELEASE_NAME}-${label}`, namespace: HELM_NAMESPACE, labels },
+    metadata: { name: `${HELM_RELEASE_NAME}-${label}`, namespace: HELM_NAMESPACE, labels: { ...labels } },
     spec: {
       replicas: c.replicas,
-      selector: { matchLabels: labels },
+      selector: { matchLabels: { ...labels } },
       template: {
         metadata: {
-          labels,
+          labels: { ...labels },
           // The chart rolls its worker when its ConfigMap/Secret change; these come from values.yaml,
           // so re-applying extra/ after a values change rolls the run worker the same way.
           annotations: { 'checksum/values': createHash('sha256').update(valuesYaml).digest('hex') },
