@@ -87,7 +87,9 @@ export function extraWorkers(valuesFile: string): ServiceModel[] {
       const fromWorkerConfig = (Array.isArray(c.envFrom) ? c.envFrom : []).some((f: unknown) => isMap(f) && isMap(f.configMapRef) && /-worker$/.test(String(f.configMapRef.name)));
       const mode = (env.MODE ?? (fromWorkerConfig ? 'worker' : '')).toLowerCase();
       if (mode !== 'worker') return;
-      const replicas = hpa.get(name) ?? Number(spec.replicas ?? 1);
+      // An HPA does not scale a Deployment set to 0 replicas (Kubernetes disables autoscaling there).
+      const declared = Number(spec.replicas ?? 1);
+      const replicas = declared === 0 ? 0 : (hpa.get(name) ?? declared);
       out.push({
         name: containers.length > 1 ? `${name}/${String(c.name)}` : name,
         component: 'worker',
