@@ -16,6 +16,7 @@ import { renderFiles } from '../render/index.js';
 import { SECRETS } from '../render/secrets.js';
 import { CHART_COMPONENTS } from '../render/helm/components.js';
 import type { Deployment } from '../validate/deployment.js';
+import { extraWorkers } from '../validate/helm-extra.js';
 import { secretData } from '../validate/secret-data.js';
 import type { Adoption, Refusal, UserVar } from './adopt.js';
 import { envDefaults } from './release-env.js';
@@ -144,16 +145,19 @@ export function adoptHelmValues(d: Deployment, options: { dbMaxConnections?: num
   const defaults = envDefaults(release.version);
   const components: Record<string, Record<string, unknown>> = {};
   const settings = new Map<string, UserVar>();
-  for (const name of COMPONENT_NAMES) {
-    const key = CHART_COMPONENTS[name].key;
-    const block = merged[key];
-    if (!isMap(block) || block.enabled === false) continue;
-    const o: Record<string, unknown> = { replicas: Number(block.replicas ?? 1) };
-    const limits = isMap(block.resources) && isMap(block.resources.limits) ? block.resources.limits : {};
+  const sized = (replicas: number, limits: Values): Record<string, unknown> => {
+    const o: Record<string, unknown> = { replicas };
     const cpu = parseQuantity(limits.cpu);
     const mem = parseQuantity(limits.memory);
     if (cpu) o.cpu = cpu;
     if (mem) o.memoryGiB = Math.round((mem / 1024 ** 3) * 1000) / 1000;
+    return o;
+  };
+  for (const name of COMPONENT_NAMES) {
+    const key = CHART_COMPONENTS[name].key;
+    const block = merged[key];
+    if (!isMap(block) || block.enabled === false) continue;
+    const o = sized(Number(block.replicas ?? 1), isMap(block.resources) && isMap(block.resources.limits) ? block.resources.limits : {});
     const env: Record<string, string> = {};
     (Array.isArray(block.extraEnv) ? block.extraEnv : []).forEach((e: unknown, i: number) => {
       if (!isMap(e) || typeof e.name !== 'string' || typeof e.value !== 'string' || defaults[e.name]?.value === e.value) return;
@@ -162,6 +166,14 @@ export function adoptHelmValues(d: Deployment, options: { dbMaxConnections?: num
     });
     if (Object.keys(env).length) o.env = env;
     components[name as ComponentName] = o;
+  }
+  // The run worker in extra/ beside the values (the chart has no block for it): its replicas,
+  // limits and env become its overrides — but for what the chart worker's template sets (MODE, LOG_LEVEL from worker.logLevel).
+  const runWorker = extraWorkers(file, release.execution.runQueue).find((w) => w.component === 'worker_runs' && w.active);
+  if (runWorker) {
+    const templated: Record<string, unknown> = { MODE: 'worker', LOG_LEVEL: isMap(merged.worker) ? merged.worker.logLevel : undefined };
+    const env = Object.fromEntries(Object.entries(runWorker.env).filter(([k, v]) => templated[k] !== v && defaults[k]?.value !== v));
+    components.worker_runs = { ...sized(runWorker.replicas, runWorker.limits), ...(Object.keys(env).length ? { env } : {}) };
   }
   const ingress = isMap(merged.ingress) ? merged.ingress : {};
   const hosts = Array.isArray(ingress.hosts) ? ingress.hosts : [];

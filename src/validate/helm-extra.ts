@@ -11,6 +11,11 @@ import type { ServiceModel } from './deployment.js';
 import type { Origin } from './diagnostics.js';
 import { isDirectory, readTextFile } from './files.js';
 
+/** A worker of extra/: the service validate judges, and its container's resource limits (for import). */
+export interface ExtraWorker extends ServiceModel {
+  limits: Values;
+}
+
 interface ManifestDoc {
   file: string;
   obj: Values;
@@ -60,13 +65,14 @@ function autoscaled(docs: ManifestDoc[]): Map<string, number> {
 
 /**
  * Each Deployment's Dify worker container: the api image with MODE=worker in its env, or reading
- * a ConfigMap named like the chart's worker one (`<release>-worker`, whose MODE is worker).
- * Replicas are the HPA's maxReplicas when one scales it (the budgets hold at the peak).
+ * a ConfigMap named like the chart's worker one (`<release>-worker`, whose MODE is worker); one
+ * consuming only the run queue is the run worker (worker_runs). Replicas are the HPA's
+ * maxReplicas when one scales it (the budgets hold at the peak).
  */
-export function extraWorkers(valuesFile: string): ServiceModel[] {
+export function extraWorkers(valuesFile: string, runQueue: string): ExtraWorker[] {
   const docs = manifests(extraDirOf(valuesFile));
   const hpa = autoscaled(docs);
-  const out: ServiceModel[] = [];
+  const out: ExtraWorker[] = [];
   for (const { file, obj, lineAt } of docs) {
     if (obj.kind !== 'Deployment' || !isMap(obj.metadata) || typeof obj.metadata.name !== 'string') continue;
     const name = obj.metadata.name;
@@ -90,9 +96,12 @@ export function extraWorkers(valuesFile: string): ServiceModel[] {
       // An HPA does not scale a Deployment set to 0 replicas (Kubernetes disables autoscaling there).
       const declared = Number(spec.replicas ?? 1);
       const replicas = declared === 0 ? 0 : (hpa.get(name) ?? declared);
+      const queues = (env.CELERY_WORKER_QUEUES || env.CELERY_QUEUES || '').split(',').map((q) => q.trim()).filter(Boolean);
+      const resources = isMap(c.resources) ? c.resources : {};
       out.push({
         name: containers.length > 1 ? `${name}/${String(c.name)}` : name,
-        component: 'worker',
+        component: queues.length === 1 && queues[0] === runQueue ? 'worker_runs' : 'worker',
+        limits: isMap(resources.limits) ? resources.limits : {},
         image: String(c.image),
         replicas: Number.isFinite(replicas) && replicas >= 0 ? replicas : 1,
         active: true,

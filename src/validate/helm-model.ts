@@ -65,7 +65,7 @@ export function helmView(input: {
       line: input.lineAt?.([key]),
     });
   }
-  services.push(...extraWorkers(input.file));
+  services.push(...extraWorkers(input.file, input.release.execution.runQueue));
   const pg = isMap(merged.postgresql) ? merged.postgresql : {};
   const primary = isMap(pg.primary) ? pg.primary : {};
   const external = isMap(merged.externalPostgres) && merged.externalPostgres.enabled === true;

@@ -38,7 +38,7 @@ function pgvectorOnMetadataServer(d: BudgetView, entries: BreakdownEntry[]): Bre
   const sameServer = (api.env.PGVECTOR_HOST ?? '') === d.database.host && (api.env.PGVECTOR_PORT ?? '5432') === (api.env.DB_PORT ?? '5432');
   if (!sameServer) return undefined;
   const perProcess = Number(api.env[pool.maxVar] ?? pool.default) || pool.default;
-  const processes = entries.filter((e) => e.component === 'api' || e.component === 'worker').reduce((n, e) => n + e.replicas * e.processes, 0);
+  const processes = entries.filter((e) => e.component === 'api' || e.component === 'worker' || e.component === 'worker_runs').reduce((n, e) => n + e.replicas * e.processes, 0);
   return {
     service: 'pgvector pools',
     component: 'pgvector pools',
