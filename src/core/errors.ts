@@ -1,6 +1,5 @@
 // Errors a user can fix. Commands turn them into one message and exit 2; nothing else
 // should ever reach the user as a stack trace.
-import { closest, distance } from 'fastest-levenshtein';
 
 export class UserError extends Error {
   /** Each line names the file and field (or line) and says how to fix it. */
@@ -13,8 +12,4 @@ export class UserError extends Error {
   }
 }
 
-export function didYouMean(word: string, candidates: readonly string[]): string {
-  if (candidates.length === 0) return '';
-  const best = closest(word, candidates as string[]);
-  return distance(word, best) <= Math.max(2, Math.floor(word.length / 3)) ? ` (did you mean "${best}"?)` : '';
-}
+export { didYouMean } from './did-you-mean.js';

@@ -13,6 +13,7 @@ import { isFile, readTextFile } from './files.js';
 import { helmView, type HelmView } from './helm-model.js';
 import type { Values } from '../helm/merge.js';
 import type { YamlTrap } from './yaml-traps.js';
+import { layered } from './layered.js';
 
 export interface ServiceModel {
   name: string;
@@ -60,11 +61,31 @@ export function envVarOrigin(envFile: EnvFile | undefined, key: string): Origin 
   return { file: envFile.file, line: envFile.lines[key] };
 }
 
-/** .env values as Compose reads them: later lines may use ${EARLIER}. */
+const interpolated = new WeakMap<EnvFile, Record<string, string>>();
+
+/** .env values as Compose reads them: later lines may use ${EARLIER}. Once per file: callers share the result, read-only. */
 export function projectVars(envFile: EnvFile | undefined): Record<string, string> {
-  const vars: Record<string, string> = {};
-  for (const [k, v] of Object.entries(envFile?.values ?? {})) vars[k] = v.includes('$') ? interpolate(v, vars) : v;
+  if (!envFile) return {};
+  let vars = interpolated.get(envFile);
+  if (!vars) {
+    vars = {};
+    for (const [k, v] of Object.entries(envFile.values)) vars[k] = v.includes('$') ? interpolate(v, vars) : v;
+    interpolated.set(envFile, vars);
+  }
   return vars;
+}
+
+const origins = new WeakMap<EnvFile, Record<string, Origin>>();
+
+/** Where each variable of an env file is set, once per file. */
+function originsOf(envFile: EnvFile): Record<string, Origin> {
+  let o = origins.get(envFile);
+  if (!o) {
+    o = {};
+    for (const k of Object.keys(envFile.values)) o[k] = { file: envFile.file, line: envFile.lines[k] };
+    origins.set(envFile, o);
+  }
+  return o;
 }
 
 function activeProfiles(vars: Record<string, string>): Set<string> {
@@ -110,6 +131,9 @@ function servicesFromCompose(compose: ComposeFile, envFile: EnvFile | undefined,
     return envFiles.get(abs)!;
   };
   return compose.services.map((s: ComposeService) => {
+    // env_file layers are shared by every service that reads them; `environment:` is the service's own.
+    const envLayers: Record<string, string>[] = [];
+    const originLayers: Record<string, Origin>[] = [];
     const env: Record<string, string> = {};
     const origin: Record<string, Origin> = {};
     for (const ef of s.envFiles) {
@@ -126,10 +150,8 @@ function servicesFromCompose(compose: ComposeFile, envFile: EnvFile | undefined,
           });
         continue;
       }
-      for (const [k, v] of Object.entries(projectVars(loaded))) {
-        env[k] = v;
-        origin[k] = { file: loaded.file, line: loaded.lines[k] };
-      }
+      envLayers.push(projectVars(loaded));
+      originLayers.push(originsOf(loaded));
     }
     for (const e of s.environment) {
       if (e.raw === null) {
@@ -142,14 +164,15 @@ function servicesFromCompose(compose: ComposeFile, envFile: EnvFile | undefined,
     }
     const replicasText = s.replicasRaw === undefined ? '1' : interpolate(s.replicasRaw, vars).trim();
     const active = s.profiles.length === 0 || s.profiles.some((p) => profiles.has(interpolate(p, vars)));
+    const serviceEnv = envLayers.length ? layered(envLayers, env) : env;
     return {
       name: s.name,
-      component: componentOf(s, env),
+      component: componentOf(s, serviceEnv),
       image: s.image && interpolate(s.image, vars),
       replicas: /^\d+$/.test(replicasText) ? Number(replicasText) : 1,
       active,
-      env,
-      origin,
+      env: serviceEnv,
+      origin: originLayers.length ? layered(originLayers, origin) : origin,
       command: s.command && interpolate(s.command, vars),
       line: s.line,
     };
@@ -161,10 +184,10 @@ function servicesFromEnv(release: Release, envFile: EnvFile | undefined, vars: R
   const names: ComponentName[] = ['nginx', 'api', 'worker', 'worker_beat', 'web', 'plugin_daemon', 'sandbox'];
   if (release.collaboration && activeProfiles(vars).has(release.collaboration.profile)) names.push('api_websocket');
   if (release.agentBackend) names.push('agent_backend', 'local_sandbox');
+  const shared = envFile ? originsOf(envFile) : {};
   return names.map((name) => {
-    const env = { ...vars };
-    const origin: Record<string, Origin> = {};
-    for (const k of Object.keys(vars)) origin[k] = envVarOrigin(envFile, k)!;
+    const env = layered([vars]);
+    const origin = layered([shared]);
     for (const [target, source] of Object.entries(release.serviceEnv[name] ?? {})) {
       const value = vars[source] ?? release.upstreamDefaults[source];
       if (value === undefined) delete env[target];

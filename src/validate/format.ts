@@ -44,13 +44,15 @@ export function reportText(r: ValidationReport, c: ChalkInstance): string {
   const groups = new Map<string, Diagnostic[]>();
   for (const d of r.diagnostics) {
     const k = d.file ?? '(deployment)';
-    groups.set(k, [...(groups.get(k) ?? []), d]);
+    const list = groups.get(k);
+    if (list) list.push(d);
+    else groups.set(k, [d]);
   }
   const out: string[] = [c.bold(`Validated ${r.files.join(', ')} as Dify ${r.release.version} (${r.release.source})`)];
   if (r.services) out.push(`Services started: ${r.services.running.join(', ') || 'none'}${r.services.notRunning.length ? `; not started (inactive profile): ${r.services.notRunning.join(', ')}` : ''}`);
   for (const [file, list] of groups) {
     out.push('', c.underline(file));
-    for (const d of [...list].sort((a, b) => (a.line ?? 0) - (b.line ?? 0))) {
+    for (const d of list.sort((a, b) => (a.line ?? 0) - (b.line ?? 0))) {
       const sev = d.severity === 'error' ? c.red('error  ') : c.yellow('warning');
       out.push(`  ${d.line !== undefined ? `${d.line}:`.padEnd(6) : '      '}${sev} ${d.message}  ${c.dim(d.rule)}`, `        ${c.dim('fix:')} ${d.fix}`);
     }

@@ -8,6 +8,7 @@ import type { Deployment } from './deployment.js';
 import { envVarOrigin } from './deployment.js';
 import { interpolate } from './env-file.js';
 import { isDirectory, readTextFile } from './files.js';
+import { layered } from './layered.js';
 
 export interface NginxSetting {
   /** Seconds (timeouts) or bytes (sizes); 0 = no limit. */
@@ -52,7 +53,7 @@ function nginxDir(d: Deployment): string | undefined {
 /** The smallest value of `directive` across the config (the tightest location wins). */
 export function nginxSetting(d: Deployment, directive: string, envVar: string, parse: (t: string) => number | undefined): NginxSetting | undefined {
   const nginx = d.services.find((s) => s.active && s.component === 'nginx');
-  const env = { ...d.vars, ...(nginx?.env ?? {}) };
+  const env = layered([d.vars, nginx?.env ?? {}]);
   const dir = nginxDir(d);
   let found: NginxSetting | undefined;
   for (const file of dir ? configFiles(dir) : []) {

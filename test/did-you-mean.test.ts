@@ -1,0 +1,69 @@
+// Did-you-mean: comparing only the candidates whose length is within reach gives exactly what a
+// comparison with every candidate gives, and a Suggester stops at its budget whatever the input.
+import fc from 'fast-check';
+import { closest, distance } from 'fastest-levenshtein';
+import { describe, expect, it } from 'vitest';
+import { Suggester, didYouMean, suggestionText } from '../src/core/did-you-mean.js';
+import { knownEnvVariables } from '../src/render/known-env.js';
+
+/** The plain definition: the first nearest of all candidates, if within a third of the word (≥ 2). */
+function reference(word: string, candidates: string[]): string {
+  if (candidates.length === 0) return '';
+  const best = closest(word, candidates);
+  return distance(word, best) <= Math.max(2, Math.floor(word.length / 3)) ? ` (did you mean "${best}"?)` : '';
+}
+
+const known = [...knownEnvVariables('1.16.1')];
+/** Words near and far from the known names: edits of one, or random upper-case words. */
+const word = fc.oneof(
+  fc.tuple(fc.constantFrom(...known), fc.nat(), fc.constantFrom('double', 'drop', 'swap', 'append')).map(([name, n, edit]) => {
+    const i = n % name.length;
+    if (edit === 'double') return name.slice(0, i) + name[i] + name.slice(i);
+    if (edit === 'drop') return name.slice(0, i) + name.slice(i + 1) || name;
+    if (edit === 'swap') return i + 1 < name.length ? name.slice(0, i) + name[i + 1] + name[i] + name.slice(i + 2) : name;
+    return `${name}_X`;
+  }),
+  fc.stringMatching(/^[A-Z][A-Z_]{0,40}$/),
+);
+
+describe('didYouMean', () => {
+  it('property: the same suggestion as comparing with every candidate (known variables and small lists with ties)', () => {
+    fc.assert(
+      fc.property(word, (w) => {
+        expect(didYouMean(w, known)).toBe(reference(w, known));
+      }),
+      { numRuns: 500 },
+    );
+    fc.assert(
+      fc.property(fc.stringMatching(/^[a-c]{1,6}$/), fc.array(fc.stringMatching(/^[a-c]{1,6}$/), { maxLength: 12 }), (w, list) => {
+        expect(didYouMean(w, list)).toBe(reference(w, list));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('Suggester', () => {
+  it('agrees with didYouMean until its budget is spent, then searches no more', () => {
+    fc.assert(
+      fc.property(fc.array(word, { minLength: 1, maxLength: 60 }), fc.integer({ min: 0, max: 20_000 }), (words, budget) => {
+        const s = new Suggester(known, budget);
+        let stopped = false;
+        for (const w of words) {
+          const before = s.comparisons;
+          const best = s.suggest(w);
+          if (before >= budget) {
+            expect(best).toBeUndefined();
+            stopped = true;
+          } else {
+            expect(stopped).toBe(false);
+            expect(suggestionText(best)).toBe(reference(w, known));
+          }
+          // One word never compares with more than every candidate: the budget is overrun by less than that.
+          expect(s.comparisons).toBeLessThan(budget + known.length);
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
