@@ -35,6 +35,38 @@ describe('parseEnvText', () => {
   });
 });
 
+describe('parseEnvText reads values exactly as dotenv', () => {
+  it('property: quotes of every kind, escapes, multi-line values, `KEY: value`, comments, odd keys', () => {
+    const key = fc.oneof(fc.stringMatching(/^[A-Za-z_][\w.-]{0,10}$/), fc.constantFrom('constructor', 'toString', 'hasOwnProperty'));
+    const chars = (quote: string) => fc.stringMatching(new RegExp(`^[a-z #=$\\\\n'"\`\n]{0,14}$`)).map((v) => v.split(quote).join(''));
+    const value = fc.oneof(
+      fc.stringMatching(/^[a-z0-9 ./:${}=-]{0,16}$/),
+      chars("'").map((v) => `'${v}'`),
+      chars('"').map((v) => `"${v}"`),
+      chars('`').map((v) => `\`${v}\``),
+      fc.tuple(fc.stringMatching(/^[a-z]{0,6}$/), fc.stringMatching(/^[ a-z#]{0,8}$/)).map(([v, c]) => `${v} #${c}`),
+    );
+    const line = fc.oneof(
+      fc.tuple(key, fc.constantFrom('=', ' = ', ': ', '='), value, fc.constantFrom('', 'export ', '  ')).map(([k, sep, v, pre]) => `${pre}${k}${sep}${v}`),
+      fc.constantFrom('', '# comment', '   ', 'not an assignment'),
+    );
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 20 }), fc.boolean(), (lines, crlf) => {
+        const text = lines.join(crlf ? '\r\n' : '\n');
+        expect({ ...parseEnvText(text, '.env').values }).toEqual(parse(text.replace(/\r\n/g, '\n')));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('keeps `__proto__` as a variable (dotenv, writing into a plain object, drops it)', () => {
+    const env = parseEnvText('__proto__=x\nA=1\n', '.env');
+    expect(Object.keys(env.values)).toEqual(['__proto__', 'A']);
+    expect(env.values.__proto__).toBe('x');
+    expect(env.lines.__proto__).toBe(1);
+  });
+});
+
 describe('interpolate (Compose rules)', () => {
   const vars = { SET: 'v', EMPTY: '' };
   it.each([

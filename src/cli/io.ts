@@ -12,6 +12,11 @@ export const processIo: Io = {
   err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
 };
 
+/** Many lines, written a few thousand at a time (one string of them all costs its size twice over). */
+export function outLines(io: Io, lines: string[]): void {
+  for (let i = 0; i < lines.length; i += 2000) io.out(lines.slice(i, i + 2000).join('\n'));
+}
+
 export async function colors(stream: NodeJS.WriteStream = process.stdout): Promise<ChalkInstance> {
   const { Chalk } = await import('chalk');
   const off = 'NO_COLOR' in process.env || !stream.isTTY;

@@ -1,9 +1,9 @@
 // `dify-deploy validate`: judge a deployment's files (ours or upstream-style) for CI.
 import { z } from 'zod';
 import { parseOptions } from '../cli/options.js';
-import { colors, type Io } from '../cli/io.js';
+import { colors, outLines, type Io } from '../cli/io.js';
 import { validate } from '../validate/index.js';
-import { FORMATS, reportGithub, reportJson, reportText } from '../validate/format.js';
+import { FORMATS, reportGithub, reportJson, reportTextLines } from '../validate/format.js';
 
 const validateOptionsSchema = z.object({
   dir: z.string().optional(),
@@ -25,6 +25,6 @@ export async function runValidate(raw: unknown, io: Io): Promise<number> {
   const report = await validate(opts, { strict: opts.strict });
   if (opts.format === 'json') io.out(reportJson(report));
   else if (opts.format === 'github') io.out(reportGithub(report));
-  else io.out(reportText(report, await colors()));
+  else outLines(io, reportTextLines(report, await colors()));
   return report.ok ? 0 : 1;
 }

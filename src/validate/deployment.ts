@@ -68,7 +68,7 @@ export function projectVars(envFile: EnvFile | undefined): Record<string, string
   if (!envFile) return {};
   let vars = interpolated.get(envFile);
   if (!vars) {
-    vars = {};
+    vars = Object.create(null) as Record<string, string>;
     for (const [k, v] of Object.entries(envFile.values)) vars[k] = v.includes('$') ? interpolate(v, vars) : v;
     interpolated.set(envFile, vars);
   }
@@ -81,7 +81,7 @@ const origins = new WeakMap<EnvFile, Record<string, Origin>>();
 function originsOf(envFile: EnvFile): Record<string, Origin> {
   let o = origins.get(envFile);
   if (!o) {
-    o = {};
+    o = Object.create(null) as Record<string, Origin>;
     for (const k of Object.keys(envFile.values)) o[k] = { file: envFile.file, line: envFile.lines[k] };
     origins.set(envFile, o);
   }

@@ -40,7 +40,8 @@ function summary(r: ValidationReport): string {
   return `${r.errors} error(s), ${r.warnings} warning(s) — Dify ${r.release.version} (${r.release.source})`;
 }
 
-export function reportText(r: ValidationReport, c: ChalkInstance): string {
+/** The text report as lines: a report of 100k findings is written in pieces, never joined into one string. */
+export function reportTextLines(r: ValidationReport, c: ChalkInstance): string[] {
   const groups = new Map<string, Diagnostic[]>();
   for (const d of r.diagnostics) {
     const k = d.file ?? '(deployment)';
@@ -58,5 +59,5 @@ export function reportText(r: ValidationReport, c: ChalkInstance): string {
     }
   }
   out.push('', (r.errors ? c.red : r.warnings ? c.yellow : c.green)(r.diagnostics.length ? summary(r) : `no findings — ${summary(r)}`));
-  return out.join('\n');
+  return out;
 }

@@ -19,7 +19,9 @@ export const unknownVariableRule: Rule = {
     const known = knownEnvVariables(d.release.version);
     const suggester = new Suggester([...known], SUGGESTION_BUDGET);
     const out: Diagnostic[] = [];
+    const unsuggested = "remove it, or check the name against the release's .env.example";
     let searched = 0;
+    let unsearched: string | undefined; // one string for every finding past the budget
     for (const name of Object.keys(d.envFile.values)) {
       if (known.has(name) || d.compose?.referenced.has(name)) continue;
       const best = suggester.suggest(name);
@@ -32,7 +34,9 @@ export const unknownVariableRule: Rule = {
         message: `${name} is not a variable Dify ${d.release.version} reads${suggestionText(best)}`,
         fix: best
           ? `rename it to ${best}`
-          : `remove it, or check the name against the release's .env.example${best === undefined ? ` (no did-you-mean searched: the search stops after the first ${searched} unknown variables)` : ''}`,
+          : best === null
+            ? unsuggested
+            : (unsearched ??= `${unsuggested} (no did-you-mean searched: the search stops after the first ${searched} unknown variables)`),
         data: { variable: name },
       });
     }
