@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validate } from '../src/validate/index.js';
 import { loadDeployment } from '../src/validate/load.js';
+import { reportJsonLines } from '../src/validate/format.js';
 import { SUGGESTION_BUDGET } from '../src/validate/rules/unknown-variable.js';
 import { knownEnvVariables } from '../src/render/known-env.js';
 // @ts-expect-error: the bench's generator is plain JavaScript
@@ -62,5 +63,21 @@ describe('validate on large inputs', () => {
       expect(s.origin.CELERY_WORKER_QUEUES.file).toBe(join(sub, 'docker-compose.yaml'));
       expect(s.origin.DB_HOST).toEqual({ file: join(sub, '.env'), line: expect.any(Number) });
     }
+  });
+
+  it('the JSON report written in pieces is the text JSON.stringify gives for the whole report (the files of the test above)', async () => {
+    const report = await validate({ dir: join(dir, 'compose') });
+    expect(report.diagnostics.some((d) => d.data && typeof d.data === 'object' && Object.values(d.data).some((v) => typeof v === 'object'))).toBe(true);
+    const whole = {
+      ok: report.ok,
+      errors: report.errors,
+      warnings: report.warnings,
+      release: report.release,
+      files: report.files,
+      services: report.services,
+      diagnostics: report.diagnostics.map((d) => ({ rule: d.rule, severity: d.severity, file: d.file ?? null, line: d.line ?? null, message: d.message, fix: d.fix, data: d.data ?? null })),
+    };
+    expect([...reportJsonLines(report)].join('\n')).toBe(JSON.stringify(whole, null, 2));
+    expect([...reportJsonLines({ ...report, diagnostics: [] })].join('\n')).toBe(JSON.stringify({ ...whole, diagnostics: [] }, null, 2));
   });
 });

@@ -12,9 +12,17 @@ export const processIo: Io = {
   err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
 };
 
-/** Many lines, written a few thousand at a time (one string of them all costs its size twice over). */
-export function outLines(io: Io, lines: string[]): void {
-  for (let i = 0; i < lines.length; i += 2000) io.out(lines.slice(i, i + 2000).join('\n'));
+/** Many lines, written a few thousand at a time as they are made (one string of them all costs its size twice over). */
+export function outLines(io: Io, lines: Iterable<string>): void {
+  let batch: string[] = [];
+  for (const line of lines) {
+    batch.push(line);
+    if (batch.length === 2000) {
+      io.out(batch.join('\n'));
+      batch = [];
+    }
+  }
+  if (batch.length) io.out(batch.join('\n'));
 }
 
 export async function colors(stream: NodeJS.WriteStream = process.stdout): Promise<ChalkInstance> {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parseOptions } from '../cli/options.js';
 import { colors, outLines, type Io } from '../cli/io.js';
 import { validate } from '../validate/index.js';
-import { FORMATS, reportGithub, reportJson, reportTextLines } from '../validate/format.js';
+import { FORMATS, reportGithubLines, reportJsonLines, reportTextLines } from '../validate/format.js';
 
 const validateOptionsSchema = z.object({
   dir: z.string().optional(),
@@ -23,8 +23,8 @@ export async function runValidate(raw: unknown, io: Io): Promise<number> {
   const opts = parseOptions(validateOptionsSchema, raw);
   if (opts.json) opts.format = 'json';
   const report = await validate(opts, { strict: opts.strict });
-  if (opts.format === 'json') io.out(reportJson(report));
-  else if (opts.format === 'github') io.out(reportGithub(report));
+  if (opts.format === 'json') outLines(io, reportJsonLines(report));
+  else if (opts.format === 'github') outLines(io, reportGithubLines(report));
   else outLines(io, reportTextLines(report, await colors()));
   return report.ok ? 0 : 1;
 }

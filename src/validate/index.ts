@@ -36,7 +36,8 @@ export async function validate(inputs: ValidateInputs, options: { strict?: boole
       fix: "add the api's profile to COMPOSE_PROFILES in .env, or drop `profiles:` from the api service",
     });
   }
-  for (const rule of RULES) diagnostics.push(...(await rule.check(deployment)));
+  // Not push(...list): a rule may find more than a call takes arguments (a .env of 300k unknown variables).
+  for (const rule of RULES) for (const d of await rule.check(deployment)) diagnostics.push(d);
   const seen = new Set<string>();
   const unique = diagnostics.filter((d) => {
     const k = key(d);
