@@ -4,7 +4,7 @@
 // table holds the commands' targets (≤ 2.0× render/validate, ≤ 1.6× --help/tiers/plan); the
 // scaling table grows the input (a .env of 1k/10k/100k lines, a compose file of 10/100/1,000
 // services, generated into .tmp/bench) and reads each child's peak RSS.
-// Usage: npm run bench [-- --runs 15] [--scaling-runs 5] [--quick] [--markdown] [--only startup|scaling]
+// Usage: npm run bench [-- --runs 15] [--scaling-runs 5] [--quick] [--markdown] [--only startup|scaling] [--filter REGEX]
 // A bench, not a test: nothing here runs in the test suite.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,6 +32,8 @@ const runs = Number(option('--runs', quick ? 5 : 15));
 const scalingRuns = Number(option('--scaling-runs', quick ? 3 : 5));
 const markdown = flag('--markdown');
 const only = option('--only', undefined);
+/** Only the cases whose name matches (e.g. --filter compose). */
+const filter = new RegExp(option('--filter', ''), 'i');
 
 /** Peak RSS of a child: GNU time's %M when it is there, else an exit hook inside the child. */
 const gnuTime = existsSync('/usr/bin/time') && spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, '-e', '0'], { encoding: 'utf8' }).stderr?.trim().match(/^\d+$/);
@@ -114,7 +116,8 @@ function scalingCases() {
 }
 
 /** Round by round: `node -e 0`, then every case once. One warm-up round fills the OS file cache. */
-function measure(cases, rounds) {
+function measure(all, rounds) {
+  const cases = all.filter((c) => filter.test(c.name));
   const baselineArgs = ['-e', '0'];
   for (const args of [baselineArgs, ...cases.map((c) => c.args)]) runOnce(args);
   const base = [];

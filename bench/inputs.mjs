@@ -48,16 +48,21 @@ const DIFY = [
   ['sandbox', 'langgenius/dify-sandbox', { API_KEY: '${SANDBOX_API_KEY}' }],
 ];
 
+/** Settings every per-queue worker merges from one anchor, as upstream's compose shares its api/worker settings. */
+const WORKER_ENV = { SQLALCHEMY_POOL_SIZE: '10', SQLALCHEMY_MAX_OVERFLOW: '5', REDIS_MAX_CONNECTIONS: '20', CELERY_AUTO_SCALE: 'false', LOG_LEVEL: '${LOG_LEVEL:-INFO}' };
+
 /**
  * A compose file with `services` services: Dify's own, the database and Redis, then (as in a
- * large project) per-queue Celery workers and sidecars, every one reading the project .env.
+ * large project) per-queue Celery workers merging a shared anchor, and sidecars; every one reads
+ * the project .env.
  */
 export function composeText(services) {
-  const out = ['services:'];
+  const out = ['x-worker-env: &worker-env', ...Object.entries(WORKER_ENV).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`), 'services:'];
   let count = 0;
-  const service = (name, image, env, extra = []) => {
+  const service = (name, image, env, extra = [], merge) => {
     count++;
     out.push(`  ${name}:`, `    image: ${image}`, '    env_file:', '      - ./.env', '    environment:');
+    if (merge) out.push(`      <<: *${merge}`);
     for (const [k, v] of Object.entries(env)) out.push(`      ${k}: ${JSON.stringify(v)}`);
     out.push(...extra.map((l) => `    ${l}`));
   };
@@ -68,10 +73,7 @@ export function composeText(services) {
   service('redis', 'redis:6-alpine', { REDISCLI_AUTH: '${REDIS_PASSWORD}' }, ['command: redis-server --requirepass ${REDIS_PASSWORD}']);
   for (let i = 0; count < services; i++) {
     if (i % 2 === 0)
-      service(`worker_q${i}`, `langgenius/dify-api:${RELEASE}`, { MODE: 'worker', CELERY_WORKER_QUEUES: `queue_${i}`, CELERY_WORKER_AMOUNT: '${CELERY_WORKER_AMOUNT:-1}' }, [
-        'deploy:',
-        '  replicas: 1',
-      ]);
+      service(`worker_q${i}`, `langgenius/dify-api:${RELEASE}`, { MODE: 'worker', CELERY_WORKER_QUEUES: `queue_${i}`, CELERY_WORKER_AMOUNT: '${CELERY_WORKER_AMOUNT:-1}' }, ['deploy:', '  replicas: 1'], 'worker-env');
     else service(`sidecar_${i}`, 'busybox:latest', { SIDECAR_ID: `${i}`, TARGET: 'http://api:5001', LOG_LEVEL: '${LOG_LEVEL:-INFO}' }, ['command: sleep infinity']);
   }
   return `${out.join('\n')}\n`;

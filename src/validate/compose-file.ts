@@ -1,7 +1,7 @@
 // Reading a docker-compose file into what validate needs: per service its image, profiles,
 // env_file list, environment entries (with their lines, through `<<:` merges), replicas
 // and command. Wrong shapes are left to the compose-spec schema rule, never a crash.
-import { isAlias, isMap, isScalar, isSeq, type Document, type Node, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, visit, type Document, type Node, type YAMLMap } from 'yaml';
 import { UserError } from '../core/errors.js';
 import { parseYamlDocument } from '../core/yaml-doc.js';
 import { trapAt, type YamlTrap } from './yaml-traps.js';
@@ -37,9 +37,31 @@ export interface ComposeFile {
   traps: YamlTrap[];
 }
 
+/** A node with aliases followed: what `*name` stands for, else the node itself. */
+type Deref = (node: unknown) => unknown;
+
+/**
+ * Every alias's node from one walk of the document: the last node before it anchored with its
+ * name, as yaml's Alias.resolve finds it — which walks the whole document on each call (1,000
+ * services merging one anchor took half a minute).
+ */
+function aliasResolver(doc: Document): Deref {
+  const targets = new Map<unknown, Node>();
+  const anchored = new Map<string, Node>();
+  visit(doc, {
+    Node(_, node) {
+      if (isAlias(node)) {
+        const target = anchored.get(node.source);
+        if (target) targets.set(node, target);
+      } else if (node.anchor) anchored.set(node.anchor, node);
+    },
+  });
+  return (node) => (isAlias(node) ? targets.get(node) : node);
+}
+
 /** The map a node stands for, following aliases. */
-function asMap(node: unknown, doc: Document): YAMLMap | undefined {
-  const n = isAlias(node) ? node.resolve(doc) : node;
+function asMap(node: unknown, deref: Deref): YAMLMap | undefined {
+  const n = deref(node);
   return isMap(n) ? n : undefined;
 }
 
@@ -50,15 +72,15 @@ function keyText(key: unknown): string | undefined {
 }
 
 /** Key → value node of a map, `<<:` merges applied (explicit keys win, as in YAML 1.1). */
-export function mapEntries(node: unknown, doc: Document): Map<string, Node> {
+function mapEntries(node: unknown, deref: Deref): Map<string, Node> {
   const out = new Map<string, Node>();
-  const map = asMap(node, doc);
+  const map = asMap(node, deref);
   if (!map) return out;
   for (const pair of map.items) {
     const key = keyText(pair.key);
     if (key !== '<<') continue;
     const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
-    for (const src of sources) for (const [k, v] of mapEntries(src, doc)) if (!out.has(k)) out.set(k, v);
+    for (const src of sources) for (const [k, v] of mapEntries(src, deref)) if (!out.has(k)) out.set(k, v);
   }
   for (const pair of map.items) {
     const key = keyText(pair.key);
@@ -76,26 +98,27 @@ function scalarText(node: Node | undefined | null): string | undefined {
 
 export function parseComposeText(text: string, file: string): ComposeFile {
   const { doc, data, lineOf, lineAt } = parseYamlDocument(text, file, 'compose file');
+  const deref = aliasResolver(doc);
   if (data !== null && (typeof data !== 'object' || Array.isArray(data)))
     throw new UserError([`${file}: expected a docker-compose mapping (services: …), got ${Array.isArray(data) ? 'a list' : typeof data}; pass the compose file with --compose`]);
   const services: ComposeService[] = [];
   const traps: YamlTrap[] = [];
   const trapNodes = new Set<unknown>(); // a value in a `<<:` anchor shared by several services is reported once
   const trap = (node: unknown, path: (string | number)[]) => {
-    const resolved = isAlias(node) ? node.resolve(doc) : node;
+    const resolved = deref(node);
     const t = trapAt(resolved, path, lineOf);
     if (!t || trapNodes.has(resolved)) return;
     traps.push(t);
     trapNodes.add(resolved);
   };
-  for (const [name, svcNode] of mapEntries(mapEntries(doc.contents, doc).get('services'), doc)) {
-    const svc = mapEntries(svcNode, doc);
+  for (const [name, svcNode] of mapEntries(mapEntries(doc.contents, deref).get('services'), deref)) {
+    const svc = mapEntries(svcNode, deref);
     trap(svc.get('restart'), ['services', name, 'restart']);
     for (const block of ['environment', 'labels'])
-      for (const [key, v] of mapEntries(svc.get(block), doc)) trap(v, ['services', name, block, key]);
+      for (const [key, v] of mapEntries(svc.get(block), deref)) trap(v, ['services', name, block, key]);
     const environment: EnvEntry[] = [];
     const envNode = svc.get('environment');
-    const envNodeResolved = isAlias(envNode) ? envNode.resolve(doc) : envNode;
+    const envNodeResolved = deref(envNode);
     if (isSeq(envNodeResolved)) {
       for (const item of envNodeResolved.items) {
         const s = scalarText(item as Node);
@@ -104,27 +127,27 @@ export function parseComposeText(text: string, file: string): ComposeFile {
         environment.push({ key: eq < 0 ? s : s.slice(0, eq), raw: eq < 0 ? null : s.slice(eq + 1), line: lineOf(item as Node) });
       }
     } else {
-      for (const [key, v] of mapEntries(envNode, doc)) {
-        const resolved = isAlias(v) ? v.resolve(doc) : v;
+      for (const [key, v] of mapEntries(envNode, deref)) {
+        const resolved = deref(v);
         const raw = scalarText(resolved as Node);
         environment.push({ key, raw: raw === undefined ? null : raw, line: lineOf(resolved as Node) });
       }
     }
     const envFiles: ComposeService['envFiles'] = [];
     const ef = svc.get('env_file');
-    const efResolved = isAlias(ef) ? ef.resolve(doc) : ef;
+    const efResolved = deref(ef);
     for (const item of isSeq(efResolved) ? efResolved.items : efResolved ? [efResolved] : []) {
       const s = scalarText(item as Node);
       if (s !== undefined) envFiles.push({ path: s, required: true });
       else {
-        const m = mapEntries(item, doc);
+        const m = mapEntries(item, deref);
         const path = scalarText(m.get('path'));
         if (path !== undefined) envFiles.push({ path, required: scalarText(m.get('required')) !== 'false' });
       }
     }
     const profilesNode = svc.get('profiles');
     const profiles = isSeq(profilesNode) ? profilesNode.items.map((i) => scalarText(i as Node)).filter((s): s is string => s !== undefined) : [];
-    const replicasRaw = scalarText(mapEntries(svc.get('deploy'), doc).get('replicas')) ?? scalarText(svc.get('scale'));
+    const replicasRaw = scalarText(mapEntries(svc.get('deploy'), deref).get('replicas')) ?? scalarText(svc.get('scale'));
     const commandNode = svc.get('command');
     const command = isSeq(commandNode) ? commandNode.items.map((i) => scalarText(i as Node) ?? '').join(' ') : scalarText(commandNode);
     services.push({
