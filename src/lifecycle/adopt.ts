@@ -266,7 +266,7 @@ function currentSizing(d: Deployment, release: Release): NonNullable<NonNullable
       o.processesPerReplica = Math.max(1, fallback(s.env, 'SERVER_WORKER_AMOUNT') ?? 1);
       o.connectionsPerProcess = Math.max(1, fallback(s.env, 'SERVER_WORKER_CONNECTIONS') ?? 10);
       pools();
-    } else if (s.component === 'worker') {
+    } else if (s.component === 'worker' || s.component === 'worker_runs') {
       o.connectionsPerProcess = Math.max(1, fallback(s.env, 'CELERY_WORKER_AMOUNT') ?? 1);
       pools();
     } else if (s.component === 'worker_beat' || s.component === 'api_websocket') pools();
@@ -288,6 +288,7 @@ function structuralRefusals(d: Deployment, release: Release): Refusal[] {
     api: 'api',
     api_websocket: 'api',
     worker: 'api',
+    worker_runs: 'api',
     worker_beat: 'api',
     web: 'web',
     plugin_daemon: 'pluginDaemon',

@@ -14,6 +14,7 @@ import { helmView, type HelmView } from './helm-model.js';
 import type { Values } from '../helm/merge.js';
 import type { YamlTrap } from './yaml-traps.js';
 import { layered } from './layered.js';
+import { workerComponent } from './worker-role.js';
 
 export interface ServiceModel {
   name: string;
@@ -93,11 +94,11 @@ function activeProfiles(vars: Record<string, string>): Set<string> {
 }
 
 /** The component a service runs: by image and MODE (so renamed or per-queue services count), else by name. */
-function componentOf(s: { name: string; image?: string }, env: Record<string, string>): ComponentName | undefined {
+function componentOf(s: { name: string; image?: string }, env: Record<string, string>, runQueue: string): ComponentName | undefined {
   const image = s.image ?? '';
   if (/(^|\/)dify-api(:|$)/.test(image)) {
     const mode = (env.MODE ?? 'api').toLowerCase();
-    if (mode === 'worker') return 'worker';
+    if (mode === 'worker') return workerComponent(env, runQueue);
     if (mode === 'beat') return 'worker_beat';
     if (mode === 'api') return /websocket/i.test(env.SERVER_WORKER_CLASS ?? '') || s.name === 'api_websocket' ? 'api_websocket' : 'api';
     return undefined;
@@ -116,7 +117,7 @@ function soleReference(raw: string): string | undefined {
   return /^\$\{?([A-Za-z_][A-Za-z0-9_]*)(?:[:?+-][^}]*)?\}?$/.exec(raw.trim())?.[1];
 }
 
-function servicesFromCompose(compose: ComposeFile, envFile: EnvFile | undefined, vars: Record<string, string>, findings: Diagnostic[]): ServiceModel[] {
+function servicesFromCompose(compose: ComposeFile, envFile: EnvFile | undefined, vars: Record<string, string>, runQueue: string, findings: Diagnostic[]): ServiceModel[] {
   const base = dirname(resolve(compose.file));
   const profiles = activeProfiles(vars);
   const envFiles = new Map<string, EnvFile | null>();
@@ -167,7 +168,7 @@ function servicesFromCompose(compose: ComposeFile, envFile: EnvFile | undefined,
     const serviceEnv = envLayers.length ? layered(envLayers, env) : env;
     return {
       name: s.name,
-      component: componentOf(s, serviceEnv),
+      component: componentOf(s, serviceEnv, runQueue),
       image: s.image && interpolate(s.image, vars),
       replicas: /^\d+$/.test(replicasText) ? Number(replicasText) : 1,
       active,
@@ -276,7 +277,7 @@ export function buildDeployment(input: ModelInput): Deployment {
   const vars = projectVars(input.envFile);
   const loadFindings: Diagnostic[] = [];
   const services = input.compose
-    ? servicesFromCompose(input.compose, input.envFile, vars, loadFindings)
+    ? servicesFromCompose(input.compose, input.envFile, vars, input.release.execution.runQueue, loadFindings)
     : input.envFile
       ? servicesFromEnv(input.release, input.envFile, vars)
       : [];

@@ -10,6 +10,7 @@ import { isMap, type Values } from '../helm/merge.js';
 import type { ServiceModel } from './deployment.js';
 import type { Origin } from './diagnostics.js';
 import { isDirectory, readTextFile } from './files.js';
+import { workerComponent } from './worker-role.js';
 
 /** A worker of extra/: the service validate judges, and its container's resource limits (for import). */
 export interface ExtraWorker extends ServiceModel {
@@ -96,11 +97,10 @@ export function extraWorkers(valuesFile: string, runQueue: string): ExtraWorker[
       // An HPA does not scale a Deployment set to 0 replicas (Kubernetes disables autoscaling there).
       const declared = Number(spec.replicas ?? 1);
       const replicas = declared === 0 ? 0 : (hpa.get(name) ?? declared);
-      const queues = (env.CELERY_WORKER_QUEUES || env.CELERY_QUEUES || '').split(',').map((q) => q.trim()).filter(Boolean);
       const resources = isMap(c.resources) ? c.resources : {};
       out.push({
         name: containers.length > 1 ? `${name}/${String(c.name)}` : name,
-        component: queues.length === 1 && queues[0] === runQueue ? 'worker_runs' : 'worker',
+        component: workerComponent(env, runQueue),
         limits: isMap(resources.limits) ? resources.limits : {},
         image: String(c.image),
         replicas: Number.isFinite(replicas) && replicas >= 0 ? replicas : 1,

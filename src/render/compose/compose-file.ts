@@ -58,7 +58,7 @@ function resources(cpu: number, memory: string, reserve?: { cpu: number; memory:
 const MIGRATED_FIRST = new Set(['api', 'api_websocket', 'worker', 'worker_runs', 'worker_beat']);
 
 /** The services that reach PostgreSQL through the pooler (DB_HOST in .env names it). */
-const THROUGH_POOLER = new Set(['api', 'api_websocket', 'worker', 'worker_beat', 'plugin_daemon']);
+const THROUGH_POOLER = new Set(['api', 'api_websocket', 'worker', 'worker_runs', 'worker_beat', 'plugin_daemon']);
 
 /**
  * Per service, what a transaction pooler changes: the plugin daemon turns GORM's prepared

@@ -1,0 +1,37 @@
+// import adopts dify-deploy's own compose output: every tier and release, with the run worker
+// (worker_runs: MODE=worker on the run queue alone) read as the run worker rather than as a
+// second background worker, and its size kept as the plan made it.
+// Behind PgBouncer the run worker starts after it, like every other client.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { releaseVersions, tierNames } from '../src/core/data.js';
+import { runCli } from './helpers/cli.js';
+
+describe('import of our own compose output', () => {
+  for (const release of releaseVersions())
+    for (const tier of tierNames())
+      it(`${release} ${tier}: adopted without refusal, the run worker's size kept`, async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'dd-own-'));
+        const rendered = join(dir, 'rendered');
+        const render = await runCli(['render', '--tier', tier, '--release', release, '--target', 'compose', '--out', rendered]);
+        expect(render.code, render.stderr).toBe(0);
+        const compose = parse(readFileSync(join(rendered, 'docker-compose.yaml'), 'utf8'));
+        const runs = compose.services.worker_runs;
+        // With PgBouncer in front (DB_HOST=pgbouncer in .env) the run worker waits for it like every other client.
+        if (compose.services.pgbouncer) expect(runs.depends_on.pgbouncer).toEqual({ condition: 'service_healthy' });
+        const adopted = join(dir, 'adopted');
+        const r = await runCli(['import', rendered, '--out', adopted, '--json']);
+        expect(r.code, r.stdout + r.stderr).toBe(0);
+        const spec = parse(readFileSync(join(adopted, 'dify-deploy.yaml'), 'utf8'));
+        expect(spec.overrides.components.worker_runs).toMatchObject({
+          replicas: runs.deploy.replicas,
+          connectionsPerProcess: Number(runs.environment.CELERY_WORKER_AMOUNT),
+          poolSize: Number(runs.environment.SQLALCHEMY_POOL_SIZE),
+          maxOverflow: Number(runs.environment.SQLALCHEMY_MAX_OVERFLOW),
+        });
+        expect(spec.overrides.components).toHaveProperty('worker');
+      });
+});
