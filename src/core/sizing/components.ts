@@ -12,11 +12,13 @@ import { gib, round2 } from './units.js';
 import { sizeWorker, sizeWorkerBeat, sizeWorkerRuns } from './workers.js';
 
 /**
- * Components we let the dify-helm chart autoscale (templates/hpa.yaml also offers the worker). The
- * run worker is not among them: its replicas already carry the burst-inclusive in-flight runs, and an
- * HPA ceiling of replicas × burst would count the burst twice in the connection budget.
+ * Components we let the dify-helm chart autoscale, at maxReplicas = ⌈replicas × burst⌉. Only
+ * those whose replicas do not already carry the burst: api, worker, sandbox and the run worker
+ * are sized from burst-inclusive in-flight figures (greenlets, run slots, code runs), so a ×burst
+ * ceiling would count the burst twice — in their capacity and in the connection budget held at
+ * maxReplicas. web's count is SAE's for the tier's QPS and derives from no in-flight figure.
  */
-const HPA_COMPONENTS: readonly ComponentName[] = ['api', 'web', 'sandbox'];
+const HPA_COMPONENTS: readonly ComponentName[] = ['web'];
 
 /** Per component: how its processes, pools and limits follow from the load. Others need no env. */
 const SIZERS: Partial<Record<ComponentName, Sizer>> = {

@@ -51,7 +51,7 @@ export function renderNginx(ctx: RenderContext, model: ComposeModel): RenderedFi
   });
   const proxyConf = renderTemplate('nginx/proxy.conf.hbs', {
     readTimeout: nginx.env.NGINX_PROXY_READ_TIMEOUT ?? '3600s',
-    gunicornTimeout: api.env.GUNICORN_TIMEOUT ?? release.upstreamDefaults.GUNICORN_TIMEOUT,
+    runBound: Math.max(...['APP_MAX_EXECUTION_TIME', 'WORKFLOW_MAX_EXECUTION_TIME'].map((v) => Number(api.env[v] ?? release.upstreamDefaults[v]))),
   });
   const defaultConf = renderTemplate('nginx/default.conf.hbs', {
     release: release.version,
