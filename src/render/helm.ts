@@ -1,5 +1,6 @@
 // `render --target helm`: helm/values.yaml for the dify-helm chart version the release
 // table names, and helm/README.md with the exact install commands.
+import { CHART_WORKER_CONNECTIONS as CHART_NGINX_WORKER_CONNECTIONS } from '../core/sizing/nginx.js';
 import { stringifyYaml } from '../core/yaml-doc.js';
 import { cpuQuantity } from '../helm/quantity.js';
 import { renderTemplate } from './template.js';
@@ -10,8 +11,6 @@ import { HELM_NAMESPACE, renderBackupCronJob } from './recovery.js';
 import { createSecretCommand } from './helm/existing-secret.js';
 import { renderRunWorker } from './helm/run-worker.js';
 
-/** The chart's nginx hard-codes `worker_connections 1024` in its ConfigMap (config.tpl). */
-const CHART_NGINX_WORKER_CONNECTIONS = 1024;
 
 function notes(ctx: RenderContext): string[] {
   const { plan, spec } = ctx;

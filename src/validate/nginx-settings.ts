@@ -76,3 +76,48 @@ export function nginxSetting(d: Deployment, directive: string, envVar: string, p
   if (value === undefined || !nginx) return undefined;
   return { value, text: text!, origin: nginx.origin[envVar] ?? envVarOrigin(d.envFile, envVar) };
 }
+
+/** An `upstream` block that caches idle connections (`keepalive N`), with how long it keeps them. */
+export interface NginxUpstream {
+  name: string;
+  /** The `server` host names inside it (without ports). */
+  hosts: string[];
+  /** `keepalive_timeout` inside the block, else nginx's default 60 s. */
+  idleSeconds: number;
+  text: string;
+  origin: Origin;
+}
+
+/** nginx's upstream keepalive_timeout when the block sets none (ngx_http_upstream_module). */
+const UPSTREAM_KEEPALIVE_DEFAULT = '60s';
+
+/** Every upstream block with a connection cache in the nginx config beside the files. */
+export function nginxKeepaliveUpstreams(d: Deployment): NginxUpstream[] {
+  const nginx = d.services.find((s) => s.active && s.component === 'nginx');
+  const env = { ...d.vars, ...(nginx?.env ?? {}) };
+  const dir = nginxDir(d);
+  const out: NginxUpstream[] = [];
+  for (const file of dir ? configFiles(dir) : []) {
+    const lines = readTextFile(file, 'nginx config', 'fix or remove it').split('\n');
+    let block: { name: string; line: number; hosts: string[]; cached: boolean; timeout?: { text: string; line: number } } | undefined;
+    lines.forEach((raw, i) => {
+      const line = raw.replace(/#.*/, '');
+      const open = /^\s*upstream\s+(\S+)\s*\{/.exec(line);
+      if (open) block = { name: open[1], line: i + 1, hosts: [], cached: false };
+      if (!block) return;
+      const server = /^\s*server\s+([^\s;:]+)/.exec(line);
+      if (server) block.hosts.push(interpolate(server[1], env));
+      if (/^\s*keepalive\s+\d+\s*;/.test(line)) block.cached = true;
+      const timeout = /^\s*keepalive_timeout\s+([^;]+);/.exec(line);
+      if (timeout) block.timeout = { text: interpolate(timeout[1].trim(), env), line: i + 1 };
+      if (/\}/.test(line)) {
+        const text = block.timeout?.text ?? UPSTREAM_KEEPALIVE_DEFAULT;
+        const idleSeconds = nginxSeconds(text);
+        if (block.cached && idleSeconds !== undefined)
+          out.push({ name: block.name, hosts: block.hosts, idleSeconds, text, origin: { file, line: block.timeout?.line ?? block.line } });
+        block = undefined;
+      }
+    });
+  }
+  return out;
+}

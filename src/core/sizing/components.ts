@@ -59,11 +59,11 @@ export function sizeComponents(x: SizingContext, names: ComponentName[], target:
     const base: TierComponent = tier.components[name];
     const o = overrides[name];
     const scaled = name === 'api' || name === 'plugin_daemon' ? Math.max(1, Math.ceil(base.replicas * scale)) : base.replicas;
-    const cpu = o?.cpu ?? base.cpu;
-    const memoryGiB = o?.memoryGiB ?? base.memoryGiB;
     const start = o?.replicas ?? (ha && HA_COMPONENTS.includes(name) ? Math.max(2, scaled) : scaled);
-    const sized: Sized = SIZERS[name]?.({ replicas: start, cpu, o }, x) ?? { replicas: start, env: {} };
-    const { replicas } = sized;
+    const given = { replicas: start, cpu: o?.cpu ?? base.cpu, memoryGiB: o?.memoryGiB ?? base.memoryGiB, o };
+    const sized: Sized = SIZERS[name]?.(given, x) ?? { replicas: start, env: {} };
+    // A sizer may reshape the instance (nginx on compose: one container carrying the tier's instances).
+    const { replicas, cpu = given.cpu, memoryGiB = given.memoryGiB } = sized;
     const maxReplicas = target === 'helm' && HPA_COMPONENTS.includes(name) ? Math.ceil(replicas * tier.burstFactor) : replicas;
     return {
       name,

@@ -112,13 +112,15 @@ export interface SizingContext {
   workload: Workload;
 }
 
-/** A component's sized processes, env and config settings (replicas may grow, see api). */
+/** A component's sized processes, env and config settings (replicas may grow, see api; instance size may change, see nginx). */
 export interface Sized {
   replicas: number;
+  cpu?: number;
+  memoryGiB?: number;
   processes?: number;
   env: Record<string, string>;
   settings?: Record<string, number | string>;
 }
 
-/** Sizes one component from its tier instance (replicas before sizing, vCPUs) and the user's override. */
-export type Sizer = (c: { replicas: number; cpu: number; o?: ComponentOverride }, x: SizingContext) => Sized;
+/** Sizes one component from its tier instance (replicas before sizing, vCPUs, memory) and the user's override. */
+export type Sizer = (c: { replicas: number; cpu: number; memoryGiB: number; o?: ComponentOverride }, x: SizingContext) => Sized;

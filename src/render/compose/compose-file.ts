@@ -133,10 +133,7 @@ export function renderComposeFile(ctx: RenderContext, model: ComposeModel): Rend
       svc.depends_on = { ...((svc.depends_on ?? {}) as Record<string, unknown>), [POOLER_SERVICE]: { condition: 'service_healthy' } };
     if (MIGRATED_FIRST.has(name))
       svc.depends_on = { ...((svc.depends_on ?? {}) as Record<string, unknown>), migrate: { condition: 'service_completed_successfully' } };
-    if (component && name === 'nginx') {
-      // One nginx container on one host (its ports bind once) carries the tier's nginx capacity.
-      svc.deploy = resources(component.cpu * component.replicas, component.memory);
-    } else if (component) {
+    if (component) {
       svc.deploy = { replicas: component.replicas, ...resources(component.cpu, component.memory, component.requests) };
     } else {
       const infra = plan.infrastructure.find((i) => i.name === name);

@@ -40,10 +40,10 @@ export function renderNginx(ctx: RenderContext, model: ComposeModel): RenderedFi
   const nginxConf = renderTemplate('nginx/nginx.conf.hbs', {
     release: release.version,
     tier: plan.tier,
-    // One container carries all of the tier's nginx instances (see docker-compose.yaml).
-    workerProcesses: Number(nginx.env.NGINX_WORKER_PROCESSES ?? 1) * nginx.replicas,
+    workerProcesses: Number(nginx.env.NGINX_WORKER_PROCESSES ?? 1),
     workerConnections: settings.worker_connections ?? 1024,
     rlimitNofile: settings.worker_rlimit_nofile ?? 2048,
+    upstreamKeepaliveTimeout: settings.upstream_keepalive_timeout,
     bodyLimitMB: model.bodyLimitMB,
     largestUploadMB,
     upstreams,

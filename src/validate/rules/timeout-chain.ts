@@ -1,11 +1,13 @@
 // timeout-chain: nginx must wait at least as long as the longest app or workflow run Dify
-// allows, or long answers are cut off with a 504 while Dify is still working. GUNICORN_TIMEOUT
+// allows, or long answers are cut off with a 504 while Dify is still working; and must drop an
+// idle upstream connection before gunicorn does, or a request races gunicorn's close. GUNICORN_TIMEOUT
 // is not in the chain: with gevent workers it is the worker's heartbeat (gunicorn
 // workers/ggevent.py notifies the arbiter every second whatever the requests do), so it bounds
 // no request; raised far above upstream it only leaves a wedged worker unkilled for longer.
 import { at, type Diagnostic } from '../diagnostics.js';
 import type { Deployment } from '../deployment.js';
-import { nginxSeconds, nginxSetting } from '../nginx-settings.js';
+import { GUNICORN_KEEPALIVE_SECONDS } from '../../core/sizing/nginx.js';
+import { nginxKeepaliveUpstreams, nginxSeconds, nginxSetting } from '../nginx-settings.js';
 import type { Rule } from './rule.js';
 
 /** The variables that bound a run (api/core/app: the app and workflow execution limits). */
@@ -35,11 +37,38 @@ function heartbeatFinding(d: Deployment, s: Service, ruleId: string): Diagnostic
   };
 }
 
+/** gunicorn's idle keep-alive: `--keep-alive` in GUNICORN_CMD_ARGS (gunicorn reads it), else its default (Dify's entrypoint passes none). */
+function gunicornKeepalive(s: Service): number {
+  const given = /--keep-alive[=\s]+(\d+)/.exec(s.env.GUNICORN_CMD_ARGS ?? '')?.[1];
+  return given === undefined ? GUNICORN_KEEPALIVE_SECONDS : Number(given);
+}
+
+/** An nginx upstream that keeps idle connections to gunicorn at least as long as gunicorn does. */
+function keepaliveFindings(d: Deployment, ruleId: string): Diagnostic[] {
+  const gunicorns = d.services.filter((x) => x.active && (x.component === 'api' || x.component === 'api_websocket'));
+  const out: Diagnostic[] = [];
+  for (const u of nginxKeepaliveUpstreams(d)) {
+    const server = gunicorns.find((s) => u.hosts.includes(s.name));
+    if (!server) continue;
+    const keepalive = gunicornKeepalive(server);
+    if (u.idleSeconds < keepalive) continue;
+    out.push({
+      rule: ruleId,
+      severity: 'warning',
+      ...at(u.origin),
+      message: `nginx upstream ${u.name} keeps idle connections to ${server.name} for ${u.text} but gunicorn closes them after ${keepalive} s (--keep-alive): nginx can send a request down a connection gunicorn is closing, and the client gets a 502`,
+      fix: `set keepalive_timeout in upstream ${u.name} below ${keepalive}s (e.g. ${Math.max(1, keepalive - 1)}s), or raise gunicorn's keep-alive above it with GUNICORN_CMD_ARGS="--keep-alive N"`,
+      data: { upstream: u.name, nginxSeconds: u.idleSeconds, variable: 'keep-alive', seconds: keepalive },
+    });
+  }
+  return out;
+}
+
 export const timeoutChainRule: Rule = {
   id: 'timeout-chain',
-  summary: 'nginx read timeout below the maximum app/workflow execution time; GUNICORN_TIMEOUT (a gevent heartbeat) raised above upstream',
+  summary: 'nginx read timeout below the maximum app/workflow execution time; an nginx upstream keeping idle connections to gunicorn longer than gunicorn does; GUNICORN_TIMEOUT (a gevent heartbeat) raised above upstream',
   check(d) {
-    const out: Diagnostic[] = [];
+    const out = keepaliveFindings(d, this.id);
     for (const s of d.services.filter((x) => x.active && (x.component === 'api' || x.component === 'api_websocket'))) {
       const f = heartbeatFinding(d, s, this.id);
       if (f) out.push(f);
