@@ -302,6 +302,8 @@ export const workloadSchema = z
       .optional(),
     /** Mean seconds a request of each kind spends in Dify; missing kinds take latencySeconds. */
     latencySeconds: z.object(Object.fromEntries(APP_KINDS.map((k) => [k, positive.optional()])) as Record<AppKind, z.ZodOptional<typeof positive>>).strict().optional(),
+    /** Code nodes, which size the sandbox: the share of graph runs (chatflow, workflows) with any, and their sandbox seconds per run. */
+    codeNodes: z.object({ share: share.optional(), seconds: positive.optional() }).strict().optional(),
   })
   .strict();
 
