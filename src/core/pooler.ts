@@ -70,10 +70,13 @@ export function poolerKind(choice: PoolerKind | undefined, engine: string, direc
 /** Users that connect straight to the server even with a pooler (pgvector on the metadata server). */
 export const bypassesPooler = (u: ConnectionUser) => u.component === 'pgvector pools';
 
+/** Mean transactions in progress at the peak (Little's law): qps × burst × DB time per request. */
+export const activeTransactionsAt = (qps: number, burstFactor: number, dbTimePerRequestMs: number) => Math.ceil((qps * burstFactor * dbTimePerRequestMs) / 1000);
+
 export function sizePooler(x: PoolerInput): PoolerPlan {
   const through = x.users.filter((u) => !bypassesPooler(u));
   const clientsOf = (plugin: boolean) => through.filter((u) => (u.component === 'plugin_daemon') === plugin).reduce((n, u) => n + (u.total ?? 0), 0);
-  const activeTransactions = Math.ceil((x.qps * x.burstFactor * x.dbTimePerRequestMs) / 1000);
+  const activeTransactions = activeTransactionsAt(x.qps, x.burstFactor, x.dbTimePerRequestMs);
   const pool = (clients: number, share: number) => Math.min(clients, Math.max(MIN_POOL, Math.ceil(activeTransactions * share * POOL_SAFETY)));
   const databases = [
     { name: x.database, clients: clientsOf(false), share: 1 },

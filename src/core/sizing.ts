@@ -34,7 +34,7 @@ export function sizePlan({ spec, release, tier, target }: SizingInput): Plan {
   const pooler = poolerKind(spec.database.pooler, spec.database.engine, required) === 'pgbouncer'
     ? sizePooler({ users, qps, burstFactor: tier.burstFactor, dbTimePerRequestMs: spec.database.dbTimePerRequestMs, database: spec.database.database, pluginDatabase: spec.database.pluginDatabase })
     : undefined;
-  const database = { ...planDatabase(spec, tier, pooler?.serverRequired ?? required, problems), ...(pooler ? { pooler } : {}) };
+  const database = { ...planDatabase(spec, tier, qps, pooler?.serverRequired ?? required, problems, warnings), ...(pooler ? { pooler } : {}) };
   const server = pooler && serverBudget(pooler, database, problems);
   const budget = pooler
     ? connectionBudget(users.filter((u) => !bypassesPooler(u)), pooler.maxClientConn, 0)

@@ -2,15 +2,33 @@
 import type { ConnectionBudget, ConnectionUser } from '../budget.js';
 import type { Tier } from '../data.js';
 import { postgresSettings, ramGiBFor } from '../pgtune.js';
-import { POOLER_THRESHOLD, type PoolerPlan } from '../pooler.js';
+import { activeTransactionsAt, POOLER_THRESHOLD, type PoolerPlan } from '../pooler.js';
 import type { Spec } from '../spec.js';
 import type { DatabasePlan } from './types.js';
 
 /** psql sessions, migrations, pg_dump and monitoring need slots of their own. */
 const MIN_ADMIN_HEADROOM = 5;
 
-/** The database's size: an external server as declared; a bundled one sized to the budget (PGTune). */
-export function planDatabase(spec: Spec, tier: Tier, required: number, problems: string[]): DatabasePlan {
+/**
+ * Running transactions one core keeps busy: the PostgreSQL wiki's "Number Of Database
+ * Connections" (connections = core_count × 2 + effective_spindle_count for peak throughput, the
+ * rule HikariCP's "About Pool Sizing" quotes): beyond ~2 per core PostgreSQL only queues.
+ */
+export const ACTIVE_PER_CORE = 2;
+/**
+ * Share of a transaction's time the server is working: the rest is round trips and the app's own
+ * work between statements [inference]. For the default 100 ms per request the rule then gives SAE's
+ * RDS cores (2C at 10 QPS, 4C at 100; sizing.md §1b) and the tiers' 8C at 200 QPS; 18C at 500 against SAE's 16C.
+ */
+const SERVER_SHARE = 0.5;
+
+/** vCPUs that run the peak's active transactions, rounded up to an even count (host sizes come in those). */
+export function databaseCpusFor(activeTransactions: number): number {
+  return 2 * Math.ceil((activeTransactions * SERVER_SHARE) / ACTIVE_PER_CORE / 2);
+}
+
+/** The database's size: an external server as declared; a bundled one sized to the budget (PGTune) and to its active transactions. */
+export function planDatabase(spec: Spec, tier: Tier, qps: number, required: number, problems: string[], warnings: string[]): DatabasePlan {
   const isPg = spec.database.engine === 'postgresql';
   // MySQL has no superuser-reserved pool (it admits one extra SUPER connection beyond max_connections).
   const reserved = isPg ? spec.database.reservedConnections : 0;
@@ -18,11 +36,18 @@ export function planDatabase(spec: Spec, tier: Tier, required: number, problems:
   if (spec.database.mode === 'external')
     return { engine: spec.database.engine, mode: 'external', maxConnections: spec.database.maxConnections!, reserved, adminHeadroom };
   const max = spec.overrides.database?.maxConnections ?? required + reserved + adminHeadroom;
-  // Without a given DB host, take the tier's and grow its RAM (to a power of two) until it holds the connections.
+  // Without a given DB host, take the tier's and grow its RAM until it holds the connections, its CPU
+  // until it runs the peak's active transactions (qps × burst × database.dbTimePerRequestMs).
+  const active = activeTransactionsAt(qps, tier.burstFactor, spec.database.dbTimePerRequestMs);
+  const cpusNeeded = databaseCpusFor(active);
   const hostSize = spec.database.hostSize ?? {
-    cpus: tier.bundledDatabase.cpus,
+    cpus: Math.max(tier.bundledDatabase.cpus, cpusNeeded),
     memoryGiB: Math.max(tier.bundledDatabase.memoryGiB, 2 ** Math.ceil(Math.log2(ramGiBFor(max)))),
   };
+  if (hostSize.cpus < cpusNeeded)
+    warnings.push(
+      `database: a ${hostSize.cpus} vCPU DB host is short for ${active} transactions in progress at the peak (${qps} QPS × ${tier.burstFactor} burst × ${spec.database.dbTimePerRequestMs} ms): about half of each is server work and a core runs ${ACTIVE_PER_CORE} at once, so queries queue for CPU; give database.hostSize.cpus ≥ ${cpusNeeded}`,
+    );
   if (!isPg)
     return {
       engine: 'mysql',
