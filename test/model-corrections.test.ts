@@ -114,6 +114,14 @@ describe('hand-computed examples', () => {
     expect(given.warnings.join('\n')).toMatch(/a 8 vCPU DB host is short for 65 transactions .* give database\.hostSize\.cpus ≥ 18/);
   });
 
+  it('high availability puts the Helm proxy at 2 replicas even when one carries the load (10qps: 104 connections)', () => {
+    const ha = planFor(spec({ tier: '10qps', storage: S3, availability: { ha: true } }), 'helm');
+    expect(component(ha, 'nginx').replicas).toBe(2);
+    expect(component(planFor(spec({ tier: '10qps', storage: S3 }), 'helm'), 'nginx').replicas).toBe(1);
+    // Compose keeps its one container: the host's ports bind once.
+    expect(component(planFor(spec({ tier: '10qps', availability: { ha: true } }), 'compose'), 'nginx').replicas).toBe(1);
+  });
+
   it('500qps on Helm: 1300 in flight × 4 connections over the chart\'s 1024 per worker → 6 proxy replicas; compose: one 2-vCPU container', () => {
     expect(component(planFor(spec({ tier: '500qps', storage: S3 }), 'helm'), 'nginx')).toMatchObject({ replicas: 6, cpu: 1, processesPerReplica: 1 });
     expect(component(planFor(spec({ tier: '500qps' }), 'compose'), 'nginx')).toMatchObject({ replicas: 1, cpu: 2, memory: '4Gi', processesPerReplica: 2 });
@@ -195,6 +203,8 @@ describe('validate: timeout-chain on the run bounds, the heartbeat and the keep-
         (await validate({ env: write(extra) })).diagnostics.filter((d) => d.rule === 'timeout-chain').map((d) => (d.data as { variable: string }).variable).sort();
       expect(await rules({})).toEqual([]);
       expect(await rules({ GUNICORN_TIMEOUT: '1200' })).toContain('GUNICORN_TIMEOUT');
+      expect(await rules({ GUNICORN_TIMEOUT: '400' })).toContain('GUNICORN_TIMEOUT');
+      expect(await rules({ GUNICORN_TIMEOUT: '120' })).toEqual([]);
       expect(await rules({ NGINX_PROXY_READ_TIMEOUT: '60s' })).toEqual(['APP_MAX_EXECUTION_TIME', 'WORKFLOW_MAX_EXECUTION_TIME']);
     });
   });
