@@ -91,7 +91,8 @@ export async function formatPlan(plan: Plan): Promise<string> {
   const rows = plan.components.map((p) => [
     p.name,
     helm && p.maxReplicas !== p.replicas ? `${p.replicas}-${p.maxReplicas}` : p.replicas,
-    p.peakDbConnections ? p.processesPerReplica : '-',
+    // nginx: its worker processes (the same number its nginx.conf or the chart's proxy runs).
+    p.peakDbConnections || p.name === 'nginx' ? p.processesPerReplica : '-',
     p.peakDbConnections ? p.connectionsPerProcess : '-',
     helm ? `${p.peakDbConnectionsAtReplicas}/${p.peakDbConnections}` : p.peakDbConnections,
     `${p.cpu} / ${p.requests.cpu}`,
