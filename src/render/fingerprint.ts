@@ -29,7 +29,8 @@ let cached: string | undefined;
 export function rendererFingerprint(): string {
   if (cached) return cached;
   const hash = createHash('sha256');
-  for (const dir of [CODE_ROOT, join(PACKAGE_ROOT, 'templates'), join(PACKAGE_ROOT, 'releases'), join(PACKAGE_ROOT, 'tiers')]) addTree(hash, dir);
+  // generated/ holds the precompiled templates and the chart defaults the Helm renderer reads.
+  for (const dir of [CODE_ROOT, join(PACKAGE_ROOT, 'generated'), join(PACKAGE_ROOT, 'templates'), join(PACKAGE_ROOT, 'releases'), join(PACKAGE_ROOT, 'tiers')]) addTree(hash, dir);
   cached = hash.digest('hex');
   return cached;
 }

@@ -1,12 +1,17 @@
-// Handlebars templates live in templates/ beside the package; each renderer loads its own.
+// Handlebars templates live in templates/ beside the package; each renderer names its own.
+// They are precompiled at build time (scripts/generate.mjs → generated/templates.cjs), so a run
+// loads only the Handlebars runtime: the compiler and its parse cost ~30 % of a render.
 // noEscape: the output is config text, not HTML. `json` writes a value as a JSON (and so YAML)
 // scalar, which keeps user-supplied strings with quotes or colons from breaking a YAML template.
-import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import Handlebars from 'handlebars';
+import type HandlebarsApi from 'handlebars';
+import runtime from 'handlebars/runtime.js';
+import { parse as parseYaml } from 'yaml';
 import { PACKAGE_ROOT } from '../core/data.js';
 
-const hb = Handlebars.create();
+// The runtime is the full API minus the compiler; its own typings declare nothing.
+const hb = (runtime as unknown as typeof HandlebarsApi).create();
 hb.registerHelper('json', (value: unknown) => JSON.stringify(value ?? ''));
 hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 /** The first truthy argument (handlebars passes its options object last). */
@@ -14,15 +19,34 @@ hb.registerHelper('or', (...args: unknown[]) => args.slice(0, -1).find(Boolean) 
 /** A compose reference to a .env variable that must be set: compose refuses to start without it. */
 hb.registerHelper('req', (name: string) => `\${${name}?set ${name} in .env}`);
 
-const cache = new Map<string, Handlebars.TemplateDelegate>();
+let precompiled: Record<string, TemplateSpecification> | undefined;
+const cache = new Map<string, HandlebarsApi.TemplateDelegate>();
 
 /** Renders templates/<relPath> with `context`. */
 export function renderTemplate(relPath: string, context: object): string {
   let compiled = cache.get(relPath);
   if (!compiled) {
-    const source = readFileSync(join(PACKAGE_ROOT, 'templates', relPath), 'utf8');
-    compiled = hb.compile(source, { noEscape: true });
+    precompiled ??= createRequire(import.meta.url)(join(PACKAGE_ROOT, 'generated', 'templates.cjs')) as Record<string, TemplateSpecification>;
+    const spec = precompiled[relPath];
+    if (!spec) throw new Error(`templates/${relPath}: no such template in generated/templates.cjs (rebuild with npm run build)`);
+    compiled = hb.template(spec);
     cache.set(relPath, compiled);
   }
   return compiled(context);
+}
+
+/**
+ * One top-level entry of a YAML template whose entries are alternatives keyed by name (one per
+ * vector store, per storage backend): the rendered text is cut to that entry before it is
+ * parsed, so a render does not parse the dozen it does not use. Entries stand alone (no
+ * anchors across them); the entry ends at the next line that starts in column 0.
+ */
+export function renderYamlEntry(relPath: string, key: string, context: object): unknown {
+  const text = renderTemplate(relPath, context);
+  const start = text.search(new RegExp(`^${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:`, 'm'));
+  if (start < 0) return undefined;
+  const bodyStart = text.indexOf('\n', start) + 1 || text.length;
+  const next = text.slice(bodyStart).search(/^[^\s#]/m);
+  const entry = text.slice(start, next < 0 ? text.length : bodyStart + next);
+  return (parseYaml(entry) as Record<string, unknown>)[key];
 }

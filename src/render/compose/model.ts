@@ -7,7 +7,6 @@
 //      there (api's SERVER_WORKER_AMOUNT, SQLALCHEMY_POOL_SIZE…);
 //   3. anything else — another component's pool sizes, DB_MAX_OPEN_CONNS, sandbox MAX_WORKERS —
 //      is pinned literally in that service's `environment:`, which overrides env_file.
-import { parse as parseYaml } from 'yaml';
 import { UserError } from '../../core/errors.js';
 import { storageBackend } from '../../backends/storage.js';
 import { vectorStoreBackend } from '../../backends/vector-stores.js';
@@ -15,7 +14,7 @@ import { knownEnvVariables } from '../known-env.js';
 import { externalDatabasePassword, externalRedisPassword, storageWithCredentials } from '../secrets.js';
 import { bodyLimitMB, uploadLimits } from '../body-limit.js';
 import { eventBusEnv } from '../event-bus.js';
-import { renderTemplate } from '../template.js';
+import { renderYamlEntry } from '../template.js';
 import type { RenderContext } from '../types.js';
 import { PGBOUNCER_PORT } from '../../core/pooler.js';
 
@@ -76,11 +75,9 @@ export function vectorStoreParts(ctx: RenderContext): VectorStoreParts {
   if (vs.mode === 'bundled' && !backend.bundledService)
     throw new UserError([`dify-deploy.yaml: vectorStore.mode: ${backend.label} has no bundled service; set mode: external with ${backend.externalRequires.join(', ')}`]);
   if (!bundled) requireFields('vectorStore', vs, backend.externalRequires, `for an external ${backend.label}`);
-  const all = parseYaml(renderTemplate('compose/vector-stores.yaml.hbs', { bundled, vs, secrets: ctx.secrets, images: ctx.release.images })) as Record<
-    string,
-    Partial<VectorStoreParts>
-  >;
-  const parts = all[vs.type];
+  const parts = renderYamlEntry('compose/vector-stores.yaml.hbs', vs.type, { bundled, vs, secrets: ctx.secrets, images: ctx.release.images }) as
+    | Partial<VectorStoreParts>
+    | undefined;
   if (!parts) throw new Error(`templates/compose/vector-stores.yaml.hbs has no entry for ${vs.type}`);
   return {
     env: Object.fromEntries(Object.entries(parts.env ?? {}).map(([k, v]) => [k, str(v)])),
@@ -96,8 +93,8 @@ export function storageEnv(ctx: RenderContext): Record<string, string> {
   requireFields('storage', st, backend.requires, `for ${backend.label}`);
   const azureConnectionString =
     st.type === 'azure-blob' ? `DefaultEndpointsProtocol=https;AccountName=${st.accountName};AccountKey=${st.secretKey};EndpointSuffix=core.windows.net` : '';
-  const all = parseYaml(renderTemplate('compose/storage.yaml.hbs', { st, azureConnectionString })) as Record<string, Record<string, unknown>>;
-  return Object.fromEntries(Object.entries(all[st.type]).map(([k, v]) => [k, str(v)]));
+  const entry = renderYamlEntry('compose/storage.yaml.hbs', st.type, { st, azureConnectionString }) as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(entry).map(([k, v]) => [k, str(v)]));
 }
 
 function redisUrl(scheme: string, user: string, password: string, hostPort: string, db: number): string {
