@@ -13,6 +13,7 @@ import { renderHelm } from '../src/render/helm.js';
 import { resolveSecrets } from '../src/render/secrets.js';
 import { chartDir, helmBinary, runHelm } from './helpers/helm.js';
 import { parseManifests } from './helpers/k8s.js';
+import { UPSTREAM_REQUIRED } from './helpers/upstream.js';
 import { parseAllDocuments } from 'yaml';
 import { requirePostgres, startPostgres, type PgServer } from './helpers/postgres.js';
 
@@ -259,7 +260,7 @@ describe('the vector store after a restore', () => {
   });
 
   const helm = helmBinary();
-  it.skipIf(!helm)('helm: the runbook\'s deploy/dify-api is the chart\'s api Deployment (real helm template), running the api image', async () => {
+  it.skipIf(!helm || !UPSTREAM_REQUIRED)('helm: the runbook\'s deploy/dify-api is the chart\'s api Deployment (real helm template), running the api image', async () => {
     const c = ctxFor({ targets: ['helm'], storage: { type: 's3', bucket: 'b', region: 'r', useIam: true } }, 'helm');
     const values = renderHelm({ ...c, secrets: resolveSecrets({}, c.spec) }).find((f) => f.path === 'helm/values.yaml')!.content;
     const dir = mkdtempSync(join(tmpdir(), 'dd-runbook-helm-'));

@@ -16,6 +16,7 @@ import { planFor } from '../src/core/resolve.js';
 import { renderHelm } from '../src/render/helm.js';
 import { chartDir, helmBinary, runHelm } from './helpers/helm.js';
 import { parseManifests } from './helpers/k8s.js';
+import { UPSTREAM_REQUIRED } from './helpers/upstream.js';
 
 const squidConf = (input: SpecInput) => {
   const spec = parseSpecData(input, 'test');
@@ -92,7 +93,7 @@ describe('ssrfProxy.allowPrivate on Helm', () => {
     return { dir, objects: parseManifests(r.stdout), extras };
   };
 
-  it.skipIf(!helm)('the proxy is on, Dify points at it, and the policy file lands where the chart\'s squid.conf includes it', async () => {
+  it.skipIf(!helm || !UPSTREAM_REQUIRED)('the proxy is on, Dify points at it, and the policy file lands where the chart\'s squid.conf includes it', async () => {
     const { dir, objects, extras } = await render({ ssrfProxy: { allowPrivate } });
     const proxy = objects.find((o) => o.kind === 'Deployment' && o.spec.template.metadata.labels?.component === 'ssrf-proxy')!;
     expect(proxy, 'the chart renders the ssrf-proxy Deployment').toBeDefined();
@@ -137,7 +138,7 @@ describe('ssrfProxy.allowPrivate on Helm', () => {
     }
   });
 
-  it.skipIf(!helm)('without an allowlist the policy still refuses private destinations and allows Dify\'s pods out', async () => {
+  it.skipIf(!helm || !UPSTREAM_REQUIRED)('without an allowlist the policy still refuses private destinations and allows Dify\'s pods out', async () => {
     const { extras } = await render({});
     const text: string = Object.values(extras.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'dify-ssrf-proxy-policy')!.data)[0] as string;
     expect(text).not.toContain('dify_allowed_private');
