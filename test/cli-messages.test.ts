@@ -1,6 +1,6 @@
 // The messages a first-time operator reads: one line naming the flag, file, field or line, no
 // zod or duplicated text, JSON when JSON was asked for, and a dry run that says it wrote nothing.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -73,11 +73,46 @@ describe('spec errors', () => {
 });
 
 describe('dry run', () => {
-  it('says what it would write, never "created"', async () => {
+  const statuses = (stdout: string, key = 'files') => [...new Set((JSON.parse(stdout)[key] as { status: string }[]).map((f) => f.status))].sort();
+
+  it('says what it would write, never "created", per file and in the tally', async () => {
     const out = mkdtempSync(join(tmpdir(), 'dd-dry-'));
     const r = await runCli(['render', '--tier', '10qps', '--out', out, '--dry-run']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/would create \d+/);
     expect(r.stdout).not.toMatch(/\d+ created/);
+    expect(r.stdout).toMatch(/^ {2}would create +docker-compose\.yaml$/m);
+    expect(r.stdout).not.toMatch(/^ {2}create /m);
+  });
+
+  it('--json: statuses say wouldCreate / wouldChange, never created / changed; a real write says created', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'dd-dry-json-'));
+    const dry = await runCli(['render', '--tier', '10qps', '--out', out, '--dry-run', '--json']);
+    expect(dry.code).toBe(0);
+    expect(statuses(dry.stdout)).toEqual(['wouldCreate']);
+    expect(readdirSync(out)).toEqual([]);
+
+    const written = await runCli(['render', '--tier', '10qps', '--out', out, '--json']);
+    expect(written.code, written.stderr).toBe(0);
+    expect(statuses(written.stdout)).toEqual(['created']);
+
+    // A different tier over the same directory: some files would change, the rest stay.
+    const again = await runCli(['render', '--tier', '100qps', '--out', out, '--dry-run', '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(statuses(again.stdout)).toContain('wouldChange');
+    expect(statuses(again.stdout)).not.toContain('changed');
+    const text = await runCli(['render', '--tier', '100qps', '--out', out, '--dry-run']);
+    expect(text.stdout).toMatch(/^ {2}would update +docker-compose\.yaml$/m);
+    expect(text.stdout).toMatch(/would create \d+, update [1-9]\d*, leave \d+ unchanged/);
+  });
+
+  it('a write refused for an edited file reports the rest as what it would do', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'dd-dry-refused-'));
+    expect((await runCli(['render', '--tier', '10qps', '--out', out])).code).toBe(0);
+    writeFileSync(join(out, 'docker-compose.yaml'), '# edited\n');
+    const r = await runCli(['render', '--tier', '100qps', '--out', out, '--json']);
+    expect(r.code).toBe(1);
+    expect(statuses(r.stdout)).toContain('conflict');
+    expect(statuses(r.stdout).filter((s) => s === 'created' || s === 'changed')).toEqual([]);
   });
 });

@@ -16,6 +16,7 @@ import { resolveSecrets } from '../src/render/secrets.js';
 import { chartDir, helmBinary, runHelm } from './helpers/helm.js';
 import { containerEnv, find, parseManifests, schemaErrors, selects, type K8sObject } from './helpers/k8s.js';
 import { matrix } from './helpers/matrix.js';
+import { UPSTREAM_REQUIRED } from './helpers/upstream.js';
 
 const helm = helmBinary();
 const work = mkdtempSync(join(tmpdir(), 'dd-helm-'));
@@ -31,7 +32,7 @@ test('the matrix is broad', () => {
   expect(CASES.length).toBeGreaterThanOrEqual(60);
 });
 
-describe.skipIf(!helm).each(CASES)('$release $tier, $backend', ({ release: version, spec }) => {
+describe.skipIf(!helm || !UPSTREAM_REQUIRED).each(CASES)('$release $tier, $backend', ({ release: version, spec }) => {
   test('helm lint and helm template accept it; the objects are valid and carry the plan', async () => {
     const release = loadRelease(version);
     const plan = planFor(spec, 'helm', release);

@@ -4,12 +4,13 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, statSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
-import { UPSTREAM } from './helpers/upstream.js';
+import { describeUpstream, UPSTREAM } from './helpers/upstream.js';
 import { userDeployment } from './helpers/user-deployments.js';
 
-describe('dify-deploy import', () => {
+// Every case adopts or copies upstream's own docker/ files: skipped with the fixtures outside CI.
+describeUpstream('dify-deploy import', () => {
   it('upstream 1.13.3 with custom settings: spec with only non-defaults, current sizing, secrets 0600 and never printed', async () => {
     const src = userDeployment('1.13.3', ['sizing', 'domain', 'app', 'nginx']);
     const out = `${src}-adopted`;

@@ -10,7 +10,7 @@ import { loadRelease, releaseVersions } from '../src/core/data.js';
 import type { Values } from '../src/helm/merge.js';
 import { helmView } from '../src/validate/helm-model.js';
 import { runCli } from './helpers/cli.js';
-import { UPSTREAM } from './helpers/upstream.js';
+import { testUpstream, UPSTREAM } from './helpers/upstream.js';
 
 const EXTERNAL = {
   storage: { type: 's3', bucket: 'dify-files', region: 'eu-west-1', accessKey: 'AKIAEXAMPLE', secretKey: 's3-secret-value-123' },
@@ -47,7 +47,7 @@ describe('import --helm-values', () => {
         expect(JSON.parse(v.stdout).diagnostics.filter((d: { severity: string }) => d.severity === 'error')).toEqual([]);
       });
 
-  it("the chart's CI value files: external ones adopted, the rest refused naming the file", async () => {
+  testUpstream("the chart's CI value files: external ones adopted, the rest refused naming the file", async () => {
     for (const chart of ['dify-helm-0.37.0', 'dify-helm-0.38.0-rc2']) {
       const file = (n: string) => join(UPSTREAM, chart, 'ci-values', n);
       const ok = await runCli(['import', '--helm-values', file('values-legacy-external-all.yaml'), '--out', mkdtempSync(join(tmpdir(), 'dd-ci-')), '--db-max-connections', '500', '--json']);

@@ -177,7 +177,7 @@ describe('interactive', () => {
     const out = freshDir();
     let printed = '';
     const script = scriptedPrompts({ confirm: 'quit' }, (q) => {
-      if (q.id === 'confirm') expect(printed).toMatch(/Budget: required \d+.*\n[\s\S]*created\s+dify-deploy\.yaml/);
+      if (q.id === 'confirm') expect(printed).toMatch(/Budget: required \d+.*\n[\s\S]*would create\s+dify-deploy\.yaml/);
     });
     const report = await initDeployment({ out }, { io: { out: (t) => (printed += `${t}\n`), err: () => {} }, prompts: script.prompts });
     expect(report.written).toBe(false);

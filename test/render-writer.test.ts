@@ -100,7 +100,7 @@ describe('render to disk', () => {
     const dir = fresh();
     const report = await renderDeployment({ spec, outDir: dir, target: 'compose', dryRun: true });
     expect(report.written).toBe(false);
-    expect(report.files.map((f) => f.status)).toContain('created');
+    expect(new Set(report.files.map((f) => f.status))).toEqual(new Set(['wouldCreate']));
     expect(readdirSync(dir)).toEqual([]);
   });
 

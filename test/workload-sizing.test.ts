@@ -15,7 +15,7 @@ import { renderFiles } from '../src/render/index.js';
 import { resolveSecrets } from '../src/render/secrets.js';
 import { runCli } from './helpers/cli.js';
 import { effectiveEnv, type ComposeService } from './helpers/compose-env.js';
-import { UPSTREAM } from './helpers/upstream.js';
+import { describeUpstream, UPSTREAM } from './helpers/upstream.js';
 
 const MIXES: Record<string, SpecInput['workload']> = {
   default: {},
@@ -170,7 +170,7 @@ describe('workload.mix validation', () => {
   });
 });
 
-describe('queue-coverage on upstream files', () => {
+describeUpstream('queue-coverage on upstream files', () => {
   const validate = async (release: string, edit: (compose: string, env: string) => [string, string]) => {
     const dir = mkdtempSync(join(tmpdir(), 'queues-'));
     const docker = join(UPSTREAM, `dify-${release}`, 'docker');

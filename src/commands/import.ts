@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { importDeployment, type ImportReport, type SizingSummary } from '../lifecycle/import.js';
 import { parseOptions } from '../cli/options.js';
 import { colors, table, type Io } from '../cli/io.js';
+import { fileLines, fileTally } from '../cli/file-status.js';
 
 const importOptionsSchema = z.object({
   dir: z.string().min(1).optional(),
@@ -40,8 +41,8 @@ export async function formatImportReport(r: ImportReport): Promise<string> {
     table(['sizing', 'concurrent API requests', 'sustained QPS', 'DB connections required / max_connections', 'fits'], [sizingRow('current (overrides)', r.sizing.current), sizingRow(`${r.sizing.suggestedTier} plan (no overrides)`, r.sizing.tierPlan)]),
     '',
   );
-  const mark = { created: c.green('create '), changed: c.yellow('update '), unchanged: 'same   ', conflict: c.red('KEEP   ') };
-  for (const f of r.files) lines.push(`  ${mark[f.status]} ${f.path}${f.reason ? `  (${f.reason})` : ''}`);
+  lines.push(...fileLines(r.files, c));
+  if (r.files.length) lines.push('', `${fileTally(r.files, r.written)}.`);
   if (r.conflicts.length) lines.push(c.red(`Nothing written: ${r.conflicts.map((f) => f.path).join(', ')} exist and differ; pass --force to replace them.`));
   else if (r.dryRun) lines.push('Dry run: nothing written.');
   else lines.push(`Next: dify-deploy plan --config ${r.outDir}/dify-deploy.yaml, then dify-deploy render --config ${r.outDir}/dify-deploy.yaml`);

@@ -11,6 +11,7 @@ import type { Spec } from '../core/spec.js';
 import { renderDeployment, targetsOf, type RenderReport, type RenderTarget } from '../render/index.js';
 import { parseOptions } from '../cli/options.js';
 import { colors, type Io } from '../cli/io.js';
+import { fileLines } from '../cli/file-status.js';
 import { askSpec } from '../wizard/flow.js';
 import { defaultPrompts, inquirerPrompts, isPromptCancel, type Choice, type Prompts } from '../wizard/prompts.js';
 import type { GivenAnswers } from '../wizard/session.js';
@@ -93,7 +94,7 @@ export interface InitReport {
 async function summary(plans: Plan[], preview: RenderReport): Promise<string> {
   const c = await colors();
   const planTexts = await Promise.all(plans.map(formatPlan));
-  const files = preview.files.map((f) => `  ${f.status === 'conflict' ? c.red('conflict ') : f.status.padEnd(9)} ${f.path}${f.reason ? ` (${f.reason})` : ''}`);
+  const files = fileLines(preview.files, c);
   return [...planTexts.flatMap((t) => [t, '']), c.bold(`Files in ${preview.outDir}/:`), ...(files.length ? files : ['  none: the plan has problems'])].join('\n');
 }
 
@@ -104,7 +105,7 @@ function confirmWrite(prompts: Prompts, preview: RenderReport): Promise<Next> {
   const choices: Choice<Next>[] = [];
   if (preview.refused.length === 0 && preview.conflicts.length === 0) choices.push({ value: 'write', name: 'write them' });
   if (preview.refused.length === 0 && preview.conflicts.length > 0)
-    choices.push({ value: 'overwrite', name: `write them, replacing the ${preview.conflicts.length} file(s) marked conflict (like --force)` });
+    choices.push({ value: 'overwrite', name: `write them, replacing the ${preview.conflicts.length} file(s) marked KEEP (like --force)` });
   choices.push({ value: 'change', name: 'change my answers' }, { value: 'quit', name: 'quit without writing' });
   const message = preview.refused.length
     ? 'The plan has problems (above); nothing can be written yet.'

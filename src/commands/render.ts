@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { renderDeployment, type RenderReport, type RenderTarget } from '../render/index.js';
 import { parseOptions, specFlagsSchema, specFromFlags } from '../cli/options.js';
 import { colors, type Io } from '../cli/io.js';
+import { fileLines, fileTally } from '../cli/file-status.js';
 
 const renderOptionsSchema = specFlagsSchema.extend({
   target: z.enum(['compose', 'helm', 'all'], { errorMap: () => ({ message: 'expected one of compose, helm, all' }) }).optional(),
@@ -32,13 +33,9 @@ export async function formatRenderReport(report: RenderReport): Promise<string> 
     lines.push(c.red('Not rendered: the plan has problems (see `dify-deploy plan`):'), ...report.refused.map((p) => c.red(`  problem: ${p}`)));
     return lines.join('\n');
   }
-  const mark = { created: c.green('create '), changed: c.yellow('update '), unchanged: 'same   ', conflict: c.red('KEEP   ') };
-  for (const f of report.files) lines.push(`  ${mark[f.status]} ${f.path}${f.reason ? `  (${f.reason})` : ''}`);
-  const count = (s: string) => report.files.filter((f) => f.status === s).length;
+  lines.push(...fileLines(report.files, c));
   // A dry run (or a refused write) changed nothing: say what a write would do.
-  const tally = report.written
-    ? `${count('created')} created, ${count('changed')} updated, ${count('unchanged')} unchanged`
-    : `would create ${count('created')}, update ${count('changed')}, leave ${count('unchanged')} unchanged`;
+  const tally = fileTally(report.files, report.written);
   lines.push('', `${tally}${report.conflicts.length ? `, ${report.conflicts.length} kept` : ''}.`);
   if (report.conflicts.length)
     lines.push(

@@ -10,6 +10,7 @@ import { renderMigrationJob, renderPgbouncerManifests, renderPodDisruptionBudget
 import { HELM_NAMESPACE, renderBackupCronJob } from './recovery.js';
 import { createSecretCommand } from './helm/existing-secret.js';
 import { renderRunWorker } from './helm/run-worker.js';
+import { renderSsrfProxyPolicy } from './helm/ssrf-proxy.js';
 
 
 function notes(ctx: RenderContext): string[] {
@@ -23,6 +24,7 @@ function notes(ctx: RenderContext): string[] {
     );
   if (spec.storage.type === 'local')
     out.push('Local storage: api, worker and the plugin daemon share ReadWriteMany volumes; the cluster needs an RWX storage class.');
+  out.push('SSRF proxy: on, with the policy of ssrfProxy.allowPrivate in helm/extra/ssrf-proxy-policy.yaml; its pod starts once that ConfigMap is applied, and takes a changed policy on `kubectl -n dify rollout restart deploy/dify-ssrf-proxy`.');
   out.push('Migrations: api.migration is off; apply helm/extra/migration-job.yaml after each `helm upgrade` so `flask upgrade-db` runs once, not in every api pod.');
   if (plan.collaboration === false && ctx.release.collaboration && !ctx.release.helm.apiWebsocket)
     out.push(`Collaboration: chart ${ctx.release.helm.version} has no apiWebsocket component, so real-time collaboration is off on Kubernetes.`);
@@ -75,6 +77,7 @@ export function renderHelm(ctx: RenderContext): RenderedFile[] {
     renderMigrationJob(ctx),
     renderBackupCronJob(ctx),
     ...(runWorker ? [runWorker] : []),
+    renderSsrfProxyPolicy(ctx),
     ...(pdb ? [pdb] : []),
     ...(pgbouncer ? [pgbouncer] : []),
   ];

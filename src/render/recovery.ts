@@ -18,6 +18,8 @@ function scriptContext(ctx: RenderContext) {
     schedule: plan.recovery.schedule,
     rpoMinutes: plan.recovery.rpoMinutes,
     retentionDays: plan.recovery.retentionDays,
+    vectorReindex: vectorStoreRecovery(ctx) === 'reindex',
+    reindexCommand: VECTOR_REINDEX_COMMAND,
   };
 }
 
@@ -28,15 +30,48 @@ function scriptContext(ctx: RenderContext) {
 export const NEWEST_POSTGRES_MAJOR = 17;
 
 /**
+ * Rebuilds every high-quality knowledge base's and every app's annotation index in the
+ * configured vector store from the metadata database (segments, child chunks, annotations),
+ * re-embedding them with each dataset's embedding model. It skips a dataset whose
+ * `datasets.index_struct` already names the configured store, so restore.sh clears that field
+ * first. Source: langgenius/dify api/commands/vector.py (`@click.command("vdb-migrate")`,
+ * migrate_knowledge_vector_database / migrate_annotation_vector_database).
+ */
+export const VECTOR_REINDEX_COMMAND = 'flask vdb-migrate';
+
+/** The bundled pgvector store is dumped with the databases; it needs a PostgreSQL backup image. */
+const pgvectorInBackup = (ctx: RenderContext) =>
+  ctx.spec.vectorStore.type === 'pgvector' && ctx.spec.vectorStore.mode === 'bundled' && ctx.spec.database.engine !== 'mysql';
+
+/**
+ * How the vector store comes back after a restore: `dump` — its data is in the backup
+ * (bundled pgvector); `reindex` — restore.sh marks the knowledge bases for re-indexing and
+ * `flask vdb-migrate` rebuilds the store from the restored database (every other store).
+ */
+export function vectorStoreRecovery(ctx: RenderContext): 'dump' | 'reindex' {
+  return pgvectorInBackup(ctx) ? 'dump' : 'reindex';
+}
+
+/** The major version in an image tag such as `postgres:15-alpine` or `pgvector/pgvector:pg16`. */
+function tagMajor(image: string): number {
+  const major = /:\D*(\d+)/.exec(image)?.[1];
+  if (!major) throw new Error(`no PostgreSQL major version in the image tag ${image}`);
+  return Number(major);
+}
+
+/**
  * The image the backup job runs. Bundled: the DB's own image, so client and server match.
  * External PostgreSQL: the client of the server's major version (database.serverVersion), else
- * the newest; backup.sh still checks the versions before it dumps.
+ * the newest. A bundled pgvector server it also dumps may be newer (pgvector/pgvector:pg16 beside
+ * postgres:15): then that major's client. backup.sh still checks every server before it dumps.
  */
 export function backupImage(ctx: RenderContext): string {
-  const db = ctx.spec.database;
-  if (db.engine === 'mysql') return ctx.release.images.mysql;
-  if (db.mode === 'bundled') return ctx.release.images.postgres;
-  return `postgres:${db.serverVersion ?? NEWEST_POSTGRES_MAJOR}-alpine`;
+  const { database: db } = ctx.spec;
+  const { images } = ctx.release;
+  if (db.engine === 'mysql') return images.mysql;
+  const dbMajor = db.mode === 'bundled' ? tagMajor(images.postgres) : db.serverVersion ?? NEWEST_POSTGRES_MAJOR;
+  const major = Math.max(dbMajor, pgvectorInBackup(ctx) ? tagMajor(images.pgvector) : 0);
+  return db.mode === 'bundled' && major === dbMajor ? images.postgres : `postgres:${major}-alpine`;
 }
 
 /** `backup/backup.sh` and `backup/restore.sh`, shared by both targets. */
@@ -67,15 +102,15 @@ export function renderRunbook(ctx: RenderContext, targets: readonly Target[]): R
       mysql: spec.database.engine === 'mysql',
       vectorStore: `${spec.vectorStore.type}, ${spec.vectorStore.mode}`,
       vectorStoreBundled: spec.vectorStore.mode === 'bundled',
-      vectorStoreInBackup: targets.includes('compose') && pgvectorBundled(ctx),
+      vectorStoreInBackup: vectorStoreRecovery(ctx) === 'dump',
+      reindexCommand: VECTOR_REINDEX_COMMAND,
+      apiDeployment: `${HELM_RELEASE_NAME}-api`,
       releaseName: HELM_RELEASE_NAME,
       namespace: HELM_NAMESPACE,
       chartVersion: release.helm.version,
     }),
   };
 }
-
-const pgvectorBundled = (ctx: RenderContext) => ctx.spec.vectorStore.type === 'pgvector' && ctx.spec.vectorStore.mode === 'bundled';
 
 /** The compose `backup` service: busybox crond in the DB image, running backup.sh on schedule. */
 export function backupComposeService(ctx: RenderContext): Record<string, unknown> {
@@ -100,7 +135,7 @@ export function backupComposeService(ctx: RenderContext): Record<string, unknown
       STORAGE_DIR: local ? '/storage/app' : '',
       PLUGIN_STORAGE_DIR: '/storage/plugin_daemon',
       // The bundled pgvector store is dumped with the databases (backup.sh).
-      ...(pgvectorBundled(ctx) ? { PGVECTOR_HOST: '${PGVECTOR_HOST}', PGVECTOR_PORT: '${PGVECTOR_PORT}', PGVECTOR_USER: '${PGVECTOR_USER}', PGVECTOR_PASSWORD: '${PGVECTOR_PASSWORD}', PGVECTOR_DATABASE: '${PGVECTOR_DATABASE}' } : {}),
+      ...(pgvectorInBackup(ctx) ? { PGVECTOR_HOST: '${PGVECTOR_HOST}', PGVECTOR_PORT: '${PGVECTOR_PORT}', PGVECTOR_USER: '${PGVECTOR_USER}', PGVECTOR_PASSWORD: '${PGVECTOR_PASSWORD}', PGVECTOR_DATABASE: '${PGVECTOR_DATABASE}' } : {}),
     },
     volumes: [
       './backup:/backup:ro',

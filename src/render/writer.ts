@@ -11,7 +11,11 @@ import type { RenderedFile } from './types.js';
 export const STATE_DIR = '.dify-deploy';
 export const MANIFEST_PATH = `${STATE_DIR}/manifest.json`;
 
-export type FileStatus = 'created' | 'changed' | 'unchanged' | 'conflict';
+/** What happened to a file; when nothing was written (a dry run, a refusal), what a write would do. */
+export type FileStatus = 'created' | 'changed' | 'unchanged' | 'conflict' | 'wouldCreate' | 'wouldChange';
+
+/** A file's status when nothing is written. */
+const UNWRITTEN: Partial<Record<FileStatus, FileStatus>> = { created: 'wouldCreate', changed: 'wouldChange' };
 
 export interface FileOutcome {
   path: string;
@@ -216,7 +220,8 @@ export function writeFiles(outDir: string, files: RenderedFile[], opts: { force?
   const outcomes = planWrites(outDir, files);
   const conflicts = outcomes.filter((o) => o.status === 'conflict');
   const dryRun = opts.dryRun ?? false;
-  if (dryRun || (conflicts.length > 0 && !opts.force)) return { outDir, files: outcomes, conflicts, written: false, dryRun };
+  if (dryRun || (conflicts.length > 0 && !opts.force))
+    return { outDir, files: outcomes.map((o) => ({ ...o, status: UNWRITTEN[o.status] ?? o.status })), conflicts, written: false, dryRun };
 
   const manifest = readManifest(outDir);
   const writes: { path: string; content: string; mode: number }[] = [];

@@ -10,6 +10,7 @@ import { coalesceValues, isMap, type Values } from '../../helm/merge.js';
 import type { RenderContext } from '../types.js';
 import { databaseValues, redisValues, resourcesFor, storageValues, vectorStoreValues } from './backends.js';
 import { CHART_COMPONENTS } from './components.js';
+import { ssrfProxyValues } from './ssrf-proxy.js';
 import { secretEnv, subchartSecretValues, type EnvVar } from './existing-secret.js';
 import { SECRETS } from '../secrets.js';
 import { eventBusEnv } from '../event-bus.js';
@@ -233,5 +234,5 @@ export function helmValues(rendered: RenderContext): Values {
     ...vectorStoreValues(ctx.spec, ctx.secrets),
     ...storageValues(ctx.spec, ctx.secrets),
   };
-  return { ...values, ...overlay(backends, subchartSecretValues(ctx)), ...ingressValues(ctx) };
+  return { ...values, ...overlay(backends, subchartSecretValues(ctx)), ...ingressValues(ctx), ...ssrfProxyValues(defaults) };
 }
