@@ -20,6 +20,7 @@ import { validate } from '../src/validate/index.js';
 import { chartDir, helmBinary, runHelm } from './helpers/helm.js';
 import { containerEnv, parseManifests, schemaErrors, type K8sObject } from './helpers/k8s.js';
 import { BACKENDS } from './helpers/matrix.js';
+import { UPSTREAM_REQUIRED } from './helpers/upstream.js';
 
 const helm = helmBinary();
 const work = mkdtempSync(join(tmpdir(), 'dd-helm-runs-'));
@@ -51,7 +52,7 @@ test('the sample pairs every release and every tier with every mix, on every bac
   expect(new Set(CASES.map((c) => c.backend))).toEqual(new Set(BACKEND_SETS));
 });
 
-describe.skipIf(!helm).each(CASES)('$release $tier $mix ($backend)', ({ release: version, tier, mix, backend }) => {
+describe.skipIf(!helm || !UPSTREAM_REQUIRED).each(CASES)('$release $tier $mix ($backend)', ({ release: version, tier, mix, backend }) => {
   test('runs.slots is what the rendered Deployments carry; the budgets count the run worker', async () => {
     const release = loadRelease(version);
     const spec = specSchema.parse({ release: version, tier, targets: ['helm'], domain: { host: 'dify.example.com' }, ...BACKENDS[backend], workload: MIXES[mix] });

@@ -62,7 +62,8 @@ describe('unknown tier or release in a spec: file, field and line, everywhere', 
   ])('%s', async (_what, text, line, message) => {
     const file = join(mkdtempSync(join(tmpdir(), 'dd-unk-')), 'spec.yaml');
     writeFileSync(file, text);
-    for (const command of ['plan', 'render']) {
+    // Bad input everywhere: exit 2 naming file, field and line (validate's JSON error too).
+    for (const command of ['plan', 'render', 'validate']) {
       const r = await runCli([command, '--config', file]);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(message);
@@ -70,9 +71,10 @@ describe('unknown tier or release in a spec: file, field and line, everywhere', 
       expect(r.stderr).toContain(`(line ${line})`);
     }
     const v = await runCli(['validate', '--config', file, '--format', 'json']);
-    expect(v.code).toBe(1);
-    const d = JSON.parse(v.stdout).diagnostics[0];
-    expect(d).toMatchObject({ rule: 'schema', file, line });
-    expect(d.message).toMatch(message);
+    expect(v.code).toBe(2);
+    const [error] = JSON.parse(v.stdout).errors;
+    expect(error).toMatch(message);
+    expect(error).toContain(`${file}: `);
+    expect(error).toContain(`(line ${line})`);
   });
 });

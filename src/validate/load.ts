@@ -37,21 +37,6 @@ function found(dir: string, ...names: string[]): string | undefined {
   return names.map((n) => join(dir, n)).find(isFile);
 }
 
-/** Spec schema errors as findings: UserError lines look like "file: path: message (line N)". */
-function specFindings(e: UserError, file: string): Diagnostic[] {
-  return e.lines.map((l) => {
-    const line = /\(line (\d+)\)$/.exec(l)?.[1];
-    return {
-      rule: 'schema',
-      severity: 'error' as const,
-      file,
-      ...(line ? { line: Number(line) } : {}),
-      message: l.replace(`${file}: `, '').replace(/ \(line \d+\)$/, ''),
-      fix: 'correct the spec (see the README section on dify-deploy.yaml), then re-render',
-    };
-  });
-}
-
 export function loadDeployment(inputs: ValidateInputs): { deployment: Deployment; findings: Diagnostic[] } {
   const explicit = inputs.config ?? inputs.env ?? inputs.compose ?? inputs.helmValues;
   const dir = inputs.dir ?? (explicit ? undefined : '.');
@@ -74,23 +59,18 @@ export function loadDeployment(inputs: ValidateInputs): { deployment: Deployment
   const findings: Diagnostic[] = [];
   let spec: Spec | undefined;
   if (specPath) {
-    // YAML that does not parse is bad input (exit 2); a spec that breaks the schema is a finding.
+    // A spec that does not parse or resolve (unknown key, tier or release) is bad input, exit 2,
+    // as in plan and render; a backend its target cannot render is a finding about the deployment.
     const { data, lineOf } = parseYamlMapping(readTextFile(specPath, 'spec file', 'pass the spec with --config'), specPath);
-    try {
-      spec = parseSpecData(data, specPath, lineOf);
-      // Resolved as plan and render resolve it: a backend a target cannot render is a finding too.
-      const release = loadRelease(spec.release);
-      for (const target of spec.targets)
-        for (const problem of unrenderable(spec, target, release)) {
-          const field = problem.slice(0, problem.indexOf(':'));
-          const path = field.split('.');
-          const line = lineOf(path) ?? lineOf(path.slice(0, 1));
-          findings.push({ rule: 'schema', severity: 'error', file: specPath, ...(line ? { line } : {}), message: `${target}: ${problem}`, fix: 'choose a backend the target can render (`dify-deploy plan` says the same)' });
-        }
-    } catch (e) {
-      if (!(e instanceof UserError)) throw e;
-      findings.push(...specFindings(e, specPath));
-    }
+    spec = parseSpecData(data, specPath, lineOf);
+    const release = loadRelease(spec.release);
+    for (const target of spec.targets)
+      for (const problem of unrenderable(spec, target, release)) {
+        const field = problem.slice(0, problem.indexOf(':'));
+        const path = field.split('.');
+        const line = lineOf(path) ?? lineOf(path.slice(0, 1));
+        findings.push({ rule: 'schema', severity: 'error', file: specPath, ...(line ? { line } : {}), message: `${target}: ${problem}`, fix: 'choose a backend the target can render (`dify-deploy plan` says the same)' });
+      }
   }
   const envFile: EnvFile | undefined = envPath ? parseEnvText(readTextFile(envPath, '.env file', 'pass it with --env'), envPath) : undefined;
   const compose: ComposeFile | undefined = composePath
