@@ -22,7 +22,7 @@ import { askSpec } from '../src/wizard/flow.js';
 import { chartDir, helmBinary, runHelm } from './helpers/helm.js';
 import { parseManifests } from './helpers/k8s.js';
 import { scriptedPrompts } from './helpers/scripted-prompts.js';
-import { describeUpstream, hardened, UPSTREAM } from './helpers/upstream.js';
+import { describeUpstream, hardened, UPSTREAM, UPSTREAM_REQUIRED } from './helpers/upstream.js';
 
 const S3 = { type: 's3', bucket: 'dify', region: 'us-east-1', useIam: true } as const;
 const MIXES: Record<string, SpecInput['workload']> = {
@@ -162,7 +162,8 @@ describe.concurrent('nginx: the plan, the compose files and the Helm proxy agree
       const h = component(helmPlan, 'nginx');
       const proxy = parseYaml(file('helm/values.yaml')).proxy;
       expect([proxy.replicas, Number(proxy.workerProcesses), proxy.resources.limits]).toEqual([h.replicas, h.processesPerReplica, { cpu: String(h.cpu), memory: h.memory }]);
-      if (!helm) return;
+      // The chart lives in the upstream fixtures: outside CI without them, the values check above is all.
+      if (!helm || !UPSTREAM_REQUIRED) return;
       const valuesPath = join(work, `${tier}.yaml`);
       writeFileSync(valuesPath, file('helm/values.yaml'));
       const out = await runHelm(['template', 'dify', chartDir(loadRelease(s.release).helm.version), '--namespace', 'dify', '-f', valuesPath]);
