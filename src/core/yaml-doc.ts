@@ -1,6 +1,6 @@
 // Parsing a YAML file with line positions: syntax errors and bad anchors become one
 // message naming the file and line (bad input, exit 2), never an internal error.
-import { Document, LineCounter, isScalar, parseDocument, visit, type Node } from 'yaml';
+import { Document, LineCounter, isScalar, parseAllDocuments, parseDocument, visit, type Node } from 'yaml';
 import { UserError } from './errors.js';
 
 export interface YamlDocument {
@@ -35,8 +35,22 @@ function duplicateKeys(doc: Document): { pos: [number, number]; message: string 
 /** `what` names the file's role in messages ("spec file", "compose file", …). */
 export function parseYamlDocument(text: string, file: string, what: string): YamlDocument {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text.replace(/^\uFEFF/, ''), { lineCounter, merge: true, uniqueKeys: false, prettyErrors: false });
-  const errors = [...doc.errors, ...duplicateKeys(doc)].sort((a, b) => a.pos[0] - b.pos[0]);
+  return checked([parseDocument(text.replace(/^\uFEFF/, ''), { lineCounter, ...PARSE_OPTIONS })], lineCounter, file, what)[0];
+}
+
+/** Every document of a multi-document file (Kubernetes manifests), each with its lines. */
+export function parseYamlDocuments(text: string, file: string, what: string): YamlDocument[] {
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text.replace(/^\uFEFF/, ''), { lineCounter, ...PARSE_OPTIONS });
+  // An empty stream (no documents) comes back as an EmptyStream, not an array.
+  return Array.isArray(docs) ? checked(docs, lineCounter, file, what) : [];
+}
+
+const PARSE_OPTIONS = { merge: true, uniqueKeys: false, prettyErrors: false } as const;
+
+/** Syntax errors, repeated keys and bad aliases as one UserError naming file and line; else each document's data and lines. */
+function checked(docs: Document[], lineCounter: LineCounter, file: string, what: string): YamlDocument[] {
+  const errors = docs.flatMap((doc) => [...doc.errors, ...duplicateKeys(doc)]).sort((a, b) => a.pos[0] - b.pos[0]);
   if (errors.length > 0) {
     throw new UserError(
       errors
@@ -44,15 +58,17 @@ export function parseYamlDocument(text: string, file: string, what: string): Yam
         .map((e) => `${file}:${lineCounter.linePos(e.pos[0]).line}: YAML syntax error in the ${what}: ${e.message.split('\n')[0]} — fix the YAML at that line`),
     );
   }
-  let data: unknown;
-  try {
-    data = doc.toJS({ maxAliasCount: 10_000 });
-  } catch (e) {
-    // An alias to an anchor that does not exist, or an alias bomb.
-    throw new UserError([`${file}: invalid YAML in the ${what}: ${(e as Error).message.split('\n')[0]} — fix the anchors and aliases (&name / *name)`]);
-  }
   const lineOf = (node: Node | null | undefined) => (node?.range ? lineCounter.linePos(node.range[0]).line : undefined);
-  return { doc, data, lineOf, lineAt: (path) => lineOf(doc.getIn(path, true) as Node | undefined) };
+  return docs.map((doc) => {
+    let data: unknown;
+    try {
+      data = doc.toJS({ maxAliasCount: 10_000 });
+    } catch (e) {
+      // An alias to an anchor that does not exist, or an alias bomb.
+      throw new UserError([`${file}: invalid YAML in the ${what}: ${(e as Error).message.split('\n')[0]} — fix the anchors and aliases (&name / *name)`]);
+    }
+    return { doc, data, lineOf, lineAt: (path) => lineOf(doc.getIn(path, true) as Node | undefined) };
+  });
 }
 
 // YAML 1.1 readers (Helm and Kubernetes through go-yaml, PyYAML, docker-compose v1, Ansible)

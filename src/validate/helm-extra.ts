@@ -4,8 +4,7 @@
 // like the chart's worker, so queue-coverage, capacity and the budgets count it.
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { LineCounter, parseAllDocuments, type Node } from 'yaml';
-import { UserError } from '../core/errors.js';
+import { parseYamlDocuments } from '../core/yaml-doc.js';
 import { isMap, type Values } from '../helm/merge.js';
 import type { ServiceModel } from './deployment.js';
 import type { Origin } from './diagnostics.js';
@@ -17,7 +16,7 @@ export interface ExtraWorker extends ServiceModel {
   limits: Values;
 }
 
-interface ManifestDoc {
+export interface ManifestDoc {
   file: string;
   obj: Values;
   lineAt: (path: (string | number)[]) => number | undefined;
@@ -26,28 +25,21 @@ interface ManifestDoc {
 /** helm/extra/ beside the values file. */
 export const extraDirOf = (valuesFile: string) => join(dirname(valuesFile), 'extra');
 
-function manifests(dir: string): ManifestDoc[] {
+/** One manifest file's documents (the mappings), each with its file and lines. */
+export function manifestFile(file: string): ManifestDoc[] {
+  return parseYamlDocuments(readTextFile(file, 'Kubernetes manifest', 'fix or remove it'), file, 'Kubernetes manifest').flatMap(({ data, lineAt }) =>
+    isMap(data) ? [{ file, obj: data, lineAt }] : [],
+  );
+}
+
+/** The manifests of extra/ beside a values file. */
+function extraManifests(valuesFile: string): ManifestDoc[] {
+  const dir = extraDirOf(valuesFile);
   if (!isDirectory(dir)) return [];
-  const files = readdirSync(dir)
+  return readdirSync(dir)
     .filter((n) => /\.ya?ml$/.test(n))
     .sort()
-    .map((n) => join(dir, n));
-  return files.flatMap((file) => {
-    const lineCounter = new LineCounter();
-    const docs = parseAllDocuments(readTextFile(file, 'Kubernetes manifest', 'fix or remove it'), { lineCounter });
-    if (!Array.isArray(docs)) return [];
-    const bad = docs.flatMap((d) => d.errors)[0];
-    if (bad) throw new UserError([`${file}:${lineCounter.linePos(bad.pos[0]).line}: YAML syntax error in a Kubernetes manifest: ${bad.message.split('\n')[0]} — fix the YAML at that line`]);
-    return docs.flatMap((d) => {
-      const obj = d.toJS() as unknown;
-      if (!isMap(obj)) return [];
-      const lineAt = (path: (string | number)[]) => {
-        const node = d.getIn(path, true) as Node | undefined;
-        return node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
-      };
-      return [{ file, obj, lineAt }];
-    });
-  });
+    .flatMap((n) => manifestFile(join(dir, n)));
 }
 
 const DIFY_API_IMAGE = /(^|\/)dify-api(:|@|$)/;
@@ -71,7 +63,7 @@ function autoscaled(docs: ManifestDoc[]): Map<string, number> {
  * maxReplicas when one scales it (the budgets hold at the peak).
  */
 export function extraWorkers(valuesFile: string, runQueue: string): ExtraWorker[] {
-  const docs = manifests(extraDirOf(valuesFile));
+  const docs = extraManifests(valuesFile);
   const hpa = autoscaled(docs);
   const out: ExtraWorker[] = [];
   for (const { file, obj, lineAt } of docs) {

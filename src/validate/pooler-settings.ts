@@ -3,8 +3,7 @@
 import { dirname, join } from 'node:path';
 import type { Deployment, ServiceModel } from './deployment.js';
 import { isFile, readTextFile } from './files.js';
-import { extraDirOf } from './helm-extra.js';
-import { parseAllDocuments } from 'yaml';
+import { extraDirOf, manifestFile } from './helm-extra.js';
 
 export interface PoolerSettings {
   service: string;
@@ -47,7 +46,7 @@ export function poolerSettings(d: Deployment): PoolerSettings | undefined {
 export function helmPoolerSettings(d: Deployment, services: ServiceModel[]): PoolerSettings | undefined {
   const file = d.helmValuesFile === undefined ? undefined : join(extraDirOf(d.helmValuesFile), 'pgbouncer.yaml');
   if (!file || !isFile(file)) return undefined;
-  const docs = parseAllDocuments(readTextFile(file, 'PgBouncer manifests', 'fix or remove it')).map((x) => x.toJS() as Record<string, any> | null);
+  const docs = manifestFile(file).map((m) => m.obj as Record<string, any>);
   const config = docs.find((x) => x?.kind === 'ConfigMap' && typeof x?.data?.['pgbouncer.ini'] === 'string');
   const service = docs.find((x) => x?.kind === 'Service')?.metadata?.name;
   if (!config || typeof service !== 'string' || !services.some((s) => s.env.DB_HOST === service)) return undefined;

@@ -4,11 +4,11 @@ import type { Release } from '../../core/data.js';
 import { at, type Diagnostic } from '../diagnostics.js';
 import type { ServiceModel } from '../deployment.js';
 import type { Rule } from './rule.js';
+import { listedQueues } from '../worker-role.js';
 
 /** The queues a worker process consumes: CELERY_WORKER_QUEUES, else CELERY_QUEUES, else the release's default list (entrypoint.sh). */
 export function workerQueues(s: ServiceModel, release: Release): string[] {
-  const list = s.env.CELERY_WORKER_QUEUES || s.env.CELERY_QUEUES;
-  return list ? list.split(',').map((q) => q.trim()).filter(Boolean) : release.execution.defaultQueues;
+  return listedQueues(s.env) ?? release.execution.defaultQueues;
 }
 
 /** Active, running Celery workers (MODE=worker), whatever the service is called. */
