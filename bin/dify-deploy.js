@@ -1,7 +1,10 @@
 #!/usr/bin/env node
-// Thin launcher: the CLI ships compiled and bundled (npm ci runs `prepare`: tsc, then scripts/bundle.mjs).
-import { run } from '../dist/bundle/cli.js';
+// Thin launcher: the CLI ships compiled into one CommonJS bundle with a V8 code cache per
+// command (npm ci runs `prepare`: tsc, scripts/bundle.mjs, scripts/code-cache.mjs).
+import { commandOf, loadCli } from '../dist/code-cache.js';
 
-run(process.argv).then((code) => {
-  process.exitCode = code;
-});
+loadCli({ command: commandOf(process.argv) })
+  .run(process.argv)
+  .then((code) => {
+    process.exitCode = code;
+  });

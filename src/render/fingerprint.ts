@@ -12,11 +12,16 @@ import { PACKAGE_ROOT } from '../core/data.js';
 /** src/ under the test runner, dist/ when installed: whichever holds the running code. */
 const CODE_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
+/** V8's compiled code (src/code-cache.ts): written by the build after it rendered, and no part of what renders. */
+const CODE_CACHE_DIR = join(PACKAGE_ROOT, 'dist', 'code-cache');
+
 function addTree(hash: ReturnType<typeof createHash>, dir: string): void {
   // A plain code-unit order: localeCompare would load ICU collation, ~15 ms of start-up.
   for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) addTree(hash, path);
+    if (entry.isDirectory()) {
+      if (path !== CODE_CACHE_DIR) addTree(hash, path);
+    }
     else if (entry.isFile()) {
       const st = statSync(path);
       hash.update(`${path.slice(PACKAGE_ROOT.length)}\0${st.size}\0${st.mtimeMs}\0`);

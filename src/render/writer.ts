@@ -232,7 +232,8 @@ export function writeFiles(outDir: string, files: RenderedFile[], opts: { force?
     else unchanged.push({ path: join(outDir, f.path), mode });
     manifest.files[f.path] = sha256(f.content);
   }
-  const sorted = Object.fromEntries(Object.entries(manifest.files).sort(([a], [b]) => a.localeCompare(b)));
+  // Code-unit order (paths are unique): localeCompare would load ICU collation, ~10 ms of every render.
+  const sorted = Object.fromEntries(Object.entries(manifest.files).sort(([a], [b]) => (a < b ? -1 : 1)));
   const render = opts.renderer ? { renderer: opts.renderer, files: files.map((f) => f.path).sort() } : manifest.render;
   // The manifest is renamed into place last.
   writes.push({ path: join(outDir, MANIFEST_PATH), content: `${JSON.stringify({ files: sorted, ...(render ? { render } : {}) }, null, 2)}\n`, mode: 0o644 });

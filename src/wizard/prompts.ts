@@ -1,7 +1,8 @@
 // The five kinds of question the wizard asks, behind an interface so the flow can be
 // driven by @inquirer/prompts in a terminal, by the defaults (--yes, --answers) or by a
 // script in tests.
-import type { input } from '@inquirer/prompts';
+// Named imports, so the bundle keeps only these prompts (the editor prompt brings iconv-lite, 480 KB).
+import { checkbox, confirm, input, password, select } from '@inquirer/prompts';
 import { UserError } from '../core/errors.js';
 
 /** Where a prompt reads and draws: the terminal by default, other streams in tests. */
@@ -32,11 +33,10 @@ export interface Prompts {
 
 /** @inquirer/prompts in a terminal (or on the streams in `context`). */
 export async function inquirerPrompts(context?: PromptContext): Promise<Prompts> {
-  const inquirer = await import('@inquirer/prompts');
   return {
-    text: (q) => inquirer.input({ message: q.message, default: q.default, validate: q.validate }, context),
+    text: (q) => input({ message: q.message, default: q.default, validate: q.validate }, context),
     secret: (q) =>
-      inquirer.password(
+      password(
         {
           message: q.keepable ? `${q.message} (Enter keeps the one given before)` : q.message,
           mask: '*',
@@ -45,9 +45,9 @@ export async function inquirerPrompts(context?: PromptContext): Promise<Prompts>
         context,
       ),
     select: (q) =>
-      inquirer.select({ message: q.message, choices: q.choices, default: q.default, pageSize: Math.min(q.choices.length, 12) }, context),
+      select({ message: q.message, choices: q.choices, default: q.default, pageSize: Math.min(q.choices.length, 12) }, context),
     multiSelect: (q) =>
-      inquirer.checkbox(
+      checkbox(
         {
           message: q.message,
           choices: q.choices.map((c) => ({ ...c, checked: q.default.includes(c.value) })),
@@ -55,7 +55,7 @@ export async function inquirerPrompts(context?: PromptContext): Promise<Prompts>
         },
         context,
       ),
-    confirm: (q) => inquirer.confirm({ message: q.message, default: q.default }, context),
+    confirm: (q) => confirm({ message: q.message, default: q.default }, context),
   };
 }
 
