@@ -168,8 +168,16 @@ function report(title, result, rounds) {
   );
 }
 
+/** Whether V8 takes the build's code cache (src/code-cache.ts) on this machine: without it every case is slower. */
+function codeCacheState() {
+  const script = `const m = await import(${JSON.stringify(join(root, 'dist', 'code-cache.js'))}); await m.loadCli({ command: 'help' }).run(['node', 'dify-deploy', '--version'], { out() {}, err() {} }); process.stdout.write(JSON.stringify(m.codeCacheUses()));`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  return r.status === 0 ? Object.entries(JSON.parse(r.stdout)).map(([file, use]) => `${file} ${use}`).join(', ') : `unknown (${r.stderr.trim().split('\n')[0]})`;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   console.log(`${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}, node ${process.version}, peak RSS via ${gnuTime ? '/usr/bin/time' : 'an exit hook'}`);
+  console.log(`code cache: ${codeCacheState()}`);
   let over = false;
   if (only !== 'scaling') {
     setupStartup();
