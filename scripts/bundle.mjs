@@ -27,7 +27,7 @@ await build({
   target: 'node20',
   plugins: [noEditorPrompt],
   // A third less to read and hash at every start; messages never show code names.
-  minify: true,
+  minify: !process.env.BUNDLE_UNMINIFIED,
   // The sources find the package's data files from import.meta.url; a CommonJS file has its own path.
   define: { 'import.meta.url': '__bundleUrl' },
   banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
