@@ -1,7 +1,9 @@
 // Parsing a YAML file with line positions: syntax errors and bad anchors become one
 // message naming the file and line (bad input, exit 2), never an internal error.
-import { Document, LineCounter, isScalar, parseAllDocuments, parseDocument, visit, type Node } from 'yaml';
+import { Document, LineCounter, isMap, isScalar, parseAllDocuments, parseDocument, visit, type Node } from 'yaml';
 import { UserError } from './errors.js';
+import { NOT_PLAIN, plainData } from './yaml-data.js';
+import { eachNode } from './yaml-walk.js';
 
 export interface YamlDocument {
   doc: Document;
@@ -19,15 +21,14 @@ export interface YamlDocument {
  */
 function duplicateKeys(doc: Document): { pos: [number, number]; message: string }[] {
   const out: { pos: [number, number]; message: string }[] = [];
-  visit(doc, {
-    Map(_, map) {
-      const seen = new Set<unknown>();
-      for (const { key } of map.items) {
-        if (!isScalar(key) || Number.isNaN(key.value)) continue;
-        if (seen.has(key.value)) out.push({ pos: [key.range?.[0] ?? 0, key.range?.[1] ?? 0], message: 'Map keys must be unique' });
-        else seen.add(key.value);
-      }
-    },
+  eachNode(doc, (map) => {
+    if (!isMap(map)) return;
+    const seen = new Set<unknown>();
+    for (const { key } of map.items) {
+      if (!isScalar(key) || Number.isNaN(key.value)) continue;
+      if (seen.has(key.value)) out.push({ pos: [key.range?.[0] ?? 0, key.range?.[1] ?? 0], message: 'Map keys must be unique' });
+      else seen.add(key.value);
+    }
   });
   return out;
 }
@@ -60,13 +61,14 @@ function checked(docs: Document[], lineCounter: LineCounter, file: string, what:
   }
   const lineOf = (node: Node | null | undefined) => (node?.range ? lineCounter.linePos(node.range[0]).line : undefined);
   return docs.map((doc) => {
-    let data: unknown;
-    try {
-      data = doc.toJS({ maxAliasCount: 10_000 });
-    } catch (e) {
-      // An alias to an anchor that does not exist, or an alias bomb.
-      throw new UserError([`${file}: invalid YAML in the ${what}: ${(e as Error).message.split('\n')[0]} — fix the anchors and aliases (&name / *name)`]);
-    }
+    let data = plainData(doc.contents);
+    if (data === NOT_PLAIN)
+      try {
+        data = doc.toJS({ maxAliasCount: 10_000 });
+      } catch (e) {
+        // An alias to an anchor that does not exist, or an alias bomb.
+        throw new UserError([`${file}: invalid YAML in the ${what}: ${(e as Error).message.split('\n')[0]} — fix the anchors and aliases (&name / *name)`]);
+      }
     return { doc, data, lineOf, lineAt: (path) => lineOf(doc.getIn(path, true) as Node | undefined) };
   });
 }

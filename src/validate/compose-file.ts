@@ -1,9 +1,10 @@
 // Reading a docker-compose file into what validate needs: per service its image, profiles,
 // env_file list, environment entries (with their lines, through `<<:` merges), replicas
 // and command. Wrong shapes are left to the compose-spec schema rule, never a crash.
-import { isAlias, isMap, isScalar, isSeq, visit, type Document, type Node, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type Document, type Node, type YAMLMap } from 'yaml';
 import { UserError } from '../core/errors.js';
 import { parseYamlDocument } from '../core/yaml-doc.js';
+import { eachNode } from '../core/yaml-walk.js';
 import { trapAt, type YamlTrap } from './yaml-traps.js';
 
 export interface EnvEntry {
@@ -48,13 +49,11 @@ type Deref = (node: unknown) => unknown;
 function aliasResolver(doc: Document): Deref {
   const targets = new Map<unknown, Node>();
   const anchored = new Map<string, Node>();
-  visit(doc, {
-    Node(_, node) {
-      if (isAlias(node)) {
-        const target = anchored.get(node.source);
-        if (target) targets.set(node, target);
-      } else if (node.anchor) anchored.set(node.anchor, node);
-    },
+  eachNode(doc, (node) => {
+    if (isAlias(node)) {
+      const target = anchored.get(node.source);
+      if (target) targets.set(node, target);
+    } else if (node.anchor) anchored.set(node.anchor, node);
   });
   return (node) => (isAlias(node) ? targets.get(node) : node);
 }

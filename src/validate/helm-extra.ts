@@ -33,7 +33,7 @@ export function manifestFile(file: string): ManifestDoc[] {
 }
 
 /** The manifests of extra/ beside a values file. */
-function extraManifests(valuesFile: string): ManifestDoc[] {
+export function extraManifests(valuesFile: string): ManifestDoc[] {
   const dir = extraDirOf(valuesFile);
   if (!isDirectory(dir)) return [];
   return readdirSync(dir)
@@ -62,8 +62,7 @@ function autoscaled(docs: ManifestDoc[]): Map<string, number> {
  * consuming only the run queue is the run worker (worker_runs). Replicas are the HPA's
  * maxReplicas when one scales it (the budgets hold at the peak).
  */
-export function extraWorkers(valuesFile: string, runQueue: string): ExtraWorker[] {
-  const docs = extraManifests(valuesFile);
+export function extraWorkers(valuesFile: string, runQueue: string, docs = extraManifests(valuesFile)): ExtraWorker[] {
   const hpa = autoscaled(docs);
   const out: ExtraWorker[] = [];
   for (const { file, obj, lineAt } of docs) {

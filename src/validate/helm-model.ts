@@ -10,7 +10,7 @@ import { coalesceValues, isMap, type Values } from '../helm/merge.js';
 import { CHART_COMPONENTS } from '../render/helm/components.js';
 import type { DatabaseModel, ServiceModel } from './deployment.js';
 import type { Origin } from './diagnostics.js';
-import { extraWorkers } from './helm-extra.js';
+import { extraManifests, extraWorkers, type ManifestDoc } from './helm-extra.js';
 
 export interface HelmView {
   /** The values merged onto the chart's defaults, as Helm renders them (computed once for every rule). */
@@ -19,6 +19,8 @@ export interface HelmView {
   database?: DatabaseModel;
   /** The chart's bundled Redis: the redis-server flags its values give (bitnami master.extraFlags). */
   redis?: { flags: string; origin: Origin };
+  /** The manifests of extra/, read once here for every rule that looks at them. */
+  manifests: ManifestDoc[];
 }
 
 const POSTGRES_RESERVED_DEFAULT = 3;
@@ -65,7 +67,8 @@ export function helmView(input: {
       line: input.lineAt?.([key]),
     });
   }
-  services.push(...extraWorkers(input.file, input.release.execution.runQueue));
+  const manifests = extraManifests(input.file);
+  services.push(...extraWorkers(input.file, input.release.execution.runQueue, manifests));
   const pg = isMap(merged.postgresql) ? merged.postgresql : {};
   const primary = isMap(pg.primary) ? pg.primary : {};
   const external = isMap(merged.externalPostgres) && merged.externalPostgres.enabled === true;
@@ -98,5 +101,5 @@ export function helmView(input: {
   const redis = isMap(merged.redis) && merged.redis.enabled === true ? merged.redis : undefined;
   const master = redis && isMap(redis.master) ? redis.master : {};
   const flags = Array.isArray(master.extraFlags) ? master.extraFlags.map(String).join(' ') : '';
-  return { merged, services, database, ...(redis ? { redis: { flags, origin: where(['redis', 'master', 'extraFlags']) } } : {}) };
+  return { merged, services, database, manifests, ...(redis ? { redis: { flags, origin: where(['redis', 'master', 'extraFlags']) } } : {}) };
 }

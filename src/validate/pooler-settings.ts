@@ -46,7 +46,8 @@ export function poolerSettings(d: Deployment): PoolerSettings | undefined {
 export function helmPoolerSettings(d: Deployment, services: ServiceModel[]): PoolerSettings | undefined {
   const file = d.helmValuesFile === undefined ? undefined : join(extraDirOf(d.helmValuesFile), 'pgbouncer.yaml');
   if (!file || !isFile(file)) return undefined;
-  const docs = manifestFile(file).map((m) => m.obj as Record<string, any>);
+  // helmView has read extra/ already (pgbouncer.yaml is one of its files).
+  const docs = (d.helm ? d.helm.manifests.filter((m) => m.file === file) : manifestFile(file)).map((m) => m.obj as Record<string, any>);
   const config = docs.find((x) => x?.kind === 'ConfigMap' && typeof x?.data?.['pgbouncer.ini'] === 'string');
   const service = docs.find((x) => x?.kind === 'Service')?.metadata?.name;
   if (!config || typeof service !== 'string' || !services.some((s) => s.env.DB_HOST === service)) return undefined;
