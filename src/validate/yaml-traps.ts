@@ -29,7 +29,8 @@ function describe(value: unknown): string {
 export function trapAt(node: unknown, path: (string | number)[], lineOf: (n: Node) => number | undefined): YamlTrap | undefined {
   if (!isScalar(node) || node.type !== 'PLAIN') return undefined;
   const text = typeof node.source === 'string' ? node.source : String(node.value);
-  if (text === '' || yaml11PlainType(text) === undefined || yaml11PlainType(text) === 'merge') return undefined;
+  const type = text === '' ? undefined : yaml11PlainType(text);
+  if (type === undefined || type === 'merge') return undefined;
   const value: unknown = parse(text, { version: '1.1' });
   return { path, text, reading: describe(value), nonStringIn12: typeof node.value !== 'string', sameIn12: JSON.stringify(value) === JSON.stringify(node.value), line: lineOf(node) };
 }
