@@ -10,7 +10,7 @@ const OPTIONS = { merge: true, uniqueKeys: false, prettyErrors: false } as const
 
 /** Keys and scalars where YAML's typing, JS objects or the library's special cases bite. */
 const key = fc.constantFrom('a', 'b', '__proto__', 'toString', 'constructor', '1', '1.0', '"1"', '-0', 'null', '~', '""', 'true', 'on', '"<<"', '<<', '!!merge <<', '? [x]', '? {k: v}', '!!str 3', '0x1F', '.inf');
-const scalar = fc.constantFrom('x', '2', '0o17', '1e3', '.NaN', '-.inf', 'null', '~', '', 'yes', '"q"', "'s'", '!!str 5', '!!int "7"', '2001-12-14', '!!binary aGk=', '!!timestamp 2001-12-14', '|\n  block', '&s 9', '*s', '*m', '[1, a: 2]', '{a: 1, a: 2}', '!!set {a, b}', '!!omap [{a: 1}]', '!custom x');
+const scalar = fc.constantFrom('x', '2', '0o17', '1e3', '.NaN', '-.inf', 'null', '~', '', 'yes', '"q"', "'s'", '!!str 5', '!!int "7"', '2001-12-14', '!!binary aGk=', '!!timestamp 2001-12-14', '|\n  block', '&s 9', '*s', '*m', '[1, a: 2]', '{a: 1, a: 2}', '!!set {a, b}', '!!omap [{a: 1}]', '!custom x', '[*m, {z: 1}]', '[*m, *s]', '{y: 2, 1: 3}', '&m {1: a, "1": b, null: c, ~: d}', '*nope', '[*m]');
 type Tree = { key: string; value: string | Tree; anchor: boolean }[];
 const tree: fc.Arbitrary<Tree> = fc.letrec<{ map: Tree }>((tie) => ({
   map: fc.array(fc.record({ key, value: fc.oneof({ depthSize: 'small' }, scalar, tie('map')), anchor: fc.boolean() }), { minLength: 1, maxLength: 4 }),
@@ -57,7 +57,7 @@ describe('plainData: a document’s data without toJS', () => {
         const text = `${yaml11 ? '%YAML 1.1\n---\n' : ''}${blockText(map).join('\n')}\n`;
         for (const doc of docs(text).filter(clean)) {
           total++;
-          const ours = plainData(doc.contents);
+          const ours = plainData(doc);
           const theirs = reference(doc);
           if (ours === NOT_PLAIN) continue;
           plain++;
@@ -75,7 +75,7 @@ describe('plainData: a document’s data without toJS', () => {
     fc.assert(
       fc.property(fc.jsonValue({ maxDepth: 5 }), fc.constantFrom('1.1', '1.2') as fc.Arbitrary<'1.1' | '1.2'>, (value, version) => {
         const [doc] = docs(stringify(value, { version }));
-        const ours = plainData(doc.contents);
+        const ours = plainData(doc);
         expect(ours).not.toBe(NOT_PLAIN);
         expectSame(ours, doc.toJS());
       }),
@@ -83,9 +83,18 @@ describe('plainData: a document’s data without toJS', () => {
     );
   });
 
+  it('reads the anchors, aliases and merges compose files use', () => {
+    // Earlier keys and earlier sources win over later merged ones; later keys override merged ones.
+    const text = 'x-env: &env\n  A: 1\n  B: &b two\n  D: env\nx-more: &more {C: 3, B: more, 1: x}\nservices:\n  api:\n    environment:\n      D: own\n      <<: [*env, *more]\n      A: override\n      "1": y\n    image: *b\n';
+    const [doc] = docs(text);
+    expect(plainData(doc)).not.toBe(NOT_PLAIN);
+    expectSame(plainData(doc), doc.toJS());
+    expect(plainData(doc)).toMatchObject({ services: { api: { environment: { D: 'own', A: 'override', B: 'two', C: 3, 1: 'y' }, image: 'two' } } });
+  });
+
   it('steps aside for what only toJS reads', () => {
-    for (const text of ['a: &x 1\nb: *x\n', 'x: &m {a: 1}\ny:\n  <<: *m\n', 'y:\n  !!merge <<: {a: 1}\n', '%YAML 1.1\n---\na: !!set {x, y}\n', '%YAML 1.1\n---\nt: 2001-12-14\n', '? [a, b]\n: c\n', 'a: !!binary aGk=\n'])
-      expect(plainData(docs(text)[0].contents), text).toBe(NOT_PLAIN);
+    for (const text of ['a: &x [*x]\n', 'x: &m {a: *y}\ny:\n  <<: *m\n', 'y:\n  <<: 1\n', 'y:\n  <<: *nope\n', '%YAML 1.1\n---\na: !!set {x, y}\n', '%YAML 1.1\n---\nt: 2001-12-14\n', '? [a, b]\n: c\n', 'a: !!binary aGk=\n'])
+      expect(plainData(docs(text)[0]), text).toBe(NOT_PLAIN);
   });
 });
 

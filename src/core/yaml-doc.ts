@@ -61,7 +61,7 @@ function checked(docs: Document[], lineCounter: LineCounter, file: string, what:
   }
   const lineOf = (node: Node | null | undefined) => (node?.range ? lineCounter.linePos(node.range[0]).line : undefined);
   return docs.map((doc) => {
-    let data = plainData(doc.contents);
+    let data = plainData(doc);
     if (data === NOT_PLAIN)
       try {
         data = doc.toJS({ maxAliasCount: 10_000 });

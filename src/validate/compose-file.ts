@@ -4,7 +4,7 @@
 import { isAlias, isMap, isScalar, isSeq, type Document, type Node, type YAMLMap } from 'yaml';
 import { UserError } from '../core/errors.js';
 import { parseYamlDocument } from '../core/yaml-doc.js';
-import { eachNode } from '../core/yaml-walk.js';
+import { aliasTargets } from '../core/yaml-walk.js';
 import { trapAt, type YamlTrap } from './yaml-traps.js';
 
 export interface EnvEntry {
@@ -41,20 +41,9 @@ export interface ComposeFile {
 /** A node with aliases followed: what `*name` stands for, else the node itself. */
 type Deref = (node: unknown) => unknown;
 
-/**
- * Every alias's node from one walk of the document: the last node before it anchored with its
- * name, as yaml's Alias.resolve finds it — which walks the whole document on each call (1,000
- * services merging one anchor took half a minute).
- */
+/** What an alias stands for, from one walk of the document (see aliasTargets). */
 function aliasResolver(doc: Document): Deref {
-  const targets = new Map<unknown, Node>();
-  const anchored = new Map<string, Node>();
-  eachNode(doc, (node) => {
-    if (isAlias(node)) {
-      const target = anchored.get(node.source);
-      if (target) targets.set(node, target);
-    } else if (node.anchor) anchored.set(node.anchor, node);
-  });
+  const targets = aliasTargets(doc);
   return (node) => (isAlias(node) ? targets.get(node) : node);
 }
 
