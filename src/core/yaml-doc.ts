@@ -22,7 +22,7 @@ export interface YamlDocument {
 function duplicateKeys(doc: Document): { pos: [number, number]; message: string }[] {
   const out: { pos: [number, number]; message: string }[] = [];
   eachNode(doc, (map) => {
-    if (!isMap(map)) return;
+    if (!isMap(map) || map.items.length < 2) return; // one key repeats nothing: no Set for it
     const seen = new Set<unknown>();
     for (const { key } of map.items) {
       if (!isScalar(key) || Number.isNaN(key.value)) continue;
@@ -85,9 +85,12 @@ const PLAIN_RESOLVERS = (['1.1', '1.2'] as const).flatMap((version) =>
   ),
 );
 
+// Asked for every env and label value of a compose file: the 1.1 rules alone, not filtered per call.
+const YAML11_RESOLVERS = PLAIN_RESOLVERS.filter((r) => r.version === '1.1');
+
 /** What a YAML 1.1 reader makes of this text as a plain scalar, when not a string: 'bool', 'null', 'int', 'float', 'timestamp', 'merge'. */
 export function yaml11PlainType(text: string): string | undefined {
-  return PLAIN_RESOLVERS.find((r) => r.version === '1.1' && r.test.test(text))?.tag;
+  return YAML11_RESOLVERS.find((r) => r.test.test(text))?.tag;
 }
 
 const readsAsNonString = (text: string) => PLAIN_RESOLVERS.some((r) => r.test.test(text));
