@@ -2,6 +2,7 @@
 // message naming the file and line (bad input, exit 2), never an internal error.
 import { Document, LineCounter, isScalar, parseAllDocuments, parseDocument, visit, type Node } from 'yaml';
 import { UserError } from './errors.js';
+import { emitYaml } from './yaml-emit.js';
 
 export interface YamlDocument {
   doc: Document;
@@ -95,7 +96,9 @@ const readsAsNonString = (text: string) => PLAIN_RESOLVERS.some((r) => r.test.te
  * anything but that string (keys included) is double-quoted, so every reader gets the same data.
  */
 export function stringifyYaml(value: unknown): string {
-  return yamlText(new Document(value, { version: '1.2' }));
+  // The emitter writes the library's text without its (always cold) code; what it leaves to the
+  // library (objects met twice, very long keys, non-plain objects) takes the library's path.
+  return emitYaml(value, readsAsNonString) ?? yamlText(new Document(value, { version: '1.2' }));
 }
 
 /** A document (e.g. a user's file edited in place, comments kept) as text, quoted the same way. */
