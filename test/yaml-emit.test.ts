@@ -84,6 +84,7 @@ const data = fc.letrec((tie) => ({
     { depthSize: 'small' },
     scalar,
     fc.array(fc.oneof(tie('node'), fc.constant(undefined)), { maxLength: 4 }),
+    fc.sparseArray(tie('node'), { maxLength: 4 }),
     fc.dictionary(text, fc.oneof(tie('node'), fc.constant(undefined)), { maxKeys: 4 }),
   ),
 })).node;
@@ -104,6 +105,14 @@ describe('emitYaml over arbitrary data', () => {
 
   test.each(PIECES.map((p) => [p]))('%j alone, as key and value, in a list and at the root', (s) => {
     for (const value of [s, { [s]: s }, { k: { [s]: [s, `${s}\n${s}`] } }, [s, [`${s}\n`]], { [`${s}\n`]: ` ${s}\n\n` }]) expect(emitYaml(value, readsAsNonString)).toBe(oracle(value));
+  });
+
+  test('double-quoted line breaks: escaped below 40 characters of JSON, written out from 40 on', () => {
+    for (let n = 30; n <= 45; n++) {
+      for (const s of [`\u0007${'x'.repeat(n)}\nab`, `${'x'.repeat(n)}\n  b\n `, ` ${'x'.repeat(n)}\n\n\n c \nd\n`]) {
+        for (const value of [s, { k: s }, [s], { [s]: 1 }]) expect(emitYaml(value, readsAsNonString)).toBe(oracle(value));
+      }
+    }
   });
 
   test('property: objects met again are anchored and aliased as the library does', () => {
