@@ -3,6 +3,9 @@
 // oracle, over every value the renderers write across the release × tier × backend matrix and
 // over arbitrary data built from the strings YAML treats specially; what is written reads back
 // as the same data under YAML 1.1 and 1.2.
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, test, vi } from 'vitest';
 import { Document, parseAllDocuments, visit } from 'yaml';
@@ -135,4 +138,10 @@ describe('emitYaml over arbitrary data', () => {
       expect(stringifyYaml(value)).toBe(oracle(value));
     }
   });
+});
+
+test('only stringifyYaml calls the emitter, so every YAML written gets the YAML 1.1 quoting', () => {
+  const src = fileURLToPath(new URL('../src/', import.meta.url));
+  const callers = readdirSync(src, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && /from '[./]*(core\/)?yaml-emit\.js'/.test(readFileSync(join(src, f), 'utf8')));
+  expect(callers).toEqual([join('core', 'yaml-doc.ts')]);
 });

@@ -1,8 +1,8 @@
 // YAML text for plain data (objects, arrays, strings, numbers, booleans, null), written
 // directly instead of through the `yaml` package's node tree: every command runs once, so the
-// library's stringify code is always cold and cost ~20 ms a render. The text is exactly what
-// `new Document(value).toString({ lineWidth: 0 })` writes after double-quoting the strings
-// the caller names — the library's decisions (yaml 2.x, dist/stringify/) are replicated below,
+// library's stringify code is always cold and cost ~20 ms a render. The text is exactly what a
+// library Document of the value writes with lineWidth 0 after double-quoting the strings the
+// caller names — the library's decisions (yaml 2.x, dist/stringify/) are replicated below,
 // and test/yaml-emit.test.ts compares the two. With lineWidth 0 the library never folds, so
 // multi-line strings are always literal blocks (`|`) and quoted strings stay on their lines.
 
