@@ -3,6 +3,7 @@
 import { Document, LineCounter, isMap, isScalar, parseAllDocuments, parseDocument, visit, type Node } from 'yaml';
 import { UserError } from './errors.js';
 import { NOT_PLAIN, plainData } from './yaml-data.js';
+import { emitYaml } from './yaml-emit.js';
 import { eachNode } from './yaml-walk.js';
 
 export interface YamlDocument {
@@ -100,7 +101,9 @@ const readsAsNonString = (text: string) => PLAIN_RESOLVERS.some((r) => r.test.te
  * anything but that string (keys included) is double-quoted, so every reader gets the same data.
  */
 export function stringifyYaml(value: unknown): string {
-  return yamlText(new Document(value, { version: '1.2' }));
+  // The emitter writes the library's text without its (always cold) code; what it leaves to the
+  // library (keys over 1024 characters, non-plain objects) takes the library's path.
+  return emitYaml(value, readsAsNonString) ?? yamlText(new Document(value, { version: '1.2' }));
 }
 
 /** A document (e.g. a user's file edited in place, comments kept) as text, quoted the same way. */
