@@ -7,4 +7,7 @@ loadCli({ command: commandOf(process.argv) })
   .run(process.argv)
   .then((code) => {
     process.exitCode = code;
+    // Exit once stdout and stderr have flushed (asynchronous pipes, e.g. on macOS): the run is
+    // over, and a natural exit first tears the heap down (≈ 13 ms after a validate).
+    process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
   });
