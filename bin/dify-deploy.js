@@ -3,6 +3,14 @@
 // command (npm ci runs `prepare`: tsc, scripts/bundle.mjs, scripts/code-cache.mjs).
 import { commandOf, loadCli } from '../dist/code-cache.js';
 
+// A reader that stops early (`| head`) closes the pipe: the rest of the output is dropped
+// without a stack trace, and the run still ends with its own exit code (findings: 1).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+}
+
 loadCli({ command: commandOf(process.argv) })
   .run(process.argv)
   .then((code) => {
