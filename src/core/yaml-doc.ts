@@ -34,6 +34,18 @@ function duplicateKeys(doc: Document): { pos: [number, number]; message: string 
   return out;
 }
 
+/**
+ * The data of YAML dify-deploy wrote itself (a template's output), by the same direct walk as
+ * a user's file (Document#toJS only where the walk steps aside); an error throws, as the
+ * library's parse does. Merge keys are read as Compose reads them.
+ */
+export function parseOwnYaml(text: string): unknown {
+  const doc = parseDocument(text, { merge: true });
+  if (doc.errors.length > 0) throw doc.errors[0];
+  const data = plainData(doc);
+  return data === NOT_PLAIN ? doc.toJS() : data;
+}
+
 /** `what` names the file's role in messages ("spec file", "compose file", …). */
 export function parseYamlDocument(text: string, file: string, what: string): YamlDocument {
   const lineCounter = new LineCounter();

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type HandlebarsApi from 'handlebars';
 import runtime from 'handlebars/runtime.js';
-import { parse as parseYaml } from 'yaml';
+import { parseOwnYaml } from '../core/yaml-doc.js';
 import { PACKAGE_ROOT } from '../core/data.js';
 
 // The runtime is the full API minus the compiler; its own typings declare nothing.
@@ -48,5 +48,5 @@ export function renderYamlEntry(relPath: string, key: string, context: object): 
   const bodyStart = text.indexOf('\n', start) + 1 || text.length;
   const next = text.slice(bodyStart).search(/^[^\s#]/m);
   const entry = text.slice(start, next < 0 ? text.length : bodyStart + next);
-  return (parseYaml(entry) as Record<string, unknown>)[key];
+  return (parseOwnYaml(entry) as Record<string, unknown>)[key];
 }

@@ -1,8 +1,7 @@
 // docker-compose.yaml: upstream's service definitions (templates/compose/services.yaml.hbs and
 // vector-stores.yaml.hbs) narrowed to this deployment, with the plan's replicas, resource limits
 // and per-service sized variables. No database, Redis or vector-store port is published.
-import { parse as parseYaml } from 'yaml';
-import { stringifyYaml } from '../../core/yaml-doc.js';
+import { parseOwnYaml, stringifyYaml } from '../../core/yaml-doc.js';
 import { backupComposeService } from '../recovery.js';
 import { renderTemplate } from '../template.js';
 import type { RenderContext, RenderedFile } from '../types.js';
@@ -85,7 +84,7 @@ function migrateService(api: Service): Service {
 export function renderComposeFile(ctx: RenderContext, model: ComposeModel): RenderedFile {
   const { spec, plan, release } = ctx;
   const plugin = plan.components.find((c) => c.name === 'plugin_daemon');
-  const base = parseYaml(
+  const base = parseOwnYaml(
     renderTemplate('compose/services.yaml.hbs', {
       images: release.images,
       dbService: spec.database.mode === 'bundled' ? (spec.database.engine === 'postgresql' ? 'db_postgres' : 'db_mysql') : '',
