@@ -98,7 +98,8 @@ function markers(fields: readonly string[]): Record<string, string | number> {
 export function adoptHelmValues(d: Deployment, options: { dbMaxConnections?: number } = {}): Adoption {
   const release: Release = d.release;
   const file = d.helmValuesFile!;
-  const merged = coalesceValues(loadChart(release.helm.version).defaults, d.helmValues as Values);
+  // validate's view already merged the values onto the chart's defaults and read extra/ once.
+  const merged = d.helm?.merged ?? coalesceValues(loadChart(release.helm.version).defaults, d.helmValues as Values);
   const refusals: Refusal[] = [];
   const notes: string[] = [];
   const base: SpecInput = { release: release.version, tier: '10qps', targets: ['helm'], storage: { type: 's3', bucket: 'b', region: 'r', useIam: true } };
@@ -169,7 +170,7 @@ export function adoptHelmValues(d: Deployment, options: { dbMaxConnections?: num
   }
   // The run worker in extra/ beside the values (the chart has no block for it): its replicas,
   // limits and env become its overrides — but for what the chart worker's template sets (MODE, LOG_LEVEL from worker.logLevel).
-  const runWorker = extraWorkers(file, release.execution.runQueue).find((w) => w.component === 'worker_runs' && w.active);
+  const runWorker = extraWorkers(file, release.execution.runQueue, d.helm?.manifests).find((w) => w.component === 'worker_runs' && w.active);
   if (runWorker) {
     const templated: Record<string, unknown> = { MODE: 'worker', LOG_LEVEL: isMap(merged.worker) ? merged.worker.logLevel : undefined };
     const env = Object.fromEntries(Object.entries(runWorker.env).filter(([k, v]) => templated[k] !== v && defaults[k]?.value !== v));

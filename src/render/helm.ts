@@ -12,7 +12,6 @@ import { createSecretCommand } from './helm/existing-secret.js';
 import { renderRunWorker } from './helm/run-worker.js';
 import { renderSsrfProxyPolicy } from './helm/ssrf-proxy.js';
 
-
 function notes(ctx: RenderContext): string[] {
   const { plan, spec } = ctx;
   const out: string[] = [];

@@ -50,10 +50,15 @@ function nginxDir(d: Deployment): string | undefined {
   return base === undefined ? undefined : join(base, 'nginx');
 }
 
+/** The running nginx service, and the variables its config's `${VAR}`s read (its env over the project's). */
+function nginxService(d: Deployment) {
+  const nginx = d.services.find((s) => s.active && s.component === 'nginx');
+  return { nginx, env: layered([d.vars, nginx?.env ?? {}]) };
+}
+
 /** The smallest value of `directive` across the config (the tightest location wins). */
 export function nginxSetting(d: Deployment, directive: string, envVar: string, parse: (t: string) => number | undefined): NginxSetting | undefined {
-  const nginx = d.services.find((s) => s.active && s.component === 'nginx');
-  const env = layered([d.vars, nginx?.env ?? {}]);
+  const { nginx, env } = nginxService(d);
   const dir = nginxDir(d);
   let found: NginxSetting | undefined;
   for (const file of dir ? configFiles(dir) : []) {
@@ -93,8 +98,7 @@ const UPSTREAM_KEEPALIVE_DEFAULT = '60s';
 
 /** Every upstream block with a connection cache in the nginx config beside the files. */
 export function nginxKeepaliveUpstreams(d: Deployment): NginxUpstream[] {
-  const nginx = d.services.find((s) => s.active && s.component === 'nginx');
-  const env = { ...d.vars, ...(nginx?.env ?? {}) };
+  const { env } = nginxService(d);
   const dir = nginxDir(d);
   const out: NginxUpstream[] = [];
   for (const file of dir ? configFiles(dir) : []) {

@@ -8,6 +8,8 @@ const MIN_GREENLETS = 10;
 const MAX_GREENLETS = 500;
 /** Dify's maximum app/workflow run time (APP_MAX_EXECUTION_TIME, WORKFLOW_MAX_EXECUTION_TIME defaults). */
 const MAX_EXECUTION_SECONDS = 1200;
+/** The variables that bound a run (api/core/app: the app and workflow execution limits); nginx must wait at least this long. */
+export const RUN_BOUND_VARIABLES = ['APP_MAX_EXECUTION_TIME', 'WORKFLOW_MAX_EXECUTION_TIME'] as const;
 
 /**
  * GUNICORN_TIMEOUT is a heartbeat for gevent workers, not a request limit: the worker's main
@@ -38,8 +40,7 @@ export const sizeApi: Sizer = ({ replicas, cpu, o }, { inFlight, external, relea
       SERVER_WORKER_CONNECTIONS: String(greenlets),
       GUNICORN_TIMEOUT: gunicornTimeout(release),
       // Bound long runs here; nginx's read timeout (3600 s) stays above them.
-      APP_MAX_EXECUTION_TIME: String(MAX_EXECUTION_SECONDS),
-      WORKFLOW_MAX_EXECUTION_TIME: String(MAX_EXECUTION_SECONDS),
+      ...Object.fromEntries(RUN_BOUND_VARIABLES.map((v) => [v, String(MAX_EXECUTION_SECONDS)])),
       ...sqlalchemyEnv(total, o, external),
     },
   };

@@ -2,6 +2,7 @@
 // nginx/nginx.conf (workers, body limit, upstreams), nginx/proxy.conf (SSE-safe proxying) and
 // nginx/conf.d/default.conf (the release's routes and the TLS mode).
 import type { Route } from '../../core/data.js';
+import { RUN_BOUND_VARIABLES } from '../../core/sizing/api.js';
 import { renderTemplate } from '../template.js';
 import type { RenderContext, RenderedFile } from '../types.js';
 import type { ComposeModel } from './model.js';
@@ -51,7 +52,7 @@ export function renderNginx(ctx: RenderContext, model: ComposeModel): RenderedFi
   });
   const proxyConf = renderTemplate('nginx/proxy.conf.hbs', {
     readTimeout: nginx.env.NGINX_PROXY_READ_TIMEOUT ?? '3600s',
-    runBound: Math.max(...['APP_MAX_EXECUTION_TIME', 'WORKFLOW_MAX_EXECUTION_TIME'].map((v) => Number(api.env[v] ?? release.upstreamDefaults[v]))),
+    runBound: Math.max(...RUN_BOUND_VARIABLES.map((v) => Number(api.env[v] ?? release.upstreamDefaults[v]))),
   });
   const defaultConf = renderTemplate('nginx/default.conf.hbs', {
     release: release.version,

@@ -6,14 +6,15 @@
 // no request; raised far above upstream it only leaves a wedged worker unkilled for longer.
 import { at, type Diagnostic } from '../diagnostics.js';
 import type { Deployment } from '../deployment.js';
+import { RUN_BOUND_VARIABLES } from '../../core/sizing/api.js';
 import { GUNICORN_KEEPALIVE_SECONDS } from '../../core/sizing/nginx.js';
 import { nginxKeepaliveUpstreams, nginxSeconds, nginxSetting } from '../nginx-settings.js';
 import type { Rule } from './rule.js';
 
-/** The variables that bound a run (api/core/app: the app and workflow execution limits). */
-const RUN_BOUNDS = ['APP_MAX_EXECUTION_TIME', 'WORKFLOW_MAX_EXECUTION_TIME'] as const;
-
 type Service = Deployment['services'][number];
+
+/** The running gunicorn services: api and its websocket sibling. */
+const gunicorns = (d: Deployment) => d.services.filter((x) => x.active && (x.component === 'api' || x.component === 'api_websocket'));
 
 function seconds(d: Deployment, s: Service, name: string, fallback?: string): { name: string; n: number } | undefined {
   const raw = s.env[name] ?? fallback ?? d.release.upstreamDefaults[name];
@@ -45,10 +46,10 @@ function gunicornKeepalive(s: Service): number {
 
 /** An nginx upstream that keeps idle connections to gunicorn at least as long as gunicorn does. */
 function keepaliveFindings(d: Deployment, ruleId: string): Diagnostic[] {
-  const gunicorns = d.services.filter((x) => x.active && (x.component === 'api' || x.component === 'api_websocket'));
+  const servers = gunicorns(d);
   const out: Diagnostic[] = [];
   for (const u of nginxKeepaliveUpstreams(d)) {
-    const server = gunicorns.find((s) => u.hosts.includes(s.name));
+    const server = servers.find((s) => u.hosts.includes(s.name));
     if (!server) continue;
     const keepalive = gunicornKeepalive(server);
     if (u.idleSeconds < keepalive) continue;
@@ -69,14 +70,14 @@ export const timeoutChainRule: Rule = {
   summary: 'nginx read timeout below the maximum app/workflow execution time; an nginx upstream keeping idle connections to gunicorn longer than gunicorn does; GUNICORN_TIMEOUT (a gevent heartbeat) raised above upstream',
   check(d) {
     const out = keepaliveFindings(d, this.id);
-    for (const s of d.services.filter((x) => x.active && (x.component === 'api' || x.component === 'api_websocket'))) {
+    for (const s of gunicorns(d)) {
       const f = heartbeatFinding(d, s, this.id);
       if (f) out.push(f);
     }
     const api = d.services.find((s) => s.active && s.component === 'api');
     const read = nginxSetting(d, 'proxy_read_timeout', 'NGINX_PROXY_READ_TIMEOUT', nginxSeconds);
     if (!api || !read) return out;
-    for (const limit of RUN_BOUNDS.map((v) => seconds(d, api, v)).filter((x) => x !== undefined)) {
+    for (const limit of RUN_BOUND_VARIABLES.map((v) => seconds(d, api, v)).filter((x) => x !== undefined)) {
       if (read.value >= limit.n) continue;
       out.push({
         rule: this.id,
