@@ -16,7 +16,9 @@ import { composeText, envText } from './inputs.mjs';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const work = join(root, '.tmp', 'bench');
 const upstream = join(root, '..', 'shared', 'upstream', 'dify-1.16.1', 'docker');
-const cli = (...args) => ['bin/dify-deploy.js', ...args];
+// The launcher (bin/dify-deploy.js in trees from before it became CommonJS, for before/after runs).
+const launcher = existsSync(join(root, 'bin', 'dify-deploy.cjs')) ? 'bin/dify-deploy.cjs' : 'bin/dify-deploy.js';
+const cli = (...args) => [launcher, ...args];
 
 function flag(name) {
   return process.argv.includes(name);

@@ -3,7 +3,7 @@
 // (src/code-cache.ts, built by scripts/code-cache.mjs) applies only to classic scripts —
 // Node 20 has no code cache for ES modules. Command modules stay lazy: esbuild wraps each
 // in an init function that runs on first import. tsc stays the type checker.
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 rmSync('dist/bundle', { recursive: true, force: true });
@@ -18,18 +18,40 @@ const noEditorPrompt = {
   },
 };
 
-await build({
-  entryPoints: ['dist/cli.js'],
-  outfile: 'dist/bundle/cli.cjs',
+// commander requires child_process at load for executable subcommands, which dify-deploy has
+// none of; with net, dgram and the stream modules it pulls in, that was ≈ 3 ms of every start.
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, ({ path }) => {
+      const eager = "const childProcess = require('node:child_process');";
+      const source = readFileSync(path, 'utf8');
+      if (!source.includes(eager)) throw new Error(`${path}: commander no longer requires child_process as scripts/bundle.mjs expects; revisit lazyChildProcess`);
+      return { contents: source.replace(eager, "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };"), loader: 'js' };
+    });
+  },
+};
+
+// The sources find the package's data files from import.meta.url; a CommonJS file has its own path.
+const cjs = {
   bundle: true,
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  plugins: [noEditorPrompt],
-  // A third less to read and hash at every start; messages never show code names.
-  minify: !process.env.BUNDLE_UNMINIFIED,
-  // The sources find the package's data files from import.meta.url; a CommonJS file has its own path.
   define: { 'import.meta.url': '__bundleUrl' },
   banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
+};
+
+// The launcher's loader (src/code-cache.ts) as CommonJS beside its ES module build: bin/ requires
+// it, so no run starts Node's ESM loader. It sits in dist/ like the .js it is built from.
+await build({ ...cjs, entryPoints: ['dist/code-cache.js'], outfile: 'dist/code-cache.cjs' });
+
+await build({
+  ...cjs,
+  entryPoints: ['dist/cli.js'],
+  outfile: 'dist/bundle/cli.cjs',
+  plugins: [noEditorPrompt, lazyChildProcess],
+  // A third less to read and hash at every start; messages never show code names.
+  minify: !process.env.BUNDLE_UNMINIFIED,
 });

@@ -14,7 +14,7 @@ it.each(['text', 'json'])('validate --format %s whose reader closes after the fi
   // Far more output than a pipe holds: one finding per unknown variable.
   const env = join(scratch, `${format}.env`);
   writeFileSync(env, Array.from({ length: 20_000 }, (_, i) => `NOT_A_DIFY_SETTING_${i}=1\n`).join(''));
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'dify-deploy.js'), 'validate', '--env', env, '--format', format], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'dify-deploy.cjs'), 'validate', '--env', env, '--format', format], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   child.stdout.once('data', () => child.stdout.destroy());

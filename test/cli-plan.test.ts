@@ -122,13 +122,13 @@ describe('bad input → exit 2, one clear line', () => {
 
 describe('the built binary', () => {
   it('answers --help and plan from dist (built once by test/global-setup.ts, as `npm ci` does)', () => {
-    const help = spawnSync('node', ['bin/dify-deploy.js', '--help'], { encoding: 'utf8' });
+    const help = spawnSync('node', ['bin/dify-deploy.cjs', '--help'], { encoding: 'utf8' });
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/Usage: dify-deploy/);
-    const plan = spawnSync('node', ['bin/dify-deploy.js', 'plan', '--tier', '10qps', '--json'], { encoding: 'utf8' });
+    const plan = spawnSync('node', ['bin/dify-deploy.cjs', 'plan', '--tier', '10qps', '--json'], { encoding: 'utf8' });
     expect(plan.status).toBe(0);
     expect(JSON.parse(plan.stdout).budget.fits).toBe(true);
-    const bad = spawnSync('node', ['bin/dify-deploy.js', 'plan', '--tier', 'nope'], { encoding: 'utf8' });
+    const bad = spawnSync('node', ['bin/dify-deploy.cjs', 'plan', '--tier', 'nope'], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).not.toMatch(/at .*\.js:\d+/);
   });

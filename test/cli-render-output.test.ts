@@ -16,7 +16,7 @@ const fresh = () => mkdtempSync(join(tmpdir(), 'dd-cli-'));
 
 describe('--version', () => {
   it("prints this package's version, whatever project npx runs in", () => {
-    const r = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'bin', 'dify-deploy.js'), '--version'], { encoding: 'utf8', env: { ...process.env, npm_package_version: '9.9.9-other-project' } });
+    const r = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'bin', 'dify-deploy.cjs'), '--version'], { encoding: 'utf8', env: { ...process.env, npm_package_version: '9.9.9-other-project' } });
     expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')).version);
   });
 });

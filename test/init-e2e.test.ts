@@ -11,7 +11,7 @@ import { loadRelease } from '../src/core/data.js';
 import { readSpecFile } from '../src/core/spec-file.js';
 import { VECTOR_STORES } from '../src/backends/vector-stores.js';
 
-const BIN = resolve('bin/dify-deploy.js');
+const BIN = resolve('bin/dify-deploy.cjs');
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 if (!hasTmux && process.env.CI === 'true') throw new Error('tmux is required under CI (.ci/run installs it)');
 

@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../src/core/data.js';
 
-const BIN = join(PACKAGE_ROOT, 'bin', 'dify-deploy.js');
+const BIN = join(PACKAGE_ROOT, 'bin', 'dify-deploy.cjs');
 const asRoot = process.getuid?.() === 0;
 
 /** Runs the built CLI; as root, as the unprivileged test user so permissions bite. */

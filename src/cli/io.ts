@@ -35,7 +35,8 @@ export async function colors(stream: NodeJS.WriteStream = process.stdout): Promi
 export function table(headers: string[], rows: (string | number)[][]): string {
   const cells = [headers, ...rows.map((r) => r.map(String))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || /^[\d.,/ ()×-]+$/.test(String(r[i]))));
+  // \u00d7 is ×, escaped: esbuild escapes non-ASCII in strings but not in regular expressions, and an all-ASCII bundle decodes as a one-byte string.
+  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || /^[\d.,/ ()\u00d7-]+$/.test(String(r[i]))));
   const line = (r: string[]) =>
     r.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
   return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');

@@ -1,0 +1,31 @@
+// What the launcher (bin/dify-deploy.cjs) brings up before the CLI runs: every command is a
+// cold start, so Node's ES module loader (an ES module entry) and child_process (commander's
+// executable subcommands, which dify-deploy has none of) stay out of every run.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '..');
+const scratch = mkdtempSync(join(tmpdir(), 'dify-deploy-launcher-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Node's built-in modules a run of the CLI loaded, as process.moduleLoadList names them. */
+function builtinsLoaded(args: string[]): string[] {
+  const list = join(scratch, 'modules.json');
+  const hook = join(scratch, 'hook.cjs');
+  writeFileSync(hook, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, JSON.stringify(process.moduleLoadList)));`);
+  const r = spawnSync(process.execPath, ['--require', hook, join(ROOT, 'bin', 'dify-deploy.cjs'), ...args], { encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(0);
+  return (JSON.parse(readFileSync(list, 'utf8')) as string[]).filter((m) => m.startsWith('NativeModule '));
+}
+
+it.each([[['--help']], [['plan', '--tier', '100qps', '--json']], [['render', '--tier', '100qps', '--target', 'compose', '--out', join(scratch, 'out')]]])(
+  '%j loads neither the ES module loader nor child_process',
+  (args) => {
+    const loaded = builtinsLoaded(args);
+    expect(loaded).toContain('NativeModule vm'); // the hook saw the run: the code cache compiles through vm
+    expect(loaded.filter((m) => /internal\/modules\/esm\/(module_job|translators)|child_process/.test(m))).toEqual([]);
+  },
+);
