@@ -4,6 +4,8 @@
 // Node 20 has no code cache for ES modules. Command modules stay lazy: esbuild wraps each
 // in an init function that runs on first import. tsc stays the type checker.
 import { readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 
 rmSync('dist/bundle', { recursive: true, force: true });
@@ -32,6 +34,21 @@ const lazyChildProcess = {
   },
 };
 
+// yaml's "node" export is CommonJS, which a bundle reaches through a getter per use of every
+// import (isMap, Scalar, …: milliseconds in a validate); its ES module build, compiled from the
+// same sources, is bound directly. The one difference is log.js: the node build reports warnings
+// through process.emitWarning, as Node prints them, so that file stays the node build's.
+const yamlDir = dirname(createRequire(import.meta.url).resolve('yaml/package.json'));
+const yamlModule = {
+  name: 'yaml-module',
+  setup(b) {
+    b.onResolve({ filter: /^yaml$/ }, () => ({ path: join(yamlDir, 'browser', 'dist', 'index.js') }));
+    b.onResolve({ filter: /^\.\.?\/log\.js$/ }, ({ importer }) =>
+      importer.startsWith(join(yamlDir, 'browser', 'dist')) ? { path: join(yamlDir, 'dist', 'log.js') } : undefined,
+    );
+  },
+};
+
 // The sources find the package's data files from import.meta.url; a CommonJS file has its own path.
 const cjs = {
   bundle: true,
@@ -51,7 +68,7 @@ await build({
   ...cjs,
   entryPoints: ['dist/cli.js'],
   outfile: 'dist/bundle/cli.cjs',
-  plugins: [noEditorPrompt, lazyChildProcess],
+  plugins: [noEditorPrompt, lazyChildProcess, yamlModule],
   // A third less to read and hash at every start; messages never show code names.
   minify: !process.env.BUNDLE_UNMINIFIED,
 });
