@@ -4,6 +4,7 @@ import { Document, LineCounter, isMap, isScalar, parseAllDocuments, parseDocumen
 import { UserError } from './errors.js';
 import { NOT_PLAIN, plainData } from './yaml-data.js';
 import { emitYaml } from './yaml-emit.js';
+import { fastParseDocuments } from './yaml-fast.js';
 import { eachNode } from './yaml-walk.js';
 
 export interface YamlDocument {
@@ -40,7 +41,7 @@ function duplicateKeys(doc: Document): { pos: [number, number]; message: string 
  * library's parse does. Merge keys are read as Compose reads them.
  */
 export function parseOwnYaml(text: string): unknown {
-  const doc = parseDocument(text, { merge: true });
+  const doc = fastParse(text, { merge: true })?.[0] ?? parseDocument(text, { merge: true });
   if (doc.errors.length > 0) throw doc.errors[0];
   const data = plainData(doc);
   return data === NOT_PLAIN ? doc.toJS() : data;
@@ -49,18 +50,34 @@ export function parseOwnYaml(text: string): unknown {
 /** `what` names the file's role in messages ("spec file", "compose file", …). */
 export function parseYamlDocument(text: string, file: string, what: string): YamlDocument {
   const lineCounter = new LineCounter();
-  return checked([parseDocument(text.replace(/^\uFEFF/, ''), { lineCounter, ...PARSE_OPTIONS })], lineCounter, file, what)[0];
+  const source = text.replace(/^\uFEFF/, '');
+  const options = { lineCounter, ...PARSE_OPTIONS };
+  return checked(fastParse(source, options) ?? [parseDocument(source, options)], lineCounter, file, what)[0];
 }
 
 /** Every document of a multi-document file (Kubernetes manifests), each with its lines. */
 export function parseYamlDocuments(text: string, file: string, what: string): YamlDocument[] {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text.replace(/^\uFEFF/, ''), { lineCounter, ...PARSE_OPTIONS });
+  const source = text.replace(/^\uFEFF/, '');
+  const options = { lineCounter, ...PARSE_OPTIONS };
+  const docs = fastParse(source, options, true) ?? parseAllDocuments(source, options);
   // An empty stream (no documents) comes back as an EmptyStream, not an array.
   return Array.isArray(docs) ? checked(docs, lineCounter, file, what) : [];
 }
 
 const PARSE_OPTIONS = { merge: true, uniqueKeys: false, prettyErrors: false } as const;
+
+/**
+ * The library's documents for a text in the fast reader's subset (core/yaml-fast.ts), else
+ * undefined; the options' LineCounter gets the lines as the library's parse records them.
+ * One document only unless `several`: a parse of one document reports a second as an error.
+ */
+function fastParse(text: string, options: { lineCounter?: LineCounter; merge: boolean }, several = false): Document[] | undefined {
+  const parsed = fastParseDocuments(text, () => new Document(undefined, options));
+  if (!parsed || (!several && parsed.docs.length > 1)) return undefined;
+  for (const start of parsed.lineStarts) options.lineCounter?.addNewLine(start);
+  return parsed.docs;
+}
 
 /** Syntax errors, repeated keys and bad aliases as one UserError naming file and line; else each document's data and lines. */
 function checked(docs: Document[], lineCounter: LineCounter, file: string, what: string): YamlDocument[] {
