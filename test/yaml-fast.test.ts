@@ -151,8 +151,8 @@ describe('property: accepted means equal to the library', () => {
     const d = disagreement(text);
     if (d) throw new Error(`${d}\n--- text ---\n${JSON.stringify(text)}`);
   };
-  test('line soup', () => fc.assert(fc.property(TEXT, check('line soup')), { numRuns: 30_000 }));
-  test('outlines', () => fc.assert(fc.property(OUTLINE_TEXT, check('outlines')), { numRuns: 30_000 }));
+  test('line soup', () => fc.assert(fc.property(TEXT, check('line soup')), { numRuns: Number(process.env.YAML_FAST_RUNS ?? 30_000) }));
+  test('outlines', () => fc.assert(fc.property(OUTLINE_TEXT, check('outlines')), { numRuns: Number(process.env.YAML_FAST_RUNS ?? 30_000) }));
   test('the generators reach the fast path often', () => {
     for (const [name, [accepted, runs]] of Object.entries(taken)) console.log(`${name}: the fast path took ${accepted} of ${runs} generated texts (${((100 * accepted) / runs).toFixed(1)}%)`);
     expect(taken['line soup'][0] / taken['line soup'][1]).toBeGreaterThan(0.02);

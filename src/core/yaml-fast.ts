@@ -50,6 +50,8 @@ const DOUBLE_QUOTE_ESCAPES: Record<string, string> = {
   '0': '\0', a: '\x07', b: '\b', e: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v',
   N: '\u0085', _: '\u00a0', L: '\u2028', P: '\u2029', ' ': ' ', '"': '"', '/': '/', '\\': '\\',
 };
+/** The schema's own key for its string tag (the library's identity.SCALAR). */
+const SCALAR_TAG = Symbol.for('yaml.scalar');
 const HEX_ESCAPE_LENGTH: Record<string, number> = { x: 2, u: 4, U: 8 };
 
 class Reader {
@@ -62,6 +64,10 @@ class Reader {
   private docEnd = 0;
   private doc!: Document;
   private schema!: Schema;
+  // The document's schema's tags, as composeScalar tries them: values by default tags, keys also by `<<`'s.
+  private stringTag!: ScalarTag;
+  private valueTags: ScalarTag[] = [];
+  private keyTags: ScalarTag[] = [];
   /** The line after the node just read. */
   private next = 0;
   /** The line a flow collection being read has reached. */
@@ -118,6 +124,12 @@ class Reader {
   private document(doc: Document, start: number, first: number): Document {
     this.doc = doc;
     this.schema = doc.schema;
+    const schema = doc.schema as Schema & { [SCALAR_TAG]: ScalarTag };
+    if (schema.compat) decline(); // a YAML 1.1 schema's warnings
+    this.stringTag = schema[SCALAR_TAG];
+    const tags = (schema.tags as ScalarTag[]).filter((t) => t.test);
+    this.valueTags = tags.filter((t) => t.default === true);
+    this.keyTags = tags.filter((t) => t.default === true || t.default === 'key');
     if (this.indents[first] !== 0) decline();
     const contents = this.isSeqItem(first, 0) ? this.blockSeq(first, 0) : this.blockMap(first, 0);
     if (this.nextContent(this.next) < this.docEnd) decline();
@@ -507,13 +519,7 @@ class Reader {
    * as strings; a resolver's complaint declines.
    */
   private scalar(source: string, type: Scalar.Type, range: Range, atKey: boolean): Scalar {
-    const schema = this.schema as Schema & { [k: symbol]: ScalarTag };
-    if (schema.compat) decline();
-    const stringTag = schema[Symbol.for('yaml.scalar')];
-    const tag =
-      type === Scalar.PLAIN
-        ? ((schema.tags as ScalarTag[]).find((t) => (t.default === true || (atKey && t.default === 'key')) && t.test?.test(source)) ?? stringTag)
-        : stringTag;
+    const tag = type === Scalar.PLAIN ? ((atKey ? this.keyTags : this.valueTags).find((t) => t.test!.test(source)) ?? this.stringTag) : this.stringTag;
     const resolved = tag.resolve(source, decline, this.doc.options);
     const node = isScalar(resolved) ? resolved : new Scalar(resolved);
     node.range = range;
