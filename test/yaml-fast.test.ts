@@ -44,6 +44,7 @@ describe('examples', () => {
     '# top\n\na: 1\n\n# mid\nb:   # cm\n  c: 2\n# end\n\n---\n- x\n--- # hi\nk: v\n',
     'x-env: &env\n  A: "1"\n  B: \'it\'\'s\'\nsvc:\n  <<: *env\n  C: >-\n    folded\n    text\n\n    more\n  D: |+\n    kept\n\n  E: {a: 1, "b": x}\n',
     'l:\n- a\n  # c\n- b\nx:\n  y:\n    z: 1\n    # c\n  w: [1,\n    2,\n   ]\n', // comments the library puts in a node's range
+    '- |+\n      # comment\n  ', // kept trailing lines of a block scalar, and spaces after the last line break
     'a: 0x1F\nb: .inf\nc: ~\nd: 1e3\ne: a:b\nf: "\\u00e9\\x41\\t"\ng: 1.50\nh: -1\ni: yes\n',
   ];
   test.each(accepted)('accepted and equal: %j', (text) => {

@@ -5,18 +5,20 @@
 // 260 ms validate went to reading a few small files. What this reader takes:
 //   block maps and sequences (`- key: v` compact maps in items, `key:` followed by `- item` at the
 //   key's indentation), plain one-line scalars, one-line single- and double-quoted scalars,
-//   literal and folded block scalars without an indentation indicator, one-line flow
-//   sequences and maps of scalars, anchors, aliases, `<<` merge keys, full-line and trailing
-//   comments, `---` between documents.
+//   literal and folded block scalars without an indentation indicator, flow sequences and maps
+//   of scalars (on one line, or over several indented under their key), anchors, aliases,
+//   `<<` merge keys, full-line and trailing comments, `---` between documents.
 // Anything else makes it decline (return undefined) and the caller uses the library, which
 // also reports every syntax error: this reader never reports one. It declines tabs, carriage
 // returns and control characters anywhere, tags, directives, `...`, `?` keys, multi-line
-// plain and quoted scalars, empty documents, repeated keys, and comment lines whose place in
-// the tree the library decides by indentation (a comment line not at the indentation of the
-// content line after it: the library may stretch a node's range over it).
+// plain and quoted scalars, nested flow collections, empty documents, repeated keys, and
+// anything it is unsure of.
 // Comments are not kept (no comment, commentBefore or spaceBefore): nothing that reads these
 // documents (core/yaml-doc.ts's callers, yaml-data.ts, yaml-walk.ts, validate/) looks at them;
-// editing a file with its comments (lifecycle/upgrade.ts) calls the library directly.
+// editing a file with its comments (lifecycle/upgrade.ts) calls the library directly. Where the
+// library's parser stretches a node's range over comment lines (a comment indented under a
+// scalar, trailing comments of a nested collection, comments after an empty value), the ranges
+// here are stretched alike.
 // test/yaml-fast.test.ts compares every tree this reader builds with the library's.
 import { Alias, Pair, Scalar, YAMLMap, YAMLSeq, isScalar, type Document, type Range, type Schema } from 'yaml';
 
@@ -390,10 +392,14 @@ class Reader {
       } else if (this.indents[stop] >= indent) lastContent = stop;
       else break;
     }
-    // The library's lexer leaves trailing blank lines out of the scalar unless it keeps them (`+`).
-    const sourceEnd = chomp === '+' ? (stop <= last ? this.lineStarts[stop] : t.length) : this.lineAfter(lastContent);
+    // The library's lexer leaves trailing blank lines out of the scalar unless it keeps them (`+`),
+    // and spaces after the text's last line break always.
+    let endLine = stop;
+    if (chomp !== '+') endLine = lastContent + 1;
+    else if (stop > last && this.kinds[last] === BLANK) endLine = last;
+    const sourceEnd = endLine < this.lineStarts.length ? this.lineStarts[endLine] : t.length;
     const source = t.slice(this.lineStarts[line + 1], sourceEnd);
-    this.next = chomp === '+' ? stop : lastContent + 1;
+    this.next = endLine;
     const value = blockScalarValue(source, indent, folded, chomp);
     const end = sourceEnd;
     return this.scalar(value, folded ? Scalar.BLOCK_FOLDED : Scalar.BLOCK_LITERAL, [pos, end, end], false);
