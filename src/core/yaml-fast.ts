@@ -339,8 +339,8 @@ class Reader {
     if (ch === '|' || ch === '>') return this.blockScalar(line, pos, col);
     if (NOT_PLAIN_START.test(ch) && !(ch === '-' && pos + 1 < lineEnd && t[pos + 1] !== ' ')) decline();
     // A plain scalar: to a ` #` comment or the line's end.
-    let end = t.indexOf(' #', pos);
-    if (end < 0 || end > lineEnd) end = lineEnd;
+    const comment = t.slice(pos, lineEnd).indexOf(' #');
+    let end = comment < 0 ? lineEnd : pos + comment;
     while (t[end - 1] === ' ') end--;
     const source = t.slice(pos, end);
     if (source.includes(': ') || source.endsWith(':')) {
