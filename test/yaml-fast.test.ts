@@ -11,7 +11,7 @@ import { renderFiles } from '../src/render/index.js';
 import { resolveSecrets } from '../src/render/secrets.js';
 import { matrix } from './helpers/matrix.js';
 import { UPSTREAM, UPSTREAM_REQUIRED } from './helpers/upstream-path.js';
-import { documentsDifference, fastDocs, libraryDocs } from './helpers/yaml-oracle.js';
+import { documentsDifference, fastDocs, libraryDocs, lineStarts } from './helpers/yaml-oracle.js';
 
 /** undefined when the fast reader declines or agrees with the library; else what differs. */
 function disagreement(text: string): string | undefined {
@@ -174,7 +174,9 @@ describe.skipIf(!UPSTREAM_REQUIRED)('upstream corpus', () => {
     const accepted = files.filter((f) => {
       const text = readFileSync(f, 'utf8').replace(/^\uFEFF/, '');
       expect(disagreement(text), f).toBeUndefined();
-      return fastDocs(text) !== undefined;
+      const lines = lineStarts(text);
+      if (lines.fast) expect(lines.fast, f).toEqual(lines.library);
+      return lines.fast !== undefined;
     });
     console.log(`fast path took ${accepted.length} of ${files.length} upstream YAML files:\n  ${accepted.map((f) => f.slice(UPSTREAM.length)).join('\n  ')}`);
     // Dify's compose files and the chart's values are what validate reads most.

@@ -139,8 +139,8 @@ class Reader {
     doc.contents = contents;
     const contentEnd = contents.range![2];
     // The lines after the contents are the document's, unless a node took them (an empty value or a collection).
-    const docEnd = this.next >= this.docEnd ? contentEnd : this.docEnd < this.lineStarts.length ? this.lineStarts[this.docEnd] : this.text.length;
-    doc.range = [start >= 0 ? start : this.lineStarts[first], contentEnd, docEnd];
+    const rangeEnd = this.next >= this.docEnd ? contentEnd : this.docEnd < this.lineStarts.length ? this.lineStarts[this.docEnd] : this.text.length;
+    doc.range = [start >= 0 ? start : this.lineStarts[first], contentEnd, rangeEnd];
     return doc;
   }
 

@@ -1,5 +1,5 @@
 // The fast YAML reader's oracle: the library's parse of the same text, node by node.
-import { Document, parseAllDocuments } from 'yaml';
+import { Document, LineCounter, parseAllDocuments } from 'yaml';
 import { fastParseDocuments } from '../../src/core/yaml-fast.js';
 
 export const OPTIONS = { merge: true, uniqueKeys: false, prettyErrors: false } as const;
@@ -12,6 +12,13 @@ export function fastDocs(text: string): Document[] | undefined {
 export function libraryDocs(text: string): Document[] {
   const docs = parseAllDocuments(text, OPTIONS);
   return Array.isArray(docs) ? docs : [];
+}
+
+/** The line starts the fast reader reports and those the library's parse gives a LineCounter (what checked() reads lines from). */
+export function lineStarts(text: string): { fast: number[] | undefined; library: number[] } {
+  const lineCounter = new LineCounter();
+  parseAllDocuments(text, { ...OPTIONS, lineCounter });
+  return { fast: fastParseDocuments(text, () => new Document(undefined, OPTIONS))?.lineStarts, library: lineCounter.lineStarts };
 }
 
 // What the fast reader leaves unset by design (no consumer reads comments).
