@@ -20,17 +20,49 @@ const noEditorPrompt = {
   },
 };
 
-// commander requires child_process at load for executable subcommands, which dify-deploy has
-// none of; with net, dgram and the stream modules it pulls in, that was ≈ 3 ms of every start.
-const lazyChildProcess = {
-  name: 'lazy-child-process',
+// Start-up cost in dependencies, removed by editing their source as it is bundled. Each edit
+// names the text it replaces; when a new version no longer has it, the build stops.
+const SOURCE_EDITS = [
+  {
+    // commander requires child_process for executable subcommands, which dify-deploy has none
+    // of; with net, dgram and the stream modules it pulls in, ≈ 3 ms of every start.
+    file: /[\\/]commander[\\/]lib[\\/]command\.js$/,
+    replace: [["const childProcess = require('node:child_process');", "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };"]],
+  },
+  {
+    // chalk's supports-color loads node:tty (and net with it) for isatty, and node:os for a
+    // Windows version check: ≈ 3 ms when output goes to a file. process.stdout.isTTY is set
+    // exactly when the stream is a TTY (Node makes a tty.WriteStream only then).
+    file: /[\\/]chalk[\\/]source[\\/]vendor[\\/]supports-color[\\/]index\.js$/,
+    replace: [
+      ["import os from 'node:os';\n", ''],
+      ["import tty from 'node:tty';\n", "import { createRequire } from 'node:module';\n"],
+      ['os.release()', "createRequire(import.meta.url)('node:os').release()"],
+      ['{isTTY: tty.isatty(1)}', '{isTTY: Boolean(process.stdout.isTTY)}'],
+      ['{isTTY: tty.isatty(2)}', '{isTTY: Boolean(process.stderr.isTTY)}'],
+    ],
+  },
+  {
+    // dotenv loads node:os at load for `~` in a path option; dify-deploy calls only parse().
+    file: /[\\/]dotenv[\\/]lib[\\/]main\.js$/,
+    replace: [
+      ["const os = require('os')\n", ''],
+      ['os.homedir()', "require('os').homedir()"],
+    ],
+  },
+];
+const sourceEdits = {
+  name: 'source-edits',
   setup(b) {
-    b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, ({ path }) => {
-      const eager = "const childProcess = require('node:child_process');";
-      const source = readFileSync(path, 'utf8');
-      if (!source.includes(eager)) throw new Error(`${path}: commander no longer requires child_process as scripts/bundle.mjs expects; revisit lazyChildProcess`);
-      return { contents: source.replace(eager, "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };"), loader: 'js' };
-    });
+    for (const { file, replace } of SOURCE_EDITS)
+      b.onLoad({ filter: file }, ({ path }) => {
+        let source = readFileSync(path, 'utf8');
+        for (const [from, to] of replace) {
+          if (!source.includes(from)) throw new Error(`${path}: no longer contains ${JSON.stringify(from)}; revisit SOURCE_EDITS in scripts/bundle.mjs`);
+          source = source.replace(from, to);
+        }
+        return { contents: source, loader: 'js' };
+      });
   },
 };
 
@@ -68,7 +100,7 @@ await build({
   ...cjs,
   entryPoints: ['dist/cli.js'],
   outfile: 'dist/bundle/cli.cjs',
-  plugins: [noEditorPrompt, lazyChildProcess, yamlModule],
+  plugins: [noEditorPrompt, sourceEdits, yamlModule],
   // A third less to read and hash at every start; messages never show code names.
   minify: !process.env.BUNDLE_UNMINIFIED,
 });
