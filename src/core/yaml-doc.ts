@@ -52,7 +52,8 @@ export function parseYamlDocument(text: string, file: string, what: string): Yam
   const lineCounter = new LineCounter();
   const source = text.replace(/^\uFEFF/, '');
   const options = { lineCounter, ...PARSE_OPTIONS };
-  return checked(fastParse(source, options) ?? [parseDocument(source, options)], lineCounter, file, what)[0];
+  const fast = fastParse(source, options);
+  return checked(fast ?? [parseDocument(source, options)], lineCounter, file, what, fast !== undefined)[0];
 }
 
 /** Every document of a multi-document file (Kubernetes manifests), each with its lines. */
@@ -60,9 +61,10 @@ export function parseYamlDocuments(text: string, file: string, what: string): Ya
   const lineCounter = new LineCounter();
   const source = text.replace(/^\uFEFF/, '');
   const options = { lineCounter, ...PARSE_OPTIONS };
-  const docs = fastParse(source, options, true) ?? parseAllDocuments(source, options);
+  const fast = fastParse(source, options, true);
+  const docs = fast ?? parseAllDocuments(source, options);
   // An empty stream (no documents) comes back as an EmptyStream, not an array.
-  return Array.isArray(docs) ? checked(docs, lineCounter, file, what) : [];
+  return Array.isArray(docs) ? checked(docs, lineCounter, file, what, fast !== undefined) : [];
 }
 
 const PARSE_OPTIONS = { merge: true, uniqueKeys: false, prettyErrors: false } as const;
@@ -79,9 +81,13 @@ function fastParse(text: string, options: { lineCounter?: LineCounter; merge: bo
   return parsed.docs;
 }
 
-/** Syntax errors, repeated keys and bad aliases as one UserError naming file and line; else each document's data and lines. */
-function checked(docs: Document[], lineCounter: LineCounter, file: string, what: string): YamlDocument[] {
-  const errors = docs.flatMap((doc) => [...doc.errors, ...duplicateKeys(doc)]).sort((a, b) => a.pos[0] - b.pos[0]);
+/**
+ * Syntax errors, repeated keys and bad aliases as one UserError naming file and line; else each
+ * document's data and lines. `fast`: read by the fast reader, which takes no text with an error
+ * or a repeated key, so there are none to look for.
+ */
+function checked(docs: Document[], lineCounter: LineCounter, file: string, what: string, fast: boolean): YamlDocument[] {
+  const errors = fast ? [] : docs.flatMap((doc) => [...doc.errors, ...duplicateKeys(doc)]).sort((a, b) => a.pos[0] - b.pos[0]);
   if (errors.length > 0) {
     throw new UserError(
       errors
