@@ -4,10 +4,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
+import { Ajv } from 'ajv';
 import fc from 'fast-check';
+import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs build script without types
-import { OUTPUT, generate } from '../scripts/compose-validator.mjs';
+import { OPTIONS, OUTPUT, SCHEMA, generate } from '../scripts/compose-validator.mjs';
 // @ts-expect-error: a plain .mjs build script without types
 import { jsonEqual } from '../scripts/ajv-standalone.mjs';
 import { validate } from '../src/validate/index.js';
@@ -22,6 +24,39 @@ function dirWith(files: Record<string, string>): string {
 describe('schema rule', () => {
   it('schemas/compose-spec-validator.cjs is what scripts/compose-validator.mjs generates from the vendored schema', () => {
     expect(readFileSync(OUTPUT, 'utf8') === generate()).toBe(true);
+  });
+
+  it('the validator reports what Ajv compiling the whole schema reports, on upstream compose files with values changed anywhere', () => {
+    const compiled = new Ajv(OPTIONS).compile(JSON.parse(readFileSync(SCHEMA, 'utf8')));
+    const standalone = createRequire(import.meta.url)(OUTPUT) as typeof compiled;
+    const upstream = ['1.13.3', '1.14.2', '1.15.0', '1.16.1'].map((v) => parse(readFileSync(join(import.meta.dirname, '..', '..', 'shared', 'upstream', `dify-${v}`, 'docker', 'docker-compose.yaml'), 'utf8'), { merge: true }) as unknown);
+    /** Every [parent, key] in a value, to change one. */
+    const places = (v: unknown, out: [Record<string, unknown>, string][] = []): [Record<string, unknown>, string][] => {
+      if (v && typeof v === 'object') for (const [k, child] of Object.entries(v)) (out.push([v as Record<string, unknown>, k]), places(child, out));
+      return out;
+    };
+    const same = (data: unknown) => {
+      const ok = compiled(data);
+      expect(standalone(data)).toBe(ok);
+      expect(standalone.errors ?? null).toEqual(compiled.errors ?? null);
+      return ok;
+    };
+    for (const doc of upstream) expect(same(doc)).toBe(true);
+    const changes = fc.array(fc.tuple(fc.nat(), fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom('', 'x', 7, [], {}, [{}], [1, 1], ['a', 'a']))), { minLength: 1, maxLength: 4 });
+    let invalid = 0;
+    fc.assert(
+      fc.property(fc.nat(3), changes, (which, edits) => {
+        const data = structuredClone(upstream[which]);
+        for (const [at, value] of edits) {
+          const all = places(data);
+          const [parent, key] = all[at % all.length];
+          parent[key] = value;
+        }
+        if (!same(data)) invalid++;
+      }),
+      { numRuns: 300 },
+    );
+    expect(invalid).toBeGreaterThan(100); // most changes break the schema: the errors were compared
   });
 
   it('the validator requires nothing from node_modules, and its equal decides as Ajv\'s runtime equal on YAML data', () => {
