@@ -43,7 +43,10 @@ export function helmView(input: {
   dbMaxConnections?: number;
 }): HelmView {
   const merged = coalesceValues(loadChart(input.release.helm.version).defaults, input.values);
-  const where = (path: (string | number)[]): Origin => ({ file: input.file, ...(input.lineAt?.(path) !== undefined ? { line: input.lineAt(path) } : {}) });
+  const where = (path: (string | number)[]): Origin => {
+    const line = input.lineAt?.(path);
+    return { file: input.file, ...(line !== undefined ? { line } : {}) };
+  };
   const services: ServiceModel[] = [];
   for (const [component, { key }] of Object.entries(CHART_COMPONENTS) as [ServiceModel['component'], { key: string }][]) {
     const block = merged[key];
