@@ -16,7 +16,6 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
 
 /** The package root (this file runs as dist/code-cache.js). */
@@ -92,12 +91,6 @@ function install(loader: Loader): void {
  * `record` (the build's warm-up): compile without a cache and keep the scripts for saveCodeCache().
  */
 export function loadCli(options: { command: string; record?: boolean }): { run(argv: string[], io?: { out(text: string): void; err(text: string): void }): Promise<number> } {
-  // V8 grows the young generation 2× after each scavenge that keeps much alive, from 1 MB: a run
-  // that builds a large tree (a parsed compose file) scavenged 14 times, copying it over and
-  // over (80 ms of a 1,000-service validate; 8 ms of a small one). Growing it 16× takes it to
-  // its ceiling at once. The flag changes V8's flag hash, so the build's caches are
-  // taken under it too: it is set here, before any script compiles, when recording and running.
-  setFlagsFromString('--semi-space-growth-factor=16');
   const dir = cacheDir(options.command);
   let index: CacheIndex = {};
   if (!options.record) {
