@@ -67,7 +67,8 @@ export function parseYamlDocuments(text: string, file: string, what: string): Ya
   return Array.isArray(docs) ? checked(docs, lineCounter, file, what, fast !== undefined) : [];
 }
 
-const PARSE_OPTIONS = { merge: true, uniqueKeys: false, prettyErrors: false } as const;
+/** How every user file is parsed (test/helpers/yaml-oracle.ts parses the same way). */
+export const PARSE_OPTIONS = { merge: true, uniqueKeys: false, prettyErrors: false } as const;
 
 /**
  * The library's documents for a text in the fast reader's subset (core/yaml-fast.ts), else

@@ -1,8 +1,7 @@
 // The fast YAML reader's oracle: the library's parse of the same text, node by node.
 import { Document, LineCounter, parseAllDocuments } from 'yaml';
+import { PARSE_OPTIONS as OPTIONS } from '../../src/core/yaml-doc.js';
 import { fastParseDocuments } from '../../src/core/yaml-fast.js';
-
-export const OPTIONS = { merge: true, uniqueKeys: false, prettyErrors: false } as const;
 
 /** The fast reader's documents for `text`, made as core/yaml-doc.ts makes them. */
 export function fastDocs(text: string): Document[] | undefined {
