@@ -37,8 +37,9 @@ describe('validate on large inputs', () => {
     const unknown = report.diagnostics.filter((d) => d.rule === 'unknown-variable');
     expect(unknown.length).toBeGreaterThan(15_000);
     const known = knownEnvVariables('1.16.1').size;
-    expect(calls.distance).toBeGreaterThanOrEqual(SUGGESTION_BUDGET); // the mock counts the real calls
-    expect(calls.distance).toBeLessThan(SUGGESTION_BUDGET + known);
+    // The budget counts the candidates weighed; most never reach the edit distance (the mock counts the real calls).
+    expect(calls.distance).toBeGreaterThan(0);
+    expect(calls.distance).toBeLessThan((SUGGESTION_BUDGET + known) / 10);
     // The generator's misspellings of documented names: the early ones are found, the late ones listed without a search.
     const suggested = unknown.filter((d) => d.message.includes('did you mean'));
     expect(suggested.length).toBeGreaterThan(10);

@@ -10,29 +10,80 @@ const tolerance = (word: string) => Math.max(2, Math.floor(word.length / 3));
 export const suggestionText = (best: string | null | undefined) => (best ? ` (did you mean "${best}"?)` : '');
 
 /**
- * The first candidate at the least distance within tolerance. A candidate whose length differs
- * by more than the tolerance cannot be within it, so only the lengths in reach are compared;
- * `count` is told how many comparisons that took.
+ * A word's characters as three 32-bit sets: the first, second and third occurrence of each.
+ * Letters (either case) and `_` have a bit each, digits share five, anything else the last.
  */
-function nearest(word: string, byLength: Map<number, { name: string; index: number }[]>, count: (n: number) => void): string | undefined {
+type Signature = { first: number; second: number; third: number };
+type Candidate = Signature & { name: string; index: number };
+
+const slot = (c: number) => {
+  const lower = c | 32;
+  return lower >= 97 && lower <= 122 ? lower - 97 : c === 95 ? 26 : c >= 48 && c <= 57 ? 27 + ((c - 48) % 5) : 31;
+};
+
+function signature(word: string): Signature {
+  const seen = new Uint8Array(32);
+  const sets = [0, 0, 0];
+  for (let i = 0; i < word.length; i++) {
+    const s = slot(word.charCodeAt(i));
+    if (seen[s] < 3) sets[seen[s]++] |= 1 << s;
+  }
+  return { first: sets[0], second: sets[1], third: sets[2] };
+}
+
+function bitCount(n: number): number {
+  n -= (n >>> 1) & 0x55555555;
+  n = (n & 0x33333333) + ((n >>> 2) & 0x33333333);
+  return (((n + (n >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+/**
+ * A lower bound of the edit distance, far cheaper than the distance: the bag distance, the larger
+ * count of characters (with repeats) that one word has and the other lacks, since an edit removes
+ * at most one from each count. Counting three repeats at most and sharing slots only lowers it.
+ * It rules out nearly every candidate of a name that is no typo.
+ */
+function bagBound(a: Signature, b: Signature): number {
+  const onlyA = bitCount(a.first & ~b.first) + bitCount(a.second & ~b.second) + bitCount(a.third & ~b.third);
+  const onlyB = bitCount(b.first & ~a.first) + bitCount(b.second & ~a.second) + bitCount(b.third & ~a.third);
+  return Math.max(onlyA, onlyB);
+}
+
+/**
+ * The first candidate at the least distance within tolerance. A candidate whose length differs
+ * by more than the tolerance cannot be within it, so only the lengths in reach are weighed, and
+ * of those only the ones whose bag distance allows a distance that could win are compared;
+ * `count` is told how many were weighed.
+ */
+function nearest(word: string, byLength: Map<number, Candidate[]>, count: (n: number) => void): string | undefined {
   const reach = tolerance(word);
-  let best: { name: string; index: number; distance: number } | undefined;
-  let compared = 0;
-  for (let length = Math.max(1, word.length - reach); length <= word.length + reach; length++)
-    for (const c of byLength.get(length) ?? []) {
+  const sign = signature(word);
+  let best: Candidate | undefined;
+  let bestDistance = reach;
+  let weighed = 0;
+  for (let length = Math.max(1, word.length - reach); length <= word.length + reach; length++) {
+    const candidates = byLength.get(length) ?? [];
+    weighed += candidates.length;
+    for (const c of candidates) {
+      const bound = Math.max(Math.abs(length - word.length), bagBound(sign, c));
+      // A candidate wins with a smaller distance, or the same one at an earlier index.
+      if (bound > bestDistance || (best && bound === bestDistance && c.index > best.index)) continue;
       const d = distance(word, c.name);
-      compared++;
-      if (d <= reach && (!best || d < best.distance || (d === best.distance && c.index < best.index))) best = { ...c, distance: d };
+      if (d < bestDistance || (d === bestDistance && (!best || c.index < best.index))) {
+        best = c;
+        bestDistance = d;
+      }
     }
-  count(compared);
+  }
+  count(weighed);
   return best?.name;
 }
 
-function bucket(candidates: readonly string[]): Map<number, { name: string; index: number }[]> {
-  const byLength = new Map<number, { name: string; index: number }[]>();
+function bucket(candidates: readonly string[]): Map<number, Candidate[]> {
+  const byLength = new Map<number, Candidate[]>();
   candidates.forEach((name, index) => {
     const list = byLength.get(name.length) ?? [];
-    list.push({ name, index });
+    list.push({ name, index, ...signature(name) });
     byLength.set(name.length, list);
   });
   return byLength;
@@ -50,19 +101,19 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
  * undefined once the budget is spent.
  */
 export class Suggester {
-  private readonly byLength: Map<number, { name: string; index: number }[]>;
-  /** Comparisons made so far (each one edit-distance computation). */
+  /** Built at the first word: a run whose variables are all known never needs it. */
+  private byLength?: Map<number, Candidate[]>;
+  /** Candidates weighed so far, whether or not their bag distance let them reach an edit-distance computation. */
   comparisons = 0;
 
   constructor(
-    candidates: readonly string[],
+    private readonly candidates: readonly string[],
     private readonly budget: number,
-  ) {
-    this.byLength = bucket(candidates);
-  }
+  ) {}
 
   suggest(word: string): string | null | undefined {
     if (this.comparisons >= this.budget) return undefined;
+    this.byLength ??= bucket(this.candidates);
     return nearest(word, this.byLength, (n) => (this.comparisons += n)) ?? null;
   }
 }
