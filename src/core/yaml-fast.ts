@@ -70,6 +70,9 @@ class Reader {
   private stringTag!: ScalarTag;
   private valueTags: ScalarTag[] = [];
   private keyTags: ScalarTag[] = [];
+  /** Matches when one of valueTags' (keyTags') tests does: most plain scalars are strings, and one test rules out all. */
+  private anyValueTag!: RegExp;
+  private anyKeyTag!: RegExp;
   /** The line after the node just read. */
   private next = 0;
   /** The line a flow collection being read has reached. */
@@ -86,7 +89,8 @@ class Reader {
       this.lineStarts.push(start);
       this.lineEnds.push(end);
       this.indents.push(indent - start);
-      this.kinds.push(indent === end ? BLANK : first === '#' ? COMMENT : this.docMarker(start, end) ? DOC_START : CONTENT);
+      // Only a line starting `-`, `.` or `%` at column 0 can be a marker or a directive.
+      this.kinds.push(indent === end ? BLANK : first === '#' ? COMMENT : indent === start && (first === '-' || first === '.' || first === '%') && this.docMarker(start, end) ? DOC_START : CONTENT);
       if (nl < 0) break;
       start = nl + 1;
     }
@@ -132,6 +136,8 @@ class Reader {
     const tags = (schema.tags as ScalarTag[]).filter((t) => t.test);
     this.valueTags = tags.filter((t) => t.default === true);
     this.keyTags = tags.filter((t) => t.default === true || t.default === 'key');
+    this.anyValueTag = anyOf(this.valueTags);
+    this.anyKeyTag = anyOf(this.keyTags);
     if (this.indents[first] !== 0) decline();
     const contents = this.isSeqItem(first, 0) ? this.blockSeq(first, 0) : this.blockMap(first, 0);
     if (this.nextContent(this.next) < this.docEnd) decline();
@@ -525,7 +531,9 @@ class Reader {
    * as strings; a resolver's complaint declines.
    */
   private scalar(source: string, type: Scalar.Type, range: Range, atKey: boolean): Scalar {
-    const tag = type === Scalar.PLAIN ? ((atKey ? this.keyTags : this.valueTags).find((t) => t.test!.test(source)) ?? this.stringTag) : this.stringTag;
+    let tag = this.stringTag;
+    if (type === Scalar.PLAIN && (atKey ? this.anyKeyTag : this.anyValueTag).test(source))
+      tag = (atKey ? this.keyTags : this.valueTags).find((t) => t.test!.test(source)) ?? this.stringTag;
     const resolved = tag.resolve(source, decline, this.doc.options);
     const node = isScalar(resolved) ? resolved : new Scalar(resolved);
     node.range = range;
@@ -534,6 +542,24 @@ class Reader {
     if (tag.format) node.format = tag.format;
     return node;
   }
+}
+
+const tagTests = new Map<string, RegExp>();
+
+/**
+ * One regular expression matching exactly when one of the tags' tests does: their alternation,
+ * or a test that always matches when one has flags or a back-reference (which an alternation
+ * would change), so the tags are tried one by one.
+ */
+function anyOf(tags: ScalarTag[]): RegExp {
+  const sources = tags.map((t) => t.test!);
+  const key = sources.map((r) => `${r.source}/${r.flags}`).join('\n');
+  let any = tagTests.get(key);
+  if (!any) {
+    any = sources.every((r) => r.flags === '' && !/\\[1-9k]/.test(r.source)) ? new RegExp(sources.map((r) => `(?:${r.source})`).join('|')) : /(?:)/;
+    tagTests.set(key, any);
+  }
+  return any;
 }
 
 /** A block scalar's value from its lines, as the library's resolveBlockScalar computes it (no indentation indicator, no tabs or CRs). */
