@@ -5,7 +5,7 @@ import { UserError } from './errors.js';
 import { NOT_PLAIN, plainData } from './yaml-data.js';
 import { emitYaml } from './yaml-emit.js';
 import { fastParseDocuments } from './yaml-fast.js';
-import { eachNode } from './yaml-walk.js';
+import { eachNode, nodeAt } from './yaml-walk.js';
 
 export interface YamlDocument {
   doc: Document;
@@ -106,7 +106,7 @@ function checked(docs: Document[], lineCounter: LineCounter, file: string, what:
         // An alias to an anchor that does not exist, or an alias bomb.
         throw new UserError([`${file}: invalid YAML in the ${what}: ${(e as Error).message.split('\n')[0]} — fix the anchors and aliases (&name / *name)`]);
       }
-    return { doc, data, lineOf, lineAt: (path) => lineOf(doc.getIn(path, true) as Node | undefined) };
+    return { doc, data, lineOf, lineAt: (path) => lineOf(nodeAt(doc, path) as Node | undefined) };
   });
 }
 
