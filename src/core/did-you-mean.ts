@@ -21,14 +21,23 @@ const slot = (c: number) => {
   return lower >= 97 && lower <= 122 ? lower - 97 : c === 95 ? 26 : c >= 48 && c <= 57 ? 27 + ((c - 48) % 5) : 31;
 };
 
+/** Occurrences so far per slot, while a signature is taken. */
+const seen = new Uint8Array(32);
+
 function signature(word: string): Signature {
-  const seen = new Uint8Array(32);
-  const sets = [0, 0, 0];
+  seen.fill(0);
+  let first = 0;
+  let second = 0;
+  let third = 0;
   for (let i = 0; i < word.length; i++) {
     const s = slot(word.charCodeAt(i));
-    if (seen[s] < 3) sets[seen[s]++] |= 1 << s;
+    const bit = 1 << s;
+    const n = seen[s]++;
+    if (n === 0) first |= bit;
+    else if (n === 1) second |= bit;
+    else if (n === 2) third |= bit;
   }
-  return { first: sets[0], second: sets[1], third: sets[2] };
+  return { first, second, third };
 }
 
 function bitCount(n: number): number {
@@ -51,9 +60,10 @@ function bagBound(a: Signature, b: Signature): number {
 
 /**
  * The first candidate at the least distance within tolerance. A candidate whose length differs
- * by more than the tolerance cannot be within it, so only the lengths in reach are weighed, and
- * of those only the ones whose bag distance allows a distance that could win are compared;
- * `count` is told how many were weighed.
+ * by more than the tolerance cannot be within it, so only the lengths in reach are weighed
+ * (`count` is told how many candidates that is). The nearest lengths go first: once a candidate
+ * at distance d is found, lengths further than d are skipped, and of the rest only candidates
+ * whose bag distance allows a win reach the edit distance.
  */
 function nearest(word: string, byLength: Map<number, Candidate[]>, count: (n: number) => void): string | undefined {
   const reach = tolerance(word);
@@ -61,20 +71,21 @@ function nearest(word: string, byLength: Map<number, Candidate[]>, count: (n: nu
   let best: Candidate | undefined;
   let bestDistance = reach;
   let weighed = 0;
-  for (let length = Math.max(1, word.length - reach); length <= word.length + reach; length++) {
-    const candidates = byLength.get(length) ?? [];
-    weighed += candidates.length;
-    for (const c of candidates) {
-      const bound = Math.max(Math.abs(length - word.length), bagBound(sign, c));
-      // A candidate wins with a smaller distance, or the same one at an earlier index.
-      if (bound > bestDistance || (best && bound === bestDistance && c.index > best.index)) continue;
-      const d = distance(word, c.name);
-      if (d < bestDistance || (d === bestDistance && (!best || c.index < best.index))) {
-        best = c;
-        bestDistance = d;
+  for (let length = Math.max(1, word.length - reach); length <= word.length + reach; length++) weighed += byLength.get(length)?.length ?? 0;
+  for (let gap = 0; gap <= bestDistance; gap++)
+    for (const length of gap === 0 ? [word.length] : [word.length - gap, word.length + gap])
+      for (const c of (length > 0 && byLength.get(length)) || []) {
+        // The cheapest part first: the characters of the word the candidate lacks altogether.
+        if (bitCount(sign.first & ~c.first) > bestDistance) continue;
+        const bound = Math.max(gap, bagBound(sign, c));
+        // A candidate wins with a smaller distance, or the same one at an earlier index.
+        if (bound > bestDistance || (best && bound === bestDistance && c.index > best.index)) continue;
+        const d = distance(word, c.name);
+        if (d < bestDistance || (d === bestDistance && (!best || c.index < best.index))) {
+          best = c;
+          bestDistance = d;
+        }
       }
-    }
-  }
   count(weighed);
   return best?.name;
 }
@@ -83,7 +94,8 @@ function bucket(candidates: readonly string[]): Map<number, Candidate[]> {
   const byLength = new Map<number, Candidate[]>();
   candidates.forEach((name, index) => {
     const list = byLength.get(name.length) ?? [];
-    list.push({ name, index, ...signature(name) });
+    const { first, second, third } = signature(name);
+    list.push({ name, index, first, second, third });
     byLength.set(name.length, list);
   });
   return byLength;
