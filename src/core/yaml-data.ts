@@ -51,12 +51,12 @@ class Reader {
   private readonly anchored = new Map<Node, unknown>();
   private readonly noAlias = new Map<Node, boolean>();
 
-  constructor(private readonly doc: Document) {}
+  constructor(private readonly targetsOf: () => Map<Alias, Node>) {}
 
   /** The node an alias stands for, when the walk may use it. */
   private target(alias: Alias): Node {
     if (!this.targets) {
-      this.targets = aliasTargets(this.doc);
+      this.targets = this.targetsOf();
       if (this.targets.size >= MAX_ALIASES) notPlain();
     }
     const node = this.targets.get(alias);
@@ -138,10 +138,13 @@ class Reader {
   }
 }
 
-/** The data of a document's contents, or NOT_PLAIN when only toJS can say it. */
-export function plainData(doc: Document): unknown {
+/**
+ * The data of a document's contents, or NOT_PLAIN when only toJS can say it. `targetsOf` gives
+ * the document's aliasTargets, computed once by a caller that needs them too.
+ */
+export function plainData(doc: Document, targetsOf: () => Map<Alias, Node> = () => aliasTargets(doc)): unknown {
   try {
-    return new Reader(doc).read(doc.contents);
+    return new Reader(targetsOf).read(doc.contents);
   } catch (e) {
     // A tree too deep for this walk's stack goes to toJS too, which says what it says.
     if (e instanceof NotPlain || e instanceof RangeError) return NOT_PLAIN;

@@ -1,11 +1,11 @@
 // Parsing a YAML file with line positions: syntax errors and bad anchors become one
 // message naming the file and line (bad input, exit 2), never an internal error.
-import { Document, LineCounter, isMap, isScalar, parseAllDocuments, parseDocument, visit, type Node } from 'yaml';
+import { Document, LineCounter, isMap, isScalar, parseAllDocuments, parseDocument, visit, type Alias, type Node } from 'yaml';
 import { UserError } from './errors.js';
 import { NOT_PLAIN, plainData } from './yaml-data.js';
 import { emitYaml } from './yaml-emit.js';
 import { fastParseDocuments } from './yaml-fast.js';
-import { eachNode, nodeAt } from './yaml-walk.js';
+import { aliasTargets, eachNode, nodeAt } from './yaml-walk.js';
 
 export interface YamlDocument {
   doc: Document;
@@ -14,6 +14,8 @@ export interface YamlDocument {
   lineAt(path: (string | number)[]): number | undefined;
   /** The 1-based line of a node. */
   lineOf(node: Node | null | undefined): number | undefined;
+  /** What each alias stands for (yaml-walk's aliasTargets), from one walk shared with the data's read. */
+  aliasTargets(): Map<Alias, Node>;
 }
 
 /**
@@ -98,7 +100,9 @@ function checked(docs: Document[], lineCounter: LineCounter, file: string, what:
   }
   const lineOf = (node: Node | null | undefined) => (node?.range ? lineCounter.linePos(node.range[0]).line : undefined);
   return docs.map((doc) => {
-    let data = plainData(doc);
+    let targets: Map<Alias, Node> | undefined;
+    const targetsOf = () => (targets ??= aliasTargets(doc));
+    let data = plainData(doc, targetsOf);
     if (data === NOT_PLAIN)
       try {
         data = doc.toJS({ maxAliasCount: 10_000 });
@@ -106,7 +110,7 @@ function checked(docs: Document[], lineCounter: LineCounter, file: string, what:
         // An alias to an anchor that does not exist, or an alias bomb.
         throw new UserError([`${file}: invalid YAML in the ${what}: ${(e as Error).message.split('\n')[0]} — fix the anchors and aliases (&name / *name)`]);
       }
-    return { doc, data, lineOf, lineAt: (path) => lineOf(nodeAt(doc, path) as Node | undefined) };
+    return { doc, data, lineOf, lineAt: (path) => lineOf(nodeAt(doc, path) as Node | undefined), aliasTargets: targetsOf };
   });
 }
 

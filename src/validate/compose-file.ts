@@ -1,10 +1,9 @@
 // Reading a docker-compose file into what validate needs: per service its image, profiles,
 // env_file list, environment entries (with their lines, through `<<:` merges), replicas
 // and command. Wrong shapes are left to the compose-spec schema rule, never a crash.
-import { isAlias, isMap, isScalar, isSeq, type Document, type Node, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type Alias, type Node, type YAMLMap } from 'yaml';
 import { UserError } from '../core/errors.js';
 import { parseYamlDocument } from '../core/yaml-doc.js';
-import { aliasTargets } from '../core/yaml-walk.js';
 import { trapAt, type YamlTrap } from './yaml-traps.js';
 
 export interface EnvEntry {
@@ -41,9 +40,8 @@ export interface ComposeFile {
 /** A node with aliases followed: what `*name` stands for, else the node itself. */
 type Deref = (node: unknown) => unknown;
 
-/** What an alias stands for, from one walk of the document (see aliasTargets). */
-function aliasResolver(doc: Document): Deref {
-  const targets = aliasTargets(doc);
+/** What an alias stands for, from the parse's one walk of the document (see aliasTargets). */
+function aliasResolver(targets: Map<Alias, Node>): Deref {
   return (node) => (isAlias(node) ? targets.get(node) : node);
 }
 
@@ -85,8 +83,8 @@ function scalarText(node: Node | undefined | null): string | undefined {
 }
 
 export function parseComposeText(text: string, file: string): ComposeFile {
-  const { doc, data, lineOf, lineAt } = parseYamlDocument(text, file, 'compose file');
-  const deref = aliasResolver(doc);
+  const { doc, data, lineOf, lineAt, aliasTargets } = parseYamlDocument(text, file, 'compose file');
+  const deref = aliasResolver(aliasTargets());
   if (data !== null && (typeof data !== 'object' || Array.isArray(data)))
     throw new UserError([`${file}: expected a docker-compose mapping (services: …), got ${Array.isArray(data) ? 'a list' : typeof data}; pass the compose file with --compose`]);
   const services: ComposeService[] = [];
