@@ -117,3 +117,38 @@ describe('dry run', () => {
     expect(statuses(r.stdout).filter((s) => s === 'created' || s === 'changed')).toEqual([]);
   });
 });
+
+describe('colours', () => {
+  const tty = { isTTY: true } as NodeJS.WriteStream;
+  const pipe = { isTTY: false } as NodeJS.WriteStream;
+  const styles = ['red', 'yellow', 'green', 'bold', 'dim', 'underline'] as const;
+  /** colors() for a stream with NO_COLOR / FORCE_COLOR set as given (else unset), the environment restored after. */
+  async function colorsWith(stream: NodeJS.WriteStream, vars: { NO_COLOR?: string; FORCE_COLOR?: string }) {
+    const saved = { NO_COLOR: process.env.NO_COLOR, FORCE_COLOR: process.env.FORCE_COLOR };
+    const set = (v: Record<string, string | undefined>) => {
+      for (const [k, x] of Object.entries(v)) if (x === undefined) delete process.env[k];
+      else process.env[k] = x;
+    };
+    set({ NO_COLOR: vars.NO_COLOR, FORCE_COLOR: vars.FORCE_COLOR });
+    try {
+      const { colors } = await import('../src/cli/io.js');
+      return await colors(stream);
+    } finally {
+      set(saved);
+    }
+  }
+
+  it('off on a pipe and with NO_COLOR: every style gives the text as it is', async () => {
+    for (const c of [await colorsWith(pipe, {}), await colorsWith(tty, { NO_COLOR: '1' })]) for (const s of styles) expect(c[s]('text'), s).toBe('text');
+  });
+
+  it("on on a TTY, and with FORCE_COLOR on a pipe: chalk's ANSI styles", async () => {
+    const { Chalk } = await import('chalk');
+    const chalk = new Chalk({ level: 1 });
+    for (const c of [await colorsWith(tty, {}), await colorsWith(pipe, { FORCE_COLOR: '1' })])
+      for (const s of styles) {
+        expect(c[s]('text'), s).toBe(chalk[s]('text'));
+        expect(c[s]('text'), s).not.toBe('text');
+      }
+  });
+});

@@ -1,6 +1,6 @@
 // How a write report's files read in the terminal, for every command that writes a deployment:
 // what was written, or — a dry run, a refusal — what a write would do.
-import type { ChalkInstance } from 'chalk';
+import type { Colors } from './io.js';
 import type { FileOutcome, FileStatus } from '../render/writer.js';
 
 const LABELS: Record<FileStatus, [text: string, colour?: 'green' | 'yellow' | 'red']> = {
@@ -14,7 +14,7 @@ const LABELS: Record<FileStatus, [text: string, colour?: 'green' | 'yellow' | 'r
 const WIDTH = Math.max(...Object.values(LABELS).map(([t]) => t.length));
 
 /** One line per file: `  would create  docker-compose.yaml`. */
-export function fileLines(files: readonly FileOutcome[], c: ChalkInstance): string[] {
+export function fileLines(files: readonly FileOutcome[], c: Colors): string[] {
   return files.map((f) => {
     const [text, colour] = LABELS[f.status];
     const label = text.padEnd(WIDTH);

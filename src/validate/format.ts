@@ -1,5 +1,5 @@
 // Turning a validation report into text (grouped by file), JSON, or GitHub annotations.
-import type { ChalkInstance } from 'chalk';
+import type { Colors } from '../cli/io.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { ValidationReport } from './index.js';
 
@@ -42,7 +42,7 @@ function summary(r: ValidationReport): string {
 }
 
 /** The report as lines of text, made as they are written: a report of 100k findings is never one string. */
-export function* reportTextLines(r: ValidationReport, c: ChalkInstance): Generator<string> {
+export function* reportTextLines(r: ValidationReport, c: Colors): Generator<string> {
   const groups = new Map<string, Diagnostic[]>();
   for (const d of r.diagnostics) {
     const k = d.file ?? '(deployment)';
