@@ -44,6 +44,19 @@ function configFiles(dir: string): string[] {
   return out.sort();
 }
 
+const configs = new WeakMap<Deployment, { file: string; lines: string[] }[]>();
+
+/** The nginx config beside the files, each file's lines: read once per deployment, since several rules ask for settings. */
+function configOf(d: Deployment): { file: string; lines: string[] }[] {
+  let config = configs.get(d);
+  if (!config) {
+    const dir = nginxDir(d);
+    config = (dir ? configFiles(dir) : []).map((file) => ({ file, lines: readTextFile(file, 'nginx config', 'fix or remove it').split('\n') }));
+    configs.set(d, config);
+  }
+  return config;
+}
+
 /** The nginx/ folder that belongs to these files, if any. */
 function nginxDir(d: Deployment): string | undefined {
   const base = d.dir ?? (d.compose ? dirname(d.compose.file) : undefined);
@@ -59,12 +72,11 @@ function nginxService(d: Deployment) {
 /** The smallest value of `directive` across the config (the tightest location wins). */
 export function nginxSetting(d: Deployment, directive: string, envVar: string, parse: (t: string) => number | undefined): NginxSetting | undefined {
   const { nginx, env } = nginxService(d);
-  const dir = nginxDir(d);
+  const pattern = new RegExp(`^\\s*${directive}\\s+([^;#]+);`);
   let found: NginxSetting | undefined;
-  for (const file of dir ? configFiles(dir) : []) {
-    const lines = readTextFile(file, 'nginx config', 'fix or remove it').split('\n');
+  for (const { file, lines } of configOf(d)) {
     lines.forEach((line, i) => {
-      const m = new RegExp(`^\\s*${directive}\\s+([^;#]+);`).exec(line);
+      const m = pattern.exec(line);
       if (!m) return;
       const raw = m[1].trim();
       const ref = /^\$\{?([A-Z_][A-Z0-9_]*)\}?$/.exec(raw)?.[1];
@@ -99,10 +111,8 @@ const UPSTREAM_KEEPALIVE_DEFAULT = '60s';
 /** Every upstream block with a connection cache in the nginx config beside the files. */
 export function nginxKeepaliveUpstreams(d: Deployment): NginxUpstream[] {
   const { env } = nginxService(d);
-  const dir = nginxDir(d);
   const out: NginxUpstream[] = [];
-  for (const file of dir ? configFiles(dir) : []) {
-    const lines = readTextFile(file, 'nginx config', 'fix or remove it').split('\n');
+  for (const { file, lines } of configOf(d)) {
     let block: { name: string; line: number; hosts: string[]; cached: boolean; timeout?: { text: string; line: number } } | undefined;
     lines.forEach((raw, i) => {
       const line = raw.replace(/#.*/, '');
