@@ -56,8 +56,12 @@ export function loadChart(version: string): ChartData {
   return data;
 }
 
+/** Each pattern split once: every key of a values file is matched against all of the chart's. */
+const patternParts = new Map<string, string[]>();
+
 /** Does a dotted pattern (with `*` for one key) match this key path exactly? */
 export function pathMatches(pattern: string, path: readonly string[]): boolean {
-  const parts = pattern.split('.');
+  let parts = patternParts.get(pattern);
+  if (!parts) patternParts.set(pattern, (parts = pattern.split('.')));
   return parts.length === path.length && parts.every((p, i) => p === '*' || p === path[i]);
 }
