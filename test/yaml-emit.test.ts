@@ -1,5 +1,6 @@
 // The YAML emitter against the yaml library it replaces: the library's own text (a Document,
-// strings that any YAML 1.1 or 1.2 schema resolves otherwise double-quoted, lineWidth 0) is the
+// strings that any YAML 1.1 or 1.2 schema resolves otherwise double-quoted, and the blank
+// multi-line ones its literal blocks lose, lineWidth 0) is the
 // oracle, over every value the renderers write across the release × tier × backend matrix and
 // over arbitrary data built from the strings YAML treats specially; what is written reads back
 // as the same data under YAML 1.1 and 1.2.
@@ -27,11 +28,13 @@ const nonStringTests = (['1.1', '1.2'] as const).flatMap((version) =>
   new Document(null, { version }).schema.tags.flatMap((t) => (t.default && t.tag !== 'tag:yaml.org,2002:str' && 'test' in t && t.test instanceof RegExp ? [t.test] : [])),
 );
 const readsAsNonString = (s: string) => nonStringTests.some((re) => re.test(s));
+/** And the multi-line strings of only spaces, tabs and breaks, which the library's literal block loses (" \n" reads back as "\n"). */
+const mustDoubleQuote = (s: string) => readsAsNonString(s) || (/^[ \t\n]*$/.test(s) && s.includes(' ') && s.includes('\n'));
 
 /** The library's text: what stringifyYaml wrote before the emitter. */
 function oracle(value: unknown): string {
   const doc = new Document(value, { version: '1.2' });
-  visit(doc, { Scalar: (_, node) => void (typeof node.value === 'string' && readsAsNonString(node.value) && (node.type = 'QUOTE_DOUBLE')) });
+  visit(doc, { Scalar: (_, node) => void (typeof node.value === 'string' && mustDoubleQuote(node.value) && (node.type = 'QUOTE_DOUBLE')) });
   return doc.toString({ lineWidth: 0 });
 }
 
@@ -65,7 +68,7 @@ describe('emitYaml writes the library’s text for every value the renderers wri
       for (const value of values) {
         const expected = oracle(value);
         // Not through the library's fallback: the emitter itself wrote it.
-        expect(emitYaml(value, readsAsNonString)).toBe(expected);
+        expect(emitYaml(value, mustDoubleQuote)).toBe(expected);
         expect(stringifyYaml(value)).toBe(expected);
       }
       written.length = 0; // the calls just made
@@ -92,12 +95,20 @@ const data = fc.letrec((tie) => ({
   ),
 })).node;
 
+test('blank multi-line strings, which the library writes as literal blocks that lose their spaces, are double-quoted and read back', () => {
+  for (const s of [' \n', ' \n\n', ' \t\n', '\n \n', ' \n \n', '  \t \n\n']) {
+    const text = stringifyYaml([s, { k: s }]);
+    expect(text, JSON.stringify(s)).not.toMatch(/[|>]/); // no block scalar
+    for (const version of ['1.1', '1.2'] as const) expect(readAs(text, version)).toEqual([[s, { k: s }]]);
+  }
+});
+
 describe('emitYaml over arbitrary data', () => {
   test('property: the library’s text, and both YAML versions read back the data', () => {
     fc.assert(
       fc.property(data, (value) => {
         const expected = oracle(value);
-        expect(emitYaml(value, readsAsNonString)).toBe(expected);
+        expect(emitYaml(value, mustDoubleQuote)).toBe(expected);
         expect(stringifyYaml(value)).toBe(expected);
         // A YAML 1.1 reader takes the library's 1e+21 for a string (its floats need a dot).
         if (!hasExponent(value)) for (const version of ['1.1', '1.2'] as const) expect(readAs(expected, version)).toEqual([asRead(value)]);
@@ -107,13 +118,13 @@ describe('emitYaml over arbitrary data', () => {
   });
 
   test.each(PIECES.map((p) => [p]))('%j alone, as key and value, in a list and at the root', (s) => {
-    for (const value of [s, { [s]: s }, { k: { [s]: [s, `${s}\n${s}`] } }, [s, [`${s}\n`]], { [`${s}\n`]: ` ${s}\n\n` }]) expect(emitYaml(value, readsAsNonString)).toBe(oracle(value));
+    for (const value of [s, { [s]: s }, { k: { [s]: [s, `${s}\n${s}`] } }, [s, [`${s}\n`]], { [`${s}\n`]: ` ${s}\n\n` }]) expect(emitYaml(value, mustDoubleQuote)).toBe(oracle(value));
   });
 
   test('double-quoted line breaks: escaped below 40 characters of JSON, written out from 40 on', () => {
     for (let n = 30; n <= 45; n++) {
       for (const s of [`\u0007${'x'.repeat(n)}\nab`, `${'x'.repeat(n)}\n  b\n `, ` ${'x'.repeat(n)}\n\n\n c \nd\n`]) {
-        for (const value of [s, { k: s }, [s], { [s]: 1 }]) expect(emitYaml(value, readsAsNonString)).toBe(oracle(value));
+        for (const value of [s, { k: s }, [s], { [s]: 1 }]) expect(emitYaml(value, mustDoubleQuote)).toBe(oracle(value));
       }
     }
   });
@@ -121,20 +132,20 @@ describe('emitYaml over arbitrary data', () => {
   test('property: objects met again are anchored and aliased as the library does', () => {
     fc.assert(
       fc.property(data, data, (a, b) => {
-        for (const value of [{ a, b, again: a, list: [b, a, { b }] }, [a, [a]]]) expect(emitYaml(value, readsAsNonString)).toBe(oracle(value));
+        for (const value of [{ a, b, again: a, list: [b, a, { b }] }, [a, [a]]]) expect(emitYaml(value, mustDoubleQuote)).toBe(oracle(value));
       }),
       { numRuns: 500 },
     );
     const loop: Record<string, unknown> = { a: [] };
     loop.self = loop;
     (loop.a as unknown[]).push(loop.a, {});
-    expect(emitYaml(loop, readsAsNonString)).toBe(oracle(loop));
+    expect(emitYaml(loop, mustDoubleQuote)).toBe(oracle(loop));
     expect(oracle(loop)).toContain('*a1');
   });
 
   test('what only the library writes is left to it, with the same text', () => {
     for (const value of [{ ['k'.repeat(1100)]: 1 }, { when: new Date(0) }, new Map([['a', 1]]), { n: 10n }, { s: new String('x') }]) {
-      expect(emitYaml(value, readsAsNonString)).toBeUndefined();
+      expect(emitYaml(value, mustDoubleQuote)).toBeUndefined();
       expect(stringifyYaml(value)).toBe(oracle(value));
     }
   });

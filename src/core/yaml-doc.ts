@@ -126,18 +126,29 @@ const PLAIN_RESOLVERS = (['1.1', '1.2'] as const).flatMap((version) =>
   ),
 );
 
+/** The rules as one alternation: one regular-expression run instead of one per rule (none has flags or back-references, so it matches exactly when one rule does). */
+const anyRule = (rules: readonly { test: RegExp }[]) => new RegExp(rules.map((r) => `(?:${r.test.source})`).join('|'));
+
 // Asked for every env and label value of a compose file: the 1.1 rules alone, not filtered per call.
 const YAML11_RESOLVERS = PLAIN_RESOLVERS.filter((r) => r.version === '1.1');
+const ANY_YAML11 = anyRule(YAML11_RESOLVERS);
 
 /** What a YAML 1.1 reader makes of this text as a plain scalar, when not a string: 'bool', 'null', 'int', 'float', 'timestamp', 'merge'. */
 export function yaml11PlainType(text: string): string | undefined {
-  return YAML11_RESOLVERS.find((r) => r.test.test(text))?.tag;
+  // Most values are strings to every rule: one run says so.
+  return ANY_YAML11.test(text) ? YAML11_RESOLVERS.find((r) => r.test.test(text))?.tag : undefined;
 }
 
-// Asked for every string written: the rules as one alternation, one regular-expression run
-// instead of fifteen (none has flags or back-references, so it matches exactly when one rule does).
-const ANY_NON_STRING = new RegExp(PLAIN_RESOLVERS.map((r) => `(?:${r.test.source})`).join('|'));
-const readsAsNonString = (text: string) => ANY_NON_STRING.test(text);
+// Asked for every string written.
+const ANY_NON_STRING = anyRule(PLAIN_RESOLVERS);
+
+/**
+ * Strings double-quoted when written: those a YAML 1.1 or 1.2 reader resolves to a non-string,
+ * and multi-line strings of nothing but spaces, tabs and line breaks, which the library writes as
+ * a literal block without an indentation indicator, so that a reader takes the spaces for
+ * indentation (" \n" read back as "\n"; test/yaml-emit.test.ts reads back what it writes).
+ */
+const mustDoubleQuote = (text: string) => ANY_NON_STRING.test(text) || (/^[ \t\n]*$/.test(text) && text.includes(' ') && text.includes('\n'));
 
 /**
  * The one way dify-deploy writes YAML: every string a YAML 1.1 or 1.2 reader could take for
@@ -146,14 +157,14 @@ const readsAsNonString = (text: string) => ANY_NON_STRING.test(text);
 export function stringifyYaml(value: unknown): string {
   // The emitter writes the library's text without its (always cold) code; what it leaves to the
   // library (keys over 1024 characters, non-plain objects) takes the library's path.
-  return emitYaml(value, readsAsNonString) ?? yamlText(new Document(value, { version: '1.2' }));
+  return emitYaml(value, mustDoubleQuote) ?? yamlText(new Document(value, { version: '1.2' }));
 }
 
 /** A document (e.g. a user's file edited in place, comments kept) as text, quoted the same way. */
 export function yamlText(doc: Document): string {
   visit(doc, {
     Scalar(_, node) {
-      if (typeof node.value === 'string' && readsAsNonString(node.value)) node.type = 'QUOTE_DOUBLE';
+      if (typeof node.value === 'string' && mustDoubleQuote(node.value)) node.type = 'QUOTE_DOUBLE';
     },
   });
   return doc.toString({ lineWidth: 0 });

@@ -31,6 +31,7 @@ export interface SecretData {
 }
 
 let cached: SecretData | undefined;
+let placeholders: RegExp[] | undefined;
 
 export function secretData(): SecretData {
   cached ??= JSON.parse(readFileSync(join(PACKAGE_ROOT, 'releases', 'secrets.json'), 'utf8')) as SecretData;
@@ -41,7 +42,9 @@ export function secretData(): SecretData {
 export function publishedValue(value: string): 'default' | 'placeholder' | undefined {
   const data = secretData();
   if (data.knownDefaults.includes(value)) return 'default';
-  if (data.placeholderPatterns.some((p) => new RegExp(p, 'i').test(value))) return 'placeholder';
+  // Compiled once: every secret of every service is asked about.
+  placeholders ??= data.placeholderPatterns.map((p) => new RegExp(p, 'i'));
+  if (placeholders.some((p) => p.test(value))) return 'placeholder';
   return undefined;
 }
 
