@@ -75,8 +75,6 @@ function nearest(word: string, byLength: Map<number, Candidate[]>, count: (n: nu
   for (let gap = 0; gap <= bestDistance; gap++)
     for (const length of gap === 0 ? [word.length] : [word.length - gap, word.length + gap])
       for (const c of (length > 0 && byLength.get(length)) || []) {
-        // The cheapest part first: the characters of the word the candidate lacks altogether.
-        if (bitCount(sign.first & ~c.first) > bestDistance) continue;
         const bound = Math.max(gap, bagBound(sign, c));
         // A candidate wins with a smaller distance, or the same one at an earlier index.
         if (bound > bestDistance || (best && bound === bestDistance && c.index > best.index)) continue;
