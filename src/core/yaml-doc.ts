@@ -4,7 +4,7 @@ import { Document, LineCounter, isMap, isScalar, parseAllDocuments, parseDocumen
 import { UserError } from './errors.js';
 import { NOT_PLAIN, plainData } from './yaml-data.js';
 import { emitYaml } from './yaml-emit.js';
-import { fastParseDocuments } from './yaml-fast.js';
+import { alternation, fastParseDocuments } from './yaml-fast.js';
 import { aliasTargets, eachNode, nodeAt } from './yaml-walk.js';
 
 export interface YamlDocument {
@@ -126,12 +126,9 @@ const PLAIN_RESOLVERS = (['1.1', '1.2'] as const).flatMap((version) =>
   ),
 );
 
-/** The rules as one alternation: one regular-expression run instead of one per rule (none has flags or back-references, so it matches exactly when one rule does). */
-const anyRule = (rules: readonly { test: RegExp }[]) => new RegExp(rules.map((r) => `(?:${r.test.source})`).join('|'));
-
 // Asked for every env and label value of a compose file: the 1.1 rules alone, not filtered per call.
 const YAML11_RESOLVERS = PLAIN_RESOLVERS.filter((r) => r.version === '1.1');
-const ANY_YAML11 = anyRule(YAML11_RESOLVERS);
+const ANY_YAML11 = alternation(YAML11_RESOLVERS.map((r) => r.test));
 
 /** What a YAML 1.1 reader makes of this text as a plain scalar, when not a string: 'bool', 'null', 'int', 'float', 'timestamp', 'merge'. */
 export function yaml11PlainType(text: string): string | undefined {
@@ -139,8 +136,8 @@ export function yaml11PlainType(text: string): string | undefined {
   return ANY_YAML11.test(text) ? YAML11_RESOLVERS.find((r) => r.test.test(text))?.tag : undefined;
 }
 
-// Asked for every string written.
-const ANY_NON_STRING = anyRule(PLAIN_RESOLVERS);
+// Asked for every string written: one regular-expression run rules out all fifteen rules.
+const ANY_NON_STRING = alternation(PLAIN_RESOLVERS.map((r) => r.test));
 
 /**
  * Strings double-quoted when written: those a YAML 1.1 or 1.2 reader resolves to a non-string,
@@ -148,7 +145,8 @@ const ANY_NON_STRING = anyRule(PLAIN_RESOLVERS);
  * a literal block without an indentation indicator, so that a reader takes the spaces for
  * indentation (" \n" read back as "\n"; test/yaml-emit.test.ts reads back what it writes).
  */
-const mustDoubleQuote = (text: string) => ANY_NON_STRING.test(text) || (/^[ \t\n]*$/.test(text) && text.includes(' ') && text.includes('\n'));
+const readsAsNonString = (text: string) => ANY_NON_STRING.test(text) && PLAIN_RESOLVERS.some((r) => r.test.test(text));
+const mustDoubleQuote = (text: string) => readsAsNonString(text) || (/^[ \t\n]*$/.test(text) && text.includes(' ') && text.includes('\n'));
 
 /**
  * The one way dify-deploy writes YAML: every string a YAML 1.1 or 1.2 reader could take for

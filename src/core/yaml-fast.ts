@@ -136,8 +136,8 @@ class Reader {
     const tags = (schema.tags as ScalarTag[]).filter((t) => t.test);
     this.valueTags = tags.filter((t) => t.default === true);
     this.keyTags = tags.filter((t) => t.default === true || t.default === 'key');
-    this.anyValueTag = anyOf(this.valueTags);
-    this.anyKeyTag = anyOf(this.keyTags);
+    this.anyValueTag = alternation(this.valueTags.map((t) => t.test!));
+    this.anyKeyTag = alternation(this.keyTags.map((t) => t.test!));
     if (this.indents[first] !== 0) decline();
     const contents = this.isSeqItem(first, 0) ? this.blockSeq(first, 0) : this.blockMap(first, 0);
     if (this.nextContent(this.next) < this.docEnd) decline();
@@ -544,20 +544,19 @@ class Reader {
   }
 }
 
-const tagTests = new Map<string, RegExp>();
+const alternations = new Map<string, RegExp>();
 
 /**
- * One regular expression matching exactly when one of the tags' tests does: their alternation,
- * or a test that always matches when one has flags or a back-reference (which an alternation
- * would change), so the tags are tried one by one.
+ * One regular expression matching exactly when one of `tests` does: their alternation, or one
+ * that always matches when a test has flags or a back-reference (which an alternation would
+ * change), so that the tests are then tried one by one. Built once per set of tests.
  */
-function anyOf(tags: ScalarTag[]): RegExp {
-  const sources = tags.map((t) => t.test!);
-  const key = sources.map((r) => `${r.source}/${r.flags}`).join('\n');
-  let any = tagTests.get(key);
+export function alternation(tests: readonly RegExp[]): RegExp {
+  const key = tests.map((r) => `${r.source}/${r.flags}`).join('\n');
+  let any = alternations.get(key);
   if (!any) {
-    any = sources.every((r) => r.flags === '' && !/\\[1-9k]/.test(r.source)) ? new RegExp(sources.map((r) => `(?:${r.source})`).join('|')) : /(?:)/;
-    tagTests.set(key, any);
+    any = tests.every((r) => r.flags === '' && !/\\[1-9k]/.test(r.source)) ? new RegExp(tests.map((r) => `(?:${r.source})`).join('|')) : /(?:)/;
+    alternations.set(key, any);
   }
   return any;
 }
