@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, test, vi } from 'vitest';
 import { Document, parseAllDocuments, visit } from 'yaml';
-import { stringifyYaml } from '../src/core/yaml-doc.js';
+import { stringifyYaml, yamlText } from '../src/core/yaml-doc.js';
 import { emitYaml } from '../src/core/yaml-emit.js';
 import { renderFiles } from '../src/render/index.js';
 import { resolveSecrets } from '../src/render/secrets.js';
@@ -28,13 +28,18 @@ const nonStringTests = (['1.1', '1.2'] as const).flatMap((version) =>
   new Document(null, { version }).schema.tags.flatMap((t) => (t.default && t.tag !== 'tag:yaml.org,2002:str' && 'test' in t && t.test instanceof RegExp ? [t.test] : [])),
 );
 const readsAsNonString = (s: string) => nonStringTests.some((re) => re.test(s));
-/** And the multi-line strings of only spaces, tabs and breaks, which the library's literal block loses (" \n" reads back as "\n"). */
-const mustDoubleQuote = (s: string) => readsAsNonString(s) || (/^[ \t\n]*$/.test(s) && s.includes(' ') && s.includes('\n'));
+/**
+ * And the multi-line strings of only spaces, tabs and breaks, which the library's literal block loses (" \n" reads back as "\n");
+ * and a whole-document multi-line string whose first line (after blank ones) starts with a space, which the library writes
+ * as `|1-` with its lines at column 0 (" a\nb" reads back as "a", " \nabc" is an error).
+ */
+const mustDoubleQuote = (s: string, root: boolean) =>
+  readsAsNonString(s) || (/^[ \t\n]*$/.test(s) && s.includes(' ') && s.includes('\n')) || (root && s.includes('\n') && /^[ \n]*/.exec(s)![0].includes(' '));
 
 /** The library's text: what stringifyYaml wrote before the emitter. */
 function oracle(value: unknown): string {
   const doc = new Document(value, { version: '1.2' });
-  visit(doc, { Scalar: (_, node) => void (typeof node.value === 'string' && mustDoubleQuote(node.value) && (node.type = 'QUOTE_DOUBLE')) });
+  visit(doc, { Scalar: (_, node) => void (typeof node.value === 'string' && mustDoubleQuote(node.value, node === doc.contents) && (node.type = 'QUOTE_DOUBLE')) });
   return doc.toString({ lineWidth: 0 });
 }
 
@@ -101,6 +106,18 @@ test('blank multi-line strings, which the library writes as literal blocks that 
     expect(text, JSON.stringify(s)).not.toMatch(/[|>]/); // no block scalar
     for (const version of ['1.1', '1.2'] as const) expect(readAs(text, version)).toEqual([[s, { k: s }]]);
   }
+});
+
+test('a whole-document multi-line string starting with a space is double-quoted and reads back', () => {
+  for (const s of [' a\nb', '\n a', ' \nabc', ' \n\noff', '\n\n a\n', ' ---\nx']) {
+    const text = stringifyYaml(s);
+    expect(text, JSON.stringify(s)).toMatch(/^"/);
+    for (const version of ['1.1', '1.2'] as const) expect(readAs(text, version), JSON.stringify(s)).toEqual([s]);
+    // Nested, the library's block reads back: it stays a block.
+    expect(stringifyYaml([s]), JSON.stringify(s)).toMatch(/^- \|/);
+  }
+  const doc = new Document(' a\nb');
+  expect(readAs(yamlText(doc), '1.1')).toEqual([' a\nb']);
 });
 
 describe('emitYaml over arbitrary data', () => {

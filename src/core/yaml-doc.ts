@@ -146,7 +146,13 @@ const ANY_NON_STRING = alternation(PLAIN_RESOLVERS.map((r) => r.test));
  * indentation (" \n" read back as "\n"; test/yaml-emit.test.ts reads back what it writes).
  */
 const readsAsNonString = (text: string) => ANY_NON_STRING.test(text) && PLAIN_RESOLVERS.some((r) => r.test.test(text));
-const mustDoubleQuote = (text: string) => readsAsNonString(text) || (/^[ \t\n]*$/.test(text) && text.includes(' ') && text.includes('\n'));
+/**
+ * And, when the string is the whole document, multi-line strings whose first line starts with a
+ * space after any blank lines: the library writes them as a literal block with an indentation
+ * indicator (`|1-`) but its lines at column 0, which readers reject or read short (" a\nb" as "a").
+ */
+const mustDoubleQuote = (text: string, root: boolean) =>
+  readsAsNonString(text) || (/^[ \t\n]*$/.test(text) && text.includes(' ') && text.includes('\n')) || (root && text.includes('\n') && /^[ \n]* /.test(text));
 
 /**
  * The one way dify-deploy writes YAML: every string a YAML 1.1 or 1.2 reader could take for
@@ -162,7 +168,7 @@ export function stringifyYaml(value: unknown): string {
 export function yamlText(doc: Document): string {
   visit(doc, {
     Scalar(_, node) {
-      if (typeof node.value === 'string' && mustDoubleQuote(node.value)) node.type = 'QUOTE_DOUBLE';
+      if (typeof node.value === 'string' && mustDoubleQuote(node.value, node === doc.contents)) node.type = 'QUOTE_DOUBLE';
     },
   });
   return doc.toString({ lineWidth: 0 });

@@ -15,10 +15,11 @@ class NotPlain extends Error {}
  * The text, or undefined for what only the library writes: a value that is not plain data
  * (class instances, toJSON, bigint, functions) or a key longer than 1024 characters (written as
  * an explicit `? key`). `doubleQuoted` names the strings to double-quote (keys too), as setting
- * a Scalar's type to QUOTE_DOUBLE does; it must include every string the YAML 1.2 core schema
- * would resolve to a non-string, which the library's own plain-string check would otherwise quote.
+ * a Scalar's type to QUOTE_DOUBLE does, `root` true for a string that is the whole document; it
+ * must include every string the YAML 1.2 core schema would resolve to a non-string, which the
+ * library's own plain-string check would otherwise quote.
  */
-export function emitYaml(value: unknown, doubleQuoted: (text: string) => boolean): string | undefined {
+export function emitYaml(value: unknown, doubleQuoted: (text: string, root: boolean) => boolean): string | undefined {
   try {
     return `${new Emitter(repeatedObjects(value), doubleQuoted).node(value, '')}\n`;
   } catch (e) {
@@ -52,7 +53,7 @@ class Emitter {
   private readonly anchored = new Set<object>();
   constructor(
     private readonly anchors: Map<object, string>,
-    private readonly doubleQuoted: (text: string) => boolean,
+    private readonly doubleQuoted: (text: string, root: boolean) => boolean,
   ) {}
 
   /** A value whose node is at `indent` (the library's ctx.indent). */
@@ -110,7 +111,8 @@ class Emitter {
 
   /** The library's stringifyString for a string tagged PLAIN by default, QUOTE_DOUBLE when named or holding control characters. */
   private string(value: string, indent: string, implicitKey: boolean): string {
-    if (this.doubleQuoted(value) || CONTROL_CHARS.test(value)) return doubleQuotedString(value, indent, implicitKey);
+    // Only the root node is at indent '' (a key is at least one step in).
+    if (this.doubleQuoted(value, indent === '') || CONTROL_CHARS.test(value)) return doubleQuotedString(value, indent, implicitKey);
     return plainString(value, indent, implicitKey);
   }
 }
