@@ -1,9 +1,8 @@
 // The YAML emitter against the yaml library it replaces: the library's own text (a Document,
-// strings that any YAML 1.1 or 1.2 schema resolves otherwise double-quoted, and the blank
-// multi-line ones its literal blocks lose, lineWidth 0) is the
-// oracle, over every value the renderers write across the release × tier × backend matrix and
-// over arbitrary data built from the strings YAML treats specially; what is written reads back
-// as the same data under YAML 1.1 and 1.2.
+// strings that any YAML 1.1 or 1.2 schema resolves otherwise double-quoted, and the multi-line
+// ones its literal blocks get wrong, lineWidth 0) is the oracle, over every value the renderers
+// write across the release × tier × backend matrix and over arbitrary data built from the
+// strings YAML treats specially; what is written reads back as the same data under YAML 1.1 and 1.2.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

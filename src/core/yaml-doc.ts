@@ -139,20 +139,20 @@ export function yaml11PlainType(text: string): string | undefined {
 // Asked for every string written: one regular-expression run rules out all fifteen rules.
 const ANY_NON_STRING = alternation(PLAIN_RESOLVERS.map((r) => r.test));
 
-/**
- * Strings double-quoted when written: those a YAML 1.1 or 1.2 reader resolves to a non-string,
- * and multi-line strings of nothing but spaces, tabs and line breaks, which the library writes as
- * a literal block without an indentation indicator, so that a reader takes the spaces for
- * indentation (" \n" read back as "\n"; test/yaml-emit.test.ts reads back what it writes).
- */
+/** Does a YAML 1.1 or 1.2 reader resolve this text, as a plain scalar, to a non-string? */
 const readsAsNonString = (text: string) => ANY_NON_STRING.test(text) && PLAIN_RESOLVERS.some((r) => r.test.test(text));
-/**
- * And, when the string is the whole document, multi-line strings whose first line starts with a
- * space after any blank lines: the library writes them as a literal block with an indentation
- * indicator (`|1-`) but its lines at column 0, which readers reject or read short (" a\nb" as "a").
- */
-const mustDoubleQuote = (text: string, root: boolean) =>
-  readsAsNonString(text) || (/^[ \t\n]*$/.test(text) && text.includes(' ') && text.includes('\n')) || (root && text.includes('\n') && /^[ \n]* /.test(text));
+
+// Two kinds of multi-line string the library writes as literal blocks that readers get wrong
+// (test/yaml-emit.test.ts reads back what it writes):
+// - nothing but spaces, tabs and line breaks: no indentation indicator, so a reader takes the
+//   spaces for indentation (" \n" read back as "\n");
+// - the whole document, its first line (after any blank ones) starting with a space: an
+//   indentation indicator (`|1-`) but its lines at column 0 (" a\nb" read back as "a").
+const isBlankMultiLine = (text: string) => /^[ \t\n]*$/.test(text) && text.includes(' ') && text.includes('\n');
+const isIndentedMultiLine = (text: string) => text.includes('\n') && /^[ \n]* /.test(text);
+
+/** The strings double-quoted when written; `root`: the string is the whole document. */
+const mustDoubleQuote = (text: string, root: boolean) => readsAsNonString(text) || isBlankMultiLine(text) || (root && isIndentedMultiLine(text));
 
 /**
  * The one way dify-deploy writes YAML: every string a YAML 1.1 or 1.2 reader could take for
