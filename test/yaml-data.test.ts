@@ -75,6 +75,9 @@ describe('plainData: a document’s data without toJS', () => {
     fc.assert(
       fc.property(fc.jsonValue({ maxDepth: 5 }), fc.constantFrom('1.1', '1.2') as fc.Arbitrary<'1.1' | '1.2'>, (value, version) => {
         const [doc] = docs(stringify(value, { version }));
+        // The library writes a "<<" key unquoted under 1.1, which then reads as a merge: that text
+        // is not the JSON value any more (toJS throws), so it is no case of this property.
+        fc.pre(reference(doc) !== 'throws');
         const ours = plainData(doc);
         expect(ours).not.toBe(NOT_PLAIN);
         expectSame(ours, doc.toJS());
