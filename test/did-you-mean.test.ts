@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { closest, distance } from 'fastest-levenshtein';
 import { describe, expect, it } from 'vitest';
 import { Suggester, didYouMean, suggestionText } from '../src/core/did-you-mean.js';
-import { knownEnvVariables } from '../src/render/known-env.js';
+import { knownEnvVariables } from '../src/core/known-env.js';
 
 /** The plain definition: the first nearest of all candidates, if within a third of the word (≥ 2). */
 function reference(word: string, candidates: string[]): string {

@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validate } from '../src/validate/index.js';
 import { loadDeployment } from '../src/validate/load.js';
-import { reportJsonLines } from '../src/validate/format.js';
+import { reportJsonLines } from '../src/cli/validate-format.js';
 import { SUGGESTION_BUDGET } from '../src/validate/rules/unknown-variable.js';
-import { knownEnvVariables } from '../src/render/known-env.js';
+import { knownEnvVariables } from '../src/core/known-env.js';
 // @ts-expect-error: the bench's generator is plain JavaScript
 import { composeText, envText } from '../bench/inputs.mjs';
 

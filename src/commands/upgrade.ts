@@ -1,7 +1,7 @@
 // `dify-deploy upgrade --to V`: the typed diff first, then (after a confirmation or --yes) the
 // write. Exit 0 when written, dry-run or nothing to do; 1 when refused (files you edited, plan
 // problems); 2 for bad input (unknown release, downgrade without --force, no spec, no TTY and no --yes).
-import { confirm } from '@inquirer/prompts';
+import confirm from '@inquirer/confirm';
 import { z } from 'zod';
 import { UserError } from '../core/errors.js';
 import { prepareUpgrade, type UpgradeDiff } from '../lifecycle/upgrade.js';

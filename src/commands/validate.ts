@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parseOptions } from '../cli/options.js';
 import { colors, outLines, type Io } from '../cli/io.js';
 import { validate } from '../validate/index.js';
-import { FORMATS, reportGithubLines, reportJsonLines, reportTextLines } from '../validate/format.js';
+import { FORMATS, reportGithubLines, reportJsonLines, reportTextLines } from '../cli/validate-format.js';
 
 const validateOptionsSchema = z.object({
   dir: z.string().optional(),

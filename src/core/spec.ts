@@ -1,5 +1,6 @@
 // The deployment spec (`dify-deploy.yaml`): the one input every command reads.
 // Objects are strict so a misspelt key is an error, never a silent default.
+import { COMPONENT_NAMES } from '../dify/components.js';
 import { z } from 'zod';
 import { VECTOR_STORE_IDS } from '../backends/vector-stores.js';
 import { STORAGE_IDS } from '../backends/storage.js';
@@ -177,20 +178,8 @@ const componentOverrideSchema = z
   .strict();
 export type ComponentOverride = z.infer<typeof componentOverrideSchema>;
 
-export const COMPONENT_NAMES = [
-  'nginx',
-  'api',
-  'api_websocket',
-  'worker',
-  'worker_runs',
-  'worker_beat',
-  'web',
-  'plugin_daemon',
-  'sandbox',
-  'agent_backend',
-  'local_sandbox',
-] as const;
-export type ComponentName = (typeof COMPONENT_NAMES)[number];
+// Dify's components and their facts: src/dify/components.ts.
+export { COMPONENT_NAMES, type ComponentName } from '../dify/components.js';
 
 export const overridesSchema = z
   .object({

@@ -1,10 +1,10 @@
-// Parsing a YAML file with line positions: syntax errors and bad anchors become one
-// message naming the file and line (bad input, exit 2), never an internal error.
+// The one YAML layer, over the `yaml` library's public API. Reading: a file parsed with line
+// positions, so syntax errors and bad anchors become one message naming the file and line (bad
+// input, exit 2), never an internal error, and findings name their lines. Writing: the library's
+// text with one quoting policy, so YAML 1.1 and 1.2 readers read the same data.
 import { Document, LineCounter, isMap, isScalar, parseAllDocuments, parseDocument, visit, type Alias, type Node } from 'yaml';
 import { UserError } from './errors.js';
 import { NOT_PLAIN, plainData } from './yaml-data.js';
-import { emitYaml } from './yaml-emit.js';
-import { alternation, fastParseDocuments } from './yaml-fast.js';
 import { aliasTargets, eachNode, nodeAt } from './yaml-walk.js';
 
 export interface YamlDocument {
@@ -38,12 +38,11 @@ function duplicateKeys(doc: Document): { pos: [number, number]; message: string 
 }
 
 /**
- * The data of YAML dify-deploy wrote itself (a template's output), by the same direct walk as
- * a user's file (Document#toJS only where the walk steps aside); an error throws, as the
- * library's parse does. Merge keys are read as Compose reads them.
+ * The data of YAML dify-deploy wrote itself (a template's output), by the same walk as a user's
+ * file; an error throws, as the library's parse does. Merge keys are read as Compose reads them.
  */
 export function parseOwnYaml(text: string): unknown {
-  const doc = fastParse(text, { merge: true })?.[0] ?? parseDocument(text, { merge: true });
+  const doc = parseDocument(text, { merge: true });
   if (doc.errors.length > 0) throw doc.errors[0];
   const data = plainData(doc);
   return data === NOT_PLAIN ? doc.toJS() : data;
@@ -52,45 +51,23 @@ export function parseOwnYaml(text: string): unknown {
 /** `what` names the file's role in messages ("spec file", "compose file", …). */
 export function parseYamlDocument(text: string, file: string, what: string): YamlDocument {
   const lineCounter = new LineCounter();
-  const source = text.replace(/^\uFEFF/, '');
-  const options = { lineCounter, ...PARSE_OPTIONS };
-  const fast = fastParse(source, options);
-  return checked(fast ?? [parseDocument(source, options)], lineCounter, file, what, fast !== undefined)[0];
+  return checked([parseDocument(text.replace(/^\uFEFF/, ''), { lineCounter, ...PARSE_OPTIONS })], lineCounter, file, what)[0];
 }
 
 /** Every document of a multi-document file (Kubernetes manifests), each with its lines. */
 export function parseYamlDocuments(text: string, file: string, what: string): YamlDocument[] {
   const lineCounter = new LineCounter();
-  const source = text.replace(/^\uFEFF/, '');
-  const options = { lineCounter, ...PARSE_OPTIONS };
-  const fast = fastParse(source, options, true);
-  const docs = fast ?? parseAllDocuments(source, options);
+  const docs = parseAllDocuments(text.replace(/^\uFEFF/, ''), { lineCounter, ...PARSE_OPTIONS });
   // An empty stream (no documents) comes back as an EmptyStream, not an array.
-  return Array.isArray(docs) ? checked(docs, lineCounter, file, what, fast !== undefined) : [];
+  return Array.isArray(docs) ? checked(docs, lineCounter, file, what) : [];
 }
 
-/** How every user file is parsed (test/helpers/yaml-oracle.ts parses the same way). */
+/** How every user file is parsed (repeated keys are found by duplicateKeys, in one pass). */
 export const PARSE_OPTIONS = { merge: true, uniqueKeys: false, prettyErrors: false } as const;
 
-/**
- * The library's documents for a text in the fast reader's subset (core/yaml-fast.ts), else
- * undefined; the options' LineCounter gets the lines as the library's parse records them.
- * One document only unless `several`: a parse of one document reports a second as an error.
- */
-function fastParse(text: string, options: { lineCounter?: LineCounter; merge: boolean }, several = false): Document[] | undefined {
-  const parsed = fastParseDocuments(text, () => new Document(undefined, options));
-  if (!parsed || (!several && parsed.docs.length > 1)) return undefined;
-  for (const start of parsed.lineStarts) options.lineCounter?.addNewLine(start);
-  return parsed.docs;
-}
-
-/**
- * Syntax errors, repeated keys and bad aliases as one UserError naming file and line; else each
- * document's data and lines. `fast`: read by the fast reader, which takes no text with an error
- * or a repeated key, so there are none to look for.
- */
-function checked(docs: Document[], lineCounter: LineCounter, file: string, what: string, fast: boolean): YamlDocument[] {
-  const errors = fast ? [] : docs.flatMap((doc) => [...doc.errors, ...duplicateKeys(doc)]).sort((a, b) => a.pos[0] - b.pos[0]);
+/** Syntax errors, repeated keys and bad aliases as one UserError naming file and line; else each document's data and lines. */
+function checked(docs: Document[], lineCounter: LineCounter, file: string, what: string): YamlDocument[] {
+  const errors = docs.flatMap((doc) => [...doc.errors, ...duplicateKeys(doc)]).sort((a, b) => a.pos[0] - b.pos[0]);
   if (errors.length > 0) {
     throw new UserError(
       errors
@@ -126,24 +103,18 @@ const PLAIN_RESOLVERS = (['1.1', '1.2'] as const).flatMap((version) =>
   ),
 );
 
-// Asked for every env and label value of a compose file: the 1.1 rules alone, not filtered per call.
 const YAML11_RESOLVERS = PLAIN_RESOLVERS.filter((r) => r.version === '1.1');
-const ANY_YAML11 = alternation(YAML11_RESOLVERS.map((r) => r.test));
 
 /** What a YAML 1.1 reader makes of this text as a plain scalar, when not a string: 'bool', 'null', 'int', 'float', 'timestamp', 'merge'. */
 export function yaml11PlainType(text: string): string | undefined {
-  // Most values are strings to every rule: one run says so.
-  return ANY_YAML11.test(text) ? YAML11_RESOLVERS.find((r) => r.test.test(text))?.tag : undefined;
+  return YAML11_RESOLVERS.find((r) => r.test.test(text))?.tag;
 }
 
-// Asked for every string written: one regular-expression run rules out all fifteen rules.
-const ANY_NON_STRING = alternation(PLAIN_RESOLVERS.map((r) => r.test));
-
 /** Does a YAML 1.1 or 1.2 reader resolve this text, as a plain scalar, to a non-string? */
-const readsAsNonString = (text: string) => ANY_NON_STRING.test(text) && PLAIN_RESOLVERS.some((r) => r.test.test(text));
+const readsAsNonString = (text: string) => PLAIN_RESOLVERS.some((r) => r.test.test(text));
 
 // Two kinds of multi-line string the library writes as literal blocks that readers get wrong
-// (test/yaml-emit.test.ts reads back what it writes):
+// (test/yaml-write.test.ts reads back what it writes):
 // - nothing but spaces, tabs and line breaks: no indentation indicator, so a reader takes the
 //   spaces for indentation (" \n" read back as "\n");
 // - the whole document, its first line (after any blank ones) starting with a space: an
@@ -159,9 +130,7 @@ const mustDoubleQuote = (text: string, root: boolean) => readsAsNonString(text) 
  * anything but that string (keys included) is double-quoted, so every reader gets the same data.
  */
 export function stringifyYaml(value: unknown): string {
-  // The emitter writes the library's text without its (always cold) code; what it leaves to the
-  // library (keys over 1024 characters, non-plain objects) takes the library's path.
-  return emitYaml(value, mustDoubleQuote) ?? yamlText(new Document(value, { version: '1.2' }));
+  return yamlText(new Document(value, { version: '1.2' }));
 }
 
 /** A document (e.g. a user's file edited in place, comments kept) as text, quoted the same way. */

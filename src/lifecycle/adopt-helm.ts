@@ -11,13 +11,14 @@ import { STORAGE_BACKENDS } from '../backends/storage.js';
 import { VECTOR_STORES } from '../backends/vector-stores.js';
 import { loadChart } from '../helm/chart.js';
 import { coalesceValues, isMap, type Values } from '../helm/merge.js';
+import { componentValues } from '../helm/component-values.js';
 import { parseQuantity } from '../helm/quantity.js';
 import { renderFiles } from '../render/index.js';
 import { SECRETS } from '../render/secrets.js';
-import { CHART_COMPONENTS } from '../render/helm/components.js';
+import { CHART_COMPONENTS } from '../dify/components.js';
 import type { Deployment } from '../validate/deployment.js';
 import { extraWorkers } from '../validate/helm-extra.js';
-import { secretData } from '../validate/secret-data.js';
+import { secretData } from '../core/secret-data.js';
 import type { Adoption, Refusal, UserVar } from './adopt.js';
 import { envDefaults } from './release-env.js';
 
@@ -157,14 +158,16 @@ export function adoptHelmValues(d: Deployment, options: { dbMaxConnections?: num
   for (const name of COMPONENT_NAMES) {
     const key = CHART_COMPONENTS[name].key;
     const block = merged[key];
-    if (!isMap(block) || block.enabled === false) continue;
-    const o = sized(Number(block.replicas ?? 1), isMap(block.resources) && isMap(block.resources.limits) ? block.resources.limits : {});
+    if (!isMap(block)) continue;
+    const values = componentValues(block);
+    if (!values.enabled) continue;
+    const o = sized(values.replicas.min, values.limits);
     const env: Record<string, string> = {};
-    (Array.isArray(block.extraEnv) ? block.extraEnv : []).forEach((e: unknown, i: number) => {
-      if (!isMap(e) || typeof e.name !== 'string' || typeof e.value !== 'string' || defaults[e.name]?.value === e.value) return;
+    for (const e of values.extraEnv) {
+      if (defaults[e.name]?.value === e.value) continue;
       env[e.name] = e.value;
-      settings.set(`${name}:${e.name}`, { value: e.value, origin: { file, line: d.helmLineAt?.([key, 'extraEnv', i, 'value']) } });
-    });
+      settings.set(`${name}:${e.name}`, { value: e.value, origin: { file, line: d.helmLineAt?.([key, 'extraEnv', e.index, 'value']) } });
+    }
     if (Object.keys(env).length) o.env = env;
     components[name as ComponentName] = o;
   }
@@ -214,7 +217,7 @@ export function helmRoundTrip(user: Deployment, spec: SpecInput, secrets: Record
     const a = at(mine, [key]);
     const b = at(theirs, [key]);
     if (!isMap(a) || a.enabled === false || !isMap(b)) continue;
-    const replicas = (x: Values) => Number((isMap(x.autoscaling) && x.autoscaling.enabled === true ? x.autoscaling.minReplicas : x.replicas) ?? 1);
+    const replicas = (x: Values) => componentValues(x).replicas.min;
     if (replicas(a) !== replicas(b)) out.push({ file, line: user.helmLineAt?.([key]), message: `${key}: ${replicas(a)} replica(s) rendered as ${replicas(b)}` });
   }
   const probe = leaves(rendered);

@@ -10,7 +10,7 @@ import { SECRETS } from '../render/secrets.js';
 import type { RenderContext } from '../render/types.js';
 import type { Origin } from '../validate/diagnostics.js';
 import type { Deployment, ServiceModel } from '../validate/deployment.js';
-import { secretData } from '../validate/secret-data.js';
+import { secretData } from '../core/secret-data.js';
 import { envDefaults } from './release-env.js';
 
 export interface UserVar {

@@ -12,7 +12,7 @@ import type { Spec, SpecInput } from '../core/spec.js';
 import { SPEC_FILE, specHasCredentials } from '../render/index.js';
 import { secretsFile } from '../render/secrets-store.js';
 import { writeFiles, type FileOutcome } from '../render/writer.js';
-import { knownEnvVariables } from '../render/known-env.js';
+import { knownEnvVariables } from '../core/known-env.js';
 import { loadDeployment, type ValidateInputs } from '../validate/load.js';
 import { adoptDeployment, type Refusal } from './adopt.js';
 import { adoptHelmValues, helmRoundTrip } from './adopt-helm.js';

@@ -12,6 +12,7 @@ import { parseEnvText } from '../validate/env-file.js';
 import { loadRelease } from '../core/data.js';
 import type { ComponentName } from '../core/spec.js';
 import { APP_COMPONENTS, type UserVar } from './adopt.js';
+import { componentsWhere } from '../dify/components.js';
 
 /** Where the in-memory render "lives": a path that cannot exist, so nothing is read from disk. */
 const VIRTUAL_DIR = join('/dev/null', 'dify-deploy-render');
@@ -66,7 +67,7 @@ export function serviceLiterals(user: Deployment): { component: ComponentName; k
  * Without a compose file validate assumes the release's standard wiring, feeding the whole .env to
  * every service; upstream does that (in both layouts) only for these, so only these are compared.
  */
-export const ENV_FED_COMPONENTS: readonly ComponentName[] = ['api', 'api_websocket', 'worker', 'worker_beat', 'plugin_daemon'];
+export const ENV_FED_COMPONENTS: readonly ComponentName[] = componentsWhere((c) => c.upstreamSharedEnv);
 
 export function roundTripMismatches(user: Deployment, settings: Map<string, UserVar>, rendered: Deployment, secretValues: string[]): Mismatch[] {
   const out: Mismatch[] = [];

@@ -12,7 +12,7 @@ import { planFor } from '../core/resolve.js';
 import { readSpecFile } from '../core/spec-file.js';
 import type { Spec } from '../core/spec.js';
 import { renderDeployment, renderFiles, SPEC_FILE, type RenderReport, type RenderTarget } from '../render/index.js';
-import { knownEnvVariables } from '../render/known-env.js';
+import { knownEnvVariables } from '../core/known-env.js';
 import { resolveSecrets } from '../render/secrets.js';
 import { readExistingSecrets } from '../render/secrets-store.js';
 import type { RenderedFile } from '../render/types.js';

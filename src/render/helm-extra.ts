@@ -4,13 +4,12 @@
 import { stringifyYaml } from '../core/yaml-doc.js';
 import { CHART_COMPONENTS } from './helm/components.js';
 import { apiPodEnv } from './helm/values.js';
-import { HELM_NAMESPACE, HELM_RELEASE_NAME } from './recovery.js';
+import { HELM_NAMESPACE, HELM_RELEASE_NAME, pgbouncerServiceName, selectorLabels } from './helm/names.js';
 import type { RenderContext, RenderedFile } from './types.js';
 import { PGBOUNCER_IMAGE_VERSION, PGBOUNCER_PORT } from '../core/pooler.js';
 import { PGBOUNCER_CONFIG_PATH, PGBOUNCER_START_SCRIPT, poolerUser, renderPgbouncerIni } from './pgbouncer.js';
 
-/** dify.selectorLabels for a release named HELM_RELEASE_NAME. */
-export const selectorLabels = { 'app.kubernetes.io/name': 'dify', 'app.kubernetes.io/instance': HELM_RELEASE_NAME };
+export { selectorLabels };
 
 export const yamlDocs = (docs: object[]) => docs.map(stringifyYaml).join('---\n');
 
@@ -62,15 +61,6 @@ export function renderMigrationJob(ctx: RenderContext): RenderedFile {
   return { path: 'helm/extra/migration-job.yaml', content: yamlDocs([job]) };
 }
 
-/** The in-cluster pooler's Service: every Dify container's DB_HOST names it. */
-export const pgbouncerServiceName = () => `${HELM_RELEASE_NAME}-pgbouncer`;
-
-/** What a Dify container behind the pooler gets in extraEnv (env wins over the chart's envFrom ConfigMap). */
-export function helmPoolerEnv(ctx: RenderContext, component: string): Record<string, string> {
-  if (!ctx.plan.database.pooler || !THROUGH_POOLER.includes(component)) return {};
-  return { DB_HOST: pgbouncerServiceName(), DB_PORT: String(PGBOUNCER_PORT), ...(component === 'plugin_daemon' ? { DB_TYPE: 'pgbouncer' } : {}) };
-}
-const THROUGH_POOLER = ['api', 'api_websocket', 'worker', 'worker_runs', 'worker_beat', 'plugin_daemon'];
 
 /**
  * helm/extra/pgbouncer.yaml: PgBouncer (transaction pooling) as a Deployment, its Service and

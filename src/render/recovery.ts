@@ -5,10 +5,10 @@ import type { Target } from '../core/spec.js';
 import { renderTemplate } from './template.js';
 import type { RenderContext, RenderedFile } from './types.js';
 import { apiPodEnv } from './helm/values.js';
+import { HELM_NAMESPACE, HELM_RELEASE_NAME } from './helm/names.js';
 
 /** Names the Helm target uses for its release and namespace (see helm/README.md). */
-export const HELM_RELEASE_NAME = 'dify';
-export const HELM_NAMESPACE = 'dify';
+export { HELM_NAMESPACE, HELM_RELEASE_NAME };
 
 function scriptContext(ctx: RenderContext) {
   const { spec, plan } = ctx;

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { UserError } from '../core/errors.js';
 import { storageBackend, type StorageCredential } from '../backends/storage.js';
 import type { Spec } from '../core/spec.js';
-import { publishedValue } from '../validate/secret-data.js';
+import { publishedValue } from '../core/secret-data.js';
 
 export interface SecretDef {
   /** The .env variable that carries it. */

@@ -11,36 +11,14 @@ import type { Diagnostic, Origin } from './diagnostics.js';
 import { interpolate, parseEnvText, type EnvFile } from './env-file.js';
 import { isFile, readTextFile } from './files.js';
 import { helmView, type HelmView } from './helm-model.js';
+import { componentOfImage, componentsWhere, imageIs, isDifyApiImage } from '../dify/components.js';
 import type { Values } from '../helm/merge.js';
 import type { YamlTrap } from './yaml-traps.js';
 import { layered } from './layered.js';
 import { workerComponent } from './worker-role.js';
+import type { DatabaseModel, ServiceModel } from './service-model.js';
 
-export interface ServiceModel {
-  name: string;
-  /** The Dify component it runs (budget, timeouts), when it is one. */
-  component?: ComponentName;
-  image?: string;
-  replicas: number;
-  /** Started by `docker compose up` with the project's COMPOSE_PROFILES. */
-  active: boolean;
-  env: Record<string, string>;
-  origin: Record<string, Origin>;
-  command?: string;
-  line?: number;
-}
-
-export interface DatabaseModel {
-  engine: string;
-  host: string;
-  bundled: boolean;
-  /** The server's max_connections, when the files say it. */
-  maxConnections?: number;
-  maxConnectionsOrigin?: Origin;
-  /** maxConnections is the server's default, not a value the files state. */
-  maxConnectionsDefaulted?: boolean;
-  reserved: number;
-}
+export type { DatabaseModel, ServiceModel };
 
 export interface Deployment extends ModelInput {
   /** The project .env after Compose-style interpolation (the source of ${VAR} in the compose file). */
@@ -96,19 +74,16 @@ function activeProfiles(vars: Record<string, string>): Set<string> {
 /** The component a service runs: by image and MODE (so renamed or per-queue services count), else by name. */
 function componentOf(s: { name: string; image?: string }, env: Record<string, string>, runQueue: string): ComponentName | undefined {
   const image = s.image ?? '';
-  if (/(^|\/)dify-api(:|$)/.test(image)) {
+  if (isDifyApiImage(image)) {
     const mode = (env.MODE ?? 'api').toLowerCase();
     if (mode === 'worker') return workerComponent(env, runQueue);
     if (mode === 'beat') return 'worker_beat';
     if (mode === 'api') return /websocket/i.test(env.SERVER_WORKER_CLASS ?? '') || s.name === 'api_websocket' ? 'api_websocket' : 'api';
     return undefined;
   }
-  if (/(^|\/)dify-plugin-daemon(:|$)/.test(image)) return 'plugin_daemon';
-  if (/(^|\/)dify-sandbox(:|$)/.test(image)) return 'sandbox';
-  if (/(^|\/)dify-web(:|$)/.test(image)) return 'web';
-  if (/(^|\/)dify-agent-backend(:|$)/.test(image)) return 'agent_backend';
-  if (/(^|\/)dify-agent-local-sandbox(:|$)/.test(image)) return 'local_sandbox';
-  if (/(^|\/)nginx(:|$)/.test(image) && s.name.includes('nginx')) return 'nginx';
+  const byImage = componentOfImage(image);
+  if (byImage) return byImage;
+  if (imageIs(image, 'nginx') && s.name.includes('nginx')) return 'nginx';
   return (COMPONENT_NAMES as readonly string[]).includes(s.name) ? (s.name as ComponentName) : undefined;
 }
 
@@ -182,7 +157,7 @@ function servicesFromCompose(compose: ComposeFile, envFile: EnvFile | undefined,
 
 /** Without a compose file: the release's standard services, fed the whole .env plus its per-service renames. */
 function servicesFromEnv(release: Release, envFile: EnvFile | undefined, vars: Record<string, string>): ServiceModel[] {
-  const names: ComponentName[] = ['nginx', 'api', 'worker', 'worker_beat', 'web', 'plugin_daemon', 'sandbox'];
+  const names = componentsWhere((c) => c.upstreamStandard);
   if (release.collaboration && activeProfiles(vars).has(release.collaboration.profile)) names.push('api_websocket');
   if (release.agentBackend) names.push('agent_backend', 'local_sandbox');
   const shared = envFile ? originsOf(envFile) : {};

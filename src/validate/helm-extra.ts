@@ -6,10 +6,11 @@ import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseYamlDocuments } from '../core/yaml-doc.js';
 import { isMap, type Values } from '../helm/merge.js';
-import type { ServiceModel } from './deployment.js';
+import type { ServiceModel } from './service-model.js';
 import type { Origin } from './diagnostics.js';
 import { isDirectory, readTextFile } from './files.js';
 import { workerComponent } from './worker-role.js';
+import { isDifyApiImage } from '../dify/components.js';
 
 /** A worker of extra/: the service validate judges, and its container's resource limits (for import). */
 export interface ExtraWorker extends ServiceModel {
@@ -42,8 +43,6 @@ export function extraManifests(valuesFile: string): ManifestDoc[] {
     .flatMap((n) => manifestFile(join(dir, n)));
 }
 
-const DIFY_API_IMAGE = /(^|\/)dify-api(:|@|$)/;
-
 /** HPAs' maxReplicas by the Deployment they scale. */
 function autoscaled(docs: ManifestDoc[]): Map<string, number> {
   const out = new Map<string, number>();
@@ -73,7 +72,7 @@ export function extraWorkers(valuesFile: string, runQueue: string, docs = extraM
     const podSpec = isMap(template.spec) ? template.spec : {};
     const containers = Array.isArray(podSpec.containers) ? podSpec.containers : [];
     containers.forEach((c: unknown, ci) => {
-      if (!isMap(c) || !DIFY_API_IMAGE.test(String(c.image ?? ''))) return;
+      if (!isMap(c) || !isDifyApiImage(String(c.image ?? ''))) return;
       const env: Record<string, string> = {};
       const origin: Record<string, Origin> = {};
       (Array.isArray(c.env) ? c.env : []).forEach((e: unknown, i) => {

@@ -6,9 +6,10 @@
 import type { Release } from '../core/data.js';
 import type { Spec } from '../core/spec.js';
 import { loadChart } from '../helm/chart.js';
+import { componentValues } from '../helm/component-values.js';
 import { coalesceValues, isMap, type Values } from '../helm/merge.js';
-import { CHART_COMPONENTS } from '../render/helm/components.js';
-import type { DatabaseModel, ServiceModel } from './deployment.js';
+import { CHART_COMPONENTS } from '../dify/components.js';
+import type { DatabaseModel, ServiceModel } from './service-model.js';
 import type { Origin } from './diagnostics.js';
 import { extraManifests, extraWorkers, type ManifestDoc } from './helm-extra.js';
 
@@ -51,20 +52,18 @@ export function helmView(input: {
   for (const [component, { key }] of Object.entries(CHART_COMPONENTS) as [ServiceModel['component'], { key: string }][]) {
     const block = merged[key];
     if (!isMap(block)) continue;
-    const autoscaling = isMap(block.autoscaling) ? block.autoscaling : {};
-    const replicas = autoscaling.enabled === true ? Number(autoscaling.maxReplicas) : Number(block.replicas ?? 1);
+    const values = componentValues(block);
     const env: Record<string, string> = {};
     const origin: Record<string, Origin> = {};
-    (Array.isArray(block.extraEnv) ? block.extraEnv : []).forEach((e: unknown, i) => {
-      if (!isMap(e) || typeof e.name !== 'string' || typeof e.value !== 'string') return;
+    for (const e of values.extraEnv) {
       env[e.name] = e.value;
-      origin[e.name] = where([key, 'extraEnv', i, 'value']);
-    });
+      origin[e.name] = where([key, 'extraEnv', e.index, 'value']);
+    }
     services.push({
       name: key,
       component,
-      replicas: Number.isFinite(replicas) && replicas >= 0 ? replicas : 1,
-      active: block.enabled !== false,
+      replicas: values.replicas.max,
+      active: values.enabled,
       env,
       origin,
       line: input.lineAt?.([key]),

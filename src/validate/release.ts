@@ -2,7 +2,7 @@
 // or guessed from the variables the .env sets.
 import { defaultReleaseVersion, releaseVersions } from '../core/data.js';
 import type { ComposeService } from './compose-file.js';
-import { knownEnvVariables } from '../render/known-env.js';
+import { knownEnvVariables } from '../core/known-env.js';
 
 export interface ReleaseChoice {
   version: string;

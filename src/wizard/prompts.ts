@@ -1,8 +1,13 @@
 // The five kinds of question the wizard asks, behind an interface so the flow can be
-// driven by @inquirer/prompts in a terminal, by the defaults (--yes, --answers) or by a
+// driven by Inquirer's prompts in a terminal, by the defaults (--yes, --answers) or by a
 // script in tests.
-// Named imports, so the bundle keeps only these prompts (the editor prompt brings iconv-lite, 480 KB).
-import { checkbox, confirm, input, password, select } from '@inquirer/prompts';
+// The five prompt packages, not @inquirer/prompts: that one re-exports the editor prompt too,
+// and with it iconv-lite (480 KB the bundle would carry into every start).
+import checkbox from '@inquirer/checkbox';
+import confirm from '@inquirer/confirm';
+import input from '@inquirer/input';
+import password from '@inquirer/password';
+import select from '@inquirer/select';
 import { UserError } from '../core/errors.js';
 
 /** Where a prompt reads and draws: the terminal by default, other streams in tests. */
@@ -31,7 +36,7 @@ export interface Prompts {
   confirm(q: Question & { default: boolean }): Promise<boolean>;
 }
 
-/** @inquirer/prompts in a terminal (or on the streams in `context`). */
+/** Inquirer's prompts in a terminal (or on the streams in `context`). */
 export async function inquirerPrompts(context?: PromptContext): Promise<Prompts> {
   return {
     text: (q) => input({ message: q.message, default: q.default, validate: q.validate }, context),

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse } from 'dotenv';
 import { describe, test } from 'vitest';
-import { secretData } from '../../src/validate/secret-data.js';
+import { secretData } from '../../src/core/secret-data.js';
 import { UPSTREAM, UPSTREAM_REQUIRED } from './upstream-path.js';
 
 export { UPSTREAM, UPSTREAM_REQUIRED };

@@ -1,6 +1,7 @@
 // Which components a release deploys, and each one's replicas, limits and env from its sizer.
 import type { Release, TierComponent } from '../data.js';
-import type { ComponentName, Spec, Target } from '../spec.js';
+import { COMPONENT_NAMES, type ComponentName } from '../../dify/components.js';
+import type { Spec, Target } from '../spec.js';
 import { redisPoolEnv } from '../redis.js';
 import { HA_COMPONENTS, highAvailability } from '../topology.js';
 import { sizeApi, sizeApiWebsocket } from './api.js';
@@ -40,12 +41,9 @@ export function collaborationEnabled(spec: Spec, release: Release, target: Targe
 
 /** Which components this release deploys, in display order. */
 export function deployedComponents(release: Release, target: Target, collaboration: boolean): ComponentName[] {
-  const list: ComponentName[] = ['nginx', 'api'];
-  if (collaboration) list.push('api_websocket');
-  // The run worker beside the background worker: compose's worker_runs service, Helm's helm/extra/run-worker.yaml.
-  list.push('worker', 'worker_runs', 'worker_beat', 'web', 'plugin_daemon', 'sandbox');
-  if (release.agentBackend && (target === 'compose' || release.helm.agentBackend)) list.push('agent_backend', 'local_sandbox');
-  return list;
+  const agent = !!release.agentBackend && (target === 'compose' || !!release.helm.agentBackend);
+  // Every component but the optional ones. The run worker sits beside the background worker: compose's worker_runs service, Helm's helm/extra/run-worker.yaml.
+  return COMPONENT_NAMES.filter((n) => (n === 'api_websocket' ? collaboration : n === 'agent_backend' || n === 'local_sandbox' ? agent : true));
 }
 
 /** Sized components; their DB figures are filled in by the connection count (see connections.ts). */

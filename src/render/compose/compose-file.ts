@@ -9,6 +9,7 @@ import type { RedisServerSettings } from '../../core/redis.js';
 import { directDatabaseAddress, POOLER_SERVICE, type ComposeModel } from './model.js';
 import { PGBOUNCER_PORT } from '../../core/pooler.js';
 import { PGBOUNCER_CONFIG_PATH, PGBOUNCER_START_SCRIPT } from '../pgbouncer.js';
+import { componentsWhere } from '../../dify/components.js';
 
 type Service = Record<string, unknown> & { environment?: Record<string, string>; networks?: string[] };
 
@@ -54,10 +55,10 @@ function resources(cpu: number, memory: string, reserve?: { cpu: number; memory:
 }
 
 /** Services that must not start before the schema is migrated. */
-const MIGRATED_FIRST = new Set(['api', 'api_websocket', 'worker', 'worker_runs', 'worker_beat']);
+const MIGRATED_FIRST = new Set<string>(componentsWhere((c) => c.migratedFirst));
 
 /** The services that reach PostgreSQL through the pooler (DB_HOST in .env names it). */
-const THROUGH_POOLER = new Set(['api', 'api_websocket', 'worker', 'worker_runs', 'worker_beat', 'plugin_daemon']);
+const THROUGH_POOLER = new Set<string>(componentsWhere((c) => c.throughPooler));
 
 /**
  * Per service, what a transaction pooler changes: the plugin daemon turns GORM's prepared

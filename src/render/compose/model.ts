@@ -10,7 +10,7 @@
 import { UserError } from '../../core/errors.js';
 import { storageBackend } from '../../backends/storage.js';
 import { vectorStoreBackend } from '../../backends/vector-stores.js';
-import { knownEnvVariables } from '../known-env.js';
+import { knownEnvVariables } from '../../core/known-env.js';
 import { externalDatabasePassword, externalRedisPassword, storageWithCredentials } from '../secrets.js';
 import { bodyLimitMB, uploadLimits } from '../body-limit.js';
 import { eventBusEnv } from '../event-bus.js';

@@ -9,7 +9,7 @@ import { PACKAGE_ROOT } from '../../core/data.js';
 import type { Spec } from '../../core/spec.js';
 import { loadChart } from '../../helm/chart.js';
 import { isMap, type Values } from '../../helm/merge.js';
-import { HELM_RELEASE_NAME } from '../recovery.js';
+import { HELM_RELEASE_NAME } from './names.js';
 import { CHART_COMPONENTS } from './components.js';
 import { SECRETS } from '../secrets.js';
 import type { RenderContext } from '../types.js';

@@ -6,7 +6,7 @@
 // ConfigMap of helm/extra/ mounted through the chart's ssrfProxy.extraVolumes.
 import { stringifyYaml } from '../../core/yaml-doc.js';
 import { isMap, type Values } from '../../helm/merge.js';
-import { HELM_NAMESPACE, HELM_RELEASE_NAME } from '../recovery.js';
+import { HELM_NAMESPACE, HELM_RELEASE_NAME } from './names.js';
 import { squidAcls, squidPolicy } from '../ssrf-policy.js';
 import type { RenderContext, RenderedFile } from '../types.js';
 

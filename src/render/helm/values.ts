@@ -2,7 +2,7 @@
 // Version differences are read from the chart's own values.yaml (a key is written only
 // where that chart has it), never from if-chains on version strings.
 import { bodyLimitMB } from '../body-limit.js';
-import { helmPoolerEnv } from '../helm-extra.js';
+import { helmPoolerEnv } from './pooler-env.js';
 import type { ComponentName } from '../../core/spec.js';
 import type { PlanComponent } from '../../core/sizing.js';
 import { loadChart } from '../../helm/chart.js';
@@ -14,6 +14,7 @@ import { ssrfProxyValues } from './ssrf-proxy.js';
 import { secretEnv, subchartSecretValues, type EnvVar } from './existing-secret.js';
 import { SECRETS } from '../secrets.js';
 import { eventBusEnv } from '../event-bus.js';
+import { componentsWhere } from '../../dify/components.js';
 
 export { CHART_COMPONENTS };
 
@@ -29,7 +30,7 @@ const CHART_IMAGES: Record<string, string> = {
 };
 
 /** Processes that run the Dify API image and read the deployment-wide env overrides. */
-const API_IMAGE_COMPONENTS: readonly ComponentName[] = ['api', 'api_websocket', 'worker', 'worker_runs', 'worker_beat'];
+const API_IMAGE_COMPONENTS: readonly ComponentName[] = componentsWhere((c) => c.runsApiImage);
 /** The chart's nginx reads no env; its two tunables are values keys. */
 const PROXY_SETTINGS: Record<string, string> = { NGINX_CLIENT_MAX_BODY_SIZE: 'clientMaxBodySize', NGINX_WORKER_PROCESSES: 'workerProcesses' };
 /** HPA target: scale out before a pod's CPU saturates (gevent workers are CPU-bound). */

@@ -3,7 +3,7 @@
 import { dotted, isMap, type Values } from '../../helm/merge.js';
 import { at, type Diagnostic } from '../diagnostics.js';
 import { compareVersions } from '../release.js';
-import { holds, isCredentialKey, publishedValue, secretData, type SecretFact } from '../secret-data.js';
+import { holds, isCredentialKey, publishedValue, secretData, type SecretFact } from '../../core/secret-data.js';
 import type { Deployment, ServiceModel } from '../deployment.js';
 import type { Rule } from './rule.js';
 

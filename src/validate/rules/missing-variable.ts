@@ -6,7 +6,7 @@ import { PACKAGE_ROOT } from '../../core/data.js';
 import { at, type Diagnostic } from '../diagnostics.js';
 import { dotted, isMap, type Values } from '../../helm/merge.js';
 import type { Deployment } from '../deployment.js';
-import { holds, isCredentialKey, publishedValue, type Condition } from '../secret-data.js';
+import { holds, isCredentialKey, publishedValue, type Condition } from '../../core/secret-data.js';
 import type { Rule } from './rule.js';
 
 interface Requirement {

@@ -1,7 +1,7 @@
 // unknown-variable: a .env variable the release does not know (releases/known-env) is
 // most often a typo that silently leaves the default in force.
 import { Suggester, suggestionText } from '../../core/did-you-mean.js';
-import { knownEnvVariables } from '../../render/known-env.js';
+import { knownEnvVariables } from '../../core/known-env.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { Rule } from './rule.js';
 

@@ -2,8 +2,8 @@
 // upstream defaults and placeholders that make one worthless.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PACKAGE_ROOT } from '../core/data.js';
-import type { ComponentName } from '../core/spec.js';
+import { PACKAGE_ROOT } from './data.js';
+import type { ComponentName } from './spec.js';
 
 export interface Condition {
   var: string;

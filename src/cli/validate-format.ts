@@ -1,7 +1,7 @@
 // Turning a validation report into text (grouped by file), JSON, or GitHub annotations.
-import type { Colors } from '../cli/io.js';
-import type { Diagnostic } from './diagnostics.js';
-import type { ValidationReport } from './index.js';
+import type { Colors } from './io.js';
+import type { Diagnostic } from '../validate/diagnostics.js';
+import type { ValidationReport } from '../validate/index.js';
 
 export const FORMATS = ['text', 'json', 'github'] as const;
 export type Format = (typeof FORMATS)[number];

@@ -3,7 +3,7 @@
 // .env.example, envs/** and compose template). The renderer and `validate` both read it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PACKAGE_ROOT } from '../core/data.js';
+import { PACKAGE_ROOT } from './data.js';
 
 const cache = new Map<string, ReadonlySet<string>>();
 

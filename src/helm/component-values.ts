@@ -1,0 +1,33 @@
+// One reader of a dify-helm component block (values merged onto the chart's defaults), for
+// validate and import alike: whether it runs, its replicas, its extraEnv, its limits.
+import { isMap, type Values } from './merge.js';
+
+export interface ComponentValues {
+  enabled: boolean;
+  /**
+   * The pods it runs: min = max = `replicas`, or with autoscaling on, the HPA's minReplicas and
+   * maxReplicas (budgets must hold at max; the spec's replica count is min).
+   */
+  replicas: { min: number; max: number };
+  /** extraEnv entries with a literal value (valueFrom references are not values), with their index for line look-ups. */
+  extraEnv: { name: string; value: string; index: number }[];
+  limits: Values;
+}
+
+const count = (v: unknown, fallback: number) => {
+  const n = Number(v ?? fallback);
+  return Number.isFinite(n) && n >= 0 ? n : fallback;
+};
+
+export function componentValues(block: Values): ComponentValues {
+  const autoscaling = isMap(block.autoscaling) && block.autoscaling.enabled === true ? block.autoscaling : undefined;
+  const replicas = count(block.replicas, 1);
+  const min = autoscaling ? count(autoscaling.minReplicas, 1) : replicas;
+  const max = autoscaling ? count(autoscaling.maxReplicas, min) : replicas;
+  const extraEnv: ComponentValues['extraEnv'] = [];
+  (Array.isArray(block.extraEnv) ? block.extraEnv : []).forEach((e: unknown, index) => {
+    if (isMap(e) && typeof e.name === 'string' && typeof e.value === 'string') extraEnv.push({ name: e.name, value: e.value, index });
+  });
+  const resources = isMap(block.resources) ? block.resources : {};
+  return { enabled: block.enabled !== false, replicas: { min, max }, extraEnv, limits: isMap(resources.limits) ? resources.limits : {} };
+}
