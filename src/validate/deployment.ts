@@ -127,7 +127,7 @@ function servicesFromCompose(compose: ComposeFile, envFile: EnvFile | undefined,
     const abs = resolve(base, path);
     if (!envFiles.has(abs)) {
       const shown = relative(process.cwd(), abs) || abs;
-      envFiles.set(abs, isFile(abs) ? parseEnvText(readTextFile(abs, 'env_file', 'fix the env_file entry in the compose file'), shown) : null);
+      envFiles.set(abs, isFile(abs) ? parseEnvText(readTextFile(abs, 'env_file', 'fix the env_file entry in the compose file', base), shown) : null);
     }
     return envFiles.get(abs)!;
   };
