@@ -5,7 +5,7 @@ import { UserError } from './errors.js';
 import { NOT_PLAIN, plainData } from './yaml-data.js';
 import { emitYaml } from './yaml-emit.js';
 import { alternation, fastParseDocuments } from './yaml-fast.js';
-import { aliasTargets, eachNode, nodeAt } from './yaml-walk.js';
+import { aliasProblem, aliasTargets, eachNode, MAX_ALIAS_EXPANSION, nodeAt } from './yaml-walk.js';
 
 export interface YamlDocument {
   doc: Document;
@@ -55,7 +55,7 @@ export function parseYamlDocument(text: string, file: string, what: string): Yam
   const source = text.replace(/^\uFEFF/, '');
   const options = { lineCounter, ...PARSE_OPTIONS };
   const fast = fastParse(source, options);
-  return checked(fast ?? [parseDocument(source, options)], lineCounter, file, what, fast !== undefined)[0];
+  return checked(fast ?? [parseDocument(source, options)], lineCounter, file, what, fast !== undefined, source.includes('*'))[0];
 }
 
 /** Every document of a multi-document file (Kubernetes manifests), each with its lines. */
@@ -66,7 +66,7 @@ export function parseYamlDocuments(text: string, file: string, what: string): Ya
   const fast = fastParse(source, options, true);
   const docs = fast ?? parseAllDocuments(source, options);
   // An empty stream (no documents) comes back as an EmptyStream, not an array.
-  return Array.isArray(docs) ? checked(docs, lineCounter, file, what, fast !== undefined) : [];
+  return Array.isArray(docs) ? checked(docs, lineCounter, file, what, fast !== undefined, source.includes('*')) : [];
 }
 
 /** How every user file is parsed (test/helpers/yaml-oracle.ts parses the same way). */
@@ -89,19 +89,35 @@ function fastParse(text: string, options: { lineCounter?: LineCounter; merge: bo
  * document's data and lines. `fast`: read by the fast reader, which takes no text with an error
  * or a repeated key, so there are none to look for.
  */
-function checked(docs: Document[], lineCounter: LineCounter, file: string, what: string, fast: boolean): YamlDocument[] {
+function checked(docs: Document[], lineCounter: LineCounter, file: string, what: string, fast: boolean, mayAlias: boolean): YamlDocument[] {
   const errors = fast ? [] : docs.flatMap((doc) => [...doc.errors, ...duplicateKeys(doc)]).sort((a, b) => a.pos[0] - b.pos[0]);
   if (errors.length > 0) {
     throw new UserError(
       errors
         .slice(0, 5)
-        .map((e) => `${file}:${lineCounter.linePos(e.pos[0]).line}: YAML syntax error in the ${what}: ${e.message.split('\n')[0]} — fix the YAML at that line`),
+        .map((e) =>
+          // The library reports its own stack running out as an error at the node it had reached.
+          /Maximum call stack/.test(e.message)
+            ? `${file}:${lineCounter.linePos(e.pos[0]).line}: the ${what} nests deeper than the YAML reader follows (a few hundred levels) — flatten it`
+            : `${file}:${lineCounter.linePos(e.pos[0]).line}: YAML syntax error in the ${what}: ${e.message.split('\n')[0]} — fix the YAML at that line`,
+        ),
     );
   }
   const lineOf = (node: Node | null | undefined) => (node?.range ? lineCounter.linePos(node.range[0]).line : undefined);
   return docs.map((doc) => {
     let targets: Map<Alias, Node> | undefined;
     const targetsOf = () => (targets ??= aliasTargets(doc));
+    if (mayAlias) {
+      const problem = aliasProblem(doc, targetsOf());
+      if (problem) {
+        const at = `${file}:${lineOf(problem.alias) ?? 1}`;
+        throw new UserError([
+          problem.kind === 'recursive'
+            ? `${at}: the alias *${problem.alias.source} in the ${what} is inside the node its anchor marks, so it stands for an endless structure — point it at another anchor or write the values out`
+            : `${at}: aliases in the ${what} stand for more than ${MAX_ALIAS_EXPANSION.toLocaleString('en')} copied nodes, the most dify-deploy reads — share fewer variables through one anchor (an env_file is read once, however many services list it)`,
+        ]);
+      }
+    }
     let data = plainData(doc, targetsOf);
     if (data === NOT_PLAIN)
       try {

@@ -70,7 +70,7 @@ export function projectVars(envFile: EnvFile | undefined): Record<string, string
   let vars = interpolated.get(envFile);
   if (!vars) {
     vars = Object.create(null) as Record<string, string>;
-    for (const [k, v] of Object.entries(envFile.values)) vars[k] = v.includes('$') ? interpolate(v, vars) : v;
+    for (const [k, v] of Object.entries(envFile.values)) vars[k] = v.includes('$') ? interpolate(v, vars, `${envFile.file}:${envFile.lines[k]}`) : v;
     interpolated.set(envFile, vars);
   }
   return vars;
@@ -159,7 +159,7 @@ function servicesFromCompose(compose: ComposeFile, envFile: EnvFile | undefined,
         // A bare KEY takes the value from the shell; validate judges the files only.
         continue;
       }
-      env[e.key] = interpolate(e.raw, vars);
+      env[e.key] = interpolate(e.raw, vars, `${compose.file}:${e.line}`);
       const ref = soleReference(e.raw);
       origin[e.key] = (ref && envVarOrigin(envFile, ref)) || { file: compose.file, line: e.line };
     }

@@ -1,12 +1,20 @@
 // Reading a .env file (the one reader, in core/env-file.ts) and Compose-style interpolation.
 
+import { UserError } from '../core/errors.js';
+
 export { parseEnvText, type EnvFile } from '../core/env-file.js';
+
+/** How deep `${A:-${B:-…}}` defaults may nest (documented in docs/untrusted-input.md); real files use two or three. */
+export const MAX_INTERPOLATION_DEPTH = 32;
 
 /**
  * Compose-style interpolation: ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?err},
  * ${VAR?err}, ${VAR:+alt}, $VAR and $$. Unset variables become "" like Compose does.
+ * `where` (file:line) names the value when its defaults nest deeper than MAX_INTERPOLATION_DEPTH.
  */
-export function interpolate(value: string, vars: Record<string, string | undefined>): string {
+export function interpolate(value: string, vars: Record<string, string | undefined>, where?: string, nesting = 0): string {
+  if (nesting > MAX_INTERPOLATION_DEPTH)
+    throw new UserError([`${where ?? 'a compose or .env value'}: \${…} defaults nest more than ${MAX_INTERPOLATION_DEPTH} deep; write the value out`]);
   let out = '';
   let i = 0;
   while (i < value.length) {
@@ -32,7 +40,7 @@ export function interpolate(value: string, vars: Record<string, string | undefin
         out += value.slice(i);
         break;
       }
-      out += expand(value.slice(i + 2, j - 1), vars);
+      out += expand(value.slice(i + 2, j - 1), vars, where, nesting);
       i = j;
     } else {
       const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(value.slice(i + 1));
@@ -48,19 +56,22 @@ export function interpolate(value: string, vars: Record<string, string | undefin
   return out;
 }
 
-function expand(body: string, vars: Record<string, string | undefined>): string {
-  const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([\s\S]*))?$/.exec(body);
-  if (!m) return '';
-  const [, name, op, rest = ''] = m;
+function expand(body: string, vars: Record<string, string | undefined>, where: string | undefined, nesting: number): string {
+  // No `[\s\S]*` capture over the body: on a long one the regular expression's backtracking overflows.
+  const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(body)?.[0];
+  if (!name) return '';
+  const op = /^:?[-?+]/.exec(body.slice(name.length, name.length + 2))?.[0];
+  if (!op && body.length > name.length) return '';
+  const rest = op ? body.slice(name.length + op.length) : '';
   const v = vars[name];
   const unsetOrEmpty = v === undefined || (op?.startsWith(':') && v === '');
   switch (op) {
     case ':-':
     case '-':
-      return unsetOrEmpty ? interpolate(rest, vars) : v!;
+      return unsetOrEmpty ? interpolate(rest, vars, where, nesting + 1) : v!;
     case ':+':
     case '+':
-      return unsetOrEmpty ? '' : interpolate(rest, vars);
+      return unsetOrEmpty ? '' : interpolate(rest, vars, where, nesting + 1);
     default:
       return v ?? '';
   }
