@@ -114,7 +114,7 @@ describe('non-interactive', () => {
   });
 
   it('a missing answers file, or a directory, is exit 2', async () => {
-    expect((await runCli(['init', '--answers', join(root, 'nope.yaml'), '--out', freshDir()])).stderr).toMatch(/nope\.yaml: answers file not found/);
+    expect((await runCli(['init', '--answers', join(root, 'nope.yaml'), '--out', freshDir()])).stderr).toMatch(/nope\.yaml: file not found \(the answers file\)/);
     const r = await runCli(['init', '--answers', root, '--out', freshDir()]);
     expect([r.code, r.stderr]).toEqual([2, expect.stringMatching(/is a directory/)]);
   });

@@ -34,12 +34,22 @@ export function* reportGithubLines(r: ValidationReport): Generator<string> {
     const props = [d.file && `file=${escapeProperty(d.file)}`, d.line !== undefined && `line=${d.line}`, `title=${escapeProperty(d.rule)}`].filter(Boolean).join(',');
     yield `::${d.severity === 'error' ? 'error' : 'warning'} ${props}::${escapeData(`${d.message}. Fix: ${d.fix}`)}`;
   }
-  yield summary(r);
+  yield notCommand(oneLine(summary(r)));
 }
 
 function summary(r: ValidationReport): string {
   return `${r.errors} error(s), ${r.warnings} warning(s) — Dify ${r.release.version} (${r.release.source})`;
 }
+
+/**
+ * Text from the files (a path, a service name) on one line of the text report: control and
+ * line-separator characters escaped, so no line can start a GitHub workflow command (`::error`),
+ * which the runner executes from a job's log.
+ */
+const oneLine = (s: string) =>
+  s.replace(/[\x00-\x1f\x7f\x85\u2028\u2029]/g, (ch) => ({ '\n': '\\n', '\r': '\\r', '\t': '\\t' })[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+/** A line that would begin with `::` (after spaces) gets a `./` so it cannot; file paths stay the same path. */
+const notCommand = (s: string) => (/^\s*::/.test(s) ? `./${s.trimStart()}` : s);
 
 /** The report as lines of text, made as they are written: a report of 100k findings is never one string. */
 export function* reportTextLines(r: ValidationReport, c: Colors): Generator<string> {
@@ -50,17 +60,17 @@ export function* reportTextLines(r: ValidationReport, c: Colors): Generator<stri
     if (list) list.push(d);
     else groups.set(k, [d]);
   }
-  yield c.bold(`Validated ${r.files.join(', ')} as Dify ${r.release.version} (${r.release.source})`);
-  if (r.services) yield `Services started: ${r.services.running.join(', ') || 'none'}${r.services.notRunning.length ? `; not started (inactive profile): ${r.services.notRunning.join(', ')}` : ''}`;
+  yield c.bold(`Validated ${oneLine(r.files.join(', '))} as Dify ${r.release.version} (${r.release.source})`);
+  if (r.services) yield oneLine(`Services started: ${r.services.running.join(', ') || 'none'}${r.services.notRunning.length ? `; not started (inactive profile): ${r.services.notRunning.join(', ')}` : ''}`);
   for (const [file, list] of groups) {
     yield '';
-    yield c.underline(file);
+    yield c.underline(notCommand(oneLine(file)));
     for (const d of list.sort((a, b) => (a.line ?? 0) - (b.line ?? 0))) {
       const sev = d.severity === 'error' ? c.red('error  ') : c.yellow('warning');
-      yield `  ${d.line !== undefined ? `${d.line}:`.padEnd(6) : '      '}${sev} ${d.message}  ${c.dim(d.rule)}`;
-      yield `        ${c.dim('fix:')} ${d.fix}`;
+      yield `  ${d.line !== undefined ? `${d.line}:`.padEnd(6) : '      '}${sev} ${oneLine(d.message)}  ${c.dim(d.rule)}`;
+      yield `        ${c.dim('fix:')} ${oneLine(d.fix)}`;
     }
   }
   yield '';
-  yield (r.errors ? c.red : r.warnings ? c.yellow : c.green)(r.diagnostics.length ? summary(r) : `no findings — ${summary(r)}`);
+  yield (r.errors ? c.red : r.warnings ? c.yellow : c.green)(oneLine(r.diagnostics.length ? summary(r) : `no findings — ${summary(r)}`));
 }

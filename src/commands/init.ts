@@ -1,7 +1,8 @@
 // `dify-deploy init`: the wizard. Asks (or takes from --answers / --yes / flags) the
 // deployment's choices, shows the plan and the files, then writes dify-deploy.yaml and
 // renders into the output directory. Nothing touches the disk before the last confirmation.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
+import { readUserText } from '../core/user-file.js';
 import { z } from 'zod';
 import { UserError } from '../core/errors.js';
 import { planFor } from '../core/resolve.js';
@@ -35,17 +36,7 @@ const initOptionsSchema = z.object({
 export type InitOptions = z.infer<typeof initOptionsSchema>;
 
 function readAnswersFile(path: string): GivenAnswers {
-  let text: string;
-  try {
-    if (statSync(path).isDirectory()) throw new UserError([`${path}: is a directory; --answers takes a YAML file with dify-deploy.yaml keys`]);
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError([
-      code === 'ENOENT' ? `${path}: answers file not found; check the --answers path` : `${path}: cannot read (${code ?? 'error'}); check its permissions`,
-    ]);
-  }
+  const text = readUserText(path, { what: 'answers file', hint: '--answers takes a YAML file with dify-deploy.yaml keys' });
   return { ...parseYamlMapping(text, path), source: path };
 }
 

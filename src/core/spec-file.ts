@@ -1,5 +1,5 @@
 // Reading dify-deploy.yaml: YAML syntax errors with their line; schema errors via spec-parse.
-import { readFileSync, statSync } from 'node:fs';
+import { readUserText } from './user-file.js';
 import { UserError } from './errors.js';
 import { parseYamlDocument } from './yaml-doc.js';
 import { describe, parseSpecData } from './spec-parse.js';
@@ -32,19 +32,6 @@ export function readSpecFile(path: string): Spec {
 
 /** Reads a spec file's YAML without validating it, so flags can be layered on first. */
 export function readSpecMapping(path: string): YamlMapping {
-  const name = path;
-  let text: string;
-  try {
-    if (statSync(path).isDirectory()) throw new UserError([`${name}: is a directory; pass the spec file (dify-deploy.yaml) with --config`]);
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError([
-      code === 'ENOENT'
-        ? `${name}: file not found; create it with \`dify-deploy init\` or pass --tier`
-        : `${name}: cannot read (${code ?? 'error'}); check the path and its permissions`,
-    ]);
-  }
-  return parseYamlMapping(text, name);
+  const text = readUserText(path, { what: 'spec file', hint: 'pass the spec file (dify-deploy.yaml) with --config; create one with `dify-deploy init` or pass --tier' });
+  return parseYamlMapping(text, path);
 }

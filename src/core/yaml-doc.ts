@@ -5,7 +5,7 @@
 import { Document, LineCounter, isMap, isScalar, parseAllDocuments, parseDocument, visit, type Alias, type Node } from 'yaml';
 import { UserError } from './errors.js';
 import { NOT_PLAIN, plainData } from './yaml-data.js';
-import { aliasTargets, eachNode, nodeAt } from './yaml-walk.js';
+import { aliasProblem, aliasTargets, eachNode, MAX_ALIAS_EXPANSION, nodeAt } from './yaml-walk.js';
 
 export interface YamlDocument {
   doc: Document;
@@ -51,34 +51,52 @@ export function parseOwnYaml(text: string): unknown {
 /** `what` names the file's role in messages ("spec file", "compose file", …). */
 export function parseYamlDocument(text: string, file: string, what: string): YamlDocument {
   const lineCounter = new LineCounter();
-  return checked([parseDocument(text.replace(/^\uFEFF/, ''), { lineCounter, ...PARSE_OPTIONS })], lineCounter, file, what)[0];
+  const source = text.replace(/^\uFEFF/, '');
+  return checked([parseDocument(source, { lineCounter, ...PARSE_OPTIONS })], lineCounter, file, what, source.includes('*'))[0];
 }
 
 /** Every document of a multi-document file (Kubernetes manifests), each with its lines. */
 export function parseYamlDocuments(text: string, file: string, what: string): YamlDocument[] {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text.replace(/^\uFEFF/, ''), { lineCounter, ...PARSE_OPTIONS });
+  const source = text.replace(/^\uFEFF/, '');
+  const docs = parseAllDocuments(source, { lineCounter, ...PARSE_OPTIONS });
   // An empty stream (no documents) comes back as an EmptyStream, not an array.
-  return Array.isArray(docs) ? checked(docs, lineCounter, file, what) : [];
+  return Array.isArray(docs) ? checked(docs, lineCounter, file, what, source.includes('*')) : [];
 }
 
 /** How every user file is parsed (repeated keys are found by duplicateKeys, in one pass). */
 export const PARSE_OPTIONS = { merge: true, uniqueKeys: false, prettyErrors: false } as const;
 
 /** Syntax errors, repeated keys and bad aliases as one UserError naming file and line; else each document's data and lines. */
-function checked(docs: Document[], lineCounter: LineCounter, file: string, what: string): YamlDocument[] {
+function checked(docs: Document[], lineCounter: LineCounter, file: string, what: string, mayAlias: boolean): YamlDocument[] {
   const errors = docs.flatMap((doc) => [...doc.errors, ...duplicateKeys(doc)]).sort((a, b) => a.pos[0] - b.pos[0]);
   if (errors.length > 0) {
     throw new UserError(
       errors
         .slice(0, 5)
-        .map((e) => `${file}:${lineCounter.linePos(e.pos[0]).line}: YAML syntax error in the ${what}: ${e.message.split('\n')[0]} — fix the YAML at that line`),
+        .map((e) =>
+          // The library reports its own stack running out as an error at the node it had reached.
+          /Maximum call stack/.test(e.message)
+            ? `${file}:${lineCounter.linePos(e.pos[0]).line}: the ${what} nests deeper than the YAML reader follows (a few hundred levels) — flatten it`
+            : `${file}:${lineCounter.linePos(e.pos[0]).line}: YAML syntax error in the ${what}: ${e.message.split('\n')[0]} — fix the YAML at that line`,
+        ),
     );
   }
   const lineOf = (node: Node | null | undefined) => (node?.range ? lineCounter.linePos(node.range[0]).line : undefined);
   return docs.map((doc) => {
     let targets: Map<Alias, Node> | undefined;
     const targetsOf = () => (targets ??= aliasTargets(doc));
+    if (mayAlias) {
+      const problem = aliasProblem(doc, targetsOf());
+      if (problem) {
+        const at = `${file}:${lineOf(problem.alias) ?? 1}`;
+        throw new UserError([
+          problem.kind === 'recursive'
+            ? `${at}: the alias *${problem.alias.source} in the ${what} is inside the node its anchor marks, so it stands for an endless structure — point it at another anchor or write the values out`
+            : `${at}: aliases in the ${what} stand for more than ${MAX_ALIAS_EXPANSION.toLocaleString('en')} copied nodes, the most dify-deploy reads — share fewer variables through one anchor (an env_file is read once, however many services list it)`,
+        ]);
+      }
+    }
     let data = plainData(doc, targetsOf);
     if (data === NOT_PLAIN)
       try {

@@ -59,3 +59,48 @@ export function nodeAt(doc: Document, path: readonly (string | number)[]): unkno
   }
   return node;
 }
+
+/** The most nodes aliases and `<<` merges may stand for in one document, counted as copies (documented in docs/untrusted-input.md). */
+export const MAX_ALIAS_EXPANSION = 250_000;
+
+/**
+ * The first alias that makes the document stand for more than MAX_ALIAS_EXPANSION nodes once
+ * every alias is read as a copy of its anchor (an alias bomb, or thousands of services sharing
+ * thousands of variables), or that sits inside the node its own anchor marks (a recursive alias,
+ * which reads as an endless structure). Undefined when neither: reading the document is then
+ * bounded by its size times a constant.
+ */
+export function aliasProblem(doc: Document, targets: Map<Alias, Node>): { alias: Alias; kind: 'recursive' | 'expansion' } | undefined {
+  const sizes = new Map<Node, number>();
+  const open = new Set<Node>();
+  let expanded = 0;
+  let found: { alias: Alias; kind: 'recursive' | 'expansion' } | undefined;
+  // The nodes `node` stands for, aliases read as copies; memoised per anchored node.
+  const size = (node: unknown): number => {
+    if (found) return 0;
+    if (isPair(node)) return size(node.key) + size(node.value);
+    if (node === null || typeof node !== 'object') return 0;
+    if (isAlias(node)) {
+      const target = targets.get(node);
+      if (!target) return 1;
+      if (open.has(target)) {
+        found = { alias: node, kind: 'recursive' };
+        return 0;
+      }
+      const n = size(target);
+      expanded += n;
+      if (expanded > MAX_ALIAS_EXPANSION && !found) found = { alias: node, kind: 'expansion' };
+      return n;
+    }
+    const known = sizes.get(node as Node);
+    if (known !== undefined) return known;
+    open.add(node as Node);
+    let n = 1;
+    if (isCollection(node)) for (const item of node.items) n += size(item);
+    open.delete(node as Node);
+    if ((node as Node).anchor) sizes.set(node as Node, n);
+    return n;
+  };
+  size(doc.contents);
+  return found;
+}

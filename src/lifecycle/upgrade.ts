@@ -2,7 +2,8 @@
 // variables with their upstream sources, layout, new secrets, settings no longer read, actions),
 // then — when the command says so — one all-or-nothing write through render's writer: the
 // rendered files plus dify-deploy.yaml with only `release:` changed. Secrets and overrides stay.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { readUserText } from '../core/user-file.js';
 import { basename, dirname } from 'node:path';
 import { parse as parseYaml, parseDocument } from 'yaml';
 import { yamlText } from '../core/yaml-doc.js';
@@ -161,7 +162,7 @@ export function prepareUpgrade(opts: { config?: string; to: string; force?: bool
     actions: actions(spec, source, target, added),
     sizing: { from: summary(spec), to: summary(next) },
   };
-  const specText = readFileSync(specFile, 'utf8');
+  const specText = readUserText(specFile, { what: 'spec file', hint: 'pass the spec with --config' });
   return {
     diff,
     specFile,

@@ -3,9 +3,10 @@
 // what dify-deploy last wrote at each path, and a file that no longer matches it (or that exists
 // without an entry) is left alone unless `force`.
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UserError } from '../core/errors.js';
+import { readUserText } from '../core/user-file.js';
 import type { RenderedFile } from './types.js';
 
 export const STATE_DIR = '.dify-deploy';
@@ -55,26 +56,13 @@ function fsError(path: string, e: unknown, doing: string): UserError {
   return new UserError([`${path}: cannot ${doing} (${code}); ${hint}`]);
 }
 
-/** The current text of a file, undefined when absent; a directory in its place is a user error. */
-function readIfPresent(path: string): string | undefined {
-  let st;
-  try {
-    st = statSync(path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw fsError(path, e, 'read');
-  }
-  if (st.isDirectory()) throw new UserError([`${path}: is a directory where dify-deploy writes a file; move it away or choose another --out`]);
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    throw fsError(path, e, 'read');
-  }
+/** The current text of a file under `outDir`, undefined when absent; a directory or special file in its place is a user error. */
+function readIfPresent(outDir: string, path: string): string | undefined {
+  return readUserText(join(outDir, path), { what: 'file dify-deploy writes', hint: 'move it away or choose another --out', within: outDir, optional: true });
 }
 
 export function readManifest(outDir: string): Manifest {
-  const path = join(outDir, MANIFEST_PATH);
-  const text = readIfPresent(path);
+  const text = readIfPresent(outDir, MANIFEST_PATH);
   if (text === undefined) return { files: {} };
   try {
     const data = JSON.parse(text) as Manifest;
@@ -200,7 +188,7 @@ function commitFiles(writes: { path: string; content: string; mode: number }[]):
 export function planWrites(outDir: string, files: RenderedFile[]): FileOutcome[] {
   const manifest = readManifest(outDir);
   return files.map((f) => {
-    const current = readIfPresent(join(outDir, f.path));
+    const current = readIfPresent(outDir, f.path);
     if (current === undefined) return { path: f.path, status: 'created' };
     if (current === f.content) return { path: f.path, status: 'unchanged' };
     if (f.preservesExisting) return { path: f.path, status: 'changed' };

@@ -48,7 +48,7 @@ export function projectVars(envFile: EnvFile | undefined): Record<string, string
   let vars = interpolated.get(envFile);
   if (!vars) {
     vars = Object.create(null) as Record<string, string>;
-    for (const [k, v] of Object.entries(envFile.values)) vars[k] = v.includes('$') ? interpolate(v, vars) : v;
+    for (const [k, v] of Object.entries(envFile.values)) vars[k] = v.includes('$') ? interpolate(v, vars, `${envFile.file}:${envFile.lines[k]}`) : v;
     interpolated.set(envFile, vars);
   }
   return vars;
@@ -102,7 +102,7 @@ function servicesFromCompose(compose: ComposeFile, envFile: EnvFile | undefined,
     const abs = resolve(base, path);
     if (!envFiles.has(abs)) {
       const shown = relative(process.cwd(), abs) || abs;
-      envFiles.set(abs, isFile(abs) ? parseEnvText(readTextFile(abs, 'env_file', 'fix the env_file entry in the compose file'), shown) : null);
+      envFiles.set(abs, isFile(abs) ? parseEnvText(readTextFile(abs, 'env_file', 'fix the env_file entry in the compose file', base), shown) : null);
     }
     return envFiles.get(abs)!;
   };
@@ -134,7 +134,7 @@ function servicesFromCompose(compose: ComposeFile, envFile: EnvFile | undefined,
         // A bare KEY takes the value from the shell; validate judges the files only.
         continue;
       }
-      env[e.key] = interpolate(e.raw, vars);
+      env[e.key] = interpolate(e.raw, vars, `${compose.file}:${e.line}`);
       const ref = soleReference(e.raw);
       origin[e.key] = (ref && envVarOrigin(envFile, ref)) || { file: compose.file, line: e.line };
     }

@@ -1,57 +1,20 @@
-// Reading a .env file the way dotenv does, plus where each variable is set: one pass with
-// dotenv's own line grammar and value rules (lib/main.js `parse`, property-tested against it
-// in test/validate-env.test.ts), so a 100k-line file is read once, not parsed and then scanned.
+// Reading a .env file (the one reader, in core/env-file.ts) and Compose-style interpolation.
 
-export interface EnvFile {
-  file: string;
-  /** Null-prototype records: a key like `__proto__` or `constructor` is a variable like any other. */
-  values: Record<string, string>;
-  /** 1-based line of the assignment that wins (the last one, as in dotenv). */
-  lines: Record<string, number>;
-}
+import { UserError } from '../core/errors.js';
 
-/** dotenv's LINE regular expression. */
-const ASSIGNMENT = /(?:^|^)\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*`(?:\\`|[^`])*`|[^#\r\n]+)?\s*(?:#.*)?(?:$|$)/gm;
+export { parseEnvText, type EnvFile } from '../core/env-file.js';
 
-function normalise(text: string): string {
-  return text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
-}
-
-/** dotenv's value rules: trimmed, surrounding quotes removed, \\n and \\r expanded in double quotes. */
-function dotenvValue(raw: string | undefined): string {
-  let value = (raw || '').trim();
-  const maybeQuote = value[0];
-  value = value.replace(/^(['"`])([\s\S]*)\1$/gm, '$2');
-  if (maybeQuote === '"') value = value.replace(/\\n/g, '\n').replace(/\\r/g, '\r');
-  return value;
-}
-
-export function parseEnvText(text: string, file: string): EnvFile {
-  const src = normalise(text);
-  // Plain objects slow down several-fold past some thousand keys; null-prototype ones do not.
-  const values: Record<string, string> = Object.create(null);
-  const lines: Record<string, number> = Object.create(null);
-  // Matches come in order: count newlines up to each one instead of searching from the start.
-  let line = 1;
-  let counted = 0;
-  for (const m of src.matchAll(ASSIGNMENT)) {
-    // The match may start with blank lines (\s* spans newlines): the key's line is its first non-space character.
-    const at = m.index + Math.max(m[0].search(/\S/), 0);
-    for (let nl = src.indexOf('\n', counted); nl !== -1 && nl < at; nl = src.indexOf('\n', nl + 1)) {
-      line++;
-      counted = nl + 1;
-    }
-    values[m[1]] = dotenvValue(m[2]);
-    lines[m[1]] = line;
-  }
-  return { file, values, lines };
-}
+/** How deep `${A:-${B:-…}}` defaults may nest (documented in docs/untrusted-input.md); real files use two or three. */
+export const MAX_INTERPOLATION_DEPTH = 32;
 
 /**
  * Compose-style interpolation: ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?err},
  * ${VAR?err}, ${VAR:+alt}, $VAR and $$. Unset variables become "" like Compose does.
+ * `where` (file:line) names the value when its defaults nest deeper than MAX_INTERPOLATION_DEPTH.
  */
-export function interpolate(value: string, vars: Record<string, string | undefined>): string {
+export function interpolate(value: string, vars: Record<string, string | undefined>, where?: string, nesting = 0): string {
+  if (nesting > MAX_INTERPOLATION_DEPTH)
+    throw new UserError([`${where ?? 'a compose or .env value'}: \${…} defaults nest more than ${MAX_INTERPOLATION_DEPTH} deep; write the value out`]);
   let out = '';
   let i = 0;
   while (i < value.length) {
@@ -77,7 +40,7 @@ export function interpolate(value: string, vars: Record<string, string | undefin
         out += value.slice(i);
         break;
       }
-      out += expand(value.slice(i + 2, j - 1), vars);
+      out += expand(value.slice(i + 2, j - 1), vars, where, nesting);
       i = j;
     } else {
       const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(value.slice(i + 1));
@@ -93,19 +56,22 @@ export function interpolate(value: string, vars: Record<string, string | undefin
   return out;
 }
 
-function expand(body: string, vars: Record<string, string | undefined>): string {
-  const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([\s\S]*))?$/.exec(body);
-  if (!m) return '';
-  const [, name, op, rest = ''] = m;
+function expand(body: string, vars: Record<string, string | undefined>, where: string | undefined, nesting: number): string {
+  // No `[\s\S]*` capture over the body: on a long one the regular expression's backtracking overflows.
+  const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(body)?.[0];
+  if (!name) return '';
+  const op = /^:?[-?+]/.exec(body.slice(name.length, name.length + 2))?.[0];
+  if (!op && body.length > name.length) return '';
+  const rest = op ? body.slice(name.length + op.length) : '';
   const v = vars[name];
   const unsetOrEmpty = v === undefined || (op?.startsWith(':') && v === '');
   switch (op) {
     case ':-':
     case '-':
-      return unsetOrEmpty ? interpolate(rest, vars) : v!;
+      return unsetOrEmpty ? interpolate(rest, vars, where, nesting + 1) : v!;
     case ':+':
     case '+':
-      return unsetOrEmpty ? '' : interpolate(rest, vars);
+      return unsetOrEmpty ? '' : interpolate(rest, vars, where, nesting + 1);
     default:
       return v ?? '';
   }

@@ -26,9 +26,9 @@ export interface ManifestDoc {
 /** helm/extra/ beside the values file. */
 export const extraDirOf = (valuesFile: string) => join(dirname(valuesFile), 'extra');
 
-/** One manifest file's documents (the mappings), each with its file and lines. */
+/** One manifest file's documents (the mappings), each with its file and lines; extra/ may not lead outside the values file's folder. */
 export function manifestFile(file: string): ManifestDoc[] {
-  return parseYamlDocuments(readTextFile(file, 'Kubernetes manifest', 'fix or remove it'), file, 'Kubernetes manifest').flatMap(({ data, lineAt }) =>
+  return parseYamlDocuments(readTextFile(file, 'Kubernetes manifest', 'fix or remove it', dirname(dirname(file))), file, 'Kubernetes manifest').flatMap(({ data, lineAt }) =>
     isMap(data) ? [{ file, obj: data, lineAt }] : [],
   );
 }

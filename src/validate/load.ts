@@ -50,6 +50,8 @@ export function loadDeployment(inputs: ValidateInputs): { deployment: Deployment
   const specPath = inputs.config ?? (dir ? found(dir, SPEC_NAME) : undefined);
   const composePath = inputs.compose ?? (dir ? found(dir, ...COMPOSE_NAMES) : undefined);
   const envPath = inputs.env ?? (dir ? found(dir, '.env') : undefined) ?? (composePath ? found(dirname(composePath), '.env') : undefined);
+  // A file found (not named on the command line) is read only if it stays inside where it was found.
+  const envWithin = inputs.env ? undefined : dir && envPath === join(dir, '.env') ? dir : composePath && dirname(composePath);
   const helmPath = inputs.helmValues ?? (dir ? found(dir, HELM_VALUES) : undefined);
   if (!specPath && !composePath && !envPath && !helmPath)
     throw new UserError([
@@ -61,7 +63,7 @@ export function loadDeployment(inputs: ValidateInputs): { deployment: Deployment
   if (specPath) {
     // A spec that does not parse or resolve (unknown key, tier or release) is bad input, exit 2,
     // as in plan and render; a backend its target cannot render is a finding about the deployment.
-    const { data, lineOf } = parseYamlMapping(readTextFile(specPath, 'spec file', 'pass the spec with --config'), specPath);
+    const { data, lineOf } = parseYamlMapping(readTextFile(specPath, 'spec file', 'pass the spec with --config', inputs.config ? undefined : dir), specPath);
     spec = parseSpecData(data, specPath, lineOf);
     const release = loadRelease(spec.release);
     for (const target of spec.targets)
@@ -72,15 +74,15 @@ export function loadDeployment(inputs: ValidateInputs): { deployment: Deployment
         findings.push({ rule: 'schema', severity: 'error', file: specPath, ...(line ? { line } : {}), message: `${target}: ${problem}`, fix: 'choose a backend the target can render (`dify-deploy plan` says the same)' });
       }
   }
-  const envFile: EnvFile | undefined = envPath ? parseEnvText(readTextFile(envPath, '.env file', 'pass it with --env'), envPath) : undefined;
+  const envFile: EnvFile | undefined = envPath ? parseEnvText(readTextFile(envPath, '.env file', 'pass it with --env', envWithin), envPath) : undefined;
   const compose: ComposeFile | undefined = composePath
-    ? parseComposeText(readTextFile(composePath, 'compose file', 'pass it with --compose'), composePath)
+    ? parseComposeText(readTextFile(composePath, 'compose file', 'pass it with --compose', inputs.compose ? undefined : dir), composePath)
     : undefined;
   let helmValues: unknown;
   let helmLineAt: ((path: (string | number)[]) => number | undefined) | undefined;
   let helmTraps: YamlTrap[] | undefined;
   if (helmPath) {
-    const parsed = parseYamlDocument(readTextFile(helmPath, 'Helm values file', 'pass it with --helm-values'), helmPath, 'Helm values file');
+    const parsed = parseYamlDocument(readTextFile(helmPath, 'Helm values file', 'pass it with --helm-values', inputs.helmValues ? undefined : dir), helmPath, 'Helm values file');
     helmValues = parsed.data ?? {};
     if (typeof helmValues !== 'object' || Array.isArray(helmValues))
       throw new UserError([`${helmPath}: expected a mapping of chart values (api:, worker:, …), got ${Array.isArray(helmValues) ? 'a list' : typeof helmValues}`]);

@@ -51,7 +51,7 @@ function configOf(d: Deployment): { file: string; lines: string[] }[] {
   let config = configs.get(d);
   if (!config) {
     const dir = nginxDir(d);
-    config = (dir ? configFiles(dir) : []).map((file) => ({ file, lines: readTextFile(file, 'nginx config', 'fix or remove it').split('\n') }));
+    config = (dir ? configFiles(dir) : []).map((file) => ({ file, lines: readTextFile(file, 'nginx config', 'fix or remove it', dirname(dir!)).split('\n') }));
     configs.set(d, config);
   }
   return config;

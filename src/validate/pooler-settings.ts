@@ -39,7 +39,7 @@ export function poolerSettings(d: Deployment): PoolerSettings | undefined {
   const base = d.dir ?? (d.compose ? dirname(d.compose.file) : undefined);
   const file = base === undefined ? undefined : [join(base, 'pgbouncer', 'pgbouncer.ini'), join(base, 'pgbouncer.ini')].find(isFile);
   if (!file) return { service: svc.name, poolMode: (svc.env.POOL_MODE ?? 'session').toLowerCase(), maxClientConn: intOr(svc.env.MAX_CLIENT_CONN, 100) };
-  return poolerFromIni(svc.name, file, readTextFile(file, 'PgBouncer config', 'fix or remove it'));
+  return poolerFromIni(svc.name, file, readTextFile(file, 'PgBouncer config', 'fix or remove it', base));
 }
 
 /** The Helm view: pgbouncer.yaml's ConfigMap in extra/ beside the values, when the Dify pods' DB_HOST names its Service. */

@@ -70,7 +70,7 @@ function unknownServerFinding(d: Deployment, db: NonNullable<BudgetView['databas
       rule: 'connection-budget',
       severity: 'warning',
       ...at(db.maxConnectionsOrigin ?? envVarOrigin(d.envFile, 'DB_HOST')),
-      message: `worst case ${required} metadata-DB connections (${breakdown.map((b) => `${b.service} ${b.total}`).join(' + ')}) on the external server ${db.host || '(DB_HOST)'}, whose max_connections these files do not state`,
+      message: `worst case ${required} metadata-DB connections (${breakdown.map((b) => `${b.service} ${b.total}`).join(' + ')}) on the external server at DB_HOST, whose max_connections these files do not state`,
       fix: `run SHOW max_connections; on it and pass --db-max-connections N (it needs ≥ ${required + db.reserved}), or give database.maxConnections in dify-deploy.yaml`,
       data: { required, available: null, breakdown: breakdown.map((b) => ({ service: b.service, component: b.component, replicas: b.replicas, processes: b.processes, perProcess: b.perProcess, total: b.total, formula: b.formula })) },
     },

@@ -1,7 +1,8 @@
 // drift: the rendered files no longer match what their spec renders (a hand edit, a spec
 // edited without re-rendering, or an older dify-deploy). Runs the same render pipeline
 // with the directory's own secrets, compares in memory, and never writes.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readUserText } from '../../core/user-file.js';
 import { join } from 'node:path';
 import { MANIFEST_PATH, readManifest, sha256 } from '../../render/writer.js';
 import type { Deployment } from '../deployment.js';
@@ -27,7 +28,8 @@ async function untouchedSinceRender(d: Deployment): Promise<boolean> {
   if (render.renderer !== rendererFingerprint()) return false;
   return render.files.every((p) => {
     const path = join(d.dir!, p);
-    return existsSync(path) && sha256(readFileSync(path, 'utf8')) === files[p];
+    const text = readUserText(path, { what: 'rendered file', hint: 're-render it', within: d.dir, optional: true });
+    return text !== undefined && sha256(text) === files[p];
   });
 }
 
@@ -58,7 +60,8 @@ export const driftRule: Rule = {
     for (const f of files) {
       if (f.path === SPEC_FILE) continue;
       const path = join(d.dir, f.path);
-      if (!existsSync(path)) {
+      const current = readUserText(path, { what: 'rendered file', hint: 're-render it', within: d.dir, optional: true });
+      if (current === undefined) {
         out.push({
           rule: this.id,
           severity: 'error',
@@ -68,7 +71,6 @@ export const driftRule: Rule = {
         });
         continue;
       }
-      const current = readFileSync(path, 'utf8');
       if (current === f.content) continue;
       // Secrets the directory lacks were generated for this comparison only: a difference there is no drift.
       const usesFreshSecret = Object.entries(secrets).some(([k, v]) => existing[k] === undefined && f.content.includes(v));

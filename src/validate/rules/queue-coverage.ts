@@ -22,8 +22,15 @@ function coverage(services: ServiceModel[], release: Release, file: string | und
   const { runQueue, apiTokenQueue } = release.execution;
   const tokenTask = services.some((s) => s.active && (s.env[apiTokenQueue.when] ?? '').toLowerCase() === 'true');
   const needed = [runQueue, ...(tokenTask ? [apiTokenQueue.queue] : [])];
+  // Queue names from the files are shown only when the release knows them: a value is never echoed.
+  const known = new Set([...release.execution.defaultQueues, runQueue, apiTokenQueue.queue]);
+  const shownQueues = (s: ServiceModel) => {
+    const all = workerQueues(s, release);
+    const others = all.filter((q) => !known.has(q)).length;
+    return [...all.filter((q) => known.has(q)), ...(others ? [`${others} other queue(s)`] : [])].join(',') || 'none';
+  };
   const described = workers.length
-    ? workers.map((s) => `${s.name}: ${workerQueues(s, release).join(',')}`).join('; ')
+    ? workers.map((s) => `${s.name}: ${shownQueues(s)}`).join('; ')
     : 'no active worker service';
   return needed
     .filter((q) => !consumed.has(q))
@@ -39,7 +46,7 @@ function coverage(services: ServiceModel[], release: Release, file: string | und
             ? `no active worker consumes ${q} (${described}): on Dify ${release.version} chatflow and streaming workflow runs are queued there and never run`
             : `${apiTokenQueue.when}=true but no active worker consumes ${q} (${described}): the last-used updates pile up in Redis`,
         fix: `add ${q} to a worker's CELERY_WORKER_QUEUES (or leave CELERY_QUEUES/CELERY_WORKER_QUEUES unset for the default list), or run a dedicated worker with CELERY_WORKER_QUEUES=${q}`,
-        data: { queue: q, workers: workers.map((s) => ({ service: s.name, queues: workerQueues(s, release) })) },
+        data: { queue: q, workers: workers.map((s) => ({ service: s.name, queues: workerQueues(s, release).filter((x) => known.has(x)) })) },
       };
     });
 }

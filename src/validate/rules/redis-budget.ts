@@ -20,6 +20,8 @@ export interface RedisServer {
   cluster: boolean;
   /** Where its settings are written (a Helm values key). */
   origin?: Origin;
+  /** The chart's own Redis: its host is a name dify-deploy gives, not a value from the files. */
+  chart?: boolean;
 }
 
 const flag = (command: string | undefined, name: string): string | undefined => {
@@ -58,10 +60,16 @@ function fromCommand(host: string, service: ServiceModel | undefined, command: s
 const serviceOrigin = (d: Deployment, s: ServiceModel | undefined): Origin | undefined => (s && d.compose ? { file: d.compose.file, line: s.line } : undefined);
 const breakdownData = (list: RedisClient[]) => list.map((c) => ({ component: c.component, kind: c.kind, replicas: c.replicas, processes: c.processes, perProcess: c.perProcess, total: c.total, formula: c.formula }));
 
+/**
+ * How a message names a server: a compose service by its name; an external host by the variable
+ * that holds it, never by the value (the files may come from an untrusted pull request).
+ */
+const shown = (server: RedisServer, variable: string) => (server.service || server.chart ? server.host : `at ${variable}`);
+
 function budgetFinding(d: Deployment, role: RedisServerRole, server: RedisServer, clients: RedisClient[]): Diagnostic[] {
   const mine = clients.filter((c) => c.server === role);
   if (!mine.length) return [];
-  const name = role === 'main' ? `Redis ${server.host}` : `event-bus Redis ${server.host}`;
+  const name = role === 'main' ? `Redis ${shown(server, 'REDIS_HOST')}` : `event-bus Redis ${shown(server, 'EVENT_BUS_REDIS_URL')}`;
   const out: Diagnostic[] = [];
   // The daemon without GOMAXPROCS is bounded by the host's CPUs, which the files do not tell: not a finding of its own.
   const unknown = mine.filter((c) => c.total === null && c.component === 'plugin_daemon');
@@ -103,7 +111,7 @@ function eventBusFindings(d: Deployment, api: ServiceModel, bus: RedisServer | u
       rule: RULE,
       severity: 'error',
       ...origin(clusters ? 'EVENT_BUS_REDIS_USE_CLUSTERS' : 'EVENT_BUS_REDIS_CHANNEL_TYPE'),
-      message: `${clusters ? 'EVENT_BUS_REDIS_USE_CLUSTERS=true' : 'EVENT_BUS_REDIS_CHANNEL_TYPE=sharded'} without a cluster URL: EVENT_BUS_REDIS_URL is empty, so the event bus falls back to the main Redis (${main.host}), which is not a cluster`,
+      message: `${clusters ? 'EVENT_BUS_REDIS_USE_CLUSTERS=true' : 'EVENT_BUS_REDIS_CHANNEL_TYPE=sharded'} without a cluster URL: EVENT_BUS_REDIS_URL is empty, so the event bus falls back to the main Redis (${shown(main, 'REDIS_HOST')}), which is not a cluster`,
       fix: 'set EVENT_BUS_REDIS_URL to a node of the Redis Cluster, or go back to EVENT_BUS_REDIS_CHANNEL_TYPE=pubsub and EVENT_BUS_REDIS_USE_CLUSTERS=false',
     });
   if (bus && clusters && bus.service && !bus.cluster)
@@ -123,7 +131,7 @@ function eventBusFindings(d: Deployment, api: ServiceModel, bus: RedisServer | u
         severity: 'error',
         ...origin('EVENT_BUS_REDIS_URL'),
         message: `the password in EVENT_BUS_REDIS_URL differs from its server's (${bus.service ? `${bus.host} --requirepass` : 'REDIS_PASSWORD'}): api and workers cannot subscribe or publish, so streaming runs never answer`,
-        fix: `write EVENT_BUS_REDIS_URL as redis://:<password>@${bus.host}:6379/0 with the server's password (URL-encoded)`,
+        fix: `write EVENT_BUS_REDIS_URL as redis://:<password>@${bus.service ? bus.host : '<host>'}:6379/0 with the server's password (URL-encoded)`,
       });
   }
   return out;
@@ -193,7 +201,7 @@ function helmFindings(d: Deployment): Diagnostic[] {
   const busUrl = (api.env.EVENT_BUS_REDIS_URL ?? '').trim();
   const clients = redisClients(inputs, { eventBusDedicated: busUrl !== '' });
   const main = helm.redis
-    ? { ...fromCommand('redis', undefined, helm.redis.flags, REDIS_DEFAULT_MAXCLIENTS, helm.redis.origin) }
+    ? { ...fromCommand('redis', undefined, helm.redis.flags, REDIS_DEFAULT_MAXCLIENTS, helm.redis.origin), chart: true }
     : fromCommand(api.env.REDIS_HOST ?? 'redis', undefined, undefined, d.spec?.redis.maxClients);
   const out = budgetFinding(view, 'main', main, clients);
   const limited = main.maxmemory !== undefined && !/^0[a-z]*$/i.test(main.maxmemory);
