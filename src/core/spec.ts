@@ -336,6 +336,15 @@ export const specSchema = z
   .superRefine((s, ctx) => {
     if (s.tier === undefined && s.qps === undefined)
       ctx.addIssue({ code: 'custom', path: ['tier'], message: 'give a tier (see `dify-deploy tiers`) or a custom qps' });
+    // Compose bind-mounts these two files into nginx: without them there is nothing to mount.
+    if (s.domain.tls === 'own' && s.targets.includes('compose'))
+      for (const key of ['certFile', 'keyFile'] as const)
+        if (!s.domain[key])
+          ctx.addIssue({
+            code: 'custom',
+            path: ['domain', key],
+            message: `required with tls: own for the compose target: the ${key === 'certFile' ? 'certificate (PEM, full chain)' : 'private key (PEM)'} file nginx serves, e.g. ${key === 'certFile' ? './certs/fullchain.pem' : './certs/privkey.pem'}`,
+          });
   });
 
 export type Spec = z.infer<typeof specSchema>;

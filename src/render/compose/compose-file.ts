@@ -34,8 +34,7 @@ export function composeServiceNames(ctx: RenderContext, model: ComposeModel): st
 }
 
 /** A host path as a bind-mount source: compose reads a bare relative name as a named volume. */
-function bindSource(path: string | undefined): string {
-  const p = path ?? '';
+function bindSource(p: string): string {
   return p.startsWith('/') || p.startsWith('./') || p.startsWith('../') || p.startsWith('~') ? p : `./${p}`;
 }
 
@@ -98,8 +97,10 @@ export function renderComposeFile(ctx: RenderContext, model: ComposeModel): Rend
       tls: spec.domain.tls !== 'none',
       tlsOwn: spec.domain.tls === 'own',
       tlsCertbot: spec.domain.tls === 'certbot',
-      certMount: `${bindSource(spec.domain.certFile)}:/etc/nginx/ssl/dify.crt:ro`,
-      keyMount: `${bindSource(spec.domain.keyFile)}:/etc/nginx/ssl/dify.key:ro`,
+      // The spec requires both files with tls: own for compose (spec.ts); nothing is mounted otherwise.
+      ...(spec.domain.certFile && spec.domain.keyFile
+        ? { certMount: `${bindSource(spec.domain.certFile)}:/etc/nginx/ssl/dify.crt:ro`, keyMount: `${bindSource(spec.domain.keyFile)}:/etc/nginx/ssl/dify.key:ro` }
+        : {}),
       httpPort: spec.domain.httpPort,
       httpsPort: spec.domain.httpsPort,
       pooler: plan.database.pooler !== undefined,
