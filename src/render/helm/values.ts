@@ -136,7 +136,8 @@ export const apiPodEnv = (ctx: RenderContext): EnvVar[] => chartPodEnv(ctx, ctx.
 /** The plan's deployment-wide env, except MIGRATION_ENABLED: the chart's api.migration key sets it. */
 function sharedEnv(ctx: RenderContext): Record<string, string> {
   const { MIGRATION_ENABLED: _, ...rest } = ctx.plan.sharedEnv;
-  return rest;
+  // The chart turns TLS on for REDIS_USE_SSL (externalRedis.useSSL) only; Celery's broker reads its own flag, as compose sets it.
+  return ctx.spec.redis.mode === 'external' && ctx.spec.redis.useSsl ? { ...rest, BROKER_USE_SSL: 'true' } : rest;
 }
 
 function publicUrl(ctx: RenderContext, websocket = false): string {
