@@ -5,6 +5,7 @@ import { stringifyYaml } from '../core/yaml-doc.js';
 import { CHART_COMPONENTS } from './helm/components.js';
 import { apiPodEnv } from './helm/values.js';
 import { HELM_NAMESPACE, HELM_RELEASE_NAME } from './recovery.js';
+import { THROUGH_POOLER, directJobEnv } from './database-tls.js';
 import type { RenderContext, RenderedFile } from './types.js';
 import { PGBOUNCER_IMAGE_VERSION, PGBOUNCER_PORT } from '../core/pooler.js';
 import { PGBOUNCER_CONFIG_PATH, PGBOUNCER_START_SCRIPT, poolerUser, renderPgbouncerIni } from './pgbouncer.js';
@@ -50,7 +51,8 @@ export function renderMigrationJob(ctx: RenderContext): RenderedFile {
               name: 'migrate',
               image: ctx.release.images.api,
               // The api pods' env (sizing, overrides.env, existingSecret references), then the Job's own task.
-              env: [...apiPodEnv(ctx), { name: 'MODE', value: 'migration' }, { name: 'MIGRATION_ENABLED', value: 'true' }],
+              // Straight to PostgreSQL (Alembic's DDL and locks need one server session), with sslMode.
+              env: [...directJobEnv(apiPodEnv(ctx), ctx, 'migrate'), { name: 'MODE', value: 'migration' }, { name: 'MIGRATION_ENABLED', value: 'true' }],
               envFrom: [{ configMapRef: { name: api } }, { secretRef: { name: api } }],
               resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '1', memory: '2Gi' } },
             },
@@ -70,7 +72,6 @@ export function helmPoolerEnv(ctx: RenderContext, component: string): Record<str
   if (!ctx.plan.database.pooler || !THROUGH_POOLER.includes(component)) return {};
   return { DB_HOST: pgbouncerServiceName(), DB_PORT: String(PGBOUNCER_PORT), ...(component === 'plugin_daemon' ? { DB_TYPE: 'pgbouncer' } : {}) };
 }
-const THROUGH_POOLER = ['api', 'api_websocket', 'worker', 'worker_runs', 'worker_beat', 'plugin_daemon'];
 
 /**
  * helm/extra/pgbouncer.yaml: PgBouncer (transaction pooling) as a Deployment, its Service and

@@ -9,6 +9,7 @@ import type { RedisServerSettings } from '../../core/redis.js';
 import { directDatabaseAddress, POOLER_SERVICE, type ComposeModel } from './model.js';
 import { PGBOUNCER_PORT } from '../../core/pooler.js';
 import { PGBOUNCER_CONFIG_PATH, PGBOUNCER_START_SCRIPT } from '../pgbouncer.js';
+import { databaseTlsEnv, THROUGH_POOLER } from '../database-tls.js';
 
 type Service = Record<string, unknown> & { environment?: Record<string, string>; networks?: string[] };
 
@@ -55,8 +56,8 @@ function resources(cpu: number, memory: string, reserve?: { cpu: number; memory:
 /** Services that must not start before the schema is migrated. */
 const MIGRATED_FIRST = new Set(['api', 'api_websocket', 'worker', 'worker_runs', 'worker_beat']);
 
-/** The services that reach PostgreSQL through the pooler (DB_HOST in .env names it). */
-const THROUGH_POOLER = new Set(['api', 'api_websocket', 'worker', 'worker_runs', 'worker_beat', 'plugin_daemon']);
+/** The services that open connections to the metadata database. */
+const DATABASE_CLIENTS = new Set([...THROUGH_POOLER, 'migrate', 'backup']);
 
 /**
  * Per service, what a transaction pooler changes: the plugin daemon turns GORM's prepared
@@ -129,7 +130,8 @@ export function renderComposeFile(ctx: RenderContext, model: ComposeModel): Rend
     Object.assign(env, model.pinned[name] ?? {});
     if (Object.keys(env).length) svc.environment = env;
     if (plan.database.pooler) Object.assign(env, poolerEnv(ctx, name));
-    if (plan.database.pooler && THROUGH_POOLER.has(name))
+    if (DATABASE_CLIENTS.has(name)) Object.assign(env, databaseTlsEnv(ctx, name));
+    if (plan.database.pooler && THROUGH_POOLER.includes(name))
       svc.depends_on = { ...((svc.depends_on ?? {}) as Record<string, unknown>), [POOLER_SERVICE]: { condition: 'service_healthy' } };
     if (MIGRATED_FIRST.has(name))
       svc.depends_on = { ...((svc.depends_on ?? {}) as Record<string, unknown>), migrate: { condition: 'service_completed_successfully' } };

@@ -3,6 +3,7 @@
 // where that chart has it), never from if-chains on version strings.
 import { bodyLimitMB } from '../body-limit.js';
 import { helmPoolerEnv } from '../helm-extra.js';
+import { databaseTlsEnv } from '../database-tls.js';
 import type { ComponentName } from '../../core/spec.js';
 import type { PlanComponent } from '../../core/sizing.js';
 import { loadChart } from '../../helm/chart.js';
@@ -114,7 +115,7 @@ function componentValues(c: PlanComponent, ctx: RenderContext, defaults: Values)
 
 /** c's extraEnv as the pods of the chart block `chartKey` get it: its secret references, then its env. */
 function envList(c: PlanComponent, ctx: RenderContext, chartKey: string, chartBlock: Values): EnvVar[] {
-  const own = { ...c.env, ...helmPoolerEnv(ctx, c.name) };
+  const own = { ...c.env, ...helmPoolerEnv(ctx, c.name), ...databaseTlsEnv(ctx, c.name) };
   const env = API_IMAGE_COMPONENTS.includes(c.name) ? { ...own, ...sharedEnv(ctx), ...eventBusEnv(ctx), ...(ctx.spec.overrides.env ?? {}) } : own;
   return withSecrets(secretEnv(ctx, chartKey), extraEnv(env, chartBlock.extraEnv));
 }

@@ -92,9 +92,15 @@ function servers(api: ServiceModel): { host: string; password: Value; schemes: R
 function urlCredentialFindings(d: Deployment, api: ServiceModel): Diagnostic[] {
   const out: Diagnostic[] = [];
   const known = servers(api);
+  // One finding per place the URL is written (a .env line feeds every service that reads it).
+  const seen = new Set<string>();
   for (const s of d.services.filter((x) => x.active))
     for (const [name, value] of Object.entries(s.env)) {
       if (name === 'EVENT_BUS_REDIS_URL' || !CREDENTIAL_URL.test(value)) continue;
+      const o = s.origin[name];
+      const place = `${name}\u0000${o ? `${o.file}:${o.line}` : s.name}\u0000${value}`;
+      if (seen.has(place)) continue;
+      seen.add(place);
       for (const part of value.split(';')) {
         const authority = part.slice(part.indexOf('://') + 3);
         const atSign = authority.lastIndexOf('@');
