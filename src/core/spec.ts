@@ -14,7 +14,7 @@ const hostname = z
   .min(1)
   .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, 'expected a hostname or IP address (letters, digits, dots, dashes)');
 const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'expected host:port');
-const positive = z.number({ invalid_type_error: 'expected a number' }).positive('expected a number > 0');
+const positive = z.number({ invalid_type_error: 'expected a number' }).positive('expected a number > 0').finite('expected a finite number');
 const count = z.number({ invalid_type_error: 'expected an integer' }).int('expected an integer').min(0, 'expected an integer ≥ 0');
 
 export const hostSizeSchema = z
