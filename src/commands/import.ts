@@ -47,6 +47,7 @@ export async function formatImportReport(r: ImportReport): Promise<string> {
   else if (r.dryRun) lines.push('Dry run: nothing written.');
   else lines.push(`Next: dify-deploy plan --config ${r.outDir}/dify-deploy.yaml, then dify-deploy render --config ${r.outDir}/dify-deploy.yaml`);
   for (const n of r.notes) lines.push(`note: ${n}`);
+  for (const m of r.dataMoves) lines.push(`move: ${m.from} → ${m.to}   (${m.service} ${m.target})`);
   for (const w of r.warnings) lines.push(c.yellow(`warning: ${w}`));
   for (const p of r.problems) lines.push(c.red(`problem: ${p}`));
   return lines.join('\n');

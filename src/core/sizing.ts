@@ -13,6 +13,7 @@ import { bundledInfrastructure, composeHost } from './sizing/host.js';
 import { totalsOf } from './sizing/totals.js';
 import type { Plan, SizingInput } from './sizing/types.js';
 import { workloadOf } from './sizing/workload.js';
+import { planLimitProblems } from './plan-limits.js';
 
 export type { CapacityPath, DatabasePlan, InfraComponent, Plan, PlanComponent, SizingInput } from './sizing/types.js';
 export { gib } from './sizing/units.js';
@@ -53,7 +54,7 @@ export function sizePlan({ spec, release, tier, target }: SizingInput): Plan {
   const recovery = recoveryPlan(spec, problems);
   const sharedEnv = { ...observabilityEnv(spec, problems), MIGRATION_ENABLED: 'false' };
 
-  return {
+  const plan: Plan = {
     release: release.version,
     tier: spec.qps !== undefined ? `custom (${qps} qps, sized from ${tier.name})` : tier.name,
     qps,
@@ -84,4 +85,7 @@ export function sizePlan({ spec, release, tier, target }: SizingInput): Plan {
     warnings,
     sources: [tier.source.text, release.source, ...tier.assumptions],
   };
+  // Whatever the modules above computed: finite, and within what each consumer accepts.
+  plan.problems.push(...planLimitProblems(plan));
+  return plan;
 }

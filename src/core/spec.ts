@@ -15,7 +15,7 @@ const hostname = z
   .min(1)
   .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, 'expected a hostname or IP address (letters, digits, dots, dashes)');
 const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'expected host:port');
-const positive = z.number({ invalid_type_error: 'expected a number' }).positive('expected a number > 0');
+const positive = z.number({ invalid_type_error: 'expected a number' }).positive('expected a number > 0').finite('expected a finite number');
 const count = z.number({ invalid_type_error: 'expected an integer' }).int('expected an integer').min(0, 'expected an integer ≥ 0');
 
 export const hostSizeSchema = z
@@ -325,6 +325,15 @@ export const specSchema = z
   .superRefine((s, ctx) => {
     if (s.tier === undefined && s.qps === undefined)
       ctx.addIssue({ code: 'custom', path: ['tier'], message: 'give a tier (see `dify-deploy tiers`) or a custom qps' });
+    // Compose bind-mounts these two files into nginx: without them there is nothing to mount.
+    if (s.domain.tls === 'own' && s.targets.includes('compose'))
+      for (const key of ['certFile', 'keyFile'] as const)
+        if (!s.domain[key])
+          ctx.addIssue({
+            code: 'custom',
+            path: ['domain', key],
+            message: `required with tls: own for the compose target: the ${key === 'certFile' ? 'certificate (PEM, full chain)' : 'private key (PEM)'} file nginx serves, e.g. ${key === 'certFile' ? './certs/fullchain.pem' : './certs/privkey.pem'}`,
+          });
   });
 
 export type Spec = z.infer<typeof specSchema>;

@@ -1,6 +1,7 @@
 // From an existing deployment (validate's model of a user's .env / compose files) to the spec
 // that describes it: release, backends, domain, the current sizing as explicit overrides, and
 // the secrets it runs with. Pure: reads nothing but the model and the release data.
+import { dirname, relative, resolve } from 'node:path';
 import type { Release } from '../core/data.js';
 import { COMPONENT_NAMES, type ComponentName, type SpecInput } from '../core/spec.js';
 import { STORAGE_BACKENDS } from '../backends/storage.js';
@@ -53,14 +54,38 @@ export function userVariables(d: Deployment): Map<string, UserVar> {
   return out;
 }
 
-/** The settings: user variables whose value is not the release's upstream default. */
+/**
+ * The value each variable takes when the user's files do not set it: a default only counts if it
+ * reaches the containers without the user's line. With a compose file: its own `${VAR:-default}`.
+ * Without one: upstream's compose of the release, whose shared-env anchor (≤ 1.15) repeats every
+ * .env.example default; from 1.16 (env-file layout) the .env and envs/*.env files are the only
+ * carriers, so an .env.example value is no default at all (SMTP_USE_TLS=true there, false in Dify's code).
+ */
+function effectiveDefaults(d: Deployment): Map<string, string> {
+  const out = new Map<string, string>();
+  if (d.compose) {
+    for (const s of d.compose.services)
+      for (const e of s.environment) {
+        const m = e.raw === null ? null : /^\$\{([A-Za-z_][A-Za-z0-9_]*):?-(.*)\}$/s.exec(e.raw);
+        if (m && !out.has(m[1])) out.set(m[1], m[2]);
+      }
+    return out;
+  }
+  for (const [k, v] of Object.entries(envDefaults(d.release.version)))
+    if (d.release.composeLayout === 'shared-env-anchor' || /docker-compose[^/]*\.yaml:/.test(v.source)) out.set(k, v.value);
+  return out;
+}
+
+/** The settings: user variables whose value is not what the containers would get without them. */
 export function nonDefaults(d: Deployment, vars: Map<string, UserVar>): Map<string, UserVar> {
-  const defaults = envDefaults(d.release.version);
+  const defaults = effectiveDefaults(d);
   const out = new Map<string, UserVar>();
   for (const [k, v] of vars) {
-    const def = defaults[k]?.value;
+    const def = defaults.get(k);
     const raw = d.envFile && v.origin.file === d.envFile.file ? d.envFile.values[k] : v.value;
     if (def !== undefined && (raw === def || v.value === def)) continue;
+    // Upstream's empty example value: Dify's settings read an empty variable as unset.
+    if (v.value === '' && envDefaults(d.release.version)[k]?.value === '') continue;
     out.set(k, v);
   }
   return out;
@@ -215,8 +240,48 @@ function storage(env: Record<string, string>, vars: Map<string, UserVar>, refusa
 
 const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/;
 
+/** A compose volume entry as host source and container target (short `src:dst[:mode]` or long syntax). */
+function mountOf(v: unknown): { source: string; target: string } | undefined {
+  if (typeof v === 'string') {
+    const [source, target] = v.split(':');
+    return source && target ? { source, target } : undefined;
+  }
+  const m = v as { type?: unknown; source?: unknown; target?: unknown } | null;
+  return m && typeof m.source === 'string' && typeof m.target === 'string' && (m.type ?? 'bind') === 'bind' ? { source: m.source, target: m.target } : undefined;
+}
+
+/**
+ * The host files nginx serves as certificate and key: the container paths upstream's entrypoint
+ * reads (/etc/ssl/$NGINX_SSL_CERT_FILENAME, or certbot's live/ folder) and ours
+ * (/etc/nginx/ssl/dify.crt), traced back through nginx's bind mounts to absolute host paths.
+ * Without a compose file, upstream's own mount (./nginx/ssl next to the .env) is assumed.
+ */
+function certificateFiles(d: Deployment, env: Record<string, string>): { certFile: string; keyFile: string } | undefined {
+  const certName = env.NGINX_SSL_CERT_FILENAME || 'dify.crt';
+  const keyName = env.NGINX_SSL_CERT_KEY_FILENAME || 'dify.key';
+  const candidates: [string, string][] = [
+    ...(env.CERTBOT_DOMAIN ? [[`/etc/letsencrypt/live/${env.CERTBOT_DOMAIN}/${certName}`, `/etc/letsencrypt/live/${env.CERTBOT_DOMAIN}/${keyName}`] as [string, string]] : []),
+    [`/etc/ssl/${certName}`, `/etc/ssl/${keyName}`],
+    ['/etc/nginx/ssl/dify.crt', '/etc/nginx/ssl/dify.key'],
+  ];
+  const base = dirname(d.compose?.file ?? d.envFile?.file ?? '.');
+  const volumes = d.compose
+    ? ((d.compose.data as { services?: Record<string, { volumes?: unknown[] }> } | undefined)?.services?.nginx?.volumes ?? []).map(mountOf).filter((m) => m !== undefined)
+    : [{ source: './nginx/ssl', target: '/etc/ssl' }];
+  const hostPath = (container: string) => {
+    const m = volumes.find((v) => container === v.target || container.startsWith(`${v.target.replace(/\/$/, '')}/`));
+    return m && resolve(base, m.source, relative(m.target, container));
+  };
+  for (const [cert, key] of candidates) {
+    const certFile = hostPath(cert);
+    const keyFile = hostPath(key);
+    if (certFile && keyFile) return { certFile, keyFile };
+  }
+  return undefined;
+}
+
 /** Domain and TLS from the public URLs (the first one set); the URLs themselves are kept exactly by the round trip. */
-function domain(env: Record<string, string>): SpecInput['domain'] {
+function domain(d: Deployment, env: Record<string, string>, refusals: Refusal[]): SpecInput['domain'] {
   const first = ['CONSOLE_WEB_URL', 'APP_WEB_URL', 'CONSOLE_API_URL', 'SERVICE_API_URL', 'APP_API_URL'].map((k) => env[k]).find((v) => v && /^https?:\/\//.test(v));
   let url: URL | undefined;
   try {
@@ -232,6 +297,15 @@ function domain(env: Record<string, string>): SpecInput['domain'] {
     const certbot = truthy(env.NGINX_ENABLE_CERTBOT_CHALLENGE) && !!env.CERTBOT_EMAIL && host !== 'localhost' && !/^[\d.]+$/.test(host);
     out.tls = certbot ? 'certbot' : 'own';
     if (certbot) out.email = env.CERTBOT_EMAIL;
+    else {
+      const files = certificateFiles(d, env);
+      if (files) Object.assign(out, files);
+      else
+        refusals.push({
+          file: d.compose?.file,
+          message: 'HTTPS is on but no nginx volume mounts the certificate (/etc/ssl/$NGINX_SSL_CERT_FILENAME): mount the folder holding it, as upstream does with ./nginx/ssl:/etc/ssl',
+        });
+    }
   }
   const port = url?.port ? Number(url.port) : int(https ? env.EXPOSE_NGINX_SSL_PORT : env.EXPOSE_NGINX_PORT);
   if (port !== undefined && port !== (https ? 443 : 80)) out[https ? 'httpsPort' : 'httpPort'] = port;
@@ -344,7 +418,7 @@ export function adoptDeployment(d: Deployment, options: { dbMaxConnections?: num
   spec.redis = redis(d, env);
   spec.vectorStore = vectorStore(d, release, env, vars, refusals);
   spec.storage = storage(env, vars, refusals);
-  spec.domain = domain(env);
+  spec.domain = domain(d, env, refusals);
   if (release.collaboration) spec.collaboration = d.compose ? activeServiceNamed(d, 'api_websocket') !== undefined || d.services.some((s) => s.active && s.component === 'api_websocket') : profiles(d).has(release.collaboration.profile);
   const logFormat = env.LOG_OUTPUT_FORMAT;
   if (logFormat === 'json' || logFormat === 'text') spec.observability = { logFormat };

@@ -17,6 +17,7 @@ import { loadDeployment, type ValidateInputs } from '../validate/load.js';
 import { adoptDeployment, type Refusal } from './adopt.js';
 import { adoptHelmValues, helmRoundTrip } from './adopt-helm.js';
 import { SECRET_LIKE } from './release-env.js';
+import { dataMoves, type DataMove } from './data-moves.js';
 import { missingServices, renderAndRead, roundTripMismatches } from './round-trip.js';
 
 export interface ImportOptions extends Pick<ValidateInputs, 'dir' | 'env' | 'compose' | 'helmValues' | 'release' | 'dbMaxConnections'> {
@@ -49,6 +50,8 @@ export interface ImportReport {
   problems: string[];
   warnings: string[];
   notes: string[];
+  /** Data folders of the old stack and where the rendered compose file mounts them: move them before the first start. */
+  dataMoves: DataMove[];
   files: FileOutcome[];
   conflicts: FileOutcome[];
   written: boolean;
@@ -138,6 +141,7 @@ export function importDeployment(o: ImportOptions): ImportReport {
     problems: [],
     warnings,
     notes,
+    dataMoves: [],
     files: [],
     conflicts: [],
     written: false,
@@ -165,6 +169,7 @@ export function importDeployment(o: ImportOptions): ImportReport {
   const secretValues = Object.values(secrets);
   let problems: string[] = [];
   let renderedVars: Record<string, string> = {};
+  let moves: DataMove[] = [];
   if (helmOnly) refusals.push(...helmRoundTrip(d, input, secrets, settings));
   for (let round = 0; !helmOnly && round < 4; round++) {
     let view;
@@ -178,6 +183,7 @@ export function importDeployment(o: ImportOptions): ImportReport {
     problems = view.problems;
     if (!view.deployment) break;
     renderedVars = view.deployment.vars;
+    moves = dataMoves(d, view.deployment, resolve(o.out), view.files.map((f) => f.path));
     const mismatches = roundTripMismatches(d, settings, view.deployment, secretValues);
     if (round === 3 || mismatches.length === 0) {
       // One line per setting, naming every process that would lose it.
@@ -227,6 +233,10 @@ export function importDeployment(o: ImportOptions): ImportReport {
     notes.push(
       `published default or empty secrets are not kept: ${replaced.join(', ')} get new values on the first render; where one guards a running service (DB_PASSWORD, REDIS_PASSWORD), change the service to the new value (e.g. ALTER USER) before switching over`,
     );
+  if (d.compose)
+    notes.push(
+      `before the first start: stop the old stack (docker compose -f ${d.compose.file} down) — both publish the same ports and must never run on the same data${moves.length ? '; then move its data folders (dataMoves) to where the new compose file mounts them, or the new stack starts empty' : ''}`,
+    );
   const files = [{ path: SPEC_FILE, content: specText(input, release, inputs, tier.name), mode: privateSpec ? 0o600 : 0o644 }, secretsFile(o.out, secrets)];
   const written = writeFiles(o.out, files, { force: o.force, dryRun: o.dryRun });
   return {
@@ -236,6 +246,7 @@ export function importDeployment(o: ImportOptions): ImportReport {
     componentOverrides: Object.fromEntries(Object.entries(components).map(([k, v]) => [k, { ...v, ...(v.env ? { env: Object.keys(v.env) } : {}) }])),
     sizing: { current: summary(spec), suggestedTier: tier.name, tierPlan: summary(tier.spec) },
     problems,
+    dataMoves: moves,
     files: written.files,
     conflicts: written.conflicts,
     written: written.written,

@@ -38,8 +38,9 @@ export interface RenderedView {
 
 /** Renders the compose target in memory and reads it back as validate would. */
 export function renderAndRead(spec: Spec, secrets: Record<string, string>): RenderedView {
-  const { files, plans } = renderFiles(spec, 'compose', secrets);
-  if (plans[0].problems.length) return { files, problems: plans[0].problems };
+  // Read back even when the plan has problems: the settings must survive the import either way
+  // (the problems are reported beside them), or a deployment over its budget loses them all.
+  const { files, plans } = renderFiles(spec, 'compose', secrets, { readBack: true });
   const text = (path: string) => files.find((f) => f.path === path)!.content;
   const deployment = buildDeployment({
     release: loadRelease(spec.release),
@@ -48,7 +49,7 @@ export function renderAndRead(spec: Spec, secrets: Record<string, string>): Rend
     envFile: parseEnvText(text('.env'), join(VIRTUAL_DIR, '.env')),
     compose: parseComposeText(text('docker-compose.yaml'), join(VIRTUAL_DIR, 'docker-compose.yaml')),
   });
-  return { files, deployment, problems: [] };
+  return { files, deployment, problems: plans[0].problems };
 }
 
 /** Literal `environment:` values the user's compose gives a Dify service (per-service settings). */

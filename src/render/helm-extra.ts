@@ -5,6 +5,7 @@ import { stringifyYaml } from '../core/yaml-doc.js';
 import { CHART_COMPONENTS } from './helm/components.js';
 import { apiPodEnv } from './helm/values.js';
 import { HELM_NAMESPACE, HELM_RELEASE_NAME, pgbouncerServiceName, selectorLabels } from './helm/names.js';
+import { directJobEnv } from './database-tls.js';
 import type { RenderContext, RenderedFile } from './types.js';
 import { PGBOUNCER_IMAGE_VERSION, PGBOUNCER_PORT } from '../core/pooler.js';
 import { PGBOUNCER_CONFIG_PATH, PGBOUNCER_START_SCRIPT, poolerUser, renderPgbouncerIni } from './pgbouncer.js';
@@ -49,7 +50,8 @@ export function renderMigrationJob(ctx: RenderContext): RenderedFile {
               name: 'migrate',
               image: ctx.release.images.api,
               // The api pods' env (sizing, overrides.env, existingSecret references), then the Job's own task.
-              env: [...apiPodEnv(ctx), { name: 'MODE', value: 'migration' }, { name: 'MIGRATION_ENABLED', value: 'true' }],
+              // Straight to PostgreSQL (Alembic's DDL and locks need one server session), with sslMode.
+              env: [...directJobEnv(apiPodEnv(ctx), ctx, 'migrate'), { name: 'MODE', value: 'migration' }, { name: 'MIGRATION_ENABLED', value: 'true' }],
               envFrom: [{ configMapRef: { name: api } }, { secretRef: { name: api } }],
               resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '1', memory: '2Gi' } },
             },

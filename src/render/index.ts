@@ -48,7 +48,8 @@ export function specFile(spec: Spec, targets: Target[]): RenderedFile {
 }
 
 /** Pure: the files of every requested target, plus the spec they came from. */
-export function renderFiles(spec: Spec, target: RenderTarget, secrets: Record<string, string>, options: RenderOptions = {}): { files: RenderedFile[]; plans: Plan[] } {
+/** `readBack`: render a plan with problems too, to be read (import's round trip), never written. */
+export function renderFiles(spec: Spec, target: RenderTarget, secrets: Record<string, string>, options: RenderOptions & { readBack?: boolean } = {}): { files: RenderedFile[]; plans: Plan[] } {
   const release = loadRelease(spec.release);
   const targets = targetsOf(target);
   const files: RenderedFile[] = [];
@@ -57,7 +58,7 @@ export function renderFiles(spec: Spec, target: RenderTarget, secrets: Record<st
     const plan = planFor(spec, t, release);
     plans.push(plan);
     // A plan with problems is refused, never rendered (its files would not work).
-    if (plan.problems.length === 0) files.push(...RENDERERS[t]({ spec, plan, release, secrets, ...options }));
+    if (plan.problems.length === 0 || options.readBack) files.push(...RENDERERS[t]({ spec, plan, release, secrets, upstreamHosts: options.upstreamHosts }));
   }
   // One runbook covers every target rendered together.
   files.push(renderRunbook({ spec, plan: plans[0], release, secrets }, targets), specFile(spec, targets));

@@ -1,5 +1,6 @@
 // Disaster recovery: the backup/restore scripts, RUNBOOK.md, the compose `backup` service
 // and the Kubernetes CronJob. The schedule and retention come from plan.recovery.
+import { directJobEnv } from './database-tls.js';
 import { stringifyYaml } from '../core/yaml-doc.js';
 import type { Target } from '../core/spec.js';
 import { renderTemplate } from './template.js';
@@ -196,7 +197,7 @@ export function renderBackupCronJob(ctx: RenderContext): RenderedFile {
                     envFrom: [{ configMapRef: { name: api } }, { secretRef: { name: api } }],
                     env: [
                       // What the api pods read (with helm.existingSecret the credentials come from the user's Secret).
-                      ...apiPodEnv(ctx),
+                      ...directJobEnv(apiPodEnv(ctx), ctx, 'backup'),
                       { name: 'DB_PLUGIN_DATABASE', value: pluginDatabase },
                       { name: 'BACKUP_DIR', value: '/backups' },
                       { name: 'BACKUP_RETENTION_DAYS', value: String(ctx.plan.recovery.retentionDays) },

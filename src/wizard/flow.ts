@@ -96,6 +96,13 @@ async function askDatabase(session: Session): Promise<void> {
   await session.field('database.password', 'Database password:', { required: true, secret: true });
   await session.field('database.database', 'Dify database name:', { default: 'dify' });
   await session.field('database.pluginDatabase', 'Plugin daemon database name:', { default: 'dify_plugin' });
+  if (engine === 'postgresql')
+    await session.pick(
+      'database.sslMode',
+      'TLS to the server (libpq sslmode; RDS PostgreSQL 15+ and most managed servers refuse plain connections):',
+      ['require', 'verify-full', 'verify-ca', 'prefer', 'disable'].map((m) => ({ value: m as 'require', name: m })),
+      'require',
+    );
   await session.field('database.maxConnections', `The server's max_connections (${engine === 'postgresql' ? 'SHOW max_connections;' : "SHOW VARIABLES LIKE 'max_connections';"}):`, {
     required: true,
   });

@@ -10,6 +10,7 @@ import { directDatabaseAddress, POOLER_SERVICE, type ComposeModel } from './mode
 import { PGBOUNCER_PORT } from '../../core/pooler.js';
 import { PGBOUNCER_CONFIG_PATH, PGBOUNCER_START_SCRIPT } from '../pgbouncer.js';
 import { componentsWhere } from '../../dify/components.js';
+import { databaseTlsEnv, THROUGH_POOLER } from '../database-tls.js';
 
 type Service = Record<string, unknown> & { environment?: Record<string, string>; networks?: string[] };
 
@@ -35,8 +36,7 @@ export function composeServiceNames(ctx: RenderContext, model: ComposeModel): st
 }
 
 /** A host path as a bind-mount source: compose reads a bare relative name as a named volume. */
-function bindSource(path: string | undefined): string {
-  const p = path ?? '';
+function bindSource(p: string): string {
   return p.startsWith('/') || p.startsWith('./') || p.startsWith('../') || p.startsWith('~') ? p : `./${p}`;
 }
 
@@ -57,8 +57,8 @@ function resources(cpu: number, memory: string, reserve?: { cpu: number; memory:
 /** Services that must not start before the schema is migrated. */
 const MIGRATED_FIRST = new Set<string>(componentsWhere((c) => c.migratedFirst));
 
-/** The services that reach PostgreSQL through the pooler (DB_HOST in .env names it). */
-const THROUGH_POOLER = new Set<string>(componentsWhere((c) => c.throughPooler));
+/** The services that open connections to the metadata database. */
+const DATABASE_CLIENTS = new Set([...THROUGH_POOLER, 'migrate', 'backup']);
 
 /**
  * Per service, what a transaction pooler changes: the plugin daemon turns GORM's prepared
@@ -99,8 +99,10 @@ export function renderComposeFile(ctx: RenderContext, model: ComposeModel): Rend
       tls: spec.domain.tls !== 'none',
       tlsOwn: spec.domain.tls === 'own',
       tlsCertbot: spec.domain.tls === 'certbot',
-      certMount: `${bindSource(spec.domain.certFile)}:/etc/nginx/ssl/dify.crt:ro`,
-      keyMount: `${bindSource(spec.domain.keyFile)}:/etc/nginx/ssl/dify.key:ro`,
+      // The spec requires both files with tls: own for compose (spec.ts); nothing is mounted otherwise.
+      ...(spec.domain.certFile && spec.domain.keyFile
+        ? { certMount: `${bindSource(spec.domain.certFile)}:/etc/nginx/ssl/dify.crt:ro`, keyMount: `${bindSource(spec.domain.keyFile)}:/etc/nginx/ssl/dify.key:ro` }
+        : {}),
       httpPort: spec.domain.httpPort,
       httpsPort: spec.domain.httpsPort,
       pooler: plan.database.pooler !== undefined,
@@ -129,7 +131,8 @@ export function renderComposeFile(ctx: RenderContext, model: ComposeModel): Rend
     Object.assign(env, model.pinned[name] ?? {});
     if (Object.keys(env).length) svc.environment = env;
     if (plan.database.pooler) Object.assign(env, poolerEnv(ctx, name));
-    if (plan.database.pooler && THROUGH_POOLER.has(name))
+    if (DATABASE_CLIENTS.has(name)) Object.assign(env, databaseTlsEnv(ctx, name));
+    if (plan.database.pooler && THROUGH_POOLER.includes(name))
       svc.depends_on = { ...((svc.depends_on ?? {}) as Record<string, unknown>), [POOLER_SERVICE]: { condition: 'service_healthy' } };
     if (MIGRATED_FIRST.has(name))
       svc.depends_on = { ...((svc.depends_on ?? {}) as Record<string, unknown>), migrate: { condition: 'service_completed_successfully' } };

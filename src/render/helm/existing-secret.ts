@@ -11,7 +11,7 @@ import { loadChart } from '../../helm/chart.js';
 import { isMap, type Values } from '../../helm/merge.js';
 import { HELM_RELEASE_NAME } from './names.js';
 import { CHART_COMPONENTS } from './components.js';
-import { SECRETS } from '../secrets.js';
+import { externalRedisPassword, SECRETS } from '../secrets.js';
 import type { RenderContext } from '../types.js';
 
 /** A Kubernetes EnvVar as the chart's extraEnv takes it. */
@@ -80,7 +80,10 @@ export function secretsInUse(ctx: RenderContext): string[] {
 
 /** Every key the Secret must hold, with why a key that is not an .env name is there. */
 export function secretKeys(ctx: RenderContext): { key: string; note?: string }[] {
-  const keys: { key: string; note?: string }[] = secretsInUse(ctx).map((key) => ({ key }));
+  const keys: { key: string; note?: string }[] = secretsInUse(ctx).map((key) =>
+    // Kubernetes expands $(REDIS_PASSWORD) into the Redis URLs as it is, never URL-encoded.
+    key === 'REDIS_PASSWORD' ? { key, note: 'only letters, digits and - . _ ~: it is expanded into redis:// URLs unencoded' } : { key },
+  );
   if (bundledWeaviate(ctx.spec))
     keys.push({ key: WEAVIATE_KEYS_ENV, note: 'the same value as WEAVIATE_API_KEY: the bundled Weaviate reads it under this name' });
   return keys;
@@ -89,37 +92,54 @@ export function secretKeys(ctx: RenderContext): { key: string; note?: string }[]
 const secretRef = (secret: string, name: string, key: string): EnvVar => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
 
 /**
- * A Redis URL as the chart's credentials.tpl builds it, with the password left to Kubernetes:
- * `$(REDIS_PASSWORD)` expands to the REDIS_PASSWORD entry written before it in the same env
- * list. A key of its own in the Secret would have to be kept equal to REDIS_PASSWORD by hand.
+ * A Redis URL as the chart's credentials.tpl builds it, with `userInfo` (already URL-encoded, or
+ * `:$(REDIS_PASSWORD)` for Kubernetes to expand from the REDIS_PASSWORD entry written before it).
  */
-function redisUrl(ctx: RenderContext, dbKey: string, sentinelAllowed: boolean): string {
+function redisUrl(ctx: RenderContext, dbKey: string, sentinelAllowed: boolean, userInfo: string): string {
   const defaults = loadChart(ctx.release.helm.version).defaults as Record<string, any>;
   const db = defaults.externalRedis?.db?.[dbKey];
-  const password = '$(REDIS_PASSWORD)';
   const r = ctx.spec.redis;
   if (r.mode === 'bundled') {
     // credentials.tpl: redis://:<password>@<release>-redis-master:<redis.master.service.ports.redis>/<db>
     const port = defaults.redis?.master?.service?.ports?.redis ?? 6379;
-    return `redis://:${password}@${HELM_RELEASE_NAME}-redis-master:${port}/${db}`;
+    return `redis://${userInfo}@${HELM_RELEASE_NAME}-redis-master:${port}/${db}`;
   }
-  if (r.topology === 'sentinel' && sentinelAllowed)
-    return (r.sentinels ?? []).map((s) => `sentinel://:${password}@${s}/${db}`).join(';');
-  return `${r.useSsl ? 'rediss' : 'redis'}://${r.username ?? ''}:${password}@${r.host}:${r.port ?? 6379}/${db}`;
+  if (r.topology === 'sentinel' && sentinelAllowed) return (r.sentinels ?? []).map((s) => `sentinel://${userInfo}@${s}/${db}`).join(';');
+  return `${r.useSsl ? 'rediss' : 'redis'}://${userInfo}@${r.host}:${r.port ?? 6379}/${db}`;
 }
 
-/** The extraEnv entries that give one chart component its secrets from the Secret (empty without helm.existingSecret). */
+/**
+ * The Redis URLs a component reads (CELERY_BROKER_URL, DIFY_AGENT_REDIS_URL). The chart writes the
+ * username and password into them as they are, which is right only while neither holds a character
+ * a URL reserves (`Tok/en=42` ends the authority at "/"): then the URLs are given here, encoded.
+ * From the user's Secret the password is `$(REDIS_PASSWORD)`, which Kubernetes expands unencoded.
+ */
+function redisUrlEnv(ctx: RenderContext, urls: Record<string, string>, fromSecret: boolean): EnvVar[] {
+  const r = ctx.spec.redis;
+  const user = r.mode === 'bundled' ? '' : (r.username ?? '');
+  let userInfo = `${user}:$(REDIS_PASSWORD)`;
+  if (!fromSecret) {
+    const password = r.mode === 'bundled' ? (ctx.secrets.REDIS_PASSWORD ?? '') : externalRedisPassword(ctx.spec, ctx.secrets);
+    if (encodeURIComponent(password) === password && encodeURIComponent(user) === user) return [];
+    userInfo = `${encodeURIComponent(user)}:${encodeURIComponent(password)}`;
+  }
+  // Only Celery's broker can use Sentinel; the agent backend needs the master's address.
+  return Object.entries(urls).map(([name, dbKey]) => ({ name, value: redisUrl(ctx, dbKey, name === 'CELERY_BROKER_URL', userInfo) }));
+}
+
+/**
+ * The extraEnv entries that give one chart component its secrets from the Secret (with
+ * helm.existingSecret), and the Redis URLs the chart cannot build right (see redisUrlEnv).
+ */
 export function secretEnv(ctx: RenderContext, chartKey: string): EnvVar[] {
   const secret = ctx.spec.helm?.existingSecret;
   const facts = secretEnvFacts(ctx.release.helm.version).components[chartKey];
-  if (!secret || !facts) return [];
-  const inUse = new Set(secretsInUse(ctx));
+  if (!facts) return [];
+  const inUse = new Set(secret ? secretsInUse(ctx) : []);
   const out = Object.entries(facts.env)
     .filter(([, key]) => inUse.has(key))
-    .map(([name, key]) => secretRef(secret, name, key));
-  if (inUse.has('REDIS_PASSWORD'))
-    // Only Celery's broker can use Sentinel; the agent backend needs the master's address.
-    for (const [name, dbKey] of Object.entries(facts.redisUrls)) out.push({ name, value: redisUrl(ctx, dbKey, name === 'CELERY_BROKER_URL') });
+    .map(([name, key]) => secretRef(secret!, name, key));
+  out.push(...redisUrlEnv(ctx, facts.redisUrls, inUse.has('REDIS_PASSWORD')));
   return out;
 }
 

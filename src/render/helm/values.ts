@@ -3,6 +3,7 @@
 // where that chart has it), never from if-chains on version strings.
 import { bodyLimitMB } from '../body-limit.js';
 import { helmPoolerEnv } from './pooler-env.js';
+import { databaseTlsEnv } from '../database-tls.js';
 import type { ComponentName } from '../../core/spec.js';
 import type { PlanComponent } from '../../core/sizing.js';
 import { loadChart } from '../../helm/chart.js';
@@ -115,7 +116,7 @@ function componentValues(c: PlanComponent, ctx: RenderContext, defaults: Values)
 
 /** c's extraEnv as the pods of the chart block `chartKey` get it: its secret references, then its env. */
 function envList(c: PlanComponent, ctx: RenderContext, chartKey: string, chartBlock: Values): EnvVar[] {
-  const own = { ...c.env, ...helmPoolerEnv(ctx, c.name) };
+  const own = { ...c.env, ...helmPoolerEnv(ctx, c.name), ...databaseTlsEnv(ctx, c.name) };
   const env = API_IMAGE_COMPONENTS.includes(c.name) ? { ...own, ...sharedEnv(ctx), ...eventBusEnv(ctx), ...(ctx.spec.overrides.env ?? {}) } : own;
   return withSecrets(secretEnv(ctx, chartKey), extraEnv(env, chartBlock.extraEnv));
 }
@@ -137,7 +138,8 @@ export const apiPodEnv = (ctx: RenderContext): EnvVar[] => chartPodEnv(ctx, ctx.
 /** The plan's deployment-wide env, except MIGRATION_ENABLED: the chart's api.migration key sets it. */
 function sharedEnv(ctx: RenderContext): Record<string, string> {
   const { MIGRATION_ENABLED: _, ...rest } = ctx.plan.sharedEnv;
-  return rest;
+  // The chart turns TLS on for REDIS_USE_SSL (externalRedis.useSSL) only; Celery's broker reads its own flag, as compose sets it.
+  return ctx.spec.redis.mode === 'external' && ctx.spec.redis.useSsl ? { ...rest, BROKER_USE_SSL: 'true' } : rest;
 }
 
 function publicUrl(ctx: RenderContext, websocket = false): string {

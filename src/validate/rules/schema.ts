@@ -2,7 +2,7 @@
 // against the dify-helm chart (its values.schema.json, unknown and dead keys: the helm
 // checker in src/helm/check.ts). Spec schema errors are found while loading (load.ts).
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { PACKAGE_ROOT } from '../../core/data.js';
 import type { Finding } from '../../helm/check.js';
 import { dotted } from '../../helm/merge.js';
@@ -46,6 +46,37 @@ function composeFindings(d: Deployment): Diagnostic[] {
   return out;
 }
 
+/**
+ * Bind mounts whose host side is the project folder or a folder above it: the container then
+ * sees .env with every secret (an empty certificate path once rendered `./:/etc/nginx/ssl/dify.crt`).
+ */
+function projectFolderMounts(d: Deployment): Diagnostic[] {
+  const compose = d.compose;
+  if (!compose) return [];
+  const project = dirname(resolve(compose.file));
+  const services = (compose.data as { services?: Record<string, { volumes?: unknown }> } | undefined)?.services ?? {};
+  const out: Diagnostic[] = [];
+  for (const [name, svc] of Object.entries(services)) {
+    if (!Array.isArray(svc?.volumes)) continue;
+    svc.volumes.forEach((v, i) => {
+      const source = typeof v === 'string' ? v.split(':')[0] : (v as { type?: unknown; source?: unknown } | null)?.type === 'bind' ? (v as { source?: unknown }).source : undefined;
+      // A bare name is a named volume; `$` needs the shell's environment to resolve.
+      if (typeof source !== 'string' || !/^(\.|\/|~)/.test(source) || source.includes('$') || source.startsWith('~')) return;
+      const host = resolve(project, source);
+      const rel = relative(host, project);
+      if (rel.startsWith('..') || isAbsolute(rel)) return;
+      out.push({
+        rule: 'schema',
+        severity: 'error',
+        file: compose.file,
+        line: compose.lineAt(['services', name, 'volumes', i]),
+        message: `services.${name}.volumes[${i}] mounts ${source}, the project folder${rel ? ' or one above it' : ''}, into the container: it sees .env with every secret`,
+        fix: 'mount only the file or subfolder the service needs (e.g. ./certs/fullchain.pem for a certificate)',
+      });
+    });
+  }
+  return out;
+}
 
 function helmDiagnostic(d: Deployment, f: Finding, chart: string): Diagnostic {
   return {
@@ -76,6 +107,6 @@ export const schemaRule: Rule = {
   id: 'schema',
   summary: 'the spec, the compose file (Compose Specification) and Helm values (chart schema, unknown and dead keys)',
   async check(d) {
-    return [...composeFindings(d), ...(await helmFindings(d))];
+    return [...composeFindings(d), ...projectFolderMounts(d), ...(await helmFindings(d))];
   },
 };

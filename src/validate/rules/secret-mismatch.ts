@@ -3,6 +3,8 @@
 // Values are compared, never printed.
 import type { ComponentName } from '../../core/spec.js';
 import { at, type Diagnostic, type Origin } from '../diagnostics.js';
+import { isMap } from '../../helm/merge.js';
+import { secretEnvFacts } from '../../render/helm/existing-secret.js';
 import { envVarOrigin, type Deployment, type ServiceModel } from '../deployment.js';
 import type { Rule } from './rule.js';
 
@@ -70,11 +72,111 @@ function mismatch(a: Value, b: Value, what: string, fix: string): Diagnostic {
   };
 }
 
+/** URLs of servers that take a password in them (Redis, Celery's Sentinel list, PostgreSQL, MySQL). */
+const CREDENTIAL_URL = /^(rediss?|sentinel|postgres(ql)?|mysql)(\+[a-z0-9]+)?:\/\//i;
+
+/** The servers whose password a URL may embed: host and password as the api reads them. */
+function servers(api: ServiceModel): { host: string; password: Value; schemes: RegExp }[] {
+  return [
+    { host: api.env.REDIS_HOST ?? 'redis', password: read(api, 'REDIS_PASSWORD')!, schemes: /^rediss?:$/i },
+    ...(api.env.DB_HOST ? [{ host: api.env.DB_HOST, password: read(api, 'DB_PASSWORD')!, schemes: /^(postgres(ql)?|mysql)(\+[a-z0-9]+)?:$/i }] : []),
+  ];
+}
+
+/**
+ * Every URL in any process's environment that carries a Redis or database password (the broker,
+ * the agent backend's Redis, a DSN): it must parse as its client parses it — a reserved character
+ * such as "/" in the password ends the host part — and hold the server's current password.
+ * EVENT_BUS_REDIS_URL is judged against its own server by redis-budget.
+ */
+function urlCredentialFindings(d: Deployment, api: ServiceModel): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const known = servers(api);
+  // One finding per place the URL is written (a .env line feeds every service that reads it).
+  const seen = new Set<string>();
+  for (const s of d.services.filter((x) => x.active))
+    for (const [name, value] of Object.entries(s.env)) {
+      if (name === 'EVENT_BUS_REDIS_URL' || !CREDENTIAL_URL.test(value)) continue;
+      const o = s.origin[name];
+      const place = `${name}\u0000${o ? `${o.file}:${o.line}` : s.name}\u0000${value}`;
+      if (seen.has(place)) continue;
+      seen.add(place);
+      for (const part of value.split(';')) {
+        const authority = part.slice(part.indexOf('://') + 3);
+        const atSign = authority.lastIndexOf('@');
+        let url: URL | undefined;
+        let password: string | undefined;
+        try {
+          url = new URL(part);
+          password = decodeURIComponent(url.password);
+        } catch {
+          url = undefined;
+        }
+        if (!url || (atSign >= 0 && /[/?#]/.test(authority.slice(0, atSign)))) {
+          out.push({
+            rule: 'secret-mismatch',
+            severity: 'error',
+            ...at(s.origin[name]),
+            message: `${s.name} ${name} is not a URL its client can read: the user or password holds a character a URL reserves (/ ? # @ % :), so the host part ends early`,
+            fix: 'URL-encode the user and password inside the URL (encodeURIComponent; "/" is %2F, "+" may stay), or use a password of letters and digits',
+            data: { variable: name, service: s.name },
+          });
+          break;
+        }
+        const server = known.find((k) => k.schemes.test(url!.protocol) && k.host === url!.hostname);
+        if (server && server.password.value !== undefined && password !== server.password.value)
+          out.push(
+            mismatch(
+              { value: password, where: `${s.name} ${name} password`, origin: s.origin[name] },
+              server.password,
+              `the URL connects to ${server.host} with a password that is not the server's`,
+              `write the server's current password into ${name} (URL-encoded), e.g. redis://:<REDIS_PASSWORD>@<REDIS_HOST>:<port>/<db>`,
+            ),
+          );
+      }
+    }
+  return out;
+}
+
+/**
+ * Helm values: the chart writes externalRedis.username/password (or redis.auth.password) into
+ * CELERY_BROKER_URL and DIFY_AGENT_REDIS_URL as they are. A reserved character there breaks the
+ * URLs unless the component's extraEnv gives them, encoded.
+ */
+function helmChartUrlFindings(d: Deployment): Diagnostic[] {
+  const merged = d.helm?.merged;
+  if (!merged) return [];
+  const external = isMap(merged.externalRedis) && merged.externalRedis.enabled === true ? merged.externalRedis : undefined;
+  const bundled = !external && isMap(merged.redis) && merged.redis.enabled === true && isMap(merged.redis.auth) ? merged.redis.auth : undefined;
+  const source = external ?? bundled;
+  if (!source) return [];
+  const path = external ? ['externalRedis'] : ['redis', 'auth'];
+  const unsafe = ['username', 'password'].filter((k) => typeof source[k] === 'string' && encodeURIComponent(source[k] as string) !== source[k]);
+  if (!unsafe.length) return [];
+  const facts = secretEnvFacts(d.release.helm.version).components;
+  const out: Diagnostic[] = [];
+  for (const s of d.helm!.services.filter((x) => x.active)) {
+    const urls = Object.keys(facts[s.name]?.redisUrls ?? {}).filter((n) => s.env[n] === undefined);
+    if (!urls.length) continue;
+    const line = d.helmLineAt?.([...path, unsafe[0]]);
+    out.push({
+      rule: 'secret-mismatch',
+      severity: 'error',
+      file: d.helmValuesFile,
+      ...(line !== undefined ? { line } : {}),
+      message: `${path.join('.')}.${unsafe.join('/')} holds a character a URL reserves, and the chart writes it unencoded into ${s.name}'s ${urls.join(', ')}: the URL does not parse`,
+      fix: `give ${urls.join(', ')} in ${s.name}.extraEnv with the password URL-encoded (dify-deploy render does), or use a password of letters and digits`,
+      data: { service: s.name, variables: urls },
+    });
+  }
+  return out;
+}
+
 export const secretMismatchRule: Rule = {
   id: 'secret-mismatch',
   summary: 'secrets that must agree (Redis and broker URL, plugin daemon and sandbox keys, vector store and DB passwords) differ',
   check(d) {
-    const out: Diagnostic[] = [];
+    const out: Diagnostic[] = helmChartUrlFindings(d);
     const active = d.services.filter((s) => s.active);
     const api = active.find((s) => s.component === 'api');
     if (!api) return out;
@@ -87,26 +189,7 @@ export const secretMismatchRule: Rule = {
       }
     }
 
-    // Celery's broker URL carries the Redis password itself.
-    const broker = api.env.CELERY_BROKER_URL;
-    if (broker && /^rediss?:\/\//.test(broker)) {
-      try {
-        const url = new URL(broker);
-        const password = decodeURIComponent(url.password);
-        const redisPassword = api.env.REDIS_PASSWORD ?? '';
-        if (url.hostname === (api.env.REDIS_HOST ?? 'redis') && password !== redisPassword)
-          out.push(
-            mismatch(
-              { value: password, where: `${api.name} CELERY_BROKER_URL password`, origin: api.origin.CELERY_BROKER_URL },
-              { value: redisPassword, where: `${api.name} REDIS_PASSWORD`, origin: api.origin.REDIS_PASSWORD },
-              'Celery connects to the same Redis with the password in its URL',
-              'write CELERY_BROKER_URL as redis://:<REDIS_PASSWORD>@<REDIS_HOST>:<port>/1 (URL-encode special characters)',
-            ),
-          );
-      } catch {
-        // An unparsable URL is a configuration error Celery reports itself; nothing to compare.
-      }
-    }
+    out.push(...urlCredentialFindings(d, api));
 
     const vectorStore = (api.env.VECTOR_STORE ?? '').toLowerCase();
     const checks: { mine: Value; theirs: Value | undefined; what: string; fix: string; contains?: boolean }[] = [];
