@@ -52,8 +52,11 @@ describe('plan', () => {
     expect(r.stdout).toMatch(/component\s+replicas\s+procs\/replica/);
     // With the run worker's pools 100qps opens > 500 connections, so PgBouncer is on by default: the server side carries the reserved slots.
     expect(r.stdout).toMatch(/Budget \(server side, PgBouncer → PostgreSQL\): .* \+ reserved 3 ≤ max_connections \d+: fits/);
-    expect(r.stdout).toMatch(/Capacity \(api\): \d+ API greenlets .* for \d+ in flight → \d+ QPS/);
-    expect(r.stdout).toMatch(/Capacity \(runs\): \d+ run slots .* for \d+ in flight → \d+ QPS/);
+    expect(r.stdout).toMatch(/Capacity \(api\): \d+ × \d+ = \d+ API greenlets .* P\(wait\) [\d.]+ %, p99 wait [\d.]+ s, utilisation [\d.]+ % at the peak; [\d.]+ QPS at the service level/);
+    expect(r.stdout).toMatch(/Capacity \(runs\): \d+ run slots .* P\(wait\) [\d.]+ %, p99 wait [\d.]+ s, utilisation [\d.]+ % at the peak; [\d.]+ QPS at the service level/);
+    expect(r.stdout).toMatch(/^ {2}worker_runs: [\d.]+\/s × [\d.]+ core·s per run = [\d.]+ cores in use → [\d.]+ needed, \d+ given; [\d.]+ GiB$/m);
+    expect(r.stdout).toMatch(/^Cost: [\d.]+ vCPU and [\d.]+ GiB at limits ≈ \$\d+ a month, \$[\d.]+ per QPS/m);
+    expect(r.stdout).toMatch(/^Cost table \(costs\/compute.json\): 0 value\(s\) from the spec, \d+ defaults$/m);
     expect(r.stdout).not.toMatch(/^api_websocket\s/m); // 1.13.3 has no collaboration service
   });
 
@@ -73,10 +76,10 @@ describe('plan', () => {
   });
 
   it('behind PgBouncer, exits 1 when the server cannot hold the pools', async () => {
-    const r = await runCli(['plan', '--config', specFile('tier: 1000qps\ndatabase:\n  mode: external\n  host: db.internal\n  maxConnections: 300\n')]);
+    const r = await runCli(['plan', '--config', specFile('tier: 1000qps\ndatabase:\n  mode: external\n  host: db.internal\n  maxConnections: 150\n')]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/Budget \(client side, components → PgBouncer\)/);
-    expect(r.stdout).toMatch(/problem: database: PgBouncer's pools .* need \d+ server connections but the server allows 300 − 3 reserved = 297/);
+    expect(r.stdout).toMatch(/problem: database: PgBouncer's pools .* need \d+ server connections but the server allows 150 − 3 reserved = 147/);
   });
 });
 

@@ -1,15 +1,18 @@
-// The run path on Kubernetes, proven with real Helm on the real chart over release × tier × mix:
+// The run path on Kubernetes, proven with real Helm on the real chart over release × tier × mix
+// (two mixes per release × tier, rotated, so every release and tier meets all five):
 // the run slots the plan claims (capacity.paths runs.slots) are exactly Σ replicas × processes ×
 // concurrency over the Deployments that `helm template` renders plus helm/extra/, counted where
 // CELERY_WORKER_QUEUES (else CELERY_QUEUES, else the release's default list) has the run queue;
 // the chart's worker keeps every other queue and not that one; the DB and Redis budgets recomputed
-// from those pods (HPA maxReplicas) are the plan's; and validate finds nothing in the output.
+// from those pods (HPA maxReplicas) are the plan's; every queue the pods carry meets the service
+// level at the peak and every modelled component has its cores (test/helpers/service-level.ts, an
+// Erlang-C oracle apart from the product); and validate finds nothing in the output.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { celeryPoolClass, connectionUsers } from '../src/core/budget.js';
-import { loadRelease, releaseVersions, tierNames } from '../src/core/data.js';
+import { loadRelease, loadTier, releaseVersions, tierNames } from '../src/core/data.js';
 import { redisClients } from '../src/core/redis.js';
 import { planFor } from '../src/core/resolve.js';
 import { specSchema, type SpecInput } from '../src/core/spec.js';
@@ -21,6 +24,10 @@ import { chartDir, helmBinary, runHelm } from './helpers/helm.js';
 import { containerEnv, parseManifests, schemaErrors, type K8sObject } from './helpers/k8s.js';
 import { BACKENDS } from './helpers/matrix.js';
 import { UPSTREAM_REQUIRED } from './helpers/upstream.js';
+import { expectedLoad, serviceLevelFailures } from './helpers/service-level.js';
+
+/** A Kubernetes CPU quantity ("2", "500m") in cores; none: 0 (no limit given, so no cores promised). */
+const cpuQuantity = (q: string | number | undefined) => (q === undefined ? 0 : String(q).endsWith('m') ? Number(String(q).slice(0, -1)) / 1000 : Number(q));
 
 const helm = helmBinary();
 const work = mkdtempSync(join(tmpdir(), 'dd-helm-runs-'));
@@ -31,6 +38,7 @@ const MIXES: Record<string, SpecInput['workload']> = {
   'all-chat': { mix: { chat: 1 } },
   'all-chatflow': { mix: { chatflow: 1 } },
   'half/half': { mix: { chat: 0.5, chatflow: 0.5 } },
+  'slow streaming': { mix: { workflowStreaming: 0.7, workflowBlocking: 0.3 }, latencySeconds: { workflowStreaming: 20 } },
 };
 /** Bundled servers, external ones (maxConnections 8000, maxClients 50000) and a user's own Secret, rotated over the cases. */
 const BACKEND_SETS = ['all bundled; s3', 'external pg, redis; qdrant; azure-blob', 'helm.existingSecret; external pg; sentinel; elasticsearch; tencent-cos'];
@@ -82,6 +90,7 @@ describe.skipIf(!helm || !UPSTREAM_REQUIRED).each(CASES)('$release $tier $mix ($
         replicas: (d.spec.replicas ?? 1) as number,
         maxReplicas: (hpaMax(d) ?? d.spec.replicas ?? 1) as number,
         env: containerEnv(d.spec.template.spec.containers[0], objects, external).env,
+        cpu: cpuQuantity(d.spec.template.spec.containers[0].resources?.limits?.cpu),
       }));
     const { runQueue, defaultQueues, unlistedQueues = [] } = release.execution;
     const queuesOf = (env: Record<string, string>) => (env.CELERY_WORKER_QUEUES || env.CELERY_QUEUES || defaultQueues.join(',')).split(',').map((q) => q.trim());
@@ -107,6 +116,11 @@ describe.skipIf(!helm || !UPSTREAM_REQUIRED).each(CASES)('$release $tier $mix ($
     const processes = (p: (typeof app)[number]) => users.find((u) => u.component === p.component)?.processes ?? 1;
     const clients = redisClients(app.map((p) => ({ component: p.component!, replicas: p.maxReplicas, processes: processes(p), env: p.env })), { eventBusDedicated: plan.redis.eventBus.dedicated });
     expect(clients.filter((c) => c.server === 'main').reduce((n, c) => n + (c.total ?? Infinity), 0)).toBe(plan.redis.required);
+
+    // Every queue the pods carry meets the service level at the tier's peak, and every modelled component has λ·c ÷ U cores
+    // (the proxy is the chart's nginx; PgBouncer is compose-only).
+    const rendered = pods.filter((p) => p.component).map((p) => ({ component: p.component!, replicas: p.maxReplicas, env: p.env, cpu: p.cpu }));
+    expect(serviceLevelFailures(expectedLoad(loadTier(tier), release.execution.worker, MIXES[mix]), rendered, runQueue, defaultQueues)).toEqual([]);
 
     // validate on the output (values.yaml with extra/ beside it): the run queue is covered, nothing else is wrong.
     const db = spec.database.mode === 'external' ? { dbMaxConnections: spec.database.maxConnections } : {};

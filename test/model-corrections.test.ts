@@ -8,10 +8,8 @@ import { parse as parseYaml } from 'yaml';
 import { loadRelease, loadTier, releaseVersions, tierNames } from '../src/core/data.js';
 import { planFor } from '../src/core/resolve.js';
 import { CHART_WORKER_CONNECTIONS, GUNICORN_KEEPALIVE_SECONDS } from '../src/core/sizing/nginx.js';
-import { concurrentCodeRuns } from '../src/core/sizing/sandbox.js';
 import { databaseCpusFor } from '../src/core/sizing/database.js';
 import { activeTransactionsAt } from '../src/core/pooler.js';
-import { workloadOf } from '../src/core/sizing/workload.js';
 import { nginxSeconds } from '../src/validate/nginx-settings.js';
 import { specSchema, type SpecInput } from '../src/core/spec.js';
 import { parseSpecData } from '../src/core/spec-parse.js';
@@ -19,6 +17,8 @@ import { renderDeployment, renderFiles } from '../src/render/index.js';
 import { resolveSecrets } from '../src/render/secrets.js';
 import { validate } from '../src/validate/index.js';
 import { askSpec } from '../src/wizard/flow.js';
+import { apiScv, apiService, codeShareOf, oracleServersFor } from './helpers/service-level.js';
+import { oracleQueue } from './helpers/erlang-oracle.js';
 import { chartDir, helmBinary, runHelm } from './helpers/helm.js';
 import { parseManifests } from './helpers/k8s.js';
 import { scriptedPrompts } from './helpers/scripted-prompts.js';
@@ -47,12 +47,13 @@ describe('every tier × target × release × mix', () => {
     const tier = loadTier(c.tier);
     expect(plan.problems).toEqual([]);
 
-    // HPA: the burst is in the in-flight figures already, so no ceiling multiplies it again.
+    // HPA: the peak is in the queues' slots already, so no ceiling multiplies it again.
     const api = component(plan, 'api');
     const apiProcesses = api.processesPerReplica;
     const greenlets = Number(api.env.SERVER_WORKER_CONNECTIONS);
-    // At maxReplicas the API holds the in-flight load, plus at most one greenlet of rounding per process (or upstream's floor of 10).
-    expect(api.maxReplicas * apiProcesses * greenlets).toBeLessThanOrEqual(Math.max(plan.inFlightApiRequests + api.maxReplicas * apiProcesses, api.maxReplicas * apiProcesses * 10));
+    // Per replica the API has the fewest slots that meet the service level (oracle), plus at most one greenlet of rounding per process (or upstream's floor of 10).
+    const perReplica = oracleServersFor(plan.peakQps / api.replicas, apiService(plan), apiScv(plan), plan.serviceLevel);
+    expect(apiProcesses * greenlets).toBeLessThanOrEqual(Math.max(perReplica + apiProcesses - 1, apiProcesses * 10));
     for (const x of plan.components) if (x.maxReplicas > x.replicas) expect(x.name).toBe('web');
 
     // GUNICORN_TIMEOUT is a heartbeat: upstream's value or below; the run bounds sit under nginx's read timeout.
@@ -67,13 +68,13 @@ describe('every tier × target × release × mix', () => {
     // Keep-alive: nginx drops an idle upstream connection before gunicorn does.
     expect(nginxSeconds(String(nginx.settings!.upstream_keepalive_timeout))).toBeLessThan(GUNICORN_KEEPALIVE_SECONDS);
 
-    // The sandbox executes every concurrent code run at once: replicas × MAX_WORKERS ≥ code runs in flight.
+    // The sandbox's workers meet the service level per replica (oracle), with no replica beyond what its cores need (or the floor).
     const sandbox = component(plan, 'sandbox');
-    const w = workloadOf(spec({ tier: c.tier, workload: MIXES[c.mix] }), tier, loadRelease(c.release), plan.qps, plan.latencySeconds);
-    const codeRuns = concurrentCodeRuns(w, plan.qps, plan.burstFactor);
-    expect(sandbox.replicas * Number(sandbox.env.MAX_WORKERS)).toBeGreaterThanOrEqual(codeRuns);
-    // …without a replica more than that needs (the tier's count is the floor).
-    expect(sandbox.replicas).toBe(Math.max(tier.components.sandbox.replicas, Math.ceil(codeRuns / Number(sandbox.env.MAX_WORKERS))));
+    const sandboxPath = plan.capacity.paths.find((p) => p.name === 'sandbox')!;
+    const codeRate = sandboxPath.sustainableQps === null ? 0 : plan.peakQps * codeShareOf(plan);
+    const seconds = 0.2;
+    expect(oracleQueue(Number(sandbox.env.MAX_WORKERS), codeRate / sandbox.replicas, seconds, 1).waitProbability).toBeLessThanOrEqual(plan.serviceLevel.maxWaitProbability + 1e-9);
+    expect(sandbox.replicas).toBe(Math.max(1, Math.ceil((codeRate * 0.1) / 0.65 / sandbox.cpu - 1e-9)));
     expect(Number(sandbox.env.MAX_REQUESTS)).toBeGreaterThanOrEqual(Number(sandbox.env.MAX_WORKERS));
 
     // nginx: compose runs one container (the ports bind once); Helm's proxy keeps the chart's 1024 per worker and two with HA.
@@ -95,23 +96,25 @@ describe('every tier × target × release × mix', () => {
 });
 
 describe('hand-computed examples', () => {
-  it('100qps, default mix: sandbox 100 × 0.7 graph share × 0.5 with code × 0.2 s × 1.3 = 9.1 → 10 runs → 3 × MAX_WORKERS 4', () => {
+  it('100qps, default mix: code runs 100 × 0.7 graph share × 0.5 with code = 35/s × 0.1 core·s ÷ 0.65 = 5.4 → 6 one-vCPU sandboxes; per replica 5.83/s × 0.2 s = 1.17 Erlangs → 5 workers for P(wait) ≤ 1 %', () => {
     const sandbox = component(planFor(spec({ tier: '100qps' }), 'compose'), 'sandbox');
-    expect([sandbox.replicas, sandbox.env.MAX_WORKERS]).toEqual([3, '4']);
+    expect([sandbox.replicas, sandbox.env.MAX_WORKERS]).toEqual([6, '5']);
   });
 
-  it('workload.codeNodes overrides the assumption: every run 1 s in the sandbox → 100 × 0.7 × 1 × 1 × 1.3 = 91 runs → 23 replicas', () => {
+  it('workload.codeNodes overrides the assumption: every run 1 s in the sandbox → 70 runs/s, 70 Erlangs over 11 replicas', () => {
     const sandbox = component(planFor(spec({ tier: '100qps', workload: { codeNodes: { share: 1, seconds: 1 } } }), 'compose'), 'sandbox');
-    expect(sandbox.replicas).toBe(23);
-    // All chat: no graph runs, no code nodes: the tier's one sandbox.
+    // 70/s × 0.1 core·s ÷ 0.65 = 10.8 → 11 replicas; 6.36 Erlangs each → 13 workers (oracle: the fewest with P(wait) ≤ 1 %).
+    expect(sandbox.replicas).toBe(11);
+    expect(Number(sandbox.env.MAX_WORKERS)).toBe(oracleServersFor(70 / 11, 1, 1, { maxWaitProbability: 0.01, p99WaitSeconds: 0.5 }));
+    // All chat: no graph runs, no code nodes: one sandbox.
     expect(component(planFor(spec({ tier: '100qps', workload: { mix: { chat: 1 } } }), 'compose'), 'sandbox').replicas).toBe(1);
   });
 
-  it('DB host CPU: 500 QPS × 1.3 × 100 ms = 65 transactions, half server work, 2 per core → 18 vCPU; 300 ms → 50', () => {
-    expect(planFor(spec({ tier: '500qps' }), 'compose').database.hostSize!.cpus).toBe(18);
-    expect(planFor(spec({ tier: '500qps', database: { dbTimePerRequestMs: 300 } }), 'compose').database.hostSize!.cpus).toBe(50);
+  it('DB host CPU: 500 QPS at the peak × 100 ms = 50 transactions, half server work, 2 per core → 14 vCPU (the tier\'s 16 stays); 300 ms → 38', () => {
+    expect(planFor(spec({ tier: '500qps' }), 'compose').database.hostSize!.cpus).toBe(16);
+    expect(planFor(spec({ tier: '500qps', database: { dbTimePerRequestMs: 300 } }), 'compose').database.hostSize!.cpus).toBe(38);
     const given = planFor(spec({ tier: '500qps', database: { hostSize: { cpus: 8, memoryGiB: 64 } } }), 'compose');
-    expect(given.warnings.join('\n')).toMatch(/a 8 vCPU DB host is short for 65 transactions .* give database\.hostSize\.cpus ≥ 18/);
+    expect(given.warnings.join('\n')).toMatch(/a 8 vCPU DB host is short for 50 transactions .* give database\.hostSize\.cpus ≥ 14/);
   });
 
   it('high availability puts the Helm proxy at 2 replicas even when one carries the load (10qps: 104 connections)', () => {
@@ -122,9 +125,10 @@ describe('hand-computed examples', () => {
     expect(component(planFor(spec({ tier: '10qps', availability: { ha: true } }), 'compose'), 'nginx').replicas).toBe(1);
   });
 
-  it('500qps on Helm: 1300 in flight × 4 connections over the chart\'s 1024 per worker → 6 proxy replicas; compose: one 2-vCPU container', () => {
-    expect(component(planFor(spec({ tier: '500qps', storage: S3 }), 'helm'), 'nginx')).toMatchObject({ replicas: 6, cpu: 1, processesPerReplica: 1 });
-    expect(component(planFor(spec({ tier: '500qps' }), 'compose'), 'nginx')).toMatchObject({ replicas: 1, cpu: 2, memory: '4Gi', processesPerReplica: 2 });
+  it('500qps on Helm: 500 QPS × 7.85 s = 3925 in flight × 4 connections over the chart\'s 1024 per worker → 16 proxy replicas; compose: one 2-vCPU container', () => {
+    expect(component(planFor(spec({ tier: '500qps', storage: S3 }), 'helm'), 'nginx')).toMatchObject({ replicas: 16, cpu: 1, processesPerReplica: 1 });
+    // Memory from the work: (2 processes × 0.05 GiB + 15,700 connections × 100 KiB) × 1.25 headroom = 2.09 → 2176Mi (1/8 GiB steps).
+    expect(component(planFor(spec({ tier: '500qps' }), 'compose'), 'nginx')).toMatchObject({ replicas: 1, cpu: 2, memory: '2176Mi', processesPerReplica: 2 });
   });
 });
 
@@ -148,7 +152,7 @@ describe.concurrent('nginx: the plan, the compose files and the Helm proxy agree
       const n = component(compose, 'nginx');
       const svc = parseYaml(file('docker-compose.yaml')).services.nginx;
       expect(svc.deploy.replicas ?? 1).toBe(n.replicas);
-      expect([Number(svc.deploy.resources.limits.cpus), svc.deploy.resources.limits.memory]).toEqual([n.cpu, `${parseInt(n.memory, 10)}g`]);
+      expect([Number(svc.deploy.resources.limits.cpus), svc.deploy.resources.limits.memory]).toEqual([n.cpu, `${parseInt(n.memory, 10)}${n.memory.endsWith('Mi') ? 'm' : 'g'}`]);
       const conf = file('nginx/nginx.conf');
       expect(Number(/worker_processes (\d+);/.exec(conf)![1])).toBe(n.processesPerReplica);
       expect(Number(/worker_connections (\d+);/.exec(conf)![1])).toBe(n.settings!.worker_connections);

@@ -121,16 +121,18 @@ describe('plan behaviour', () => {
     const base = planFor(spec({ tier: '10qps' }), 'compose');
     const over = planFor(spec({ tier: '10qps', overrides: { components: { api: { env: { SQLALCHEMY_POOL_SIZE: '100' } } } } }), 'compose');
     const api = (p: typeof base) => p.components.find((c) => c.name === 'api')!;
-    expect(api(over).peakDbConnections - api(base).peakDbConnections).toBe(100 - Number(api(base).env.SQLALCHEMY_POOL_SIZE));
+    // Every API process of every replica opens its own pool.
+    const processes = api(base).replicas * api(base).processesPerReplica;
+    expect(api(over).peakDbConnections - api(base).peakDbConnections).toBe(processes * (100 - Number(api(base).env.SQLALCHEMY_POOL_SIZE)));
     expect(over.budget.maxConnections).toBeGreaterThan(base.budget.maxConnections);
   });
 
-  it('applies the burst once under helm: no ×burst HPA ceiling on the api (its greenlets already hold it); web keeps one', () => {
+  it('no HPA ceiling above the components sized from the peak (api: its greenlets already hold it); web keeps one', () => {
     const plan = planFor(spec({ tier: '100qps', storage: { type: 's3', bucket: 'dify', region: 'us-east-1' } }), 'helm');
     const byName = (n: string) => plan.components.find((c) => c.name === n)!;
     expect(byName('api').maxReplicas).toBe(byName('api').replicas);
-    // web's count is SAE's for the tier's QPS, derived from no in-flight figure: its HPA adds the burst once.
-    expect(byName('web').maxReplicas).toBe(Math.ceil(byName('web').replicas * plan.burstFactor));
+    // web's count is SAE's for the tier's QPS, derived from no request model: its HPA may add 30 %.
+    expect(byName('web').maxReplicas).toBe(Math.ceil(byName('web').replicas * 1.3));
     // No component that opens DB connections autoscales, so the budget is the same at either count.
     expect(plan.budget.required).toBe(plan.budget.requiredAtReplicas);
     expect(plan.budget.required + plan.budget.reserved).toBeLessThanOrEqual(plan.budget.maxConnections);
@@ -148,7 +150,8 @@ describe('plan behaviour', () => {
   it('sizes a custom qps from the smallest tier that covers it', () => {
     const plan = planFor(spec({ qps: 150, latencySeconds: 5 }), 'compose');
     expect(plan.tier).toContain('200qps');
-    expect(plan.inFlight).toBe(Math.ceil(150 * 5 * 1.3));
+    // 150 QPS is the peak: Little's law without a burst multiplier.
+    expect(plan.inFlight).toBe(Math.ceil(150 * 5));
     expect(plan.capacity.sustainableQps).toBeGreaterThanOrEqual(150);
     expect(plan.budget.fits).toBe(true);
   });
@@ -187,7 +190,8 @@ describe('production topology', () => {
   it('refuses a scaled-out plugin daemon on a store it cannot use', () => {
     const gcs = { type: 'google-storage' as const, bucket: 'b', serviceAccountJsonBase64: 'e30=' };
     expect(planFor(spec({ tier: '100qps', storage: gcs }), 'helm').problems.join('\n')).toMatch(/plugin_daemon: \d+ replicas must share installed plugins/);
-    const single = spec({ tier: '100qps', storage: gcs, overrides: { components: { plugin_daemon: { replicas: 1 } } } });
+    // One replica must then carry the daemon's whole CPU (100/s × 0.047 core·s ÷ 0.65 ≈ 7.2 cores).
+    const single = spec({ tier: '100qps', storage: gcs, overrides: { components: { plugin_daemon: { replicas: 1, cpu: 8 } } } });
     expect(planFor(single, 'helm').problems).toEqual([]);
   });
 

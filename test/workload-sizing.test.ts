@@ -16,6 +16,7 @@ import { resolveSecrets } from '../src/render/secrets.js';
 import { runCli } from './helpers/cli.js';
 import { effectiveEnv, type ComposeService } from './helpers/compose-env.js';
 import { describeUpstream, UPSTREAM } from './helpers/upstream.js';
+import { oracleServersFor } from './helpers/service-level.js';
 
 const MIXES: Record<string, SpecInput['workload']> = {
   default: {},
@@ -104,26 +105,30 @@ describe.concurrent('both paths cover their load: release × tier × target × m
 describe('hand-computed', () => {
   const plan = (tier: string, workload: SpecInput['workload'], target: 'compose' | 'helm' = 'compose') => planFor(specSchema.parse(base('1.16.1', tier, target, workload)), target);
 
-  it('100qps, default mix (60 % worker-run at 2 s): 100 × 1.2 s × 1.3 = 156 runs in flight on 2 × 78 slots', () => {
+  // Latencies per kind from costs/compute.json: chat, completion 6 s, agent 15 s, graphs 8 s; CV 1.
+  const level = { maxWaitProbability: 0.01, p99WaitSeconds: 0.5 };
+
+  it('100qps, default mix: 60 runs/s × 8 s = 480 in flight; Erlang C slots over ⌈60 × 0.15 core·s ÷ 0.65⌉ = 14+ one-core workers of ≤ ⌊0.65 × 8 ÷ 0.15⌋ = 34 greenlets', () => {
     const p = plan('100qps', {});
-    expect(p.inFlightApiRequests).toBe(260);
-    expect(p.inFlightWorkerRuns).toBe(156);
+    expect(p.inFlightApiRequests).toBe(785); // 100 × (0.3 × 6 + 0.05 × 15 + 0.7 × 8) s
+    expect(p.inFlightWorkerRuns).toBe(480);
+    const slots = oracleServersFor(60, 8, 1, level);
+    const replicas = Math.max(2, 14, Math.ceil(slots / 34));
     const runner = p.components.find((c) => c.name === 'worker_runs')!;
-    expect(runner.replicas).toBe(2); // high availability from 100qps
-    expect(runner.env.CELERY_WORKER_AMOUNT).toBe('78');
-    expect(p.capacity.paths[1]).toEqual({ name: 'runs', inFlight: 156, slots: 156, sustainableQps: 130 }); // 156 / 1.2 s
-    expect(p.capacity.paths[0]).toEqual({ name: 'api', inFlight: 260, slots: 272, sustainableQps: 136 }); // 2 × 8 × 17 / 2 s
-    expect(p.capacity.sustainableQps).toBe(130);
+    expect(runner.replicas).toBe(replicas);
+    expect(runner.env.CELERY_WORKER_AMOUNT).toBe(String(Math.ceil(slots / replicas)));
+    expect(p.capacity.paths[1]).toMatchObject({ name: 'runs', inFlight: 480, slots: replicas * Math.ceil(slots / replicas), queues: 1, meetsServiceLevel: true });
   });
 
-  it('500qps, all chatflow: 1300 runs in flight → 13 run workers × 100 greenlets', () => {
+  it('500qps, all chatflow: 500 runs/s × 0.15 core·s ÷ 0.65 = 116 cores → at least 116 run workers, greenlets ≤ 34 each', () => {
     const p = plan('500qps', { mix: { chatflow: 1 } });
     const runner = p.components.find((c) => c.name === 'worker_runs')!;
-    expect(p.inFlightWorkerRuns).toBe(1300);
-    expect(runner.replicas).toBe(13);
-    expect(runner.env.CELERY_WORKER_AMOUNT).toBe('100');
-    expect(runner.peakDbConnections).toBe(1300);
-    expect(p.capacity.paths[1].sustainableQps).toBe(650);
+    expect(p.inFlightWorkerRuns).toBe(4000);
+    const slots = oracleServersFor(500, 8, 1, level);
+    expect(runner.replicas).toBe(Math.max(116, Math.ceil(slots / 34)));
+    expect(Number(runner.env.CELERY_WORKER_AMOUNT)).toBeLessThanOrEqual(34);
+    expect(runner.replicas * Number(runner.env.CELERY_WORKER_AMOUNT)).toBeGreaterThanOrEqual(slots);
+    expect(p.capacity.paths[1].sustainableQps).toBe(Math.floor((runner.replicas * Number(runner.env.CELERY_WORKER_AMOUNT)) / 8));
   });
 
   it('all chat: nothing runs in a worker, the run path bounds nothing', () => {
@@ -133,19 +138,19 @@ describe('hand-computed', () => {
     expect(p.capacity.sustainableQps).toBe(p.capacity.paths[0].sustainableQps);
   });
 
-  it('per-kind latency: 10qps, 50 % chatflow at 10 s + 50 % chat at 2 s → 6 s mean, 65 runs in flight', () => {
+  it('per-kind latency: 10qps, 50 % chatflow at 10 s + 50 % chat at its default 6 s → 8 s mean, 50 runs in flight', () => {
     const p = plan('10qps', { mix: { chat: 0.5, chatflow: 0.5 }, latencySeconds: { chatflow: 10 } });
-    expect(p.inFlightApiRequests).toBe(Math.ceil(10 * 6 * 1.3));
-    expect(p.inFlightWorkerRuns).toBe(65);
+    expect(p.inFlightApiRequests).toBe(80);
+    expect(p.inFlightWorkerRuns).toBe(50);
   });
 
   it('helm: the run worker beside the chart\'s worker, sized like compose\'s', () => {
     const helm = plan('100qps', {}, 'helm');
     const compose = plan('100qps', {});
     const runner = (p: typeof helm) => p.components.find((c) => c.name === 'worker_runs')!;
-    expect(runner(helm)).toMatchObject({ replicas: 2, maxReplicas: 2, env: { CELERY_WORKER_AMOUNT: '78', CELERY_WORKER_QUEUES: 'workflow_based_app_execution' } });
+    expect(runner(helm)).toMatchObject({ replicas: runner(compose).replicas, maxReplicas: runner(compose).replicas, env: { CELERY_WORKER_QUEUES: 'workflow_based_app_execution' } });
     expect(runner(helm).env).toEqual(runner(compose).env);
-    expect(helm.capacity.paths[1]).toEqual({ name: 'runs', inFlight: 156, slots: 156, sustainableQps: 130 });
+    expect(helm.capacity.paths[1]).toEqual(compose.capacity.paths[1]);
     // The background worker is the tier's again (100qps: 8 greenlets), not also carrying the runs.
     expect(helm.components.find((c) => c.name === 'worker')!.env.CELERY_WORKER_AMOUNT).toBe('8');
   });

@@ -18,6 +18,9 @@ export function planJson(plan: Plan) {
     qps: plan.qps,
     latencySeconds: plan.latencySeconds,
     burstFactor: plan.burstFactor,
+    peakQps: plan.peakQps,
+    serviceLevel: plan.serviceLevel,
+    targetUtilization: plan.targetUtilization,
     inFlight: plan.inFlight,
     workload: plan.workload,
     inFlightApiRequests: plan.inFlightApiRequests,
@@ -31,6 +34,8 @@ export function planJson(plan: Plan) {
     connections: plan.connections,
     budget: plan.budget,
     capacity: plan.capacity,
+    cpu: plan.cpu,
+    costs: plan.costs,
     database: plan.database,
     redis: plan.redis,
     sharedEnv: plan.sharedEnv,
@@ -38,6 +43,7 @@ export function planJson(plan: Plan) {
     recovery: plan.recovery,
     observability: plan.observability,
     totals: plan.totals,
+    cost: plan.cost,
     host: plan.host,
     problems: plan.problems,
     warnings: plan.warnings,
@@ -71,17 +77,51 @@ const mixLine = (plan: Plan) =>
     .map(([kind, share]) => `${kind} ${Math.round(share * 1000) / 10} %${plan.workload.latencySeconds[kind as keyof Plan['workload']['latencySeconds']] !== plan.latencySeconds ? ` (${plan.workload.latencySeconds[kind as keyof Plan['workload']['latencySeconds']]} s)` : ''}`)
     .join(' · ');
 
-/** One line per execution path, then the weakest. */
+const pct = (x: number) => `${Math.round(x * 1000) / 10} %`;
+
+/** One line per queue path: slots, P(wait), p99 wait and utilisation at the peak, the QPS at the service level; then the weakest. */
 function capacityLines(plan: Plan): string[] {
   const how = {
-    api: 'API greenlets (replicas × SERVER_WORKER_AMOUNT × SERVER_WORKER_CONNECTIONS)',
-    runs: 'run slots (replicas × CELERY_WORKER_AMOUNT of the workers consuming workflow_based_app_execution)',
+    api: 'API greenlets (SERVER_WORKER_AMOUNT × SERVER_WORKER_CONNECTIONS per replica, one queue per replica)',
+    runs: 'run slots (replicas × CELERY_WORKER_AMOUNT on workflow_based_app_execution, one queue pooled by the broker)',
+    sandbox: 'sandbox workers (MAX_WORKERS per replica, one queue per replica)',
+    pgbouncer: "PgBouncer server connections (the main database's pool, transactions queue for it)",
   };
+  const level = plan.serviceLevel;
   return [
-    ...plan.capacity.paths.map(
-      (p) => `Capacity (${p.name}): ${p.slots} ${how[p.name]} for ${p.inFlight} in flight → ${p.sustainableQps === null ? 'not loaded by this mix' : `${p.sustainableQps} QPS under the mix`}`,
+    `Service level: every queue at the peak (${plan.peakQps} QPS${plan.burstFactor !== 1 ? ` = ${plan.qps} × burstFactor ${plan.burstFactor}` : ', the peak-minute rate'}) has P(wait) ≤ ${pct(level.maxWaitProbability)} and p99 wait ≤ ${level.p99WaitSeconds} s (Erlang C; Allen–Cunneen for the service-time spread)`,
+    ...plan.capacity.paths.map((p) =>
+      p.sustainableQps === null
+        ? `Capacity (${p.name}): ${p.slots} ${how[p.name]}: not loaded by this mix`
+        : `Capacity (${p.name}): ${p.queues > 1 ? `${p.queues} × ${p.serversPerQueue} = ` : ''}${p.slots} ${how[p.name]}, ${p.inFlight} busy on average: P(wait) ${pct(p.waitProbability)}, p99 wait ${p.p99WaitSeconds} s, utilisation ${pct(p.utilisation)} at the peak; ${p.qpsAtServiceLevel} QPS at the service level, saturates at ${p.sustainableQps}${p.meetsServiceLevel ? '' : ' — MISSES THE SERVICE LEVEL'}`,
     ),
-    `Capacity: ${plan.capacity.sustainableQps} QPS sustained (the weaker path) for ${plan.qps} QPS asked`,
+    `Capacity: ${plan.capacity.qpsAtServiceLevel} QPS at the service level (the weakest path) for ${plan.peakQps} QPS at the peak; saturation at ${plan.capacity.sustainableQps}`,
+  ];
+}
+
+/** CPU and memory per component from the work, against what it is given. */
+function cpuLines(plan: Plan, c: Awaited<ReturnType<typeof colors>>): string[] {
+  return [
+    `CPU from the work (cores = arrivals × core·s each ÷ ${plan.targetUtilization} target utilisation; memory = base RSS × processes + per in-flight × in-flight, + headroom):`,
+    ...plan.cpu.map((l) =>
+      l.rate === undefined
+        ? `  ${l.component}: ${l.coresGiven} cores, ${l.memoryGiB} GiB (the tier's instance: no request model)`
+        : (l.fits ? (x: string) => x : c.red)(
+            `  ${l.component}: ${l.rate}/s × ${l.cpuSecondsPer} core·s per ${l.per} = ${l.coresInUse} cores in use → ${l.coresNeeded} needed, ${l.coresGiven} given; ${l.memoryGiB} GiB`,
+          ),
+    ),
+  ];
+}
+
+/** The cost table's values: the spec's first, then the defaults grouped with their sources. */
+function costTableLines(plan: Plan): string[] {
+  const fromSpec = plan.costs.filter((v) => v.from === 'spec');
+  const defaults = plan.costs.filter((v) => v.from === 'default');
+  return [
+    `Cost table (costs/compute.json): ${fromSpec.length} value(s) from the spec, ${defaults.length} defaults`,
+    ...(fromSpec.length ? [`  from the spec: ${fromSpec.map((v) => `${v.path}=${v.value}`).join(' ')}`] : []),
+    `  defaults: ${defaults.map((v) => `${v.path}=${v.value}`).join(' ')}`,
+    '  (each default names its source or reasoning in costs/compute.json; override any under workload.costs, workload.latencySeconds, workload.latencyCv, workload.targetUtilization)',
   ];
 }
 
@@ -106,7 +146,7 @@ export async function formatPlan(plan: Plan): Promise<string> {
   const dbSettings = db.settings ? Object.entries(db.settings).map(([k, v]) => `${k}=${v}`).join(' ') : '';
   const lines = [
     c.bold(`Dify ${plan.release} · ${plan.tier} · target ${plan.target}`),
-    `Load: ${plan.qps} QPS × ${plan.latencySeconds} s mean latency × ${plan.burstFactor} burst = ${plan.inFlight} requests in flight (Little's law)`,
+    `Load: ${plan.peakQps} QPS at the peak${plan.burstFactor !== 1 ? ` (${plan.qps} mean × burstFactor ${plan.burstFactor})` : ' (the peak-minute arrival rate)'} × ${plan.latencySeconds} s mean latency under the mix = ${plan.inFlight} requests in flight on average (Little's law)`,
     `Mix: ${mixLine(plan)}; ${plan.inFlightWorkerRuns} of them run in Celery run workers (chatflow, streaming workflow), all hold an API greenlet`,
     '',
     table(
@@ -125,7 +165,7 @@ export async function formatPlan(plan: Plan): Promise<string> {
           (b.server.fits ? c.green : c.red)(
             `Budget (server side, PgBouncer → PostgreSQL): pools ${db.pooler.databases.map((d) => `${d.name} ${d.poolSize}+${d.reservePoolSize} reserve`).join(', ')} + bootstrap 1 + migration ${db.pooler.direct.migration} + backup ${db.pooler.direct.backup} = ${b.server.required} + reserved ${b.server.reserved} ≤ max_connections ${b.server.maxConnections}: ${b.server.fits ? `fits, headroom ${b.server.headroom}` : 'DOES NOT FIT'}`,
           ),
-          `Pooler: PgBouncer, transaction pooling; pools from ${plan.qps} QPS × ${plan.burstFactor} burst × ${db.pooler.dbTimePerRequestMs} ms DB time per request = ${db.pooler.activeTransactions} active transactions, × 2 for bursts (plugin daemon: half), at least 20`,
+          `Pooler: PgBouncer, transaction pooling; ${plan.peakQps} QPS at the peak × ${db.pooler.dbTimePerRequestMs} ms DB time per request = ${db.pooler.activeTransactions} active transactions on average; each pool from Erlang C at the service level (plugin daemon: half the transactions), at least 20`,
         ]
       : [
           (b.fits ? c.green : c.red)(
@@ -137,9 +177,12 @@ export async function formatPlan(plan: Plan): Promise<string> {
     '',
     `Database: ${db.engine} ${db.mode}${db.hostSize ? ` on ${db.hostSize.cpus} vCPU / ${db.hostSize.memoryGiB} GiB` : ''}; admin headroom ${db.adminHeadroom}${dbSettings ? `; ${dbSettings}` : ''}`,
     ...capacityLines(plan),
+    ...cpuLines(plan, c),
     // One host only means something for compose; a cluster is judged by its totals.
     ...(helm ? [] : [`Host: needs ≈${plan.host.required.cpus} vCPU / ${plan.host.required.memoryGiB} GiB of requests${plan.host.given ? ` (given ${plan.host.given.cpus} vCPU / ${plan.host.given.memoryGiB} GiB)` : ''}`]),
     `Totals: ${plan.totals.replicas} ${helm ? 'pods' : 'containers'}, ${plan.totals.cpuLimits} vCPU / ${plan.totals.memoryLimitsGiB} GiB limits, ${plan.totals.cpuRequests} vCPU / ${plan.totals.memoryRequestsGiB} GiB requests${helm ? ' (cluster, at maxReplicas)' : ''}`,
+    `Cost: ${plan.cost.vcpu} vCPU and ${plan.cost.memoryGiB} GiB at limits ≈ $${plan.cost.monthly} a month, $${plan.cost.perQps} per QPS (indicative: $${plan.cost.prices.vcpuMonth}/vCPU-month, $${plan.cost.prices.gibMonth}/GiB-month)`,
+    ...costTableLines(plan),
     '',
     'Production topology:',
     `  availability: ${plan.highAvailability ? '≥ 2 replicas of api, web, worker and plugin daemon (a replica can fail or roll without downtime)' : 'single replicas (no redundancy: fine below 100 QPS, set availability.ha: true to change)'}`,

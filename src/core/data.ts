@@ -70,9 +70,8 @@ export interface TierComponent {
 
 export interface Tier {
   name: string;
+  /** The peak-minute arrival rate the tier is sized for. */
   qps: number;
-  latencySeconds: number;
-  burstFactor: number;
   source: { kind: 'published' | 'interpolated' | 'extrapolated' | 'custom'; text: string };
   assumptions: string[];
   components: Record<ComponentName, TierComponent>;

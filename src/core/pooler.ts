@@ -3,13 +3,12 @@
 // pooler (the client side: Σ peakDbConnections, whatever components exist); PostgreSQL holds
 // only the pools, sized from the transactions that are really active (qps × DB time per request).
 import type { ConnectionUser } from './budget.js';
+import { serversFor, type ServiceLevel } from './sizing/queueing.js';
 
 /** Above this many direct connections one PostgreSQL should get a pooler (the default turns it on). */
 export const POOLER_THRESHOLD = 500;
 /** DB time one request spends inside transactions: a chatflow runs ~25–40 statements, ~50–100 ms (execution-model.md §5, inference). */
 export const DEFAULT_DB_TIME_PER_REQUEST_MS = 100;
-/** Pools are sized at twice the mean active transactions: arrivals are bursty (Poisson) and some transactions idle while the app works. */
-const POOL_SAFETY = 2;
 /** The plugin daemon's share of the active transactions (installation and endpoint lookups per invocation; inference). */
 const PLUGIN_DB_SHARE = 0.5;
 /** Never smaller: the plugin daemon's own CI runs PgBouncer with DEFAULT_POOL_SIZE=20. */
@@ -59,6 +58,8 @@ export interface PoolerInput {
   dbTimePerRequestMs: number;
   database: string;
   pluginDatabase: string;
+  /** Each pool is a queue of transactions (Poisson at the peak, DB time each): Erlang C sizes it to this level. */
+  serviceLevel: ServiceLevel;
 }
 
 /** The pooler, or none: the spec's choice, else PgBouncer once the direct budget passes the threshold. */
@@ -77,7 +78,8 @@ export function sizePooler(x: PoolerInput): PoolerPlan {
   const through = x.users.filter((u) => !bypassesPooler(u));
   const clientsOf = (plugin: boolean) => through.filter((u) => (u.component === 'plugin_daemon') === plugin).reduce((n, u) => n + (u.total ?? 0), 0);
   const activeTransactions = activeTransactionsAt(x.qps, x.burstFactor, x.dbTimePerRequestMs);
-  const pool = (clients: number, share: number) => Math.min(clients, Math.max(MIN_POOL, Math.ceil(activeTransactions * share * POOL_SAFETY)));
+  const transactions = (share: number) => ({ arrivalRate: x.qps * x.burstFactor * share, serviceSeconds: x.dbTimePerRequestMs / 1000, serviceScv: 1 });
+  const pool = (clients: number, share: number) => Math.min(clients, Math.max(MIN_POOL, serversFor(transactions(share), x.serviceLevel)));
   const databases = [
     { name: x.database, clients: clientsOf(false), share: 1 },
     { name: x.pluginDatabase, clients: clientsOf(true), share: PLUGIN_DB_SHARE },

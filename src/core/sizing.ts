@@ -10,7 +10,9 @@ import { collaborationEnabled, deployedComponents, sizeComponents } from './sizi
 import { countConnections } from './sizing/connections.js';
 import { judgeBudget, planDatabase, serverBudget } from './sizing/database.js';
 import { bundledInfrastructure, composeHost } from './sizing/host.js';
-import { totalsOf } from './sizing/totals.js';
+import { costOf, totalsOf } from './sizing/totals.js';
+import { cpuLines } from './sizing/work.js';
+import { computeCosts } from './compute-costs.js';
 import type { Plan, SizingInput } from './sizing/types.js';
 import { workloadOf } from './sizing/workload.js';
 import { planLimitProblems } from './plan-limits.js';
@@ -23,8 +25,8 @@ export function sizePlan({ spec, release, tier, target }: SizingInput): Plan {
   const problems: string[] = [];
   const warnings: string[] = [];
   const qps = spec.qps ?? tier.qps;
-  const latencySeconds = spec.latencySeconds ?? tier.latencySeconds;
-  const workload = workloadOf(spec, tier, release, qps, latencySeconds);
+  const { costs, values: costValues } = computeCosts(spec);
+  const workload = workloadOf(spec, tier, release, qps, costs);
   const inFlight = workload.inFlightApiRequests;
   const collaboration = collaborationEnabled(spec, release, target);
   const names = deployedComponents(release, target, collaboration);
@@ -33,7 +35,7 @@ export function sizePlan({ spec, release, tier, target }: SizingInput): Plan {
 
   const { users, required, requiredAtReplicas } = countConnections(spec, release, components, problems);
   const pooler = poolerKind(spec.database.pooler, spec.database.engine, required) === 'pgbouncer'
-    ? sizePooler({ users, qps, burstFactor: tier.burstFactor, dbTimePerRequestMs: spec.database.dbTimePerRequestMs, database: spec.database.database, pluginDatabase: spec.database.pluginDatabase })
+    ? sizePooler({ users, qps, burstFactor: workload.burstFactor, serviceLevel: workload.serviceLevel, dbTimePerRequestMs: spec.database.dbTimePerRequestMs, database: spec.database.database, pluginDatabase: spec.database.pluginDatabase })
     : undefined;
   const database = { ...planDatabase(spec, tier, qps, pooler?.serverRequired ?? required, problems, warnings), ...(pooler ? { pooler } : {}) };
   const server = pooler && serverBudget(pooler, database, problems);
@@ -42,7 +44,8 @@ export function sizePlan({ spec, release, tier, target }: SizingInput): Plan {
     : connectionBudget(users, database.maxConnections, database.reserved);
   if (!pooler) judgeBudget(budget, users, database, problems, warnings);
 
-  const capacity = capacityOf(components, release, qps, workload, warnings);
+  const capacity = capacityOf(components, release, workload, pooler, warnings);
+  const cpu = cpuLines(components, workload, problems);
   // Each in-flight worker-executed run streams its events to an API subscriber over the event bus.
   const inFlightStreaming = workload.inFlightStreamingRequests;
   const redisInputs = components.map((c) => ({ component: c.name, replicas: c.maxReplicas, processes: c.processesPerReplica, env: c.env }));
@@ -53,13 +56,17 @@ export function sizePlan({ spec, release, tier, target }: SizingInput): Plan {
   problems.push(...topologyProblems(spec, target, daemon?.maxReplicas ?? 0), ...redisProblems(spec, release, names.includes('agent_backend')));
   const recovery = recoveryPlan(spec, problems);
   const sharedEnv = { ...observabilityEnv(spec, problems), MIGRATION_ENABLED: 'false' };
+  const totals = totalsOf(components, infrastructure);
 
   const plan: Plan = {
     release: release.version,
     tier: spec.qps !== undefined ? `custom (${qps} qps, sized from ${tier.name})` : tier.name,
     qps,
-    latencySeconds,
-    burstFactor: tier.burstFactor,
+    latencySeconds: Math.round(workload.meanLatencySeconds * 1000) / 1000,
+    burstFactor: workload.burstFactor,
+    peakQps: workload.peakQps,
+    serviceLevel: workload.serviceLevel,
+    targetUtilization: workload.targetUtilization,
     target,
     inFlight,
     workload: { mix: workload.mix, latencySeconds: workload.latencySeconds },
@@ -73,13 +80,16 @@ export function sizePlan({ spec, release, tier, target }: SizingInput): Plan {
     connections: users,
     budget: { ...budget, required, headroom: budget.headroom ?? budget.maxConnections - required - budget.reserved, requiredAtReplicas, ...(server ? { server } : {}) },
     capacity,
+    cpu,
+    costs: costValues,
     database,
     redis,
     sharedEnv,
     migration: 'job',
     recovery,
     observability: { workflowLogs: workflowLogEffect(spec) },
-    totals: totalsOf(components, infrastructure),
+    totals,
+    cost: costOf(totals, costs, qps),
     host,
     problems,
     warnings,

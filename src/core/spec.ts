@@ -276,6 +276,28 @@ export const APP_KINDS = ['chat', 'completion', 'agent', 'chatflow', 'workflowSt
 export type AppKind = (typeof APP_KINDS)[number];
 
 const share = z.number({ invalid_type_error: 'expected a share between 0 and 1' }).min(0, 'expected a share ≥ 0').max(1, 'expected a share ≤ 1');
+const nonNegative = z.number({ invalid_type_error: 'expected a number' }).min(0, 'expected a number ≥ 0');
+const perKind = (v: z.ZodNumber) => z.object(Object.fromEntries(APP_KINDS.map((k) => [k, v.optional()])) as Record<AppKind, z.ZodOptional<z.ZodNumber>>).strict();
+const partialOf = (keys: readonly string[], v: z.ZodNumber) => z.object(Object.fromEntries(keys.map((k) => [k, v.optional()]))).strict();
+
+/** costs/compute.json's shape, every value optional (the table's default stays where none is given). */
+const computeCostsSchema = z
+  .object({
+    cpuSeconds: z
+      .object({ execute: perKind(nonNegative).optional(), relay: perKind(nonNegative).optional(), plugin: perKind(nonNegative).optional(), sandboxExecution: nonNegative.optional(), nginxRequest: nonNegative.optional() })
+      .strict()
+      .optional(),
+    memoryGiB: z
+      .object({
+        base: partialOf(['apiProcess', 'celeryWorker', 'pluginDaemon', 'sandbox', 'nginxProcess'], nonNegative).optional(),
+        perInFlight: partialOf(['apiRequest', 'workerRun', 'pluginRequest', 'sandboxExecution', 'nginxConnection'], nonNegative).optional(),
+        headroom: nonNegative.optional(),
+      })
+      .strict()
+      .optional(),
+    prices: partialOf(['vcpuMonth', 'gibMonth'], nonNegative).optional(),
+  })
+  .strict();
 
 export const workloadSchema = z
   .object({
@@ -293,6 +315,22 @@ export const workloadSchema = z
     latencySeconds: z.object(Object.fromEntries(APP_KINDS.map((k) => [k, positive.optional()])) as Record<AppKind, z.ZodOptional<typeof positive>>).strict().optional(),
     /** Code nodes, which size the sandbox: the share of graph runs (chatflow, workflows) with any, and their sandbox seconds per run. */
     codeNodes: z.object({ share: share.optional(), seconds: positive.optional() }).strict().optional(),
+    /** Coefficient of variation (std ÷ mean) of each kind's time in Dify; default 1 (costs/compute.json). */
+    latencyCv: perKind(nonNegative).optional(),
+    /** Partial override of costs/compute.json (CPU-seconds, memory, prices): see docs/sizing-model.md. */
+    costs: computeCostsSchema.optional(),
+    /** CPU a component may use at the peak, as a share of its cores (default 0.65). */
+    targetUtilization: z.number().gt(0, 'expected a share above 0').max(0.95, 'expected a share ≤ 0.95').optional(),
+  })
+  .strict();
+
+/** What every queue (API greenlets, run slots, PgBouncer pools, sandbox workers) meets at the peak. */
+export const serviceLevelSchema = z
+  .object({
+    /** Largest share of requests that may wait for a slot at all. */
+    maxWaitProbability: z.number().gt(0, 'expected a share above 0').lt(1, 'expected a share below 1').default(0.01),
+    /** Largest 99th-percentile wait for a slot, in seconds. */
+    p99WaitSeconds: z.number().min(0).default(0.5),
   })
   .strict();
 
@@ -305,6 +343,9 @@ export const specSchema = z
     tier: z.string().optional(),
     qps: positive.optional(),
     latencySeconds: positive.optional(),
+    /** qps is the peak-minute arrival rate; give a mean and this multiplier to turn it into the peak (default 1). */
+    burstFactor: z.number().min(1, 'expected a multiplier ≥ 1').optional(),
+    serviceLevel: serviceLevelSchema.default({}),
     workload: workloadSchema.default({}),
     targets: z.array(z.enum(TARGETS)).min(1).default(['compose']),
     collaboration: z.boolean().optional(),

@@ -43,7 +43,7 @@ function tierChoice(t: Tier, release: Release): Choice<string> {
   const host = planFor(spec, 'compose', release).host.required;
   return {
     value: t.name,
-    name: `${t.name.padEnd(8)} ${t.qps} QPS at ${t.latencySeconds} s mean latency`,
+    name: `${t.name.padEnd(8)} ${t.qps} QPS at the peak minute`,
     description: `api ${instance(t.components.api)}, plugin daemon ${instance(t.components.plugin_daemon)}, DB ${t.managedDatabase.cpus}C${t.managedDatabase.memoryGiB}G; one host needs ≈${host.cpus} vCPU / ${host.memoryGiB} GiB (${t.source.kind} numbers)`,
   };
 }
@@ -59,7 +59,7 @@ async function backendFields(session: Session, prefix: string, label: string, fi
 async function askLoad(session: Session, release: Release): Promise<void> {
   const tiers = loadAllTiers();
   if (session.value('qps') !== undefined && session.value('tier') === undefined) {
-    await session.field('latencySeconds', 'Mean time a request spends in Dify, in seconds (Enter: the nearest tier\'s):');
+    await session.field('latencySeconds', 'Mean time a request spends in Dify, in seconds (Enter: per app kind from costs/compute.json):');
     return;
   }
   const choices = [
@@ -70,7 +70,7 @@ async function askLoad(session: Session, release: Release): Promise<void> {
   if (tier !== CUSTOM_TIER) return;
   session.set('tier', undefined);
   await session.field('qps', 'Requests per second at peak:', { required: true });
-  await session.field('latencySeconds', 'Mean time a request spends in Dify, in seconds (Enter: the nearest tier\'s):');
+  await session.field('latencySeconds', 'Mean time a request spends in Dify, in seconds (Enter: per app kind from costs/compute.json):');
 }
 
 async function askDatabase(session: Session): Promise<void> {

@@ -1,11 +1,22 @@
 // The API (gunicorn + gevent) and its websocket sibling.
 import { DB_HOLD_PER_REQUEST, sqlalchemyEnv } from './pools.js';
+import { serversFor } from './queueing.js';
 import type { Sizer } from './types.js';
+import { coresFor, cpuDemand, cpuRequestFor, greenletsPerCore, memoryFor } from './work.js';
 
-/** Below upstream's own default there is no point: 10 greenlets per process. */
+/** Below upstream's own default there is no point: 10 greenlets per process (unless CPU allows fewer). */
 const MIN_GREENLETS = 10;
-/** Above this a single gevent process spends its time switching greenlets: add replicas instead. */
+/** Above this a single gevent process spends its time switching greenlets: add processes instead. */
 const MAX_GREENLETS = 500;
+/**
+ * A gevent API process grows ~130 MB/h without gunicorn's --max-requests (dify#37180). Dify's
+ * entrypoint passes no such flag, but gunicorn reads GUNICORN_CMD_ARGS from the environment: recycle
+ * each process after about an hour of its peak traffic (jitter so processes do not restart together),
+ * and let a recycling process finish streams up to this long instead of gunicorn's 30 s.
+ */
+const RECYCLE_SECONDS = 3600;
+const MIN_MAX_REQUESTS = 1000;
+const GRACEFUL_TIMEOUT_SECONDS = 120;
 /** Dify's maximum app/workflow run time (APP_MAX_EXECUTION_TIME, WORKFLOW_MAX_EXECUTION_TIME defaults). */
 const MAX_EXECUTION_SECONDS = 1200;
 /** The variables that bound a run (api/core/app: the app and workflow execution limits); nginx must wait at least this long. */
@@ -22,23 +33,42 @@ export const RUN_BOUND_VARIABLES = ['APP_MAX_EXECUTION_TIME', 'WORKFLOW_MAX_EXEC
  */
 export const gunicornTimeout = (release: { upstreamDefaults: Record<string, string> }) => release.upstreamDefaults.GUNICORN_TIMEOUT ?? '360';
 
-export const sizeApi: Sizer = ({ replicas, cpu, o }, { inFlight, external, release }) => {
-  // A gevent process uses about one core (the GIL): one process per core of the instance.
+/**
+ * One queue per replica: nginx (compose) and the chart's proxy through the api Service (kube-proxy)
+ * spread connections without regard to load, so each replica's processes × greenlets serve their
+ * own share of the arrivals (within a replica the processes share the listen socket: one queue).
+ * Processes per replica: the tier instance's cores (a gevent process uses one core at most);
+ * replicas: enough cores for λ·c ÷ U, and enough that no process needs more greenlets than its core
+ * runs at U (greenlets ≤ U × E[S] ÷ CPU per request); greenlets: Erlang C per replica.
+ */
+export const sizeApi: Sizer = ({ replicas, cpu, o }, { external, release, workload: w }) => {
+  const q = w.queues.api;
+  const demand = cpuDemand('api', w)!;
+  const { use, needed } = coresFor(demand, w);
   const processes = o?.processesPerReplica ?? Math.max(1, Math.floor(cpu));
-  let greenlets = o?.connectionsPerProcess ?? Math.max(MIN_GREENLETS, Math.ceil(inFlight / (replicas * processes)));
-  if (o?.connectionsPerProcess === undefined && o?.replicas === undefined && greenlets > MAX_GREENLETS) {
-    replicas = Math.ceil(inFlight / (processes * MAX_GREENLETS));
-    greenlets = Math.max(MIN_GREENLETS, Math.ceil(inFlight / (replicas * processes)));
+  const perCore = greenletsPerCore(q.serviceSeconds, demand.cpuSeconds, w, MAX_GREENLETS);
+  const slotsPerReplica = (n: number) => serversFor({ ...q, arrivalRate: q.arrivalRate / n }, w.serviceLevel);
+  if (o?.replicas === undefined) {
+    replicas = Math.max(replicas, Math.ceil(needed / processes - 1e-9));
+    while (Math.ceil(slotsPerReplica(replicas) / processes) > perCore) replicas++;
   }
+  const needGreenlets = Math.ceil(slotsPerReplica(replicas) / processes);
+  const greenlets = o?.connectionsPerProcess ?? Math.max(needGreenlets, Math.min(MIN_GREENLETS, perCore));
   const total = Math.max(2, Math.ceil(greenlets * DB_HOLD_PER_REQUEST));
+  const m = w.costs.memoryGiB;
+  const maxRequests = Math.max(MIN_MAX_REQUESTS, Math.ceil(((q.arrivalRate / (replicas * processes)) * RECYCLE_SECONDS) / 100) * 100);
   return {
     replicas,
     processes,
+    cpu: o?.cpu ?? processes,
+    cpuRequest: cpuRequestFor(use, replicas, o?.cpu ?? processes),
+    memoryGiB: memoryFor(m.base.apiProcess, processes, m.perInFlight.apiRequest, processes * greenlets, w),
     env: {
       SERVER_WORKER_AMOUNT: String(processes),
       SERVER_WORKER_CLASS: 'gevent',
       SERVER_WORKER_CONNECTIONS: String(greenlets),
       GUNICORN_TIMEOUT: gunicornTimeout(release),
+      GUNICORN_CMD_ARGS: `--max-requests ${maxRequests} --max-requests-jitter ${maxRequests / 10} --graceful-timeout ${GRACEFUL_TIMEOUT_SECONDS}`,
       // Bound long runs here; nginx's read timeout (3600 s) stays above them.
       ...Object.fromEntries(RUN_BOUND_VARIABLES.map((v) => [v, String(MAX_EXECUTION_SECONDS)])),
       ...sqlalchemyEnv(total, o, external),

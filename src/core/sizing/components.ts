@@ -13,13 +13,16 @@ import { gib, round2 } from './units.js';
 import { sizeWorker, sizeWorkerBeat, sizeWorkerRuns } from './workers.js';
 
 /**
- * Components we let the dify-helm chart autoscale, at maxReplicas = ⌈replicas × burst⌉. Only
- * those whose replicas do not already carry the burst: api, worker, sandbox and the run worker
- * are sized from burst-inclusive in-flight figures (greenlets, run slots, code runs), so a ×burst
- * ceiling would count the burst twice — in their capacity and in the connection budget held at
- * maxReplicas. web's count is SAE's for the tier's QPS and derives from no in-flight figure.
+ * Components we let the dify-helm chart autoscale, at maxReplicas = ⌈replicas × WEB_HPA_HEADROOM⌉.
+ * Only those whose replicas do not already come from the peak: api, the run worker, plugin daemon,
+ * sandbox and nginx are sized from the peak's queues and CPU, so an HPA ceiling above them would only
+ * grow the connection budget held at maxReplicas. web's count is SAE's for the tier's QPS and
+ * derives from no request model: +30 % room for the chart's HPA to follow its CPU [inference].
  */
 const HPA_COMPONENTS: readonly ComponentName[] = ['web'];
+const WEB_HPA_HEADROOM = 1.3;
+/** Replicas, cores and memory from the work (work.ts): they start from the availability minimum, not the tier's count. */
+const WORK_SIZED: readonly ComponentName[] = ['api', 'worker_runs', 'plugin_daemon', 'sandbox'];
 
 /** Per component: how its processes, pools and limits follow from the load. Others need no env. */
 const SIZERS: Partial<Record<ComponentName, Sizer>> = {
@@ -51,18 +54,19 @@ export function sizeComponents(x: SizingContext, names: ComponentName[], target:
   const { spec, tier } = x;
   const overrides = spec.overrides.components ?? {};
   const ha = highAvailability(spec, tier);
-  // A custom qps scales the nearest tier's API and plugin-daemon instance counts linearly.
-  const scale = spec.qps !== undefined ? spec.qps / tier.qps : 1;
   return names.map((name) => {
     const base: TierComponent = tier.components[name];
     const o = overrides[name];
-    const scaled = name === 'api' || name === 'plugin_daemon' ? Math.max(1, Math.ceil(base.replicas * scale)) : base.replicas;
-    const start = o?.replicas ?? (ha && HA_COMPONENTS.includes(name) ? Math.max(2, scaled) : scaled);
+    const floor = ha && HA_COMPONENTS.includes(name) ? 2 : 1;
+    const start = o?.replicas ?? (WORK_SIZED.includes(name) ? floor : Math.max(floor, base.replicas));
     const given = { replicas: start, cpu: o?.cpu ?? base.cpu, memoryGiB: o?.memoryGiB ?? base.memoryGiB, o };
     const sized: Sized = SIZERS[name]?.(given, x) ?? { replicas: start, env: {} };
-    // A sizer may reshape the instance (nginx on compose: one container carrying the tier's instances).
-    const { replicas, cpu = given.cpu, memoryGiB = given.memoryGiB } = sized;
-    const maxReplicas = target === 'helm' && HPA_COMPONENTS.includes(name) ? Math.ceil(replicas * tier.burstFactor) : replicas;
+    // A sizer may reshape the instance (nginx on compose: one container carrying the tier's instances);
+    // the user's cpu and memory stay.
+    const { replicas } = sized;
+    const cpu = sized.cpu ?? given.cpu;
+    const memoryGiB = o?.memoryGiB ?? sized.memoryGiB ?? given.memoryGiB;
+    const maxReplicas = target === 'helm' && HPA_COMPONENTS.includes(name) ? Math.ceil(replicas * WEB_HPA_HEADROOM) : replicas;
     return {
       name,
       replicas,
@@ -73,7 +77,9 @@ export function sizeComponents(x: SizingContext, names: ComponentName[], target:
       peakDbConnectionsAtReplicas: 0,
       cpu,
       memory: gib(memoryGiB),
-      requests: { cpu: round2(Math.max(0.25, cpu / 2)), memory: gib(memoryGiB / 2) },
+      // Memory request = limit (a pod scheduled on less is OOM-killed at the peak); CPU request = the
+      // modelled use at the peak, else half the limit where nothing models the component's use.
+      requests: { cpu: Math.min(cpu, sized.cpuRequest ?? round2(Math.max(0.25, cpu / 2))), memory: gib(memoryGiB) },
       env: { ...sized.env, ...redisPoolEnv(name, cpu, sized.env), ...(o?.env ?? {}) },
       ...(sized.settings ? { settings: sized.settings } : {}),
     };

@@ -38,7 +38,7 @@ export function planDatabase(spec: Spec, tier: Tier, qps: number, required: numb
   const max = spec.overrides.database?.maxConnections ?? required + reserved + adminHeadroom;
   // Without a given DB host, take the tier's and grow its RAM until it holds the connections, its CPU
   // until it runs the peak's active transactions (qps × burst × database.dbTimePerRequestMs).
-  const active = activeTransactionsAt(qps, tier.burstFactor, spec.database.dbTimePerRequestMs);
+  const active = activeTransactionsAt(qps, spec.burstFactor ?? 1, spec.database.dbTimePerRequestMs);
   const cpusNeeded = databaseCpusFor(active);
   const hostSize = spec.database.hostSize ?? {
     cpus: Math.max(tier.bundledDatabase.cpus, cpusNeeded),
@@ -46,7 +46,7 @@ export function planDatabase(spec: Spec, tier: Tier, qps: number, required: numb
   };
   if (hostSize.cpus < cpusNeeded)
     warnings.push(
-      `database: a ${hostSize.cpus} vCPU DB host is short for ${active} transactions in progress at the peak (${qps} QPS × ${tier.burstFactor} burst × ${spec.database.dbTimePerRequestMs} ms): about half of each is server work and a core runs ${ACTIVE_PER_CORE} at once, so queries queue for CPU; give database.hostSize.cpus ≥ ${cpusNeeded}`,
+      `database: a ${hostSize.cpus} vCPU DB host is short for ${active} transactions in progress at the peak (${qps} QPS × ${spec.burstFactor ?? 1} burst × ${spec.database.dbTimePerRequestMs} ms): about half of each is server work and a core runs ${ACTIVE_PER_CORE} at once, so queries queue for CPU; give database.hostSize.cpus ≥ ${cpusNeeded}`,
     );
   if (!isPg)
     return {

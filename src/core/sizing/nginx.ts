@@ -2,6 +2,7 @@
 // the compose file and the Helm proxy (replicas, worker processes, worker_connections, limits).
 import { highAvailability } from '../topology.js';
 import type { Sizer } from './types.js';
+import { coresFor, cpuDemand, cpuRequestFor, memoryFor } from './work.js';
 
 /** The dify-helm chart's proxy hard-codes `worker_connections 1024` (templates/config.tpl, dify.nginx.config.nginx). */
 export const CHART_WORKER_CONNECTIONS = 1024;
@@ -20,11 +21,11 @@ export const GUNICORN_KEEPALIVE_SECONDS = 2;
  */
 export const UPSTREAM_KEEPALIVE_SECONDS = GUNICORN_KEEPALIVE_SECONDS - 1;
 
-export const sizeNginx: Sizer = ({ replicas, cpu, memoryGiB, o }, { inFlight, target, spec, tier }) => {
-  // Compose: nginx binds the host's ports once, so one container carries the tier's instances.
+export const sizeNginx: Sizer = ({ replicas, cpu, o }, { inFlight, target, spec, tier, workload: w }) => {
+  const { use, needed } = coresFor(cpuDemand('nginx', w)!, w);
+  // Compose: nginx binds the host's ports once, so one container carries the tier's instances and the work.
   if (target === 'compose') {
-    cpu *= replicas;
-    memoryGiB *= replicas;
+    cpu = Math.max(cpu * replicas, Math.ceil(needed - 1e-9));
     replicas = 1;
   }
   const workerProcesses = Math.max(1, Math.floor(cpu));
@@ -32,14 +33,16 @@ export const sizeNginx: Sizer = ({ replicas, cpu, memoryGiB, o }, { inFlight, ta
   const connections = inFlight * 4;
   if (target === 'helm' && o?.replicas === undefined) {
     // The chart's proxy cannot raise worker_connections: more replicas instead, and two with high availability.
-    replicas = Math.max(replicas, Math.ceil(connections / (workerProcesses * CHART_WORKER_CONNECTIONS)), highAvailability(spec, tier) ? 2 : 1);
+    replicas = Math.max(replicas, Math.ceil(needed / cpu - 1e-9), Math.ceil(connections / (workerProcesses * CHART_WORKER_CONNECTIONS)), highAvailability(spec, tier) ? 2 : 1);
   }
   const perWorker = Math.ceil(connections / (replicas * workerProcesses));
   const workerConnections = Math.max(1024, Math.ceil(perWorker / 1024) * 1024);
+  const m = w.costs.memoryGiB;
   return {
     replicas,
     cpu,
-    memoryGiB,
+    cpuRequest: cpuRequestFor(use, replicas, cpu),
+    memoryGiB: memoryFor(m.base.nginxProcess, workerProcesses, m.perInFlight.nginxConnection, Math.ceil(connections / replicas), w),
     processes: workerProcesses,
     env: { NGINX_WORKER_PROCESSES: String(workerProcesses), NGINX_PROXY_READ_TIMEOUT: '3600s', NGINX_CLIENT_MAX_BODY_SIZE: '100M' },
     settings: { worker_connections: workerConnections, worker_rlimit_nofile: workerConnections * 2, upstream_keepalive_timeout: `${UPSTREAM_KEEPALIVE_SECONDS}s` },

@@ -7,6 +7,8 @@ import type { PoolerPlan } from '../pooler.js';
 import type { RedisPlan } from '../redis.js';
 import type { RecoveryPlan } from '../topology.js';
 import type { Workload } from './workload.js';
+import type { CostValue } from '../compute-costs.js';
+import type { CpuLine } from './work.js';
 
 export interface PlanComponent {
   name: ComponentName;
@@ -27,13 +29,25 @@ export interface PlanComponent {
   settings?: Record<string, number | string>;
 }
 
-/** One execution path: the load in flight on it, the slots it has, and the total QPS it sustains under the mix. */
+/**
+ * One path (an independent set of queues): the load in flight on it (mean at the peak), the slots it
+ * has, the QPS it saturates at (slots ÷ seconds, ρ = 1) and the QPS it carries at the service level;
+ * P(wait), p99 wait and utilisation at the planned peak (Erlang C per queue, queueing.ts).
+ */
 export interface CapacityPath {
-  name: 'api' | 'runs';
+  name: 'api' | 'runs' | 'sandbox' | 'pgbouncer';
   inFlight: number;
   slots: number;
   /** null: the mix sends nothing down this path, so it bounds nothing. */
   sustainableQps: number | null;
+  /** Independent queues (api and sandbox: one per replica; runs: one, pooled by the broker; pgbouncer: the main pool). */
+  queues: number;
+  serversPerQueue: number;
+  qpsAtServiceLevel: number | null;
+  waitProbability: number;
+  p99WaitSeconds: number;
+  utilisation: number;
+  meetsServiceLevel: boolean;
 }
 
 export interface InfraComponent {
@@ -71,7 +85,17 @@ export interface Plan {
   connections: ConnectionUser[];
   /** With a pooler: the client side (components → PgBouncer), and `server` the PostgreSQL side. */
   budget: ConnectionBudget & { required: number; headroom: number; requiredAtReplicas: number; server?: ConnectionBudget & { required: number; headroom: number } };
-  capacity: { concurrentRequests: number; sustainableQps: number; paths: CapacityPath[] };
+  capacity: { concurrentRequests: number; sustainableQps: number; qpsAtServiceLevel: number; paths: CapacityPath[] };
+  /** The peak the plan is sized for (qps × burstFactor, arrivals per second) and the level every queue meets there. */
+  peakQps: number;
+  serviceLevel: { maxWaitProbability: number; p99WaitSeconds: number };
+  targetUtilization: number;
+  /** CPU per component from the work (work.ts). */
+  cpu: CpuLine[];
+  /** Every value of costs/compute.json as used: the table's default or the spec's. */
+  costs: CostValue[];
+  /** Totals at limits priced from the cost table's price list (indicative). */
+  cost: { vcpu: number; memoryGiB: number; monthly: number; perQps: number; prices: { vcpuMonth: number; gibMonth: number } };
   /** The mix and the in-flight load per execution path (Little's law), for the pooler and Redis models. */
   workload: { mix: Record<AppKind, number>; latencySeconds: Record<AppKind, number> };
   inFlightApiRequests: number;
@@ -116,6 +140,8 @@ export interface SizingContext {
 export interface Sized {
   replicas: number;
   cpu?: number;
+  /** The modelled CPU use per replica at the peak (else half the limit: no model of its use). */
+  cpuRequest?: number;
   memoryGiB?: number;
   processes?: number;
   env: Record<string, string>;

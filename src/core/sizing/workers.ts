@@ -1,16 +1,12 @@
 // Celery: the run worker (chatflow and streaming-workflow runs), the background worker and beat.
 import type { Release } from '../data.js';
 import { DB_HOLD_PER_REQUEST, sqlalchemyEnv } from './pools.js';
+import { serversFor } from './queueing.js';
 import type { Sizer, SizingContext } from './types.js';
+import { coresFor, cpuDemand, cpuRequestFor, greenletsPerCore, memoryFor } from './work.js';
 
-/** Upstream's own greenlet floor per process. */
-const MIN_RUN_GREENLETS = 10;
-/**
- * Greenlets per run-worker process. A run mostly waits on the model, but the graph engine,
- * event serialisation and Redis publishing are CPU in one GIL-bound process [inference]:
- * beyond this, add replicas (1 vCPU each) rather than greenlets.
- */
-const MAX_RUN_GREENLETS = 100;
+/** Above this a single gevent process spends its time switching greenlets: add replicas instead. */
+const MAX_RUN_GREENLETS = 500;
 
 /**
  * The queues the background worker consumes: every default queue of the release's entrypoint, and
@@ -28,18 +24,27 @@ const celeryEnv = (concurrency: number, pool: number, o: Parameters<Sizer>[0]['o
   ...sqlalchemyEnv(pool, o, x.external),
 });
 
-/** Run slots the in-flight worker runs need: replicas × concurrency, concurrency bounded per process. */
-function runSlots(inFlightRuns: number, replicas: number): { replicas: number; concurrency: number } {
-  const needed = Math.max(inFlightRuns, 1);
-  const r = Math.max(replicas, Math.ceil(needed / MAX_RUN_GREENLETS));
-  return { replicas: r, concurrency: Math.max(MIN_RUN_GREENLETS, Math.ceil(needed / r)) };
-}
-
+/**
+ * The run queue is one queue pooled by the broker (prefetch 1: a run goes to whichever greenlet is
+ * free): its slots come from Erlang C over every run worker together. A Celery gevent worker is one
+ * process, at most one core: replicas cover λ·c ÷ U, and enough that no worker runs more greenlets
+ * than its core carries at U (greenlets ≤ U × E[S] ÷ CPU per run).
+ */
 export const sizeWorkerRuns: Sizer = ({ replicas, o }, x) => {
-  const sized = o?.replicas !== undefined ? { replicas: o.replicas, concurrency: Math.ceil(Math.max(1, x.workload.inFlightWorkerRuns) / Math.max(1, o.replicas)) } : runSlots(x.workload.inFlightWorkerRuns, replicas);
-  const concurrency = o?.connectionsPerProcess ?? Math.max(MIN_RUN_GREENLETS, sized.concurrency);
+  const w = x.workload;
+  const q = w.queues.runs;
+  const demand = cpuDemand('worker_runs', w)!;
+  const { use, needed } = coresFor(demand, w);
+  const slots = Math.max(1, serversFor(q, w.serviceLevel));
+  const perCore = greenletsPerCore(q.serviceSeconds, demand.cpuSeconds, w, MAX_RUN_GREENLETS);
+  if (o?.replicas === undefined) replicas = Math.max(replicas, Math.ceil(needed - 1e-9), Math.ceil(slots / perCore));
+  const concurrency = o?.connectionsPerProcess ?? Math.ceil(slots / replicas);
+  const m = w.costs.memoryGiB;
   return {
-    replicas: sized.replicas,
+    replicas,
+    cpu: 1,
+    cpuRequest: cpuRequestFor(use, replicas, 1),
+    memoryGiB: memoryFor(m.base.celeryWorker, 1, m.perInFlight.workerRun, concurrency, w),
     env: {
       // Consumes only the run queue: indexing bursts on the background worker cannot delay a chatflow.
       CELERY_WORKER_QUEUES: x.release.execution.runQueue,

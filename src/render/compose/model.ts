@@ -256,7 +256,7 @@ export function composeModel(ctx: RenderContext): ComposeModel {
     {
       title: 'Sizing (from `dify-deploy plan`)',
       notes: [
-        `${plan.tier}: ${plan.qps} QPS × ${plan.latencySeconds} s × burst ${plan.burstFactor} = ${plan.inFlight} requests in flight.`,
+        `${plan.tier}: ${plan.peakQps} QPS at the peak × ${plan.latencySeconds} s = ${plan.inFlight} requests in flight on average; queues sized to P(wait) ≤ ${plan.serviceLevel.maxWaitProbability * 100} %.`,
         'These are the first component\'s values; docker-compose.yaml pins each other service\'s own sizes in its environment block.',
         ...sizingNotes,
       ],

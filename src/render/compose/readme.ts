@@ -7,7 +7,7 @@ export function renderComposeReadme(ctx: RenderContext, model: ComposeModel, ser
   const { spec, plan, release } = ctx;
   const d = spec.domain;
   const sizing = [
-    `${plan.qps} QPS × ${plan.latencySeconds} s mean latency × burst ${plan.burstFactor} = ${plan.inFlight} requests in flight.`,
+    `${plan.peakQps} QPS at the peak × ${plan.latencySeconds} s mean latency = ${plan.inFlight} requests in flight on average (Little's law); every queue sized to P(wait) ≤ ${plan.serviceLevel.maxWaitProbability * 100} %, p99 wait ≤ ${plan.serviceLevel.p99WaitSeconds} s.`,
     ...plan.components.map((c) => `${c.name}: ${c.replicas} × ${c.cpu} vCPU / ${c.memory}${c.peakDbConnections ? `, up to ${c.peakDbConnections} DB connections` : ''}`),
     `Database connections: ${plan.budget.required} needed + ${plan.budget.reserved} reserved ≤ max_connections ${plan.database.maxConnections}.`,
     'Run `dify-deploy plan --config dify-deploy.yaml` for every number with its reason.',

@@ -3,6 +3,7 @@
 // for every request, run slots (replicas × CELERY_WORKER_AMOUNT of the workers on the run queue)
 // for the chatflow and streaming-workflow runs.
 import { resolveTier } from '../../core/resolve.js';
+import { computeCosts } from '../../core/compute-costs.js';
 import { workloadOf } from '../../core/sizing/workload.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { Deployment, ServiceModel } from '../deployment.js';
@@ -17,9 +18,9 @@ function findings(d: Deployment, services: ServiceModel[], file: string | undefi
   const num = (env: Record<string, string>, name: string) => Number(env[name] || fallback[name] || '1') || 1;
   const tier = resolveTier(spec);
   const qps = spec.qps ?? tier.qps;
-  const latency = spec.latencySeconds ?? tier.latencySeconds;
-  // Without burst: the floor below which the files cannot serve the claimed load at all.
-  const w = workloadOf(spec, { ...tier, burstFactor: 1 }, d.release, qps, latency);
+  // Little's law at the peak: the floor below which the files cannot serve the claimed load at all.
+  const w = workloadOf(spec, tier, d.release, qps, computeCosts(spec).costs);
+  const latency = Math.round(w.meanLatencySeconds * 1000) / 1000;
   const out: Diagnostic[] = [];
   const concurrent = apis.reduce((n, s) => n + s.replicas * num(s.env, 'SERVER_WORKER_AMOUNT') * num(s.env, 'SERVER_WORKER_CONNECTIONS'), 0);
   if (concurrent < w.inFlightApiRequests)
