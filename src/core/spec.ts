@@ -286,6 +286,11 @@ export const ssrfProxySchema = z
 export const APP_KINDS = ['chat', 'completion', 'agent', 'chatflow', 'workflowStreaming', 'workflowBlocking'] as const;
 export type AppKind = (typeof APP_KINDS)[number];
 
+/** The kinds whose runs are graphs of nodes (workflow_runs rows). */
+export const GRAPH_APP_KINDS = ['chatflow', 'workflowStreaming', 'workflowBlocking'] as const satisfies readonly AppKind[];
+export type GraphAppKind = (typeof GRAPH_APP_KINDS)[number];
+const atLeastZero = z.number({ invalid_type_error: 'expected a number' }).min(0, 'expected a number ≥ 0');
+
 const share = z.number({ invalid_type_error: 'expected a share between 0 and 1' }).min(0, 'expected a share ≥ 0').max(1, 'expected a share ≤ 1');
 
 export const workloadSchema = z
@@ -304,6 +309,33 @@ export const workloadSchema = z
     latencySeconds: z.object(Object.fromEntries(APP_KINDS.map((k) => [k, positive.optional()])) as Record<AppKind, z.ZodOptional<typeof positive>>).strict().optional(),
     /** Code nodes, which size the sandbox: the share of graph runs (chatflow, workflows) with any, and their sandbox seconds per run. */
     codeNodes: z.object({ share: share.optional(), seconds: positive.optional() }).strict().optional(),
+    /** Coefficient of variation of each kind's service time (std / mean): how far the queueing model's M/G/c is from M/M/c. */
+    latencyCv: z.object(Object.fromEntries(APP_KINDS.map((k) => [k, positive.optional()])) as Record<AppKind, z.ZodOptional<typeof positive>>).strict().optional(),
+    /** What each run stores in the metadata database (partial override of the storage model). */
+    state: z
+      .object({
+        nodeExecutionsPerRun: z.object(Object.fromEntries(GRAPH_APP_KINDS.map((k) => [k, atLeastZero.optional()])) as Record<GraphAppKind, z.ZodOptional<typeof atLeastZero>>).strict().optional(),
+        bytesPerRun: atLeastZero.optional(),
+        bytesPerNodeExecution: atLeastZero.optional(),
+      })
+      .strict()
+      .optional(),
+    /** Provenance of numbers `dify-deploy measure --write` took from a running Dify (informational; never a credential). */
+    measured: z
+      .object({
+        measuredAt: z.string().min(1),
+        since: z.string().min(1).optional(),
+        windowDays: positive.optional(),
+        /** host:port/database, no user or password. */
+        source: z.string().min(1).optional(),
+        /** The workload keys the measurement wrote (e.g. mix, latencySeconds.chat). */
+        fields: z.array(z.string().min(1)).optional(),
+        meanQps: atLeastZero.optional(),
+        peakMinuteQps: atLeastZero.optional(),
+        p99MinuteQps: atLeastZero.optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
