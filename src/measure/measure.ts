@@ -116,7 +116,8 @@ export async function measureWorkload(source: DbSource, opts: MeasureOptions): P
 
     const perMinute = emptyKinds(() => new Map<number, number>());
     for (const row of await db.query<{ kind: SourceKind; minute: number; n: number }>(arrivalsSql(logs), bounds)) perMinute[row.kind].set(row.minute, row.n);
-    const total = arrivalStats(sumCounts(SOURCE_KINDS.filter((k) => k !== 'other').map((k) => perMinute[k])), minutes);
+    // Requests: what reaches the API. Trigger runs start inside Dify (Celery), so they are reported but not counted.
+    const total = arrivalStats(sumCounts(SOURCE_KINDS.filter((k) => k !== 'other' && k !== 'workflowTriggered').map((k) => perMinute[k])), minutes);
     if (total.total === 0)
       throw new UserError([`${source.label}: no requests between ${window.since} and ${window.until}; nothing to measure — widen --since, or check that this is the database Dify writes to`], 1);
 
@@ -162,6 +163,8 @@ export async function measureWorkload(source: DbSource, opts: MeasureOptions): P
     }
 
     const storage = await storageOf(db, bounds, window.days, sampledRuns > 0 ? sampledNodes / sampledRuns : undefined);
+    if (perMinute.workflowTriggered.size)
+      notes.push(`${[...perMinute.workflowTriggered.values()].reduce((a, b) => a + b, 0)} workflow runs started by webhook, schedule or plugin triggers run in Celery off the request path: reported, not in the mix or the request rate`);
     if (perMinute.other.size) notes.push(`${[...perMinute.other.values()].reduce((a, b) => a + b, 0)} runs of other app kinds (knowledge pipelines, unknown modes) are left out of the mix`);
     return {
       source: source.label,
