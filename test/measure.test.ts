@@ -255,3 +255,59 @@ describe('measure: where it connects, and bad input', () => {
     expect(r.stderr).toMatch(/no requests between 2020-01-01T00:00:00.000Z and 2020-01-08T00:00:00.000Z/);
   });
 });
+
+describe('measure --write, then plan', () => {
+  it('merges the workload: block into the spec (comments and other keys kept, no password); plan says which numbers were measured', async (ctx) => {
+    if (!server) return ctx.skip();
+    const dir = mkdtempSync(join(tmpdir(), 'dd-measure-write-'));
+    const spec = join(dir, 'dify-deploy.yaml');
+    const before = [
+      '# our production deployment',
+      'release: 1.16.1',
+      'tier: 100qps',
+      'workload:',
+      '  # measured last quarter by hand',
+      '  mix: { chat: 1 }',
+      '  latencySeconds:',
+      '    chat: 9 # will be replaced',
+      '  codeNodes: { share: 0.9 }',
+      'database:',
+      '  pooler: none',
+      '',
+    ].join('\n');
+    writeFileSync(spec, before);
+    const measured = await runCli(['measure', '--db', url(), ...window, '--write', '-c', spec]);
+    expect(measured.stderr).toBe('');
+    expect(measured.code).toBe(0);
+    const after = readFileSync(spec, 'utf8');
+    expect(after).toContain('# our production deployment');
+    expect(after).toContain('# measured last quarter by hand');
+    expect(after).toContain('pooler: none');
+    expect(after).not.toContain(PASSWORD);
+    expect(after).not.toContain(READER);
+    const { parseSpecYaml } = await import('../src/core/spec-file.js');
+    const parsed = parseSpecYaml(after, spec);
+    expect(parsed.workload.mix!.chat).toBeLessThan(1);
+    expect(parsed.workload.latencySeconds!.chat).toBeCloseTo(P.kinds.chat.meanSeconds, 0);
+    expect(parsed.workload.codeNodes!.share).toBeCloseTo(truth.codeRuns / truth.graphRuns, 2);
+    expect(parsed.workload.measured!.fields).toContain('latencyCv.chatflow');
+    expect(parsed.workload.state!.bytesPerNodeExecution).toBeGreaterThan(0);
+
+    const plan = await runCli(['plan', '-c', spec]);
+    expect(plan.stdout).toMatch(new RegExp(`^Measured \\(dify-deploy measure, 127\\.0\\.0\\.1:${server!.port}/dify, 1 days`));
+    expect(plan.stdout).toMatch(/mix, latencySeconds\.chat, /);
+    const planJson = JSON.parse((await runCli(['plan', '-c', spec, '--json'])).stdout);
+    expect(planJson.workload.mix.chatflow).toBe(parsed.workload.mix!.chatflow);
+    expect(planJson.workload.latencySeconds.agent).toBe(parsed.workload.latencySeconds!.agent);
+    expect(planJson.measuredWorkload.source).toBe(`127.0.0.1:${server!.port}/dify`);
+    if (process.env.MEASURE_REPORT) writeFileSync(process.env.MEASURE_REPORT, `${measured.stdout}\n---- ${spec}\n${after}\n---- plan\n${plan.stdout}`);
+  });
+
+  it('--write without a spec refuses before connecting: exit 2, nothing written', async (ctx) => {
+    if (!server) return ctx.skip();
+    const dir = mkdtempSync(join(tmpdir(), 'dd-measure-nospec-'));
+    const r = await runCli(['measure', '--db', url(), ...window, '--write', '-c', join(dir, 'dify-deploy.yaml')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no spec to write the workload into/);
+  });
+});
