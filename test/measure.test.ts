@@ -294,8 +294,8 @@ describe('measure --write, then plan', () => {
     expect(parsed.workload.state!.bytesPerNodeExecution).toBeGreaterThan(0);
 
     const plan = await runCli(['plan', '-c', spec]);
-    expect(plan.stdout).toMatch(new RegExp(`^Measured \\(dify-deploy measure, 127\\.0\\.0\\.1:${server!.port}/dify, 1 days`));
-    expect(plan.stdout).toMatch(/mix, latencySeconds\.chat, /);
+    expect(plan.stdout).toMatch(new RegExp(`^Measured \\(dify-deploy measure, 127\\.0\\.0\\.1:${server!.port}/dify, 1-day window`));
+    expect(plan.stdout).toMatch(/: mix, latencySeconds \(chat, completion, agent, chatflow, workflowStreaming, workflowBlocking\), latencyCv \(/);
     const planJson = JSON.parse((await runCli(['plan', '-c', spec, '--json'])).stdout);
     expect(planJson.workload.mix.chatflow).toBe(parsed.workload.mix!.chatflow);
     expect(planJson.workload.latencySeconds.agent).toBe(parsed.workload.latencySeconds!.agent);

@@ -90,7 +90,14 @@ function capacityLines(plan: Plan): string[] {
 function measuredLines(measured: Spec['workload']['measured']): string[] {
   if (!measured) return [];
   const rates = measured.p99MinuteQps !== undefined ? `; it measured ${measured.meanQps} qps mean, ${measured.p99MinuteQps} qps in the p99 minute, ${measured.peakMinuteQps} at the peak` : '';
-  return [`Measured (dify-deploy measure, ${measured.source ?? 'a Dify database'}, ${measured.windowDays ?? '?'} days to ${measured.measuredAt}): ${(measured.fields ?? []).join(', ') || 'nothing'}; every other workload number is a default${rates}`];
+  // latencySeconds.chat, latencySeconds.agent → latencySeconds (chat, agent)
+  const groups = new Map<string, string[]>();
+  for (const f of measured.fields ?? []) {
+    const [head, ...rest] = f.split('.');
+    groups.set(head, [...(groups.get(head) ?? []), ...(rest.length ? [rest.join('.')] : [])]);
+  }
+  const fields = [...groups].map(([head, keys]) => (keys.length ? `${head} (${keys.join(', ')})` : head)).join(', ');
+  return [`Measured (dify-deploy measure, ${measured.source ?? 'a Dify database'}, ${measured.windowDays ?? '?'}-day window to ${measured.measuredAt}): ${fields || 'nothing'}; every other workload number is a default${rates}`];
 }
 
 export async function formatPlan(plan: Plan): Promise<string> {
