@@ -2,15 +2,18 @@
 // columns, types and indexes from Dify's model files) and synthetic traffic of known parameters.
 // Tolerances: means ±6 % (≥ 1,000 draws, CV ≤ 1), CVs ±15 %, p50/p95 ±10 %, p99 ±20 % (the tail
 // rests on ~1 % of the draws); arrival figures are exact against what the generator drew.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { runCli } from './helpers/cli.js';
 import { requirePostgres, startPostgres, type PgServer } from './helpers/postgres.js';
 import { DEFAULT_TRAFFIC, DIFY_DDL, fillTraffic, inlineTextBytes, logNormalQuantile, type TrafficTruth } from './helpers/dify-db.js';
 
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const READER = 'dify_reader';
 // A password with URL-special characters: it must survive encoding and never be printed.
 const PASSWORD = 'r3ad@only:pa/ss%';
@@ -217,6 +220,14 @@ describe('measure: where it connects, and bad input', () => {
     expect(on.code).toBe(2);
     expect(on.stderr.trim().split('\n')).toHaveLength(1);
     expect(on.stderr).toMatch(/does not accept TLS; use sslmode=disable/);
+  });
+
+  it('the installed command (the bundled launcher) loads the driver and measures', (ctx) => {
+    if (!server) return ctx.skip();
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'dify-deploy.cjs'), 'measure', '--db', url(), ...window, '--json'], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).total.total).toBe(truth.perMinuteTotal.reduce((a, b) => a + b, 0));
   });
 
   it('bad input: one line, exit 2, never the password', async (ctx) => {

@@ -1,6 +1,8 @@
 // One read-only session on a Dify database: the driver loaded only here (other commands never
 // load it), TLS as libpq's sslmode means it, and every failure as one line naming the source
 // (host:port/database — never the password or the URL).
+import { createRequire } from 'node:module';
+import type * as Pg from 'pg';
 import type { Client, ClientConfig } from 'pg';
 import { UserError } from '../core/errors.js';
 import type { DbSource } from './source.js';
@@ -67,7 +69,8 @@ export function connectionError(e: unknown, source: DbSource, timeoutSeconds: nu
  * the session did can commit. No temporary tables, no locks beyond a reader's ACCESS SHARE.
  */
 export async function withReadOnlySession<T>(source: DbSource, timeoutSeconds: number, work: (s: ReadOnlySession) => Promise<T>): Promise<T> {
-  const { default: pg } = await import('pg');
+  // required here, at first use (pg is CommonJS): the bundle leaves it out and no other command loads it.
+  const pg = createRequire(import.meta.url)('pg') as typeof Pg;
   const client: Client = new pg.Client({
     host: source.host,
     port: source.port,
