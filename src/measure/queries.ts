@@ -11,7 +11,8 @@ export type SourceKind = (typeof SOURCE_KINDS)[number];
  * A workflow run's kind. The web app and Explore always stream (their front end asks for
  * response_mode streaming), as do console debug runs; the service API takes either mode and
  * Dify does not record which; webhook/schedule/plugin triggers run in Celery, off the request path.
- * `logs`: whether workflow_app_logs can be joined by run (its workflow_run_id index exists).
+ * `logs`: whether workflow_app_logs can be read by run (its workflow_run_id index exists): one
+ * index probe per app-run of a workflow app, never a scan of the whole log table.
  */
 function runKind(logs: boolean): string {
   return `CASE
@@ -19,14 +20,12 @@ function runKind(logs: boolean): string {
     WHEN a.mode <> 'workflow' THEN 'other'
     WHEN r.triggered_from = 'debugging' THEN 'workflowStreaming'
     WHEN r.triggered_from IN ('webhook', 'schedule', 'plugin') THEN 'workflowTriggered'
-    ${logs ? "WHEN l.created_from IN ('web-app', 'installed-app') THEN 'workflowStreaming'" : ''}
+    ${logs ? "WHEN (SELECT l.created_from FROM workflow_app_logs l WHERE l.workflow_run_id = r.id LIMIT 1) IN ('web-app', 'installed-app') THEN 'workflowStreaming'" : ''}
     WHEN r.triggered_from = 'app-run' THEN 'workflowServiceApi'
     ELSE 'other' END`;
 }
 
-const runsFrom = (logs: boolean) => `workflow_runs r
-    JOIN apps a ON a.id = r.app_id
-    ${logs ? 'LEFT JOIN workflow_app_logs l ON l.workflow_run_id = r.id' : ''}`;
+const RUNS_FROM = `workflow_runs r JOIN apps a ON a.id = r.app_id`;
 
 const MESSAGE_KIND = `CASE a.mode WHEN 'chat' THEN 'chat' WHEN 'completion' THEN 'completion' ELSE 'agent' END`;
 /** Chatflow messages are counted by their workflow run; these are the apps whose request is the message. */
@@ -56,7 +55,7 @@ export function arrivalsSql(logs: boolean): string {
   SELECT kind, floor(extract(epoch FROM created_at - $1::timestamp) / 60)::int AS minute, count(*)::int AS n
   FROM (
     SELECT ${runKind(logs)} AS kind, r.created_at
-    FROM ${runsFrom(logs)}
+    FROM ${RUNS_FROM}
     WHERE r.created_at >= $1::timestamp AND r.created_at < $2::timestamp
     UNION ALL
     SELECT ${MESSAGE_KIND}, m.created_at
@@ -80,7 +79,7 @@ export function latencySql(logs: boolean): string {
   FROM (
     SELECT ${runKind(logs)} AS kind, r.elapsed_time AS seconds, r.total_tokens AS tokens,
       CASE WHEN r.status = 'failed' THEN 'failed' WHEN r.status = 'stopped' THEN 'stopped' ELSE 'ok' END AS ended
-    FROM ${runsFrom(logs)}
+    FROM ${RUNS_FROM}
     WHERE r.created_at >= $1::timestamp AND r.created_at < $2::timestamp AND r.status <> 'running'
     UNION ALL
     SELECT ${MESSAGE_KIND}, m.provider_response_latency, m.message_tokens + m.answer_tokens,
@@ -105,7 +104,7 @@ export function nodesSql(logs: boolean): string {
     sum(code_seconds) AS code_seconds, sum(node_bytes)::bigint AS node_bytes, sum(run_bytes)::bigint AS run_bytes
   FROM (
     SELECT ${runKind(logs)} AS kind, ne.*, (${stored(['graph', 'inputs', 'outputs', 'error'], 'r')}) AS run_bytes
-    FROM ${runsFrom(logs)}
+    FROM ${RUNS_FROM}
     CROSS JOIN LATERAL (
       SELECT count(*) AS nodes,
         count(*) FILTER (WHERE n.node_type = 'code') AS code_nodes,
