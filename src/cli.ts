@@ -9,7 +9,8 @@ function specOptions(cmd: Command): Command {
   return cmd
     .option('-c, --config <file>', 'spec file (default: ./dify-deploy.yaml when present)')
     .option('-t, --tier <tier>', 'traffic tier, e.g. 500qps (see `dify-deploy tiers`)')
-    .option('-r, --release <version>', 'Dify release, e.g. 1.16.1 (default: the newest known)');
+    .option('-r, --release <version>', 'Dify release, e.g. 1.16.1 (default: the newest known)')
+    .option('--qps <n>', 'the load to size for, e.g. 10 × the p99 minute `dify-deploy measure` found (the tier stays the base)');
 }
 
 export function buildProgram(io: Io, setExit: (code: number) => void, json = false): Command {

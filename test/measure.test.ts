@@ -311,7 +311,12 @@ describe('measure --write, then plan', () => {
     expect(planJson.workload.mix.chatflow).toBe(parsed.workload.mix!.chatflow);
     expect(planJson.workload.latencySeconds.agent).toBe(parsed.workload.latencySeconds!.agent);
     expect(planJson.measuredWorkload.source).toBe(`127.0.0.1:${server!.port}/dify`);
-    if (process.env.MEASURE_REPORT) writeFileSync(process.env.MEASURE_REPORT, `${measured.stdout}\n---- ${spec}\n${after}\n---- plan\n${plan.stdout}`);
+    // Growth: 10 × today's p99 minute, with the measured workload.
+    const tenfold = Math.round(10 * parsed.workload.measured!.p99MinuteQps! * 1000) / 1000;
+    const grown = JSON.parse((await runCli(['plan', '-c', spec, '--qps', String(tenfold), '--json'])).stdout);
+    expect(grown.qps).toBe(tenfold);
+    expect(grown.workload.mix).toEqual(planJson.workload.mix);
+    if (process.env.MEASURE_REPORT) writeFileSync(process.env.MEASURE_REPORT, `${measured.stdout}\n---- ${spec}\n${after}\n---- plan\n${plan.stdout}\n---- plan --qps ${tenfold}\n${(await runCli(['plan', '-c', spec, '--qps', String(tenfold)])).stdout}`);
   });
 
   it('--write without a spec refuses before connecting: exit 2, nothing written', async (ctx) => {

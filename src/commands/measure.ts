@@ -130,7 +130,7 @@ export function formatMeasure({ report: r, workload: w, wrote }: MeasureResult):
     `  latencySeconds ${JSON.stringify(w.latencySeconds)} · latencyCv ${JSON.stringify(w.latencyCv)}`,
     `  codeNodes ${w.codeNodes ? JSON.stringify(w.codeNodes) : '(not measured: default kept)'} · state ${w.state ? JSON.stringify(w.state) : '(not measured: default kept)'}`,
     ...(unmeasured.length ? [`  not measured (the plan keeps its defaults): ${unmeasured.join(', ')}`] : []),
-    `  to size for growth: dify-deploy plan --qps <N × ${f(r.total.p99MinuteQps)}> (today's ${p} minute)`,
+    `  to size for growth: dify-deploy plan --qps <N × ${f(r.total.p99MinuteQps)}> (N × today's ${p} minute) with this workload in the spec`,
     ...r.notes.map((n) => `note: ${n}`),
     ...(wrote ? ['', `Wrote workload: to ${wrote} (${w.measured.fields.length} keys; comments and other keys kept)`] : ['', 'Run with --write to merge this into dify-deploy.yaml']),
   ].join('\n');
