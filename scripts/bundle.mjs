@@ -111,8 +111,6 @@ await build({
   entryPoints: ['dist/cli.js'],
   outfile: 'dist/bundle/cli.cjs',
   plugins: [noEditorPrompt, sourceEdits, yamlModule],
-  // The PostgreSQL driver (measure only) is required from node_modules when measure runs, never read at start.
-  external: ['pg'],
   // A third less to read and hash at every start; messages never show code names.
   minify: !process.env.BUNDLE_UNMINIFIED,
 });
