@@ -9,7 +9,8 @@ function specOptions(cmd: Command): Command {
   return cmd
     .option('-c, --config <file>', 'spec file (default: ./dify-deploy.yaml when present)')
     .option('-t, --tier <tier>', 'traffic tier, e.g. 500qps (see `dify-deploy tiers`)')
-    .option('-r, --release <version>', 'Dify release, e.g. 1.16.1 (default: the newest known)');
+    .option('-r, --release <version>', 'Dify release, e.g. 1.16.1 (default: the newest known)')
+    .option('--qps <n>', 'the load to size for, e.g. 10 × the p99 minute `dify-deploy measure` found (the tier stays the base)');
 }
 
 export function buildProgram(io: Io, setExit: (code: number) => void, json = false): Command {
@@ -85,6 +86,23 @@ export function buildProgram(io: Io, setExit: (code: number) => void, json = fal
     .option('--dry-run', 'show what would be written; write nothing')
     .option('--json', 'machine-readable report')
     .action(async (dir, opts) => setExit(await (await import('./commands/import.js')).runImport({ ...opts, dir }, io)));
+
+  program
+    .command('measure')
+    .description("measure the workload (mix, latency, bursts, code nodes, stored bytes) from a running Dify's database, read-only")
+    .option('--db <url>', 'the metadata database: postgresql://USER[:PASSWORD]@HOST:PORT/DATABASE[?sslmode=…] (no password: PGPASSWORD)')
+    .option('--from <dir>', "a deployment directory (or its .env): its DB_* variables")
+    .option('--host <host>', 'connect here instead (e.g. 127.0.0.1 for a kubectl port-forward or a published port)')
+    .option('--port <port>', 'and this port')
+    .option('--since <window>', 'the window: 14d, 36h, 2w or an ISO date (default: 7d)')
+    .option('--until <time>', 'the window ends here (ISO; default: now)')
+    .option('--timeout <seconds>', 'statement timeout per query (default: 60)')
+    .option('--sample-runs <n>', 'read the node executions of at most this many runs (default: 20000)')
+    .option('--service-api-workflows <mode>', 'streaming or blocking: how your API clients call workflows (Dify does not record it; default: the plan\'s default split)')
+    .option('-c, --config <file>', 'the spec --write merges into (default: ./dify-deploy.yaml)')
+    .option('--write', 'merge the measured workload: block into the spec (comments kept, never a password)')
+    .option('--json', 'machine-readable report')
+    .action(async (opts) => setExit(await (await import('./commands/measure.js')).runMeasure(opts, io)));
 
   program
     .command('upgrade')

@@ -12,6 +12,8 @@ export const specFlagsSchema = z.object({
   config: z.string().optional(),
   tier: z.string().optional(),
   release: z.string().optional(),
+  /** The load to size for (e.g. 10 × the p99 minute `dify-deploy measure` found); the tier stays the base. */
+  qps: z.coerce.number({ invalid_type_error: 'expected requests per second' }).positive('expected requests per second > 0').optional(),
 });
 export type SpecFlags = z.infer<typeof specFlagsSchema>;
 
@@ -28,7 +30,7 @@ export function parseOptions<T extends z.ZodTypeAny>(schema: T, raw: unknown): z
 /** Loads the spec from --config / ./dify-deploy.yaml and applies --tier / --release. */
 export async function specFromFlags(flags: SpecFlags): Promise<{ spec: Spec; file?: string }> {
   const file = flags.config ?? (existsSync(DEFAULT_SPEC_FILE) ? DEFAULT_SPEC_FILE : undefined);
-  if (!file && !flags.tier)
+  if (!file && !flags.tier && flags.qps === undefined)
     throw new UserError([`no spec: pass --tier (see \`dify-deploy tiers\`), or --config FILE, or run in a directory with ${DEFAULT_SPEC_FILE}`]);
   let data: Record<string, unknown> = {};
   let lineOf: (path: (string | number)[]) => number | undefined = () => undefined;
@@ -43,5 +45,6 @@ export async function specFromFlags(flags: SpecFlags): Promise<{ spec: Spec; fil
     delete data.qps;
   }
   if (flags.release) data = { ...data, release: flags.release };
+  if (flags.qps !== undefined) data = { ...data, qps: flags.qps };
   return { spec: parseSpecData(data, file ?? 'flags', lineOf), file };
 }

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { planFor } from '../core/resolve.js';
 import type { Plan } from '../core/sizing.js';
+import type { Spec } from '../core/spec.js';
 import { parseOptions, specFlagsSchema, specFromFlags, targetSchema } from '../cli/options.js';
 import { colors, table, type Io } from '../cli/io.js';
 
@@ -125,6 +126,20 @@ function costTableLines(plan: Plan): string[] {
   ];
 }
 
+/** Which workload numbers came from `dify-deploy measure --write` (the spec's workload.measured). */
+function measuredLines(measured: Spec['workload']['measured']): string[] {
+  if (!measured) return [];
+  const rates = measured.p99MinuteQps !== undefined ? `; it measured ${measured.meanQps} qps mean, ${measured.p99MinuteQps} qps in the p99 minute, ${measured.peakMinuteQps} at the peak` : '';
+  // latencySeconds.chat, latencySeconds.agent → latencySeconds (chat, agent)
+  const groups = new Map<string, string[]>();
+  for (const f of measured.fields ?? []) {
+    const [head, ...rest] = f.split('.');
+    groups.set(head, [...(groups.get(head) ?? []), ...(rest.length ? [rest.join('.')] : [])]);
+  }
+  const fields = [...groups].map(([head, keys]) => (keys.length ? `${head} (${keys.join(', ')})` : head)).join(', ');
+  return [`Measured (dify-deploy measure, ${measured.source ?? 'a Dify database'}, ${measured.windowDays ?? '?'}-day window to ${measured.measuredAt}): ${fields || 'nothing'}; every other workload number is a default${rates}`];
+}
+
 export async function formatPlan(plan: Plan): Promise<string> {
   const c = await colors();
   const helm = plan.target === 'helm';
@@ -206,6 +221,7 @@ export async function runPlan(raw: unknown, io: Io): Promise<number> {
   const { spec } = await specFromFlags(opts);
   const target = opts.target ?? spec.targets[0];
   const plan = planFor(spec, target);
-  io.out(opts.json ? JSON.stringify(planJson(plan), null, 2) : await formatPlan(plan));
+  const measured = spec.workload.measured;
+  io.out(opts.json ? JSON.stringify({ ...planJson(plan), ...(measured ? { measuredWorkload: measured } : {}) }, null, 2) : [...measuredLines(measured), await formatPlan(plan)].join('\n'));
   return plan.problems.length ? 1 : 0;
 }

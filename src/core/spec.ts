@@ -275,6 +275,10 @@ export const ssrfProxySchema = z
 export const APP_KINDS = ['chat', 'completion', 'agent', 'chatflow', 'workflowStreaming', 'workflowBlocking'] as const;
 export type AppKind = (typeof APP_KINDS)[number];
 
+/** The kinds whose runs are graphs of nodes (workflow_runs rows). */
+export const GRAPH_APP_KINDS = ['chatflow', 'workflowStreaming', 'workflowBlocking'] as const satisfies readonly AppKind[];
+export type GraphAppKind = (typeof GRAPH_APP_KINDS)[number];
+
 const share = z.number({ invalid_type_error: 'expected a share between 0 and 1' }).min(0, 'expected a share ≥ 0').max(1, 'expected a share ≤ 1');
 const nonNegative = z.number({ invalid_type_error: 'expected a number' }).min(0, 'expected a number ≥ 0');
 const perKind = (v: z.ZodNumber) => z.object(Object.fromEntries(APP_KINDS.map((k) => [k, v.optional()])) as Record<AppKind, z.ZodOptional<z.ZodNumber>>).strict();
@@ -321,6 +325,31 @@ export const workloadSchema = z
     costs: computeCostsSchema.optional(),
     /** CPU a component may use at the peak, as a share of its cores (default 0.65). */
     targetUtilization: z.number().gt(0, 'expected a share above 0').max(0.95, 'expected a share ≤ 0.95').optional(),
+    /** What each run stores in the metadata database (partial override of the storage model). */
+    state: z
+      .object({
+        nodeExecutionsPerRun: z.object(Object.fromEntries(GRAPH_APP_KINDS.map((k) => [k, nonNegative.optional()])) as Record<GraphAppKind, z.ZodOptional<typeof nonNegative>>).strict().optional(),
+        bytesPerRun: nonNegative.optional(),
+        bytesPerNodeExecution: nonNegative.optional(),
+      })
+      .strict()
+      .optional(),
+    /** Provenance of numbers `dify-deploy measure --write` took from a running Dify (informational; never a credential). */
+    measured: z
+      .object({
+        measuredAt: z.string().min(1),
+        since: z.string().min(1).optional(),
+        windowDays: positive.optional(),
+        /** host:port/database, no user or password. */
+        source: z.string().min(1).optional(),
+        /** The workload keys the measurement wrote (e.g. mix, latencySeconds.chat). */
+        fields: z.array(z.string().min(1)).optional(),
+        meanQps: nonNegative.optional(),
+        peakMinuteQps: nonNegative.optional(),
+        p99MinuteQps: nonNegative.optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -1,0 +1,329 @@
+// `dify-deploy measure` against a real PostgreSQL holding Dify's tables (test/helpers/dify-db.ts:
+// columns, types and indexes from Dify's model files) and synthetic traffic of known parameters.
+// Tolerances: means ±6 % (≥ 1,000 draws, CV ≤ 1), CVs ±15 %, p50/p95 ±10 %, p99 ±20 % (the tail
+// rests on ~1 % of the draws); arrival figures are exact against what the generator drew.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { runCli } from './helpers/cli.js';
+import { requirePostgres, startPostgres, type PgServer } from './helpers/postgres.js';
+import { DEFAULT_TRAFFIC, DIFY_DDL, fillTraffic, inlineTextBytes, logNormalQuantile, type TrafficTruth } from './helpers/dify-db.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const READER = 'dify_reader';
+// A password with URL-special characters: it must survive encoding and never be printed.
+const PASSWORD = 'r3ad@only:pa/ss%';
+const Z95 = 1.6448536269514722;
+const Z99 = 2.3263478740408408;
+const P = DEFAULT_TRAFFIC;
+
+let server: PgServer | undefined;
+let truth: TrafficTruth;
+const admin = (database: string) => new pg.Client({ host: server!.host, port: server!.port, user: server!.superuser, database });
+const url = (opts: { user?: string; password?: string; database?: string; port?: number; query?: string } = {}) =>
+  `postgresql://${opts.user ?? READER}:${encodeURIComponent(opts.password ?? PASSWORD)}@127.0.0.1:${opts.port ?? server!.port}/${opts.database ?? 'dify'}${opts.query ?? ''}`;
+const window = ['--until', P.until, '--since', '1d'];
+
+async function sql(database: string, text: string): Promise<pg.QueryResult> {
+  const c = admin(database);
+  await c.connect();
+  try {
+    return await c.query(text);
+  } finally {
+    await c.end();
+  }
+}
+
+beforeAll(async () => {
+  if (!requirePostgres()) return;
+  server = await startPostgres();
+  await sql('postgres', 'CREATE DATABASE dify');
+  const c = admin('dify');
+  await c.connect();
+  try {
+    await c.query(DIFY_DDL);
+    truth = await fillTraffic(c, P);
+    // A role that can only read: CONNECT, USAGE and SELECT, nothing else.
+    await c.query(`CREATE ROLE ${READER} LOGIN PASSWORD '${PASSWORD}'`);
+    await c.query(`REVOKE ALL ON DATABASE dify FROM PUBLIC; GRANT CONNECT ON DATABASE dify TO ${READER}`);
+    await c.query(`REVOKE CREATE ON SCHEMA public FROM PUBLIC; GRANT USAGE ON SCHEMA public TO ${READER}; GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${READER}`);
+  } finally {
+    await c.end();
+  }
+  // The reader signs in with its password (the helper's server trusts loopback otherwise).
+  const hba = join(server.dataDir, 'pg_hba.conf');
+  writeFileSync(hba, `host all ${READER} 127.0.0.1/32 scram-sha-256\n${readFileSync(hba, 'utf8')}`);
+  await sql('postgres', 'SELECT pg_reload_conf()');
+}, 300_000);
+
+afterAll(() => server?.stop());
+
+describe('measure on synthetic traffic of known parameters', () => {
+  let json: any;
+  beforeAll(async () => {
+    if (!server) return;
+    const r = await runCli(['measure', '--db', url(), ...window, '--service-api-workflows', 'blocking', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    json = JSON.parse(r.stdout);
+  });
+
+  it('arrivals: the peak minute, the 99th percentile minute and the mean are those of the drawn traffic', (ctx) => {
+    if (!server) return ctx.skip();
+    const counts = [...truth.perMinuteTotal].sort((a, b) => a - b);
+    const total = counts.reduce((a, b) => a + b, 0);
+    expect(json.total.total).toBe(total);
+    expect(json.total.peakMinute).toBe(counts.at(-1));
+    expect(json.total.p99Minute).toBe(counts[Math.ceil(0.99 * counts.length) - 1]);
+    expect(json.total.meanQps).toBeCloseTo(total / (P.minutes * 60), 9);
+    // … and near the generator's parameters: the burst's rate is the peak's expectation.
+    const request = Object.entries(P.kinds).filter(([k]) => k !== 'workflowTrigger').reduce((n, [, k]) => n + k.perMinute, 0);
+    const expected = request * (P.minutes + (P.burst.factor - 1) * P.burst.length);
+    expect(Math.abs(total - expected) / expected).toBeLessThan(0.05);
+    expect(json.total.peakMinute).toBeGreaterThanOrEqual(request * P.burst.factor * 0.8);
+    expect(json.total.peakMinute).toBeLessThanOrEqual(request * P.burst.factor + 5 * Math.sqrt(request * P.burst.factor));
+    const byKind = Object.fromEntries(json.kinds.map((k: any) => [k.kind, k.arrivals.total]));
+    expect(byKind).toEqual({
+      chat: truth.calls.chat,
+      completion: truth.calls.completion,
+      agent: truth.calls.agent,
+      chatflow: truth.calls.chatflow,
+      workflowStreaming: truth.calls.workflowWebApp,
+      workflowServiceApi: truth.calls.workflowServiceApi,
+      workflowTriggered: truth.calls.workflowTrigger,
+    });
+  });
+
+  it('latency per kind: mean, CV and percentiles of the log-normal each kind was drawn from', (ctx) => {
+    if (!server) return ctx.skip();
+    const kindOf = { chat: 'chat', completion: 'completion', agent: 'agent', chatflow: 'chatflow', workflowWebApp: 'workflowStreaming', workflowServiceApi: 'workflowServiceApi', workflowTrigger: 'workflowTriggered' } as const;
+    for (const [name, k] of Object.entries(P.kinds)) {
+      const l = json.kinds.find((x: any) => x.kind === kindOf[name as keyof typeof kindOf]).latency;
+      const near = (got: number, want: number, tol: number) => expect(Math.abs(got - want) / want, `${name}: ${got} vs ${want}`).toBeLessThan(tol);
+      // The trigger kind has few draws (≈ 300): its tolerances are the looser ones.
+      const few = l.count < 1000 ? 2 : 1;
+      near(l.meanSeconds, k.meanSeconds, 0.06 * few);
+      near(l.cv, k.cv, 0.15 * few);
+      near(l.p50Seconds, logNormalQuantile(k.meanSeconds, k.cv, 0), 0.1 * few);
+      near(l.p95Seconds, logNormalQuantile(k.meanSeconds, k.cv, Z95), 0.1 * few);
+      near(l.p99Seconds, logNormalQuantile(k.meanSeconds, k.cv, Z99), 0.2 * few);
+      near(l.failedShare + 0.01, k.failedShare + 0.01, 0.6);
+      near(l.stoppedShare + 0.01, k.stoppedShare + 0.01, 0.6);
+    }
+    // Tokens: messages draw 100–300 + 300–500 (mean 600), runs 500–1500 (mean 1000).
+    expect(json.kinds.find((x: any) => x.kind === 'chat').latency.tokensPerCall).toBeGreaterThan(580);
+    expect(json.kinds.find((x: any) => x.kind === 'chat').latency.tokensPerCall).toBeLessThan(620);
+    expect(json.kinds.find((x: any) => x.kind === 'chatflow').latency.tokensPerCall).toBeGreaterThan(970);
+    expect(json.kinds.find((x: any) => x.kind === 'chatflow').latency.tokensPerCall).toBeLessThan(1030);
+  });
+
+  it('graph runs: node executions, code nodes and stored bytes per run and per node execution', (ctx) => {
+    if (!server) return ctx.skip();
+    const t = P.text;
+    const runBytes = inlineTextBytes(t.graph) + inlineTextBytes(t.runInputs) + inlineTextBytes(t.runOutputs);
+    const nodeBytes = inlineTextBytes(t.nodeInputs) + inlineTextBytes(t.nodeOutputs) + inlineTextBytes(t.nodeProcess) + inlineTextBytes(t.nodeMeta);
+    const chatflow = json.kinds.find((x: any) => x.kind === 'chatflow').graph;
+    const shape = P.nodes.chatflow;
+    expect(chatflow.bytesPerRun).toBe(runBytes);
+    expect(chatflow.bytesPerNodeExecution).toBe(nodeBytes);
+    expect(Math.abs(chatflow.codeRunShare - shape.codeProbability)).toBeLessThan(0.04);
+    expect(Math.abs(chatflow.nodeExecutionsPerRun - (shape.plain + shape.codeProbability * shape.codeNodes))).toBeLessThan(0.05);
+    expect(Math.abs(chatflow.codeSecondsPerCodeRun - (shape.codeNodes * (shape.codeSeconds[0] + shape.codeSeconds[1])) / 2)).toBeLessThan(0.01);
+    const wf = json.kinds.find((x: any) => x.kind === 'workflowStreaming').graph;
+    const w = P.nodes.workflow;
+    expect(Math.abs(wf.codeRunShare - w.codeProbability)).toBeLessThan(0.05);
+    expect(Math.abs(wf.codeNodesPerRun - w.codeProbability * w.codeNodes)).toBeLessThan(0.1);
+    expect(Math.abs(wf.codeSecondsPerCodeRun - (w.codeNodes * (w.codeSeconds[0] + w.codeSeconds[1])) / 2)).toBeLessThan(0.03);
+    // Every finished run was read (the sample cap is above the window's runs): graph runs and trigger runs.
+    expect(json.sample.every).toBe(1);
+    expect(json.kinds.reduce((n: number, k: any) => n + (k.graph?.sampledRuns ?? 0), 0)).toBe(truth.graphRuns + truth.calls.workflowTrigger);
+    expect(json.storage.databaseBytes).toBeGreaterThan(0);
+    expect(json.storage.growthBytesPerDay).toBeGreaterThan(0);
+  });
+
+  it('the workload block: mix from the arrivals (service-API runs as blocking), latency and CV per app kind, code nodes, state', (ctx) => {
+    if (!server) return ctx.skip();
+    const w = json.workload;
+    const requests = truth.calls.chat + truth.calls.completion + truth.calls.agent + truth.calls.chatflow + truth.calls.workflowWebApp + truth.calls.workflowServiceApi;
+    expect(Object.values(w.mix).reduce((a: number, b) => a + (b as number), 0)).toBeCloseTo(1, 9);
+    expect(w.mix.workflowBlocking).toBeCloseTo(truth.calls.workflowServiceApi / requests, 2);
+    expect(w.mix.chatflow).toBeCloseTo(truth.calls.chatflow / requests, 2);
+    expect(Math.abs(w.latencySeconds.workflowBlocking - P.kinds.workflowServiceApi.meanSeconds) / P.kinds.workflowServiceApi.meanSeconds).toBeLessThan(0.06);
+    expect(Math.abs(w.latencyCv.agent - P.kinds.agent.cv) / P.kinds.agent.cv).toBeLessThan(0.15);
+    expect(Math.abs(w.codeNodes.share - truth.codeRuns / truth.graphRuns)).toBeLessThan(0.002);
+    expect(w.state.nodeExecutionsPerRun.chatflow).toBeCloseTo(P.nodes.chatflow.plain + P.nodes.chatflow.codeProbability, 1);
+    expect(w.measured.source).toBe(`127.0.0.1:${server!.port}/dify`);
+    expect(JSON.stringify(json)).not.toContain(PASSWORD);
+  });
+});
+
+describe('measure is read-only', () => {
+  async function stats() {
+    // Read from another database: this session's own transactions must not count.
+    const r = await sql('postgres', "SELECT pg_stat_clear_snapshot(); SELECT xact_commit, tup_inserted, tup_updated, tup_deleted FROM pg_stat_database WHERE datname = 'dify'");
+    return (r as unknown as pg.QueryResult[])[1].rows[0];
+  }
+  async function quiet() {
+    // Stats reach pg_stat_database when a backend ends: wait until no session is left on the database.
+    for (;;) {
+      const r = await sql('postgres', "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = 'dify'");
+      if (r.rows[0].n === 0) return;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+  }
+
+  it('a run commits nothing and changes no row: its counters move exactly as a bare connection does', async (ctx) => {
+    if (!server) return ctx.skip();
+    await quiet();
+    const s0 = await stats();
+    const bare = new pg.Client({ connectionString: url() });
+    await bare.connect();
+    await bare.end();
+    await quiet();
+    const s1 = await stats();
+    const r = await runCli(['measure', '--db', url(), ...window]);
+    expect(r.code).toBe(0);
+    await quiet();
+    const s2 = await stats();
+    expect({ inserted: s2.tup_inserted - s1.tup_inserted, updated: s2.tup_updated - s1.tup_updated, deleted: s2.tup_deleted - s1.tup_deleted }).toEqual({ inserted: 0, updated: 0, deleted: 0 });
+    expect(Number(s2.xact_commit) - Number(s1.xact_commit)).toBe(Number(s1.xact_commit) - Number(s0.xact_commit));
+  });
+
+  it('a user with only SELECT grants measures (every run above is one), and a writing statement would be refused in its transaction', async (ctx) => {
+    if (!server) return ctx.skip();
+    const r = await sql('dify', `SELECT has_table_privilege('${READER}', 'messages', 'INSERT') AS ins, has_table_privilege('${READER}', 'messages', 'SELECT') AS sel`);
+    expect(r.rows[0]).toEqual({ ins: false, sel: true });
+  });
+});
+
+describe('measure: where it connects, and bad input', () => {
+  it('--from DIR reads DB_* from the .env; --host/--port reach it through a port-forward or a published port', async (ctx) => {
+    if (!server) return ctx.skip();
+    const dir = mkdtempSync(join(tmpdir(), 'dd-measure-'));
+    writeFileSync(join(dir, '.env'), `DB_TYPE=postgresql\nDB_HOST=db_postgres\nDB_PORT=5432\nDB_USERNAME=${READER}\nDB_PASSWORD="${PASSWORD}"\nDB_DATABASE=dify\n`);
+    // As the .env says: the compose service name does not resolve here.
+    const direct = await runCli(['measure', '--from', dir, ...window]);
+    expect(direct.code).toBe(2);
+    expect(direct.stderr).toMatch(/db_postgres.* not found/);
+    const forwarded = await runCli(['measure', '--from', dir, '--host', '127.0.0.1', '--port', String(server!.port), ...window]);
+    expect(forwarded.stderr).toBe('');
+    expect(forwarded.code).toBe(0);
+    expect(forwarded.stdout).toContain(`Measured 127.0.0.1:${server!.port}/dify`);
+    // kubectl port-forward svc/… 15432:5432, then --db at 127.0.0.1 with sslmode as the server takes it.
+    const off = await runCli(['measure', '--db', url({ query: '?sslmode=disable' }), ...window, '--json']);
+    expect(off.code).toBe(0);
+    const on = await runCli(['measure', '--db', url({ query: '?sslmode=require' }), ...window]);
+    expect(on.code).toBe(2);
+    expect(on.stderr.trim().split('\n')).toHaveLength(1);
+    expect(on.stderr).toMatch(/does not accept TLS; use sslmode=disable/);
+  });
+
+  it('the installed command (the bundled launcher) loads the driver and measures', (ctx) => {
+    if (!server) return ctx.skip();
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'dify-deploy.cjs'), 'measure', '--db', url(), ...window, '--json'], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).total.total).toBe(truth.perMinuteTotal.reduce((a, b) => a + b, 0));
+  });
+
+  it('bad input: one line, exit 2, never the password', async (ctx) => {
+    if (!server) return ctx.skip();
+    const cases: [string[], RegExp][] = [
+      [['--db', url({ password: 'wrong-secret' })], /authentication failed for user dify_reader/],
+      [['--db', url({ port: 1 })], /connection refused/],
+      [['--db', url({ user: server!.superuser, password: 'x', database: 'postgres' })], /not a Dify database/],
+      [['--db', 'mysql://root:secret@127.0.0.1/dify'], /MySQL is not supported/],
+      [['--db', 'not a url secret'], /--db: not a URL/],
+      [['--db', url({ query: '?sslmode=sometimes' })], /sslmode=sometimes is not one of/],
+      [['--since', '14d'], /one of them/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(['measure', ...args, ...window.slice(0, 2)]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr + r.stdout).not.toMatch(/secret|wrong-secret|r3ad@only/);
+    }
+  });
+
+  it('an older or unknown schema: the missing columns named, exit 2', async (ctx) => {
+    if (!server) return ctx.skip();
+    await sql('postgres', 'CREATE DATABASE olddify');
+    await sql('olddify', `${DIFY_DDL} ALTER TABLE messages DROP COLUMN provider_response_latency; DROP TABLE workflow_app_logs;`);
+    const r = await runCli(['measure', '--db', url({ user: server!.superuser, password: 'x', database: 'olddify' }), ...window]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/missing messages\.provider_response_latency, workflow_app_logs; measure reads Dify 1\.13\.3–1\.16\.1/);
+  });
+
+  it('an empty window: a clear message, exit 1', async (ctx) => {
+    if (!server) return ctx.skip();
+    const r = await runCli(['measure', '--db', url(), '--until', '2020-01-08T00:00:00Z', '--since', '7d']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/no requests between 2020-01-01T00:00:00.000Z and 2020-01-08T00:00:00.000Z/);
+  });
+});
+
+describe('measure --write, then plan', () => {
+  it('merges the workload: block into the spec (comments and other keys kept, no password); plan says which numbers were measured', async (ctx) => {
+    if (!server) return ctx.skip();
+    const dir = mkdtempSync(join(tmpdir(), 'dd-measure-write-'));
+    const spec = join(dir, 'dify-deploy.yaml');
+    const before = [
+      '# our production deployment',
+      'release: 1.16.1',
+      'tier: 100qps',
+      'workload:',
+      '  # measured last quarter by hand',
+      '  mix: { chat: 1 }',
+      '  latencySeconds:',
+      '    chat: 9 # will be replaced',
+      '  codeNodes: { share: 0.9 }',
+      'database:',
+      '  pooler: none',
+      '',
+    ].join('\n');
+    writeFileSync(spec, before);
+    const measured = await runCli(['measure', '--db', url(), ...window, '--write', '-c', spec]);
+    expect(measured.stderr).toBe('');
+    expect(measured.code).toBe(0);
+    const after = readFileSync(spec, 'utf8');
+    expect(after).toContain('# our production deployment');
+    expect(after).toContain('# measured last quarter by hand');
+    expect(after).toContain('pooler: none');
+    expect(after).not.toContain(PASSWORD);
+    expect(after).not.toContain(READER);
+    const { parseSpecYaml } = await import('../src/core/spec-file.js');
+    const parsed = parseSpecYaml(after, spec);
+    expect(parsed.workload.mix!.chat).toBeLessThan(1);
+    expect(parsed.workload.latencySeconds!.chat).toBeCloseTo(P.kinds.chat.meanSeconds, 0);
+    expect(parsed.workload.codeNodes!.share).toBeCloseTo(truth.codeRuns / truth.graphRuns, 2);
+    expect(parsed.workload.measured!.fields).toContain('latencyCv.chatflow');
+    expect(parsed.workload.state!.bytesPerNodeExecution).toBeGreaterThan(0);
+
+    const plan = await runCli(['plan', '-c', spec]);
+    expect(plan.stdout).toMatch(new RegExp(`^Measured \\(dify-deploy measure, 127\\.0\\.0\\.1:${server!.port}/dify, 1-day window`));
+    expect(plan.stdout).toMatch(/: mix, latencySeconds \(chat, completion, agent, chatflow, workflowStreaming, workflowBlocking\), latencyCv \(/);
+    const planJson = JSON.parse((await runCli(['plan', '-c', spec, '--json'])).stdout);
+    expect(planJson.workload.mix.chatflow).toBe(parsed.workload.mix!.chatflow);
+    expect(planJson.workload.latencySeconds.agent).toBe(parsed.workload.latencySeconds!.agent);
+    expect(planJson.measuredWorkload.source).toBe(`127.0.0.1:${server!.port}/dify`);
+    // Growth: 10 × today's p99 minute, with the measured workload.
+    const tenfold = Math.round(10 * parsed.workload.measured!.p99MinuteQps! * 1000) / 1000;
+    const grown = JSON.parse((await runCli(['plan', '-c', spec, '--qps', String(tenfold), '--json'])).stdout);
+    expect(grown.qps).toBe(tenfold);
+    expect(grown.workload.mix).toEqual(planJson.workload.mix);
+    if (process.env.MEASURE_REPORT) writeFileSync(process.env.MEASURE_REPORT, `${measured.stdout}\n---- ${spec}\n${after}\n---- plan\n${plan.stdout}\n---- plan --qps ${tenfold}\n${(await runCli(['plan', '-c', spec, '--qps', String(tenfold)])).stdout}`);
+  });
+
+  it('--write without a spec refuses before connecting: exit 2, nothing written', async (ctx) => {
+    if (!server) return ctx.skip();
+    const dir = mkdtempSync(join(tmpdir(), 'dd-measure-nospec-'));
+    const r = await runCli(['measure', '--db', url(), ...window, '--write', '-c', join(dir, 'dify-deploy.yaml')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no spec to write the workload into/);
+  });
+});
