@@ -97,6 +97,21 @@ export function buildProgram(io: Io, setExit: (code: number) => void, json = fal
     .option('--json', 'machine-readable diff and report')
     .action(async (opts) => setExit(await (await import('./commands/upgrade.js')).runUpgrade(opts, io)));
 
+  const release = program.command('release').description('the Dify releases dify-deploy knows: add one from its own files, list them');
+  release
+    .command('add <path>')
+    .description('read a Dify release from its files (a checkout at the tag, or its docker/ folder) and keep its data for later runs')
+    .option('--here', 'store it beside the spec (.dify-deploy/releases/) instead of your user config directory')
+    .option('-c, --config <file>', 'the spec whose directory --here stores into (default: the current directory)')
+    .option('--entrypoint <file>', "Dify's api/docker/entrypoint.sh, when PATH is a docker/ folder without the checkout around it")
+    .option('--json', 'machine-readable report')
+    .action(async (path, opts) => setExit(await (await import('./commands/release.js')).runReleaseAdd({ ...opts, path }, io)));
+  release
+    .command('list')
+    .description('the releases dify-deploy knows and where each came from')
+    .option('--json', 'machine-readable output')
+    .action(async (opts) => setExit(await (await import('./commands/release.js')).runReleaseList(opts, io)));
+
   return program;
 }
 

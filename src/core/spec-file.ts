@@ -1,5 +1,7 @@
 // Reading dify-deploy.yaml: YAML syntax errors with their line; schema errors via spec-parse.
 import { readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { useProjectReleases } from '../releases/store.js';
 import { UserError } from './errors.js';
 import { parseYamlDocument } from './yaml-doc.js';
 import { describe, parseSpecData } from './spec-parse.js';
@@ -33,6 +35,8 @@ export function readSpecFile(path: string): Spec {
 /** Reads a spec file's YAML without validating it, so flags can be layered on first. */
 export function readSpecMapping(path: string): YamlMapping {
   const name = path;
+  // Releases added beside this spec (`release add --here`) are known while it is in use.
+  useProjectReleases(dirname(path));
   let text: string;
   try {
     if (statSync(path).isDirectory()) throw new UserError([`${name}: is a directory; pass the spec file (dify-deploy.yaml) with --config`]);

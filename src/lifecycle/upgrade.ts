@@ -18,12 +18,13 @@ import { readExistingSecrets } from '../render/secrets-store.js';
 import type { RenderedFile } from '../render/types.js';
 import { compareVersions } from '../validate/release.js';
 import { envDefaults, renames, type Rename } from './release-env.js';
+import { knownReleases } from '../releases/store.js';
 
 export interface VariableChange {
   name: string;
   from?: string;
   to?: string;
-  /** Where the release table has it: releases/env-defaults/<v>.json ← upstream file:line. */
+  /** Where the release data has it: release data <v> (its origin) ← upstream file:line. */
   source: string;
 }
 
@@ -62,7 +63,8 @@ function servicesOf(files: RenderedFile[]): string[] {
 function variableDiff(from: string, to: string): UpgradeDiff['variables'] {
   const a = envDefaults(from);
   const b = envDefaults(to);
-  const source = (v: string, d: { source: string }) => `releases/env-defaults/${v}.json ← ${d.source}`;
+  const label = { [from]: `release data ${from} (${knownReleases().get(from)?.kind})`, [to]: `release data ${to} (${knownReleases().get(to)?.kind})` };
+  const source = (v: string, d: { source: string }) => `${label[v]} ← ${d.source}`;
   const renamed = renames().filter((r) => between(r.since, from, to) && r.from in a);
   const renamedNames = new Set(renamed.flatMap((r) => [r.from, r.to]));
   const names = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort().filter((n) => !renamedNames.has(n));

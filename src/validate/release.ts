@@ -14,15 +14,8 @@ export interface ReleaseChoice {
 
 const DIFY_IMAGE = /(?:^|\/)dify-(?:api|web)(?::v?(\d+\.\d+\.\d+))?/;
 
-function semverKey(v: string): number[] {
-  return v.split('.').map((p) => parseInt(p, 10) || 0);
-}
-
-export function compareVersions(a: string, b: string): number {
-  const [x, y] = [semverKey(a), semverKey(b)];
-  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i] - y[i];
-  return 0;
-}
+export { compareVersions } from '../releases/store.js';
+import { compareVersions } from '../releases/store.js';
 
 /** The newest known release not newer than `tag` (the oldest known when all are newer). */
 export function nearestRelease(tag: string, known: readonly string[] = releaseVersions()): string {
