@@ -33,6 +33,7 @@ export async function formatUpgradeDiff(d: UpgradeDiff): Promise<string> {
   lines.push(`  added ${v.added.length}: ${few(v.added.map((x) => x.name))}`);
   lines.push(`  removed ${v.removed.length}: ${few(v.removed.map((x) => x.name))}`);
   for (const r of v.renamed) lines.push(`  renamed ${r.from} → ${r.to} (since ${r.since}; ${r.source})`);
+  for (const r of v.newlyRequired) lines.push(`  now required: ${r.name} ${r.requirement} (${r.source})`);
   lines.push(`  default changed ${v.changedDefault.length}:`);
   for (const x of v.changedDefault.slice(0, 15)) lines.push(`    ${x.name}: ${SECRET_LIKE.test(x.name) ? '(a secret\'s placeholder; yours is kept)' : `${JSON.stringify(x.from)} → ${JSON.stringify(x.to)}`}  (${x.source})`);
   if (v.changedDefault.length > 15) lines.push(`    … (+${v.changedDefault.length - 15}; --json lists all)`);

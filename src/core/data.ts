@@ -148,9 +148,19 @@ export function loadRelease(version?: string): Release {
     notes: c.notes ?? [],
     execution,
     origin,
-    assumed: d.defaultQueues ? assumed.map((a) => ({ ...a, facts: a.facts.map((f) => (f === 'execution' ? 'execution (where runs execute; the queue list is this release\'s own)' : f)) })) : assumed,
+    assumed: d.defaultQueues ? assumed.map((a) => ({ ...a, facts: a.facts.map((f) => (f === 'execution' ? 'execution (where runs execute, not the queue list: that is this release\'s own)' : f)) })) : assumed,
     serviceDefinitions: d.serviceDefinitions,
   };
+}
+
+/** What plan and render say about the release data: facts assumed from an older release, and its curated requirements. */
+export function releaseNotices(release: Release, target: 'compose' | 'helm'): string[] {
+  const out: string[] = [];
+  const assumed = assumedNotice(release);
+  if (assumed) out.push(assumed);
+  const compose = release.requirements?.composeVersion;
+  if (compose && target === 'compose') out.push(`Dify ${release.version} needs Docker Compose ${compose.min} or later (${compose.source})`);
+  return out;
 }
 
 /** Once per release: the curated facts a release took from an older one, for plan/render/validate to say. */

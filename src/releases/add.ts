@@ -6,6 +6,7 @@ import {
   compareVersions,
   curatedFacts,
   curatedOnlyVersions,
+  forgetListing,
   knownReleases,
   projectReleaseDir,
   userReleaseDir,
@@ -76,6 +77,7 @@ export function addRelease(opts: AddOptions): AddReport {
   if (report.alreadyShipped) return report;
   mkdirSync(dir, { recursive: true });
   writeAtomic(storedAt, shippedReleaseFile(release, resolve(opts.path), (opts.now ?? new Date()).toISOString()));
+  forgetListing();
   return report;
 }
 

@@ -72,7 +72,15 @@ export const projectReleaseDir = (dir: string) => join(resolve(dir), '.dify-depl
 const projectDirs = new Set<string>();
 const forRun = new Map<string, { release: DerivedRelease; origin: ReleaseOrigin }>();
 let listed: Map<string, ReleaseOrigin> | undefined;
+/** The user directory and working directory the listing was made for (a test switches them). */
+let listedFor = '';
 const derivedCache = new Map<string, DerivedRelease>();
+
+/** After `release add` stored a file: the next lookup lists the directories again. */
+export function forgetListing(): void {
+  listed = undefined;
+  derivedCache.clear();
+}
 
 /** A spec's directory: releases added there with --here are known while it is in use. */
 export function useProjectReleases(dir: string): void {
@@ -104,7 +112,9 @@ function readStored(path: string): StoredRelease {
 
 /** Every release with derived data, and where it comes from: for this run, beside a spec, per user, shipped. */
 export function knownReleases(): Map<string, ReleaseOrigin> {
-  if (listed) return listed;
+  const key = `${userReleaseDir()}\0${process.cwd()}`;
+  if (listed && listedFor === key) return listed;
+  listedFor = key;
   const out = new Map<string, ReleaseOrigin>();
   const add = (kind: OriginKind, dir: string) => {
     for (const v of versionsIn(dir)) if (!out.has(v)) out.set(v, { kind, path: join(dir, `${v}.json`), input: '' });

@@ -51,6 +51,7 @@ export function* reportTextLines(r: ValidationReport, c: Colors): Generator<stri
     else groups.set(k, [d]);
   }
   yield c.bold(`Validated ${r.files.join(', ')} as Dify ${r.release.version} (${r.release.source})`);
+  if (r.release.assumed) yield c.yellow(`note: ${r.release.assumed}`);
   if (r.services) yield `Services started: ${r.services.running.join(', ') || 'none'}${r.services.notRunning.length ? `; not started (inactive profile): ${r.services.notRunning.join(', ')}` : ''}`;
   for (const [file, list] of groups) {
     yield '';
