@@ -9,7 +9,8 @@ function specOptions(cmd: Command): Command {
   return cmd
     .option('-c, --config <file>', 'spec file (default: ./dify-deploy.yaml when present)')
     .option('-t, --tier <tier>', 'traffic tier, e.g. 500qps (see `dify-deploy tiers`)')
-    .option('-r, --release <version>', 'Dify release, e.g. 1.16.1 (default: the newest known)');
+    .option('-r, --release <version>', 'Dify release, e.g. 1.16.1 (default: the newest known)')
+    .option('--chart <path>', 'a pulled dify-helm chart (.tgz or directory) to render Helm values for, instead of the release\'s shipped chart');
 }
 
 export function buildProgram(io: Io, setExit: (code: number) => void, json = false): Command {
@@ -66,6 +67,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void, json = fal
     .option('--compose <file>', 'docker-compose file (default: DIR/docker-compose.yaml)')
     .option('--helm-values <file>', 'values file for the dify-helm chart (default: DIR/helm/values.yaml)')
     .option('-r, --release <version>', 'Dify release the files are for (default: inferred from image tags or variables)')
+    .option('--chart <path>', 'a pulled dify-helm chart (.tgz or directory): check Helm values against its own values and schema')
     .option('--db-max-connections <n>', "an external metadata database's max_connections (SHOW max_connections;), to check the budget against it")
     .option('--format <format>', 'text, json or github (workflow annotations)', 'text')
     .option('--json', 'the same as --format json')

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { UserError, didYouMean } from './errors.js';
 import type { AppKind, ComponentName } from './spec.js';
-import { curatedFacts, releaseVersionList, shippedDefault, storedRelease, type AssumedFacts, type ReleaseOrigin } from '../releases/store.js';
+import { curatedFacts, releaseVersionList, runChart, shippedDefault, storedRelease, type AssumedFacts, type ReleaseOrigin } from '../releases/store.js';
 
 /** The package root: src/core and dist/core are both two levels down. */
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -126,6 +126,7 @@ export function loadRelease(version?: string): Release {
   const d = stored.release;
   const { facts, assumed } = curatedFacts(v);
   const c = facts as unknown as Release;
+  const chart = runChart();
   const execution = d.defaultQueues
     ? { ...c.execution, defaultQueues: d.defaultQueues, queuesSource: d.queuesSource ?? '', unlistedQueues: c.execution.unlistedQueues?.filter((q) => !d.defaultQueues?.includes(q)) }
     : c.execution;
@@ -150,6 +151,7 @@ export function loadRelease(version?: string): Release {
     origin,
     assumed: d.defaultQueues ? assumed.map((a) => ({ ...a, facts: a.facts.map((f) => (f === 'execution' ? 'execution (where runs execute, not the queue list: that is this release\'s own)' : f)) })) : assumed,
     serviceDefinitions: d.serviceDefinitions,
+    ...(chart ? { helm: { ...c.helm, version: chart.version, appVersion: chart.appVersion, note: `dify-helm ${chart.version} from --chart ${chart.path} (its values and schema; what its templates read and its secrets as in the shipped ${chart.factsFrom})` } } : {}),
   };
 }
 

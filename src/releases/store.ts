@@ -82,6 +82,19 @@ export function forgetListing(): void {
   derivedCache.clear();
 }
 
+/** A chart given with --chart: every release's helm facts name it for this run. */
+export interface RunChartRef {
+  version: string;
+  appVersion: string;
+  path: string;
+  factsFrom: string;
+}
+let chartForRun: RunChartRef | undefined;
+export function useChartForRun(chart: RunChartRef): void {
+  chartForRun = chart;
+}
+export const runChart = (): RunChartRef | undefined => chartForRun;
+
 /** A spec's directory: releases added there with --here are known while it is in use. */
 export function useProjectReleases(dir: string): void {
   const d = resolve(dir);
