@@ -44,3 +44,12 @@ describe('a shipped release is its derived data with its curated facts', () => {
     expect(r.serviceEnv.worker_runs).toEqual(r.serviceEnv.worker);
   });
 });
+
+describe('the services the compose renderer writes itself', () => {
+  it('are the services of templates/compose/services.yaml.hbs (a service missing there would be passed through unsized)', async () => {
+    const { COMPOSE_RENDERED_SERVICES } = await import('../src/core/target-support.js');
+    const template = readFileSync(join(SHIPPED_DERIVED_DIR, '..', '..', 'templates', 'compose', 'services.yaml.hbs'), 'utf8');
+    const services = template.slice(template.indexOf('\nservices:\n'), template.indexOf('\nnetworks:\n'));
+    expect([...services.matchAll(/^ {2}([a-z_]+):$/gm)].map((m) => m[1]).sort()).toEqual([...COMPOSE_RENDERED_SERVICES].sort());
+  });
+});

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { UserError, didYouMean } from './errors.js';
 import type { AppKind, ComponentName } from './spec.js';
-import { curatedFacts, releaseVersionList, runChart, shippedDefault, storedRelease, type AssumedFacts, type ReleaseOrigin } from '../releases/store.js';
+import { assumedForRelease, curatedFacts, releaseVersionList, runChart, shippedDefault, storedRelease, type AssumedFacts, type ReleaseOrigin } from '../releases/store.js';
 
 /** The package root: src/core and dist/core are both two levels down. */
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -149,7 +149,7 @@ export function loadRelease(version?: string): Release {
     notes: c.notes ?? [],
     execution,
     origin,
-    assumed: d.defaultQueues ? assumed.map((a) => ({ ...a, facts: a.facts.map((f) => (f === 'execution' ? 'execution (where runs execute, not the queue list: that is this release\'s own)' : f)) })) : assumed,
+    assumed: assumedForRelease(assumed, d.defaultQueues !== undefined),
     serviceDefinitions: d.serviceDefinitions,
     ...(chart ? { helm: { ...c.helm, version: chart.version, appVersion: chart.appVersion, note: `dify-helm ${chart.version} from --chart ${chart.path} (its values and schema; what its templates read and its secrets as in the shipped ${chart.factsFrom})` } } : {}),
   };

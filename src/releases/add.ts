@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { deriveRelease, locateReleaseFiles, type DerivedRelease } from './derive.js';
 import {
+  assumedForRelease,
   compareVersions,
   curatedFacts,
   curatedOnlyVersions,
@@ -62,7 +63,7 @@ export function addRelease(opts: AddOptions): AddReport {
   const dir = opts.here ? projectReleaseDir(opts.dir ?? process.cwd()) : userReleaseDir();
   const storedAt = join(dir, `${release.version}.json`);
   const older = [...known.keys()].filter((v) => compareVersions(v, release.version) < 0).pop();
-  const { assumed } = curatedFacts(release.version);
+  const assumed = assumedForRelease(curatedFacts(release.version).assumed, release.defaultQueues !== undefined);
   const report: AddReport = {
     version: release.version,
     storedAt,

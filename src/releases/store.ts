@@ -195,6 +195,12 @@ export function curatedFacts(version: string): { facts: Record<string, unknown>;
   return { facts, assumed: [...assumed].map(([release, list]) => ({ release, facts: list })) };
 }
 
+/** The assumed facts as said to the user: a release whose own entrypoint gave its queue list assumes only where runs execute. */
+export function assumedForRelease(assumed: AssumedFacts[], ownQueues: boolean): AssumedFacts[] {
+  if (!ownQueues) return assumed;
+  return assumed.map((a) => ({ ...a, facts: a.facts.map((f) => (f === 'execution' ? "execution (where runs execute, not the queue list: that is this release's own)" : f)) }));
+}
+
 /** Curated files of releases that have no derived data yet (facts known before the files). */
 export function curatedOnlyVersions(): string[] {
   const known = knownReleases();
