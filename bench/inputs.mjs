@@ -7,11 +7,10 @@ import { join } from 'node:path';
 
 const RELEASE = '1.16.1';
 
-/** The release's documented variables with their upstream defaults (releases/env-defaults). */
+/** The release's documented variables with their upstream defaults (releases/derived). */
 function documented(root) {
-  const { defaults } = JSON.parse(readFileSync(join(root, 'releases', 'env-defaults', `${RELEASE}.json`), 'utf8'));
-  const { variables } = JSON.parse(readFileSync(join(root, 'releases', 'known-env', `${RELEASE}.json`), 'utf8'));
-  return variables.map((name) => [name, defaults[name]?.value ?? '']);
+  const { knownEnv, envDefaults } = JSON.parse(readFileSync(join(root, 'releases', 'derived', `${RELEASE}.json`), 'utf8')).release;
+  return knownEnv.variables.map((name) => [name, envDefaults[name]?.value ?? '']);
 }
 
 /** A misspelling a person makes: one letter doubled. */

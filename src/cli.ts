@@ -10,7 +10,8 @@ function specOptions(cmd: Command): Command {
     .option('-c, --config <file>', 'spec file (default: ./dify-deploy.yaml when present)')
     .option('-t, --tier <tier>', 'traffic tier, e.g. 500qps (see `dify-deploy tiers`)')
     .option('-r, --release <version>', 'Dify release, e.g. 1.16.1 (default: the newest known)')
-    .option('--qps <n>', 'the load to size for, e.g. 10 × the p99 minute `dify-deploy measure` found (the tier stays the base)');
+    .option('--qps <n>', 'the load to size for, e.g. 10 × the p99 minute `dify-deploy measure` found (the tier stays the base)')
+    .option('--chart <path>', 'a pulled dify-helm chart (.tgz or directory) to render Helm values for, instead of the release\'s shipped chart');
 }
 
 export function buildProgram(io: Io, setExit: (code: number) => void, json = false): Command {
@@ -67,6 +68,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void, json = fal
     .option('--compose <file>', 'docker-compose file (default: DIR/docker-compose.yaml)')
     .option('--helm-values <file>', 'values file for the dify-helm chart (default: DIR/helm/values.yaml)')
     .option('-r, --release <version>', 'Dify release the files are for (default: inferred from image tags or variables)')
+    .option('--chart <path>', 'a pulled dify-helm chart (.tgz or directory): check Helm values against its own values and schema')
     .option('--db-max-connections <n>', "an external metadata database's max_connections (SHOW max_connections;), to check the budget against it")
     .option('--format <format>', 'text, json or github (workflow annotations)', 'text')
     .option('--json', 'the same as --format json')
@@ -114,6 +116,21 @@ export function buildProgram(io: Io, setExit: (code: number) => void, json = fal
     .option('--force', 'allow a downgrade (only after restoring the backup taken before the upgrade)')
     .option('--json', 'machine-readable diff and report')
     .action(async (opts) => setExit(await (await import('./commands/upgrade.js')).runUpgrade(opts, io)));
+
+  const release = program.command('release').description('the Dify releases dify-deploy knows: add one from its own files, list them');
+  release
+    .command('add <path>')
+    .description('read a Dify release from its files (a checkout at the tag, or its docker/ folder) and keep its data for later runs')
+    .option('--here', 'store it beside the spec (.dify-deploy/releases/) instead of your user config directory')
+    .option('-c, --config <file>', 'the spec whose directory --here stores into (default: the current directory)')
+    .option('--entrypoint <file>', "Dify's api/docker/entrypoint.sh, when PATH is a docker/ folder without the checkout around it")
+    .option('--json', 'machine-readable report')
+    .action(async (path, opts) => setExit(await (await import('./commands/release.js')).runReleaseAdd({ ...opts, path }, io)));
+  release
+    .command('list')
+    .description('the releases dify-deploy knows and where each came from')
+    .option('--json', 'machine-readable output')
+    .action(async (opts) => setExit(await (await import('./commands/release.js')).runReleaseList(opts, io)));
 
   return program;
 }

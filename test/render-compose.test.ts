@@ -14,7 +14,7 @@ import type { SpecInput } from '../src/core/spec.js';
 import { renderFiles } from '../src/render/index.js';
 import { resolveSecrets } from '../src/render/secrets.js';
 // @ts-expect-error: plain ESM script without types
-import { knownEnvFor } from '../scripts/known-env.mjs';
+import { deriveRelease, locateReleaseFiles } from '../src/releases/derive.js';
 import { effectiveEnv, type ComposeService } from './helpers/compose-env.js';
 import { describeUpstream, UPSTREAM, UPSTREAM_REQUIRED } from './helpers/upstream.js';
 
@@ -23,7 +23,7 @@ const schema = UPSTREAM_REQUIRED ? JSON.parse(readFileSync(join(UPSTREAM, 'compo
 delete schema.$schema;
 const validateCompose = new Ajv({ strict: false, allErrors: true }).compile(schema);
 
-const known = new Map<string, Set<string>>((UPSTREAM_REQUIRED ? releaseVersions() : []).map((v) => [v, new Set<string>(knownEnvFor(join(UPSTREAM, `dify-${v}`)).variables)]));
+const known = new Map<string, Set<string>>((UPSTREAM_REQUIRED ? releaseVersions() : []).map((v) => [v, new Set<string>(deriveRelease(locateReleaseFiles(join(UPSTREAM, `dify-${v}`))).knownEnv.variables)]));
 
 function envExampleFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {

@@ -54,7 +54,7 @@ describe.concurrent('upgrade between every pair of known releases', () => {
       // VIKINGDB_SCHEMA became VIKINGDB_SCHEME in 1.14.2: reported with the rename, never dropped.
       const renamed = diff.overridesNotRead.find((o: { name: string }) => o.name === 'VIKINGDB_SCHEMA');
       if (from === '1.13.3') expect(renamed).toMatchObject({ renamedTo: 'VIKINGDB_SCHEME' });
-      for (const c of [...diff.variables.added, ...diff.variables.removed, ...diff.variables.changedDefault]) expect(c.source).toMatch(/^releases\/env-defaults\/.+ ← dify-.+:\d+$/);
+      for (const c of [...diff.variables.added, ...diff.variables.removed, ...diff.variables.changedDefault]) expect(c.source).toMatch(/^release data .+ ← dify-.+:\d+$/);
 
       const up = await runCli(['upgrade', '--to', to, '--config', spec, '--yes']);
       expect(up.code, up.stdout + up.stderr).toBe(0);

@@ -14,6 +14,8 @@ export const specFlagsSchema = z.object({
   release: z.string().optional(),
   /** The load to size for (e.g. 10 × the p99 minute `dify-deploy measure` found); the tier stays the base. */
   qps: z.coerce.number({ invalid_type_error: 'expected requests per second' }).positive('expected requests per second > 0').optional(),
+  /** A pulled dify-helm chart (.tgz or directory) that defines the chart for this run. */
+  chart: z.string().min(1).optional(),
 });
 export type SpecFlags = z.infer<typeof specFlagsSchema>;
 
@@ -29,6 +31,7 @@ export function parseOptions<T extends z.ZodTypeAny>(schema: T, raw: unknown): z
 
 /** Loads the spec from --config / ./dify-deploy.yaml and applies --tier / --release. */
 export async function specFromFlags(flags: SpecFlags): Promise<{ spec: Spec; file?: string }> {
+  if (flags.chart) (await import('../helm/chart.js')).useChart(flags.chart);
   const file = flags.config ?? (existsSync(DEFAULT_SPEC_FILE) ? DEFAULT_SPEC_FILE : undefined);
   if (!file && !flags.tier && flags.qps === undefined)
     throw new UserError([`no spec: pass --tier (see \`dify-deploy tiers\`), or --config FILE, or run in a directory with ${DEFAULT_SPEC_FILE}`]);

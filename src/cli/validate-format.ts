@@ -61,6 +61,7 @@ export function* reportTextLines(r: ValidationReport, c: Colors): Generator<stri
     else groups.set(k, [d]);
   }
   yield c.bold(`Validated ${oneLine(r.files.join(', '))} as Dify ${r.release.version} (${r.release.source})`);
+  if (r.release.assumed) yield c.yellow(`note: ${oneLine(r.release.assumed)}`);
   if (r.services) yield oneLine(`Services started: ${r.services.running.join(', ') || 'none'}${r.services.notRunning.length ? `; not started (inactive profile): ${r.services.notRunning.join(', ')}` : ''}`);
   for (const [file, list] of groups) {
     yield '';

@@ -29,10 +29,11 @@ export async function formatUpgradeDiff(d: UpgradeDiff): Promise<string> {
   lines.push(`services: ${d.services.added.length ? c.green(`+ ${d.services.added.join(', ')}`) : 'none added'}${d.services.removed.length ? c.red(`  - ${d.services.removed.join(', ')}`) : ''}`);
   lines.push('images:', ...d.images.map((i) => `  ${i.image}: ${i.from ?? '(none)'} → ${i.to ?? '(removed)'}`));
   if (d.layout) lines.push(`layout: ${d.layout.from} → ${d.layout.to} (${d.layout.note})`);
-  lines.push(`variables (releases/env-defaults/, from upstream's docker/ files):`);
+  lines.push(`variables (the two releases' data, derived from upstream's docker/ files):`);
   lines.push(`  added ${v.added.length}: ${few(v.added.map((x) => x.name))}`);
   lines.push(`  removed ${v.removed.length}: ${few(v.removed.map((x) => x.name))}`);
   for (const r of v.renamed) lines.push(`  renamed ${r.from} → ${r.to} (since ${r.since}; ${r.source})`);
+  for (const r of v.newlyRequired) lines.push(`  now required: ${r.name} ${r.requirement} (${r.source})`);
   lines.push(`  default changed ${v.changedDefault.length}:`);
   for (const x of v.changedDefault.slice(0, 15)) lines.push(`    ${x.name}: ${SECRET_LIKE.test(x.name) ? '(a secret\'s placeholder; yours is kept)' : `${JSON.stringify(x.from)} → ${JSON.stringify(x.to)}`}  (${x.source})`);
   if (v.changedDefault.length > 15) lines.push(`    … (+${v.changedDefault.length - 15}; --json lists all)`);

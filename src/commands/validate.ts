@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parseOptions } from '../cli/options.js';
 import { colors, outLines, type Io } from '../cli/io.js';
 import { validate } from '../validate/index.js';
+import { useChart } from '../helm/chart.js';
 import { FORMATS, reportGithubLines, reportJsonLines, reportTextLines } from '../cli/validate-format.js';
 
 const validateOptionsSchema = z.object({
@@ -12,6 +13,7 @@ const validateOptionsSchema = z.object({
   compose: z.string().optional(),
   helmValues: z.string().optional(),
   release: z.string().optional(),
+  chart: z.string().min(1).optional(),
   dbMaxConnections: z.coerce.number({ invalid_type_error: 'expected a whole number' }).int('expected a whole number').min(1, 'expected a whole number ≥ 1').optional(),
   format: z.enum(FORMATS, { errorMap: () => ({ message: `expected one of ${FORMATS.join(', ')}` }) }).default('text'),
   strict: z.boolean().optional(),
@@ -22,6 +24,7 @@ const validateOptionsSchema = z.object({
 export async function runValidate(raw: unknown, io: Io): Promise<number> {
   const opts = parseOptions(validateOptionsSchema, raw);
   if (opts.json) opts.format = 'json';
+  if (opts.chart) useChart(opts.chart);
   const report = await validate(opts, { strict: opts.strict });
   if (opts.format === 'json') outLines(io, reportJsonLines(report));
   else if (opts.format === 'github') outLines(io, reportGithubLines(report));

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { UserError, didYouMean } from './errors.js';
 import type { AppKind, ComponentName } from './spec.js';
+import { assumedForRelease, curatedFacts, releaseVersionList, runChart, shippedDefault, storedRelease, type AssumedFacts, type ReleaseOrigin } from '../releases/store.js';
 
 /** The package root: src/core and dist/core are both two levels down. */
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -60,6 +61,19 @@ export interface Release {
     apiTokenQueue: { queue: string; when: string };
     queuesSource: string;
   };
+  /** Where the derived part came from (shipped, added by the user, read from files for this run). */
+  origin?: ReleaseOrigin;
+  /** Curated facts taken from an older release because this one has none of its own. */
+  assumed?: AssumedFacts[];
+  /** Upstream's definitions of the services compose starts by default (a service dify-deploy does not render itself is passed through). */
+  serviceDefinitions?: Record<string, unknown>;
+  /** Curated requirements of this release (Docker Compose version, components upgraded together). */
+  requirements?: ReleaseRequirements;
+}
+
+export interface ReleaseRequirements {
+  composeVersion?: { min: string; source: string };
+  upgradeTogether?: { components: string[]; source: string };
 }
 
 export interface TierComponent {
@@ -94,22 +108,67 @@ export function packageVersion(): string {
   return readJson<{ version: string }>('package.json').version;
 }
 
-const releaseIndex = () => readJson<{ default: string; releases: string[] }>('releases', 'index.json');
-
+/** Every release dify-deploy has data for: shipped, added with `release add`, or read for this run. */
 export function releaseVersions(): string[] {
-  return releaseIndex().releases;
+  return releaseVersionList();
 }
 
+/** The shipped default (releases/index.json), not the newest added: a new install gets what the package was tested with. */
 export function defaultReleaseVersion(): string {
-  return releaseIndex().default;
+  return shippedDefault();
 }
 
+/** A release's derived data (src/releases/derive.ts) merged with its curated facts (releases/<v>.json, or the nearest older one's). */
 export function loadRelease(version?: string): Release {
   const v = version ?? defaultReleaseVersion();
-  const known = releaseVersions();
-  if (!known.includes(v))
-    throw new UserError([`release: unknown Dify release "${v}"${didYouMean(v, known)}; known releases: ${known.join(', ')}`]);
-  return readJson<Release>('releases', `${v}.json`);
+  const { stored, origin } = storedRelease(v);
+  const d = stored.release;
+  const { facts, assumed } = curatedFacts(v);
+  const c = facts as unknown as Release;
+  const chart = runChart();
+  const execution = d.defaultQueues
+    ? { ...c.execution, defaultQueues: d.defaultQueues, queuesSource: d.queuesSource ?? '', unlistedQueues: c.execution.unlistedQueues?.filter((q) => !d.defaultQueues?.includes(q)) }
+    : c.execution;
+  return {
+    ...c,
+    version: v,
+    source: c.source ?? `${stored.input} (added with \`dify-deploy release add\`)`,
+    composeLayout: d.composeLayout,
+    // Curated images are the ones upstream's compose does not have (the pooler).
+    images: { ...d.images, ...c.images },
+    pluginDaemonVersion: d.pluginDaemonVersion,
+    services: d.services,
+    collaboration: d.collaboration,
+    agentBackend: d.agentBackend,
+    routes: d.routes as Route[],
+    // worker_runs is dify-deploy's own split of the worker: the same image, the same mappings.
+    serviceEnv: { ...d.serviceEnv, ...(d.serviceEnv.worker ? { worker_runs: d.serviceEnv.worker } : {}) },
+    // Curated defaults are the ones no upstream file states (the plugin daemon's Go defaults…).
+    upstreamDefaults: { ...c.upstreamDefaults, ...d.upstreamDefaults },
+    notes: c.notes ?? [],
+    execution,
+    origin,
+    assumed: assumedForRelease(assumed, d.defaultQueues !== undefined),
+    serviceDefinitions: d.serviceDefinitions,
+    ...(chart ? { helm: { ...c.helm, version: chart.version, appVersion: chart.appVersion, note: `dify-helm ${chart.version} from --chart ${chart.path} (its values and schema; what its templates read and its secrets as in the shipped ${chart.factsFrom})` } } : {}),
+  };
+}
+
+/** What plan and render say about the release data: facts assumed from an older release, and its curated requirements. */
+export function releaseNotices(release: Release, target: 'compose' | 'helm'): string[] {
+  const out: string[] = [];
+  const assumed = assumedNotice(release);
+  if (assumed) out.push(assumed);
+  const compose = release.requirements?.composeVersion;
+  if (compose && target === 'compose') out.push(`Dify ${release.version} needs Docker Compose ${compose.min} or later (${compose.source})`);
+  return out;
+}
+
+/** Once per release: the curated facts a release took from an older one, for plan/render/validate to say. */
+export function assumedNotice(release: Release): string | undefined {
+  if (!release.assumed?.length) return undefined;
+  const parts = release.assumed.map((a) => `${a.release}'s ${a.facts.join(', ')}`);
+  return `Dify ${release.version}: dify-deploy has no curated facts of its own for this release; assumed ${parts.join('; ')} (docs/releases.md says what each is)`;
 }
 
 export function tierNames(): string[] {

@@ -1,6 +1,6 @@
 // From a spec to the release and tier it names, and on to the plan.
-import { unrenderable } from './target-support.js';
-import { loadAllTiers, loadRelease, loadTier, type Release, type Tier } from './data.js';
+import { unmodelledServices, unrenderable } from './target-support.js';
+import { loadAllTiers, loadRelease, loadTier, releaseNotices, type Release, type Tier } from './data.js';
 import { sizePlan, type Plan } from './sizing.js';
 import type { Spec, Target } from './spec.js';
 
@@ -13,7 +13,17 @@ export function resolveTier(spec: Spec): Tier {
 
 /** The sizing plan, with what the target cannot render among its problems (render refuses them all). */
 export function planFor(spec: Spec, target: Target, release: Release = loadRelease(spec.release)): Plan {
-  const plan = sizePlan({ spec, release, tier: resolveTier(spec), target });
+  const sized = sizePlan({ spec, release, tier: resolveTier(spec), target });
+  // What the release data assumed or requires comes first: the rest of the plan rests on it.
+  const unmodelled = unmodelledServices(release);
+  const passThrough = unmodelled.length
+    ? [
+        target === 'compose'
+          ? `Dify ${release.version} starts services dify-deploy has no model of: ${unmodelled.join(', ')}; docker-compose.yaml runs them as upstream's compose defines them (reading .env), not sized — check their needs in the release notes`
+          : `Dify ${release.version} starts services dify-deploy has no model of: ${unmodelled.join(', ')}; the Helm chart does not deploy them`,
+      ]
+    : [];
+  const plan = { ...sized, warnings: [...releaseNotices(release, target), ...passThrough, ...sized.warnings] };
   const unsupported = unrenderable(spec, target, release);
   return unsupported.length ? { ...plan, problems: [...plan.problems, ...unsupported] } : plan;
 }

@@ -21,7 +21,30 @@ export interface SecretFact {
   emptyOk?: boolean;
   /** Only in use when this holds for the component's environment. */
   when?: Condition;
+  /** Read from this release on / up to (not including) this release (a variable upstream added or renamed). */
+  from?: string;
+  until?: string;
+  /** A format the component requires from `format.from` on (it refuses to start otherwise). */
+  format?: SecretFormat;
   why: string;
+}
+
+/** Unpadded base64url of exactly `bytes` bytes. */
+export interface SecretFormat {
+  kind: 'base64url-bytes';
+  bytes: number;
+  from: string;
+  source: string;
+}
+
+/** Does the value have the format? */
+export function hasFormat(value: string, format: SecretFormat): boolean {
+  return /^[A-Za-z0-9_-]+$/.test(value) && Buffer.from(value, 'base64url').length === format.bytes && Buffer.from(value, 'base64url').toString('base64url') === value;
+}
+
+/** A shell line that makes a value of the format. */
+export function formatRecipe(format: SecretFormat): string {
+  return `head -c ${format.bytes} /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\\n'`;
 }
 
 export interface SecretData {

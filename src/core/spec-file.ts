@@ -1,5 +1,7 @@
 // Reading dify-deploy.yaml: YAML syntax errors with their line; schema errors via spec-parse.
 import { readUserText } from './user-file.js';
+import { dirname } from 'node:path';
+import { useProjectReleases } from '../releases/store.js';
 import { UserError } from './errors.js';
 import { parseYamlDocument } from './yaml-doc.js';
 import { describe, parseSpecData } from './spec-parse.js';
@@ -32,6 +34,8 @@ export function readSpecFile(path: string): Spec {
 
 /** Reads a spec file's YAML without validating it, so flags can be layered on first. */
 export function readSpecMapping(path: string): YamlMapping {
+  // Releases added beside this spec (`release add --here`) are known while it is in use.
+  useProjectReleases(dirname(path));
   const text = readUserText(path, { what: 'spec file', hint: 'pass the spec file (dify-deploy.yaml) with --config; create one with `dify-deploy init` or pass --tier' });
   return parseYamlMapping(text, path);
 }

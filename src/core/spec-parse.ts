@@ -83,7 +83,7 @@ export function parseSpecData(data: unknown, file: string, lineOf: (path: (strin
         ? [{ path: ['tier'], message: `unknown tier "${result.data.tier}"${didYouMean(result.data.tier, tierNames())}; known tiers: ${tierNames().join(', ')} (or give qps:)` }]
         : []),
       ...(result.data.release !== undefined && !releaseVersions().includes(result.data.release)
-        ? [{ path: ['release'], message: `unknown Dify release "${result.data.release}"${didYouMean(result.data.release, releaseVersions())}; known releases: ${releaseVersions().join(', ')}` }]
+        ? [{ path: ['release'], message: `unknown Dify release "${result.data.release}"${didYouMean(result.data.release, releaseVersions())}; known releases: ${releaseVersions().join(', ')} (a newer one: \`dify-deploy release add\` its checkout)` }]
         : []),
     ];
     if (unknown.length === 0) return result.data;

@@ -16,6 +16,21 @@ export function canUseExternal(v: VectorStoreBackend, target: Target): boolean {
   return target === 'compose' || v.helmExternalKey !== undefined;
 }
 
+/** The upstream services the compose renderer writes itself (templates/compose/services.yaml.hbs). */
+export const COMPOSE_RENDERED_SERVICES = [
+  'init_permissions', 'api', 'api_websocket', 'worker', 'worker_beat', 'web', 'sandbox', 'plugin_daemon', 'agent_backend', 'local_sandbox',
+  'agent_ssrf_proxy', 'ssrf_proxy', 'pgbouncer', 'db_postgres', 'db_mysql', 'redis', 'redis_event_bus', 'certbot', 'nginx',
+] as const;
+
+/**
+ * Services the release starts by default that dify-deploy has no model of (a release newer than
+ * the package): compose runs them as upstream defines them, unsized; the chart has none.
+ */
+export function unmodelledServices(release: Release): string[] {
+  const rendered: readonly string[] = COMPOSE_RENDERED_SERVICES;
+  return release.services.filter((s) => !rendered.includes(s) && release.serviceDefinitions?.[s] !== undefined);
+}
+
 const TARGET_LABEL: Record<Target, string> = { compose: 'docker compose', helm: 'the dify-helm chart' };
 
 /** Why `target` cannot render the spec's backends, one line each (empty when it can). */

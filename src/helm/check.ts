@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { didYouMean } from '../core/errors.js';
-import { GENERATED_CHARTS_DIR, loadChart, pathMatches, type ChartData } from './chart.js';
+import { GENERATED_CHARTS_DIR, loadChart, pathMatches, runChartValidator, type ChartData } from './chart.js';
 import { coalesceValues, dotted, isMap, type Values } from './merge.js';
 import { parseQuantity } from './quantity.js';
 
@@ -33,6 +33,9 @@ export interface Finding {
 
 /** The chart's values.schema.json compiled ahead of time (scripts/generate.mjs): compiling it here cost ~40 % of a run. */
 function schemaValidator(chart: ChartData): ValidateFunction {
+  // A chart given with --chart: its own schema, compiled for this run (none: nothing to check).
+  const run = runChartValidator(chart.version);
+  if (run) return run.validator ?? (Object.assign(() => true, { errors: null }) as unknown as ValidateFunction);
   return createRequire(import.meta.url)(join(GENERATED_CHARTS_DIR, `dify-helm-${chart.version}`, 'values-validator.cjs')) as ValidateFunction;
 }
 

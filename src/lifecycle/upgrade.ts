@@ -19,12 +19,21 @@ import { readExistingSecrets } from '../render/secrets-store.js';
 import type { RenderedFile } from '../render/types.js';
 import { compareVersions } from '../validate/release.js';
 import { envDefaults, renames, type Rename } from './release-env.js';
+import { knownReleases } from '../releases/store.js';
+import { secretData } from '../core/secret-data.js';
 
 export interface VariableChange {
   name: string;
   from?: string;
   to?: string;
-  /** Where the release table has it: releases/env-defaults/<v>.json ← upstream file:line. */
+  /** Where the release data has it: release data <v> (its origin) ← upstream file:line. */
+  source: string;
+}
+
+/** A variable the new release requires that the old one did not (set, non-empty, or in a format), with its curated source. */
+export interface RequiredVariable {
+  name: string;
+  requirement: string;
   source: string;
 }
 
@@ -34,7 +43,7 @@ export interface UpgradeDiff {
   direction: 'upgrade' | 'downgrade' | 'same';
   services: { added: string[]; removed: string[] };
   images: { image: string; from?: string; to?: string }[];
-  variables: { added: VariableChange[]; removed: VariableChange[]; renamed: Rename[]; changedDefault: VariableChange[] };
+  variables: { added: VariableChange[]; removed: VariableChange[]; renamed: Rename[]; changedDefault: VariableChange[]; newlyRequired: RequiredVariable[] };
   layout?: { from: Release['composeLayout']; to: Release['composeLayout']; note: string };
   /** Secrets the new release needs that the store lacks: generated once on write, never printed. */
   newSecrets: string[];
@@ -63,15 +72,26 @@ function servicesOf(files: RenderedFile[]): string[] {
 function variableDiff(from: string, to: string): UpgradeDiff['variables'] {
   const a = envDefaults(from);
   const b = envDefaults(to);
-  const source = (v: string, d: { source: string }) => `releases/env-defaults/${v}.json ← ${d.source}`;
+  const label = { [from]: `release data ${from} (${knownReleases().get(from)?.kind})`, [to]: `release data ${to} (${knownReleases().get(to)?.kind})` };
+  const source = (v: string, d: { source: string }) => `${label[v]} ← ${d.source}`;
   const renamed = renames().filter((r) => between(r.since, from, to) && r.from in a);
   const renamedNames = new Set(renamed.flatMap((r) => [r.from, r.to]));
   const names = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort().filter((n) => !renamedNames.has(n));
-  const out: UpgradeDiff['variables'] = { added: [], removed: [], renamed, changedDefault: [] };
+  const out: UpgradeDiff['variables'] = { added: [], removed: [], renamed, changedDefault: [], newlyRequired: newlyRequired(from, to) };
   for (const n of names) {
     if (!(n in a)) out.added.push({ name: n, to: b[n].value, source: source(to, b[n]) });
     else if (!(n in b)) out.removed.push({ name: n, from: a[n].value, source: source(from, a[n]) });
     else if (a[n].value !== b[n].value) out.changedDefault.push({ name: n, from: a[n].value, to: b[n].value, source: source(to, b[n]) });
+  }
+  return out;
+}
+
+/** Curated secret facts (releases/secrets.json) that start to apply between the two releases. */
+function newlyRequired(from: string, to: string): RequiredVariable[] {
+  const out: RequiredVariable[] = [];
+  for (const f of secretData().secrets) {
+    if (f.from && between(f.from, from, to)) out.push({ name: f.var, requirement: `must be set${f.emptyOk ? '' : ' and non-empty'}, at least ${f.minLength} random characters: ${f.why}`, source: `releases/secrets.json (from ${f.from})` });
+    if (f.format && between(f.format.from, from, to)) out.push({ name: f.var, requirement: `must be unpadded base64url of exactly ${f.format.bytes} bytes`, source: f.format.source });
   }
   return out;
 }
@@ -91,6 +111,10 @@ function actions(spec: Spec, a: Release, b: Release, added: string[]): string[] 
   const newQueues = queuesOf(b).filter((q) => !queuesOf(a).includes(q));
   if (newQueues.length) out.push(`New Celery queues ${newQueues.join(', ')} (${b.execution.queuesSource}): the rendered workers consume them; a worker of your own must too`);
   if (added.length) out.push(`New services ${added.join(', ')}: pulled and started by the commands above`);
+  const together = b.requirements?.upgradeTogether;
+  if (together && a.requirements?.upgradeTogether?.source !== together.source) out.push(`Upgrade ${together.components.join(', ')} together, never one at a time (${together.source})`);
+  const compose = b.requirements?.composeVersion;
+  if (compose && spec.targets.includes('compose') && a.requirements?.composeVersion?.min !== compose.min) out.push(`Docker Compose ${compose.min} or later first: docker compose version (${compose.source})`);
   return out;
 }
 

@@ -3,12 +3,14 @@
 import type { Diagnostic } from './diagnostics.js';
 import { loadDeployment, type ValidateInputs } from './load.js';
 import { RULES } from './rules/index.js';
+import { assumedNotice } from '../core/data.js';
 
 export interface ValidationReport {
   ok: boolean;
   errors: number;
   warnings: number;
-  release: { version: string; source: string };
+  /** `assumed`: the curated facts this release took from an older one (src/core/data.ts assumedNotice). */
+  release: { version: string; source: string; assumed?: string };
   files: string[];
   /** With a compose file: which services `docker compose up` starts with the project's COMPOSE_PROFILES, and which not. */
   services?: { running: string[]; notRunning: string[] };
@@ -52,7 +54,7 @@ export async function validate(inputs: ValidateInputs, options: { strict?: boole
     ok: errors === 0 && !(options.strict && warnings > 0),
     errors,
     warnings,
-    release: { version: deployment.release.version, source: deployment.releaseSource },
+    release: { version: deployment.release.version, source: deployment.releaseSource, ...(assumedNotice(deployment.release) ? { assumed: assumedNotice(deployment.release) } : {}) },
     files,
     ...(services ? { services } : {}),
     diagnostics: unique,

@@ -16,7 +16,7 @@ import { buildDeployment, projectVars, type Deployment } from './deployment.js';
 import type { Diagnostic } from './diagnostics.js';
 import { parseEnvText, interpolate, type EnvFile } from './env-file.js';
 import { isDirectory, isFile, readTextFile } from './files.js';
-import { defaultRelease, releaseFromHelmValues, releaseFromImages, releaseFromVariables, type ReleaseChoice } from './release.js';
+import { defaultRelease, difyImageTag, releaseFromFilesBeside, releaseFromHelmValues, releaseFromImages, releaseFromVariables, type ReleaseChoice } from './release.js';
 
 export interface ValidateInputs {
   dir?: string;
@@ -91,6 +91,8 @@ export function loadDeployment(inputs: ValidateInputs): { deployment: Deployment
   }
 
   const vars = projectVars(envFile);
+  const named = compose && !inputs.release && !spec?.release ? difyImageTag(compose.services, (raw) => interpolate(raw, vars)) : undefined;
+  if (named) releaseFromFilesBeside(dirname(compose!.file), named.tag);
   const choice: ReleaseChoice =
     (inputs.release && { version: inputs.release, source: '--release', stated: true }) ||
     (spec?.release && { version: spec.release, source: `${specPath} release:`, stated: true }) ||

@@ -14,15 +14,9 @@ export interface ReleaseChoice {
 
 const DIFY_IMAGE = /(?:^|\/)dify-(?:api|web)(?::v?(\d+\.\d+\.\d+))?/;
 
-function semverKey(v: string): number[] {
-  return v.split('.').map((p) => parseInt(p, 10) || 0);
-}
-
-export function compareVersions(a: string, b: string): number {
-  const [x, y] = [semverKey(a), semverKey(b)];
-  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i] - y[i];
-  return 0;
-}
+export { compareVersions } from '../releases/store.js';
+import { compareVersions, knownReleases, useReleaseForRun } from '../releases/store.js';
+import { deriveRelease, locateReleaseFiles } from '../releases/derive.js';
 
 /** The newest known release not newer than `tag` (the oldest known when all are newer). */
 export function nearestRelease(tag: string, known: readonly string[] = releaseVersions()): string {
@@ -30,18 +24,42 @@ export function nearestRelease(tag: string, known: readonly string[] = releaseVe
   return [...sorted].reverse().find((v) => compareVersions(v, tag) <= 0) ?? sorted[0];
 }
 
-export function releaseFromImages(services: readonly ComposeService[], interpolated: (raw: string) => string): ReleaseChoice | undefined {
+/** The Dify release the compose file's images name, and the service that names it. */
+export function difyImageTag(services: readonly ComposeService[], interpolated: (raw: string) => string): { tag: string; service: string } | undefined {
   for (const s of services) {
-    if (!s.image) continue;
-    const tag = DIFY_IMAGE.exec(interpolated(s.image))?.[1];
-    if (!tag) continue;
-    return fromTag(tag, `service ${s.name}`);
+    const tag = s.image ? DIFY_IMAGE.exec(interpolated(s.image))?.[1] : undefined;
+    if (tag) return { tag, service: s.name };
   }
   return undefined;
 }
 
+/**
+ * A release newer than the table, in a Dify checkout: its own files beside the compose file
+ * (.env.example, the compose template, nginx) define it for this run, instead of a guess.
+ */
+export function releaseFromFilesBeside(dir: string, tag: string): boolean {
+  if (releaseVersions().includes(tag)) return false;
+  let files;
+  try {
+    files = locateReleaseFiles(dir);
+  } catch {
+    return false; // not a Dify docker/ folder: the nearest known release is judged instead
+  }
+  const release = deriveRelease(files);
+  if (release.version !== tag) return false;
+  useReleaseForRun(release, files.docker);
+  return true;
+}
+
+export function releaseFromImages(services: readonly ComposeService[], interpolated: (raw: string) => string): ReleaseChoice | undefined {
+  const found = difyImageTag(services, interpolated);
+  return found && fromTag(found.tag, `service ${found.service}`);
+}
+
 function fromTag(tag: string, where: string): ReleaseChoice {
   const known = releaseVersions();
+  const origin = knownReleases().get(tag);
+  if (origin?.kind === 'files') return { version: tag, source: `image tag ${tag} (${where}); release data read from upstream's files in ${origin.path}`, stated: true };
   if (known.includes(tag)) return { version: tag, source: `image tag ${tag} (${where})`, stated: true };
   const near = nearestRelease(tag, known);
   return { version: near, source: `image tag ${tag} (${where}) is not in the release table; judged as ${near}, the nearest known`, stated: true };

@@ -11,6 +11,7 @@ import { PGBOUNCER_PORT } from '../../core/pooler.js';
 import { PGBOUNCER_CONFIG_PATH, PGBOUNCER_START_SCRIPT } from '../pgbouncer.js';
 import { componentsWhere } from '../../dify/components.js';
 import { databaseTlsEnv, THROUGH_POOLER } from '../database-tls.js';
+import { unmodelledServices } from '../../core/target-support.js';
 
 type Service = Record<string, unknown> & { environment?: Record<string, string>; networks?: string[] };
 
@@ -29,6 +30,7 @@ export function composeServiceNames(ctx: RenderContext, model: ComposeModel): st
   names.push('ssrf_proxy', 'migrate');
   for (const c of plan.components) if (c.name !== 'nginx') names.push(c.name);
   if (plan.components.some((c) => c.name === 'local_sandbox')) names.push('agent_ssrf_proxy');
+  names.push(...unmodelledServices(ctx.release));
   names.push('nginx');
   if (spec.domain.tls === 'certbot') names.push('certbot');
   names.push('backup');
@@ -82,6 +84,19 @@ function migrateService(api: Service): Service {
   return { ...rest, restart: 'no', environment: { MODE: 'migration', MIGRATION_ENABLED: 'true' }, depends_on: dependsOn };
 }
 
+/**
+ * A service of a newer release that dify-deploy has no model of: upstream's definition, reading
+ * the one .env (upstream's envs/*.env files are not rendered), depending only on services that run.
+ */
+function passThroughService(definition: unknown, running: ReadonlySet<string>, networks: ReadonlySet<string>): Service {
+  const svc = structuredClone(definition) as Service;
+  svc.env_file = ['./.env'];
+  if (svc.depends_on && !Array.isArray(svc.depends_on))
+    svc.depends_on = Object.fromEntries(Object.entries(svc.depends_on as Record<string, unknown>).filter(([n]) => running.has(n)));
+  if (Array.isArray(svc.networks)) svc.networks = svc.networks.filter((n) => n === 'default' || networks.has(n));
+  return svc;
+}
+
 export function renderComposeFile(ctx: RenderContext, model: ComposeModel): RenderedFile {
   const { spec, plan, release } = ctx;
   const plugin = plan.components.find((c) => c.name === 'plugin_daemon');
@@ -120,9 +135,12 @@ export function renderComposeFile(ctx: RenderContext, model: ComposeModel): Rend
     migrate: migrateService(base.services.api),
     backup: backupComposeService(ctx) as Service,
   };
+  const names = composeServiceNames(ctx, model);
+  const networkNames = new Set(Object.keys({ ...base.networks, ...model.vectorStore.networks }));
+  for (const name of unmodelledServices(release)) all[name] = passThroughService(release.serviceDefinitions?.[name], new Set(names), networkNames);
 
   const services: Record<string, Service> = {};
-  for (const name of composeServiceNames(ctx, model)) {
+  for (const name of names) {
     const svc: Service = { ...all[name] };
     if (!svc.image) throw new Error(`compose service ${name}: no image for Dify ${release.version} in the release table`);
     const component = plan.components.find((c) => c.name === name);

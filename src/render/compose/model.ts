@@ -17,6 +17,7 @@ import { eventBusEnv } from '../event-bus.js';
 import { renderYamlEntry } from '../template.js';
 import type { RenderContext } from '../types.js';
 import { PGBOUNCER_PORT } from '../../core/pooler.js';
+import { renamesInEffect } from '../../releases/curated.js';
 
 export interface EnvVar {
   name: string;
@@ -351,6 +352,13 @@ export function composeModel(ctx: RenderContext): ComposeModel {
         DIFY_AGENT_REDIS_URL: redis.agentUrl,
       },
     });
+  // A variable upstream renamed is written under the name this release reads (the secret keeps its
+  // value: the store holds it under dify-deploy's name), unless the release still documents the old one.
+  // Overrides are the user's: written as given (upgrade reports the ones a release no longer reads).
+  const renamed = renamesInEffect(release.version);
+  for (const s of sections)
+    s.vars = Object.fromEntries(Object.entries(s.vars).map(([k, v]) => [renamed.has(k) && !known.has(k) && known.has(renamed.get(k)!.to) ? renamed.get(k)!.to : k, v]));
+
   if (spec.overrides.env && Object.keys(spec.overrides.env).length)
     sections.push({ title: 'Overrides from dify-deploy.yaml (overrides.env)', vars: { ...spec.overrides.env } });
 

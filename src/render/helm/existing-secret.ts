@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../core/data.js';
 import type { Spec } from '../../core/spec.js';
-import { loadChart } from '../../helm/chart.js';
+import { chartFactsVersion, loadChart } from '../../helm/chart.js';
 import { isMap, type Values } from '../../helm/merge.js';
 import { HELM_RELEASE_NAME } from './names.js';
 import { CHART_COMPONENTS } from './components.js';
@@ -37,7 +37,7 @@ export function secretEnvFacts(chartVersion: string): SecretEnvFacts {
   let facts = cache.get(chartVersion);
   if (!facts) {
     loadChart(chartVersion); // a clear error for an unknown chart version
-    facts = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'schemas', `dify-helm-${chartVersion}`, 'secret-env.json'), 'utf8')) as SecretEnvFacts;
+    facts = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'schemas', `dify-helm-${chartFactsVersion(chartVersion)}`, 'secret-env.json'), 'utf8')) as SecretEnvFacts;
     cache.set(chartVersion, facts);
   }
   return facts;

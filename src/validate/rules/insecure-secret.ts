@@ -3,7 +3,7 @@
 import { dotted, isMap, type Values } from '../../helm/merge.js';
 import { at, type Diagnostic } from '../diagnostics.js';
 import { compareVersions } from '../release.js';
-import { holds, isCredentialKey, publishedValue, secretData, type SecretFact } from '../../core/secret-data.js';
+import { formatRecipe, hasFormat, holds, isCredentialKey, publishedValue, secretData, type SecretFact } from '../../core/secret-data.js';
 import type { Deployment, ServiceModel } from '../deployment.js';
 import type { Rule } from './rule.js';
 
@@ -72,7 +72,10 @@ export const insecureSecretRule: Rule = {
     const out: Diagnostic[] = helmFindings(d);
     // Several services fed by one .env line give one finding, not one each.
     const reported = new Set<string>();
+    const version = d.release.version;
     for (const fact of secretData().secrets) {
+      if ((fact.from && compareVersions(version, fact.from) < 0) || (fact.until && compareVersions(version, fact.until) >= 0)) continue;
+      const format = fact.format && compareVersions(version, fact.format.from) >= 0 ? fact.format : undefined;
       for (const s of d.services) {
         if (!s.active || s.component !== fact.component || !holds(fact.when, s.env)) continue;
         const value = s.env[fact.var];
@@ -83,6 +86,8 @@ export const insecureSecretRule: Rule = {
           problem = value === undefined ? 'is not set' : 'is empty';
         } else {
           problem = weakness(value, fact.minLength);
+          if (!problem && format && !hasFormat(value, format))
+            problem = `is not unpadded base64url of exactly ${format.bytes} bytes, which Dify ${version} requires (${format.source})`;
         }
         if (!problem) continue;
         const assignment = s.origin[fact.var];
@@ -96,7 +101,7 @@ export const insecureSecretRule: Rule = {
           severity: 'error',
           ...at(origin),
           message: `${s.name}: ${fact.var} (${fact.why}) ${problem}`,
-          fix: `set a long random value, e.g. \`openssl rand -base64 42\`; keep it in a secret store, not in git${fact.var === 'SECRET_KEY' ? ' (changing SECRET_KEY later logs everyone out)' : ''}`,
+          fix: `set a long random value, e.g. \`${format ? formatRecipe(format) : 'openssl rand -base64 42'}\`; keep it in a secret store, not in git${fact.var === 'SECRET_KEY' ? ' (changing SECRET_KEY later logs everyone out)' : ''}`,
           data: { service: s.name, variable: fact.var },
         });
       }
