@@ -26,18 +26,18 @@ const BACKENDS: Record<string, Partial<SpecInput>> = {
   'all bundled; s3': { storage: S3 },
   'external pg and redis without passwords; qdrant': {
     database: { mode: 'external', host: 'pg.internal', user: 'dify', maxConnections: 8000 },
-    redis: { mode: 'external', host: 'redis.internal', useSsl: true, maxClients: 30000 },
+    redis: { mode: 'external', host: 'redis.internal', useSsl: true, maxClients: 60000 },
     vectorStore: { type: 'qdrant', mode: 'external', url: 'https://qdrant.internal:6333', apiKey: 'k' },
     storage: S3,
   },
   'external pg with password; sentinel; pgvector': {
     database: { mode: 'external', host: 'pg.internal', user: 'dify', password: 'spec-db-password', maxConnections: 8000 },
-    redis: { mode: 'external', topology: 'sentinel', sentinels: ['s1:26379', 's2:26379'], sentinelMasterName: 'mymaster', host: 'redis-primary.internal', maxClients: 30000 },
+    redis: { mode: 'external', topology: 'sentinel', sentinels: ['s1:26379', 's2:26379'], sentinelMasterName: 'mymaster', host: 'redis-primary.internal', maxClients: 60000 },
     vectorStore: { type: 'pgvector', mode: 'external', host: 'pgv.internal', user: 'u', password: 'p', database: 'vec' },
     storage: S3,
   },
   'bundled pg; external redis with password; external weaviate': {
-    redis: { mode: 'external', host: 'redis.internal', password: 'spec-redis-password', maxClients: 30000 },
+    redis: { mode: 'external', host: 'redis.internal', password: 'spec-redis-password', maxClients: 60000 },
     vectorStore: { type: 'weaviate', mode: 'external', url: 'http://weaviate:8080', apiKey: 'k' },
     storage: S3,
   },

@@ -77,8 +77,10 @@ describe.skipIf(!helm || !UPSTREAM_REQUIRED).each(CASES)('$release $tier, $backe
       else expect(hpa, `${c.name} has no HPA`).toBeUndefined();
       // Resources as Kubernetes quantities.
       const r = container.resources;
-      expect([r.limits.cpu, r.limits.memory, r.requests.cpu, r.requests.memory].map(parseQuantity), `${c.name} resources`).toEqual(
-        [c.cpu, c.memory, c.requests.cpu, c.requests.memory].map(parseQuantity),
+      // (To a millicore: CPU requests are the modelled use in hundredths of a core, and "350m" parses to 0.35000000000000003.)
+      const milli = (q: unknown) => Math.round(parseQuantity(q)! * 1000);
+      expect([r.limits.cpu, r.limits.memory, r.requests.cpu, r.requests.memory].map(milli), `${c.name} resources`).toEqual(
+        [c.cpu, c.memory, c.requests.cpu, c.requests.memory].map(milli),
       );
       // The sized env as the container gets it (envFrom ConfigMaps/Secrets, then env, $(VAR) expanded).
       const { env, missing, unexpanded } = containerEnv(container, objects, external);

@@ -30,9 +30,9 @@ const BACKENDS: Record<string, Partial<SpecInput>> = {
     storage: { type: 'azure-blob', bucket: 'c', accountName: 'a', secretKey: 's', accountUrl: 'https://a.blob.core.windows.net' },
   },
   'external mysql; sentinel; pgvector; oss': {
-    database: { engine: 'mysql', mode: 'external', host: 'mysql.internal', maxConnections: 8000 },
+    database: { engine: 'mysql', mode: 'external', host: 'mysql.internal', maxConnections: 20000 },
     // host: the master endpoint the 1.16 agent backend needs (it cannot use Sentinel).
-    redis: { mode: 'external', topology: 'sentinel', sentinels: ['s1:26379', 's2:26379'], sentinelMasterName: 'mymaster', host: 'redis-primary.internal', maxClients: 30000 },
+    redis: { mode: 'external', topology: 'sentinel', sentinels: ['s1:26379', 's2:26379'], sentinelMasterName: 'mymaster', host: 'redis-primary.internal', maxClients: 60000 },
     vectorStore: { type: 'pgvector', mode: 'external', host: 'pgv.internal', user: 'u', password: 'p', database: 'vec' },
     storage: { type: 'aliyun-oss', bucket: 'b', endpoint: 'https://oss-cn-hangzhou.aliyuncs.com', region: 'cn-hangzhou', accessKey: 'a', secretKey: 's' },
   },

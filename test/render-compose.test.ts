@@ -171,7 +171,8 @@ describe('compose render: backends and modes', () => {
   it('external database and Redis: no bundled service, the spec\'s hosts, password inside the broker URL (URL-encoded)', () => {
     const { compose, dotenv } = render({
       tier: '50qps',
-      database: { mode: 'external', host: 'pg.internal', user: 'dify', password: 'p@ss/word', maxConnections: 1000 },
+      // No pooler: the components reach the external server directly (above 500 connections the plan would put PgBouncer first).
+      database: { mode: 'external', host: 'pg.internal', user: 'dify', password: 'p@ss/word', maxConnections: 1000, pooler: 'none' },
       redis: { mode: 'external', host: 'redis.internal', password: 'r:pw' },
     });
     expect(compose.services.db_postgres).toBeUndefined();

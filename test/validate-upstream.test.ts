@@ -149,10 +149,11 @@ describeUpstream.concurrent('validate on upstream .env.example files', () => {
     writeFileSync(spec, 'release: 1.16.1\ntier: 100qps\n');
     const { code, report } = await validateJson(['--env', env, '--config', spec]);
     expect(code).toBe(0);
-    // Both paths: 1 × 10 API greenlets, and the one worker's CELERY_WORKER_AMOUNT=4 run slots (.env.example) for the default mix's 120 runs.
+    // Both paths: 1 × 10 API greenlets, and the one worker's CELERY_WORKER_AMOUNT=4 run slots (.env.example), for the default mix's
+    // 785 requests (100 × 7.85 s) and 480 runs (60/s × 8 s) in flight at the per-kind latencies of costs/compute.json.
     expect(report.diagnostics.map((d) => d.rule)).toEqual(['capacity', 'capacity']);
-    expect(report.diagnostics[0].data).toMatchObject({ path: 'api', concurrent: 10, needed: 200 });
-    expect(report.diagnostics[1].data).toMatchObject({ path: 'runs', slots: 4, needed: 120 });
+    expect(report.diagnostics[0].data).toMatchObject({ path: 'api', concurrent: 10, needed: 785 });
+    expect(report.diagnostics[1].data).toMatchObject({ path: 'runs', slots: 4, needed: 480 });
   });
 
   it('timeouts and body size: an nginx shorter than the longest run and smaller than uploads warns', async () => {

@@ -6,7 +6,7 @@ import { releaseVersions, tierNames } from '../../src/core/data.js';
 import { specSchema, type Spec, type SpecInput } from '../../src/core/spec.js';
 
 const S3 = { type: 's3', bucket: 'dify-files', region: 'us-east-1', accessKey: 'AKIAEXAMPLE', secretKey: 'user-s3-secret' } as const;
-const EXTERNAL_PG = { mode: 'external', host: 'pg.internal', user: 'dify', password: 'pg-Secret-7f3', maxConnections: 8000 } as const;
+const EXTERNAL_PG = { mode: 'external', host: 'pg.internal', user: 'dify', password: 'pg-Secret-7f3', maxConnections: 20000 } as const;
 const SENTINEL = { mode: 'external', topology: 'sentinel', sentinels: ['s1.internal:26379', 's2.internal:26379'], sentinelMasterName: 'mymaster', host: 'redis-primary.internal', password: 'r-Secret-9a1', maxClients: 50000 } as const;
 
 /** Backend sets (the chart has no bundled MySQL, Qdrant or Redis Cluster; local storage is single-host only). */
@@ -20,7 +20,7 @@ export const BACKENDS: Record<string, Partial<SpecInput>> = {
     storage: { type: 'azure-blob', bucket: 'c', accountName: 'acct', secretKey: 'az-secret', accountUrl: 'https://acct.blob.core.windows.net' },
   },
   'external mysql; sentinel; pgvector; aliyun-oss': {
-    database: { engine: 'mysql', mode: 'external', host: 'mysql.internal', user: 'dify', password: 'my-Secret-2b', maxConnections: 8000 },
+    database: { engine: 'mysql', mode: 'external', host: 'mysql.internal', user: 'dify', password: 'my-Secret-2b', maxConnections: 20000 },
     redis: SENTINEL,
     vectorStore: { type: 'pgvector', mode: 'external', host: 'pgv.internal', user: 'u', password: 'p-Secret', database: 'vec' },
     storage: { type: 'aliyun-oss', bucket: 'b', endpoint: 'https://oss-cn-hangzhou.aliyuncs.com', region: 'cn-hangzhou', accessKey: 'a', secretKey: 's' },
