@@ -2,8 +2,8 @@
 // the next run's recovery, leaves the directory holding either the old set or the new one with
 // the manifest matching; concurrent renders into one directory take turns (a lock per directory)
 // and leave one render's set whole. A directory symlink out of --out is never written through.
-import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -103,5 +103,12 @@ describe('all or nothing across kill -9 and concurrent renders', () => {
     symlinkSync(victim, join(out, '.dify-deploy'));
     expect(await render(OLD, out)).toBe(2);
     expect(readdirSync(victim)).toEqual([]);
+  });
+
+  it('under umask 000 no directory it creates is world-writable', () => {
+    const out = join(root, 'umask');
+    const r = spawnSync('sh', ['-c', 'umask 000 && exec "$0" "$@"', process.execPath, BIN, 'render', '--config', OLD, '--out', out], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    for (const d of [out, join(out, 'nginx'), join(out, '.dify-deploy')]) expect(statSync(d).mode & 0o777, d).toBe(0o755);
   });
 });
