@@ -88,3 +88,24 @@ describeUpstream('adopting a 1.14+ .env whose SECRET_KEY is empty (Dify generate
     expect(readdirSync(dir)).toEqual(['.env']);
   });
 });
+
+describe('overrides.env with a published default secret', () => {
+  it('is refused like any other path, naming the key and not the value; nothing written', async () => {
+    const published = parseDotenv(readFileSync(envExample('1.16.1'), 'utf8'));
+    for (const [where, overrides] of [
+      ['overrides.env.DB_PASSWORD', { env: { DB_PASSWORD: 'difyai123456' } }],
+      ['overrides.env.SECRET_KEY', { env: { SECRET_KEY: published.SECRET_KEY || 'sk-9f73s3ljTXVcMT3Blb3ljTqtsKiGHXVcMT3BlbkFJLK7U' } }],
+      ['overrides.components.api.env.WEAVIATE_API_KEY', { components: { api: { env: { WEAVIATE_API_KEY: 'WVF5YThaHlkYwhGUSmCRgsX3tD5ngdN8pkih' } } } }],
+    ] as const) {
+      const dir = fresh();
+      const spec = parseSpecData({ tier: '10qps', overrides }, 'test');
+      const error = await renderDeployment({ spec, outDir: dir, target: 'compose' }).catch((e: Error) => e);
+      expect(String(error)).toContain(`${where}: is a published upstream default`);
+      expect(String(error)).not.toMatch(/difyai123456|WVF5YTha|sk-9f73/);
+      expect(readdirSync(dir)).toEqual([]);
+    }
+    // A value of the operator's own is kept.
+    const own = parseSpecData({ tier: '10qps', overrides: { env: { DB_PASSWORD: 'an-own-strong-db-password-0123' } } }, 'test');
+    expect((await renderDeployment({ spec: own, outDir: fresh(), target: 'compose' })).written).toBe(true);
+  });
+});

@@ -145,3 +145,22 @@ describe('ssrfProxy.allowPrivate on Helm', () => {
     expect(accessLines(text)).toEqual(['http_access deny to_private_networks', 'http_access allow allowed_domains', 'http_access allow client_localnet']);
   });
 });
+
+describe('ssrfProxy.allowPrivate refuses what would open the proxy to everything or to metadata', () => {
+  it.each([
+    ['0.0.0.0/0', /allows far more than a private network/],
+    ['::/0', /allows far more than a private network/],
+    ['169.254.169.254', /cloud metadata endpoint/],
+    ['169.254.0.0/16', /cloud metadata endpoint/],
+    ['168.63.129.16/32', /cloud metadata endpoint/],
+    ['fd00:ec2::254', /cloud metadata endpoint/],
+  ])('%s is refused', (network, message) => {
+    expect(() => parseSpecData({ tier: '10qps', ssrfProxy: { allowPrivate: { networks: [network] } } }, 'spec.yaml')).toThrow(message);
+  });
+
+  it('a private network of the operator is accepted; Azure WireServer and NAT64 are denied destinations', () => {
+    expect(() => parseSpecData({ tier: '10qps', ssrfProxy: { allowPrivate: { networks: ['10.1.2.0/24', '192.168.0.0/16'] } } }, 'spec.yaml')).not.toThrow();
+    const deny = squidConf({ tier: '10qps' }).split('\n').filter((l) => l.startsWith('acl to_private_networks')).join(' ');
+    for (const net of ['168.63.129.16/32', '64:ff9b::/96', '169.254.0.0/16']) expect(deny).toContain(` ${net}`);
+  });
+});

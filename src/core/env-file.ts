@@ -23,6 +23,8 @@ export interface EnvFile {
   values: Record<string, string>;
   /** 1-based line of the assignment that wins (the last one, as in dotenv). */
   lines: Record<string, number>;
+  /** Variables whose winning value is single-quoted: Docker Compose takes it literally (no `${}` interpolation). */
+  literal: Record<string, boolean>;
 }
 
 /** dotenv's LINE regular expression. */
@@ -46,6 +48,7 @@ export function parseEnvText(text: string, file: string): EnvFile {
   // Plain objects slow down several-fold past some thousand keys; null-prototype ones do not.
   const values: Record<string, string> = Object.create(null);
   const lines: Record<string, number> = Object.create(null);
+  const literal: Record<string, boolean> = Object.create(null);
   // Matches come in order: count newlines up to each one instead of searching from the start.
   let line = 1;
   let counted = 0;
@@ -58,8 +61,9 @@ export function parseEnvText(text: string, file: string): EnvFile {
     }
     values[m[1]] = dotenvValue(m[2]);
     lines[m[1]] = line;
+    literal[m[1]] = (m[2] ?? '').trimStart().startsWith("'");
   }
-  return { file, values, lines };
+  return { file, values, lines, literal };
 }
 
 const PLAIN = /^[A-Za-z0-9_\-.,:/@+=%{}*!?~^;&()<>|[\]]*$/;
@@ -78,9 +82,10 @@ export function envValueProblem(value: string): string | undefined {
 
 /**
  * Unquoted beyond the safe set: starts and ends with a visible ASCII character other than a quote
- * (the two parsers trim different whitespace), and holds no `#`, `$` or line break.
+ * (the two parsers trim different whitespace), and holds no `#`, `$` or line break (dotenv's
+ * regular expressions also break lines at U+2028, U+2029).
  */
-const plain = (value: string) => PLAIN.test(value) || (/^[!%&(-~][^#$\r\n]*$/.test(value) && /[!-~]$/.test(value) && !value.startsWith('`'));
+const plain = (value: string) => PLAIN.test(value) || (/^[!%&(-~][^#$\r\n\u0085\u2028\u2029]*$/.test(value) && /[!-~]$/.test(value) && !value.startsWith('`'));
 const singleQuotable = (value: string) => !/['\r]/.test(value) && !value.endsWith('\\');
 const doubleQuotable = (value: string) => !/["$]/.test(value) && !DOUBLE_QUOTE_ESCAPE.test(value);
 

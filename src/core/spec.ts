@@ -254,6 +254,23 @@ export const helmSpecSchema = z
   })
   .strict();
 
+/** A CIDR shorter than /8 (IPv4) or /16 (IPv6): 0.0.0.0/0 or ::/0 would open the SSRF proxy to everything. */
+const tooWide = (network: string) => {
+  const [address, prefix] = network.split('/');
+  return prefix !== undefined && Number(prefix) < (address.includes(':') ? 16 : 8);
+};
+/** Whether a network holds a cloud metadata address: link-local 169.254/16 (AWS, GCP, Azure IMDS), AWS's fd00:ec2::254, Azure's WireServer. */
+const metadataEndpoint = (network: string) => {
+  const [address, prefix = address.includes(':') ? '128' : '32'] = network.split('/');
+  if (address.includes(':')) return /^fd00:ec2:/i.test(address) || /^fe80:/i.test(address);
+  const toInt = (a: string) => a.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+  const bits = Math.min(Number(prefix), 32);
+  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  const base = (toInt(address) & mask) >>> 0;
+  const holds = (ip: string) => ((toInt(ip) & mask) >>> 0) === base;
+  return holds('169.254.169.254') || holds('168.63.129.16');
+};
+
 /**
  * Private destinations the SSRF proxy lets Dify reach (everything private is refused otherwise),
  * as upstream's SSRF_PROXY_ALLOW_PRIVATE_IPS / _DOMAINS do; `ports` narrows those to some ports.
@@ -263,7 +280,15 @@ export const ssrfProxySchema = z
     allowPrivate: z
       .object({
         domains: z.array(z.string().regex(/^\.?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/, 'expected a host name, or .domain for it and every subdomain')).default([]),
-        networks: z.array(z.string().regex(/^([0-9]{1,3}(\.[0-9]{1,3}){3}|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*)(\/[0-9]{1,3})?$/, 'expected an IP address or CIDR, e.g. 10.1.2.0/24')).default([]),
+        networks: z
+          .array(
+            z
+              .string()
+              .regex(/^([0-9]{1,3}(\.[0-9]{1,3}){3}|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*)(\/[0-9]{1,3})?$/, 'expected an IP address or CIDR, e.g. 10.1.2.0/24')
+              .refine((n) => !tooWide(n), 'allows far more than a private network (a prefix shorter than /8, or /16 for IPv6); name the network Dify needs, e.g. 10.1.2.0/24')
+              .refine((n) => !metadataEndpoint(n), 'covers a cloud metadata endpoint (169.254.0.0/16, fd00:ec2::254, Azure 168.63.129.16): any workflow could read the node\'s credentials; name the network Dify needs'),
+          )
+          .default([]),
         ports: z.array(z.union([port, z.string().regex(/^\d{1,5}-\d{1,5}$/, 'expected a port or a range like 8000-8999')])).default([]),
       })
       .strict()

@@ -61,7 +61,7 @@ export function nodeAt(doc: Document, path: readonly (string | number)[]): unkno
 }
 
 /** The most nodes aliases and `<<` merges may stand for in one document, counted as copies (documented in docs/untrusted-input.md). */
-export const MAX_ALIAS_EXPANSION = 250_000;
+export const MAX_ALIAS_EXPANSION = 1_000_000;
 
 /**
  * The first alias that makes the document stand for more than MAX_ALIAS_EXPANSION nodes once

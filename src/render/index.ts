@@ -10,7 +10,8 @@ import { renderCompose } from './compose/index.js';
 import { renderHelm } from './helm.js';
 import { rendererFingerprint } from './fingerprint.js';
 import { renderRunbook } from './recovery.js';
-import { resolveSecrets, screenAdoptedSecrets } from './secrets.js';
+import { publishedOverrides, resolveSecrets, screenAdoptedSecrets } from './secrets.js';
+import { UserError } from '../core/errors.js';
 import { readExistingSecrets, secretsFile } from './secrets-store.js';
 import type { RenderContext, RenderedFile } from './types.js';
 import { checkOutDir, writeFiles, type FileOutcome } from './writer.js';
@@ -95,6 +96,8 @@ export async function renderDeployment(opts: {
   extraFiles?: RenderedFile[];
 }): Promise<RenderReport> {
   checkOutDir(opts.outDir);
+  const published = publishedOverrides(opts.spec);
+  if (published.length) throw new UserError(published);
   const adopted = screenAdoptedSecrets(readExistingSecrets(opts.outDir));
   const secrets = resolveSecrets(adopted.kept, opts.spec);
   const { files, plans } = renderFiles(opts.spec, opts.target, secrets, opts.options);

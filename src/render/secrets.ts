@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { UserError } from '../core/errors.js';
 import { storageBackend, type StorageCredential } from '../backends/storage.js';
 import type { Spec } from '../core/spec.js';
-import { publishedValue } from '../core/secret-data.js';
+import { publishedValue, secretData } from '../core/secret-data.js';
 
 export interface SecretDef {
   /** The .env variable that carries it. */
@@ -92,6 +92,27 @@ export function screenAdoptedSecrets(existing: Record<string, string>): { kept: 
   }
   if (refused.length) throw new UserError(refused);
   return { kept, notices };
+}
+
+/**
+ * Secrets the spec's overrides set to a value anyone can read (an upstream default or a
+ * placeholder): refused like an adopted one, since overrides.env reaches every Dify container.
+ * The value is never shown.
+ */
+export function publishedOverrides(spec: Spec): string[] {
+  const secretNames = new Set([...SECRETS.map((d) => d.name), ...secretData().secrets.map((f) => f.var)]);
+  const layers: [string, Record<string, string> | undefined][] = [
+    ['overrides.env', spec.overrides.env],
+    ...Object.entries(spec.overrides.components ?? {}).map(([c, o]): [string, Record<string, string> | undefined] => [`overrides.components.${c}.env`, o?.env]),
+  ];
+  return layers.flatMap(([where, env]) =>
+    Object.entries(env ?? {}).flatMap(([name, value]) => {
+      const published = secretNames.has(name) && typeof value === 'string' ? publishedValue(value) : undefined;
+      return published
+        ? [`${where}.${name}: is a published upstream ${published} anyone can read; remove it (dify-deploy generates a secret and keeps it in .dify-deploy/secrets.env) or set a value of your own`]
+        : [];
+    }),
+  );
 }
 
 /**

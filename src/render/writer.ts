@@ -3,8 +3,8 @@
 // what dify-deploy last wrote at each path, and a file that no longer matches it (or that exists
 // without an entry) is left alone unless `force`.
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, linkSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { readUserText } from '../core/user-file.js';
 import type { RenderedFile } from './types.js';
@@ -93,12 +93,35 @@ export function checkOutDir(outDir: string): void {
 
 /** A temporary name beside `path`, in the same directory so the final rename is atomic. */
 const tempBeside = (path: string, kind: string) => join(dirname(path), `.${randomBytes(6).toString('hex')}.dify-deploy.${kind}`);
+/** What tempBeside makes: a leftover of an interrupted run when no journal names it. */
+const LEFTOVER = /^\.[0-9a-f]{12}\.dify-deploy\.(tmp|bak)$/;
+
+/** Held while a run reads and writes an output directory: the pid of the holder. */
+export const LOCK_PATH = `${STATE_DIR}/lock`;
+/** Written once every file is staged, removed once all are in place: a crash in between is finished by the next run. */
+export const JOURNAL_PATH = `${STATE_DIR}/commit.json`;
+
+interface JournalEntry {
+  /** Paths relative to the output directory. */
+  path: string;
+  tmp: string;
+  backup?: string;
+}
+
+/** `dir` (existing) is `outDir` or inside it once symbolic links are followed: dify-deploy never writes through a link out of --out. */
+function ensureInside(dir: string, outDir: string): void {
+  const real = realpathSync(dir);
+  const root = realpathSync(outDir);
+  if (real !== root && !real.startsWith(root.endsWith(sep) ? root : root + sep))
+    throw new UserError([`${dir}: is a symbolic link leading outside ${outDir}; dify-deploy writes only inside --out — replace the link with a directory`]);
+}
 
 /**
  * Creates `dir` and its missing parents one level at a time (never a recursive mkdir, which
- * spins forever on procfs), recording each directory it created.
+ * spins forever on procfs), recording each directory it created. An existing directory inside
+ * `outDir` must really be inside it (no directory symlink out).
  */
-function makeDirs(dir: string, created: string[]): void {
+function makeDirs(dir: string, created: string[], outDir: string): void {
   const missing: string[] = [];
   let d = dir;
   for (;;) {
@@ -114,11 +137,15 @@ function makeDirs(dir: string, created: string[]): void {
       continue;
     }
     if (!st.isDirectory()) throw new UserError([`${d}: is not a directory, but dify-deploy needs one there; move it away or choose another --out`]);
+    const [rd, ro] = [resolve(d), resolve(outDir)];
+    if (rd === ro || rd.startsWith(ro.endsWith(sep) ? ro : ro + sep)) ensureInside(d, outDir);
     break;
   }
   for (const m of missing) {
     try {
-      mkdirSync(m);
+      // 0755 whatever the umask allows beyond it: a umask of 000 must not make the output world-writable.
+      mkdirSync(m, 0o755);
+      chmodSync(m, 0o755);
     } catch (e) {
       throw fsError(m, e, 'create the directory');
     }
@@ -126,13 +153,124 @@ function makeDirs(dir: string, created: string[]): void {
   }
 }
 
+/** Writes a file in full and flushes it to disk before it may be renamed into place. */
+function writeDurably(path: string, content: string, mode: number): void {
+  const fd = openSync(path, 'wx', mode);
+  try {
+    writeSync(fd, content);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  // Created with its final mode so a secret is never readable by others, even briefly.
+  chmodSync(path, mode);
+}
+
+/** Flushes a directory's entries (a rename) to disk; some filesystems cannot, which loses nothing here. */
+function syncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // not supported (e.g. some network filesystems)
+  }
+}
+
+const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** How long a run waits for another one writing the same directory. */
+const LOCK_WAIT_MS = 60_000;
+
 /**
- * All or nothing: every file is first written in full to a temporary name beside its target
- * (directories created as needed); only when all are staged are they renamed into place. A
- * failure on the way removes what was staged and created, and a failed rename puts back what
- * the earlier renames replaced, so the directory is left as it was.
+ * Takes the output directory's lock (created exclusively; a lock whose process is gone is
+ * taken over), waiting for a run that holds it. Returns the release.
  */
-function commitFiles(writes: { path: string; content: string; mode: number }[]): void {
+export function lockOutDir(outDir: string): () => void {
+  const created: string[] = [];
+  makeDirs(join(outDir, STATE_DIR), created, outDir);
+  // What the lock alone created goes again with it, so a run that writes nothing leaves nothing.
+  const unlock = () => {
+    rmSync(path, { force: true });
+    for (const d of created.reverse()) if (readdirSync(d).length === 0) rmdirSync(d);
+  };
+  const path = join(outDir, LOCK_PATH);
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      writeFileSync(path, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      return unlock;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw fsError(path, e, 'lock');
+    }
+    const holder = Number(readUserText(path, { what: 'lock', hint: `delete ${path} if no dify-deploy runs`, within: outDir, optional: true })?.trim());
+    if (!alive(holder)) {
+      rmSync(path, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new UserError([`${outDir}: another dify-deploy (pid ${holder}) is writing here; wait for it to finish, or delete ${path} if no such process runs`]);
+    sleep(50);
+  }
+}
+
+/**
+ * Finishes what an interrupted run left (call with the lock held): a journal means every file
+ * was staged, so the renames are completed; staged or backup files no journal names are removed
+ * from the directories `paths` live in.
+ */
+export function recoverInterrupted(outDir: string, paths: string[]): void {
+  const journalPath = join(outDir, JOURNAL_PATH);
+  const text = readUserText(journalPath, { what: 'commit journal', hint: `delete ${journalPath}`, within: outDir, optional: true });
+  if (text !== undefined) {
+    let entries: JournalEntry[] = [];
+    try {
+      entries = JSON.parse(text) as JournalEntry[];
+    } catch {
+      // A journal is renamed into place whole: a damaged one was never complete, so nothing was renamed yet.
+    }
+    for (const e of Array.isArray(entries) ? entries : []) {
+      if (typeof e?.path !== 'string' || typeof e.tmp !== 'string') continue;
+      const tmp = join(outDir, e.tmp);
+      if (existsSync(tmp)) renameSync(tmp, join(outDir, e.path));
+    }
+    for (const e of entries) if (typeof e?.backup === 'string') rmSync(join(outDir, e.backup), { force: true });
+    rmSync(journalPath, { force: true });
+  }
+  const dirs = new Set([join(outDir, STATE_DIR), ...paths.map((p) => dirname(join(outDir, p)))]);
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) if (LEFTOVER.test(name)) rmSync(join(dir, name), { force: true });
+  }
+}
+
+/**
+ * All or nothing, even across a crash: every file is first written in full and flushed to a
+ * temporary name beside its target (directories created as needed); when all are staged, a
+ * journal naming them is put in place, then each target is moved aside and its new version
+ * renamed in, then the journal is removed. A failure before the journal removes what was staged
+ * and created; a failed rename puts back what the earlier renames replaced; a crash after the
+ * journal is finished by the next run (recoverInterrupted). No hard links: the old version is
+ * kept by a rename in the same directory.
+ */
+function commitFiles(outDir: string, writes: { path: string; content: string; mode: number }[]): void {
   const created: string[] = [];
   const staged: { tmp: string; path: string; backup?: string }[] = [];
   const undo = () => {
@@ -141,17 +279,22 @@ function commitFiles(writes: { path: string; content: string; mode: number }[]):
   };
   try {
     for (const w of writes) {
-      makeDirs(dirname(w.path), created);
+      makeDirs(dirname(w.path), created, outDir);
       const tmp = tempBeside(w.path, 'tmp');
       staged.push({ tmp, path: w.path });
       try {
-        // Created with its final mode so a secret is never readable by others, even briefly.
-        writeFileSync(tmp, w.content, { mode: w.mode, flag: 'wx' });
-        chmodSync(tmp, w.mode);
+        writeDurably(tmp, w.content, w.mode);
       } catch (e) {
         throw fsError(w.path, e, 'write');
       }
     }
+    for (const s of staged) if (existsSync(s.path)) s.backup = tempBeside(s.path, 'bak');
+    const rel = (p: string) => relative(outDir, p);
+    const journal = join(outDir, JOURNAL_PATH);
+    const journalTmp = tempBeside(journal, 'tmp');
+    writeDurably(journalTmp, JSON.stringify(staged.map((s): JournalEntry => ({ path: rel(s.path), tmp: rel(s.tmp), ...(s.backup ? { backup: rel(s.backup) } : {}) }))), 0o600);
+    renameSync(journalTmp, journal);
+    syncDir(dirname(journal));
   } catch (e) {
     undo();
     throw e;
@@ -159,15 +302,11 @@ function commitFiles(writes: { path: string; content: string; mode: number }[]):
   const done: typeof staged = [];
   try {
     for (const s of staged) {
-      if (existsSync(s.path)) {
-        // A hard link keeps the replaced file until every rename has succeeded.
-        const backup = tempBeside(s.path, 'bak');
-        linkSync(s.path, backup);
-        s.backup = backup;
-      }
       try {
+        if (s.backup) renameSync(s.path, s.backup);
         renameSync(s.tmp, s.path);
       } catch (e) {
+        if (s.backup && !existsSync(s.path) && existsSync(s.backup)) renameSync(s.backup, s.path);
         throw fsError(s.path, e, 'write');
       }
       done.push(s);
@@ -177,10 +316,12 @@ function commitFiles(writes: { path: string; content: string; mode: number }[]):
       if (s.backup) renameSync(s.backup, s.path);
       else rmSync(s.path, { force: true });
     }
-    for (const s of staged) if (s.backup) rmSync(s.backup, { force: true });
     undo();
+    rmSync(join(outDir, JOURNAL_PATH), { force: true });
     throw e;
   }
+  for (const d of new Set(staged.map((s) => dirname(s.path)))) syncDir(d);
+  rmSync(join(outDir, JOURNAL_PATH), { force: true });
   for (const s of staged) if (s.backup) rmSync(s.backup, { force: true });
 }
 
@@ -205,11 +346,26 @@ export function planWrites(outDir: string, files: RenderedFile[]): FileOutcome[]
  */
 export function writeFiles(outDir: string, files: RenderedFile[], opts: { force?: boolean; dryRun?: boolean; renderer?: string } = {}): WriteReport {
   checkOutDir(outDir);
-  const outcomes = planWrites(outDir, files);
+  if (opts.dryRun) return unwritten(outDir, planWrites(outDir, files), true);
+  // One run at a time per directory: it reads the manifest and files, then replaces them.
+  const unlock = lockOutDir(outDir);
+  try {
+    recoverInterrupted(outDir, [...Object.keys(readManifest(outDir).files), ...files.map((f) => f.path)]);
+    return writeLocked(outDir, files, opts);
+  } finally {
+    unlock();
+  }
+}
+
+function unwritten(outDir: string, outcomes: FileOutcome[], dryRun: boolean): WriteReport {
   const conflicts = outcomes.filter((o) => o.status === 'conflict');
-  const dryRun = opts.dryRun ?? false;
-  if (dryRun || (conflicts.length > 0 && !opts.force))
-    return { outDir, files: outcomes.map((o) => ({ ...o, status: UNWRITTEN[o.status] ?? o.status })), conflicts, written: false, dryRun };
+  return { outDir, files: outcomes.map((o) => ({ ...o, status: UNWRITTEN[o.status] ?? o.status })), conflicts, written: false, dryRun };
+}
+
+function writeLocked(outDir: string, files: RenderedFile[], opts: { force?: boolean; renderer?: string }): WriteReport {
+  const outcomes = planWrites(outDir, files);
+  const dryRun = false;
+  if (outcomes.some((o) => o.status === 'conflict') && !opts.force) return unwritten(outDir, outcomes, false);
 
   const manifest = readManifest(outDir);
   const writes: { path: string; content: string; mode: number }[] = [];
@@ -225,7 +381,7 @@ export function writeFiles(outDir: string, files: RenderedFile[], opts: { force?
   const render = opts.renderer ? { renderer: opts.renderer, files: files.map((f) => f.path).sort() } : manifest.render;
   // The manifest is renamed into place last.
   writes.push({ path: join(outDir, MANIFEST_PATH), content: `${JSON.stringify({ files: sorted, ...(render ? { render } : {}) }, null, 2)}\n`, mode: 0o644 });
-  commitFiles(writes);
+  commitFiles(outDir, writes);
   for (const u of unchanged) chmodSync(u.path, u.mode);
   // With force, overwritten conflicts are reported as changed: they no longer hold the user's edit.
   const final = outcomes.map((o) => (o.status === 'conflict' ? { path: o.path, status: 'changed' as const, reason: `overwritten with --force (${o.reason})` } : o));

@@ -48,7 +48,7 @@ export function projectVars(envFile: EnvFile | undefined): Record<string, string
   let vars = interpolated.get(envFile);
   if (!vars) {
     vars = Object.create(null) as Record<string, string>;
-    for (const [k, v] of Object.entries(envFile.values)) vars[k] = v.includes('$') ? interpolate(v, vars, `${envFile.file}:${envFile.lines[k]}`) : v;
+    for (const [k, v] of Object.entries(envFile.values)) vars[k] = v.includes('$') && !envFile.literal[k] ? interpolate(v, vars, `${envFile.file}:${envFile.lines[k]}`) : v;
     interpolated.set(envFile, vars);
   }
   return vars;
