@@ -9,7 +9,8 @@ function specOptions(cmd: Command): Command {
   return cmd
     .option('-c, --config <file>', 'spec file (default: ./dify-deploy.yaml when present)')
     .option('-t, --tier <tier>', 'traffic tier, e.g. 500qps (see `dify-deploy tiers`)')
-    .option('-r, --release <version>', 'Dify release, e.g. 1.16.1 (default: the newest known)');
+    .option('-r, --release <version>', 'Dify release, e.g. 1.16.1 (default: the newest known)')
+    .option('--set <key=value>', 'any spec key by its path, e.g. --set storage.type=s3 --set storage.bucket=dify (repeatable; wins over the file)', (v: string, all: string[] = []) => [...all, v]);
 }
 
 export function buildProgram(io: Io, setExit: (code: number) => void, json = false): Command {
