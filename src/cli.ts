@@ -11,7 +11,8 @@ function specOptions(cmd: Command): Command {
     .option('-t, --tier <tier>', 'traffic tier, e.g. 500qps (see `dify-deploy tiers`)')
     .option('-r, --release <version>', 'Dify release, e.g. 1.16.1 (default: the newest known)')
     .option('--qps <n>', 'the load to size for, e.g. 10 × the p99 minute `dify-deploy measure` found (the tier stays the base)')
-    .option('--chart <path>', 'a pulled dify-helm chart (.tgz or directory) to render Helm values for, instead of the release\'s shipped chart');
+    .option('--chart <path>', 'a pulled dify-helm chart (.tgz or directory) to render Helm values for, instead of the release\'s shipped chart')
+    .option('--set <key=value>', 'any spec key by its path, e.g. --set storage.type=s3 --set storage.bucket=dify (repeatable; wins over the file)', (v: string, all: string[] = []) => [...all, v]);
 }
 
 export function buildProgram(io: Io, setExit: (code: number) => void, json = false): Command {

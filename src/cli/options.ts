@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { UserError } from '../core/errors.js';
 import { TARGETS, type Spec } from '../core/spec.js';
-import { parseSpecData } from '../core/spec-parse.js';
+import { parseSpecData, schemaAt } from '../core/spec-parse.js';
 
 export const DEFAULT_SPEC_FILE = 'dify-deploy.yaml';
 
@@ -16,6 +16,7 @@ export const specFlagsSchema = z.object({
   qps: z.coerce.number({ invalid_type_error: 'expected requests per second' }).positive('expected requests per second > 0').optional(),
   /** A pulled dify-helm chart (.tgz or directory) that defines the chart for this run. */
   chart: z.string().min(1).optional(),
+  set: z.array(z.string()).optional(),
 });
 export type SpecFlags = z.infer<typeof specFlagsSchema>;
 
@@ -49,5 +50,37 @@ export async function specFromFlags(flags: SpecFlags): Promise<{ spec: Spec; fil
   }
   if (flags.release) data = { ...data, release: flags.release };
   if (flags.qps !== undefined) data = { ...data, qps: flags.qps };
+  for (const assignment of flags.set ?? []) data = withSetting(data, assignment);
   return { spec: parseSpecData(data, file ?? 'flags', lineOf), file };
+}
+
+/**
+ * `--set a.b.c=value`: one spec key by its path, the value read as the key's schema expects it
+ * (a number, true/false, a comma-separated list, else text). The spec's own validation then
+ * judges it like a value from the file.
+ */
+export function withSetting(data: Record<string, unknown>, assignment: string): Record<string, unknown> {
+  const eq = assignment.indexOf('=');
+  const path = (eq > 0 ? assignment.slice(0, eq) : '').split('.');
+  if (eq <= 0 || path.some((p) => p === '')) throw new UserError([`--set ${assignment}: expected key.path=value, e.g. --set storage.type=s3`]);
+  const schema = schemaAt(path);
+  if (!schema) throw new UserError([`--set ${assignment}: ${path.join('.')} is not a spec key (see "The spec: dify-deploy.yaml" in the README)`]);
+  const text = assignment.slice(eq + 1);
+  const value =
+    schema instanceof z.ZodNumber && text.trim() !== '' && !Number.isNaN(Number(text))
+      ? Number(text)
+      : schema instanceof z.ZodBoolean && /^(true|false)$/.test(text)
+        ? text === 'true'
+        : schema instanceof z.ZodArray
+          ? text.split(',').map((s) => s.trim()).filter(Boolean)
+          : text;
+  const out = structuredClone(data);
+  let node: Record<string, unknown> = out;
+  for (const key of path.slice(0, -1)) {
+    if (node[key] === null || typeof node[key] !== 'object' || Array.isArray(node[key])) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]] = value;
+  if (path[0] === 'tier') delete out.qps;
+  return out;
 }

@@ -119,7 +119,7 @@ export function topologyProblems(spec: Spec, target: Target, pluginDaemonReplica
   const storage = storageBackend(spec.storage.type);
   if (!storage.shared)
     problems.push(
-      'storage: local file storage on Kubernetes: api and worker pods on different nodes cannot read each other\'s files (uploads, knowledge documents); choose an object store in storage.type (s3, azure-blob, aliyun-oss, …)',
+      'storage: local file storage on Kubernetes: api and worker pods on different nodes cannot read each other\'s files (uploads, knowledge documents); choose an object store in storage.type (s3, azure-blob, aliyun-oss, …): in dify-deploy.yaml, with `dify-deploy init`, or with flags, e.g. --set storage.type=s3 --set storage.bucket=dify-files --set storage.region=us-east-1 --set storage.useIam=true',
     );
   else if (pluginDaemonReplicas > 1 && !storage.pluginType)
     problems.push(

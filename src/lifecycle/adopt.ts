@@ -56,23 +56,23 @@ export function userVariables(d: Deployment): Map<string, UserVar> {
 
 /**
  * The value each variable takes when the user's files do not set it: a default only counts if it
- * reaches the containers without the user's line. With a compose file: its own `${VAR:-default}`.
- * Without one: upstream's compose of the release, whose shared-env anchor (≤ 1.15) repeats every
- * .env.example default; from 1.16 (env-file layout) the .env and envs/*.env files are the only
- * carriers, so an .env.example value is no default at all (SMTP_USE_TLS=true there, false in Dify's code).
+ * reaches the containers without the user's line — the compose file's own `${VAR:-default}`
+ * (anywhere: environment, command…), or upstream's .env.example value (the file the user's .env
+ * copies, mirrored by upstream's compose). From 1.16 (env-file layout) the envs/*.env.example
+ * files are loaded only once copied, so their values are no default (SMTP_USE_TLS=true there;
+ * Dify's code default is false).
  */
 function effectiveDefaults(d: Deployment): Map<string, string> {
   const out = new Map<string, string>();
-  if (d.compose) {
-    for (const s of d.compose.services)
-      for (const e of s.environment) {
-        const m = e.raw === null ? null : /^\$\{([A-Za-z_][A-Za-z0-9_]*):?-(.*)\}$/s.exec(e.raw);
-        if (m && !out.has(m[1])) out.set(m[1], m[2]);
-      }
-    return out;
-  }
+  const walk = (v: unknown): void => {
+    if (typeof v === 'string') {
+      for (const m of v.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*):?-([^}]*)\}/g)) if (!out.has(m[1])) out.set(m[1], m[2]);
+    } else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+  };
+  walk(d.compose?.data);
   for (const [k, v] of Object.entries(envDefaults(d.release.version)))
-    if (d.release.composeLayout === 'shared-env-anchor' || /docker-compose[^/]*\.yaml:/.test(v.source)) out.set(k, v.value);
+    if (!out.has(k) && !(d.release.composeLayout === 'env-file' && /\/envs\//.test(v.source))) out.set(k, v.value);
   return out;
 }
 
@@ -84,8 +84,6 @@ export function nonDefaults(d: Deployment, vars: Map<string, UserVar>): Map<stri
     const def = defaults.get(k);
     const raw = d.envFile && v.origin.file === d.envFile.file ? d.envFile.values[k] : v.value;
     if (def !== undefined && (raw === def || v.value === def)) continue;
-    // Upstream's empty example value: Dify's settings read an empty variable as unset.
-    if (v.value === '' && envDefaults(d.release.version)[k]?.value === '') continue;
     out.set(k, v);
   }
   return out;

@@ -36,7 +36,8 @@ export const LAYERED = { file: 'envs/core-services/shared.env', key: 'API_TOOL_D
 export function userDeployment(version: string, edits: readonly EditName[], opts: { envOnly?: boolean; layered?: boolean } = {}): string {
   const src = join(UPSTREAM, `dify-${version}`, 'docker');
   const dir = mkdtempSync(join(tmpdir(), `dd-user-${version}-`));
-  const extra: Record<string, string> = {};
+  // Upstream's own pools need 206 connections against its .env's 200 (validate says so): the users here raised it.
+  const extra: Record<string, string> = { POSTGRES_MAX_CONNECTIONS: '300' };
   for (const e of edits) Object.assign(extra, EDITS[e]);
   // The Redis URLs (broker; 1.16's agent backend) follow an external Redis's host, as a user would edit them.
   let text = hardened(readFileSync(join(src, '.env.example'), 'utf8'), extra);
