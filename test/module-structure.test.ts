@@ -29,11 +29,11 @@ const imports = new Map(
 /**
  * Top to bottom: a folder may import its own and any lower layer's modules. cli/ holds the
  * commands' shared option parsing and printing; lifecycle/ (import, upgrade) reads files with
- * validate's readers and renders; validate re-renders dify-deploy's own output to find drift;
- * helm/ reads the chart; core/ is the spec, sizing model and YAML layer; dify/ and backends/
+ * validate's readers and renders; measure/ reads a running Dify's database into a workload; validate re-renders dify-deploy's own output to find drift;
+ * helm/ reads the chart; core/ is the spec, sizing model, release data and YAML layer; dify/ and backends/
  * are facts about Dify's components and the backends.
  */
-const LAYERS = [['cli.ts'], ['commands'], ['cli'], ['lifecycle', 'wizard'], ['validate'], ['render'], ['helm'], ['core'], ['dify', 'backends']];
+const LAYERS = [['cli.ts'], ['commands'], ['cli'], ['lifecycle', 'wizard', 'measure'], ['validate'], ['render'], ['helm'], ['core'], ['dify', 'backends']];
 const folderOf = (file: string) => file.split('/')[0];
 const layerOf = (file: string) => LAYERS.findIndex((l) => l.includes(folderOf(file)));
 

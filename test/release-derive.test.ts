@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { deriveRelease, locateReleaseFiles } from '../src/releases/derive.js';
-import { SHIPPED_DERIVED_DIR } from '../src/releases/store.js';
+import { deriveRelease, locateReleaseFiles } from '../src/core/releases/derive.js';
+import { SHIPPED_DERIVED_DIR } from '../src/core/releases/store.js';
 import { loadRelease } from '../src/core/data.js';
 import { UPSTREAM, UPSTREAM_REQUIRED } from './helpers/upstream-path.js';
 

@@ -14,7 +14,7 @@ import type { SpecInput } from '../src/core/spec.js';
 import { renderFiles } from '../src/render/index.js';
 import { resolveSecrets } from '../src/render/secrets.js';
 // @ts-expect-error: plain ESM script without types
-import { deriveRelease, locateReleaseFiles } from '../src/releases/derive.js';
+import { deriveRelease, locateReleaseFiles } from '../src/core/releases/derive.js';
 import { effectiveEnv, type ComposeService } from './helpers/compose-env.js';
 import { describeUpstream, UPSTREAM, UPSTREAM_REQUIRED } from './helpers/upstream.js';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../src/core/errors.js';
-import { readTextFile } from '../src/validate/files.js';
+import { readTextFile } from '../src/core/files.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dd-files-'));
 let n = 0;

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import { parseOptions } from '../cli/options.js';
 import { table, type Io } from '../cli/io.js';
-import { addRelease, listReleases, type AddReport, type ListReport } from '../releases/add.js';
+import { addRelease, listReleases, type AddReport, type ListReport } from '../core/releases/add.js';
 
 const addOptionsSchema = z.object({
   path: z.string().min(1, 'required: a Dify checkout at a release tag, or its docker/ folder'),

@@ -1,13 +1,13 @@
 // Releases and tiers are data files shipped beside dist/: adding one is adding a JSON file.
 import { readFileSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { UserError, didYouMean } from './errors.js';
-import type { AppKind, ComponentName } from './spec.js';
-import { assumedForRelease, curatedFacts, releaseVersionList, runChart, shippedDefault, storedRelease, type AssumedFacts, type ReleaseOrigin } from '../releases/store.js';
+import { PACKAGE_ROOT } from './package-root.js';
 
-/** The package root: src/core and dist/core are both two levels down. */
-export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export { PACKAGE_ROOT };
+import type { AppKind, ComponentName } from './spec.js';
+import { assumedForRelease, curatedFacts, releaseVersionList, runChart, shippedDefault, storedRelease, type AssumedFacts, type ReleaseOrigin } from './releases/store.js';
+
 
 export interface DbConnectionModel {
   component: ComponentName;

@@ -1,7 +1,7 @@
 // The environment variables a Dify release documents for docker compose: the derived release
 // data's knownEnv (src/releases/derive.ts: upstream's .env.example, envs/** and compose template).
 // The renderer and `validate` both read it.
-import { derivedRelease } from '../releases/store.js';
+import { derivedRelease } from './releases/store.js';
 
 const cache = new Map<string, ReadonlySet<string>>();
 

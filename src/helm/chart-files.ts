@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { UserError } from '../core/errors.js';
-import { isDirectory, isFile, readTextFile } from '../validate/files.js';
+import { isDirectory, isFile, readTextFile } from '../core/files.js';
 import type { Values } from './merge.js';
 
 export interface ChartFiles {

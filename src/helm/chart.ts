@@ -9,7 +9,7 @@ import { UserError, didYouMean } from '../core/errors.js';
 import type { Values } from './merge.js';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { readChartFiles } from './chart-files.js';
-import { useChartForRun } from '../releases/store.js';
+import { useChartForRun } from '../core/releases/store.js';
 
 export interface KeyFact {
   /** Dotted key path; `*` matches any one key. */

@@ -19,7 +19,7 @@ import { readExistingSecrets } from '../render/secrets-store.js';
 import type { RenderedFile } from '../render/types.js';
 import { compareVersions } from '../validate/release.js';
 import { envDefaults, renames, type Rename } from './release-env.js';
-import { knownReleases } from '../releases/store.js';
+import { knownReleases } from '../core/releases/store.js';
 import { secretData } from '../core/secret-data.js';
 
 export interface VariableChange {

@@ -8,7 +8,7 @@ import { parseYamlDocuments } from '../core/yaml-doc.js';
 import { isMap, type Values } from '../helm/merge.js';
 import type { ServiceModel } from './service-model.js';
 import type { Origin } from './diagnostics.js';
-import { isDirectory, readTextFile } from './files.js';
+import { isDirectory, readTextFile } from '../core/files.js';
 import { workerComponent } from './worker-role.js';
 import { isDifyApiImage } from '../dify/components.js';
 

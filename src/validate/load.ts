@@ -15,7 +15,7 @@ import { parseYamlDocument } from '../core/yaml-doc.js';
 import { buildDeployment, projectVars, type Deployment } from './deployment.js';
 import type { Diagnostic } from './diagnostics.js';
 import { parseEnvText, interpolate, type EnvFile } from './env-file.js';
-import { isDirectory, isFile, readTextFile } from './files.js';
+import { isDirectory, isFile, readTextFile } from '../core/files.js';
 import { defaultRelease, difyImageTag, releaseFromFilesBeside, releaseFromHelmValues, releaseFromImages, releaseFromVariables, type ReleaseChoice } from './release.js';
 
 export interface ValidateInputs {

@@ -14,9 +14,9 @@ export interface ReleaseChoice {
 
 const DIFY_IMAGE = /(?:^|\/)dify-(?:api|web)(?::v?(\d+\.\d+\.\d+))?/;
 
-export { compareVersions } from '../releases/store.js';
-import { compareVersions, knownReleases, useReleaseForRun } from '../releases/store.js';
-import { deriveRelease, locateReleaseFiles } from '../releases/derive.js';
+export { compareVersions } from '../core/releases/store.js';
+import { compareVersions, knownReleases, useReleaseForRun } from '../core/releases/store.js';
+import { deriveRelease, locateReleaseFiles } from '../core/releases/derive.js';
 
 /** The newest known release not newer than `tag` (the oldest known when all are newer). */
 export function nearestRelease(tag: string, known: readonly string[] = releaseVersions()): string {

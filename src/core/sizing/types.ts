@@ -8,7 +8,6 @@ import type { RedisPlan } from '../redis.js';
 import type { RecoveryPlan } from '../topology.js';
 import type { Workload } from './workload.js';
 import type { CostValue } from '../compute-costs.js';
-import type { CpuLine } from './work.js';
 
 export interface PlanComponent {
   name: ComponentName;
@@ -150,3 +149,19 @@ export interface Sized {
 
 /** Sizes one component from its tier instance (replicas before sizing, vCPUs, memory) and the user's override. */
 export type Sizer = (c: { replicas: number; cpu: number; memoryGiB: number; o?: ComponentOverride }, x: SizingContext) => Sized;
+
+/** One CPU line of the plan. */
+export interface CpuLine {
+  component: ComponentName;
+  /** Arrivals per second at the peak, core-seconds each; absent: sized from the tier's instance (no request model). */
+  rate?: number;
+  cpuSecondsPer?: number;
+  per?: string;
+  /** Cores in use at the peak (λ·c), and what the target utilisation needs (λ·c ÷ U). */
+  coresInUse?: number;
+  coresNeeded?: number;
+  /** Cores the component is given: replicas × CPU limit (at maxReplicas). */
+  coresGiven: number;
+  memoryGiB: number;
+  fits: boolean;
+}

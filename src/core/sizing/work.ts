@@ -3,7 +3,7 @@
 // in-flight × in-flight, with headroom. The sizers take their cores and bytes from here, and the
 // plan's CPU lines report the same figures against what was given.
 import type { ComponentName } from '../spec.js';
-import type { PlanComponent } from './types.js';
+import type { CpuLine, PlanComponent } from './types.js';
 import { memGiB, round2 } from './units.js';
 import type { Workload } from './workload.js';
 
@@ -54,22 +54,6 @@ export function memoryFor(base: number, processes: number, perInFlight: number, 
 
 /** CPU request = the modelled use at the peak per replica (never above the limit), in hundredths of a core. */
 export const cpuRequestFor = (use: number, replicas: number, limit: number) => Math.min(limit, Math.max(0.05, Math.ceil((use / Math.max(1, replicas)) * 100 - 1e-9) / 100));
-
-/** One CPU line of the plan. */
-export interface CpuLine {
-  component: ComponentName;
-  /** Arrivals per second at the peak, core-seconds each; absent: sized from the tier's instance (no request model). */
-  rate?: number;
-  cpuSecondsPer?: number;
-  per?: string;
-  /** Cores in use at the peak (λ·c), and what the target utilisation needs (λ·c ÷ U). */
-  coresInUse?: number;
-  coresNeeded?: number;
-  /** Cores the component is given: replicas × CPU limit (at maxReplicas). */
-  coresGiven: number;
-  memoryGiB: number;
-  fits: boolean;
-}
 
 /** The CPU lines, and a problem for every component whose slots fit but whose cores do not. */
 export function cpuLines(components: PlanComponent[], w: Workload, problems: string[]): CpuLine[] {

@@ -17,7 +17,7 @@ import { eventBusEnv } from '../event-bus.js';
 import { renderYamlEntry } from '../template.js';
 import type { RenderContext } from '../types.js';
 import { PGBOUNCER_PORT } from '../../core/pooler.js';
-import { renamesInEffect } from '../../releases/curated.js';
+import { renamesInEffect } from '../../core/releases/curated.js';
 
 export interface EnvVar {
   name: string;

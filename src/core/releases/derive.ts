@@ -6,9 +6,9 @@
 import { readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { UserError } from '../core/errors.js';
-import { isDirectory, isFile, readTextFile } from '../validate/files.js';
-import { parseEnvText } from '../validate/env-file.js';
+import { UserError } from '../errors.js';
+import { isDirectory, isFile, readTextFile } from '../files.js';
+import { parseEnvText } from '../env-file.js';
 
 export interface EnvDefault {
   value: string;

@@ -9,12 +9,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { UserError, didYouMean } from '../core/errors.js';
+import { UserError, didYouMean } from '../errors.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import type { DerivedRelease } from './derive.js';
 
-/** The package root: src/releases and dist/releases are both two levels down. */
-const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SHIPPED_CURATED = join(PACKAGE_ROOT, 'releases');
 const SHIPPED_DERIVED = join(SHIPPED_CURATED, 'derived');
 const VERSION_FILE = /^(\d+\.\d+\.\d+)\.json$/;

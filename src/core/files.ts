@@ -1,7 +1,7 @@
 // Reading input files for validate: through the one gate (core/user-file.ts); every failure becomes
 // one UserError (exit 2) naming the file.
 import { lstatSync, statSync } from 'node:fs';
-import { readUserText } from '../core/user-file.js';
+import { readUserText } from './user-file.js';
 
 /**
  * Reads a text file; `hint` says how to point validate at the right file. `within`: the directory

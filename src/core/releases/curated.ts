@@ -1,7 +1,8 @@
 // Curated facts that span releases: the variables upstream renamed (releases/renames.json), each
 // with the first release that reads only the new name and a source.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { compareVersions } from './store.js';
 
 export interface Rename {
@@ -12,7 +13,7 @@ export interface Rename {
   source: string;
 }
 
-const RENAMES_FILE = fileURLToPath(new URL('../../releases/renames.json', import.meta.url));
+const RENAMES_FILE = join(PACKAGE_ROOT, 'releases', 'renames.json');
 let cached: Rename[] | undefined;
 
 export function renames(): Rename[] {
