@@ -235,7 +235,10 @@ export const observabilitySchema = z
     nginxJsonLog: z.boolean().default(true),
     workflowLogs: z
       .object({
-        storage: z.enum(WORKFLOW_LOG_STORAGES).default('rdbms'),
+        /** Default: rdbms while the storage model says the database carries the logs, else logstore (docs/state-sizing.md). */
+        storage: z.enum(WORKFLOW_LOG_STORAGES).optional(),
+        /** rdbms above the size the model says the database carries: accept it knowingly (disk, clean-up and restore time are on you). */
+        acceptLargeDatabase: z.boolean().default(false),
         /** rdbms/hybrid: delete workflow logs older than this many days (0 = keep forever). */
         retentionDays: count.default(30),
         /** logstore: Alibaba Cloud SLS project settings. */
@@ -288,6 +291,32 @@ export type AppKind = (typeof APP_KINDS)[number];
 
 const share = z.number({ invalid_type_error: 'expected a share between 0 and 1' }).min(0, 'expected a share ≥ 0').max(1, 'expected a share ≤ 1');
 
+const perKind = (kinds: readonly AppKind[]) => z.object(Object.fromEntries(kinds.map((k) => [k, positive.optional()])) as Record<AppKind, z.ZodOptional<typeof positive>>).strict();
+const GRAPH_KINDS = ['chatflow', 'workflowStreaming', 'workflowBlocking'] as const satisfies readonly AppKind[];
+
+/** workload.state: the values of costs/state.json a deployment measured (every key optional). */
+export const stateCostsSchema = z
+  .object({
+    nodeExecutionsPerRun: perKind(GRAPH_KINDS).optional(),
+    bytesPerRun: positive.optional(),
+    bytesPerNodeExecution: positive.optional(),
+    bytesPerMessage: positive.optional(),
+    baseDatabaseGiB: positive.optional(),
+    dailyAverageShare: share.optional(),
+    walBytesPerByte: positive.optional(),
+    rdbmsMaxLogGiB: positive.optional(),
+    cleanupSecondsPerBatch: positive.optional(),
+    logicalRestoreMBps: positive.optional(),
+    physicalRestoreMBps: positive.optional(),
+    statementsPerRequest: perKind(APP_KINDS).optional(),
+    cpuMsPerStatement: positive.optional(),
+    streamedChunksPerRun: perKind(['chatflow', 'workflowStreaming']).optional(),
+    bytesPerEvent: positive.optional(),
+    redisOpsPerSecondPerThread: positive.optional(),
+    pgbouncerStatementsPerSecondPerCore: positive.optional(),
+  })
+  .strict();
+
 export const workloadSchema = z
   .object({
     /** Share of requests per app kind; given keys must sum to 1, missing ones are 0. Default: tiers/README. */
@@ -304,6 +333,8 @@ export const workloadSchema = z
     latencySeconds: z.object(Object.fromEntries(APP_KINDS.map((k) => [k, positive.optional()])) as Record<AppKind, z.ZodOptional<typeof positive>>).strict().optional(),
     /** Code nodes, which size the sandbox: the share of graph runs (chatflow, workflows) with any, and their sandbox seconds per run. */
     codeNodes: z.object({ share: share.optional(), seconds: positive.optional() }).strict().optional(),
+    /** Measured values replacing costs/state.json's (a partial override; see docs/state-sizing.md). */
+    state: stateCostsSchema.optional(),
   })
   .strict();
 
