@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CODE_CACHE_DIR, loadCli, saveCodeCache } from '../dist/code-cache.js';
 
-const SPEC = 'tier: 500qps\ntargets: [compose, helm]\nstorage: { type: s3, bucket: warm-up, region: eu-west-1, useIam: true }\ndomain: { host: dify.example.com }\n';
+const SPEC =
+  'tier: 500qps\ntargets: [compose, helm]\nstorage: { type: s3, bucket: warm-up, region: eu-west-1, useIam: true }\ndomain: { host: dify.example.com }\n' +
+  'observability: { workflowLogs: { storage: logstore, slsProject: warm-up, slsEndpoint: cn-hangzhou.log.aliyuncs.com, slsRegion: cn-hangzhou } }\n' +
+  'redis: { eventBus: { mode: external, url: "redis://event-bus.internal:6379" } }\n';
 
 /** Per command, the runs that warm it; render's outputs are the later commands' inputs. */
 const warmUps = (at) => ({
@@ -17,10 +20,10 @@ const warmUps = (at) => ({
   tiers: [['tiers'], ['tiers', '--json']],
   plan: [['plan', '--tier', '500qps'], ['plan', '--tier', '500qps', '--json'], ['plan', '--config', at('spec.yaml'), '--target', 'helm']],
   render: [
-    ['render', '--tier', '500qps', '--target', 'compose', '--out', at('compose')],
+    ['render', '--config', at('spec.yaml'), '--target', 'compose', '--out', at('compose')],
     ['render', '--config', at('spec.yaml'), '--out', at('all')],
     ['render', '--config', at('spec.yaml'), '--out', at('all'), '--dry-run'],
-    ['render', '--tier', '100qps', '--release', '1.15.0', '--target', 'compose', '--out', at('old')],
+    ['render', '--tier', '50qps', '--release', '1.15.0', '--target', 'compose', '--out', at('old')],
   ],
   init: [['init', '--yes', '--out', at('init')]],
   validate: [

@@ -12,6 +12,7 @@ import { checkHelmValues, dotted } from '../src/helm/check.js';
 import { isMap, type Values } from '../src/helm/merge.js';
 import { renderHelm } from '../src/render/helm.js';
 import { resolveSecrets } from '../src/render/secrets.js';
+import { withStateChoices } from './helpers/state-choices.js';
 
 const S3 = { type: 's3', bucket: 'dify-files', region: 'us-east-1', useIam: true } as const;
 const BACKENDS: Record<string, Partial<SpecInput>> = {
@@ -62,7 +63,7 @@ describe.concurrent.each(releaseVersions())('Dify %s', (version) => {
   const release = loadRelease(version);
   const cases = tierNames().flatMap((tier) => Object.keys(BACKENDS).map((backend) => [tier, backend] as const));
   test.each(cases)('%s, %s', (tier, backend) => {
-    const spec = specSchema.parse({ release: version, tier, targets: ['helm'], domain: { host: 'dify.example.com' }, ...BACKENDS[backend] });
+    const spec = specSchema.parse(withStateChoices({ release: version, tier, targets: ['helm'], domain: { host: 'dify.example.com' }, ...BACKENDS[backend] }, 'helm'));
     const plan = planFor(spec, 'helm', release);
     expect(plan.problems).toEqual([]);
     const secrets = resolveSecrets({});

@@ -21,6 +21,7 @@ import { chartDir, helmBinary, runHelm } from './helpers/helm.js';
 import { containerEnv, parseManifests, schemaErrors, type K8sObject } from './helpers/k8s.js';
 import { BACKENDS } from './helpers/matrix.js';
 import { UPSTREAM_REQUIRED } from './helpers/upstream.js';
+import { withStateChoices } from './helpers/state-choices.js';
 
 const helm = helmBinary();
 const work = mkdtempSync(join(tmpdir(), 'dd-helm-runs-'));
@@ -55,7 +56,7 @@ test('the sample pairs every release and every tier with every mix, on every bac
 describe.skipIf(!helm || !UPSTREAM_REQUIRED).each(CASES)('$release $tier $mix ($backend)', ({ release: version, tier, mix, backend }) => {
   test('runs.slots is what the rendered Deployments carry; the budgets count the run worker', async () => {
     const release = loadRelease(version);
-    const spec = specSchema.parse({ release: version, tier, targets: ['helm'], domain: { host: 'dify.example.com' }, ...BACKENDS[backend], workload: MIXES[mix] });
+    const spec = specSchema.parse(withStateChoices({ release: version, tier, targets: ['helm'], domain: { host: 'dify.example.com' }, ...BACKENDS[backend], workload: MIXES[mix] }, 'helm'));
     const plan = planFor(spec, 'helm', release);
     expect(plan.problems).toEqual([]);
     expect(plan.budget.fits && (plan.budget.server?.fits ?? true) && plan.redis.fits).toBe(true);

@@ -237,7 +237,7 @@ export const observabilitySchema = z
       .object({
         /** Default: rdbms while the storage model says the database carries the logs, else logstore (docs/state-sizing.md). */
         storage: z.enum(WORKFLOW_LOG_STORAGES).optional(),
-        /** rdbms above the size the model says the database carries: accept it knowingly (disk, clean-up and restore time are on you). */
+        /** Keep the logs in PostgreSQL above the size the model says it carries, knowingly (disk, clean-up and restore time are on you); without storage it means rdbms. */
         acceptLargeDatabase: z.boolean().default(false),
         /** rdbms/hybrid: delete workflow logs older than this many days (0 = keep forever). */
         retentionDays: count.default(30),

@@ -124,7 +124,8 @@ export function planStorage(x: StorageInput, problems: string[], warnings: strin
   const maxRetentionDaysInDatabase = Math.floor(c.rdbmsMaxLogGiB / logGiBPerDay);
   const cleanup = cleanupOf(x.release, dailyRequests * per.runs, c);
   const carried = rdbmsLogGiB <= c.rdbmsMaxLogGiB && (cleanup?.keepsUp ?? true);
-  const storage: WorkflowLogStorage = wl.storage ?? (carried ? 'rdbms' : 'logstore');
+  // Accepting a large database is choosing rdbms; otherwise the model offloads what the database cannot carry.
+  const storage: WorkflowLogStorage = wl.storage ?? (carried || wl.acceptLargeDatabase ? 'rdbms' : 'logstore');
   const inDatabase = !offloaded(storage);
   const accepted = inDatabase && !carried && wl.acceptLargeDatabase;
 
