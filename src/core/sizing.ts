@@ -69,7 +69,7 @@ export function sizePlan({ spec, release, tier, target }: SizingInput): Plan {
   const daemon = components.find((c) => c.name === 'plugin_daemon');
   problems.push(...topologyProblems(spec, target, daemon?.maxReplicas ?? 0), ...redisProblems(spec, release, names.includes('agent_backend')));
   const recovery = recoveryPlan(spec, problems);
-  const recoveryWithSize = storage.backup.method === 'pg_dump' ? recovery : { ...recovery, ...physicalRecovery(spec, storage) };
+  const recoveryWithSize = storage.backup.method === 'pg_dump' ? { ...recovery, kind: 'pg_dump' as const, restoreEstimateMinutes: storage.backup.restoreMinutes } : physicalRecovery(recovery, storage, warnings);
   const sharedEnv = { ...observabilityEnv(spec, problems, storage.workflowLogs), MIGRATION_ENABLED: 'false' };
 
   return {

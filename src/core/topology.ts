@@ -56,16 +56,22 @@ export function recoveryPlan(spec: Spec, problems: string[]): RecoveryPlan {
   };
 }
 
-/** The backup that fits the database's size when a pg_dump restore would miss the RTO. */
-export function physicalRecovery(spec: Spec, storage: StoragePlan): Pick<RecoveryPlan, 'kind' | 'method' | 'rpoMinutes' | 'restoreEstimateMinutes' | 'schedule'> {
+/**
+ * The backup the database's size needs when a pg_dump restore would miss the RTO: physical base
+ * backups with WAL archiving (bundled) or the provider's snapshots with PITR (external). The
+ * rendered scripts still take pg_dump (they cannot configure replication access or an archive
+ * store): the method says so, and the plan warns.
+ */
+export function physicalRecovery(recovery: RecoveryPlan, storage: StoragePlan, warnings: string[]): RecoveryPlan {
   const b = storage.backup;
-  const files = spec.storage.type === 'local' ? 'an archive of the storage volume' : `the ${spec.storage.type} bucket's own versioning/replication`;
-  const why = `a pg_dump restore of ${storage.dataGiB} GiB takes ≈${b.dumpRestoreMinutes} min, beyond the ${b.rtoMinutes}-min RTO`;
-  const method =
+  const needed =
     b.method === 'snapshots'
-      ? `the provider's snapshots with point-in-time recovery (continuous WAL archiving) of the external database (${why}); and ${files}`
-      : `a physical base backup daily (pg_basebackup) with continuous WAL archiving (archive_mode=on, archive_timeout=${ARCHIVE_TIMEOUT_SECONDS}s) of the bundled PostgreSQL (${why}); and ${files}`;
-  return { kind: b.method, method, rpoMinutes: Math.min(spec.recovery.rpoMinutes, b.rpoMinutes), restoreEstimateMinutes: b.restoreMinutes, schedule: '0 3 * * *' };
+      ? "the provider's snapshots with point-in-time recovery (continuous WAL archiving)"
+      : `physical base backups (pg_basebackup, pgBackRest or WAL-G) daily with continuous WAL archiving (archive_mode=on, archive_timeout=${ARCHIVE_TIMEOUT_SECONDS}s)`;
+  warnings.push(
+    `recovery: a pg_dump restore of ${storage.dataGiB} GiB takes ≈${b.dumpRestoreMinutes} min, beyond the ${b.rtoMinutes}-min RTO; the rendered backup still dumps — set up ${needed} (restore ≈${b.restoreMinutes} min, RPO ≈${b.rpoMinutes} min) and keep the dumps as a second copy (RUNBOOK.md)`,
+  );
+  return { ...recovery, kind: b.method, restoreEstimateMinutes: b.restoreMinutes, method: `${recovery.method}; for RTO ${b.rtoMinutes} min at ${storage.dataGiB} GiB it needs ${needed}, restore ≈${b.restoreMinutes} min, RPO ≈${b.rpoMinutes} min` };
 }
 
 /** Deployment-wide env for logs, traces, errors and workflow-log storage. */

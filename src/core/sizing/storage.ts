@@ -181,7 +181,7 @@ function judgeStorage(x: StorageInput, s: StoragePlan, problems: string[], warni
   const b = s.backup;
   if (!b.meetsRto)
     warnings.push(
-      `recovery: restoring ${s.dataGiB} GiB takes ≈${b.restoreMinutes} min (${b.method === 'snapshots' ? "the provider's snapshot restore is usually faster: check it" : 'base backup copy + a day of WAL replay'}), beyond the ${b.rtoMinutes}-min RTO; offload the workflow logs, shorten retentionDays, keep a streaming replica to promote, or raise recovery.rtoMinutes`,
+      `recovery: even ${b.method === 'snapshots' ? 'a snapshot restore' : 'a physical restore'} of ${s.dataGiB} GiB takes ≈${b.restoreMinutes} min (${b.method === 'snapshots' ? "the provider's may be faster: check it" : 'base backup copy + a day of WAL replay'}), beyond the ${b.rtoMinutes}-min RTO; offload the workflow logs, shorten retentionDays, keep a streaming replica to promote, or raise recovery.rtoMinutes`,
     );
 }
 
