@@ -17,6 +17,7 @@ import { resolveSecrets } from '../src/render/secrets.js';
 import { knownEnvFor } from '../scripts/known-env.mjs';
 import { effectiveEnv, type ComposeService } from './helpers/compose-env.js';
 import { describeUpstream, UPSTREAM, UPSTREAM_REQUIRED } from './helpers/upstream.js';
+import { withStateChoices } from './helpers/state-choices.js';
 
 // Without the fixtures (outside CI) the tests that compare against them are skipped; nothing here reads them then.
 const schema = UPSTREAM_REQUIRED ? JSON.parse(readFileSync(join(UPSTREAM, 'compose-spec', 'compose-spec.json'), 'utf8')) : {};
@@ -51,7 +52,7 @@ function externalFields(required: readonly string[]): Record<string, unknown> {
 }
 
 function render(input: SpecInput) {
-  const spec = parseSpecData(input, 'test');
+  const spec = parseSpecData(withStateChoices(input, input.targets?.includes('helm') ? 'helm' : 'compose'), 'test');
   const secrets = resolveSecrets({});
   const { files, plans } = renderFiles(spec, 'compose', secrets);
   const file = (p: string) => files.find((f) => f.path === p)!;
