@@ -111,10 +111,12 @@ describe.concurrent.each(releaseVersions())('Dify %s', (version) => {
       if (spec.redis.eventBus.useClusters) expect(env).toMatchObject({ EVENT_BUS_REDIS_USE_CLUSTERS: 'true', EVENT_BUS_REDIS_CHANNEL_TYPE: 'sharded' });
     }
     if (plan.redis.server)
+    {
       // io-threads where the plan gives the server ≥ 4 vCPU (Redis ≥ 6: the chart's 7.0).
       const io = plan.redis.server.ioThreads ? [`--io-threads ${plan.redis.server.ioThreads}`, '--io-threads-do-reads yes'] : [];
       expect((values.redis as any).master.extraFlags).toEqual([`--maxclients ${plan.redis.maxClients}`, `--maxmemory ${plan.redis.server.maxmemory}`, '--maxmemory-policy noeviction', ...io]);
       expect(io.length > 0).toBe(plan.redis.server.cpu >= 4);
+    }
     // The chart's default entries survive the list override.
     expect(envOf(values.api as Values)).toHaveProperty('CHECK_UPDATE_URL', '');
     expect(envOf(values.sandbox as Values)).toHaveProperty('WORKER_TIMEOUT');

@@ -18,6 +18,7 @@ import { renderFiles } from '../src/render/index.js';
 import { PGBOUNCER_AUTH_FILE, PGBOUNCER_CONFIG_PATH, poolerUser, renderPgbouncerIni } from '../src/render/pgbouncer.js';
 import { resolveSecrets } from '../src/render/secrets.js';
 import { freePort, requirePostgres, startPostgres, type PgServer } from './helpers/postgres.js';
+import { withStateChoices } from './helpers/state-choices.js';
 
 const PGBOUNCER = ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer'].find((p) => spawnSync(p, ['--version']).status === 0);
 if (!PGBOUNCER && process.env.CI === 'true') throw new Error("pgbouncer is required under CI (Debian package pgbouncer; .ci/run installs it)");
@@ -42,7 +43,7 @@ async function waitForPort(port: number): Promise<void> {
 
 maybe('PgBouncer with the rendered settings, in front of a real PostgreSQL', () => {
   // 100 QPS on Kubernetes: the pooler is on by default; 580 planned client connections.
-  const spec = parseSpecData({ tier: '100qps', targets: ['helm'], database: { pooler: 'pgbouncer' } }, 'test');
+  const spec = parseSpecData(withStateChoices({ tier: '100qps', targets: ['helm'], database: { pooler: 'pgbouncer' } }, 'helm'), 'test');
   const plan: Plan = planFor(spec, 'helm');
   const pooler = plan.database.pooler!;
   const version = execFileSync(PGBOUNCER!, ['--version'], { encoding: 'utf8' }).match(/PgBouncer (\d+\.\d+\.\d+)/)![1];
