@@ -98,11 +98,11 @@ describe('dry run', () => {
     expect(statuses(written.stdout)).toEqual(['created']);
 
     // A different tier over the same directory: some files would change, the rest stay.
-    const again = await runCli(['render', '--tier', '100qps', '--out', out, '--dry-run', '--json']);
+    const again = await runCli(['render', '--tier', '50qps', '--out', out, '--dry-run', '--json']);
     expect(again.code, again.stderr).toBe(0);
     expect(statuses(again.stdout)).toContain('wouldChange');
     expect(statuses(again.stdout)).not.toContain('changed');
-    const text = await runCli(['render', '--tier', '100qps', '--out', out, '--dry-run']);
+    const text = await runCli(['render', '--tier', '50qps', '--out', out, '--dry-run']);
     expect(text.stdout).toMatch(/^ {2}would update +docker-compose\.yaml$/m);
     expect(text.stdout).toMatch(/would create \d+, update [1-9]\d*, leave \d+ unchanged/);
   });
@@ -111,7 +111,7 @@ describe('dry run', () => {
     const out = mkdtempSync(join(tmpdir(), 'dd-dry-refused-'));
     expect((await runCli(['render', '--tier', '10qps', '--out', out])).code).toBe(0);
     writeFileSync(join(out, 'docker-compose.yaml'), '# edited\n');
-    const r = await runCli(['render', '--tier', '100qps', '--out', out, '--json']);
+    const r = await runCli(['render', '--tier', '50qps', '--out', out, '--json']);
     expect(r.code).toBe(1);
     expect(statuses(r.stdout)).toContain('conflict');
     expect(statuses(r.stdout).filter((s) => s === 'created' || s === 'changed')).toEqual([]);

@@ -35,8 +35,9 @@ describe('tiers', () => {
 
 describe('plan', () => {
   it('prints the JSON contract with required = Σ peakDbConnections', async () => {
+    // A default spec at 500 QPS must still choose where the workflow logs go (a problem: exit 1).
     const r = await runCli(['plan', '--tier', '500qps', '--json']);
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1);
     const plan = JSON.parse(r.stdout);
     for (const key of ['release', 'tier', 'qps', 'latencySeconds', 'target', 'components', 'budget', 'capacity']) expect(plan).toHaveProperty(key);
     for (const c of plan.components)
@@ -48,7 +49,7 @@ describe('plan', () => {
 
   it('prints a readable table with the budget and capacity lines', async () => {
     const r = await runCli(['plan', '--tier', '100qps', '--release', '1.13.3']);
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/component\s+replicas\s+procs\/replica/);
     // With the run worker's pools 100qps opens > 500 connections, so PgBouncer is on by default: the server side carries the reserved slots.
     expect(r.stdout).toMatch(/Budget \(server side, PgBouncer → PostgreSQL\): .* \+ reserved 3 ≤ max_connections \d+: fits/);

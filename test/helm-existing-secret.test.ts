@@ -19,6 +19,7 @@ import { renderHelm } from '../src/render/helm.js';
 import { CHART_COMPONENTS } from '../src/render/helm/components.js';
 import { SECRETS, resolveSecrets } from '../src/render/secrets.js';
 import { runCli } from './helpers/cli.js';
+import { withStateChoices } from './helpers/state-choices.js';
 
 const SECRET = 'dify-app-secrets';
 const S3 = { type: 's3', bucket: 'dify-files', region: 'us-east-1', accessKey: 'AKIA-user', secretKey: 'user-s3-secret' } as const;
@@ -67,7 +68,7 @@ function expectedSecretEnv(chartVersion: string, key: string, spec: ReturnType<t
 }
 
 function render(version: string, tier: string, backend: string) {
-  const spec = specSchema.parse({ release: version, tier, targets: ['helm'], domain: { host: 'dify.example.com' }, helm: { existingSecret: SECRET }, ...BACKENDS[backend] });
+  const spec = specSchema.parse(withStateChoices({ release: version, tier, targets: ['helm'], domain: { host: 'dify.example.com' }, helm: { existingSecret: SECRET }, ...BACKENDS[backend] }, 'helm'));
   const release = loadRelease(version);
   const plan = planFor(spec, 'helm', release);
   const secrets = resolveSecrets({});

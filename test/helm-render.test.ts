@@ -12,6 +12,7 @@ import { checkHelmValues, dotted } from '../src/helm/check.js';
 import { isMap, type Values } from '../src/helm/merge.js';
 import { renderHelm } from '../src/render/helm.js';
 import { resolveSecrets } from '../src/render/secrets.js';
+import { withStateChoices } from './helpers/state-choices.js';
 
 const S3 = { type: 's3', bucket: 'dify-files', region: 'us-east-1', useIam: true } as const;
 const BACKENDS: Record<string, Partial<SpecInput>> = {
@@ -62,7 +63,7 @@ describe.concurrent.each(releaseVersions())('Dify %s', (version) => {
   const release = loadRelease(version);
   const cases = tierNames().flatMap((tier) => Object.keys(BACKENDS).map((backend) => [tier, backend] as const));
   test.each(cases)('%s, %s', (tier, backend) => {
-    const spec = specSchema.parse({ release: version, tier, targets: ['helm'], domain: { host: 'dify.example.com' }, ...BACKENDS[backend] });
+    const spec = specSchema.parse(withStateChoices({ release: version, tier, targets: ['helm'], domain: { host: 'dify.example.com' }, ...BACKENDS[backend] }, 'helm'));
     const plan = planFor(spec, 'helm', release);
     expect(plan.problems).toEqual([]);
     const secrets = resolveSecrets({});
@@ -110,7 +111,12 @@ describe.concurrent.each(releaseVersions())('Dify %s', (version) => {
       if (spec.redis.eventBus.useClusters) expect(env).toMatchObject({ EVENT_BUS_REDIS_USE_CLUSTERS: 'true', EVENT_BUS_REDIS_CHANNEL_TYPE: 'sharded' });
     }
     if (plan.redis.server)
-      expect((values.redis as any).master.extraFlags).toEqual([`--maxclients ${plan.redis.maxClients}`, `--maxmemory ${plan.redis.server.maxmemory}`, '--maxmemory-policy noeviction']);
+    {
+      // io-threads where the plan gives the server ≥ 4 vCPU (Redis ≥ 6: the chart's 7.0).
+      const io = plan.redis.server.ioThreads ? [`--io-threads ${plan.redis.server.ioThreads}`, '--io-threads-do-reads yes'] : [];
+      expect((values.redis as any).master.extraFlags).toEqual([`--maxclients ${plan.redis.maxClients}`, `--maxmemory ${plan.redis.server.maxmemory}`, '--maxmemory-policy noeviction', ...io]);
+      expect(io.length > 0).toBe(plan.redis.server.cpu >= 4);
+    }
     // The chart's default entries survive the list override.
     expect(envOf(values.api as Values)).toHaveProperty('CHECK_UPDATE_URL', '');
     expect(envOf(values.sandbox as Values)).toHaveProperty('WORKER_TIMEOUT');

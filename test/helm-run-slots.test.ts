@@ -28,6 +28,7 @@ import { expectedLoad, serviceLevelFailures } from './helpers/service-level.js';
 
 /** A Kubernetes CPU quantity ("2", "500m") in cores; none: 0 (no limit given, so no cores promised). */
 const cpuQuantity = (q: string | number | undefined) => (q === undefined ? 0 : String(q).endsWith('m') ? Number(String(q).slice(0, -1)) / 1000 : Number(q));
+import { withStateChoices } from './helpers/state-choices.js';
 
 const helm = helmBinary();
 const work = mkdtempSync(join(tmpdir(), 'dd-helm-runs-'));
@@ -63,7 +64,7 @@ test('the sample pairs every release and every tier with every mix, on every bac
 describe.skipIf(!helm || !UPSTREAM_REQUIRED).each(CASES)('$release $tier $mix ($backend)', ({ release: version, tier, mix, backend }) => {
   test('runs.slots is what the rendered Deployments carry; the budgets count the run worker', async () => {
     const release = loadRelease(version);
-    const spec = specSchema.parse({ release: version, tier, targets: ['helm'], domain: { host: 'dify.example.com' }, ...BACKENDS[backend], workload: MIXES[mix] });
+    const spec = specSchema.parse(withStateChoices({ release: version, tier, targets: ['helm'], domain: { host: 'dify.example.com' }, ...BACKENDS[backend], workload: MIXES[mix] }, 'helm'));
     const plan = planFor(spec, 'helm', release);
     expect(plan.problems).toEqual([]);
     expect(plan.budget.fits && (plan.budget.server?.fits ?? true) && plan.redis.fits).toBe(true);

@@ -45,6 +45,8 @@ function expectDeployable(spec: Parameters<typeof planFor>[0]) {
   }
 }
 
+const BUS_URL = 'redis://event-bus.internal:6379';
+
 describe('pressing Enter throughout', () => {
   it('gives a single-host compose deployment of the newest release with bundled services', async () => {
     const { spec, asked } = await run();
@@ -58,7 +60,8 @@ describe('pressing Enter throughout', () => {
   // Every release × tier: the defaults (host sizes from the plan) must always fit and round-trip.
   describe.concurrent.each(releaseVersions())('release %s', (release) => {
     it.each(tierNames())('tier %s: valid, deployable, and dify-deploy.yaml round-trips', async (tier) => {
-      const { spec } = await run({ release, tier });
+      // The one answer Enter cannot give: the event bus's own Redis where its rate needs one (asked only then).
+      const { spec } = await run({ release, tier, 'redis.eventBus.url': BUS_URL });
       expect(spec.release).toBe(release);
       expect(spec.tier).toBe(tier);
       expectDeployable(spec);
@@ -67,7 +70,7 @@ describe('pressing Enter throughout', () => {
 
     // Kubernetes sizes the budget at HPA maxReplicas: the default DB host must hold that too.
     it.each(tierNames())('tier %s, compose and helm (only a bucket typed): deployable on both', async (tier) => {
-      const { spec } = await run({ release, tier, targets: ['compose', 'helm'], 'storage.bucket': 'files', 'storage.region': 'eu-west-1', 'storage.useIam': true });
+      const { spec } = await run({ release, tier, targets: ['compose', 'helm'], 'storage.bucket': 'files', 'storage.region': 'eu-west-1', 'storage.useIam': true, 'redis.eventBus.url': BUS_URL });
       expectDeployable(spec);
     });
   });

@@ -8,8 +8,6 @@ import { parse as parseYaml } from 'yaml';
 import { loadRelease, loadTier, releaseVersions, tierNames } from '../src/core/data.js';
 import { planFor } from '../src/core/resolve.js';
 import { CHART_WORKER_CONNECTIONS, GUNICORN_KEEPALIVE_SECONDS } from '../src/core/sizing/nginx.js';
-import { databaseCpusFor } from '../src/core/sizing/database.js';
-import { activeTransactionsAt } from '../src/core/pooler.js';
 import { nginxSeconds } from '../src/validate/nginx-settings.js';
 import { specSchema, type SpecInput } from '../src/core/spec.js';
 import { parseSpecData } from '../src/core/spec-parse.js';
@@ -23,6 +21,7 @@ import { chartDir, helmBinary, runHelm } from './helpers/helm.js';
 import { parseManifests } from './helpers/k8s.js';
 import { scriptedPrompts } from './helpers/scripted-prompts.js';
 import { describeUpstream, hardened, UPSTREAM, UPSTREAM_REQUIRED } from './helpers/upstream.js';
+import { withStateChoices } from './helpers/state-choices.js';
 
 const S3 = { type: 's3', bucket: 'dify', region: 'us-east-1', useIam: true } as const;
 const MIXES: Record<string, SpecInput['workload']> = {
@@ -31,7 +30,7 @@ const MIXES: Record<string, SpecInput['workload']> = {
   'all chatflow': { mix: { chatflow: 1 } },
   'half/half': { mix: { chat: 0.5, chatflow: 0.5 } },
 };
-const spec = (input: SpecInput) => specSchema.parse(input);
+const spec = (input: SpecInput) => specSchema.parse(withStateChoices(input, 'helm'));
 const cases = tierNames().flatMap((tier) =>
   releaseVersions().flatMap((release) =>
     (['compose', 'helm'] as const).flatMap((target) => Object.keys(MIXES).map((mix) => ({ tier, release, target, mix }))),
@@ -87,9 +86,10 @@ describe('every tier × target × release × mix', () => {
       if (plan.highAvailability) expect(nginx.replicas).toBeGreaterThanOrEqual(2);
     }
 
-    // The bundled DB host runs the peak's active transactions: CPU sized, not only RAM.
-    const active = activeTransactionsAt(plan.qps, plan.burstFactor, 100);
-    expect(plan.database.hostSize!.cpus).toBeGreaterThanOrEqual(databaseCpusFor(active));
+    // The bundled DB host runs the peak's statements and writes at most at the target utilisation: CPU sized, not only RAM.
+    const work = plan.database.work!;
+    expect(plan.database.hostSize!.cpus * work.targetUtilization).toBeGreaterThanOrEqual(work.busyCores);
+    expect(work.statementsPerSecond).toBeGreaterThanOrEqual(plan.qps * plan.burstFactor * 12);
     expect(plan.database.hostSize!.cpus).toBeGreaterThanOrEqual(tier.bundledDatabase.cpus);
     expect(plan.warnings.filter((x) => x.startsWith('database:') && x.includes('vCPU'))).toEqual([]);
   });
@@ -110,11 +110,13 @@ describe('hand-computed examples', () => {
     expect(component(planFor(spec({ tier: '100qps', workload: { mix: { chat: 1 } } }), 'compose'), 'sandbox').replicas).toBe(1);
   });
 
-  it('DB host CPU: 500 QPS at the peak × 100 ms = 50 transactions, half server work, 2 per core → 14 vCPU (the tier\'s 16 stays); 300 ms → 38', () => {
+  it('DB host CPU from work: 500 QPS × 1.3 = 650 req/s × 27.85 statements × 0.5 ms + 3445 row writes × 0.1 ms = 9.4 cores, ÷ 0.6 → 16 vCPU; twice the statements → 32', () => {
+    // Default mix, logs in PostgreSQL: statements .2×15 + .05×12 + .05×25 + .4×35 + .3×30 = 27.85; rows .7 runs + 3.9 node executions + .7 messages.
     expect(planFor(spec({ tier: '500qps' }), 'compose').database.hostSize!.cpus).toBe(16);
-    expect(planFor(spec({ tier: '500qps', database: { dbTimePerRequestMs: 300 } }), 'compose').database.hostSize!.cpus).toBe(38);
+    const twice = { chat: 30, completion: 24, agent: 50, chatflow: 70, workflowStreaming: 60, workflowBlocking: 60 };
+    expect(planFor(spec({ tier: '500qps', workload: { state: { statementsPerRequest: twice } } }), 'compose').database.hostSize!.cpus).toBe(32);
     const given = planFor(spec({ tier: '500qps', database: { hostSize: { cpus: 8, memoryGiB: 64 } } }), 'compose');
-    expect(given.warnings.join('\n')).toMatch(/a 8 vCPU DB host is short for 50 transactions .* give database\.hostSize\.cpus ≥ 14/);
+    expect(given.warnings.join('\n')).toMatch(/a 8 vCPU DB host is short for the peak's work: .* give database\.hostSize\.cpus ≥ 16/);
   });
 
   it('high availability puts the Helm proxy at 2 replicas even when one carries the load (10qps: 104 connections)', () => {

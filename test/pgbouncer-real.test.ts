@@ -18,6 +18,7 @@ import { renderFiles } from '../src/render/index.js';
 import { PGBOUNCER_AUTH_FILE, PGBOUNCER_CONFIG_PATH, poolerUser, renderPgbouncerIni } from '../src/render/pgbouncer.js';
 import { resolveSecrets } from '../src/render/secrets.js';
 import { freePort, requirePostgres, startPostgres, type PgServer } from './helpers/postgres.js';
+import { withStateChoices } from './helpers/state-choices.js';
 
 const PGBOUNCER = ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer'].find((p) => spawnSync(p, ['--version']).status === 0);
 if (!PGBOUNCER && process.env.CI === 'true') throw new Error("pgbouncer is required under CI (Debian package pgbouncer; .ci/run installs it)");
@@ -44,7 +45,7 @@ maybe('PgBouncer with the rendered settings, in front of a real PostgreSQL', () 
   // 10 QPS on Kubernetes with the pooler on: a few hundred planned client connections, all opened at once. (At
   // 100 QPS the plan now has ~1600 — 6–15 s requests — and that many simultaneous connects overflow the
   // loopback listen backlog of this test, not anything the plan sizes.)
-  const spec = parseSpecData({ tier: '10qps', targets: ['helm'], database: { pooler: 'pgbouncer' } }, 'test');
+  const spec = parseSpecData(withStateChoices({ tier: '10qps', targets: ['helm'], database: { pooler: 'pgbouncer' } }, 'helm'), 'test');
   const plan: Plan = planFor(spec, 'helm');
   const pooler = plan.database.pooler!;
   const version = execFileSync(PGBOUNCER!, ['--version'], { encoding: 'utf8' }).match(/PgBouncer (\d+\.\d+\.\d+)/)![1];

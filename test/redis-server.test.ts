@@ -14,6 +14,7 @@ import { renderDeployment } from '../src/render/index.js';
 import { loadDeployment } from '../src/validate/load.js';
 import { redisBudgetRule, redisBudgetView } from '../src/validate/rules/redis-budget.js';
 import { requireRedis, RespClient, splitCommand, startRedis } from './helpers/redis.js';
+import { withStateChoices } from './helpers/state-choices.js';
 
 /** The test machine cannot spare the rendered GiBs: maxmemory is scaled down for the eviction check (the policy never is). */
 const TEST_MAXMEMORY = '4mb';
@@ -21,7 +22,7 @@ const QUEUED_TASKS = 200;
 
 async function rendered(tier: string) {
   const dir = mkdtempSync(join(tmpdir(), 'dd-redisproof-'));
-  const spec = parseSpecData({ tier }, 'test');
+  const spec = parseSpecData(withStateChoices({ tier }), 'test');
   expect((await renderDeployment({ spec, outDir: dir, target: 'compose' })).refused).toEqual([]);
   const { deployment } = loadDeployment({ dir });
   return { dir, spec, deployment, view: redisBudgetView(deployment)! };

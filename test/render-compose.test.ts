@@ -17,6 +17,7 @@ import { resolveSecrets } from '../src/render/secrets.js';
 import { deriveRelease, locateReleaseFiles } from '../src/core/releases/derive.js';
 import { effectiveEnv, type ComposeService } from './helpers/compose-env.js';
 import { describeUpstream, UPSTREAM, UPSTREAM_REQUIRED } from './helpers/upstream.js';
+import { EXTERNAL_BUS_CLUSTER, withStateChoices } from './helpers/state-choices.js';
 
 // Without the fixtures (outside CI) the tests that compare against them are skipped; nothing here reads them then.
 const schema = UPSTREAM_REQUIRED ? JSON.parse(readFileSync(join(UPSTREAM, 'compose-spec', 'compose-spec.json'), 'utf8')) : {};
@@ -51,7 +52,7 @@ function externalFields(required: readonly string[]): Record<string, unknown> {
 }
 
 function render(input: SpecInput) {
-  const spec = parseSpecData(input, 'test');
+  const spec = parseSpecData(withStateChoices(input, input.targets?.includes('helm') ? 'helm' : 'compose'), 'test');
   const secrets = resolveSecrets({});
   const { files, plans } = renderFiles(spec, 'compose', secrets);
   const file = (p: string) => files.find((f) => f.path === p)!;
@@ -129,13 +130,16 @@ describeUpstream.concurrent('compose render: tier × vector store × release', (
     for (const name of ['api', 'worker', 'worker_beat'])
       expect(Number(effectiveEnv(compose.services[name], dotenvText).REDIS_MAX_CONNECTIONS), name).toBeGreaterThan(0);
     expect(Number(effectiveEnv(compose.services.plugin_daemon, dotenvText).GOMAXPROCS)).toBeGreaterThan(0);
-    // From 500 QPS the event bus has its own Redis: api and worker point at it with its password.
+    // From 500 QPS the event bus has its own Redis (bundled, or the external cluster a 1000 QPS bus needs):
+    // api and worker point at it, a bundled one with its password.
     const bus = compose.services.redis_event_bus;
-    expect(bus !== undefined).toBe(plan.qps >= 500);
+    expect(plan.redis.eventBus.dedicated).toBe(plan.qps >= 500);
+    expect(bus !== undefined).toBe(plan.redis.eventBus.mode === 'bundled');
     for (const name of ['api', 'worker']) {
       const url = effectiveEnv(compose.services[name], dotenvText).EVENT_BUS_REDIS_URL ?? '';
-      if (!bus) expect(url, name).toBe('');
-      else expect(interpolated(bus.command as string, dotenv)).toContain(`--requirepass ${decodeURIComponent(new URL(url).password)}`);
+      if (!plan.redis.eventBus.dedicated) expect(url, name).toBe('');
+      else if (bus) expect(interpolated(bus.command as string, dotenv)).toContain(`--requirepass ${decodeURIComponent(new URL(url).password)}`);
+      else expect(url, name).toBe(EXTERNAL_BUS_CLUSTER.url);
     }
 
     // Only the chosen vector store's services; nothing published but nginx (and a lone daemon's debug port).

@@ -15,6 +15,7 @@ import { parseSpecData } from '../src/core/spec-parse.js';
 import type { SpecInput } from '../src/core/spec.js';
 import { renderFiles } from '../src/render/index.js';
 import { resolveSecrets } from '../src/render/secrets.js';
+import { withStateChoices } from './helpers/state-choices.js';
 
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find(existsSync);
 const MIME_TYPES = '/etc/nginx/mime.types';
@@ -26,7 +27,7 @@ const maybe = NGINX ? describe : describe.skip;
 const LOOPBACK_UPSTREAMS = { api: '127.0.0.1:15001', web: '127.0.0.1:13000', plugin_daemon: '127.0.0.1:15002', api_websocket: '127.0.0.1:15003' };
 
 function nginxPrefix(input: SpecInput, upstreamHosts: Record<string, string> = LOOPBACK_UPSTREAMS): { dir: string; files: ReturnType<typeof renderFiles>['files'] } {
-  const spec = parseSpecData(input, 'test');
+  const spec = parseSpecData(withStateChoices(input, input.targets?.includes('helm') ? 'helm' : 'compose'), 'test');
   const { files } = renderFiles(spec, 'compose', resolveSecrets({}), { upstreamHosts });
   const dir = mkdtempSync(join(tmpdir(), 'dify-nginx-'));
   for (const f of files.filter((x) => x.path.startsWith('nginx/'))) {

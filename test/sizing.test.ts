@@ -6,8 +6,9 @@ import { loadRelease, loadTier, releaseVersions, tierNames } from '../src/core/d
 import { planFor } from '../src/core/resolve.js';
 import { specSchema, type SpecInput } from '../src/core/spec.js';
 import { describeUpstream, upstreamEnvExample } from './helpers/upstream.js';
+import { withStateChoices } from './helpers/state-choices.js';
 
-const spec = (input: SpecInput) => specSchema.parse(input);
+const spec = (input: SpecInput) => specSchema.parse(withStateChoices(input, 'helm'));
 
 const matrix = tierNames().flatMap((tier) =>
   releaseVersions().flatMap((release) =>
@@ -234,7 +235,7 @@ describe('production topology', () => {
   it('totals count every container at maxReplicas', () => {
     const plan = planFor(spec({ tier: '100qps', storage: s3 }), 'helm');
     const appContainers = plan.components.reduce((n, c) => n + c.maxReplicas, 0);
-    expect(plan.totals.replicas).toBe(appContainers + plan.infrastructure.length);
+    expect(plan.totals.replicas).toBe(appContainers + plan.infrastructure.reduce((n, i) => n + (i.replicas ?? 1), 0));
     expect(plan.totals.cpuLimits).toBeGreaterThan(plan.totals.cpuRequests);
   });
 });

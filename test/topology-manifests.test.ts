@@ -12,6 +12,7 @@ import { planFor } from '../src/core/resolve.js';
 import { specSchema } from '../src/core/spec.js';
 import { renderMigrationJob, renderPodDisruptionBudgets } from '../src/render/helm-extra.js';
 import { renderBackupCronJob } from '../src/render/recovery.js';
+import { withStateChoices } from './helpers/state-choices.js';
 
 const KINDS: Record<string, new (data: never) => { validate(): void }> = {
   PodDisruptionBudget: PodDisruptionBudget as never,
@@ -34,7 +35,7 @@ function validateAll(text: string) {
 const matrix = tierNames().flatMap((tier) => releaseVersions().map((release) => ({ tier, release })));
 
 describe.each(matrix)('$tier on $release (helm)', ({ tier, release }) => {
-  const spec = specSchema.parse({ tier, release, storage: { type: 's3', bucket: 'dify', region: 'us-east-1', useIam: true } });
+  const spec = specSchema.parse(withStateChoices({ tier, release, storage: { type: 's3', bucket: 'dify', region: 'us-east-1', useIam: true } }, 'helm'));
   const plan = planFor(spec, 'helm');
   const ctx = { spec, plan, release: loadRelease(release), secrets: {} };
 
@@ -64,7 +65,7 @@ describe('the helm target ships the extras with values.yaml', () => {
     const { renderFiles } = await import('../src/render/index.js');
     const { resolveSecrets } = await import('../src/render/secrets.js');
     const { parse } = await import('yaml');
-    const spec = specSchema.parse({ tier: '100qps', release, storage: { type: 's3', bucket: 'dify', region: 'us-east-1', useIam: true } });
+    const spec = specSchema.parse(withStateChoices({ tier: '100qps', release, storage: { type: 's3', bucket: 'dify', region: 'us-east-1', useIam: true } }, 'helm'));
     const { files } = renderFiles(spec, 'helm', resolveSecrets({}));
     const paths = files.map((f) => f.path);
     expect(paths).toEqual(expect.arrayContaining(['helm/values.yaml', 'helm/extra/migration-job.yaml', 'helm/extra/backup-cronjob.yaml', 'helm/extra/pdb.yaml', 'RUNBOOK.md']));

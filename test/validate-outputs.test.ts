@@ -17,6 +17,7 @@ import { renderDeployment, type RenderTarget } from '../src/render/index.js';
 import { validate } from '../src/validate/index.js';
 import { loadDeployment } from '../src/validate/load.js';
 import { connectionBreakdown } from '../src/validate/rules/connection-budget.js';
+import { withStateChoices } from './helpers/state-choices.js';
 
 const EXTERNAL_VALUES = { url: 'https://vectors.example.com:6333', host: 'vectors.example.com', port: 5432, user: 'dify', password: 'Vk3-external-password-9f2', apiKey: 'ext-api-key-3f9a8b7c6d5e4f3a', database: 'dify_vectors' };
 const STORAGE_VALUES = {
@@ -32,7 +33,7 @@ const STORAGE_VALUES = {
 
 async function rendered(input: SpecInput, target: RenderTarget): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'dd-out-'));
-  const spec = parseSpecData(input, 'test');
+  const spec = parseSpecData(withStateChoices(input, input.targets?.includes('helm') ? 'helm' : 'compose'), 'test');
   const report = await renderDeployment({ spec, outDir: dir, target });
   expect(report.refused).toEqual([]);
   return dir;
@@ -53,8 +54,8 @@ describe.concurrent('validate on our own outputs', () => {
         await expectClean(dir);
         const { deployment } = loadDeployment({ dir });
         const required = connectionBreakdown(deployment).reduce((n, u) => n + (u.total ?? NaN), 0);
-        expect(required).toBe(planFor(parseSpecData(input, 'test'), 'compose').budget.required);
-        expect(deployment.database?.maxConnections).toBe(planFor(parseSpecData(input, 'test'), 'compose').database.maxConnections);
+        expect(required).toBe(planFor(parseSpecData(withStateChoices(input, input.targets?.includes('helm') ? 'helm' : 'compose'), 'test'), 'compose').budget.required);
+        expect(deployment.database?.maxConnections).toBe(planFor(parseSpecData(withStateChoices(input, input.targets?.includes('helm') ? 'helm' : 'compose'), 'test'), 'compose').database.maxConnections);
       });
     }
   }
@@ -86,7 +87,7 @@ describe.concurrent('validate on our own outputs', () => {
       const dir = await rendered(input, 'helm');
       await expectClean(dir);
       const { deployment } = loadDeployment({ dir });
-      const plan = planFor(parseSpecData(input, 'test'), 'helm');
+      const plan = planFor(parseSpecData(withStateChoices(input, input.targets?.includes('helm') ? 'helm' : 'compose'), 'test'), 'helm');
       expect(deployment.helm?.database?.maxConnections).toBe(plan.database.maxConnections);
       expect(connectionBreakdown(deployment, deployment.helm).reduce((n, u) => n + (u.total ?? NaN), 0)).toBe(plan.budget.required);
 

@@ -10,10 +10,11 @@ import { parseSpecData } from '../src/core/spec-parse.js';
 import type { SpecInput } from '../src/core/spec.js';
 import { renderDeployment, type RenderTarget } from '../src/render/index.js';
 import { validate } from '../src/validate/index.js';
+import { withStateChoices } from './helpers/state-choices.js';
 
 async function rendered(input: SpecInput, target: RenderTarget): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'dd-pooler-'));
-  const report = await renderDeployment({ spec: parseSpecData(input, 'test'), outDir: dir, target });
+  const report = await renderDeployment({ spec: parseSpecData(withStateChoices(input, target === 'helm' ? 'helm' : 'compose'), 'test'), outDir: dir, target });
   expect(report.refused).toEqual([]);
   return dir;
 }
@@ -39,7 +40,7 @@ describe('validate with a PgBouncer in the files', () => {
 
   it('judges the client side against max_client_conn and the server side against max_connections', async () => {
     const input: SpecInput = { tier: '500qps' };
-    const plan = planFor(parseSpecData(input, 'test'), 'compose');
+    const plan = planFor(parseSpecData(withStateChoices(input), 'test'), 'compose');
     const dir = await rendered(input, 'compose');
     const ini = join(dir, 'pgbouncer', 'pgbouncer.ini');
     edit(ini, /max_client_conn = \d+/, `max_client_conn = ${plan.budget.required - 1}`);
@@ -51,7 +52,7 @@ describe('validate with a PgBouncer in the files', () => {
 
   it('Helm: the pods behind helm/extra/pgbouncer.yaml are judged against its pools', async () => {
     const input: SpecInput = { tier: '1000qps', targets: ['helm'], storage: { type: 's3', bucket: 'b', region: 'eu-west-1', useIam: true } };
-    const plan = planFor(parseSpecData(input, 'test'), 'helm');
+    const plan = planFor(parseSpecData(withStateChoices(input, 'helm'), 'test'), 'helm');
     const dir = await rendered(input, 'helm');
     expect((await validate({ dir })).diagnostics).toEqual([]);
     edit(join(dir, 'helm', 'values.yaml'), /max_connections = \d+/, 'max_connections = 100');

@@ -146,7 +146,8 @@ describeUpstream.concurrent('validate on upstream .env.example files', () => {
   it('capacity: upstream defaults (1 process × 10 greenlets) claimed as 100qps by a spec warn with the numbers', async () => {
     const env = tempFile('.env', bounded(readFileSync(envExample('1.16.1'), 'utf8')));
     const spec = join(env, '..', 'dify-deploy.yaml');
-    writeFileSync(spec, 'release: 1.16.1\ntier: 100qps\n');
+    // The logs' storage accepted: this test is about capacity (workflow-log-volume would judge upstream's keep-forever default).
+    writeFileSync(spec, 'release: 1.16.1\ntier: 100qps\nobservability: { workflowLogs: { acceptLargeDatabase: true } }\n');
     const { code, report } = await validateJson(['--env', env, '--config', spec]);
     expect(code).toBe(0);
     // Both paths: 1 × 10 API greenlets, and the one worker's CELERY_WORKER_AMOUNT=4 run slots (.env.example), for the default mix's

@@ -17,6 +17,7 @@ import { runCli } from './helpers/cli.js';
 import { effectiveEnv, type ComposeService } from './helpers/compose-env.js';
 import { describeUpstream, UPSTREAM } from './helpers/upstream.js';
 import { oracleServersFor } from './helpers/service-level.js';
+import { withStateChoices } from './helpers/state-choices.js';
 
 const MIXES: Record<string, SpecInput['workload']> = {
   default: {},
@@ -26,14 +27,18 @@ const MIXES: Record<string, SpecInput['workload']> = {
   'slow streaming': { mix: { workflowStreaming: 0.7, workflowBlocking: 0.3 }, latencySeconds: { workflowStreaming: 6 } },
 };
 
-const base = (release: string, tier: string, target: 'compose' | 'helm', workload: SpecInput['workload']): SpecInput => ({
-  release,
-  tier,
-  targets: [target],
-  workload,
-  domain: { host: 'dify.example.com' },
-  storage: target === 'helm' ? { type: 's3', bucket: 'dify', region: 'us-east-1', useIam: true } : { type: 'local' },
-});
+const base = (release: string, tier: string, target: 'compose' | 'helm', workload: SpecInput['workload']): SpecInput =>
+  withStateChoices(
+    {
+      release,
+      tier,
+      targets: [target],
+      workload,
+      domain: { host: 'dify.example.com' },
+      storage: target === 'helm' ? { type: 's3', bucket: 'dify', region: 'us-east-1', useIam: true } : { type: 'local' },
+    },
+    target,
+  );
 
 /** Run slots the rendered files give: Σ replicas × CELERY_WORKER_AMOUNT over the workers whose queues include the run queue. */
 function renderedRunSlots(input: SpecInput, target: 'compose' | 'helm', runQueue: string, defaults: string[]): number {

@@ -5,6 +5,7 @@ import type { Plan } from '../core/sizing.js';
 import type { Spec } from '../core/spec.js';
 import { parseOptions, specFlagsSchema, specFromFlags, targetSchema } from '../cli/options.js';
 import { colors, table, type Io } from '../cli/io.js';
+import { storageSummary } from '../core/sizing/storage.js';
 
 const planOptionsSchema = specFlagsSchema.extend({
   target: targetSchema.optional(),
@@ -43,6 +44,7 @@ export function planJson(plan: Plan) {
     migration: plan.migration,
     recovery: plan.recovery,
     observability: plan.observability,
+    storage: plan.storage,
     totals: plan.totals,
     cost: plan.cost,
     host: plan.host,
@@ -60,7 +62,7 @@ function redisLines(plan: Plan, c: Awaited<ReturnType<typeof colors>>): string[]
   const from = (f: string) => (f === 'bundled' ? 'set by dify-deploy' : f === 'spec' ? 'declared in the spec' : "Redis' default, assumed");
   const verdict = (required: number | null, max: number, fits: boolean, name: string, f: string) =>
     (fits ? c.green : c.red)(`${name}: required ${required ?? 'unbounded'} ≤ maxclients ${max} (${from(f)}): ${fits ? `fits, headroom ${max - (required ?? 0)}` : 'DOES NOT FIT'}`);
-  const settings = (s: NonNullable<typeof r.server>) => `--maxclients ${s.maxclients} --maxmemory ${s.maxmemory} --maxmemory-policy ${s.maxmemoryPolicy}; ${s.cpu} vCPU / ${s.memory}`;
+  const settings = (s: NonNullable<typeof r.server>) => `--maxclients ${s.maxclients} --maxmemory ${s.maxmemory} --maxmemory-policy ${s.maxmemoryPolicy}${s.ioThreads ? ` --io-threads ${s.ioThreads} --io-threads-do-reads yes` : ''}; ${s.cpu} vCPU / ${s.memory}`;
   return [
     `Redis (${plan.target === 'helm' ? 'at maxReplicas, ' : ''}every client, worst case):`,
     table(['component', 'client', 'server', 'replicas', 'procs', 'per proc', 'total', 'formula'], rows),
@@ -68,6 +70,7 @@ function redisLines(plan: Plan, c: Awaited<ReturnType<typeof colors>>): string[]
     ...(bus.dedicated ? [verdict(bus.required, bus.maxClients, bus.fits, `Event-bus budget (${bus.mode}${bus.url ? ` ${bus.url}` : ''})`, bus.maxClientsFrom)] : []),
     ...(r.server ? [`  bundled redis: ${settings(r.server)}`] : []),
     ...(bus.server ? [`  bundled redis_event_bus: ${settings(bus.server)}`] : []),
+    ...(bus.load ? [`Event bus: ${bus.load.formula} → ${Math.round(bus.load.utilization * 100)} % of one thread${bus.load.needsCluster ? `; needs a sharded cluster of ≥ ${bus.load.shards} shards` : bus.load.needsIoThreads ? '; needs io-threads' : ''}`] : []),
     ...r.notes.map((n) => `  ${n}`),
   ];
 }
@@ -180,7 +183,12 @@ export async function formatPlan(plan: Plan): Promise<string> {
           (b.server.fits ? c.green : c.red)(
             `Budget (server side, PgBouncer → PostgreSQL): pools ${db.pooler.databases.map((d) => `${d.name} ${d.poolSize}+${d.reservePoolSize} reserve`).join(', ')} + bootstrap 1 + migration ${db.pooler.direct.migration} + backup ${db.pooler.direct.backup} = ${b.server.required} + reserved ${b.server.reserved} ≤ max_connections ${b.server.maxConnections}: ${b.server.fits ? `fits, headroom ${b.server.headroom}` : 'DOES NOT FIT'}`,
           ),
-          `Pooler: PgBouncer, transaction pooling; ${plan.peakQps} QPS at the peak × ${db.pooler.dbTimePerRequestMs} ms DB time per request = ${db.pooler.activeTransactions} active transactions on average; each pool from Erlang C at the service level (plugin daemon: half the transactions), at least 20`,
+          `Pooler: PgBouncer, transaction pooling; ${plan.peakQps} QPS at the peak × ${db.pooler.dbTimePerRequestMs} ms DB time per request = ${db.pooler.activeTransactions} active transactions on average; each pool from Erlang C at the service level (plugin daemon: half the transactions), at least 20 over all processes${(db.pooler.instances ?? 1) > 1 ? `; ${db.pooler.instances} PgBouncer processes, each its own queue with its own pools` : ''}`,
+          ...(db.pooler.layout
+            ? [
+                `PgBouncer: ${db.pooler.layout.formula}; ${db.pooler.layout.replicas} × ${db.pooler.layout.cpu} vCPU / ${db.pooler.layout.memory}, nofile ${db.pooler.layout.nofile} (max_client_conn ${db.pooler.maxClientConn} + server connections)${helm ? '' : '; one host: the container restarts on failure (restart: always) but the host is a single point of failure'}`,
+              ]
+            : []),
         ]
       : [
           (b.fits ? c.green : c.red)(
@@ -191,10 +199,15 @@ export async function formatPlan(plan: Plan): Promise<string> {
     ...redisLines(plan, c),
     '',
     `Database: ${db.engine} ${db.mode}${db.hostSize ? ` on ${db.hostSize.cpus} vCPU / ${db.hostSize.memoryGiB} GiB` : ''}; admin headroom ${db.adminHeadroom}${dbSettings ? `; ${dbSettings}` : ''}`,
+    ...(db.work ? [`Database CPU: ${db.work.formula}`] : []),
+    `Storage: ${storageSummary(plan.storage)}`,
+    `  ${plan.target === 'helm' ? (db.mode === 'bundled' ? `the chart's PostgreSQL PVC: ${plan.storage.diskGiB}Gi (postgresql.primary.persistence.size)` : `the external database needs ≈${plan.storage.diskGiB} GiB of disk and ${plan.storage.peak.iops} IOPS`) : db.mode === 'bundled' ? `the volume under ./volumes/db needs ≥ ${plan.storage.diskGiB} GiB free and ≈${plan.storage.peak.iops} IOPS` : `the external database needs ≈${plan.storage.diskGiB} GiB of disk and ${plan.storage.peak.iops} IOPS`}; WAL ${plan.storage.daily.walGiB} GiB/day`,
+    `  restore: pg_dump (rendered) ≈${plan.storage.backup.dumpRestoreMinutes} min${plan.storage.backup.method !== 'pg_dump' ? `; needs ${plan.storage.backup.method === 'physical' ? 'physical base backups + WAL archiving' : "the provider's snapshots + PITR"}: ≈${plan.storage.backup.restoreMinutes} min, RPO ≈${plan.storage.backup.rpoMinutes} min` : ''} — against the ${plan.storage.backup.rtoMinutes}-min RTO`,
     ...capacityLines(plan),
     ...cpuLines(plan, c),
     // One host only means something for compose; a cluster is judged by its totals.
     ...(helm ? [] : [`Host: needs ≈${plan.host.required.cpus} vCPU / ${plan.host.required.memoryGiB} GiB of requests${plan.host.given ? ` (given ${plan.host.given.cpus} vCPU / ${plan.host.given.memoryGiB} GiB)` : ''}`]),
+    ...(plan.infrastructure.length ? [`Infrastructure: ${plan.infrastructure.map((i) => `${i.name} ${i.replicas ?? 1} × ${i.cpu} vCPU / ${i.memory}`).join(' · ')}`] : []),
     `Totals: ${plan.totals.replicas} ${helm ? 'pods' : 'containers'}, ${plan.totals.cpuLimits} vCPU / ${plan.totals.memoryLimitsGiB} GiB limits, ${plan.totals.cpuRequests} vCPU / ${plan.totals.memoryRequestsGiB} GiB requests${helm ? ' (cluster, at maxReplicas)' : ''}`,
     `Cost: ${plan.cost.vcpu} vCPU and ${plan.cost.memoryGiB} GiB at limits ≈ $${plan.cost.monthly} a month, $${plan.cost.perQps} per QPS (indicative: $${plan.cost.prices.vcpuMonth}/vCPU-month, $${plan.cost.prices.gibMonth}/GiB-month)`,
     ...costTableLines(plan),

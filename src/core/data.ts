@@ -43,6 +43,8 @@ export interface Release {
   /** The event bus settings this release reads (EVENT_BUS_REDIS_*), with their source. */
   eventBus?: { channelTypes: string[]; clusters: boolean; source: string };
   helm: { chart: string; repoName: string; repoUrl: string; version: string; appVersion: string; note: string; apiWebsocket: boolean; agentBackend: boolean };
+  /** The retention clean-up of workflow logs: its Celery beat task, schedule and batch size (costs the storage model). */
+  workflowLogCleanup?: { task: string; schedule: string; batchSize: number; batchSizeVar: string; source: string };
   /** Per service: process variable ← the .env variable upstream's compose maps into it. */
   serviceEnv: Partial<Record<ComponentName, Record<string, string>>>;
   /** Per service: values upstream's compose hard-codes (no .env variable can change them). */

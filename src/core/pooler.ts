@@ -4,6 +4,7 @@
 // only the pools, sized from the transactions that are really active (qps × DB time per request).
 import type { ConnectionUser } from './budget.js';
 import { serversFor, type ServiceLevel } from './sizing/queueing.js';
+import type { PoolerLayout } from './sizing/pooler-capacity.js';
 
 /** Above this many direct connections one PostgreSQL should get a pooler (the default turns it on). */
 export const POOLER_THRESHOLD = 500;
@@ -48,6 +49,10 @@ export interface PoolerPlan {
   /** What the server must admit: pools + reserves + direct users (superuser slots and admin headroom come on top). */
   serverRequired: number;
   direct: typeof DIRECT_USERS;
+  /** PgBouncer processes (replicas × processes); databases[].poolSize is each one's. */
+  instances?: number;
+  /** Replicas, processes, CPU, memory and nofile (src/core/sizing/pooler-capacity.ts). */
+  layout?: PoolerLayout;
 }
 
 export interface PoolerInput {
@@ -60,6 +65,10 @@ export interface PoolerInput {
   pluginDatabase: string;
   /** Each pool is a queue of transactions (Poisson at the peak, DB time each): Erlang C sizes it to this level. */
   serviceLevel: ServiceLevel;
+  /** PgBouncer processes sharing the clients (each keeps its own pools); default 1. */
+  instances?: number;
+  /** The pools are sized so instances − 1 carry the load (Helm replicas under HA). */
+  survivesLoss?: boolean;
 }
 
 /** The pooler, or none: the spec's choice, else PgBouncer once the direct budget passes the threshold. */
@@ -78,8 +87,12 @@ export function sizePooler(x: PoolerInput): PoolerPlan {
   const through = x.users.filter((u) => !bypassesPooler(u));
   const clientsOf = (plugin: boolean) => through.filter((u) => (u.component === 'plugin_daemon') === plugin).reduce((n, u) => n + (u.total ?? 0), 0);
   const activeTransactions = activeTransactionsAt(x.qps, x.burstFactor, x.dbTimePerRequestMs);
-  const transactions = (share: number) => ({ arrivalRate: x.qps * x.burstFactor * share, serviceSeconds: x.dbTimePerRequestMs / 1000, serviceScv: 1 });
-  const pool = (clients: number, share: number) => Math.min(clients, Math.max(MIN_POOL, serversFor(transactions(share), x.serviceLevel)));
+  const instances = x.instances ?? 1;
+  const sharing = x.survivesLoss && instances > 1 ? instances - 1 : instances;
+  // Each instance keeps its own pools, so each is its own queue: it gets its share of the transactions
+  // (split over all instances, or all but a lost one) and Erlang C sizes its pool to the service level.
+  const transactions = (share: number) => ({ arrivalRate: (x.qps * x.burstFactor * share) / sharing, serviceSeconds: x.dbTimePerRequestMs / 1000, serviceScv: 1 });
+  const pool = (clients: number, share: number) => Math.min(clients, Math.max(Math.ceil(MIN_POOL / sharing), serversFor(transactions(share), x.serviceLevel)));
   const databases = [
     { name: x.database, clients: clientsOf(false), share: 1 },
     { name: x.pluginDatabase, clients: clientsOf(true), share: PLUGIN_DB_SHARE },
@@ -92,7 +105,7 @@ export function sizePooler(x: PoolerInput): PoolerPlan {
   const clients = databases.reduce((n, d) => n + d.clients, 0);
   const direct = x.users.filter(bypassesPooler).reduce((n, u) => n + (u.total ?? 0), 0);
   const serverRequired =
-    databases.reduce((n, d) => n + d.poolSize + d.reservePoolSize, 0) + BOOTSTRAP_POOL + DIRECT_USERS.migration + DIRECT_USERS.backup + direct;
+    instances * (databases.reduce((n, d) => n + d.poolSize + d.reservePoolSize, 0) + BOOTSTRAP_POOL) + DIRECT_USERS.migration + DIRECT_USERS.backup + direct;
   return {
     kind: 'pgbouncer',
     poolMode: 'transaction',
@@ -104,5 +117,6 @@ export function sizePooler(x: PoolerInput): PoolerPlan {
     dbTimePerRequestMs: x.dbTimePerRequestMs,
     serverRequired,
     direct: DIRECT_USERS,
+    ...(instances > 1 ? { instances } : {}),
   };
 }

@@ -4,6 +4,7 @@
 import { celeryPoolClass } from './budget.js';
 import type { Release } from './data.js';
 import type { Spec, Target } from './spec.js';
+import { ioThreadsFor, IO_THREADS_MIN_CPUS, type EventBusLoad } from './sizing/event-bus.js';
 
 /** Celery's broker_pool_limit default; Dify's ext_celery.py never sets it (docs.celeryq.dev configuration, broker_pool_limit). */
 export const CELERY_BROKER_POOL_LIMIT = 10;
@@ -54,6 +55,8 @@ export interface RedisServerSettings {
   maxmemoryPolicy: 'noeviction';
   cpu: number;
   memory: string;
+  /** io-threads (Redis ≥ 6, from 4 vCPU): socket reads and writes off the main thread. */
+  ioThreads?: number;
 }
 
 export interface RedisBudget {
@@ -76,6 +79,8 @@ export interface RedisPlan extends RedisBudget {
     useClusters: boolean;
     why: string;
     server?: RedisServerSettings;
+    /** The bus's throughput at the peak against one Redis thread (src/core/sizing/event-bus.ts). */
+    load?: EventBusLoad;
   };
   notes: string[];
 }
@@ -157,9 +162,11 @@ export function redisClients(inputs: RedisClientInput[], opts: { inFlightStreami
 const sumOf = (list: RedisClient[]): number | null => (list.some((c) => c.total === null) ? null : list.reduce((n, c) => n + (c.total ?? 0), 0));
 
 /** A bundled server sized to its clients: maxclients with headroom for redis-cli and health checks, memory capped by noeviction. */
-function bundledServer(required: number, cpu: number, memoryGiB: number): RedisServerSettings {
+function bundledServer(required: number, cpu: number, memoryGiB: number, image: string): RedisServerSettings {
   const headroom = Math.max(32, Math.ceil(required * 0.1));
+  const ioThreads = ioThreadsFor(cpu, image);
   return {
+    ...(ioThreads ? { ioThreads } : {}),
     maxclients: Math.ceil((required + headroom) / 100) * 100,
     maxmemory: `${Math.floor(memoryGiB * 1024 * MAXMEMORY_SHARE)}mb`,
     maxmemoryPolicy: 'noeviction',
@@ -178,9 +185,11 @@ export interface RedisSizingInput {
   inputs: RedisClientInput[];
   /** In-flight requests that stream (each holds one event-bus subscription). */
   inFlightStreaming: number;
+  /** The bus's PUBLISH rate at the peak; without it only the 500-QPS rule places the bus. */
+  busLoad?: EventBusLoad;
 }
 
-function eventBusChoice(spec: Spec, target: Target, qps: number, problems: string[], warnings: string[]): { mode: 'shared' | 'bundled' | 'external'; why: string } {
+function eventBusChoice(spec: Spec, target: Target, qps: number, problems: string[], load: EventBusLoad | undefined): { mode: 'shared' | 'bundled' | 'external'; why: string } {
   const e = spec.redis.eventBus;
   if (e.mode === 'external') return { mode: 'external', why: 'redis.eventBus.mode: external' };
   if (e.mode === 'shared') return { mode: 'shared', why: 'redis.eventBus.mode: shared' };
@@ -188,21 +197,23 @@ function eventBusChoice(spec: Spec, target: Target, qps: number, problems: strin
     if (target === 'helm') problems.push('redis.eventBus.mode: bundled runs a second Redis service in compose only (the dify-helm chart has one Redis); on Kubernetes give mode: external with its url');
     return { mode: 'bundled', why: 'redis.eventBus.mode: bundled' };
   }
-  if (qps < DEDICATED_EVENT_BUS_QPS) return { mode: 'shared', why: `below ${DEDICATED_EVENT_BUS_QPS} QPS the event bus shares the main Redis` };
+  const byRate = load?.needsOwnServer ?? false;
+  if (qps < DEDICATED_EVENT_BUS_QPS && !byRate) return { mode: 'shared', why: `below ${DEDICATED_EVENT_BUS_QPS} QPS${load ? ` and at ${load.eventsPerSecond} PUBLISH/s` : ''} the event bus shares the main Redis` };
+  const reason = byRate ? `${load!.eventsPerSecond} PUBLISH/s at the peak would take more than a quarter of the main Redis' thread` : `from ${DEDICATED_EVENT_BUS_QPS} QPS (Dify 1.13 release notes, "For Large Deployments")`;
   if (target === 'helm') {
-    warnings.push(
-      `redis.eventBus: at ${qps} QPS the event bus should have a Redis of its own (Dify 1.13 release notes, "For Large Deployments"); the chart has one Redis, so give redis.eventBus: { mode: external, url: redis://… } (a Redis Cluster with useClusters: true and channelType: sharded scales it out)`,
+    problems.push(
+      `redis.eventBus: at ${qps} QPS the event bus needs a Redis of its own (${reason}); the chart has one Redis, so give redis.eventBus: { mode: external, url: redis://… }${load?.needsCluster ? ` — a Redis Cluster of ≥ ${load.shards} shards with useClusters: true and channelType: sharded` : ' (a Redis Cluster with useClusters: true and channelType: sharded scales it out)'}`,
     );
     return { mode: 'shared', why: 'helm: no external event-bus URL given' };
   }
-  return { mode: 'bundled', why: `from ${DEDICATED_EVENT_BUS_QPS} QPS every streamed event's publish and delivery leaves the main Redis` };
+  return { mode: 'bundled', why: `${reason}: every streamed event's publish and delivery leaves the main Redis` };
 }
 
 export function sizeRedis(x: RedisSizingInput, problems: string[], warnings: string[]): RedisPlan {
   const { spec, release, qps } = x;
   const r = spec.redis;
   const e = r.eventBus;
-  const choice = eventBusChoice(spec, x.target, qps, problems, warnings);
+  const choice = eventBusChoice(spec, x.target, qps, problems, x.busLoad);
   const dedicated = choice.mode !== 'shared';
   const clients = redisClients(x.inputs, { inFlightStreaming: x.inFlightStreaming, eventBusDedicated: dedicated });
   const main = clients.filter((c) => c.server === 'main');
@@ -219,8 +230,9 @@ export function sizeRedis(x: RedisSizingInput, problems: string[], warnings: str
       problems.push(`redis: ${i.component} REDIS_MAX_CONNECTIONS=${max} is below its ${greenlets} greenlets per process: streaming requests beyond it fail with "Too many connections"; set it ≥ ${greenlets + POOL_MARGIN}`);
   }
 
-  const cpu = qps >= PLUGIN_DAEMON_REDIS_CEILING_QPS ? 2 : 1;
-  const server = r.mode === 'bundled' ? bundledServer(required ?? 0, cpu, Math.min(x.memoryGiB, 4)) : undefined;
+  // One main thread does the commands: more vCPUs help only as io-threads (Redis ≥ 6, from 4 cores).
+  const cpu = qps >= PLUGIN_DAEMON_REDIS_CEILING_QPS ? IO_THREADS_MIN_CPUS : 1;
+  const server = r.mode === 'bundled' ? bundledServer(required ?? 0, cpu, Math.min(x.memoryGiB, 4), release.images.redis) : undefined;
   const maxClients = server?.maxclients ?? r.maxClients ?? REDIS_DEFAULT_MAXCLIENTS;
   const maxClientsFrom = server ? 'bundled' : r.maxClients !== undefined ? 'spec' : 'default';
   const fits = required !== null && required <= maxClients;
@@ -231,7 +243,13 @@ export function sizeRedis(x: RedisSizingInput, problems: string[], warnings: str
   else if (maxClientsFrom === 'default' && r.mode === 'external')
     warnings.push(`redis: the external server's maxclients is assumed to be Redis' default ${REDIS_DEFAULT_MAXCLIENTS}; give redis.maxClients (CONFIG GET maxclients) so the ${required ?? '?'} planned connections are checked against it`);
 
-  const busServer = choice.mode === 'bundled' ? bundledServer(busRequired ?? 0, 1, 1) : undefined;
+  // A bus beyond half of one thread gets io-threads (4 vCPU); beyond one server it must be a cluster.
+  const busCpu = x.busLoad?.needsIoThreads ? IO_THREADS_MIN_CPUS : 1;
+  const busServer = choice.mode === 'bundled' ? bundledServer(busRequired ?? 0, busCpu, 1, release.images.redis) : undefined;
+  if (x.busLoad?.needsCluster && !(e.mode === 'external' && e.useClusters && (e.channelType ?? 'sharded') === 'sharded'))
+    problems.push(
+      `redis.eventBus: ${x.busLoad.eventsPerSecond} PUBLISH/s (${x.busLoad.mbPerSecondIn} MB/s in and out) at the peak is more than one Redis carries at ${Math.round(x.busLoad.utilization * 100)} % of a thread; give a sharded Redis Cluster of ≥ ${x.busLoad.shards} shards: redis.eventBus: { mode: external, url: redis://<any node>, useClusters: true, channelType: sharded } (EVENT_BUS_REDIS_USE_CLUSTERS, EVENT_BUS_REDIS_CHANNEL_TYPE=sharded)`,
+    );
   const busMax = choice.mode === 'shared' ? maxClients : (busServer?.maxclients ?? e.maxClients ?? REDIS_DEFAULT_MAXCLIENTS);
   const busFrom = choice.mode === 'shared' ? maxClientsFrom : busServer ? 'bundled' : e.maxClients !== undefined ? 'spec' : 'default';
   if (dedicated && busRequired !== null && busRequired > busMax)
@@ -276,6 +294,7 @@ export function sizeRedis(x: RedisSizingInput, problems: string[], warnings: str
       fits: dedicated ? busRequired !== null && busRequired <= busMax : fits,
       breakdown: busClients,
       ...(busServer ? { server: busServer } : {}),
+      ...(x.busLoad ? { load: x.busLoad } : {}),
     },
     notes,
   };

@@ -4,7 +4,7 @@
 import { connectionBudget } from './budget.js';
 import { bypassesPooler, poolerKind, sizePooler } from './pooler.js';
 import { sizeRedis } from './redis.js';
-import { highAvailability, observabilityEnv, recoveryPlan, redisProblems, topologyProblems, workflowLogEffect } from './topology.js';
+import { highAvailability, observabilityEnv, physicalRecovery, recoveryPlan, redisProblems, topologyProblems, workflowLogEffect } from './topology.js';
 import { capacityOf } from './sizing/capacity.js';
 import { collaborationEnabled, deployedComponents, sizeComponents } from './sizing/components.js';
 import { countConnections } from './sizing/connections.js';
@@ -16,8 +16,15 @@ import { computeCosts } from './compute-costs.js';
 import type { Plan, SizingInput } from './sizing/types.js';
 import { workloadOf } from './sizing/workload.js';
 import { planLimitProblems } from './plan-limits.js';
+import { databaseWork } from './sizing/database-cpu.js';
+import { eventBusLoad } from './sizing/event-bus.js';
+import { poolerLayout, poolerResources } from './sizing/pooler-capacity.js';
+import { stateCostsFor } from './sizing/state-costs.js';
+import { planStorage } from './sizing/storage.js';
+import { PGBOUNCER_IMAGE_VERSION } from './pooler.js';
 
 export type { CapacityPath, DatabasePlan, InfraComponent, Plan, PlanComponent, SizingInput } from './sizing/types.js';
+export type { StoragePlan } from './sizing/storage.js';
 export { gib } from './sizing/units.js';
 export { collaborationEnabled } from './sizing/components.js';
 
@@ -32,12 +39,23 @@ export function sizePlan({ spec, release, tier, target }: SizingInput): Plan {
   const names = deployedComponents(release, target, collaboration);
   const external = spec.database.mode === 'external';
   const components = sizeComponents({ spec, release, tier, inFlight, external, target, workload }, names, target);
+  const ha = highAvailability(spec, tier);
+  // The state: what the requests write and where the logs go, the statements it takes, the events it streams.
+  const stateCosts = stateCostsFor(spec);
+  const storage = planStorage({ spec, release, qps, burstFactor: workload.burstFactor, mix: workload.mix, costs: stateCosts }, problems, warnings);
+  const work = databaseWork(qps, workload.burstFactor, workload.mix, storage, stateCosts);
+  const busLoad = release.eventBus ? eventBusLoad(qps, workload.burstFactor, workload.mix, release, stateCosts) : undefined;
 
   const { users, required, requiredAtReplicas } = countConnections(spec, release, components, problems);
-  const pooler = poolerKind(spec.database.pooler, spec.database.engine, required) === 'pgbouncer'
-    ? sizePooler({ users, qps, burstFactor: workload.burstFactor, serviceLevel: workload.serviceLevel, dbTimePerRequestMs: spec.database.dbTimePerRequestMs, database: spec.database.database, pluginDatabase: spec.database.pluginDatabase })
-    : undefined;
-  const database = { ...planDatabase(spec, tier, qps, pooler?.serverRequired ?? required, problems, warnings), ...(pooler ? { pooler } : {}) };
+  // PgBouncer: processes from the statement rate (one core each), pools split over them, then memory and nofile.
+  const planPooler = () => {
+    const layout = poolerLayout(work.statementsPerSecond, ha, target, PGBOUNCER_IMAGE_VERSION, stateCosts);
+    const p = sizePooler({ users, qps, burstFactor: workload.burstFactor, serviceLevel: workload.serviceLevel, dbTimePerRequestMs: spec.database.dbTimePerRequestMs, database: spec.database.database, pluginDatabase: spec.database.pluginDatabase, instances: layout.replicas * layout.processesPerReplica, survivesLoss: layout.survivesLoss });
+    const perProcess = p.databases.reduce((n, d) => n + d.poolSize + d.reservePoolSize, 0) + 1;
+    return { ...p, layout: poolerResources(layout, p.maxClientConn, perProcess) };
+  };
+  const pooler = poolerKind(spec.database.pooler, spec.database.engine, required) === 'pgbouncer' ? planPooler() : undefined;
+  const database = { ...planDatabase(spec, tier, qps, pooler?.serverRequired ?? required, problems, warnings, work), ...(pooler ? { pooler } : {}) };
   const server = pooler && serverBudget(pooler, database, problems);
   const budget = pooler
     ? connectionBudget(users.filter((u) => !bypassesPooler(u)), pooler.maxClientConn, 0)
@@ -49,13 +67,14 @@ export function sizePlan({ spec, release, tier, target }: SizingInput): Plan {
   // Each in-flight worker-executed run streams its events to an API subscriber over the event bus.
   const inFlightStreaming = workload.inFlightStreamingRequests;
   const redisInputs = components.map((c) => ({ component: c.name, replicas: c.maxReplicas, processes: c.processesPerReplica, env: c.env }));
-  const redis = sizeRedis({ spec, release, target, qps, memoryGiB: tier.redis.memoryGiB, inputs: redisInputs, inFlightStreaming }, problems, warnings);
+  const redis = sizeRedis({ spec, release, target, qps, memoryGiB: tier.redis.memoryGiB, inputs: redisInputs, inFlightStreaming, busLoad }, problems, warnings);
   const infrastructure = bundledInfrastructure(spec, database, redis);
   const host = composeHost(spec, tier, target, components, infrastructure, warnings);
   const daemon = components.find((c) => c.name === 'plugin_daemon');
   problems.push(...topologyProblems(spec, target, daemon?.maxReplicas ?? 0), ...redisProblems(spec, release, names.includes('agent_backend')));
   const recovery = recoveryPlan(spec, problems);
-  const sharedEnv = { ...observabilityEnv(spec, problems), MIGRATION_ENABLED: 'false' };
+  const recoveryWithSize = storage.backup.method === 'pg_dump' ? { ...recovery, kind: 'pg_dump' as const, restoreEstimateMinutes: storage.backup.restoreMinutes } : physicalRecovery(recovery, storage, warnings);
+  const sharedEnv = { ...observabilityEnv(spec, problems, storage.workflowLogs), MIGRATION_ENABLED: 'false' };
   const totals = totalsOf(components, infrastructure);
 
   const plan: Plan = {
@@ -74,7 +93,7 @@ export function sizePlan({ spec, release, tier, target }: SizingInput): Plan {
     inFlightWorkerRuns: workload.inFlightWorkerRuns,
     inFlightStreamingRequests: workload.inFlightStreamingRequests,
     collaboration,
-    highAvailability: highAvailability(spec, tier),
+    highAvailability: ha,
     components,
     infrastructure,
     connections: users,
@@ -86,8 +105,9 @@ export function sizePlan({ spec, release, tier, target }: SizingInput): Plan {
     redis,
     sharedEnv,
     migration: 'job',
-    recovery,
-    observability: { workflowLogs: workflowLogEffect(spec) },
+    recovery: recoveryWithSize,
+    observability: { workflowLogs: workflowLogEffect(spec, storage.workflowLogs.storage) },
+    storage,
     totals,
     cost: costOf(totals, costs, qps),
     host,

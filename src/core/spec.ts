@@ -224,7 +224,10 @@ export const observabilitySchema = z
     nginxJsonLog: z.boolean().default(true),
     workflowLogs: z
       .object({
-        storage: z.enum(WORKFLOW_LOG_STORAGES).default('rdbms'),
+        /** Default: rdbms while the storage model says the database carries the logs, else logstore (docs/state-sizing.md). */
+        storage: z.enum(WORKFLOW_LOG_STORAGES).optional(),
+        /** Keep the logs in PostgreSQL above the size the model says it carries, knowingly (disk, clean-up and restore time are on you); without storage it means rdbms. */
+        acceptLargeDatabase: z.boolean().default(false),
         /** rdbms/hybrid: delete workflow logs older than this many days (0 = keep forever). */
         retentionDays: count.default(30),
         /** logstore: Alibaba Cloud SLS project settings. */
@@ -328,6 +331,32 @@ const computeCostsSchema = z
   })
   .strict();
 
+const positivePerKind = (kinds: readonly AppKind[]) => z.object(Object.fromEntries(kinds.map((k) => [k, positive.optional()])) as Record<AppKind, z.ZodOptional<typeof positive>>).strict();
+
+/** workload.state: the values of costs/state.json a deployment measured (every key optional). */
+export const stateCostsSchema = z
+  .object({
+    // ≥ 0: `dify-deploy measure` writes what it counted, and a kind may have run no nodes.
+    nodeExecutionsPerRun: z.object(Object.fromEntries(GRAPH_APP_KINDS.map((k) => [k, nonNegative.optional()])) as Record<GraphAppKind, z.ZodOptional<typeof nonNegative>>).strict().optional(),
+    bytesPerRun: nonNegative.optional(),
+    bytesPerNodeExecution: nonNegative.optional(),
+    bytesPerMessage: positive.optional(),
+    baseDatabaseGiB: positive.optional(),
+    dailyAverageShare: share.optional(),
+    walBytesPerByte: positive.optional(),
+    rdbmsMaxLogGiB: positive.optional(),
+    cleanupSecondsPerBatch: positive.optional(),
+    logicalRestoreMBps: positive.optional(),
+    physicalRestoreMBps: positive.optional(),
+    statementsPerRequest: positivePerKind(APP_KINDS).optional(),
+    cpuMsPerStatement: positive.optional(),
+    streamedChunksPerRun: positivePerKind(['chatflow', 'workflowStreaming']).optional(),
+    bytesPerEvent: positive.optional(),
+    redisOpsPerSecondPerThread: positive.optional(),
+    pgbouncerStatementsPerSecondPerCore: positive.optional(),
+  })
+  .strict();
+
 export const workloadSchema = z
   .object({
     /** Share of requests per app kind; given keys must sum to 1, missing ones are 0. Default: tiers/README. */
@@ -350,15 +379,8 @@ export const workloadSchema = z
     costs: computeCostsSchema.optional(),
     /** CPU a component may use at the peak, as a share of its cores (default 0.65). */
     targetUtilization: z.number().gt(0, 'expected a share above 0').max(0.95, 'expected a share ≤ 0.95').optional(),
-    /** What each run stores in the metadata database (partial override of the storage model). */
-    state: z
-      .object({
-        nodeExecutionsPerRun: z.object(Object.fromEntries(GRAPH_APP_KINDS.map((k) => [k, nonNegative.optional()])) as Record<GraphAppKind, z.ZodOptional<typeof nonNegative>>).strict().optional(),
-        bytesPerRun: nonNegative.optional(),
-        bytesPerNodeExecution: nonNegative.optional(),
-      })
-      .strict()
-      .optional(),
+    /** Measured values replacing costs/state.json's (a partial override; see docs/state-sizing.md). */
+    state: stateCostsSchema.optional(),
     /** Provenance of numbers `dify-deploy measure --write` took from a running Dify (informational; never a credential). */
     measured: z
       .object({

@@ -3,6 +3,7 @@
 import { storageBackend } from '../backends/storage.js';
 import type { Release, Tier } from './data.js';
 import type { ComponentName, Spec, Target } from './spec.js';
+import { ARCHIVE_TIMEOUT_SECONDS, type StoragePlan, type WorkflowLogStorage } from './sizing/storage.js';
 
 /** Components that serve traffic or run jobs and must survive losing one replica. */
 export const HA_COMPONENTS: readonly ComponentName[] = ['api', 'web', 'worker', 'worker_runs', 'plugin_daemon'];
@@ -21,6 +22,10 @@ export interface RecoveryPlan {
   /** Cron schedule of the backups (UTC). */
   schedule: string;
   method: string;
+  /** Above the size pg_dump restores within the RTO: physical base backups + WAL archiving (bundled) or the provider's snapshots (external). */
+  kind?: 'pg_dump' | 'physical' | 'snapshots';
+  /** Minutes the chosen method's restore takes for the plan's database size (src/core/sizing/storage.ts). */
+  restoreEstimateMinutes?: number;
 }
 
 /** The backup schedule that meets the RPO: a dump at least every RPO minutes. */
@@ -51,8 +56,26 @@ export function recoveryPlan(spec: Spec, problems: string[]): RecoveryPlan {
   };
 }
 
+/**
+ * The backup the database's size needs when a pg_dump restore would miss the RTO: physical base
+ * backups with WAL archiving (bundled) or the provider's snapshots with PITR (external). The
+ * rendered scripts still take pg_dump (they cannot configure replication access or an archive
+ * store): the method says so, and the plan warns.
+ */
+export function physicalRecovery(recovery: RecoveryPlan, storage: StoragePlan, warnings: string[]): RecoveryPlan {
+  const b = storage.backup;
+  const needed =
+    b.method === 'snapshots'
+      ? "the provider's snapshots with point-in-time recovery (continuous WAL archiving)"
+      : `physical base backups (pg_basebackup, pgBackRest or WAL-G) daily with continuous WAL archiving (archive_mode=on, archive_timeout=${ARCHIVE_TIMEOUT_SECONDS}s)`;
+  warnings.push(
+    `recovery: a pg_dump restore of ${storage.dataGiB} GiB takes ≈${b.dumpRestoreMinutes} min, beyond the ${b.rtoMinutes}-min RTO; the rendered backup still dumps — set up ${needed} (restore ≈${b.restoreMinutes} min, RPO ≈${b.rpoMinutes} min) and keep the dumps as a second copy (RUNBOOK.md)`,
+  );
+  return { ...recovery, kind: b.method, restoreEstimateMinutes: b.restoreMinutes, method: `${recovery.method}; for RTO ${b.rtoMinutes} min at ${storage.dataGiB} GiB it needs ${needed}, restore ≈${b.restoreMinutes} min, RPO ≈${b.rpoMinutes} min` };
+}
+
 /** Deployment-wide env for logs, traces, errors and workflow-log storage. */
-export function observabilityEnv(spec: Spec, problems: string[]): Record<string, string> {
+export function observabilityEnv(spec: Spec, problems: string[], logs: { storage: WorkflowLogStorage; chosenBy: 'spec' | 'model' } = { storage: spec.observability.workflowLogs.storage ?? 'rdbms', chosenBy: 'spec' }): Record<string, string> {
   const o = spec.observability;
   const env: Record<string, string> = { LOG_OUTPUT_FORMAT: o.logFormat };
   if (o.otlpEndpoint) {
@@ -62,7 +85,7 @@ export function observabilityEnv(spec: Spec, problems: string[]): Record<string,
   }
   if (o.sentryDsn) Object.assign(env, { API_SENTRY_DSN: o.sentryDsn, WEB_SENTRY_DSN: o.sentryDsn, PLUGIN_SENTRY_ENABLED: 'true', PLUGIN_SENTRY_DSN: o.sentryDsn });
   const wl = o.workflowLogs;
-  switch (wl.storage) {
+  switch (logs.storage) {
     case 'rdbms':
       env.WORKFLOW_NODE_EXECUTION_STORAGE = 'rdbms';
       break;
@@ -81,13 +104,19 @@ export function observabilityEnv(spec: Spec, problems: string[]): Record<string,
         ALIYUN_SLS_PROJECT_NAME: wl.slsProject ?? '',
         ALIYUN_SLS_ENDPOINT: wl.slsEndpoint ?? '',
         ALIYUN_SLS_REGION: wl.slsRegion ?? '',
+        // The logstore keeps the logs as long as the database would have (3650 = permanent, upstream's .env.example).
+        ALIYUN_SLS_LOGSTORE_TTL: String(wl.retentionDays > 0 ? wl.retentionDays : 3650),
+        // Dual write would keep every row in PostgreSQL too, the load offloading removes (middleware.env.example ships true).
+        LOGSTORE_DUAL_WRITE_ENABLED: 'false',
       });
-      for (const k of ['slsProject', 'slsEndpoint', 'slsRegion'] as const)
-        if (!wl[k]) problems.push(`observability.workflowLogs.${k}: required for storage: logstore (Alibaba Cloud SLS)`);
+      // A default chosen by the storage model is explained by one problem there (planStorage).
+      if (logs.chosenBy === 'spec')
+        for (const k of ['slsProject', 'slsEndpoint', 'slsRegion'] as const)
+          if (!wl[k]) problems.push(`observability.workflowLogs.${k}: required for storage: logstore (Alibaba Cloud SLS)`);
       break;
     }
   }
-  if (wl.storage !== 'logstore') {
+  if (logs.storage !== 'logstore') {
     env.WORKFLOW_LOG_CLEANUP_ENABLED = wl.retentionDays > 0 ? 'true' : 'false';
     if (wl.retentionDays > 0) env.WORKFLOW_LOG_RETENTION_DAYS = String(wl.retentionDays);
   }
@@ -95,10 +124,10 @@ export function observabilityEnv(spec: Spec, problems: string[]): Record<string,
 }
 
 /** What each workflow-log choice does to the metadata database, for `plan`. */
-export function workflowLogEffect(spec: Spec): string {
+export function workflowLogEffect(spec: Spec, storage: WorkflowLogStorage = spec.observability.workflowLogs.storage ?? 'rdbms'): string {
   const wl = spec.observability.workflowLogs;
   const retention = wl.retentionDays > 0 ? `, rows older than ${wl.retentionDays} days deleted by the cleanup task` : ', kept forever (the tables only grow)';
-  switch (wl.storage) {
+  switch (storage) {
     case 'rdbms':
       return `workflow runs and every node execution are rows in PostgreSQL: each run writes to the metadata DB on the request path${retention}`;
     case 'hybrid':

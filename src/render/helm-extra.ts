@@ -2,13 +2,14 @@
 // under helm/extra/ and applied with kubectl: PodDisruptionBudgets and a one-shot
 // migration Job (the chart would otherwise migrate in every api replica at start).
 import { stringifyYaml } from '../core/yaml-doc.js';
+import { cpuQuantity } from '../helm/quantity.js';
 import { CHART_COMPONENTS } from './helm/components.js';
 import { apiPodEnv } from './helm/values.js';
 import { HELM_NAMESPACE, HELM_RELEASE_NAME, pgbouncerServiceName, selectorLabels } from './helm/names.js';
 import { directJobEnv } from './database-tls.js';
 import type { RenderContext, RenderedFile } from './types.js';
 import { PGBOUNCER_IMAGE_VERSION, PGBOUNCER_PORT } from '../core/pooler.js';
-import { PGBOUNCER_CONFIG_PATH, PGBOUNCER_START_SCRIPT, poolerUser, renderPgbouncerIni } from './pgbouncer.js';
+import { PGBOUNCER_CONFIG_PATH, pgbouncerStartScript, poolerUser, renderPgbouncerIni } from './pgbouncer.js';
 
 export { selectorLabels };
 
@@ -80,6 +81,19 @@ export function renderPgbouncerManifests(ctx: RenderContext): RenderedFile | und
   const secret = ctx.spec.helm?.existingSecret ?? `${HELM_RELEASE_NAME}-api`;
   const labels = { ...selectorLabels, component: 'pgbouncer' };
   const fromSecret = (env: string, key: string) => ({ name: env, valueFrom: { secretKeyRef: { name: secret, key } } });
+  const layout = pooler.layout;
+  const replicas = layout?.replicas ?? 1;
+  // Under HA the pods spread over nodes (preferred, so a small cluster still schedules them) and a PDB keeps one up.
+  const spread =
+    replicas >= 2
+      ? {
+          topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: labels } }],
+          affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: labels } } }] } },
+        }
+      : {};
+  const resources = layout
+    ? { requests: { cpu: cpuQuantity(layout.cpu), memory: layout.memory }, limits: { cpu: cpuQuantity(layout.cpu), memory: layout.memory } }
+    : { requests: { cpu: '250m', memory: '128Mi' }, limits: { cpu: '1', memory: '256Mi' } };
   const docs = [
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: HELM_NAMESPACE }, data: { 'pgbouncer.ini': ini } },
     {
@@ -87,16 +101,17 @@ export function renderPgbouncerManifests(ctx: RenderContext): RenderedFile | und
       kind: 'Deployment',
       metadata: { name, namespace: HELM_NAMESPACE },
       spec: {
-        replicas: 1,
+        replicas,
         selector: { matchLabels: labels },
         template: {
           metadata: { labels },
           spec: {
+            ...spread,
             containers: [
               {
                 name: 'pgbouncer',
                 image: ctx.release.images.pgbouncer,
-                command: ['/bin/sh', '-c', PGBOUNCER_START_SCRIPT],
+                command: ['/bin/sh', '-c', pgbouncerStartScript(layout)],
                 env: [
                   ctx.spec.helm?.existingSecret ? { name: 'PGBOUNCER_AUTH_USER', value: poolerUser(ctx.spec) } : fromSecret('PGBOUNCER_AUTH_USER', 'DB_USERNAME'),
                   fromSecret('PGBOUNCER_AUTH_PASSWORD', 'DB_PASSWORD'),
@@ -104,7 +119,7 @@ export function renderPgbouncerManifests(ctx: RenderContext): RenderedFile | und
                 ports: [{ name: 'pgbouncer', containerPort: PGBOUNCER_PORT }],
                 readinessProbe: { tcpSocket: { port: PGBOUNCER_PORT }, periodSeconds: 5 },
                 livenessProbe: { tcpSocket: { port: PGBOUNCER_PORT }, periodSeconds: 20 },
-                resources: { requests: { cpu: '250m', memory: '128Mi' }, limits: { cpu: '1', memory: '256Mi' } },
+                resources,
                 volumeMounts: [{ name: 'config', mountPath: PGBOUNCER_CONFIG_PATH, subPath: 'pgbouncer.ini', readOnly: true }],
               },
             ],
@@ -119,6 +134,9 @@ export function renderPgbouncerManifests(ctx: RenderContext): RenderedFile | und
       metadata: { name, namespace: HELM_NAMESPACE },
       spec: { selector: labels, ports: [{ name: 'pgbouncer', port: PGBOUNCER_PORT, targetPort: PGBOUNCER_PORT }] },
     },
+    ...(replicas >= 2
+      ? [{ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name, namespace: HELM_NAMESPACE }, spec: { maxUnavailable: 1, selector: { matchLabels: labels } } }]
+      : []),
   ];
   return { path: 'helm/extra/pgbouncer.yaml', content: yamlDocs(docs) };
 }

@@ -45,6 +45,7 @@ export function renderPgbouncerIni(spec: Spec, pooler: PoolerPlan, o: PgbouncerI
     bootstrapPool: BOOTSTRAP_POOL,
     sslMode: spec.database.mode === 'external' ? spec.database.sslMode : undefined,
     maxPreparedStatements: atLeast(o.version, PREPARED_STATEMENTS_SINCE) ? MAX_PREPARED_STATEMENTS : undefined,
+    soReuseport: pooler.layout?.soReuseport ?? false,
   });
 }
 
@@ -52,10 +53,18 @@ export function renderPgbouncerIni(spec: Spec, pooler: PoolerPlan, o: PgbouncerI
  * The container's start: the auth file from PGBOUNCER_AUTH_USER / PGBOUNCER_AUTH_PASSWORD (a `"`
  * doubled, PgBouncer's quoting), readable only by PgBouncer's user, then PgBouncer itself.
  */
-export const PGBOUNCER_START_SCRIPT = [
-  'umask 077',
-  `q() { printf '%s' "$1" | sed 's/"/""/g'; }`,
-  `printf '"%s" "%s"\\n' "$(q "$PGBOUNCER_AUTH_USER")" "$(q "$PGBOUNCER_AUTH_PASSWORD")" > ${PGBOUNCER_AUTH_FILE}`,
-  `exec pgbouncer ${PGBOUNCER_CONFIG_PATH}`,
-].join('\n');
+export function pgbouncerStartScript(layout?: { processesPerReplica: number; nofile: number }): string {
+  const extra = (layout?.processesPerReplica ?? 1) - 1;
+  return [
+    'umask 077',
+    `q() { printf '%s' "$1" | sed 's/"/""/g'; }`,
+    `printf '"%s" "%s"\\n' "$(q "$PGBOUNCER_AUTH_USER")" "$(q "$PGBOUNCER_AUTH_PASSWORD")" > ${PGBOUNCER_AUTH_FILE}`,
+    // max_client_conn clients plus the server connections, per process (PgBouncer checks it at start).
+    ...(layout ? [`ulimit -n ${layout.nofile} 2>/dev/null || echo "pgbouncer: cannot raise nofile to ${layout.nofile} (hard limit $(ulimit -Hn)); raise the container's nofile limit" >&2`] : []),
+    // so_reuseport: the other processes share the port, each restarted if it exits; the last is the container's own.
+    ...(extra > 0 ? [`i=0; while [ $i -lt ${extra} ]; do (while true; do pgbouncer ${PGBOUNCER_CONFIG_PATH}; sleep 1; done) & i=$((i + 1)); done`] : []),
+    `exec pgbouncer ${PGBOUNCER_CONFIG_PATH}`,
+  ].join('\n');
+}
+export const PGBOUNCER_START_SCRIPT = pgbouncerStartScript();
 

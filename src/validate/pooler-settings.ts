@@ -10,9 +10,18 @@ export interface PoolerSettings {
   file?: string;
   poolMode: string;
   maxClientConn?: number;
-  /** Σ over [databases] of pool_size (else default_pool_size) + reserve_pool (else reserve_pool_size). */
+  /** Σ over [databases] of pool_size (else default_pool_size) + reserve_pool (else reserve_pool_size), × the PgBouncer instances (each keeps its own pools). */
   serverConnections?: number;
 }
+
+/** PgBouncer processes one compose container runs: with so_reuseport, the start script's extra ones (dify-deploy's loop) plus the exec'd one. */
+function composeProcesses(svc: ServiceModel, ini: string): number {
+  if (!/^\s*so_reuseport\s*=\s*1/m.test(ini)) return 1;
+  const extra = /while \[ \$+i -lt (\d+) \]/.exec(svc.command ?? '');
+  return 1 + (extra ? Number(extra[1]) : 0);
+}
+
+const scaled = (p: PoolerSettings, n: number): PoolerSettings => (p.serverConnections === undefined || n === 1 ? p : { ...p, serverConnections: p.serverConnections * n });
 
 function parseIni(text: string): Record<string, Record<string, string>> {
   const out: Record<string, Record<string, string>> = {};
@@ -39,7 +48,8 @@ export function poolerSettings(d: Deployment): PoolerSettings | undefined {
   const base = d.dir ?? (d.compose ? dirname(d.compose.file) : undefined);
   const file = base === undefined ? undefined : [join(base, 'pgbouncer', 'pgbouncer.ini'), join(base, 'pgbouncer.ini')].find(isFile);
   if (!file) return { service: svc.name, poolMode: (svc.env.POOL_MODE ?? 'session').toLowerCase(), maxClientConn: intOr(svc.env.MAX_CLIENT_CONN, 100) };
-  return poolerFromIni(svc.name, file, readTextFile(file, 'PgBouncer config', 'fix or remove it', base));
+  const text = readTextFile(file, 'PgBouncer config', 'fix or remove it', base);
+  return scaled(poolerFromIni(svc.name, file, text), svc.replicas * composeProcesses(svc, text));
 }
 
 /** The Helm view: pgbouncer.yaml's ConfigMap in extra/ beside the values, when the Dify pods' DB_HOST names its Service. */
@@ -51,7 +61,8 @@ export function helmPoolerSettings(d: Deployment, services: ServiceModel[]): Poo
   const config = docs.find((x) => x?.kind === 'ConfigMap' && typeof x?.data?.['pgbouncer.ini'] === 'string');
   const service = docs.find((x) => x?.kind === 'Service')?.metadata?.name;
   if (!config || typeof service !== 'string' || !services.some((s) => s.env.DB_HOST === service)) return undefined;
-  return poolerFromIni(service, file, config.data['pgbouncer.ini']);
+  const replicas = Number(docs.find((x) => x?.kind === 'Deployment')?.spec?.replicas ?? 1) || 1;
+  return scaled(poolerFromIni(service, file, config.data['pgbouncer.ini']), replicas);
 }
 
 export function poolerFromIni(service: string, file: string, text: string): PoolerSettings {

@@ -174,6 +174,48 @@ async function askStorage(session: Session, release: Release, targets: Target[])
   await backendFields(session, 'storage', backend.label, backend.credentials);
 }
 
+/**
+ * Where the workflow logs go, asked only when the storage model says PostgreSQL cannot carry them
+ * at the default retention (docs/state-sizing.md): Enter keeps them in PostgreSQL for the days it carries.
+ */
+async function askWorkflowLogs(session: Session, targets: Target[]): Promise<void> {
+  const storage = planFor(session.spec(), targets[0]).storage;
+  if (storage.workflowLogs.carried) return;
+  const days = Math.max(1, storage.maxRetentionDaysInDatabase);
+  const where = await session.pick(
+    'observability.workflowLogs.storage',
+    `Workflow logs (${storage.rdbmsLogGiB} GiB in PostgreSQL at ${storage.retentionDays} days is more than it carries):`,
+    [
+      { value: 'rdbms', name: `PostgreSQL, kept ${days} days`, description: 'the retention the database carries' },
+      { value: 'logstore', name: 'Alibaba Cloud SLS (logstore)', description: 'runs and node executions leave PostgreSQL' },
+    ],
+    'rdbms',
+  );
+  if (where === 'logstore') {
+    await session.field('observability.workflowLogs.slsProject', 'SLS project:', { required: true });
+    await session.field('observability.workflowLogs.slsEndpoint', 'SLS endpoint (e.g. cn-hangzhou.log.aliyuncs.com):', { required: true });
+    await session.field('observability.workflowLogs.slsRegion', 'SLS region (e.g. cn-hangzhou):', { required: true });
+    return;
+  }
+  await session.field('observability.workflowLogs.retentionDays', 'Days of workflow logs to keep:', { default: days });
+  if (!planFor(session.spec(), targets[0]).storage.workflowLogs.carried)
+    await session.yesNo('observability.workflowLogs.acceptLargeDatabase', 'That is more than the database carries; keep them in PostgreSQL anyway?', true);
+}
+
+/** An event bus of its own where its PUBLISH rate needs one the deployment cannot bundle (Helm from 500 QPS, a sharded cluster beyond one Redis). */
+async function askEventBus(session: Session, targets: Target[]): Promise<void> {
+  const plans = targets.map((t) => planFor(session.spec(), t));
+  if (!plans.some((p) => p.problems.some((x) => x.startsWith('redis.eventBus')))) return;
+  const load = plans[0].redis.eventBus.load;
+  session.set('redis.eventBus.mode', 'external');
+  await session.field('redis.eventBus.url', `Event bus Redis URL (${load?.eventsPerSecond ?? '?'} PUBLISH/s at the peak${load?.needsCluster ? `: a Redis Cluster of ≥ ${load.shards} shards, any node` : ''}):`, { required: true });
+  if (load?.needsCluster) {
+    session.set('redis.eventBus.useClusters', true);
+    session.set('redis.eventBus.channelType', 'sharded');
+  }
+  await session.field('redis.eventBus.maxClients', "Event bus's maxclients (CONFIG GET maxclients):", { default: 10000 });
+}
+
 async function askDomain(session: Session): Promise<void> {
   await session.field('domain.host', 'Domain name (or localhost):', { default: 'localhost' });
   // Offer certbot only where the spec's own rule would accept it (a public DNS name).
@@ -227,6 +269,8 @@ export async function askSpec(prompts: Prompts, given?: GivenAnswers, previous?:
   await askRedis(session, release);
   await askVectorStore(session, release, targets);
   await askStorage(session, release, targets);
+  await askWorkflowLogs(session, targets);
+  await askEventBus(session, targets);
   await askDomain(session);
   if (targets.includes('compose')) await askHost(session);
   return { data: session.data, spec: session.spec() };

@@ -4,6 +4,7 @@
 // external backends too.
 import { releaseVersions, tierNames } from '../../src/core/data.js';
 import { specSchema, type Spec, type SpecInput } from '../../src/core/spec.js';
+import { withStateChoices } from './state-choices.js';
 
 const S3 = { type: 's3', bucket: 'dify-files', region: 'us-east-1', accessKey: 'AKIAEXAMPLE', secretKey: 'user-s3-secret' } as const;
 const EXTERNAL_PG = { mode: 'external', host: 'pg.internal', user: 'dify', password: 'pg-Secret-7f3', maxConnections: 20000 } as const;
@@ -65,7 +66,7 @@ export function matrix(targets: ('compose' | 'helm')[]): MatrixCase[] {
         release,
         tier,
         backend,
-        spec: specSchema.parse({ release, tier, targets, domain: { host: 'dify.example.com' }, ...BACKENDS[backend] }),
+        spec: specSchema.parse(withStateChoices({ release, tier, targets, domain: { host: 'dify.example.com' }, ...BACKENDS[backend] }, targets.includes('helm') ? 'helm' : 'compose')),
       }));
     }),
   );

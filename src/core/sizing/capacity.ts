@@ -65,7 +65,8 @@ export function capacityOf(components: PlanComponent[], release: Release, w: Wor
     paths.push(pathOf('sandbox', w.queues.sandbox, sandbox.replicas, Number(sandbox.env.MAX_WORKERS ?? '4'), codeShare, Math.ceil(w.queues.sandbox.arrivalRate * w.queues.sandbox.serviceSeconds), w));
   if (pooler) {
     const q = { arrivalRate: w.peakQps, serviceSeconds: pooler.dbTimePerRequestMs / 1000, serviceScv: 1 };
-    paths.push(pathOf('pgbouncer', q, 1, pooler.defaultPoolSize, 1, pooler.activeTransactions, w));
+    // Each PgBouncer process keeps its own pools: one queue per process, the clients spread over them.
+    paths.push(pathOf('pgbouncer', q, pooler.instances ?? 1, pooler.defaultPoolSize, 1, pooler.activeTransactions, w));
   }
   const bound = (f: (p: CapacityPath) => number | null) => {
     const xs = paths.map(f).filter((q): q is number => q !== null);

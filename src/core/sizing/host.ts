@@ -9,6 +9,9 @@ import { gib, memGiB } from './units.js';
 /** Redis, the vector store and the DB, when bundled, run beside Dify (on the compose host). */
 export function bundledInfrastructure(spec: Spec, database: DatabasePlan, redis: RedisPlan): InfraComponent[] {
   const infrastructure: InfraComponent[] = [];
+  // PgBouncer runs beside Dify whatever the database's mode.
+  const layout = database.pooler?.layout;
+  if (layout) infrastructure.push({ name: 'pgbouncer', cpu: layout.cpu, memory: layout.memory, replicas: layout.replicas });
   if (database.mode === 'bundled') infrastructure.push({ name: database.engine === 'postgresql' ? 'db_postgres' : 'db_mysql', cpu: database.hostSize!.cpus, memory: gib(database.hostSize!.memoryGiB) });
   if (redis.server) infrastructure.push({ name: 'redis', cpu: redis.server.cpu, memory: redis.server.memory });
   if (redis.eventBus.server) infrastructure.push({ name: 'redis_event_bus', cpu: redis.eventBus.server.cpu, memory: redis.eventBus.server.memory });
@@ -20,8 +23,8 @@ export function bundledInfrastructure(spec: Spec, database: DatabasePlan, redis:
 /** The compose host this needs (resource requests), and whether the given one holds it. */
 export function composeHost(spec: Spec, tier: Tier, target: Target, components: PlanComponent[], infrastructure: InfraComponent[], warnings: string[]): Plan['host'] {
   const required = {
-    cpus: Math.ceil(components.reduce((n, c) => n + c.replicas * c.requests.cpu, 0) + infrastructure.reduce((n, i) => n + i.cpu, 0)),
-    memoryGiB: Math.ceil(components.reduce((n, c) => n + c.replicas * memGiB(c.requests.memory), 0) + infrastructure.reduce((n, i) => n + memGiB(i.memory), 0)),
+    cpus: Math.ceil(components.reduce((n, c) => n + c.replicas * c.requests.cpu, 0) + infrastructure.reduce((n, i) => n + (i.replicas ?? 1) * i.cpu, 0)),
+    memoryGiB: Math.ceil(components.reduce((n, c) => n + c.replicas * memGiB(c.requests.memory), 0) + infrastructure.reduce((n, i) => n + (i.replicas ?? 1) * memGiB(i.memory), 0)),
   };
   const host: Plan['host'] = { required };
   if (target !== 'compose') return host;

@@ -8,6 +8,8 @@ import type { RedisPlan } from '../redis.js';
 import type { RecoveryPlan } from '../topology.js';
 import type { Workload } from './workload.js';
 import type { CostValue } from '../compute-costs.js';
+import type { DatabaseWork } from './database-cpu.js';
+import type { StoragePlan } from './storage.js';
 
 export interface PlanComponent {
   name: ComponentName;
@@ -53,6 +55,8 @@ export interface InfraComponent {
   name: string;
   cpu: number;
   memory: string;
+  /** Default 1 (PgBouncer runs ≥ 2 under HA on Helm). */
+  replicas?: number;
 }
 
 export interface DatabasePlan {
@@ -66,6 +70,8 @@ export interface DatabasePlan {
   memory?: PostgresMemoryCheck;
   /** PgBouncer between the components and the server; maxConnections is then sized from its pools. */
   pooler?: PoolerPlan;
+  /** Statements and row writes at the peak → the cores they need (src/core/sizing/database-cpu.ts). */
+  work?: DatabaseWork;
 }
 
 export interface Plan {
@@ -108,6 +114,8 @@ export interface Plan {
   migration: 'job';
   recovery: RecoveryPlan;
   observability: { workflowLogs: string };
+  /** The metadata database's growth, disk, clean-up and restore estimate (src/core/sizing/storage.ts). */
+  storage: StoragePlan;
   /** Whole-deployment totals (app components at maxReplicas plus bundled infrastructure). */
   totals: { replicas: number; cpuLimits: number; memoryLimitsGiB: number; cpuRequests: number; memoryRequestsGiB: number };
   host: { required: { cpus: number; memoryGiB: number }; given?: { cpus: number; memoryGiB: number }; fits?: boolean };

@@ -8,7 +8,7 @@ import type { RenderContext, RenderedFile } from '../types.js';
 import type { RedisServerSettings } from '../../core/redis.js';
 import { directDatabaseAddress, POOLER_SERVICE, type ComposeModel } from './model.js';
 import { PGBOUNCER_PORT } from '../../core/pooler.js';
-import { PGBOUNCER_CONFIG_PATH, PGBOUNCER_START_SCRIPT } from '../pgbouncer.js';
+import { PGBOUNCER_CONFIG_PATH, pgbouncerStartScript } from '../pgbouncer.js';
 import { componentsWhere } from '../../dify/components.js';
 import { databaseTlsEnv, THROUGH_POOLER } from '../database-tls.js';
 import { unmodelledServices } from '../../core/target-support.js';
@@ -123,7 +123,8 @@ export function renderComposeFile(ctx: RenderContext, model: ComposeModel): Rend
       pooler: plan.database.pooler !== undefined,
       poolerPort: PGBOUNCER_PORT,
       // Compose interpolates `$`: `$$` passes one through to the shell.
-      poolerStartScript: PGBOUNCER_START_SCRIPT.replaceAll('$', '$$$$'),
+      poolerStartScript: pgbouncerStartScript(plan.database.pooler?.layout).replaceAll('$', '$$$$'),
+      poolerNofile: plan.database.pooler?.layout?.nofile,
       poolerConfigPath: PGBOUNCER_CONFIG_PATH,
     }),
   ) as { services: Record<string, Service>; networks: Record<string, unknown> };

@@ -41,6 +41,8 @@ export function databaseValues(spec: Spec, plan: Plan, secrets: Record<string, s
         primary: {
           resources: resourcesFor(host.cpus, gib(host.memoryGiB), { cpu: host.cpus, memory: gib(host.memoryGiB) }),
           extendedConfiguration: `${conf}\n`,
+          // The storage model's volume: the data at the retention × headroom (the chart's default is 8Gi).
+          persistence: { size: `${plan.storage.diskGiB}Gi` },
         },
       },
     };
@@ -58,7 +60,12 @@ export function databaseValues(spec: Spec, plan: Plan, secrets: Record<string, s
 
 /** redis-server flags for a bundled server the plan sized. */
 export function redisServerFlags(server: RedisServerSettings): string[] {
-  return [`--maxclients ${server.maxclients}`, `--maxmemory ${server.maxmemory}`, `--maxmemory-policy ${server.maxmemoryPolicy}`];
+  return [
+    `--maxclients ${server.maxclients}`,
+    `--maxmemory ${server.maxmemory}`,
+    `--maxmemory-policy ${server.maxmemoryPolicy}`,
+    ...(server.ioThreads ? [`--io-threads ${server.ioThreads}`, '--io-threads-do-reads yes'] : []),
+  ];
 }
 
 export function redisValues(spec: Spec, plan: Plan, secrets: Record<string, string>): Values {

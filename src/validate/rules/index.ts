@@ -8,6 +8,7 @@ import { missingVariableRule } from './missing-variable.js';
 import { queueCoverageRule } from './queue-coverage.js';
 import { redisBudgetRule } from './redis-budget.js';
 import { poolerRule } from './pooler.js';
+import { eventBusThroughputRule, poolerRedundancyRule, workflowLogVolumeRule } from './state.js';
 import type { Rule } from './rule.js';
 import { schemaRule } from './schema.js';
 import { secretMismatchRule } from './secret-mismatch.js';
@@ -29,5 +30,8 @@ export const RULES: readonly Rule[] = [
   timeoutChainRule,
   bodySizeRule,
   capacityRule,
+  workflowLogVolumeRule,
+  eventBusThroughputRule,
+  poolerRedundancyRule,
   driftRule,
 ];
