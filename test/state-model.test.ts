@@ -88,10 +88,10 @@ describe('the event bus by its rate', () => {
     expect(compose1000.problems.join('\n')).toMatch(/sharded Redis Cluster of ≥ \d+ shards/);
     const cluster = planFor(spec(withStateChoices({ tier: '1000qps' })), 'compose');
     expect(cluster.problems.filter((p) => p.startsWith('redis.eventBus'))).toEqual([]);
-    // events/s = qps × burst × Σ worker kinds' share × (chunks + fixed + 2 per node).
+    // events/s = qps × burst (the plan's: the tier's qps is the peak) × Σ worker kinds' share × (chunks + fixed + 2 per node).
     const t = loadTier('1000qps');
     const m = t.workloadMix;
-    const events = t.qps * t.burstFactor * (m.chatflow * (c.streamedChunksPerRun.chatflow + c.fixedEventsPerRun + c.eventsPerNodeExecution * c.nodeExecutionsPerRun.chatflow) + m.workflowStreaming * (c.streamedChunksPerRun.workflowStreaming + c.fixedEventsPerRun + c.eventsPerNodeExecution * c.nodeExecutionsPerRun.workflowStreaming));
+    const events = t.qps * compose1000.burstFactor * (m.chatflow * (c.streamedChunksPerRun.chatflow + c.fixedEventsPerRun + c.eventsPerNodeExecution * c.nodeExecutionsPerRun.chatflow) + m.workflowStreaming * (c.streamedChunksPerRun.workflowStreaming + c.fixedEventsPerRun + c.eventsPerNodeExecution * c.nodeExecutionsPerRun.workflowStreaming));
     expect(Math.abs(compose1000.redis.eventBus.load!.eventsPerSecond - events)).toBeLessThanOrEqual(1);
   });
 });

@@ -16,7 +16,7 @@ export function withStateChoices(input: SpecInput, target: Target = 'compose'): 
   const release = loadRelease(input.release);
   const given = input.workload?.mix;
   const mix = given ? Object.fromEntries(Object.keys(tier.workloadMix).map((k) => [k, given[k as keyof typeof given] ?? 0])) : tier.workloadMix;
-  const load = release.eventBus ? eventBusLoad(qps, tier.burstFactor, mix as typeof tier.workloadMix, release, stateCostTable().values) : undefined;
+  const load = release.eventBus ? eventBusLoad(qps, input.burstFactor ?? 1, mix as typeof tier.workloadMix, release, stateCostTable().values) : undefined;
   const needsBus = load && (load.needsCluster || (target === 'helm' && (qps >= 500 || load.needsOwnServer)));
   const wl = input.observability?.workflowLogs ?? {};
   return {
