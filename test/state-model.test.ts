@@ -50,7 +50,7 @@ describe('where the workflow logs go by default', () => {
     if (!carried) expect(logProblems[0]).toMatch(new RegExp(`retentionDays ≤ ${Math.max(1, Math.floor(c.rdbmsMaxLogGiB / (logGiB(tier, 30) / 30)))}`));
     // The JSON carries the storage line's numbers.
     expect(plan.storage.diskGiB).toBeGreaterThanOrEqual(plan.storage.dataGiB);
-    expect(Math.abs(plan.storage.rdbmsLogGiB - logGiB(tier, 30))).toBeLessThanOrEqual(1);
+    expect(Math.abs(plan.storage.rdbmsLogGiB! - logGiB(tier, 30))).toBeLessThanOrEqual(1);
   });
 
   it('the default flips between 50 and 100 QPS (2 TiB of logs at 30 days)', () => {

@@ -181,10 +181,10 @@ async function askStorage(session: Session, release: Release, targets: Target[])
 async function askWorkflowLogs(session: Session, targets: Target[]): Promise<void> {
   const storage = planFor(session.spec(), targets[0]).storage;
   if (storage.workflowLogs.carried) return;
-  const days = Math.max(1, storage.maxRetentionDaysInDatabase);
+  const days = Math.max(1, storage.maxRetentionDaysInDatabase ?? 1);
   const where = await session.pick(
     'observability.workflowLogs.storage',
-    `Workflow logs (${storage.rdbmsLogGiB} GiB in PostgreSQL at ${storage.retentionDays} days is more than it carries):`,
+    `Workflow logs (${storage.rdbmsLogGiB !== null ? `${storage.rdbmsLogGiB} GiB` : 'an unbounded size'} in PostgreSQL at ${storage.retentionDays} days is more than it carries):`,
     [
       { value: 'rdbms', name: `PostgreSQL, kept ${days} days`, description: 'the retention the database carries' },
       { value: 'logstore', name: 'Alibaba Cloud SLS (logstore)', description: 'runs and node executions leave PostgreSQL' },

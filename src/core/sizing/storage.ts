@@ -57,10 +57,10 @@ export interface StoragePlan {
   peak: { rowsPerSecond: number; writeMBps: number; walMBps: number; iops: number };
   /** A day at dailyAverageShare of the tier's QPS. */
   daily: { requests: number; graphRuns: number; gib: number; walGiB: number };
-  /** The workflow logs' steady-state size if they were in PostgreSQL (what the choice is judged on). */
-  rdbmsLogGiB: number;
-  /** The most retention days whose logs the database carries. */
-  maxRetentionDaysInDatabase: number;
+  /** The workflow logs' steady-state size if they were in PostgreSQL (what the choice is judged on); null: unbounded (kept forever). */
+  rdbmsLogGiB: number | null;
+  /** The most retention days whose logs the database carries; null: no limit (the mix writes no logs). */
+  maxRetentionDaysInDatabase: number | null;
   /** The database's steady-state data: base + messages + logs kept in it. */
   dataGiB: number;
   /** The volume the bundled database needs: dataGiB × headroom, rounded up to 10 GiB. */
@@ -120,8 +120,8 @@ export function planStorage(x: StorageInput, problems: string[], warnings: strin
   const logGiBPerDay = (dailyRequests * per.logBytes) / GIB;
   const messageGiBPerDay = (dailyRequests * per.messageBytes) / GIB;
   // retentionDays 0 keeps the logs forever: no size is carried for ever.
-  const rdbmsLogGiB = retentionDays > 0 ? logGiBPerDay * retentionDays : Infinity;
-  const maxRetentionDaysInDatabase = Math.floor(c.rdbmsMaxLogGiB / logGiBPerDay);
+  const rdbmsLogGiB = retentionDays > 0 || logGiBPerDay === 0 ? logGiBPerDay * retentionDays : Infinity;
+  const maxRetentionDaysInDatabase = logGiBPerDay > 0 ? Math.floor(c.rdbmsMaxLogGiB / logGiBPerDay) : null;
   const cleanup = cleanupOf(x.release, dailyRequests * per.runs, c);
   const carried = rdbmsLogGiB <= c.rdbmsMaxLogGiB && (cleanup?.keepsUp ?? true);
   // Accepting a large database is choosing rdbms; otherwise the model offloads what the database cannot carry.
@@ -148,7 +148,8 @@ export function planStorage(x: StorageInput, problems: string[], warnings: strin
     perRequest: { ...per, logBytes: Math.round(per.logBytes), messageBytes: Math.round(per.messageBytes) },
     peak: { rowsPerSecond: Math.ceil(peakRps * rowsPerRequest), writeMBps: round2(writeMBps), walMBps: round2(walMBps), iops },
     daily: { requests: Math.round(dailyRequests), graphRuns: Math.round(dailyRequests * per.runs), gib: round2(dailyGiB), walGiB: round2(walGiB) },
-    rdbmsLogGiB: Number.isFinite(rdbmsLogGiB) ? Math.ceil(rdbmsLogGiB) : rdbmsLogGiB,
+    // The plan holds finite numbers only (plan-limits.ts; JSON has no Infinity): null says unbounded.
+    rdbmsLogGiB: Number.isFinite(rdbmsLogGiB) ? Math.ceil(rdbmsLogGiB) : null,
     maxRetentionDaysInDatabase,
     dataGiB: Math.ceil(dataGiB),
     diskGiB: disk(dataGiB),
@@ -163,13 +164,13 @@ export function planStorage(x: StorageInput, problems: string[], warnings: strin
 function judgeStorage(x: StorageInput, s: StoragePlan, problems: string[], warnings: string[]): void {
   const c = x.costs;
   const wl = s.workflowLogs;
-  const size = Number.isFinite(s.rdbmsLogGiB) ? `${s.rdbmsLogGiB} GiB` : 'an ever-growing size (retentionDays: 0 keeps them forever)';
+  const size = s.rdbmsLogGiB !== null ? `${s.rdbmsLogGiB} GiB` : 'an ever-growing size (retentionDays: 0 keeps them forever)';
   const why = [
-    Number.isFinite(s.rdbmsLogGiB) && s.rdbmsLogGiB > c.rdbmsMaxLogGiB ? `${size} of workflow logs at ${s.retentionDays} days' retention exceeds the ${c.rdbmsMaxLogGiB} GiB one PostgreSQL carries (workload.state.rdbmsMaxLogGiB)` : '',
-    !Number.isFinite(s.rdbmsLogGiB) ? `workflow logs kept forever grow without bound` : '',
+    s.rdbmsLogGiB !== null && s.rdbmsLogGiB > c.rdbmsMaxLogGiB ? `${size} of workflow logs at ${s.retentionDays} days' retention exceeds the ${c.rdbmsMaxLogGiB} GiB one PostgreSQL carries (workload.state.rdbmsMaxLogGiB)` : '',
+    s.rdbmsLogGiB === null ? `workflow logs kept forever grow without bound` : '',
     s.cleanup && !s.cleanup.keepsUp ? `the retention clean-up (${s.cleanup.task.split('.').pop()}, daily at 02:00, batches of ${s.cleanup.batchSize}) needs ${s.cleanup.hoursPerDay} h a day to delete ${s.cleanup.runsPerDay} runs` : '',
   ].filter(Boolean);
-  const ways = `(1) observability.workflowLogs.storage: logstore with slsProject, slsEndpoint and slsRegion (Alibaba Cloud SLS; the runs and node executions leave PostgreSQL); (2) retentionDays ≤ ${Math.max(1, s.maxRetentionDaysInDatabase)}; (3) observability.workflowLogs.acceptLargeDatabase: true to keep them in PostgreSQL knowingly (${s.inDatabase.dataGiB} GiB of data on a ${s.inDatabase.diskGiB} GiB volume; a pg_dump restore ≈${s.inDatabase.dumpRestoreMinutes} min)`;
+  const ways = `(1) observability.workflowLogs.storage: logstore with slsProject, slsEndpoint and slsRegion (Alibaba Cloud SLS; the runs and node executions leave PostgreSQL); (2) retentionDays ≤ ${Math.max(1, s.maxRetentionDaysInDatabase ?? 1)}; (3) observability.workflowLogs.acceptLargeDatabase: true to keep them in PostgreSQL knowingly (${s.inDatabase.dataGiB} GiB of data on a ${s.inDatabase.diskGiB} GiB volume; a pg_dump restore ≈${s.inDatabase.dumpRestoreMinutes} min)`;
   if (wl.chosenBy === 'model' && wl.storage === 'logstore' && (!x.spec.observability.workflowLogs.slsProject || !x.spec.observability.workflowLogs.slsEndpoint || !x.spec.observability.workflowLogs.slsRegion))
     problems.push(`observability.workflowLogs: at ${x.qps} QPS ${why.join('; ')}, so the default is to offload them (logstore). Choose: ${ways}`);
   else if (wl.storage !== 'logstore' && !wl.carried && !wl.accepted)
@@ -189,5 +190,5 @@ function judgeStorage(x: StorageInput, s: StoragePlan, problems: string[], warni
 export function storageSummary(s: StoragePlan): string {
   const logs = s.workflowLogs.storage === 'logstore' ? 'workflow logs in SLS (logstore)' : `workflow logs in PostgreSQL (${s.workflowLogs.storage})`;
   const clean = s.cleanup ? `; clean-up ${s.cleanup.runsPerDay} runs/day in batches of ${s.cleanup.batchSize} ≈ ${s.cleanup.hoursPerDay} h/day (${s.cleanup.keepsUp ? 'keeps up' : 'DOES NOT KEEP UP'})` : '';
-  return `${logs}, chosen by ${s.workflowLogs.chosenBy === 'model' ? 'the storage model' : 'the spec'}; ${s.peak.rowsPerSecond} rows/s and ${s.peak.writeMBps} MB/s at the peak (WAL ${s.peak.walMBps} MB/s, ≈${s.peak.iops} IOPS); ${s.daily.gib} GiB/day; ${s.dataGiB} GiB at ${s.retentionDays} days' retention → disk ${s.diskGiB} GiB; logs in PostgreSQL would be ${Number.isFinite(s.rdbmsLogGiB) ? `${s.rdbmsLogGiB} GiB` : 'unbounded'} (carried up to ${s.maxRetentionDaysInDatabase} days)${clean}`;
+  return `${logs}, chosen by ${s.workflowLogs.chosenBy === 'model' ? 'the storage model' : 'the spec'}; ${s.peak.rowsPerSecond} rows/s and ${s.peak.writeMBps} MB/s at the peak (WAL ${s.peak.walMBps} MB/s, ≈${s.peak.iops} IOPS); ${s.daily.gib} GiB/day; ${s.dataGiB} GiB at ${s.retentionDays} days' retention → disk ${s.diskGiB} GiB; logs in PostgreSQL would be ${s.rdbmsLogGiB !== null ? `${s.rdbmsLogGiB} GiB` : 'unbounded'} (carried ${s.maxRetentionDaysInDatabase !== null ? `up to ${s.maxRetentionDaysInDatabase} days` : 'at any retention'})${clean}`;
 }

@@ -42,8 +42,8 @@ function logFindings(d: Deployment, spec: Spec, services: ServiceModel[], file: 
       rule: 'workflow-log-volume',
       severity: 'error',
       ...place(api.origin.WORKFLOW_LOG_RETENTION_DAYS ?? api.origin.WORKFLOW_LOG_CLEANUP_ENABLED ?? api.origin.CORE_WORKFLOW_EXECUTION_REPOSITORY, file),
-      message: `${api.name} keeps the workflow logs in PostgreSQL (${retentionDays > 0 ? `${retentionDays} days` : 'forever: WORKFLOW_LOG_CLEANUP_ENABLED is not true'}); at ${qps} QPS that is ${Number.isFinite(s.rdbmsLogGiB) ? `${s.rdbmsLogGiB} GiB` : 'an unbounded size'}, beyond what one database carries: ${storageSummary(s)}`,
-      fix: `offload them (the logstore repositories: observability.workflowLogs.storage: logstore), keep ≤ ${Math.max(1, s.maxRetentionDaysInDatabase)} days (WORKFLOW_LOG_CLEANUP_ENABLED=true, WORKFLOW_LOG_RETENTION_DAYS), or accept it in the spec (observability.workflowLogs.acceptLargeDatabase: true)`,
+      message: `${api.name} keeps the workflow logs in PostgreSQL (${retentionDays > 0 ? `${retentionDays} days` : 'forever: WORKFLOW_LOG_CLEANUP_ENABLED is not true'}); at ${qps} QPS that is ${s.rdbmsLogGiB !== null ? `${s.rdbmsLogGiB} GiB` : 'an unbounded size'}, beyond what one database carries: ${storageSummary(s)}`,
+      fix: `offload them (the logstore repositories: observability.workflowLogs.storage: logstore), keep ≤ ${Math.max(1, s.maxRetentionDaysInDatabase ?? 1)} days (WORKFLOW_LOG_CLEANUP_ENABLED=true, WORKFLOW_LOG_RETENTION_DAYS), or accept it in the spec (observability.workflowLogs.acceptLargeDatabase: true)`,
       data: { service: api.name, qps, retentionDays, rdbmsLogGiB: s.rdbmsLogGiB, maxRetentionDays: s.maxRetentionDaysInDatabase },
     });
   if (offloaded && (env.LOGSTORE_DUAL_WRITE_ENABLED ?? 'false').toLowerCase() === 'true')
