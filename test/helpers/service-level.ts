@@ -97,7 +97,8 @@ export interface RenderedComponent {
  * Every queue the rendered files carry against the service level at the peak, and every modelled
  * component's cores against λ·c ÷ U. Returns what fails (empty: all good), with the numbers.
  */
-export function serviceLevelFailures(l: ExpectedLoad, rendered: RenderedComponent[], runQueue: string, defaultQueues: string[], mainPoolSize?: number): string[] {
+/** mainPoolSize: each PgBouncer process's main pool; poolerProcesses: how many processes share the transactions, each with its own pools. */
+export function serviceLevelFailures(l: ExpectedLoad, rendered: RenderedComponent[], runQueue: string, defaultQueues: string[], mainPoolSize?: number, poolerProcesses = 1): string[] {
   const out: string[] = [];
   const check = (path: string, c: number, lambda: number, seconds: number, scv: number) => {
     if (lambda * seconds <= 0) return;
@@ -115,7 +116,7 @@ export function serviceLevelFailures(l: ExpectedLoad, rendered: RenderedComponen
   check('runs (pooled)', runners.reduce((n, r) => n + r.replicas * num(r.env, 'CELERY_WORKER_CONCURRENCY', r.env.CELERY_WORKER_AMOUNT || '1'), 0), l.lambda * runs.share, runs.seconds, runs.scv);
   const codeRate = l.lambda * codeShareFromMix(l.mix);
   for (const s of rendered.filter((r) => r.component === 'sandbox')) check('sandbox (per replica)', num(s.env, 'MAX_WORKERS', '4'), codeRate / s.replicas, CODE_SECONDS, 1);
-  if (mainPoolSize !== undefined) check('pgbouncer (main pool)', mainPoolSize, l.lambda, 0.1, 1);
+  if (mainPoolSize !== undefined) check('pgbouncer (main pool, per process)', mainPoolSize, l.lambda / poolerProcesses, 0.1, 1);
 
   // CPU: cores given ≥ Σ λ·c ÷ U, the costs straight from costs/compute.json.
   const onWorker = (k: Kind) => l.workerKinds.includes(k);

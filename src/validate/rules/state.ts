@@ -14,6 +14,8 @@ import type { Deployment, ServiceModel } from '../deployment.js';
 import { extraDirOf } from '../helm-extra.js';
 import type { Rule } from './rule.js';
 
+/** What availability.ha runs at ≥ 2 replicas (the plan's production topology). */
+const HA_COMPONENTS = ['api', 'web', 'worker', 'plugin_daemon'];
 const apiOf = (services: ServiceModel[]) => services.find((s) => s.active && s.component === 'api');
 /** The variable's line when the files state it, else the file the view was read from. */
 const place = (origin: Origin | undefined, file: string | undefined) => (origin ? at(origin) : file ? { file } : {});
@@ -96,7 +98,10 @@ function busFindings(d: Deployment, spec: Spec, services: ServiceModel[], file: 
 /** Helm: the pooler's Deployment in extra/ under HA must run ≥ 2 pods with a PDB. */
 function poolerFindings(d: Deployment, spec: Spec | undefined): Diagnostic[] {
   if (!d.helm || !d.helmValuesFile) return [];
-  const ha = spec ? highAvailability(spec, resolveTier(spec)) : (apiOf(d.helm.services)?.replicas ?? 1) >= 2;
+  // Without a spec, the files say HA the way the plan renders it: ≥ 2 replicas of each of api, web, worker and plugin
+  // daemon (more API replicas alone are capacity, not redundancy).
+  const redundant = (c: string) => d.helm!.services.filter((x) => x.active && x.component === c).every((x) => x.replicas >= 2);
+  const ha = spec ? highAvailability(spec, resolveTier(spec)) : apiOf(d.helm.services) !== undefined && HA_COMPONENTS.every(redundant);
   if (!ha) return [];
   const dir = extraDirOf(d.helmValuesFile);
   const docs = d.helm.manifests.filter((m) => m.file.startsWith(dir));
