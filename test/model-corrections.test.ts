@@ -111,11 +111,11 @@ describe('hand-computed examples', () => {
   });
 
   it('DB host CPU from work: 500 QPS × 1.3 = 650 req/s × 27.85 statements × 0.5 ms + 3445 row writes × 0.1 ms = 9.4 cores, ÷ 0.6 → 16 vCPU; twice the statements → 32', () => {
-    // Default mix, logs in PostgreSQL: statements .2×15 + .05×12 + .05×25 + .4×35 + .3×30 = 27.85; rows .7 runs + 3.9 node executions + .7 messages.
-    expect(planFor(spec({ tier: '500qps' }), 'compose').database.hostSize!.cpus).toBe(16);
+    // A spec that gives its mean (500) and a 1.3 peak. Default mix, logs in PostgreSQL: statements .2×15 + .05×12 + .05×25 + .4×35 + .3×30 = 27.85; rows .7 runs + 3.9 node executions + .7 messages.
+    expect(planFor(spec({ tier: '500qps', burstFactor: 1.3 }), 'compose').database.hostSize!.cpus).toBe(16);
     const twice = { chat: 30, completion: 24, agent: 50, chatflow: 70, workflowStreaming: 60, workflowBlocking: 60 };
-    expect(planFor(spec({ tier: '500qps', workload: { state: { statementsPerRequest: twice } } }), 'compose').database.hostSize!.cpus).toBe(32);
-    const given = planFor(spec({ tier: '500qps', database: { hostSize: { cpus: 8, memoryGiB: 64 } } }), 'compose');
+    expect(planFor(spec({ tier: '500qps', burstFactor: 1.3, workload: { state: { statementsPerRequest: twice } } }), 'compose').database.hostSize!.cpus).toBe(32);
+    const given = planFor(spec({ tier: '500qps', burstFactor: 1.3, database: { hostSize: { cpus: 8, memoryGiB: 64 } } }), 'compose');
     expect(given.warnings.join('\n')).toMatch(/a 8 vCPU DB host is short for the peak's work: .* give database\.hostSize\.cpus ≥ 16/);
   });
 
@@ -219,7 +219,8 @@ describe('validate: timeout-chain on the run bounds, the heartbeat and the keep-
 
 describe('the wizard: the default compose host is what the plan needs', () => {
   it.each(tierNames())('%s: the default fits exactly, and one vCPU less draws the too-small-host warning', async (tier) => {
-    const script = scriptedPrompts({ tier });
+    // Where the bus needs a cluster (1000 QPS) the wizard asks for its URL: give one.
+    const script = scriptedPrompts({ tier, 'redis.eventBus.url': 'redis://event-bus.internal:6379' });
     const { spec: s } = await askSpec(script.prompts);
     const plan = planFor(s, 'compose');
     expect(s.host).toEqual(plan.host.required);
