@@ -2,13 +2,14 @@
 // (worker_runs: MODE=worker on the run queue alone) read as the run worker rather than as a
 // second background worker, and its size kept as the plan made it.
 // Behind PgBouncer the run worker starts after it, like every other client.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { releaseVersions, tierNames } from '../src/core/data.js';
 import { runCli } from './helpers/cli.js';
+import { withStateChoices } from './helpers/state-choices.js';
 
 describe('import of our own compose output', () => {
   for (const release of releaseVersions())
@@ -16,7 +17,10 @@ describe('import of our own compose output', () => {
       it(`${release} ${tier}: adopted without refusal, the run worker's size kept`, async () => {
         const dir = mkdtempSync(join(tmpdir(), 'dd-own-'));
         const rendered = join(dir, 'rendered');
-        const render = await runCli(['render', '--tier', tier, '--release', release, '--target', 'compose', '--out', rendered]);
+        // From 100 QPS the plan asks where the workflow logs go and, higher, for an event bus of its own: the spec says.
+        const specFile = join(dir, 'dify-deploy.yaml');
+        writeFileSync(specFile, stringify(withStateChoices({ tier, release, targets: ['compose'] })));
+        const render = await runCli(['render', '--config', specFile, '--target', 'compose', '--out', rendered]);
         expect(render.code, render.stderr).toBe(0);
         const compose = parse(readFileSync(join(rendered, 'docker-compose.yaml'), 'utf8'));
         const runs = compose.services.worker_runs;
@@ -33,5 +37,12 @@ describe('import of our own compose output', () => {
           maxOverflow: Number(runs.environment.SQLALCHEMY_MAX_OVERFLOW),
         });
         expect(spec.overrides.components).toHaveProperty('worker');
+        // Where the files keep the workflow logs and the event bus is what the adopted spec says.
+        const env = compose.services.api.environment ?? {};
+        const dotenv = readFileSync(join(rendered, '.env'), 'utf8');
+        const logsInDatabase = !/^CORE_WORKFLOW_EXECUTION_REPOSITORY=.*logstore/m.test(dotenv);
+        expect(spec.observability.workflowLogs.storage).toBe(logsInDatabase ? 'rdbms' : 'logstore');
+        const busUrl = /^EVENT_BUS_REDIS_URL=(.*)$/m.exec(dotenv)?.[1] ?? env.EVENT_BUS_REDIS_URL;
+        expect(spec.redis.eventBus.mode).toBe(!busUrl ? 'shared' : compose.services.redis_event_bus ? 'bundled' : 'external');
       });
 });

@@ -7,6 +7,7 @@ import { COMPONENT_NAMES, type ComponentName, type SpecInput } from '../core/spe
 import { STORAGE_BACKENDS } from '../backends/storage.js';
 import { VECTOR_STORES, vectorStoreBackend } from '../backends/vector-stores.js';
 import { storageEnv, vectorStoreParts } from '../render/compose/model.js';
+import { EVENT_BUS_SERVICE } from '../render/event-bus.js';
 import { SECRETS } from '../render/secrets.js';
 import type { RenderContext } from '../render/types.js';
 import type { Origin } from '../validate/diagnostics.js';
@@ -189,6 +190,52 @@ function redis(d: Deployment, env: Record<string, string>): SpecInput['redis'] {
   }
   if (cluster) r.clusterNodes = list(env.REDIS_CLUSTERS);
   return r;
+}
+
+type EventBusInput = NonNullable<NonNullable<SpecInput['redis']>['eventBus']>;
+const CHANNEL_TYPES = ['pubsub', 'sharded', 'streams'] as const;
+
+/**
+ * The event bus the files give the API (EVENT_BUS_REDIS_*, src/render/event-bus.ts): none is the
+ * main Redis (shared), the compose service of our own is bundled, any other URL is external. Said
+ * explicitly, so the adopted plan keeps the bus where it is rather than choosing one by the tier.
+ */
+function eventBus(d: Deployment, release: Release, env: Record<string, string>): EventBusInput | undefined {
+  if (!release.eventBus) return undefined;
+  const url = (env.EVENT_BUS_REDIS_URL ?? '').trim();
+  if (!url) return { mode: 'shared' };
+  const channel = (env.EVENT_BUS_REDIS_CHANNEL_TYPE ?? '').trim();
+  const channelType = (CHANNEL_TYPES as readonly string[]).includes(channel) ? { channelType: channel as (typeof CHANNEL_TYPES)[number] } : {};
+  const host = /^rediss?:\/\/(?:[^@/]*@)?([^:/?#]+)/.exec(url)?.[1];
+  if (d.compose && host === EVENT_BUS_SERVICE && bundledRuns(d, EVENT_BUS_SERVICE)) return { mode: 'bundled', ...channelType };
+  return { mode: 'external', url, useClusters: truthy(env.EVENT_BUS_REDIS_USE_CLUSTERS), ...channelType };
+}
+
+type WorkflowLogsInput = NonNullable<NonNullable<SpecInput['observability']>['workflowLogs']>;
+/** The logstore keeps logs "permanently" at this TTL (upstream's .env.example; what render writes for retentionDays 0). */
+const SLS_PERMANENT_TTL = 3650;
+
+/**
+ * Where the files keep the workflow logs (src/core/topology.ts renders these variables): the SLS
+ * logstore repositories, or PostgreSQL (hybrid: node executions in object storage) with the
+ * clean-up's retention. Logs the files keep in PostgreSQL stay there (acceptLargeDatabase): the
+ * adopted plan must not move them by the tier's default; `plan` shows what they cost.
+ */
+function workflowLogs(env: Record<string, string>): WorkflowLogsInput {
+  const logstore = [env.CORE_WORKFLOW_EXECUTION_REPOSITORY, env.API_WORKFLOW_RUN_REPOSITORY].some((v) => (v ?? '').includes('logstore'));
+  if (logstore) {
+    const ttl = int(env.ALIYUN_SLS_LOGSTORE_TTL);
+    return {
+      storage: 'logstore',
+      ...(ttl !== undefined ? { retentionDays: ttl >= SLS_PERMANENT_TTL ? 0 : ttl } : {}),
+      ...(env.ALIYUN_SLS_PROJECT_NAME ? { slsProject: env.ALIYUN_SLS_PROJECT_NAME } : {}),
+      ...(env.ALIYUN_SLS_ENDPOINT ? { slsEndpoint: env.ALIYUN_SLS_ENDPOINT } : {}),
+      ...(env.ALIYUN_SLS_REGION ? { slsRegion: env.ALIYUN_SLS_REGION } : {}),
+    };
+  }
+  // Upstream ships the clean-up off: the logs are kept forever (0).
+  const retentionDays = truthy(env.WORKFLOW_LOG_CLEANUP_ENABLED) ? (int(env.WORKFLOW_LOG_RETENTION_DAYS) ?? 30) : 0;
+  return { storage: (env.WORKFLOW_NODE_EXECUTION_STORAGE ?? '').trim() === 'hybrid' ? 'hybrid' : 'rdbms', retentionDays, acceptLargeDatabase: true };
 }
 
 const VS_MARKERS = { url: 'http://dify-deploy-marker-url.invalid', host: 'dify-deploy-marker-host', port: 59991, user: 'dify-deploy-marker-user', password: 'dify-deploy-marker-password', apiKey: 'dify-deploy-marker-apikey', database: 'dify-deploy-marker-db' };
@@ -413,13 +460,14 @@ export function adoptDeployment(d: Deployment, options: { dbMaxConnections?: num
   const spec: SpecInput = { release: release.version, targets: ['compose'] };
   const db = database(d, env, vars, options.dbMaxConnections, refusals) ?? {};
   spec.database = db;
-  spec.redis = redis(d, env);
+  const bus = eventBus(d, release, env);
+  spec.redis = { ...redis(d, env), ...(bus ? { eventBus: bus } : {}) } as SpecInput['redis'];
   spec.vectorStore = vectorStore(d, release, env, vars, refusals);
   spec.storage = storage(env, vars, refusals);
   spec.domain = domain(d, env, refusals);
   if (release.collaboration) spec.collaboration = d.compose ? activeServiceNamed(d, 'api_websocket') !== undefined || d.services.some((s) => s.active && s.component === 'api_websocket') : profiles(d).has(release.collaboration.profile);
   const logFormat = env.LOG_OUTPUT_FORMAT;
-  if (logFormat === 'json' || logFormat === 'text') spec.observability = { logFormat };
+  spec.observability = { ...(logFormat === 'json' || logFormat === 'text' ? { logFormat } : {}), workflowLogs: workflowLogs(env) };
   const components = currentSizing(d, release);
   const maxConnections = settings.has('POSTGRES_MAX_CONNECTIONS') || settings.has('MYSQL_MAX_CONNECTIONS') ? int(env[db.engine === 'mysql' ? 'MYSQL_MAX_CONNECTIONS' : 'POSTGRES_MAX_CONNECTIONS']) : undefined;
   spec.overrides = { components, ...(db.mode !== 'external' && maxConnections !== undefined ? { database: { maxConnections } } : {}) };
