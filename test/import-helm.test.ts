@@ -11,6 +11,7 @@ import type { Values } from '../src/helm/merge.js';
 import { helmView } from '../src/validate/helm-model.js';
 import { runCli } from './helpers/cli.js';
 import { testUpstream, UPSTREAM } from './helpers/upstream.js';
+import { withStateChoices } from './helpers/state-choices.js';
 
 const EXTERNAL = {
   storage: { type: 's3', bucket: 'dify-files', region: 'eu-west-1', accessKey: 'AKIAEXAMPLE', secretKey: 's3-secret-value-123' },
@@ -31,7 +32,7 @@ describe('import --helm-values', () => {
     for (const [name, backends] of [['external backends', EXTERNAL], ['bundled backends', BUNDLED]] as const)
       it(`${release}, ${name}: render(import(values)) gives every component the same env, replicas and secrets`, async () => {
         const dir = mkdtempSync(join(tmpdir(), 'dd-import-helm-'));
-        writeFileSync(join(dir, 'spec.yaml'), JSON.stringify({ release, tier: '100qps', targets: ['helm'], ...backends }));
+        writeFileSync(join(dir, 'spec.yaml'), JSON.stringify(withStateChoices({ release, tier: '100qps', targets: ['helm'], ...backends }, 'helm')));
         expect((await runCli(['render', '--config', join(dir, 'spec.yaml'), '--out', join(dir, 'orig')])).code).toBe(0);
         const values = join(dir, 'orig', 'helm', 'values.yaml');
         const imported = await runCli(['import', '--helm-values', values, '--out', join(dir, 'adopted'), '--db-max-connections', '800']);
