@@ -19,6 +19,7 @@ import { planLimitProblems } from './plan-limits.js';
 
 export type { CapacityPath, DatabasePlan, InfraComponent, Plan, PlanComponent, SizingInput } from './sizing/types.js';
 export { gib } from './sizing/units.js';
+export { waitText } from './sizing/capacity.js';
 export { collaborationEnabled } from './sizing/components.js';
 
 export function sizePlan({ spec, release, tier, target }: SizingInput): Plan {
