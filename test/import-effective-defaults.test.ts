@@ -31,3 +31,18 @@ describeUpstream('import: defaults are what the containers get without the line'
     expect(env).not.toHaveProperty('LOG_FILE');
   });
 });
+
+describeUpstream('import --dry-run: the current budget is the deployment\'s', () => {
+  it('upstream 1.16.1 as shipped (POSTGRES_MAX_CONNECTIONS=200 in .env, the compose default 100): "current" is judged against 200 (and does not fit), as validate does', async () => {
+    const { copyFileSync, mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const src = mkdtempSync(join(tmpdir(), 'dd-current-'));
+    const { UPSTREAM } = await import('./helpers/upstream.js');
+    copyFileSync(join(UPSTREAM, 'dify-1.16.1', 'docker', '.env.example'), join(src, '.env'));
+    copyFileSync(join(UPSTREAM, 'dify-1.16.1', 'docker', 'docker-compose.yaml'), join(src, 'docker-compose.yaml'));
+    const r = await runCli(['import', src, '--out', `${src}-adopted`, '--dry-run', '--json']);
+    const report = JSON.parse(r.stdout);
+    expect(report.sizing.current.maxConnections).toBe(200);
+    expect(report.sizing.current.fits).toBe(false);
+  });
+});

@@ -1,7 +1,7 @@
 // `dify-deploy plan`: the sizing plan, every number with its reason.
 import { z } from 'zod';
 import { planFor } from '../core/resolve.js';
-import type { Plan } from '../core/sizing.js';
+import { waitText, type Plan } from '../core/sizing.js';
 import type { Spec } from '../core/spec.js';
 import { parseOptions, specFlagsSchema, specFromFlags, targetSchema } from '../cli/options.js';
 import { colors, table, type Io } from '../cli/io.js';
@@ -97,7 +97,7 @@ function capacityLines(plan: Plan): string[] {
     ...plan.capacity.paths.map((p) =>
       p.sustainableQps === null
         ? `Capacity (${p.name}): ${p.slots} ${how[p.name]}: not loaded by this mix`
-        : `Capacity (${p.name}): ${p.queues > 1 ? `${p.queues} × ${p.serversPerQueue} = ` : ''}${p.slots} ${how[p.name]}, ${p.inFlight} busy on average: P(wait) ${pct(p.waitProbability)}, p99 wait ${p.p99WaitSeconds} s, utilisation ${pct(p.utilisation)} at the peak; ${p.qpsAtServiceLevel} QPS at the service level, saturates at ${p.sustainableQps}${p.meetsServiceLevel ? '' : ' — MISSES THE SERVICE LEVEL'}`,
+        : `Capacity (${p.name}): ${p.queues > 1 ? `${p.queues} × ${p.serversPerQueue} = ` : ''}${p.slots} ${how[p.name]}, ${p.inFlight} busy on average: P(wait) ${pct(p.waitProbability)}, p99 wait ${waitText(p.p99WaitSeconds)}, utilisation ${pct(p.utilisation)} at the peak; ${p.qpsAtServiceLevel} QPS at the service level, saturates at ${p.sustainableQps}${p.meetsServiceLevel ? '' : ' — MISSES THE SERVICE LEVEL'}`,
     ),
     `Capacity: ${plan.capacity.qpsAtServiceLevel} QPS at the service level (the weakest path) for ${plan.peakQps} QPS at the peak; saturation at ${plan.capacity.sustainableQps}`,
   ];

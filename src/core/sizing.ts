@@ -26,6 +26,7 @@ import { PGBOUNCER_IMAGE_VERSION } from './pooler.js';
 export type { CapacityPath, DatabasePlan, InfraComponent, Plan, PlanComponent, SizingInput } from './sizing/types.js';
 export type { StoragePlan } from './sizing/storage.js';
 export { gib } from './sizing/units.js';
+export { waitText } from './sizing/capacity.js';
 export { collaborationEnabled } from './sizing/components.js';
 
 export function sizePlan({ spec, release, tier, target }: SizingInput): Plan {

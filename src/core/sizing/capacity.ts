@@ -21,6 +21,9 @@ export function runQueueConsumers(components: PlanComponent[], release: Release)
 export const runSlotsOf = (consumers: PlanComponent[]) =>
   consumers.reduce((n, c) => n + c.replicas * c.processesPerReplica * Number(c.env.CELERY_WORKER_CONCURRENCY ?? c.env.CELERY_WORKER_AMOUNT ?? '1'), 0);
 
+/** A p99 wait for messages: seconds, or unbounded for an overloaded queue. */
+export const waitText = (s: number | null) => (s === null ? 'unbounded: the queue is overloaded' : `${s} s`);
+
 const round = (n: number, d = 3) => (Number.isFinite(n) ? Math.round(n * 10 ** d) / 10 ** d : n);
 
 /**
@@ -42,7 +45,8 @@ function pathOf(name: CapacityPath['name'], q: Queue, queues: number, servers: n
     serversPerQueue: servers,
     qpsAtServiceLevel: atLevel === null ? null : Math.floor(atLevel * 10) / 10,
     waitProbability: loaded ? round(r.waitProbability, 5) : 0,
-    p99WaitSeconds: loaded ? round(r.p99WaitSeconds) : 0,
+    // An overloaded queue (utilisation ≥ 1) grows without end: its wait has no p99 (null).
+    p99WaitSeconds: !loaded ? 0 : Number.isFinite(r.p99WaitSeconds) ? round(r.p99WaitSeconds) : null,
     utilisation: loaded ? round(r.utilisation) : 0,
     meetsServiceLevel: !loaded || meets(r, w.serviceLevel),
   };
@@ -74,7 +78,7 @@ export function capacityOf(components: PlanComponent[], release: Release, w: Wor
   };
   for (const p of paths.filter((x) => !x.meetsServiceLevel))
     warnings.push(
-      `capacity (${p.name}): at the planned peak of ${w.peakQps} QPS ${round(p.waitProbability * 100, 1)} % of arrivals wait for one of ${p.slots} slots (p99 wait ${p.p99WaitSeconds} s), beyond the service level (P(wait) ≤ ${w.serviceLevel.maxWaitProbability * 100} %, p99 wait ≤ ${w.serviceLevel.p99WaitSeconds} s); it carries ${p.qpsAtServiceLevel} QPS at that level`,
+      `capacity (${p.name}): at the planned peak of ${w.peakQps} QPS ${round(p.waitProbability * 100, 1)} % of arrivals wait for one of ${p.slots} slots (p99 wait ${waitText(p.p99WaitSeconds)}), beyond the service level (P(wait) ≤ ${w.serviceLevel.maxWaitProbability * 100} %, p99 wait ≤ ${w.serviceLevel.p99WaitSeconds} s); it carries ${p.qpsAtServiceLevel} QPS at that level`,
     );
   return { concurrentRequests, sustainableQps: bound((p) => p.sustainableQps), qpsAtServiceLevel: bound((p) => p.qpsAtServiceLevel), paths };
 }

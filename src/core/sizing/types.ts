@@ -46,7 +46,8 @@ export interface CapacityPath {
   serversPerQueue: number;
   qpsAtServiceLevel: number | null;
   waitProbability: number;
-  p99WaitSeconds: number;
+  /** null: the queue is overloaded (utilisation ≥ 1), its wait unbounded. */
+  p99WaitSeconds: number | null;
   utilisation: number;
   meetsServiceLevel: boolean;
 }
