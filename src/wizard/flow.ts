@@ -3,6 +3,7 @@
 // Pressing Enter throughout gives a working single-host deployment.
 import { defaultReleaseVersion, loadAllTiers, loadRelease, releaseVersions, type Release, type Tier, type TierComponent } from '../core/data.js';
 import { planFor } from '../core/resolve.js';
+import { REDIS_DEFAULT_MAXCLIENTS } from '../core/redis.js';
 import { usableRedisTopologies } from '../core/topology.js';
 import { domainSchema, TARGETS, type Spec, type Target } from '../core/spec.js';
 import { parseSpecData } from '../core/spec-parse.js';
@@ -213,7 +214,9 @@ async function askEventBus(session: Session, targets: Target[]): Promise<void> {
     session.set('redis.eventBus.useClusters', true);
     session.set('redis.eventBus.channelType', 'sharded');
   }
-  await session.field('redis.eventBus.maxClients', "Event bus's maxclients (CONFIG GET maxclients):", { default: 10000 });
+  // Offer at least the connections the deployment opens to the bus (Redis' default 10000 may be fewer).
+  const needed = Math.max(0, ...targets.map((t) => planFor(session.spec(), t).redis.eventBus.required ?? 0));
+  await session.field('redis.eventBus.maxClients', `Event bus's maxclients (CONFIG GET maxclients; the deployment opens ${needed}):`, { default: Math.max(REDIS_DEFAULT_MAXCLIENTS, needed) });
 }
 
 async function askDomain(session: Session): Promise<void> {
