@@ -2,6 +2,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError, didYouMean } from './errors.js';
+import type { DerivedRelease } from './releases/derive.js';
 import { PACKAGE_ROOT } from './package-root.js';
 
 export { PACKAGE_ROOT };
@@ -24,15 +25,9 @@ export interface Route {
   websocket?: boolean;
 }
 
-export interface Release {
-  version: string;
+/** A release: the facts derived from its files (DerivedRelease) merged with the curated ones. */
+export interface Release extends Pick<DerivedRelease, 'version' | 'composeLayout' | 'images' | 'pluginDaemonVersion' | 'services' | 'collaboration' | 'agentBackend'> {
   source: string;
-  composeLayout: 'shared-env-anchor' | 'env-file';
-  images: Record<string, string>;
-  pluginDaemonVersion: string;
-  services: string[];
-  collaboration: { service: string; profile: string; defaultEnabled: boolean } | null;
-  agentBackend: boolean;
   dbConnections: DbConnectionModel[];
   upstreamDefaults: Record<string, string>;
   entrypointFallbacks: Record<string, string>;

@@ -417,8 +417,9 @@ export const specSchema = z
   .object({
     release: z.string().regex(/^\d+\.\d+\.\d+$/, 'expected a Dify release like 1.16.1').optional(),
     tier: z.string().optional(),
-    qps: positive.optional(),
-    latencySeconds: positive.optional(),
+    // Bounds far above any Dify deployment that keep the queueing searches (O(servers)) short on bad input.
+    qps: positive.max(100_000, 'expected at most 100000 QPS (the peak-minute rate); size larger fleets as several deployments').optional(),
+    latencySeconds: positive.max(3600, 'expected at most 3600 s (Dify stops a run at APP_MAX_EXECUTION_TIME)').optional(),
     /** qps is the peak-minute arrival rate; give a mean and this multiplier to turn it into the peak (default 1). */
     burstFactor: z.number().min(1, 'expected a multiplier ≥ 1').optional(),
     serviceLevel: serviceLevelSchema.default({}),

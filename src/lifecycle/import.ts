@@ -11,6 +11,7 @@ import { parseSpecData } from '../core/spec-parse.js';
 import type { Spec, SpecInput } from '../core/spec.js';
 import { SPEC_FILE, specHasCredentials } from '../render/index.js';
 import { secretsFile } from '../render/secrets-store.js';
+import { publishedSecret } from '../render/secrets.js';
 import { writeFiles, type FileOutcome } from '../render/writer.js';
 import { knownEnvVariables } from '../core/known-env.js';
 import { loadDeployment, type ValidateInputs } from '../validate/load.js';
@@ -184,7 +185,12 @@ export function importDeployment(o: ImportOptions): ImportReport {
     if (!view.deployment) break;
     renderedVars = view.deployment.vars;
     moves = dataMoves(d, view.deployment, resolve(o.out), view.files.map((f) => f.path));
-    const mismatches = roundTripMismatches(d, settings, view.deployment, secretValues);
+    // A secret at a published default is never carried over (render refuses it): a new one is generated.
+    const mismatches = roundTripMismatches(d, settings, view.deployment, secretValues).filter((m) => {
+      if (!publishedSecret(m.key, m.want)) return true;
+      if (!adoption.replacedSecrets.includes(m.key)) adoption.replacedSecrets.push(m.key);
+      return false;
+    });
     if (round === 3 || mismatches.length === 0) {
       // One line per setting, naming every process that would lose it.
       for (const key of new Set(mismatches.map((m) => m.key))) {

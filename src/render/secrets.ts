@@ -94,20 +94,27 @@ export function screenAdoptedSecrets(existing: Record<string, string>): { kept: 
   return { kept, notices };
 }
 
+let secretNames: Set<string> | undefined;
+
+/** Whether `name` is a secret (generated, or one releases/secrets.json knows) set to a value anyone can read. */
+export function publishedSecret(name: string, value: string): 'default' | 'placeholder' | undefined {
+  secretNames ??= new Set([...SECRETS.map((d) => d.name), ...secretData().secrets.map((f) => f.var)]);
+  return secretNames.has(name) ? publishedValue(value) : undefined;
+}
+
 /**
  * Secrets the spec's overrides set to a value anyone can read (an upstream default or a
  * placeholder): refused like an adopted one, since overrides.env reaches every Dify container.
  * The value is never shown.
  */
 export function publishedOverrides(spec: Spec): string[] {
-  const secretNames = new Set([...SECRETS.map((d) => d.name), ...secretData().secrets.map((f) => f.var)]);
   const layers: [string, Record<string, string> | undefined][] = [
     ['overrides.env', spec.overrides.env],
     ...Object.entries(spec.overrides.components ?? {}).map(([c, o]): [string, Record<string, string> | undefined] => [`overrides.components.${c}.env`, o?.env]),
   ];
   return layers.flatMap(([where, env]) =>
     Object.entries(env ?? {}).flatMap(([name, value]) => {
-      const published = secretNames.has(name) && typeof value === 'string' ? publishedValue(value) : undefined;
+      const published = typeof value === 'string' ? publishedSecret(name, value) : undefined;
       return published
         ? [`${where}.${name}: is a published upstream ${published} anyone can read; remove it (dify-deploy generates a secret and keeps it in .dify-deploy/secrets.env) or set a value of your own`]
         : [];

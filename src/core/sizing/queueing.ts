@@ -38,9 +38,27 @@ export interface QueueReport {
 export function erlangC(servers: number, offered: number): number {
   if (offered <= 0) return 0;
   if (offered >= servers) return 1;
+  if (servers > MAX_EXACT_SERVERS) return halfinWhitt((servers - offered) / Math.sqrt(offered));
   let b = 1;
   for (let k = 1; k <= servers; k++) b = (offered * b) / (k + offered * b);
   return (servers * b) / (servers - offered * (1 - b));
+}
+
+/**
+ * Beyond a million servers the O(c) recursions would run for minutes (a qps of 1e9 is bad input the
+ * plan-limits check reports, but it must end): Halfin–Whitt's limit of Erlang C for c = a + β√a,
+ * C ≈ 1 / (1 + β·Φ(β)/φ(β)), and square-root staffing (β = 3) for the server count.
+ */
+const MAX_EXACT_SERVERS = 1e6;
+
+function halfinWhitt(beta: number): number {
+  const pdf = Math.exp((-beta * beta) / 2) / Math.sqrt(2 * Math.PI);
+  // Φ(β) by Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7).
+  const x = beta / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * Math.abs(x));
+  const erf = 1 - t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) * Math.exp(-x * x);
+  const cdf = 0.5 * (1 + Math.sign(x) * erf);
+  return 1 / (1 + (beta * cdf) / pdf);
 }
 
 /** Allen–Cunneen: waiting times of G/G/c ≈ M/M/c's × (C_a² + C_s²)/2, Poisson arrivals (C_a² = 1). */
@@ -84,6 +102,7 @@ export const meets = (r: Pick<QueueReport, 'waitProbability' | 'p99WaitSeconds'>
 export function serversFor(q: Queue, level: ServiceLevel): number {
   const a = q.arrivalRate * q.serviceSeconds;
   if (a <= 0) return 0;
+  if (!(a <= MAX_EXACT_SERVERS)) return Math.ceil(a + 3 * Math.sqrt(a)); // NaN and Infinity too: the limits check reports them
   // Grow c from the first stable count, carrying Erlang B along: O(c) overall.
   let b = 1;
   let c = 0;
