@@ -7,7 +7,9 @@ describe('--set', () => {
   it('the storage a Helm tier needs, from flags alone; the refusal says how', async () => {
     const refused = await runCli(['plan', '--tier', '500qps', '--target', 'helm']);
     expect(refused.stdout + refused.stderr).toMatch(/--set storage\.type=s3/);
-    const r = await runCli(['plan', '--tier', '500qps', '--target', 'helm', '--set', 'storage.type=s3', '--set', 'storage.bucket=dify-files', '--set', 'storage.region=us-east-1', '--set', 'storage.useIam=true', '--json']);
+    const r = await runCli(['plan', '--tier', '500qps', '--target', 'helm', '--set', 'storage.type=s3', '--set', 'storage.bucket=dify-files', '--set', 'storage.region=us-east-1', '--set', 'storage.useIam=true',
+      // and the state choices a 500qps Helm plan asks for (docs/state-sizing.md), from flags too
+      '--set', 'observability.workflowLogs.acceptLargeDatabase=true', '--set', 'redis.eventBus.mode=external', '--set', 'redis.eventBus.url=redis://bus.internal:6379', '--json']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).problems).toEqual([]);
   });

@@ -8,6 +8,8 @@ import { afterAll, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..');
 const scratch = mkdtempSync(join(tmpdir(), 'dify-deploy-launcher-'));
+// 100qps asks where the workflow logs go (docs/state-sizing.md); this test is about module loading.
+const ACCEPT_LOGS = 'observability.workflowLogs.acceptLargeDatabase=true';
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** Node's built-in modules a run of the CLI loaded, as process.moduleLoadList names them. */
@@ -20,7 +22,7 @@ function builtinsLoaded(args: string[]): string[] {
   return (JSON.parse(readFileSync(list, 'utf8')) as string[]).filter((m) => m.startsWith('NativeModule '));
 }
 
-it.each([[['--help']], [['plan', '--tier', '100qps', '--json']], [['render', '--tier', '100qps', '--target', 'compose', '--out', join(scratch, 'out')]]])(
+it.each([[['--help']], [['plan', '--tier', '100qps', '--set', ACCEPT_LOGS, '--json']], [['render', '--tier', '100qps', '--set', ACCEPT_LOGS, '--target', 'compose', '--out', join(scratch, 'out')]]])(
   '%j does not load the ES module loader',
   (args) => {
     const loaded = builtinsLoaded(args);

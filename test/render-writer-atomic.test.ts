@@ -66,7 +66,7 @@ describe('render is all or nothing', () => {
     if (asRoot) chownSync(nginx, 0, 0);
     else chmodSync(nginx, 0o555);
     const before = snapshot(deployed);
-    const r = cli(['render', '--tier', '200qps', '--out', deployed], { unprivileged: true });
+    const r = cli(['render', '--tier', '200qps', '--set', 'observability.workflowLogs.acceptLargeDatabase=true', '--out', deployed], { unprivileged: true });
     expect(r.code, r.stderr).toBe(2);
     expect(snapshot(deployed)).toEqual(before);
   });

@@ -7,6 +7,7 @@ import { parse as parseDotenv } from 'dotenv';
 import { describe, expect, it } from 'vitest';
 import { parseSpecData } from '../src/core/spec-parse.js';
 import { renderDeployment } from '../src/render/index.js';
+import { withStateChoices } from './helpers/state-choices.js';
 
 const spec = parseSpecData({ tier: '50qps', release: '1.16.1' }, 'test');
 const fresh = () => mkdtempSync(join(tmpdir(), 'dify-render-'));
@@ -71,7 +72,7 @@ describe('render to disk', () => {
     await renderDeployment({ spec, outDir: dir, target: 'compose' });
     const edited = `${readFileSync(join(dir, 'docker-compose.yaml'), 'utf8')}# my edit\n`;
     writeFileSync(join(dir, 'docker-compose.yaml'), edited);
-    const other = parseSpecData({ tier: '200qps', release: '1.16.1' }, 'test');
+    const other = parseSpecData(withStateChoices({ tier: '200qps', release: '1.16.1' }), 'test');
     const before = snapshot(dir);
     const refused = await renderDeployment({ spec: other, outDir: dir, target: 'compose' });
     expect(refused.written).toBe(false);
@@ -106,7 +107,7 @@ describe('render to disk', () => {
 
   it('a plan with problems renders nothing', async () => {
     const dir = fresh();
-    const bad = parseSpecData({ tier: '500qps', database: { mode: 'external', host: 'db', maxConnections: 50 } }, 'test');
+    const bad = parseSpecData(withStateChoices({ tier: '500qps', database: { mode: 'external', host: 'db', maxConnections: 50 } }), 'test');
     const report = await renderDeployment({ spec: bad, outDir: dir, target: 'compose' });
     expect(report.refused.length).toBeGreaterThan(0);
     expect(existsSync(join(dir, '.env'))).toBe(false);

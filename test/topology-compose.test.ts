@@ -8,11 +8,12 @@ import { releaseVersions, tierNames } from '../src/core/data.js';
 import { specSchema } from '../src/core/spec.js';
 import { renderFiles } from '../src/render/index.js';
 import { resolveSecrets } from '../src/render/secrets.js';
+import { withStateChoices } from './helpers/state-choices.js';
 
 const matrix = tierNames().flatMap((tier) => releaseVersions().map((release) => ({ tier, release })));
 
 describe.each(matrix)('compose topology: $tier on $release', ({ tier, release }) => {
-  const spec = specSchema.parse({ tier, release, recovery: { rpoMinutes: 240, retentionDays: 14 }, observability: { otlpEndpoint: 'http://otel:4318' } });
+  const spec = specSchema.parse(withStateChoices({ tier, release, recovery: { rpoMinutes: 240, retentionDays: 14 }, observability: { otlpEndpoint: 'http://otel:4318' } }));
   const { files, plans } = renderFiles(spec, 'compose', resolveSecrets({}));
   const plan = plans[0];
   const file = (path: string) => files.find((f) => f.path === path)!.content;

@@ -18,6 +18,7 @@ import { tierNames } from '../src/core/data.js';
 import { planFor } from '../src/core/resolve.js';
 import { parseSpecData } from '../src/core/spec-parse.js';
 import { renderDeployment } from '../src/render/index.js';
+import { withStateChoices } from './helpers/state-choices.js';
 import type { Deployment } from '../src/validate/deployment.js';
 import { loadDeployment } from '../src/validate/load.js';
 import { connectionBreakdown } from '../src/validate/rules/connection-budget.js';
@@ -36,7 +37,7 @@ const MACHINE_CONNECTIONS = 400;
 async function renderedBudget(tier: string) {
   const dir = mkdtempSync(join(tmpdir(), 'dd-pgproof-'));
   // Without a pooler every planned connection reaches the server (test/pgbouncer-real.test.ts covers the pooled side).
-  const spec = parseSpecData({ tier, database: { pooler: 'none' } }, 'test');
+  const spec = parseSpecData(withStateChoices({ tier, database: { pooler: 'none' } }), 'test');
   expect((await renderDeployment({ spec, outDir: dir, target: 'compose' })).refused).toEqual([]);
   // Everything below comes from the rendered files, read back the way validate reads them.
   const { deployment } = loadDeployment({ dir });

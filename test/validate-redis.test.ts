@@ -8,10 +8,11 @@ import { parseSpecData } from '../src/core/spec-parse.js';
 import { renderDeployment } from '../src/render/index.js';
 import { loadDeployment } from '../src/validate/load.js';
 import { redisBudgetRule } from '../src/validate/rules/redis-budget.js';
+import { withStateChoices } from './helpers/state-choices.js';
 
 async function output(tier: string, edit: (files: { env: string; compose: string }) => { env?: string; compose?: string }) {
   const dir = mkdtempSync(join(tmpdir(), 'dd-vredis-'));
-  expect((await renderDeployment({ spec: parseSpecData({ tier }, 'test'), outDir: dir, target: 'compose' })).refused).toEqual([]);
+  expect((await renderDeployment({ spec: parseSpecData(withStateChoices({ tier }), 'test'), outDir: dir, target: 'compose' })).refused).toEqual([]);
   const paths = { env: join(dir, '.env'), compose: join(dir, 'docker-compose.yaml') };
   const before = { env: readFileSync(paths.env, 'utf8'), compose: readFileSync(paths.compose, 'utf8') };
   const after = edit(before);
@@ -64,7 +65,7 @@ describe.concurrent('validate redis-budget on edited outputs', () => {
 describe('validate redis-budget on Helm values', () => {
   it("the chart's Redis: our values are clean; a smaller --maxclients or an evicting policy in extraFlags is an error on that key", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dd-vredis-helm-'));
-    const spec = parseSpecData({ tier: '100qps', targets: ['helm'], storage: { type: 's3', bucket: 'b', region: 'r', accessKey: 'a', secretKey: 's' } }, 'test');
+    const spec = parseSpecData(withStateChoices({ tier: '100qps', targets: ['helm'], storage: { type: 's3', bucket: 'b', region: 'r', accessKey: 'a', secretKey: 's' } }, 'helm'), 'test');
     expect((await renderDeployment({ spec, outDir: dir, target: 'helm' })).refused).toEqual([]);
     const check = async () => redisBudgetRule.check(loadDeployment({ dir }).deployment);
     expect(await check()).toEqual([]);
