@@ -1,5 +1,5 @@
 // The SQL `measure` runs, all inside one READ ONLY transaction (src/measure/measure.ts). Each
-// windowed read starts from an index range on created_at (message_created_at_idx,
+// windowed read starts from an index range on created_at (message_created_at_id_idx,
 // workflow_run_created_at_id_idx) and reaches other tables by their indexed keys; none sorts or
 // hashes a whole table. docs/measure.md gives each one's cost on a 10M-row workflow_runs.
 
