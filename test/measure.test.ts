@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { runCli } from './helpers/cli.js';
 import { requirePostgres, startPostgres, type PgServer } from './helpers/postgres.js';
-import { DEFAULT_TRAFFIC, DIFY_DDL, DIFY_DDL_BY_RELEASE, fillTraffic, inlineTextBytes, logNormalQuantile, type TrafficTruth } from './helpers/dify-db.js';
+import { DEFAULT_TRAFFIC, DIFY_DDL, DIFY_DDL_BY_RELEASE, fillTraffic, inlineTextBytes, logNormalQuantile, unsupportedDdl, type TrafficTruth } from './helpers/dify-db.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const READER = 'dify_reader';
@@ -259,6 +259,13 @@ describe('measure: where it connects, and bad input', () => {
     const r = await runCli(['measure', '--db', url({ user: server!.superuser, password: 'x', database: 'olddify' }), ...window]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/missing messages\.provider_response_latency, workflow_node_executions\.process_data, workflow_app_logs; measure reads Dify 1\.13\.3–1\.16\.1/);
+    // A real older release, from its own migrations: Dify 0.5.11 had no workflows yet.
+    await sql('postgres', 'CREATE DATABASE dify_0_5_11');
+    await sql('dify_0_5_11', unsupportedDdl('0.5.11'));
+    const older = await runCli(['measure', '--db', url({ user: server!.superuser, password: 'x', database: 'dify_0_5_11' }), ...window]);
+    expect(older.code).toBe(2);
+    expect(older.stderr.trim().split('\n')).toHaveLength(1);
+    expect(older.stderr).toMatch(/missing messages\.workflow_run_id, messages\.status, workflow_runs, workflow_node_executions, workflow_app_logs; /);
   });
 
   it('an empty window: a clear message, exit 1', async (ctx) => {

@@ -18,6 +18,9 @@ export const DIFY_DDL_BY_RELEASE: ReadonlyMap<string, string> = new Map(
     .map((release) => [release, readFileSync(`${DDL_DIR}${release}.sql`, 'utf8')]),
 );
 
+/** A release measure does not support (test/fixtures/dify-ddl/unsupported/): what it lacks must be named. */
+export const unsupportedDdl = (release: string) => readFileSync(`${DDL_DIR}unsupported/${release}.sql`, 'utf8');
+
 /** The newest release's DDL: the tables most tests run against. */
 export const DIFY_DDL = [...DIFY_DDL_BY_RELEASE.values()].at(-1)!;
 
