@@ -1,5 +1,6 @@
-// `dify-deploy measure` against a real PostgreSQL holding Dify's tables (test/helpers/dify-db.ts:
-// columns, types and indexes from Dify's model files) and synthetic traffic of known parameters.
+// `dify-deploy measure` against a real PostgreSQL holding Dify's tables (test/fixtures/dify-ddl/:
+// each release's columns, types and indexes from its migrations and model files) and synthetic
+// traffic of known parameters.
 // Tolerances: means ±6 % (≥ 1,000 draws, CV ≤ 1), CVs ±15 %, p50/p95 ±10 %, p99 ±20 % (the tail
 // rests on ~1 % of the draws); arrival figures are exact against what the generator drew.
 import { spawnSync } from 'node:child_process';
@@ -11,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { runCli } from './helpers/cli.js';
 import { requirePostgres, startPostgres, type PgServer } from './helpers/postgres.js';
-import { DEFAULT_TRAFFIC, DIFY_DDL, fillTraffic, inlineTextBytes, logNormalQuantile, type TrafficTruth } from './helpers/dify-db.js';
+import { DEFAULT_TRAFFIC, DIFY_DDL, DIFY_DDL_BY_RELEASE, fillTraffic, inlineTextBytes, logNormalQuantile, unsupportedDdl, type TrafficTruth } from './helpers/dify-db.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const READER = 'dify_reader';
@@ -252,11 +253,19 @@ describe('measure: where it connects, and bad input', () => {
 
   it('an older or unknown schema: the missing columns named, exit 2', async (ctx) => {
     if (!server) return ctx.skip();
+    const [oldest] = DIFY_DDL_BY_RELEASE.values();
     await sql('postgres', 'CREATE DATABASE olddify');
-    await sql('olddify', `${DIFY_DDL} ALTER TABLE messages DROP COLUMN provider_response_latency; DROP TABLE workflow_app_logs;`);
+    await sql('olddify', `${oldest} ALTER TABLE messages DROP COLUMN provider_response_latency; ALTER TABLE workflow_node_executions DROP COLUMN process_data; DROP TABLE workflow_app_logs;`);
     const r = await runCli(['measure', '--db', url({ user: server!.superuser, password: 'x', database: 'olddify' }), ...window]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/missing messages\.provider_response_latency, workflow_app_logs; measure reads Dify 1\.13\.3–1\.16\.1/);
+    expect(r.stderr).toMatch(/missing messages\.provider_response_latency, workflow_node_executions\.process_data, workflow_app_logs; measure reads Dify 1\.13\.3–1\.16\.1/);
+    // A real older release, from its own migrations: Dify 0.5.11 had no workflows yet.
+    await sql('postgres', 'CREATE DATABASE dify_0_5_11');
+    await sql('dify_0_5_11', unsupportedDdl('0.5.11'));
+    const older = await runCli(['measure', '--db', url({ user: server!.superuser, password: 'x', database: 'dify_0_5_11' }), ...window]);
+    expect(older.code).toBe(2);
+    expect(older.stderr.trim().split('\n')).toHaveLength(1);
+    expect(older.stderr).toMatch(/missing messages\.workflow_run_id, messages\.status, workflow_runs, workflow_node_executions, workflow_app_logs; /);
   });
 
   it('an empty window: a clear message, exit 1', async (ctx) => {
@@ -265,6 +274,49 @@ describe('measure: where it connects, and bad input', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/no requests between 2020-01-01T00:00:00.000Z and 2020-01-08T00:00:00.000Z/);
   });
+});
+
+describe("measure on each supported release's own tables", () => {
+  // A shorter draw than the main one: every release gets the same 3 hours of traffic.
+  const SHORT = { ...DEFAULT_TRAFFIC, minutes: 180, burst: { start: 90, length: 5, factor: 4 } };
+  it.each([...DIFY_DDL_BY_RELEASE.keys()])('Dify %s: every figure from its tables, its schema revision reported, no index missing', async (release) => {
+    if (!server) return;
+    const ddl = DIFY_DDL_BY_RELEASE.get(release)!;
+    // The fixture names its source and the revision it leaves in alembic_version (read here from its text).
+    expect(ddl).toMatch(new RegExp(`^-- release: ${release.replaceAll('.', '\\.')}$`, 'm'));
+    expect(ddl).toMatch(/^-- source: langgenius\/dify, tag \d+\.\d+\.\d+, commit [0-9a-f]{40}$/m);
+    const revision = /INSERT INTO alembic_version \(version_num\) VALUES \('(\w+)'\)/.exec(ddl)![1];
+    const database = `dify_${release.replaceAll('.', '_')}`;
+    await sql('postgres', `CREATE DATABASE ${database}`);
+    const c = admin(database);
+    await c.connect();
+    let drawn: TrafficTruth;
+    try {
+      await c.query(ddl);
+      drawn = await fillTraffic(c, SHORT);
+    } finally {
+      await c.end();
+    }
+    const r = await runCli(['measure', '--db', url({ user: server!.superuser, password: 'x', database }), '--until', SHORT.until, '--since', '3h', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const got = JSON.parse(r.stdout);
+    expect(got.schemaRevision).toBe(revision);
+    expect(got.notes.filter((n: string) => /^no index/.test(n))).toEqual([]);
+    expect(got.total.total).toBe(drawn.perMinuteTotal.reduce((a, b) => a + b, 0));
+    expect(got.total.peakMinute).toBe(Math.max(...drawn.perMinuteTotal));
+    const byKind = Object.fromEntries(got.kinds.filter((k: any) => k.arrivals.total > 0).map((k: any) => [k.kind, k.arrivals.total]));
+    expect(byKind).toEqual({
+      chat: drawn.calls.chat,
+      completion: drawn.calls.completion,
+      agent: drawn.calls.agent,
+      chatflow: drawn.calls.chatflow,
+      workflowStreaming: drawn.calls.workflowWebApp,
+      workflowServiceApi: drawn.calls.workflowServiceApi,
+      workflowTriggered: drawn.calls.workflowTrigger,
+    });
+    expect(got.kinds.reduce((n: number, k: any) => n + (k.graph?.sampledRuns ?? 0), 0)).toBe(drawn.graphRuns + drawn.calls.workflowTrigger);
+  }, 120_000);
 });
 
 describe('measure --write, then plan', () => {

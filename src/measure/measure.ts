@@ -83,7 +83,8 @@ async function checkSchema(db: ReadOnlySession, source: DbSource): Promise<{ log
   const tables = Object.keys(REQUIRED_COLUMNS);
   const columns = await db.query<{ table: string; column: string }>(SCHEMA_COLUMNS, [tables]);
   const missing = missingColumns(columns);
-  if (missing.length === tables.length || (missing.includes('apps') && missing.includes('workflow_runs')))
+  // Neither of Dify's core tables: another database. One of them (a release before workflows): name what it lacks.
+  if (missing.includes('apps') && missing.includes('workflow_runs'))
     throw new UserError([`${source.label}: not a Dify database (no apps or workflow_runs table in the user's schema); check the database name, or GRANT SELECT on Dify's tables`]);
   if (missing.length)
     throw new UserError([`${source.label}: missing ${missing.join(', ')}; measure reads Dify 1.13.3–1.16.1 databases (an older or unknown release? see docs/measure.md)`]);

@@ -1,7 +1,8 @@
 // The SQL `measure` runs, all inside one READ ONLY transaction (src/measure/measure.ts). Each
-// windowed read starts from an index range on created_at (message_created_at_idx,
+// windowed read starts from an index range on created_at (message_created_at_id_idx,
 // workflow_run_created_at_id_idx) and reaches other tables by their indexed keys; none sorts or
-// hashes a whole table. docs/measure.md gives each one's cost on a 10M-row workflow_runs.
+// hashes a whole table. On a 10M-row workflow_runs PostgreSQL prefers a sequential scan for a 7-day
+// window (docs/measure.md gives each query's measured cost there).
 
 /** Where a request came from, finer than the spec's app kinds where Dify records it. */
 export const SOURCE_KINDS = ['chat', 'completion', 'agent', 'chatflow', 'workflowStreaming', 'workflowServiceApi', 'workflowTriggered', 'other'] as const;

@@ -1,7 +1,8 @@
 // What `measure` reads from a Dify metadata database, checked before any figure is computed.
-// Names and types from Dify's models (api/models/model.py: App, Message; api/models/workflow.py:
-// WorkflowRun, WorkflowNodeExecutionModel, WorkflowAppLog) — the same in 1.13.3 through 1.16.1
-// (docs/measure.md lists the sources and the indexes each query relies on).
+// Names and types from Dify's migrations and models (api/models/model.py: App, Message;
+// api/models/workflow.py: WorkflowRun, WorkflowNodeExecutionModel, WorkflowAppLog) — the same in
+// 1.13.3 through 1.16.1 (each release's tables: test/fixtures/dify-ddl/; docs/measure.md lists the
+// indexes each query relies on).
 
 export const REQUIRED_COLUMNS: Record<string, readonly string[]> = {
   apps: ['id', 'mode'],
@@ -13,7 +14,7 @@ export const REQUIRED_COLUMNS: Record<string, readonly string[]> = {
 
 /**
  * The index each windowed read needs, as (table, leading column): Dify's own
- * message_created_at_idx, workflow_run_created_at_id_idx, workflow_node_execution_workflow_run_id_idx
+ * message_created_at_id_idx, workflow_run_created_at_id_idx, workflow_node_execution_workflow_run_id_idx
  * (workflow_node_execution_workflow_run_idx before migration 288345cd01d1, which leads with tenant_id)
  * and workflow_app_log_workflow_run_id_idx.
  */

@@ -1,13 +1,28 @@
-// A Dify metadata database in miniature: the tables `measure` reads, with Dify's column names,
-// types and indexes, filled with synthetic traffic of known parameters from a seeded generator.
+// A Dify metadata database in miniature: the tables `measure` reads, with each release's column
+// names, types and indexes, filled with synthetic traffic of known parameters from a seeded generator.
 //
-// The DDL (dify-schema.sql) names its source: Dify's model files; the columns measure reads are
-// the same in 1.13.3, 1.14.2, 1.15.0 and 1.16.1.
-import { readFileSync } from 'node:fs';
+// The DDL is data, one file per release (test/fixtures/dify-ddl/<release>.sql), each naming its
+// source: that release's migrations and model files (repository, tag, commit, paths).
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 
-export const DIFY_DDL = readFileSync(fileURLToPath(new URL('./dify-schema.sql', import.meta.url)), 'utf8');
+const DDL_DIR = fileURLToPath(new URL('../fixtures/dify-ddl/', import.meta.url));
+
+/** Release → the DDL of its tables, for every release with a file (oldest first). */
+export const DIFY_DDL_BY_RELEASE: ReadonlyMap<string, string> = new Map(
+  readdirSync(DDL_DIR)
+    .filter((f) => f.endsWith('.sql'))
+    .map((f) => f.slice(0, -'.sql'.length))
+    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
+    .map((release) => [release, readFileSync(`${DDL_DIR}${release}.sql`, 'utf8')]),
+);
+
+/** A release measure does not support (test/fixtures/dify-ddl/unsupported/): what it lacks must be named. */
+export const unsupportedDdl = (release: string) => readFileSync(`${DDL_DIR}unsupported/${release}.sql`, 'utf8');
+
+/** The newest release's DDL: the tables most tests run against. */
+export const DIFY_DDL = [...DIFY_DDL_BY_RELEASE.values()].at(-1)!;
 
 /** mulberry32: a small seeded generator, so every run of the test sees the same traffic. */
 export function seeded(seed: number): () => number {
@@ -125,7 +140,7 @@ async function insertRows(client: pg.Client, table: string, columns: string[], r
 
 const naive = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 
-/** Fills the tables (created by DIFY_DDL) with the traffic; returns what was drawn. */
+/** Fills the tables (created by a release's DDL) with the traffic; returns what was drawn. */
 export async function fillTraffic(client: pg.Client, p: TrafficParams): Promise<TrafficTruth> {
   const rand = seeded(p.seed);
   const text = (n: number) => Array.from({ length: n }, () => String.fromCharCode(97 + Math.floor(rand() * 26))).join('');
@@ -157,14 +172,14 @@ export async function fillTraffic(client: pg.Client, p: TrafficParams): Promise<
         const ended = u < k.failedShare ? 'failed' : u < k.failedShare + k.stoppedShare ? 'stopped' : 'succeeded';
         const id = uuid(rand);
         if (kind === 'chat' || kind === 'completion' || kind === 'agent') {
-          messages.push([id, apps[kind], uuid(rand), 'hello', '[]', 100 + Math.floor(rand() * 201), 'answer', 300 + Math.floor(rand() * 201), 0, 0, seconds, 'USD', ended === 'failed' ? 'error' : 'normal', 'web-app', 'api', naive(at), null]);
+          messages.push([id, apps[kind], uuid(rand), '{}', 'hello', '[]', 100 + Math.floor(rand() * 201), 'answer', 300 + Math.floor(rand() * 201), 0, 0, seconds, 'USD', ended === 'failed' ? 'error' : 'normal', 'web-app', 'api', naive(at), null]);
           continue;
         }
         const graphKind = kind === 'chatflow' ? 'chatflow' : 'workflow';
         const triggered = kind === 'workflowTrigger' ? 'webhook' : 'app-run';
         runs.push([id, tenant, apps[kind], uuid(rand), graphKind === 'chatflow' ? 'chat' : 'workflow', triggered, 'v1', text(p.text.graph), text(p.text.runInputs), ended, text(p.text.runOutputs), seconds, 500 + Math.floor(rand() * 1001), 'end_user', user, naive(at), naive(at + seconds * 1000)]);
         if (kind === 'chatflow')
-          messages.push([uuid(rand), apps[kind], uuid(rand), 'hello', '[]', 0, 'answer', 0, 0, 0, seconds, 'USD', 'normal', 'web-app', 'api', naive(at), id]);
+          messages.push([uuid(rand), apps[kind], uuid(rand), '{}', 'hello', '[]', 0, 'answer', 0, 0, 0, seconds, 'USD', 'normal', 'web-app', 'api', naive(at), id]);
         if (kind === 'workflowWebApp' || kind === 'workflowServiceApi')
           logs.push([uuid(rand), tenant, apps[kind], uuid(rand), id, kind === 'workflowWebApp' ? 'web-app' : 'service-api', 'end_user', user, naive(at)]);
         if (kind === 'workflowTrigger') continue; // trigger runs: arrivals and latency only
@@ -181,7 +196,7 @@ export async function fillTraffic(client: pg.Client, p: TrafficParams): Promise<
       }
     }
   }
-  await insertRows(client, 'messages', ['id', 'app_id', 'conversation_id', 'query', 'message', 'message_tokens', 'answer', 'answer_tokens', 'message_unit_price', 'answer_unit_price', 'provider_response_latency', 'currency', 'status', 'invoke_from', 'from_source', 'created_at', 'workflow_run_id'], messages);
+  await insertRows(client, 'messages', ['id', 'app_id', 'conversation_id', 'inputs', 'query', 'message', 'message_tokens', 'answer', 'answer_tokens', 'message_unit_price', 'answer_unit_price', 'provider_response_latency', 'currency', 'status', 'invoke_from', 'from_source', 'created_at', 'workflow_run_id'], messages);
   await insertRows(client, 'workflow_runs', ['id', 'tenant_id', 'app_id', 'workflow_id', 'type', 'triggered_from', 'version', 'graph', 'inputs', 'status', 'outputs', 'elapsed_time', 'total_tokens', 'created_by_role', 'created_by', 'created_at', 'finished_at'], runs);
   await insertRows(client, 'workflow_node_executions', ['id', 'tenant_id', 'app_id', 'workflow_id', 'triggered_from', 'workflow_run_id', 'index', 'node_id', 'node_type', 'title', 'inputs', 'process_data', 'outputs', 'status', 'elapsed_time', 'execution_metadata', 'created_at', 'created_by_role', 'created_by'], nodes);
   await insertRows(client, 'workflow_app_logs', ['id', 'tenant_id', 'app_id', 'workflow_id', 'workflow_run_id', 'created_from', 'created_by_role', 'created_by', 'created_at'], logs);

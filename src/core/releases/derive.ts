@@ -132,7 +132,7 @@ function composeDefaults(text: string): { name: string; value: string; line: num
   return text.split(/\r?\n/).flatMap((line, i) => [...line.matchAll(/(?<!\$)\$\{([A-Z_][A-Z0-9_]*):?-([^}$]*)\}/g)].map((m) => ({ name: m[1], value: m[2], line: i + 1 })));
 }
 
-interface ComposeService {
+export interface ComposeService {
   image?: string;
   profiles?: string[];
   environment?: Record<string, unknown> | string[];
@@ -157,13 +157,16 @@ function environmentOf(svc: ComposeService): Record<string, string> {
   return Object.fromEntries(Object.entries(env ?? {}).map(([k, v]) => [k, v === null || v === undefined ? '' : String(v)]));
 }
 
-function serviceEnvOf(services: Record<string, ComposeService>): Record<string, Record<string, string>> {
+/**
+ * Per service (by default the ones the renderer maps): container variable ← the differently named
+ * .env variable compose passes it from. Only a plain reference counts: ${VAR}, ${VAR:-default}, ${VAR:?err}.
+ */
+export function serviceRenames(services: Record<string, ComposeService>, names: readonly string[] = DIFY_SERVICES): Record<string, Record<string, string>> {
   const out: Record<string, Record<string, string>> = {};
-  for (const name of DIFY_SERVICES) {
+  for (const name of names) {
     const svc = services[name];
     if (!svc) continue;
     for (const [container, value] of Object.entries(environmentOf(svc))) {
-      // Only a plain reference: ${VAR}, ${VAR:-default}, ${VAR:?err}.
       const m = /^\$\{([A-Z_][A-Z0-9_]*)(?::?[-?][^${}]*)?\}$/.exec(value);
       if (m && m[1] !== container) (out[name] ??= {})[container] = m[1];
     }
@@ -262,7 +265,7 @@ export function deriveRelease(files: ReleaseFiles): DerivedRelease {
       : null,
     agentBackend: 'agent_backend' in services,
     routes: routesOf(read(join(docker, 'nginx', 'conf.d', 'default.conf.template'), 'nginx template')),
-    serviceEnv: serviceEnvOf(services),
+    serviceEnv: serviceRenames(services),
     upstreamDefaults,
     knownEnv: { sources: [...envFiles, templateFile].map(name), variables: [...variables].sort() },
     envDefaults: Object.fromEntries(Object.keys(envDefaults).sort().map((k) => [k, envDefaults[k]])),
