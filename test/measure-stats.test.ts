@@ -6,6 +6,7 @@ import { arrivalStats } from '../src/measure/stats.js';
 import { mergeWorkload, workloadBlock } from '../src/measure/workload.js';
 import type { MeasureReport } from '../src/measure/measure.js';
 import { parseSpecYaml } from '../src/core/spec-file.js';
+import { planFor } from '../src/core/resolve.js';
 
 const DEFAULT_MIX = { chat: 0.2, completion: 0.05, agent: 0.05, chatflow: 0.4, workflowStreaming: 0.2, workflowBlocking: 0.1 };
 
@@ -67,6 +68,21 @@ describe('workloadBlock', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it("a window of whole days gives the storage model its day: mean ÷ peak minute as workload.state.dailyAverageShare", () => {
+    const measured = report([{ kind: 'chat', calls: 1000, mean: 5, cv: 1 }]);
+    measured.total = { ...measured.total, meanQps: 3, peakMinuteQps: 12 };
+    const w = workloadBlock(measured, 'blocking', DEFAULT_MIX, 'now');
+    expect(w.state?.dailyAverageShare).toBe(0.25);
+    expect(w.measured.fields).toContain('state.dailyAverageShare');
+    const daily = (text: string) => planFor(parseSpecYaml(text, 'test.yaml'), 'compose').storage.daily.requests;
+    // The plan's day at the tier's peak: 100 QPS × 0.25 × 86,400 s, where the default share gives 0.5.
+    expect(daily(mergeWorkload('tier: 100qps\n', w))).toBeCloseTo(100 * 0.25 * 86_400, 6);
+    expect(daily('tier: 100qps\n')).toBeCloseTo(100 * 0.5 * 86_400, 6);
+    // A window shorter than a day has no night in it: no share is written.
+    const hours = { ...measured, window: { ...measured.window, days: 0.5, minutes: 720 } };
+    expect(workloadBlock(hours, 'blocking', DEFAULT_MIX, 'now').state?.dailyAverageShare).toBeUndefined();
   });
 
   it('pooling two groups gives the mean and CV of their union', () => {

@@ -16,7 +16,7 @@ export interface WorkloadBlock {
   latencySeconds: Partial<Record<AppKind, number>>;
   latencyCv: Partial<Record<AppKind, number>>;
   codeNodes?: { share: number; seconds?: number };
-  state?: { nodeExecutionsPerRun?: Partial<Record<GraphAppKind, number>>; bytesPerRun?: number; bytesPerNodeExecution?: number };
+  state?: { nodeExecutionsPerRun?: Partial<Record<GraphAppKind, number>>; bytesPerRun?: number; bytesPerNodeExecution?: number; dailyAverageShare?: number };
   measured: { measuredAt: string; since: string; windowDays: number; source: string; fields: string[]; meanQps: number; peakMinuteQps: number; p99MinuteQps: number };
 }
 
@@ -90,14 +90,20 @@ export function workloadBlock(report: MeasureReport, apiMode: ServiceApiMode, de
   const nodeCount = sum((g) => g.nodeExecutionsPerRun);
   const codeRuns = sum((g) => g.codeRunShare);
   const codeNodes = runs > 0 ? { share: round3(codeRuns / runs), ...(codeRuns > 0 ? { seconds: round3(sum((g) => g.codeRunShare * g.codeSecondsPerCodeRun) / codeRuns) } : {}) } : undefined;
-  const state =
-    runs > 0
+  // The storage model's day runs at dailyAverageShare of the peak: the window's mean over its peak
+  // minute is that share once the window holds whole days (a shorter one has no quiet night in it).
+  const dailyAverageShare = report.window.days >= 1 && report.total.peakMinuteQps > 0 ? Number((report.total.meanQps / report.total.peakMinuteQps).toPrecision(3)) : undefined;
+  const measuredState = {
+    ...(runs > 0
       ? {
           nodeExecutionsPerRun,
           bytesPerRun: Math.round(sum((g) => g.bytesPerRun) / runs),
           ...(nodeCount > 0 ? { bytesPerNodeExecution: Math.round(sum((g) => g.nodeExecutionsPerRun * g.bytesPerNodeExecution) / nodeCount) } : {}),
         }
-      : undefined;
+      : {}),
+    ...(dailyAverageShare !== undefined ? { dailyAverageShare } : {}),
+  };
+  const state = Object.keys(measuredState).length > 0 ? measuredState : undefined;
   // A positive share of 0 runs with code: the spec's seconds must be > 0, so it is left out then.
   if (codeNodes && codeNodes.seconds !== undefined && !(codeNodes.seconds > 0)) delete codeNodes.seconds;
 
@@ -106,7 +112,7 @@ export function workloadBlock(report: MeasureReport, apiMode: ServiceApiMode, de
     ...Object.keys(latencySeconds).map((k) => `latencySeconds.${k}`),
     ...Object.keys(latencyCv).map((k) => `latencyCv.${k}`),
     ...(codeNodes ? Object.keys(codeNodes).map((k) => `codeNodes.${k}`) : []),
-    ...(state ? [...Object.keys(state.nodeExecutionsPerRun).map((k) => `state.nodeExecutionsPerRun.${k}`), ...Object.keys(state).filter((k) => k !== 'nodeExecutionsPerRun').map((k) => `state.${k}`)] : []),
+    ...(state ? [...Object.keys(state.nodeExecutionsPerRun ?? {}).map((k) => `state.nodeExecutionsPerRun.${k}`), ...Object.keys(state).filter((k) => k !== 'nodeExecutionsPerRun').map((k) => `state.${k}`)] : []),
   ];
   return {
     mix,
@@ -141,6 +147,7 @@ export function mergeWorkload(specText: string, block: WorkloadBlock): string {
   for (const [k, v] of Object.entries(block.state?.nodeExecutionsPerRun ?? {})) doc.setIn([...base, 'state', 'nodeExecutionsPerRun', k], v);
   if (block.state?.bytesPerRun !== undefined) doc.setIn([...base, 'state', 'bytesPerRun'], block.state.bytesPerRun);
   if (block.state?.bytesPerNodeExecution !== undefined) doc.setIn([...base, 'state', 'bytesPerNodeExecution'], block.state.bytesPerNodeExecution);
+  if (block.state?.dailyAverageShare !== undefined) doc.setIn([...base, 'state', 'dailyAverageShare'], block.state.dailyAverageShare);
   doc.setIn([...base, 'measured'], doc.createNode(block.measured));
   return yamlText(doc);
 }
