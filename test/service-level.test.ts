@@ -67,9 +67,9 @@ function amounts(plan: ReturnType<typeof planFor>): Record<string, number> {
   return out;
 }
 
-// A fixed seed for CI; the properties hold for every seed tried (MONO_SEED=1…30 and MONO_RUNS=400 by hand, see
-// docs/sizing-model.md §7). Before the spreading of spread.ts, seed 1 found a raised CPU cost that added an API
-// replica and rounded the slots per replica down (8544 → 8532 at 1000qps, default mix, chat execute ×1.27).
+// A fixed seed for CI; MONO_SEED / MONO_RUNS run others by hand — seeds 1…30 × 40 runs each pass (docs/sizing-model.md
+// §7). Before spread.ts, seed 1 found a raised CPU cost that added an API replica and rounded the slots per replica
+// down (8544 → 8532 at 1000qps, default mix, chat execute ×1.27).
 const MONOTONE_RUNS = { numRuns: Number(process.env.MONO_RUNS ?? 40), seed: Number(process.env.MONO_SEED ?? 20261205) };
 
 describe('monotone: more QPS or costlier work never gets fewer slots, cores or bytes; longer requests, on the same replicas, neither', () => {
