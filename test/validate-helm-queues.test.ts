@@ -104,6 +104,7 @@ tier: 100qps
 targets: [helm]
 domain: { host: dify.example.com }
 storage: { type: s3, bucket: dify-files, region: us-east-1, accessKey: AKIAEXAMPLE, secretKey: user-s3-secret }
+observability: { workflowLogs: { acceptLargeDatabase: true } }
 `;
   const rendered = async () => {
     const dir = mkdtempSync(join(tmpdir(), 'helm-rendered-'));
