@@ -54,7 +54,8 @@ export const sizeApi: Sizer = ({ replicas, cpu, o }, { external, release, worklo
     replicas = Math.max(replicas, Math.ceil(needed / processes - 1e-9));
     while (Math.ceil(slotsPerReplica(replicas) / processes) > perCore) replicas++;
   }
-  // Greenlets per process for n replicas, spread (spread.ts) so that a replica added for CPU never leaves fewer in total.
+  // Greenlets per process for n replicas, spread (spread.ts) so that a replica added for CPU never leaves fewer in total;
+  // a lift past the greenlet cap only adds idle greenlets (the busy ones, λ·E[S], and so the CPU stay the same).
   const greenletsFor = perReplicaAmounts(replicas, (n) => o?.connectionsPerProcess ?? Math.max(Math.ceil(slotsPerReplica(n) / processes), Math.min(MIN_GREENLETS, perCore)));
   const greenlets = greenletsFor[greenletsFor.length - 1];
   const total = Math.max(2, Math.ceil(greenlets * DB_HOLD_PER_REQUEST));
