@@ -129,8 +129,8 @@ describe('hand-computed examples', () => {
 
   it('500qps on Helm: 500 QPS × 7.85 s = 3925 in flight × 4 connections over the chart\'s 1024 per worker → 16 proxy replicas; compose: one 2-vCPU container', () => {
     expect(component(planFor(spec({ tier: '500qps', storage: S3 }), 'helm'), 'nginx')).toMatchObject({ replicas: 16, cpu: 1, processesPerReplica: 1 });
-    // Memory from the work: (2 processes × 0.05 GiB + 15,700 connections × 100 KiB) × 1.25 headroom = 2.09 → 2176Mi (1/8 GiB steps).
-    expect(component(planFor(spec({ tier: '500qps' }), 'compose'), 'nginx')).toMatchObject({ replicas: 1, cpu: 2, memory: '2176Mi', processesPerReplica: 2 });
+    // Memory from the work: (2 processes × 0.05 GiB + 15,700 connections × 100 KiB) × 1.25 headroom = 2.0875 GiB → 2138Mi (whole MiB).
+    expect(component(planFor(spec({ tier: '500qps' }), 'compose'), 'nginx')).toMatchObject({ replicas: 1, cpu: 2, memory: '2138Mi', processesPerReplica: 2 });
   });
 });
 

@@ -150,11 +150,17 @@ describeUpstream.concurrent('validate on upstream .env.example files', () => {
     writeFileSync(spec, 'release: 1.16.1\ntier: 100qps\nobservability: { workflowLogs: { acceptLargeDatabase: true } }\n');
     const { code, report } = await validateJson(['--env', env, '--config', spec]);
     expect(code).toBe(0);
-    // Both paths: 1 × 10 API greenlets, and the one worker's CELERY_WORKER_AMOUNT=4 run slots (.env.example), for the default mix's
-    // 785 requests (100 × 7.85 s) and 480 runs (60/s × 8 s) in flight at the per-kind latencies of costs/compute.json.
-    expect(report.diagnostics.map((d) => d.rule)).toEqual(['capacity', 'capacity']);
-    expect(report.diagnostics[0].data).toMatchObject({ path: 'api', concurrent: 10, needed: 785 });
-    expect(report.diagnostics[1].data).toMatchObject({ path: 'runs', slots: 4, needed: 480 });
+    // Every path: 1 × 10 API greenlets for the default mix's 785 requests in flight (100 × 7.85 s), the one worker's
+    // CELERY_WORKER_AMOUNT=4 run slots (.env.example) for 480 runs (60/s × 8 s), the sandbox's 4 workers (upstream's
+    // MAX_WORKERS) for the graph runs' code nodes (half of them, 0.2 s each): each overloaded (every arrival waits), at the per-kind
+    // latencies of costs/compute.json. validate-capacity.test.ts checks the numbers against the Erlang-C oracle.
+    expect(report.diagnostics.map((d) => d.rule)).toEqual(['capacity', 'capacity', 'capacity']);
+    expect(report.diagnostics.map((d) => d.data)).toMatchObject([
+      { path: 'api', servers: 10, waitProbability: 1, p99WaitSeconds: null },
+      { path: 'runs', servers: 4, waitProbability: 1, p99WaitSeconds: null },
+      { path: 'sandbox', servers: 4, waitProbability: 1, p99WaitSeconds: null },
+    ]);
+    for (const d of report.diagnostics) expect(d.data.needed).toBeGreaterThan(d.data.servers as number);
   });
 
   it('timeouts and body size: an nginx shorter than the longest run and smaller than uploads warns', async () => {

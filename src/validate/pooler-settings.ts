@@ -12,6 +12,10 @@ export interface PoolerSettings {
   maxClientConn?: number;
   /** Σ over [databases] of pool_size (else default_pool_size) + reserve_pool (else reserve_pool_size), × the PgBouncer instances (each keeps its own pools). */
   serverConnections?: number;
+  /** Per database of [databases]: its pool_size (else default_pool_size), in each instance. */
+  pools?: Record<string, number>;
+  /** PgBouncer processes, each with its own pools: replicas × so_reuseport processes. */
+  instances?: number;
 }
 
 /** PgBouncer processes one compose container runs: with so_reuseport, the start script's extra ones (dify-deploy's loop) plus the exec'd one. */
@@ -21,7 +25,7 @@ function composeProcesses(svc: ServiceModel, ini: string): number {
   return 1 + (extra ? Number(extra[1]) : 0);
 }
 
-const scaled = (p: PoolerSettings, n: number): PoolerSettings => (p.serverConnections === undefined || n === 1 ? p : { ...p, serverConnections: p.serverConnections * n });
+const scaled = (p: PoolerSettings, n: number): PoolerSettings => ({ ...p, instances: n, ...(p.serverConnections === undefined ? {} : { serverConnections: p.serverConnections * n }) });
 
 function parseIni(text: string): Record<string, Record<string, string>> {
   const out: Record<string, Record<string, string>> = {};
@@ -70,11 +74,13 @@ export function poolerFromIni(service: string, file: string, text: string): Pool
   const g = ini.pgbouncer ?? {};
   const defaultPool = intOr(g.default_pool_size, 20)!;
   const defaultReserve = intOr(g.reserve_pool_size, 0)!;
-  const serverConnections = Object.values(ini.databases ?? {}).reduce((n, entry) => {
+  const entries = Object.entries(ini.databases ?? {}).map(([name, entry]) => {
     const kv = Object.fromEntries([...entry.matchAll(/(\w+)=('(?:[^']|'')*'|\S+)/g)].map((m) => [m[1], m[2]]));
-    return n + (intOr(kv.pool_size) ?? defaultPool) + (intOr(kv.reserve_pool) ?? defaultReserve);
-  }, 0);
-  return { service, file, poolMode: (g.pool_mode ?? 'session').toLowerCase(), maxClientConn: intOr(g.max_client_conn, 100), serverConnections };
+    return { name, pool: intOr(kv.pool_size) ?? defaultPool, reserve: intOr(kv.reserve_pool) ?? defaultReserve };
+  });
+  const serverConnections = entries.reduce((n, e) => n + e.pool + e.reserve, 0);
+  const pools = Object.fromEntries(entries.map((e) => [e.name, e.pool]));
+  return { service, file, poolMode: (g.pool_mode ?? 'session').toLowerCase(), maxClientConn: intOr(g.max_client_conn, 100), serverConnections, pools };
 }
 
 /** Whether a service's DB_HOST is the pooler. */

@@ -28,7 +28,7 @@ export function serviceOfKinds(plan: Plan, kinds: Kind[]): { share: number; seco
   return { share, seconds: mean, scv: m2 / mean ** 2 - 1 };
 }
 
-const ALL: Kind[] = ['chat', 'completion', 'agent', 'chatflow', 'workflowStreaming', 'workflowBlocking'];
+export const ALL: Kind[] = ['chat', 'completion', 'agent', 'chatflow', 'workflowStreaming', 'workflowBlocking'];
 export const apiService = (plan: Plan) => serviceOfKinds(plan, ALL).seconds;
 export const apiScv = (plan: Plan) => serviceOfKinds(plan, ALL).scv;
 export const codeShareOf = (plan: Plan) => GRAPH.reduce((n, k) => n + plan.workload.mix[k], 0) * CODE_SHARE;
@@ -77,7 +77,8 @@ export function expectedLoad(tier: { qps: number; workloadMix: Record<Kind, numb
   };
 }
 
-function service(l: ExpectedLoad, kinds: Kind[]): { share: number; seconds: number; scv: number } {
+/** Mean and C_s² of the time a slot is held over the given kinds, with their share of the requests, from the load alone. */
+export function serviceOfLoad(l: ExpectedLoad, kinds: Kind[]): { share: number; seconds: number; scv: number } {
   const share = kinds.reduce((n, k) => n + l.mix[k], 0);
   if (share === 0) return { share, seconds: 0, scv: 1 };
   const mean = kinds.reduce((n, k) => n + l.mix[k] * l.latency[k], 0) / share;
@@ -107,12 +108,12 @@ export function serviceLevelFailures(l: ExpectedLoad, rendered: RenderedComponen
       out.push(`${path}: ${c} servers at λ=${lambda.toFixed(3)}/s × ${seconds.toFixed(3)} s: P(wait) ${q.waitProbability.toFixed(4)}, p99 ${q.p99WaitSeconds.toFixed(3)} s`);
   };
   const num = (env: Record<string, string>, k: string, d: string) => Number(env[k] || d);
-  const all = service(l, ALL);
+  const all = serviceOfLoad(l, ALL);
   for (const api of rendered.filter((r) => r.component === 'api'))
     check('api (per replica)', num(api.env, 'SERVER_WORKER_AMOUNT', '1') * num(api.env, 'SERVER_WORKER_CONNECTIONS', '10'), l.lambda / api.replicas, all.seconds, all.scv);
   const queuesOf = (env: Record<string, string>) => (env.CELERY_WORKER_QUEUES || env.CELERY_QUEUES || defaultQueues.join(',')).split(',').map((q) => q.trim());
   const runners = rendered.filter((r) => r.env.MODE === 'worker' && queuesOf(r.env).includes(runQueue));
-  const runs = service(l, l.workerKinds);
+  const runs = serviceOfLoad(l, l.workerKinds);
   check('runs (pooled)', runners.reduce((n, r) => n + r.replicas * num(r.env, 'CELERY_WORKER_CONCURRENCY', r.env.CELERY_WORKER_AMOUNT || '1'), 0), l.lambda * runs.share, runs.seconds, runs.scv);
   const codeRate = l.lambda * codeShareFromMix(l.mix);
   for (const s of rendered.filter((r) => r.component === 'sandbox')) check('sandbox (per replica)', num(s.env, 'MAX_WORKERS', '4'), codeRate / s.replicas, CODE_SECONDS, 1);
@@ -135,4 +136,4 @@ export function serviceLevelFailures(l: ExpectedLoad, rendered: RenderedComponen
   return out;
 }
 
-const codeShareFromMix = (mix: Record<Kind, number>) => GRAPH.reduce((n, k) => n + mix[k], 0) * CODE_SHARE;
+export const codeShareFromMix = (mix: Record<Kind, number>) => GRAPH.reduce((n, k) => n + mix[k], 0) * CODE_SHARE;

@@ -1,6 +1,7 @@
 // The API (gunicorn + gevent) and its websocket sibling.
 import { DB_HOLD_PER_REQUEST, sqlalchemyEnv } from './pools.js';
 import { serversFor } from './queueing.js';
+import { perReplicaAmounts } from './spread.js';
 import type { Sizer } from './types.js';
 import { coresFor, cpuDemand, cpuRequestFor, greenletsPerCore, memoryFor } from './work.js';
 
@@ -39,7 +40,8 @@ export const gunicornTimeout = (release: { upstreamDefaults: Record<string, stri
  * own share of the arrivals (within a replica the processes share the listen socket: one queue).
  * Processes per replica: the tier instance's cores (a gevent process uses one core at most);
  * replicas: enough cores for λ·c ÷ U, and enough that no process needs more greenlets than its core
- * runs at U (greenlets ≤ U × E[S] ÷ CPU per request); greenlets: Erlang C per replica.
+ * runs at U (greenlets ≤ U × E[S] ÷ CPU per request); greenlets: Erlang C per replica, chosen after
+ * the replicas so that the replicas together never have fewer than one replica fewer would.
  */
 export const sizeApi: Sizer = ({ replicas, cpu, o }, { external, release, workload: w }) => {
   const q = w.queues.api;
@@ -52,8 +54,10 @@ export const sizeApi: Sizer = ({ replicas, cpu, o }, { external, release, worklo
     replicas = Math.max(replicas, Math.ceil(needed / processes - 1e-9));
     while (Math.ceil(slotsPerReplica(replicas) / processes) > perCore) replicas++;
   }
-  const needGreenlets = Math.ceil(slotsPerReplica(replicas) / processes);
-  const greenlets = o?.connectionsPerProcess ?? Math.max(needGreenlets, Math.min(MIN_GREENLETS, perCore));
+  // Greenlets per process for n replicas, spread (spread.ts) so that a replica added for CPU never leaves fewer in total;
+  // a lift past the greenlet cap only adds idle greenlets (the busy ones, λ·E[S], and so the CPU stay the same).
+  const greenletsFor = perReplicaAmounts(replicas, (n) => o?.connectionsPerProcess ?? Math.max(Math.ceil(slotsPerReplica(n) / processes), Math.min(MIN_GREENLETS, perCore)));
+  const greenlets = greenletsFor[greenletsFor.length - 1];
   const total = Math.max(2, Math.ceil(greenlets * DB_HOLD_PER_REQUEST));
   const m = w.costs.memoryGiB;
   const maxRequests = Math.max(MIN_MAX_REQUESTS, Math.ceil(((q.arrivalRate / (replicas * processes)) * RECYCLE_SECONDS) / 100) * 100);
@@ -62,7 +66,7 @@ export const sizeApi: Sizer = ({ replicas, cpu, o }, { external, release, worklo
     processes,
     cpu: o?.cpu ?? processes,
     cpuRequest: cpuRequestFor(use, replicas, o?.cpu ?? processes),
-    memoryGiB: memoryFor(m.base.apiProcess, processes, m.perInFlight.apiRequest, processes * greenlets, w),
+    memoryGiB: memoryFor(m.base.apiProcess, processes, m.perInFlight.apiRequest, (n) => processes * greenletsFor[n - 1], replicas, w),
     env: {
       SERVER_WORKER_AMOUNT: String(processes),
       SERVER_WORKER_CLASS: 'gevent',

@@ -9,11 +9,11 @@ export const sizePluginDaemon: Sizer = ({ replicas, cpu, o }, { release, workloa
   const open = o?.connectionsPerProcess ?? Number(release.upstreamDefaults.DB_MAX_OPEN_CONNS ?? '30');
   const m = w.costs.memoryGiB;
   // At most every request in flight has a call streaming through some replica.
-  const inFlight = Math.ceil(w.inFlightApiRequests / replicas);
+  const inFlight = (n: number) => Math.ceil(w.inFlightApiRequests / n);
   return {
     replicas,
     cpuRequest: cpuRequestFor(use, replicas, cpu),
-    memoryGiB: memoryFor(m.base.pluginDaemon, 1, m.perInFlight.pluginRequest, inFlight, w),
+    memoryGiB: memoryFor(m.base.pluginDaemon, 1, m.perInFlight.pluginRequest, inFlight, replicas, w),
     env: { DB_MAX_OPEN_CONNS: String(open), DB_MAX_IDLE_CONNS: String(Math.min(10, open)), DB_CONN_MAX_LIFETIME: '3600' },
   };
 };

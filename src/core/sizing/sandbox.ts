@@ -15,12 +15,13 @@ export const sizeSandbox: Sizer = ({ replicas, cpu, o }, { workload: w }) => {
   const q = w.queues.sandbox;
   const { use, needed } = coresFor(cpuDemand('sandbox', w)!, w);
   if (o?.replicas === undefined) replicas = Math.max(replicas, Math.ceil(needed / cpu - 1e-9));
-  const maxWorkers = Math.max(MIN_WORKERS, serversFor({ ...q, arrivalRate: q.arrivalRate / replicas }, w.serviceLevel));
+  const workersFor = (n: number) => Math.max(MIN_WORKERS, serversFor({ ...q, arrivalRate: q.arrivalRate / n }, w.serviceLevel));
+  const maxWorkers = workersFor(replicas);
   const m = w.costs.memoryGiB;
   return {
     replicas,
     cpuRequest: cpuRequestFor(use, replicas, cpu),
-    memoryGiB: memoryFor(m.base.sandbox, 1, m.perInFlight.sandboxExecution, maxWorkers, w),
+    memoryGiB: memoryFor(m.base.sandbox, 1, m.perInFlight.sandboxExecution, workersFor, replicas, w),
     env: {
       MAX_WORKERS: String(maxWorkers),
       // Admit four times the runs a replica executes so a burst queues instead of failing with 503 (upstream: 50).

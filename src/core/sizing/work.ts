@@ -4,6 +4,7 @@
 // plan's CPU lines report the same figures against what was given.
 import type { ComponentName } from '../spec.js';
 import type { CpuLine, PlanComponent } from './types.js';
+import { perReplica } from './spread.js';
 import { memGiB, round2 } from './units.js';
 import type { Workload } from './workload.js';
 
@@ -46,10 +47,16 @@ export function greenletsPerCore(serviceSeconds: number, cpuSeconds: number, w: 
   return Math.max(1, Math.min(cap, Math.floor((w.targetUtilization * serviceSeconds) / cpuSeconds + 1e-9)));
 }
 
-/** A memory limit: (base × processes + per in-flight × in-flight) × (1 + headroom), in GiB rounded up to 1/8. */
-export function memoryFor(base: number, processes: number, perInFlight: number, inFlight: number, w: Workload): number {
-  const raw = (base * processes + perInFlight * inFlight) * (1 + w.costs.memoryGiB.headroom);
-  return Math.max(0.125, Math.ceil(raw * 8 - 1e-9) / 8);
+/**
+ * A memory limit per replica: (base × processes + per in-flight × in-flight) × (1 + headroom), where
+ * each of n replicas holds `inFlight(n)`, in whole MiB (at least 128), spread so that the replicas
+ * together never get fewer bytes than one replica fewer did (spread.ts). Whole MiB rather than a
+ * coarser step: a replica's amount then stays far above the replica count, so the spreading never
+ * has to lift it by more than a few MiB (the base RSS each added replica brings outweighs the rounding).
+ */
+export function memoryFor(base: number, processes: number, perInFlight: number, inFlight: (replicas: number) => number, replicas: number, w: Workload): number {
+  const mib = (n: number) => Math.max(128, Math.ceil((base * processes + perInFlight * inFlight(n)) * (1 + w.costs.memoryGiB.headroom) * 1024 - 1e-9));
+  return perReplica(replicas, mib) / 1024;
 }
 
 /** CPU request = the modelled use at the peak per replica (never above the limit), in hundredths of a core. */

@@ -44,7 +44,7 @@ export const sizeWorkerRuns: Sizer = ({ replicas, o }, x) => {
     replicas,
     cpu: 1,
     cpuRequest: cpuRequestFor(use, replicas, 1),
-    memoryGiB: memoryFor(m.base.celeryWorker, 1, m.perInFlight.workerRun, concurrency, w),
+    memoryGiB: memoryFor(m.base.celeryWorker, 1, m.perInFlight.workerRun, (n) => o?.connectionsPerProcess ?? Math.ceil(slots / n), replicas, w),
     env: {
       // Consumes only the run queue: indexing bursts on the background worker cannot delay a chatflow.
       CELERY_WORKER_QUEUES: x.release.execution.runQueue,
