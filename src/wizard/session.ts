@@ -2,6 +2,7 @@
 // checks every value against the spec's own field schema, and builds the spec data.
 import { z } from 'zod';
 import { UserError, didYouMean } from '../core/errors.js';
+import { getAt, setAt } from '../core/data-path.js';
 import { describe, parseSpecData, schemaAt } from '../core/spec-parse.js';
 import type { Spec } from '../core/spec.js';
 import type { Choice, Prompts, Validate } from './prompts.js';
@@ -15,27 +16,6 @@ export interface GivenAnswers {
 }
 
 type Data = Record<string, unknown>;
-
-export function getAt(data: unknown, path: string): unknown {
-  let v = data;
-  for (const key of path.split('.')) {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
-    v = (v as Data)[key];
-  }
-  return v;
-}
-
-function setAt(data: Data, path: string, value: unknown): void {
-  const keys = path.split('.');
-  let obj = data;
-  for (const key of keys.slice(0, -1)) {
-    const next = obj[key];
-    if (next === null || typeof next !== 'object' || Array.isArray(next)) obj[key] = {};
-    obj = obj[key] as Data;
-  }
-  if (value === undefined) delete obj[keys[keys.length - 1]];
-  else obj[keys[keys.length - 1]] = value;
-}
 
 /** zod's default wording is for developers; these are for someone typing an answer. */
 function issueMessage(issue: z.ZodIssue): string {
