@@ -59,12 +59,13 @@ describe('non-interactive', () => {
     expect(validate.code, validate.stdout + validate.stderr).toBe(0);
   });
 
-  it('a spec holding a typed password is written 0600', async () => {
+  it('a typed password goes to the 0600 secrets store, not into the spec', async () => {
     const out = freshDir();
     const answers = answersFile('database: { mode: external, host: db.example.com, user: dify, password: hunter2, maxConnections: 500 }\n');
     const r = await runCli(['init', '--answers', answers, '--out', out]);
     expect(r.code, r.stderr).toBe(0);
-    expect(statSync(join(out, 'dify-deploy.yaml')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(out, 'dify-deploy.yaml'), 'utf8')).not.toContain('hunter2');
+    expect(parse(readFileSync(join(out, '.dify-deploy/secrets.env'), 'utf8')).DB_PASSWORD).toBe('hunter2');
     expect(r.stdout).not.toContain('hunter2');
   });
 
