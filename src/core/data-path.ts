@@ -17,7 +17,10 @@ export function setAt(data: Data, path: string, value: unknown): void {
   let obj = data;
   for (const key of keys.slice(0, -1)) {
     const next = obj[key];
-    if (next === null || typeof next !== 'object' || Array.isArray(next)) obj[key] = {};
+    if (next === null || typeof next !== 'object' || Array.isArray(next)) {
+      if (value === undefined) return;
+      obj[key] = {};
+    }
     obj = obj[key] as Data;
   }
   if (value === undefined) delete obj[keys[keys.length - 1]];

@@ -62,7 +62,7 @@ async function backendFields(session: Session, prefix: string, label: string, fi
 
 async function askLoad(session: Session, release: Release): Promise<void> {
   const tiers = loadAllTiers();
-  if (session.value('qps') !== undefined && session.value('tier') === undefined) {
+  if (session.givenValue('qps') !== undefined && session.givenValue('tier') === undefined) {
     await session.field('latencySeconds', 'Mean time a request spends in Dify, in seconds (Enter: per app kind from costs/compute.json):');
     return;
   }
@@ -70,8 +70,13 @@ async function askLoad(session: Session, release: Release): Promise<void> {
     ...tiers.map((t) => tierChoice(t, release)),
     { value: CUSTOM_TIER, name: 'custom   your own QPS and latency', description: 'sized from the smallest tier that covers it' },
   ];
-  const tier = await session.pick('tier', 'Traffic tier:', choices, tiers[0].name);
-  if (tier !== CUSTOM_TIER) return;
+  // An earlier custom load (qps without a tier) is offered again as custom.
+  const earlierCustom = session.value('qps') !== undefined && session.value('tier') === undefined;
+  const tier = await session.pick('tier', 'Traffic tier:', choices, earlierCustom ? CUSTOM_TIER : tiers[0].name);
+  if (tier !== CUSTOM_TIER) {
+    session.set('qps', undefined);
+    return;
+  }
   session.set('tier', undefined);
   await session.field('qps', 'Requests per second at peak:', { required: true });
   await session.field('latencySeconds', 'Mean time a request spends in Dify, in seconds (Enter: per app kind from costs/compute.json):');

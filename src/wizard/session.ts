@@ -45,6 +45,15 @@ function toText(value: unknown): string | undefined {
   return Array.isArray(value) ? value.join(',') : String(value);
 }
 
+const isMapping = (v: unknown): v is Data => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** `top` over `base`, mapping by mapping (a copy). */
+function overlay(base: Data, top: Data): Data {
+  const out: Data = structuredClone(base);
+  for (const [key, value] of Object.entries(top)) out[key] = isMapping(value) && isMapping(out[key]) ? overlay(out[key] as Data, value) : structuredClone(value);
+  return out;
+}
+
 export interface FieldOptions {
   /** Empty is not allowed (the spec requires it in this branch). */
   required?: boolean;
@@ -55,7 +64,7 @@ export interface FieldOptions {
 }
 
 export class Session {
-  /** The spec data being built; starts as a copy of the given answers so unasked keys survive. */
+  /** The spec data being built; starts as the earlier answers under the given ones, so unasked keys survive. */
   readonly data: Data;
 
   constructor(
@@ -64,7 +73,7 @@ export class Session {
     /** Answers from an earlier pass through the wizard: the defaults this time. */
     private readonly previous: Data = {},
   ) {
-    this.data = structuredClone(given.data);
+    this.data = overlay(previous, given.data);
   }
 
   value(path: string): unknown {
@@ -80,7 +89,8 @@ export class Session {
     return parseSpecData(this.data, this.given.source, this.given.lineOf);
   }
 
-  private givenValue(path: string): unknown {
+  /** What the answers file or flags say for `path` (not an earlier pass). */
+  givenValue(path: string): unknown {
     return getAt(this.given.data, path);
   }
 
