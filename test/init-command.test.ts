@@ -100,7 +100,7 @@ describe('non-interactive', () => {
   });
 
   it.each([
-    ['database:\n  mode: external\n  host: db.example.com\n  port: "54x2"\n', /answers-\d+\.yaml: database\.port: expected a number, got "54x2" \(line 4\)/],
+    ['database:\n  mode: external\n  host: db.example.com\n  port: "54x2"\n', /answers-\d+\.yaml: database\.port: expected an integer 1–65535, got "54x2" \(line 4\)/],
     ['vectorStore:\n  type: qdrnt\n', /vectorStore\.type: expected one of .*got "qdrnt" \(did you mean "qdrant"\?\) \(line 2\)/],
     ['databse:\n  mode: external\n', /databse: unknown key \(did you mean "database"\?\)/],
     ['database:\n  mode: external\n', /database\.host: required/],
@@ -122,7 +122,7 @@ describe('non-interactive', () => {
 
   it('a plan with problems writes nothing and exits 1', async () => {
     const out = freshDir();
-    const answers = answersFile('tier: 500qps\ndatabase: { mode: external, host: db.example.com, user: u, password: p, maxConnections: 100 }\n');
+    const answers = answersFile('tier: 500qps\ntargets: [compose]\nredis: { eventBus: { mode: external, url: "redis://bus.example.com:6379" } }\ndatabase: { mode: external, host: db.example.com, user: u, password: p, maxConnections: 100 }\n');
     const r = await runCli(['init', '--answers', answers, '--out', out]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/problem: database/);

@@ -141,6 +141,7 @@ describe.skipIf(!hasTmux)('init in a real terminal (tmux)', () => {
         ['Redis password', redisPassword],
         ['Redis database number', ENTER],
         ['over TLS', ENTER],
+        ["server's maxclients", ENTER],
         ['Vector store', [...Array<string>(offered.indexOf('qdrant')).fill('Down'), 'Enter']],
         ['Qdrant:', ENTER], // bundled
         ['File storage', ENTER],
