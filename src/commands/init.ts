@@ -78,7 +78,7 @@ const leaves = (v: unknown, path: string, out: Map<string, string>): Map<string,
 };
 
 /** The spec keys a re-run changes, `key: old → new`; a credential's value is never shown. */
-export function specChanges(before: Spec, after: Spec): string[] {
+function specChanges(before: Spec, after: Spec): string[] {
   const secret = new Set([...inlineCredentials(before), ...inlineCredentials(after)].map((c) => c.path));
   const [a, b] = [leaves(withoutCredentials(before), '', new Map()), leaves(withoutCredentials(after), '', new Map())];
   const lines: string[] = [];
