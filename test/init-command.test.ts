@@ -59,12 +59,13 @@ describe('non-interactive', () => {
     expect(validate.code, validate.stdout + validate.stderr).toBe(0);
   });
 
-  it('a spec holding a typed password is written 0600', async () => {
+  it('a typed password goes to the 0600 secrets store, not into the spec', async () => {
     const out = freshDir();
     const answers = answersFile('database: { mode: external, host: db.example.com, user: dify, password: hunter2, maxConnections: 500 }\n');
     const r = await runCli(['init', '--answers', answers, '--out', out]);
     expect(r.code, r.stderr).toBe(0);
-    expect(statSync(join(out, 'dify-deploy.yaml')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(out, 'dify-deploy.yaml'), 'utf8')).not.toContain('hunter2');
+    expect(parse(readFileSync(join(out, '.dify-deploy/secrets.env'), 'utf8')).DB_PASSWORD).toBe('hunter2');
     expect(r.stdout).not.toContain('hunter2');
   });
 
@@ -99,7 +100,7 @@ describe('non-interactive', () => {
   });
 
   it.each([
-    ['database:\n  mode: external\n  host: db.example.com\n  port: "54x2"\n', /answers-\d+\.yaml: database\.port: expected a number, got "54x2" \(line 4\)/],
+    ['database:\n  mode: external\n  host: db.example.com\n  port: "54x2"\n', /answers-\d+\.yaml: database\.port: expected an integer 1–65535, got "54x2" \(line 4\)/],
     ['vectorStore:\n  type: qdrnt\n', /vectorStore\.type: expected one of .*got "qdrnt" \(did you mean "qdrant"\?\) \(line 2\)/],
     ['databse:\n  mode: external\n', /databse: unknown key \(did you mean "database"\?\)/],
     ['database:\n  mode: external\n', /database\.host: required/],
@@ -121,7 +122,7 @@ describe('non-interactive', () => {
 
   it('a plan with problems writes nothing and exits 1', async () => {
     const out = freshDir();
-    const answers = answersFile('tier: 500qps\ndatabase: { mode: external, host: db.example.com, user: u, password: p, maxConnections: 100 }\n');
+    const answers = answersFile('tier: 500qps\ntargets: [compose]\nredis: { eventBus: { mode: external, url: "redis://bus.example.com:6379" } }\ndatabase: { mode: external, host: db.example.com, user: u, password: p, maxConnections: 100 }\n');
     const r = await runCli(['init', '--answers', answers, '--out', out]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/problem: database/);

@@ -141,6 +141,7 @@ describe.skipIf(!hasTmux)('init in a real terminal (tmux)', () => {
         ['Redis password', redisPassword],
         ['Redis database number', ENTER],
         ['over TLS', ENTER],
+        ["server's maxclients", ENTER],
         ['Vector store', [...Array<string>(offered.indexOf('qdrant')).fill('Down'), 'Enter']],
         ['Qdrant:', ENTER], // bundled
         ['File storage', ENTER],
@@ -157,14 +158,17 @@ describe.skipIf(!hasTmux)('init in a real terminal (tmux)', () => {
 
       const out = join(cwd, 'deploy/dify');
       const specPath = join(out, 'dify-deploy.yaml');
-      expect(statSync(specPath).mode & 0o777).toBe(0o600);
+      // The typed password is in the store, so the spec can be committed.
+      expect(readFileSync(specPath, 'utf8')).not.toContain(redisPassword);
+      expect(parse(readFileSync(join(out, '.dify-deploy/secrets.env'), 'utf8')).REDIS_PASSWORD).toBe(redisPassword);
       const spec = readSpecFile(specPath);
       expect(spec.tier).toBe('50qps');
-      expect(spec.redis).toMatchObject({ mode: 'external', host: 'redis.internal.example.com', port: 6380, password: redisPassword });
+      expect(spec.redis).toMatchObject({ mode: 'external', host: 'redis.internal.example.com', port: 6380 });
       expect(spec.vectorStore).toMatchObject({ type: 'qdrant', mode: 'bundled' });
       expect(spec.domain.host).toBe('dify.example.com');
       // The answers reach the rendered deployment, and the typed password stays in 0600 files.
       const env = parse(readFileSync(join(out, '.env'), 'utf8'));
+      expect(env.REDIS_PASSWORD).toBe(redisPassword);
       expect([env.REDIS_HOST, env.REDIS_PORT, env.VECTOR_STORE]).toEqual(['redis.internal.example.com', '6380', 'qdrant']);
       expect(statSync(join(out, '.env')).mode & 0o777).toBe(0o600);
       expect(statSync(join(out, 'docker-compose.yaml')).isFile()).toBe(true);

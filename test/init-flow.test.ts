@@ -60,8 +60,9 @@ describe('pressing Enter throughout', () => {
   // Every release × tier: the defaults (host sizes from the plan) must always fit and round-trip.
   describe.concurrent.each(releaseVersions())('release %s', (release) => {
     it.each(tierNames())('tier %s: valid, deployable, and dify-deploy.yaml round-trips', async (tier) => {
-      // The one answer Enter cannot give: the event bus's own Redis where its rate needs one (asked only then).
-      const { spec } = await run({ release, tier, 'redis.eventBus.url': BUS_URL });
+      // The answers Enter cannot give, each asked only where needed: the event bus's own Redis where its rate
+      // needs one, and where the plan needs more than one host (helm pre-selected) an object store's bucket.
+      const { spec } = await run({ release, tier, 'redis.eventBus.url': BUS_URL, 'storage.bucket': 'files', 'storage.region': 'eu-west-1', 'storage.useIam': true });
       expect(spec.release).toBe(release);
       expect(spec.tier).toBe(tier);
       expectDeployable(spec);

@@ -8,6 +8,8 @@ export interface VectorStoreBackend {
   bundledService?: string;
   /** Spec fields an external instance must give. */
   externalRequires: readonly ('url' | 'host' | 'port' | 'user' | 'password' | 'apiKey' | 'database')[];
+  /** Spec fields an external instance may give (its authentication, when it has one on). */
+  externalOptional?: readonly ('user' | 'password' | 'apiKey')[];
   /** The dify-helm chart can run it as a subchart. */
   helmBundled?: boolean;
   /** The dify-helm `external*` block that configures it, when the chart has one. */
@@ -18,9 +20,9 @@ export interface VectorStoreBackend {
 
 export const VECTOR_STORES = [
   { id: 'weaviate', label: 'Weaviate', bundledService: 'weaviate', externalRequires: ['url', 'apiKey'], helmBundled: true, helmExternalKey: 'externalWeaviate' },
-  { id: 'qdrant', label: 'Qdrant', bundledService: 'qdrant', externalRequires: ['url'], helmExternalKey: 'externalQdrant' },
+  { id: 'qdrant', label: 'Qdrant', bundledService: 'qdrant', externalRequires: ['url'], externalOptional: ['apiKey'], helmExternalKey: 'externalQdrant' },
   { id: 'pgvector', label: 'PostgreSQL + pgvector', bundledService: 'pgvector', externalRequires: ['host', 'user', 'password', 'database'], helmExternalKey: 'externalPgvector', postgresPool: { maxVar: 'PGVECTOR_MAX_CONNECTION', default: 5 } },
-  { id: 'milvus', label: 'Milvus', bundledService: 'milvus-standalone', externalRequires: ['url'], helmExternalKey: 'externalMilvus' },
+  { id: 'milvus', label: 'Milvus', bundledService: 'milvus-standalone', externalRequires: ['url'], externalOptional: ['user', 'password', 'apiKey'], helmExternalKey: 'externalMilvus' },
   { id: 'elasticsearch', label: 'Elasticsearch', bundledService: 'elasticsearch', externalRequires: ['host', 'user', 'password'], helmExternalKey: 'externalElasticsearch' },
   { id: 'opensearch', label: 'OpenSearch', bundledService: 'opensearch', externalRequires: ['host', 'user', 'password'] },
   { id: 'chroma', label: 'Chroma', bundledService: 'chroma', externalRequires: ['host', 'password'] },

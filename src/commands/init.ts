@@ -2,6 +2,7 @@
 // deployment's choices, shows the plan and the files, then writes dify-deploy.yaml and
 // renders into the output directory. Nothing touches the disk before the last confirmation.
 import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { readUserText } from '../core/user-file.js';
 import { z } from 'zod';
 import { UserError } from '../core/errors.js';
@@ -9,7 +10,11 @@ import { planFor } from '../core/resolve.js';
 import type { Plan } from '../core/sizing.js';
 import { parseYamlMapping } from '../core/spec-file.js';
 import type { Spec } from '../core/spec.js';
-import { renderDeployment, targetsOf, type RenderReport, type RenderTarget } from '../render/index.js';
+import { renderDeployment, SPEC_FILE, targetsOf, type RenderReport, type RenderTarget } from '../render/index.js';
+import { readExistingSecrets } from '../render/secrets-store.js';
+import { inlineCredentials, withoutCredentials, withStoredCredentials } from '../render/spec-credentials.js';
+import { getAt } from '../core/data-path.js';
+import { parseSpecData } from '../core/spec-parse.js';
 import { parseOptions } from '../cli/options.js';
 import { colors, type Io } from '../cli/io.js';
 import { fileLines } from '../cli/file-status.js';
@@ -51,6 +56,36 @@ function givenAnswers(opts: InitOptions): GivenAnswers {
   if (opts.release) data.release = opts.release;
   if (opts.target) data.targets = targetsOf(opts.target);
   return given;
+}
+
+/**
+ * The answers of a deployment already in `outDir` (its dify-deploy.yaml, with the credentials
+ * its secrets store holds): the defaults of a re-run, so Enter changes nothing.
+ */
+function existingAnswers(outDir: string): Record<string, unknown> | undefined {
+  const path = join(outDir, SPEC_FILE);
+  const text = readUserText(path, { what: 'spec file', hint: 'init re-reads the deployment it is run in: fix the file or pass another --out', within: outDir, optional: true });
+  if (text === undefined) return undefined;
+  const { data, lineOf } = parseYamlMapping(text, path);
+  parseSpecData(data, path, lineOf);
+  return withStoredCredentials(data, readExistingSecrets(outDir), true);
+}
+
+const leaves = (v: unknown, path: string, out: Map<string, string>): Map<string, string> => {
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) for (const [k, x] of Object.entries(v)) leaves(x, path ? `${path}.${k}` : k, out);
+  else if (v !== undefined) out.set(path, JSON.stringify(v));
+  return out;
+};
+
+/** The spec keys a re-run changes, `key: old → new`; a credential's value is never shown. */
+function specChanges(before: Spec, after: Spec): string[] {
+  const secret = new Set([...inlineCredentials(before), ...inlineCredentials(after)].map((c) => c.path));
+  const [a, b] = [leaves(withoutCredentials(before), '', new Map()), leaves(withoutCredentials(after), '', new Map())];
+  const lines: string[] = [];
+  for (const key of [...new Set([...a.keys(), ...b.keys()])].sort())
+    if (a.get(key) !== b.get(key)) lines.push(`  ${key}: ${a.get(key) ?? '(none)'} → ${b.get(key) ?? '(none)'}`);
+  for (const path of [...secret].sort()) if (getAt(before, path) !== getAt(after, path)) lines.push(`  ${path}: ${getAt(after, path) === undefined ? 'removed' : 'changed'} (not shown)`);
+  return lines;
 }
 
 /** Entries already in `dir` (0 when it does not exist); a file in its place is a user error. */
@@ -115,23 +150,35 @@ export async function initDeployment(opts: InitOptions, { io, prompts }: InitDep
       ? await prompts.text({ id: 'out', message: 'Directory to write the deployment into:', default: DEFAULT_INIT_DIR, validate: (s) => s.trim() !== '' || 'required' })
       : DEFAULT_INIT_DIR);
   const existing = entriesIn(outDir);
+  // A deployment there already: its answers are the defaults, and the changes are shown before anything is written.
+  const deployed = existing > 0 ? existingAnswers(outDir) : undefined;
   if (existing > 0 && !opts.force) {
-    if (!prompts) throw new UserError([`${outDir}: not empty (${existing} entries); pass --force to write into it, or choose another --out`]);
+    if (!prompts)
+      throw new UserError([
+        `${outDir}: ${deployed ? `holds a deployment (${SPEC_FILE}); init starts from its answers, but` : `not empty (${existing} entries);`} pass --force to write into it, or choose another --out`,
+      ]);
     const goOn = await prompts.confirm({
       id: 'nonEmpty',
-      message: `${outDir} is not empty (${existing} entries). Write into it? Files you edited are kept unless you say so.`,
-      default: false,
+      message: deployed
+        ? `${outDir} holds a deployment: change it? Its answers are the defaults, and you see what changes before anything is written.`
+        : `${outDir} is not empty (${existing} entries). Write into it? Files you edited are kept unless you say so.`,
+      default: deployed !== undefined,
     });
     if (!goOn) return { outDir, plans: [], written: false, stopped: 'declined' };
   }
 
-  let previous: Record<string, unknown> | undefined;
+  const before = deployed && parseSpecData(deployed, join(outDir, SPEC_FILE));
+  let previous = deployed;
   for (;;) {
     const { spec, data } = await askSpec(prompts ?? defaultPrompts(given.source, opts.answers !== undefined), given, previous);
     const plans = spec.targets.map((t) => planFor(spec, t));
     const target: RenderTarget = spec.targets.length > 1 ? 'all' : spec.targets[0];
     const preview = await renderDeployment({ spec, outDir, target, force: opts.force, dryRun: true });
     io.out(await summary(plans, preview));
+    if (before) {
+      const changes = specChanges(before, spec);
+      io.out(changes.length ? [`Changes to ${join(outDir, SPEC_FILE)}:`, ...changes].join('\n') : `${join(outDir, SPEC_FILE)}: no changes to the spec`);
+    }
     const report = { outDir, spec, plans, render: preview, written: false };
     if (preview.refused.length) {
       if (!prompts || (await confirmWrite(prompts, preview)) !== 'change') return { ...report, stopped: 'problems' };

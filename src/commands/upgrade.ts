@@ -8,7 +8,7 @@ import { prepareUpgrade, type UpgradeDiff } from '../lifecycle/upgrade.js';
 import { parseOptions } from '../cli/options.js';
 import { colors, type Io } from '../cli/io.js';
 import { formatRenderReport } from './render.js';
-import { SECRET_LIKE } from '../lifecycle/release-env.js';
+import { SECRET_LIKE } from '../core/secret-data.js';
 
 const upgradeOptionsSchema = z.object({
   to: z.string({ required_error: 'required: the Dify release to move to, e.g. --to 1.16.1' }).regex(/^\d+\.\d+\.\d+$/, 'expected a Dify release like 1.16.1'),

@@ -71,6 +71,9 @@ export function publishedValue(value: string): 'default' | 'placeholder' | undef
   return undefined;
 }
 
+/** Variable names whose values are never shown (reports print their names only) and never kept in the spec. */
+export const SECRET_LIKE = /PASSWORD|SECRET|TOKEN|API_KEY|_KEY$|CREDENTIAL|DSN|CONNECTION_STRING/;
+
 /** A Helm values key that holds a credential (not a name, path or reference to one). */
 const CREDENTIAL_KEY = /(secret|password|token|apikey|serverkey|internalapikey|appsecretkey|secretkey|accesskeysecret)$/i;
 const REFERENCE_KEY = /^(existingSecret|secretKeys|.*PasswordKey|.*Refs?|.*Name|.*Path|.*File)$/;

@@ -25,6 +25,9 @@ export const hostSizeSchema = z
   })
   .strict();
 
+/** PostgreSQL's superuser_reserved_connections default. */
+export const DEFAULT_RESERVED_CONNECTIONS = 3;
+
 export const databaseSchema = z
   .object({
     engine: z.enum(['postgresql', 'mysql']).default('postgresql'),
@@ -38,7 +41,7 @@ export const databaseSchema = z
     /** External servers: the server's max_connections. Bundled: computed unless overridden. */
     maxConnections: z.number().int().min(10).optional(),
     /** superuser_reserved_connections (+ PG16 reserved_connections) on the server. */
-    reservedConnections: count.default(3),
+    reservedConnections: count.default(DEFAULT_RESERVED_CONNECTIONS),
     sslMode: z.enum(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']).optional(),
     /** External PostgreSQL: the server's major version (SHOW server_version;), so backups use a pg_dump at least as new. */
     serverVersion: z.number().int('expected a major version like 16').min(9).max(99).optional(),

@@ -9,7 +9,8 @@ import { loadAllTiers } from '../core/data.js';
 import { planFor } from '../core/resolve.js';
 import { parseSpecData } from '../core/spec-parse.js';
 import type { Spec, SpecInput } from '../core/spec.js';
-import { SPEC_FILE, specHasCredentials } from '../render/index.js';
+import { SPEC_FILE } from '../render/index.js';
+import { credentialEntries, holdsCredentials, withoutCredentials } from '../render/spec-credentials.js';
 import { secretsFile } from '../render/secrets-store.js';
 import { publishedSecret } from '../render/secrets.js';
 import { writeFiles, type FileOutcome } from '../render/writer.js';
@@ -17,7 +18,7 @@ import { knownEnvVariables } from '../core/known-env.js';
 import { loadDeployment, type ValidateInputs } from '../validate/load.js';
 import { adoptDeployment, type Refusal } from './adopt.js';
 import { adoptHelmValues, helmRoundTrip } from './adopt-helm.js';
-import { SECRET_LIKE } from './release-env.js';
+import { SECRET_LIKE } from '../core/secret-data.js';
 import { dataMoves, type DataMove } from './data-moves.js';
 import { missingServices, renderAndRead, roundTripMismatches } from './round-trip.js';
 
@@ -225,9 +226,10 @@ export function importDeployment(o: ImportOptions): ImportReport {
   const known = knownEnvVariables(d.release.version);
   for (const k of Object.keys(input.overrides?.env ?? {}))
     if (!known.has(k) && !d.compose?.referenced.has(k)) warnings.push(`${k}: not a variable Dify ${d.release.version} documents (typo?); kept in overrides.env`);
-  const secretLike = Object.keys(input.overrides?.env ?? {}).filter((k) => SECRET_LIKE.test(k));
-  const privateSpec = specHasCredentials(spec) || secretLike.length > 0;
-  if (privateSpec) notes.push(`dify-deploy.yaml holds credentials (${[...secretLike, ...(specHasCredentials(spec) ? ['backend credentials'] : [])].join(', ')}): written with mode 0600; keep it out of version control`);
+  // The spec proven above, with its credentials moved to the store (render reads them back from there).
+  Object.assign(secrets, credentialEntries(input));
+  const committable = withoutCredentials(input);
+  const privateSpec = holdsCredentials(committable);
   // Only the replaced secrets this deployment uses are worth a word (the store holds one for every backend).
   const replaced = adoption.replacedSecrets.filter((k) => k in renderedVars);
   adoption.replacedSecrets.splice(0, adoption.replacedSecrets.length, ...replaced);
@@ -243,7 +245,7 @@ export function importDeployment(o: ImportOptions): ImportReport {
     notes.push(
       `before the first start: stop the old stack (docker compose -f ${d.compose.file} down) — both publish the same ports and must never run on the same data${moves.length ? '; then move its data folders (dataMoves) to where the new compose file mounts them, or the new stack starts empty' : ''}`,
     );
-  const files = [{ path: SPEC_FILE, content: specText(input, release, inputs, tier.name), mode: privateSpec ? 0o600 : 0o644 }, secretsFile(o.out, secrets)];
+  const files = [{ path: SPEC_FILE, content: specText(committable, release, inputs, tier.name), mode: privateSpec ? 0o600 : 0o644 }, secretsFile(o.out, secrets)];
   const written = writeFiles(o.out, files, { force: o.force, dryRun: o.dryRun });
   return {
     ...fail(),

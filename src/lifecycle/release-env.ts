@@ -10,6 +10,3 @@ export { renames, type Rename } from '../core/releases/curated.js';
 export function envDefaults(version: string): Record<string, EnvDefault> {
   return derivedRelease(version).envDefaults;
 }
-
-/** Variable names whose values are never shown (reports print their names only). */
-export const SECRET_LIKE = /PASSWORD|SECRET|TOKEN|API_KEY|_KEY$|CREDENTIAL|DSN|CONNECTION_STRING/;

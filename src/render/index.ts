@@ -13,6 +13,7 @@ import { renderRunbook } from './recovery.js';
 import { publishedOverrides, resolveSecrets, screenAdoptedSecrets } from './secrets.js';
 import { UserError } from '../core/errors.js';
 import { readExistingSecrets, secretsFile } from './secrets-store.js';
+import { credentialEntries, holdsCredentials, inlineCredentialAdvice, withoutCredentials, withStoredCredentials } from './spec-credentials.js';
 import type { RenderContext, RenderedFile } from './types.js';
 import { checkOutDir, writeFiles, type FileOutcome } from './writer.js';
 
@@ -32,25 +33,19 @@ export function targetsOf(target: RenderTarget): Target[] {
   return target === 'all' ? (Object.keys(RENDERERS) as Target[]) : [target];
 }
 
-/** Spec fields that may hold a credential: the spec file is then private too. */
-export function specHasCredentials(spec: Spec): boolean {
-  return [spec.database.password, spec.redis.password, spec.redis.sentinelPassword, spec.vectorStore.password, spec.vectorStore.apiKey, spec.storage.secretKey, spec.storage.serviceAccountJsonBase64].some(
-    (v) => v !== undefined && v !== '',
-  );
-}
-
-/** The spec as rendered: every default made explicit, so a re-render gives the same deployment. */
+/** The spec as rendered: every default made explicit, so a re-render gives the same deployment; its credentials are in the store. */
 export function specFile(spec: Spec, targets: Target[]): RenderedFile {
   const header = '# dify-deploy spec: `dify-deploy render --config dify-deploy.yaml` re-renders this deployment.\n';
   // The release first and always: without it a later dify-deploy would move Dify to its own newest release on a re-render.
-  const { release, ...rest } = spec;
+  const { release, ...rest } = withoutCredentials(spec);
   const explicit = { release: release ?? defaultReleaseVersion(), ...rest, targets };
-  return { path: SPEC_FILE, content: header + stringifyYaml(explicit), mode: specHasCredentials(spec) ? 0o600 : 0o644 };
+  return { path: SPEC_FILE, content: header + stringifyYaml(explicit), mode: holdsCredentials(explicit) ? 0o600 : 0o644 };
 }
 
 /** Pure: the files of every requested target, plus the spec they came from. */
 /** `readBack`: render a plan with problems too, to be read (import's round trip), never written. */
-export function renderFiles(spec: Spec, target: RenderTarget, secrets: Record<string, string>, options: RenderOptions & { readBack?: boolean } = {}): { files: RenderedFile[]; plans: Plan[] } {
+export function renderFiles(given: Spec, target: RenderTarget, secrets: Record<string, string>, options: RenderOptions & { readBack?: boolean } = {}): { files: RenderedFile[]; plans: Plan[] } {
+  const spec = withStoredCredentials(given, secrets);
   const release = loadRelease(spec.release);
   const targets = targetsOf(target);
   const files: RenderedFile[] = [];
@@ -62,7 +57,7 @@ export function renderFiles(spec: Spec, target: RenderTarget, secrets: Record<st
     if (plan.problems.length === 0 || options.readBack) files.push(...RENDERERS[t]({ spec, plan, release, secrets, upstreamHosts: options.upstreamHosts }));
   }
   // One runbook covers every target rendered together.
-  files.push(renderRunbook({ spec, plan: plans[0], release, secrets }, targets), specFile(spec, targets));
+  files.push(renderRunbook({ spec, plan: plans[0], release, secrets }, targets), specFile(given, targets));
   return { files, plans };
 }
 
@@ -99,7 +94,8 @@ export async function renderDeployment(opts: {
   const published = publishedOverrides(opts.spec);
   if (published.length) throw new UserError(published);
   const adopted = screenAdoptedSecrets(readExistingSecrets(opts.outDir));
-  const secrets = resolveSecrets(adopted.kept, opts.spec);
+  // A credential the spec still gives inline wins, and goes to the store, out of the spec written here.
+  const secrets = { ...resolveSecrets(adopted.kept, opts.spec), ...credentialEntries(opts.spec) };
   const { files, plans } = renderFiles(opts.spec, opts.target, secrets, opts.options);
   const base = {
     outDir: opts.outDir,
@@ -107,7 +103,7 @@ export async function renderDeployment(opts: {
     targets: plans.map((p) => p.target),
     tiers: [...new Set(plans.map((p) => p.tier))],
     warnings: [...new Set(plans.flatMap((p) => p.warnings))],
-    notices: adopted.notices,
+    notices: [...adopted.notices, ...(opts.specPath ? inlineCredentialAdvice(opts.spec, opts.specPath) : [])],
     dryRun: opts.dryRun ?? false,
   };
   const refused = [...new Set(plans.flatMap((p) => p.problems))];

@@ -8,6 +8,7 @@ import { loadRelease } from '../core/data.js';
 import { parseYamlMapping } from '../core/spec-file.js';
 import { parseSpecData } from '../core/spec-parse.js';
 import { unrenderable } from '../core/target-support.js';
+import { inlineCredentials, moveAdvice } from '../render/spec-credentials.js';
 import type { Spec } from '../core/spec.js';
 import { parseComposeText, type ComposeFile } from './compose-file.js';
 import { helmValueTraps, type YamlTrap } from './yaml-traps.js';
@@ -73,6 +74,17 @@ export function loadDeployment(inputs: ValidateInputs): { deployment: Deployment
         const line = lineOf(path) ?? lineOf(path.slice(0, 1));
         findings.push({ rule: 'schema', severity: 'error', file: specPath, ...(line ? { line } : {}), message: `${target}: ${problem}`, fix: 'choose a backend the target can render (`dify-deploy plan` says the same)' });
       }
+    for (const c of inlineCredentials(spec)) {
+      const line = lineOf(c.path.split('.'));
+      findings.push({
+        rule: 'insecure-secret',
+        severity: 'warning',
+        file: specPath,
+        ...(line ? { line } : {}),
+        message: `${c.path}: a credential inline in the spec, which should be committable`,
+        fix: moveAdvice(c, 'the spec'),
+      });
+    }
   }
   const envFile: EnvFile | undefined = envPath ? parseEnvText(readTextFile(envPath, '.env file', 'pass it with --env', envWithin), envPath) : undefined;
   const compose: ComposeFile | undefined = composePath

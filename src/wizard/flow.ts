@@ -3,9 +3,10 @@
 // Pressing Enter throughout gives a working single-host deployment.
 import { defaultReleaseVersion, loadAllTiers, loadRelease, releaseVersions, type Release, type Tier, type TierComponent } from '../core/data.js';
 import { planFor } from '../core/resolve.js';
+import { ONE_HOST_MAX_CPUS } from '../core/sizing/host.js';
 import { REDIS_DEFAULT_MAXCLIENTS } from '../core/redis.js';
 import { usableRedisTopologies } from '../core/topology.js';
-import { domainSchema, TARGETS, type Spec, type Target } from '../core/spec.js';
+import { DEFAULT_RESERVED_CONNECTIONS, domainSchema, TARGETS, type Spec, type Target } from '../core/spec.js';
 import { parseSpecData } from '../core/spec-parse.js';
 import { canBundle, canUseExternal } from '../core/target-support.js';
 import { STORAGE_BACKENDS, type StorageBackend } from '../backends/storage.js';
@@ -41,25 +42,27 @@ const instance = (c: TierComponent) => `${c.replicas} × ${c.cpu}C${c.memoryGiB}
 
 function tierChoice(t: Tier, release: Release): Choice<string> {
   const spec = parseSpecData({ tier: t.name, release: release.version }, 'tier');
-  const host = planFor(spec, 'compose', release).host.required;
+  const plan = planFor(spec, 'compose', release);
+  const host = plan.host.required;
+  const db = plan.database.hostSize!;
   return {
     value: t.name,
     name: `${t.name.padEnd(8)} ${t.qps} QPS at the peak minute`,
-    description: `api ${instance(t.components.api)}, plugin daemon ${instance(t.components.plugin_daemon)}, DB ${t.managedDatabase.cpus}C${t.managedDatabase.memoryGiB}G; one host needs ≈${host.cpus} vCPU / ${host.memoryGiB} GiB (${t.source.kind} numbers)`,
+    description: `api ${instance(t.components.api)}, plugin daemon ${instance(t.components.plugin_daemon)}, DB host ${db.cpus}C${db.memoryGiB}G (bundled, as planned); one host needs ≈${host.cpus} vCPU / ${host.memoryGiB} GiB${host.cpus > ONE_HOST_MAX_CPUS ? ', more than one machine' : ''} (${t.source.kind} numbers)`,
   };
 }
 
-/** Asks the backend's fields under `prefix` (e.g. `vectorStore`), each with its label. */
-async function backendFields(session: Session, prefix: string, label: string, fields: readonly string[]): Promise<void> {
+/** Asks the backend's fields under `prefix` (e.g. `vectorStore`), each with its label; `optional` ones take Enter for none. */
+async function backendFields(session: Session, prefix: string, label: string, fields: readonly string[], optional = false): Promise<void> {
   for (const field of fields) {
     const how = FIELD_LABELS[field] ?? { label: field };
-    await session.field(`${prefix}.${field}`, `${label} ${how.label}:`, { required: true, secret: how.secret });
+    await session.field(`${prefix}.${field}`, `${label} ${how.label}${optional ? ' (Enter: none)' : ''}:`, { required: !optional, secret: how.secret });
   }
 }
 
 async function askLoad(session: Session, release: Release): Promise<void> {
   const tiers = loadAllTiers();
-  if (session.value('qps') !== undefined && session.value('tier') === undefined) {
+  if (session.givenValue('qps') !== undefined && session.givenValue('tier') === undefined) {
     await session.field('latencySeconds', 'Mean time a request spends in Dify, in seconds (Enter: per app kind from costs/compute.json):');
     return;
   }
@@ -67,8 +70,13 @@ async function askLoad(session: Session, release: Release): Promise<void> {
     ...tiers.map((t) => tierChoice(t, release)),
     { value: CUSTOM_TIER, name: 'custom   your own QPS and latency', description: 'sized from the smallest tier that covers it' },
   ];
-  const tier = await session.pick('tier', 'Traffic tier:', choices, tiers[0].name);
-  if (tier !== CUSTOM_TIER) return;
+  // An earlier custom load (qps without a tier) is offered again as custom.
+  const earlierCustom = session.value('qps') !== undefined && session.value('tier') === undefined;
+  const tier = await session.pick('tier', 'Traffic tier:', choices, earlierCustom ? CUSTOM_TIER : tiers[0].name);
+  if (tier !== CUSTOM_TIER) {
+    session.set('qps', undefined);
+    return;
+  }
   session.set('tier', undefined);
   await session.field('qps', 'Requests per second at peak:', { required: true });
   await session.field('latencySeconds', 'Mean time a request spends in Dify, in seconds (Enter: per app kind from costs/compute.json):');
@@ -107,6 +115,12 @@ async function askDatabase(session: Session): Promise<void> {
   await session.field('database.maxConnections', `The server's max_connections (${engine === 'postgresql' ? 'SHOW max_connections;' : "SHOW VARIABLES LIKE 'max_connections';"}):`, {
     required: true,
   });
+  // Managed servers keep more for themselves than PostgreSQL's 3 (RDS: rdsadmin), out of the same max_connections.
+  await session.field(
+    'database.reservedConnections',
+    `Connections reserved for the server's own admins (${engine === 'postgresql' ? 'SHOW superuser_reserved_connections; plus reserved_connections on PostgreSQL 16+' : 'admin connections your service keeps'}):`,
+    { default: DEFAULT_RESERVED_CONNECTIONS },
+  );
 }
 
 async function askRedis(session: Session, release: Release): Promise<void> {
@@ -135,6 +149,7 @@ async function askRedis(session: Session, release: Release): Promise<void> {
   await session.field('redis.password', 'Redis password (Enter: none):', { secret: true });
   await session.field('redis.db', 'Redis database number:', { default: 0 });
   await session.yesNo('redis.useSsl', 'Connect to Redis over TLS?', false);
+  await session.field('redis.maxClients', `The server's maxclients (CONFIG GET maxclients; managed Redis often sets fewer than ${REDIS_DEFAULT_MAXCLIENTS}):`, { default: REDIS_DEFAULT_MAXCLIENTS });
 }
 
 async function askVectorStore(session: Session, release: Release, targets: Target[]): Promise<void> {
@@ -152,7 +167,10 @@ async function askVectorStore(session: Session, release: Release, targets: Targe
     ...(bundles(backend) ? [{ value: 'bundled' as const, name: 'bundled: runs inside the deployment' }] : []),
     ...(external(backend) ? [{ value: 'external' as const, name: 'external: an instance you run' }] : []),
   ]);
-  if (mode === 'external') await backendFields(session, 'vectorStore', backend.label, backend.externalRequires);
+  if (mode === 'external') {
+    await backendFields(session, 'vectorStore', backend.label, backend.externalRequires);
+    await backendFields(session, 'vectorStore', backend.label, backend.externalOptional ?? [], true);
+  }
 }
 
 async function askStorage(session: Session, release: Release, targets: Target[]): Promise<void> {
@@ -235,6 +253,12 @@ async function askDomain(session: Session): Promise<void> {
   }
 }
 
+/** What only the Helm target reads: the cluster's ingress class, and a Secret of the user's instead of secrets in values.yaml. */
+async function askHelm(session: Session): Promise<void> {
+  await session.field('helm.ingressClassName', 'IngressClass of the cluster (kubectl get ingressclass; Enter: the cluster default):');
+  await session.field('helm.existingSecret', 'Kubernetes Secret holding the secrets (Enter: none, values.yaml holds them):');
+}
+
 async function askHost(session: Session): Promise<void> {
   const needed = planFor(session.spec(), 'compose').host.required;
   await session.field('host.cpus', 'vCPUs of the machine that runs docker compose:', { default: needed.cpus });
@@ -262,11 +286,17 @@ export async function askSpec(prompts: Prompts, given?: GivenAnswers, previous?:
   );
   const release = loadRelease(version);
   await askLoad(session, release);
+  // Kubernetes first where the plan needs more than one machine.
+  const oneHost = planFor(session.spec(), 'compose', release).host.required;
+  const beyondOneHost = oneHost.cpus > ONE_HOST_MAX_CPUS;
   const targets = await session.pickSome(
     'targets',
     'Deploy with:',
-    TARGETS.map((t) => ({ value: t, name: t === 'compose' ? 'docker compose (one host)' : 'Helm chart dify-helm (Kubernetes)' })),
-    ['compose'],
+    TARGETS.map((t) => ({
+      value: t,
+      name: t === 'compose' ? `docker compose (one host${beyondOneHost ? `: this load needs ≈${oneHost.cpus} vCPU, more than one machine` : ''})` : 'Helm chart dify-helm (Kubernetes)',
+    })),
+    [beyondOneHost ? 'helm' : 'compose'],
   );
   await askDatabase(session);
   await askRedis(session, release);
@@ -275,6 +305,7 @@ export async function askSpec(prompts: Prompts, given?: GivenAnswers, previous?:
   await askWorkflowLogs(session, targets);
   await askEventBus(session, targets);
   await askDomain(session);
+  if (targets.includes('helm')) await askHelm(session);
   if (targets.includes('compose')) await askHost(session);
   return { data: session.data, spec: session.spec() };
 }

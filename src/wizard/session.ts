@@ -2,6 +2,7 @@
 // checks every value against the spec's own field schema, and builds the spec data.
 import { z } from 'zod';
 import { UserError, didYouMean } from '../core/errors.js';
+import { getAt, setAt } from '../core/data-path.js';
 import { describe, parseSpecData, schemaAt } from '../core/spec-parse.js';
 import type { Spec } from '../core/spec.js';
 import type { Choice, Prompts, Validate } from './prompts.js';
@@ -15,27 +16,6 @@ export interface GivenAnswers {
 }
 
 type Data = Record<string, unknown>;
-
-export function getAt(data: unknown, path: string): unknown {
-  let v = data;
-  for (const key of path.split('.')) {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
-    v = (v as Data)[key];
-  }
-  return v;
-}
-
-function setAt(data: Data, path: string, value: unknown): void {
-  const keys = path.split('.');
-  let obj = data;
-  for (const key of keys.slice(0, -1)) {
-    const next = obj[key];
-    if (next === null || typeof next !== 'object' || Array.isArray(next)) obj[key] = {};
-    obj = obj[key] as Data;
-  }
-  if (value === undefined) delete obj[keys[keys.length - 1]];
-  else obj[keys[keys.length - 1]] = value;
-}
 
 /** zod's default wording is for developers; these are for someone typing an answer. */
 function issueMessage(issue: z.ZodIssue): string {
@@ -65,6 +45,15 @@ function toText(value: unknown): string | undefined {
   return Array.isArray(value) ? value.join(',') : String(value);
 }
 
+const isMapping = (v: unknown): v is Data => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** `top` over `base`, mapping by mapping (a copy). */
+function overlay(base: Data, top: Data): Data {
+  const out: Data = structuredClone(base);
+  for (const [key, value] of Object.entries(top)) out[key] = isMapping(value) && isMapping(out[key]) ? overlay(out[key] as Data, value) : structuredClone(value);
+  return out;
+}
+
 export interface FieldOptions {
   /** Empty is not allowed (the spec requires it in this branch). */
   required?: boolean;
@@ -75,7 +64,7 @@ export interface FieldOptions {
 }
 
 export class Session {
-  /** The spec data being built; starts as a copy of the given answers so unasked keys survive. */
+  /** The spec data being built; starts as the earlier answers under the given ones, so unasked keys survive. */
   readonly data: Data;
 
   constructor(
@@ -84,7 +73,7 @@ export class Session {
     /** Answers from an earlier pass through the wizard: the defaults this time. */
     private readonly previous: Data = {},
   ) {
-    this.data = structuredClone(given.data);
+    this.data = overlay(previous, given.data);
   }
 
   value(path: string): unknown {
@@ -100,7 +89,8 @@ export class Session {
     return parseSpecData(this.data, this.given.source, this.given.lineOf);
   }
 
-  private givenValue(path: string): unknown {
+  /** What the answers file or flags say for `path` (not an earlier pass). */
+  givenValue(path: string): unknown {
     return getAt(this.given.data, path);
   }
 

@@ -20,6 +20,13 @@ export function bundledInfrastructure(spec: Spec, database: DatabasePlan, redis:
   return infrastructure;
 }
 
+/**
+ * The most vCPUs one compose host is expected to have (inference: the larger general-purpose
+ * cloud machines stop at 64–96 vCPU, and one Docker host past that is a single point of failure
+ * for every component); beyond it the plan points to Kubernetes.
+ */
+export const ONE_HOST_MAX_CPUS = 64;
+
 /** The compose host this needs (resource requests), and whether the given one holds it. */
 export function composeHost(spec: Spec, tier: Tier, target: Target, components: PlanComponent[], infrastructure: InfraComponent[], warnings: string[]): Plan['host'] {
   const required = {
@@ -35,7 +42,7 @@ export function composeHost(spec: Spec, tier: Tier, target: Target, components: 
       warnings.push(
         `host: ${tier.name} needs ≈${required.cpus} vCPU / ${required.memoryGiB} GiB (resource requests) but the host has ${spec.host.cpus} vCPU / ${spec.host.memoryGiB} GiB; use a bigger host or --target helm to spread it over a Kubernetes cluster`,
       );
-  } else if (required.cpus > 64) {
+  } else if (required.cpus > ONE_HOST_MAX_CPUS) {
     warnings.push(`host: ${tier.name} needs ≈${required.cpus} vCPU, more than one typical machine; Kubernetes (--target helm) is the way past one host`);
   }
   if (components.some((c) => c.replicas > 1 && c.name === 'plugin_daemon'))
