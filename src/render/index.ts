@@ -13,6 +13,7 @@ import { renderRunbook } from './recovery.js';
 import { publishedOverrides, resolveSecrets, screenAdoptedSecrets } from './secrets.js';
 import { UserError } from '../core/errors.js';
 import { readExistingSecrets, secretsFile } from './secrets-store.js';
+import { SPEC_CREDENTIALS, specSecretProblems } from './spec-secrets.js';
 import type { RenderContext, RenderedFile } from './types.js';
 import { checkOutDir, writeFiles, type FileOutcome } from './writer.js';
 
@@ -34,9 +35,10 @@ export function targetsOf(target: RenderTarget): Target[] {
 
 /** Spec fields that may hold a credential: the spec file is then private too. */
 export function specHasCredentials(spec: Spec): boolean {
-  return [spec.database.password, spec.redis.password, spec.redis.sentinelPassword, spec.vectorStore.password, spec.vectorStore.apiKey, spec.storage.secretKey, spec.storage.serviceAccountJsonBase64].some(
-    (v) => v !== undefined && v !== '',
-  );
+  return SPEC_CREDENTIALS.some(([, get]) => {
+    const v = get(spec);
+    return v !== undefined && v !== '';
+  });
 }
 
 /** The spec as rendered: every default made explicit, so a re-render gives the same deployment. */
@@ -101,6 +103,8 @@ export async function renderDeployment(opts: {
   const adopted = screenAdoptedSecrets(readExistingSecrets(opts.outDir));
   const secrets = resolveSecrets(adopted.kept, opts.spec);
   const { files, plans } = renderFiles(opts.spec, opts.target, secrets, opts.options);
+  const weakSecrets = plans[0].problems.length ? [] : specSecretProblems({ spec: opts.spec, plan: plans[0], release: loadRelease(opts.spec.release), secrets });
+  if (weakSecrets.length) throw new UserError(weakSecrets);
   const base = {
     outDir: opts.outDir,
     release: plans[0].release,
