@@ -7,6 +7,7 @@ import { parse as parseDotenv } from 'dotenv';
 import { describe, expect, it } from 'vitest';
 import { parseSpecData } from '../src/core/spec-parse.js';
 import { renderDeployment } from '../src/render/index.js';
+import { withStateChoices } from './helpers/state-choices.js';
 
 const spec = parseSpecData({ tier: '50qps', release: '1.16.1' }, 'test');
 const fresh = () => mkdtempSync(join(tmpdir(), 'dify-render-'));
@@ -71,7 +72,8 @@ describe('render to disk', () => {
     await renderDeployment({ spec, outDir: dir, target: 'compose' });
     const edited = `${readFileSync(join(dir, 'docker-compose.yaml'), 'utf8')}# my edit\n`;
     writeFileSync(join(dir, 'docker-compose.yaml'), edited);
-    const other = parseSpecData({ tier: '200qps', release: '1.16.1' }, 'test');
+    // The state model asks 200qps to choose where workflow logs go (helpers/state-choices.ts); without it the plan is refused before any file is compared.
+    const other = parseSpecData(withStateChoices({ tier: '200qps', release: '1.16.1' }), 'test');
     const before = snapshot(dir);
     const refused = await renderDeployment({ spec: other, outDir: dir, target: 'compose' });
     expect(refused.written).toBe(false);
