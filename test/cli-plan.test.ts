@@ -52,7 +52,7 @@ describe('plan', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/component\s+replicas\s+procs\/replica/);
     // With the run worker's pools 100qps opens > 500 connections, so PgBouncer is on by default: the server side carries the reserved slots.
-    expect(r.stdout).toMatch(/Budget \(server side, PgBouncer → PostgreSQL\): .* \+ reserved 3 ≤ max_connections \d+: fits/);
+    expect(r.stdout).toMatch(/Budget: Server side \(PgBouncer and direct users → PostgreSQL\): .* \+ 3 reserved ≤ max_connections \d+: fits/);
     expect(r.stdout).toMatch(/Capacity \(api\): \d+ × \d+ = \d+ API greenlets .* P\(wait\) [\d.]+ %, p99 wait [\d.]+ s, utilisation [\d.]+ % at the peak; [\d.]+ QPS at the service level/);
     expect(r.stdout).toMatch(/Capacity \(runs\): \d+ run slots .* P\(wait\) [\d.]+ %, p99 wait [\d.]+ s, utilisation [\d.]+ % at the peak; [\d.]+ QPS at the service level/);
     expect(r.stdout).toMatch(/^ {2}worker_runs: [\d.]+\/s × [\d.]+ core·s per run = [\d.]+ cores in use → [\d.]+ needed, \d+ given; [\d.]+ GiB$/m);
@@ -79,7 +79,7 @@ describe('plan', () => {
   it('behind PgBouncer, exits 1 when the server cannot hold the pools', async () => {
     const r = await runCli(['plan', '--config', specFile('tier: 1000qps\ndatabase:\n  mode: external\n  host: db.internal\n  maxConnections: 150\n')]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/Budget \(client side, components → PgBouncer\)/);
+    expect(r.stdout).toMatch(/Budget: Client side \(components → PgBouncer\): \d+ connections ≤ max_client_conn \d+/);
     expect(r.stdout).toMatch(/problem: database: PgBouncer's pools .* need \d+ server connections but the server allows 150 − 3 reserved = 147/);
   });
 });

@@ -23,7 +23,7 @@ async function render(sslMode: string, pooler: string, target: 'compose' | 'helm
   const storage = target === 'helm' ? 'storage:\n  type: s3\n  bucket: b\n  region: r\n  useIam: true\n' : '';
   writeFileSync(
     join(dir, 'dify-deploy.yaml'),
-    `tier: 50qps\nrelease: ${RELEASE}\n${storage}database:\n  mode: external\n  host: ${HOST}\n  user: dify\n  password: pw\n  maxConnections: 5000\n  sslMode: ${sslMode}\n  pooler: ${pooler}\n`,
+    `tier: 50qps\nrelease: ${RELEASE}\n${storage}database:\n  mode: external\n  host: ${HOST}\n  user: dify\n  password: pw-Long-Pass-0123\n  maxConnections: 5000\n  sslMode: ${sslMode}\n  pooler: ${pooler}\n`,
   );
   const r = await runCli(['render', '--config', join(dir, 'dify-deploy.yaml'), '--target', target, '--out', join(dir, 'out')]);
   expect(r.code, r.stdout + r.stderr).toBe(0);

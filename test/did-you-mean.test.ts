@@ -6,8 +6,19 @@ import { describe, expect, it } from 'vitest';
 import { Suggester, didYouMean, suggestionText } from '../src/core/did-you-mean.js';
 import { knownEnvVariables } from '../src/core/known-env.js';
 
-/** The plain definition: the first nearest of all candidates, if within a third of the word (≥ 2). */
+/**
+ * The plain definition: a number with a unit (`150qps`) gets the candidates with its unit nearest by
+ * number; any other word the first nearest of all candidates, if within a third of the word (≥ 2).
+ */
 function reference(word: string, candidates: string[]): string {
+  const withUnit = (w: string) => /^(\d+(?:\.\d+)?)([A-Za-z]+)$/.exec(w);
+  const own = withUnit(word);
+  const sameUnit = own ? candidates.filter((c) => withUnit(c)?.[2] === own[2]) : [];
+  if (own && sameUnit.length) {
+    const gap = (c: string) => Math.abs(Number(withUnit(c)![1]) - Number(own[1]));
+    const least = Math.min(...sameUnit.map(gap));
+    return ` (did you mean ${sameUnit.filter((c) => gap(c) === least).map((c) => `"${c}"`).join(' or ')}?)`;
+  }
   if (candidates.length === 0) return '';
   const best = closest(word, candidates);
   return distance(word, best) <= Math.max(2, Math.floor(word.length / 3)) ? ` (did you mean "${best}"?)` : '';
@@ -66,6 +77,33 @@ describe('Suggester', () => {
         }
       }),
       { numRuns: 100 },
+    );
+  });
+});
+
+// Issue 26 item 15: `--tier 150qps` suggested "10qps" (the nearest spelling). A word that is a
+// number with a unit, among candidates with the same unit, gets the nearest by number instead.
+describe('didYouMean: numbers with a unit', () => {
+  const tiers = ['10qps', '50qps', '100qps', '200qps', '500qps', '1000qps'];
+  it.each([
+    ['150qps', ' (did you mean "100qps" or "200qps"?)'],
+    ['40qps', ' (did you mean "50qps"?)'],
+    ['700qps', ' (did you mean "500qps"?)'],
+    ['5qps', ' (did you mean "10qps"?)'],
+    ['20000qps', ' (did you mean "1000qps"?)'],
+  ])('%s → %s', (word, text) => expect(didYouMean(word, tiers)).toBe(text));
+
+  it('a misspelt unit is still a misspelling', () => expect(didYouMean('500qp', tiers)).toBe(' (did you mean "500qps"?)'));
+
+  it('property: the suggestion is a candidate at the least numeric distance', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 100000 }), (n) => {
+        const text = didYouMean(`${n}qps`, tiers);
+        const named = [...text.matchAll(/"(\d+)qps"/g)].map((m) => Number(m[1]));
+        const least = Math.min(...tiers.map((t) => Math.abs(parseInt(t, 10) - n)));
+        return named.length > 0 && named.every((q) => Math.abs(q - n) === least);
+      }),
+      { seed: 26 },
     );
   });
 });

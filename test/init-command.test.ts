@@ -61,11 +61,11 @@ describe('non-interactive', () => {
 
   it('a typed password goes to the 0600 secrets store, not into the spec', async () => {
     const out = freshDir();
-    const answers = answersFile('database: { mode: external, host: db.example.com, user: dify, password: hunter2, maxConnections: 500 }\n');
+    const answers = answersFile('database: { mode: external, host: db.example.com, user: dify, password: hunter2-Long-Pass-9, maxConnections: 500 }\n');
     const r = await runCli(['init', '--answers', answers, '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(join(out, 'dify-deploy.yaml'), 'utf8')).not.toContain('hunter2');
-    expect(parse(readFileSync(join(out, '.dify-deploy/secrets.env'), 'utf8')).DB_PASSWORD).toBe('hunter2');
+    expect(parse(readFileSync(join(out, '.dify-deploy/secrets.env'), 'utf8')).DB_PASSWORD).toBe('hunter2-Long-Pass-9');
     expect(r.stdout).not.toContain('hunter2');
   });
 
@@ -88,7 +88,7 @@ describe('non-interactive', () => {
   it('--answers: partial answers, the rest defaults; flags win over the file', async () => {
     const out = freshDir();
     const answers = answersFile(
-      ['tier: 100qps', 'vectorStore:', '  type: qdrant', 'database:', '  mode: external', '  host: db.example.com', '  user: dify', '  password: pw', '  maxConnections: 2000', ''].join('\n'),
+      ['tier: 100qps', 'vectorStore:', '  type: qdrant', 'database:', '  mode: external', '  host: db.example.com', '  user: dify', '  password: pw-Long-Pass-0123', '  maxConnections: 2000', ''].join('\n'),
     );
     const r = await runCli(['init', '--answers', answers, '--out', out, '--tier', '200qps']);
     expect(r.code, r.stderr).toBe(0);
@@ -178,7 +178,7 @@ describe('interactive', () => {
     const out = freshDir();
     let printed = '';
     const script = scriptedPrompts({ confirm: 'quit' }, (q) => {
-      if (q.id === 'confirm') expect(printed).toMatch(/Budget: required \d+.*\n[\s\S]*would create\s+dify-deploy\.yaml/);
+      if (q.id === 'confirm') expect(printed).toMatch(/Budget: Server side \(components → PostgreSQL, no pooler\): \d+ connections.*\n[\s\S]*would create\s+dify-deploy\.yaml/);
     });
     const report = await initDeployment({ out }, { io: { out: (t) => (printed += `${t}\n`), err: () => {} }, prompts: script.prompts });
     expect(report.written).toBe(false);

@@ -150,7 +150,7 @@ describe.skipIf(!hasTmux)('init in a real terminal (tmux)', () => {
         ['vCPUs of the machine', ENTER],
         ['Its memory in GiB', ENTER],
       ]);
-      // "Budget: required …", or with PgBouncer on (50qps opens > 500 connections) "Budget (client side …".
+      // "Budget: Server side …", or with PgBouncer on (50qps opens > 500 connections) "Budget: Client side …".
       await term.waitFor('Budget');
       await term.answer([['Write these files to', ENTER]]);
       expect(await term.exitCode()).toBe(0);

@@ -72,6 +72,7 @@ describe('render to disk', () => {
     await renderDeployment({ spec, outDir: dir, target: 'compose' });
     const edited = `${readFileSync(join(dir, 'docker-compose.yaml'), 'utf8')}# my edit\n`;
     writeFileSync(join(dir, 'docker-compose.yaml'), edited);
+    // The state model asks 200qps to choose where workflow logs go (helpers/state-choices.ts); without it the plan is refused before any file is compared.
     const other = parseSpecData(withStateChoices({ tier: '200qps', release: '1.16.1' }), 'test');
     const before = snapshot(dir);
     const refused = await renderDeployment({ spec: other, outDir: dir, target: 'compose' });

@@ -13,7 +13,7 @@ import { askSpec } from '../src/wizard/flow.js';
 import { runCli } from './helpers/cli.js';
 import { scriptedPrompts } from './helpers/scripted-prompts.js';
 
-const FIELD = { url: 'https://vectors.example.com', host: 'vectors.example.com', port: '9200', user: 'dify', password: 'p4ss-word-long', apiKey: 'k3y-0123456789', database: 'dify_vectors' } as Record<string, string>;
+const FIELD = { url: 'https://vectors.example.com', host: 'vectors.example.com', port: '9200', user: 'dify', password: 'p4ss-word-long', apiKey: 'k3y-0123456789abcdef', database: 'dify_vectors' } as Record<string, string>;
 const VS_FIELDS = Object.fromEntries(Object.entries(FIELD).map(([k, v]) => [`vectorStore.${k}`, v]));
 const TARGET_SETS: Target[][] = [['compose'], ['helm'], ['compose', 'helm']];
 

@@ -16,7 +16,7 @@ import { describeUpstream } from './helpers/upstream.js';
 import { userDeployment } from './helpers/user-deployments.js';
 
 // Reserved in a URL's authority, and the characters users put in generated passwords.
-const PASSWORDS = ['Redis+Tok/en=42', 'p@ss:w#rd?%41', 'plain42'];
+const PASSWORDS = ['Redis+Tok/en=42', 'p@ss:w#rd?%41', 'plain4242plain'];
 
 function urlParts(url: string) {
   const u = new URL(url);

@@ -20,7 +20,7 @@ const importOptionsSchema = z.object({
   json: z.boolean().optional(),
 });
 
-const sizingRow = (label: string, s: SizingSummary) => [label, s.concurrentRequests, s.sustainableQps, `${s.budgetRequired ?? 'unbounded'} / ${s.maxConnections}`, s.fits ? 'yes' : 'NO'];
+const sizingRow = (label: string, s: SizingSummary) => [label, s.concurrentRequests, s.sustainableQps, `${s.budgetRequired ?? 'unbounded'} / ${s.limit} ${s.maxConnections}${s.limit === 'max_client_conn' ? ` (database max_connections ${s.databaseMaxConnections})` : ''}`, s.fits ? 'yes' : 'NO'];
 
 export async function formatImportReport(r: ImportReport): Promise<string> {
   const c = await colors();
@@ -38,7 +38,7 @@ export async function formatImportReport(r: ImportReport): Promise<string> {
   lines.push(
     '',
     `Sizing: the current sizing is kept as overrides.components; nearest tier ${r.sizing.suggestedTier}.`,
-    table(['sizing', 'concurrent API requests', 'sustained QPS', 'DB connections required / max_connections', 'fits'], [sizingRow('current (overrides)', r.sizing.current), sizingRow(`${r.sizing.suggestedTier} plan (no overrides)`, r.sizing.tierPlan)]),
+    table(['sizing', 'concurrent API requests', 'sustained QPS', 'DB connections required / limit', 'fits'], [sizingRow('current (overrides)', r.sizing.current), sizingRow(`${r.sizing.suggestedTier} plan (no overrides)`, r.sizing.tierPlan)]),
     '',
   );
   lines.push(...fileLines(r.files, c));

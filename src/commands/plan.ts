@@ -6,6 +6,7 @@ import type { Spec } from '../core/spec.js';
 import { parseOptions, specFlagsSchema, specFromFlags, targetSchema } from '../cli/options.js';
 import { colors, table, type Io } from '../cli/io.js';
 import { storageSummary } from '../core/sizing/storage.js';
+import { budgetLines } from '../core/budget-lines.js';
 
 const planOptionsSchema = specFlagsSchema.extend({
   target: targetSchema.optional(),
@@ -175,14 +176,9 @@ export async function formatPlan(plan: Plan): Promise<string> {
     'Connections (every process that can open one, worst case):',
     ...plan.connections.map((u) => `  ${u.component}: ${u.formula} = ${u.total ?? 'unlimited'}`),
     '',
-    ...(db.pooler && b.server
+    ...budgetLines(b, db, helm).map((l) => (l.fits ? c.green : c.red)(`Budget: ${l.text}`)),
+    ...(db.pooler
       ? [
-          (b.fits ? c.green : c.red)(
-            `Budget (client side, components → PgBouncer): required ${b.required}${helm ? ` at maxReplicas (${b.requiredAtReplicas} at replicas)` : ''} ≤ max_client_conn ${b.maxConnections} (+${b.maxConnections - b.required} for psql): ${b.fits ? 'fits' : 'DOES NOT FIT'}`,
-          ),
-          (b.server.fits ? c.green : c.red)(
-            `Budget (server side, PgBouncer → PostgreSQL): pools ${db.pooler.databases.map((d) => `${d.name} ${d.poolSize}+${d.reservePoolSize} reserve`).join(', ')} + bootstrap 1 + migration ${db.pooler.direct.migration} + backup ${db.pooler.direct.backup} = ${b.server.required} + reserved ${b.server.reserved} ≤ max_connections ${b.server.maxConnections}: ${b.server.fits ? `fits, headroom ${b.server.headroom}` : 'DOES NOT FIT'}`,
-          ),
           `Pooler: PgBouncer, transaction pooling; ${plan.peakQps} QPS at the peak × ${db.pooler.dbTimePerRequestMs} ms DB time per request = ${db.pooler.activeTransactions} active transactions on average; each pool from Erlang C at the service level (plugin daemon: half the transactions), at least 20 over all processes${(db.pooler.instances ?? 1) > 1 ? `; ${db.pooler.instances} PgBouncer processes, each its own queue with its own pools` : ''}`,
           ...(db.pooler.layout
             ? [
@@ -190,11 +186,7 @@ export async function formatPlan(plan: Plan): Promise<string> {
               ]
             : []),
         ]
-      : [
-          (b.fits ? c.green : c.red)(
-            `Budget: required ${b.required}${helm ? ` at maxReplicas (${b.requiredAtReplicas} at replicas)` : ''} + reserved ${b.reserved} ≤ max_connections ${b.maxConnections}: ${b.fits ? `fits, headroom ${b.headroom}` : 'DOES NOT FIT'}`,
-          ),
-        ]),
+      : []),
     '',
     ...redisLines(plan, c),
     '',

@@ -20,6 +20,8 @@ const upgradeOptionsSchema = z.object({
 });
 
 /** At most `n` names per line of the text diff; --json has them all. */
+/** The budget's limit by its name: max_client_conn behind PgBouncer, else the database's max_connections. */
+const limitText = (s: UpgradeDiff['sizing']['from']) => `${s.limit} ${s.maxConnections}`;
 const few = (names: string[], n = 12) => (names.length > n ? `${names.slice(0, n).join(', ')}, … (+${names.length - n})` : names.join(', '));
 
 export async function formatUpgradeDiff(d: UpgradeDiff): Promise<string> {
@@ -44,7 +46,7 @@ export async function formatUpgradeDiff(d: UpgradeDiff): Promise<string> {
       ...d.overridesNotRead.map((o) => c.yellow(`  ${o.name}${o.renamedTo ? ` → now ${o.renamedTo} (${o.source})` : ''}`)),
     );
   lines.push(
-    `sizing: DB connections required ${d.sizing.from.budgetRequired} → ${d.sizing.to.budgetRequired} (max_connections ${d.sizing.from.maxConnections} → ${d.sizing.to.maxConnections}); concurrent API requests ${d.sizing.from.concurrentRequests} → ${d.sizing.to.concurrentRequests}`,
+    `sizing: DB connections required ${d.sizing.from.budgetRequired} → ${d.sizing.to.budgetRequired} (${limitText(d.sizing.from)} → ${limitText(d.sizing.to)}); concurrent API requests ${d.sizing.from.concurrentRequests} → ${d.sizing.to.concurrentRequests}`,
   );
   lines.push('required actions:', ...d.actions.map((a) => `  - ${a}`));
   return lines.join('\n');

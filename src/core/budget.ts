@@ -101,11 +101,22 @@ export function connectionUsers(release: Release, inputs: BudgetInput[], extra: 
   return [...users, ...extra];
 }
 
+/**
+ * Which limit a budget is judged against. Without a pooler the components connect to the
+ * database itself (server side: its max_connections). With PgBouncer they connect to the pooler
+ * (client side: its max_client_conn), and the server side is the pools plus the direct users.
+ */
+export type BudgetSide = 'client' | 'server';
+export const LIMIT_OF_SIDE = { client: 'max_client_conn', server: 'max_connections' } as const;
+
 export interface ConnectionBudget {
   /** Σ of every user's maximum; null when a user is unbounded. */
   required: number | null;
   reserved: number;
+  /** The limit of this side: the database's max_connections (server side) or PgBouncer's max_client_conn (client side); `limit` names it. */
   maxConnections: number;
+  side: BudgetSide;
+  limit: (typeof LIMIT_OF_SIDE)[BudgetSide];
   /** maxConnections − reserved: what non-superuser clients can open. */
   available: number;
   fits: boolean;
@@ -113,7 +124,7 @@ export interface ConnectionBudget {
   headroom: number | null;
 }
 
-export function connectionBudget(users: ConnectionUser[], maxConnections: number, reserved: number): ConnectionBudget {
+export function connectionBudget(users: ConnectionUser[], maxConnections: number, reserved: number, side: BudgetSide = 'server'): ConnectionBudget {
   const unbounded = users.some((u) => u.total === null);
   const required = unbounded ? null : users.reduce((sum, u) => sum + (u.total ?? 0), 0);
   const available = maxConnections - reserved;
@@ -121,6 +132,8 @@ export function connectionBudget(users: ConnectionUser[], maxConnections: number
     required,
     reserved,
     maxConnections,
+    side,
+    limit: LIMIT_OF_SIDE[side],
     available,
     fits: required !== null && required <= available,
     headroom: required === null ? null : maxConnections - required - reserved,

@@ -99,8 +99,31 @@ function bucket(candidates: readonly string[]): Map<number, Candidate[]> {
   return byLength;
 }
 
-/** ` (did you mean "x"?)`, or '' when no candidate is near. */
+/** A number with a unit after it (`150qps`): its number and unit. */
+const NUMBER_WITH_UNIT = /^(\d+(?:\.\d+)?)([A-Za-z]+)$/;
+
+/**
+ * Among candidates with the word's unit, the nearest by number (both when two are as near):
+ * `150qps` means a load between the tiers, not a misspelling of `10qps`. Undefined when the word
+ * is no number with a unit, or no candidate has its unit.
+ */
+function nearestByNumber(word: string, candidates: readonly string[]): string[] | undefined {
+  const m = NUMBER_WITH_UNIT.exec(word);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const same = candidates.flatMap((c) => {
+    const cm = NUMBER_WITH_UNIT.exec(c);
+    return cm && cm[2] === m[2] ? [{ c, d: Math.abs(Number(cm[1]) - n) }] : [];
+  });
+  if (same.length === 0) return undefined;
+  const least = Math.min(...same.map((x) => x.d));
+  return same.filter((x) => x.d === least).map((x) => x.c);
+}
+
+/** ` (did you mean "x"?)` (or `"x" or "y"` for a number between two), or '' when no candidate is near. */
 export function didYouMean(word: string, candidates: readonly string[]): string {
+  const byNumber = nearestByNumber(word, candidates);
+  if (byNumber) return ` (did you mean ${byNumber.map((c) => `"${c}"`).join(' or ')}?)`;
   return suggestionText(nearest(word, bucket(candidates), () => {}));
 }
 

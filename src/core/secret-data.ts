@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from './data.js';
+import { compareVersions } from './releases/store.js';
 import type { ComponentName } from './spec.js';
 
 export interface Condition {
@@ -48,8 +49,11 @@ export function formatRecipe(format: SecretFormat): string {
 }
 
 export interface SecretData {
+  /** Published values that work: public, and plausible as a real setting. */
   knownDefaults: string[];
+  /** Values that stand for "fill this in" and are never real: patterns, and exact values. */
   placeholderPatterns: string[];
+  placeholderValues: string[];
   secrets: SecretFact[];
 }
 
@@ -65,6 +69,7 @@ export function secretData(): SecretData {
 export function publishedValue(value: string): 'default' | 'placeholder' | undefined {
   const data = secretData();
   if (data.knownDefaults.includes(value)) return 'default';
+  if (data.placeholderValues.includes(value)) return 'placeholder';
   // Compiled once: every secret of every service is asked about.
   placeholders ??= data.placeholderPatterns.map((p) => new RegExp(p, 'i'));
   if (placeholders.some((p) => p.test(value))) return 'placeholder';
@@ -85,4 +90,39 @@ export function holds(cond: Condition | undefined, env: Record<string, string>):
   if (cond.in && !cond.in.map((x) => x.toLowerCase()).includes(v)) return false;
   if (cond.notIn && cond.notIn.map((x) => x.toLowerCase()).includes(v)) return false;
   return true;
+}
+
+/** Why a value is no secret, or undefined when it is fine. */
+export function weakness(value: string, minLength: number): string | undefined {
+  const published = publishedValue(value);
+  if (published === 'default') return "is an upstream default published in Dify's repository";
+  if (published === 'placeholder') return 'is a placeholder';
+  if (value.length < minLength) return `is only ${value.length} characters (use ≥ ${minLength} random characters)`;
+  if (new Set(value).size < 6) return 'repeats too few distinct characters';
+  return undefined;
+}
+
+/** Whether the fact is in use on `version` for a component with this environment. */
+export function factApplies(fact: SecretFact, version: string, component: string, env: Record<string, string>): boolean {
+  return fact.component === component && !(fact.from && compareVersions(version, fact.from) < 0) && !(fact.until && compareVersions(version, fact.until) >= 0) && holds(fact.when, env);
+}
+
+/** The format the component requires of the secret on `version`, if any. */
+export const formatOn = (fact: SecretFact, version: string) => (fact.format && compareVersions(version, fact.format.from) >= 0 ? fact.format : undefined);
+
+/**
+ * The one judgement of a secret's value, which render (for the values it writes from the spec)
+ * and validate (for any files) both apply: why `env[fact.var]` is no usable secret, or undefined.
+ */
+export function secretProblem(fact: SecretFact, version: string, env: Record<string, string>): string | undefined {
+  const value = env[fact.var];
+  if (value === undefined || value.trim() === '') {
+    const emptyIsFine = fact.emptyOk || (fact.emptyOkFrom !== undefined && compareVersions(version, fact.emptyOkFrom) >= 0) || (fact.emptyOkWhen !== undefined && holds(fact.emptyOkWhen, env));
+    return emptyIsFine ? undefined : value === undefined ? 'is not set' : 'is empty';
+  }
+  const format = formatOn(fact, version);
+  const weak = weakness(value, fact.minLength);
+  if (weak) return weak;
+  if (format && !hasFormat(value, format)) return `is not unpadded base64url of exactly ${format.bytes} bytes, which Dify ${version} requires (${format.source})`;
+  return undefined;
 }

@@ -59,7 +59,7 @@ export function sizePlan({ spec, release, tier, target }: SizingInput): Plan {
   const database = { ...planDatabase(spec, tier, qps, pooler?.serverRequired ?? required, problems, warnings, work), ...(pooler ? { pooler } : {}) };
   const server = pooler && serverBudget(pooler, database, problems);
   const budget = pooler
-    ? connectionBudget(users.filter((u) => !bypassesPooler(u)), pooler.maxClientConn, 0)
+    ? connectionBudget(users.filter((u) => !bypassesPooler(u)), pooler.maxClientConn, 0, 'client')
     : connectionBudget(users, database.maxConnections, database.reserved);
   if (!pooler) judgeBudget(budget, users, database, problems, warnings);
 
@@ -98,7 +98,7 @@ export function sizePlan({ spec, release, tier, target }: SizingInput): Plan {
     components,
     infrastructure,
     connections: users,
-    budget: { ...budget, required, headroom: budget.headroom ?? budget.maxConnections - required - budget.reserved, requiredAtReplicas, ...(server ? { server } : {}) },
+    budget: { ...budget, required, headroom: budget.headroom ?? budget.maxConnections - required - budget.reserved, requiredAtReplicas, databaseMaxConnections: database.maxConnections, ...(pooler ? { maxClientConn: pooler.maxClientConn } : {}), ...(server ? { server } : {}) },
     capacity,
     cpu,
     costs: costValues,

@@ -21,6 +21,7 @@ import { adoptHelmValues, helmRoundTrip } from './adopt-helm.js';
 import { SECRET_LIKE } from '../core/secret-data.js';
 import { dataMoves, type DataMove } from './data-moves.js';
 import { missingServices, renderAndRead, roundTripMismatches } from './round-trip.js';
+import { budgetSummary } from '../core/budget-lines.js';
 
 export interface ImportOptions extends Pick<ValidateInputs, 'dir' | 'env' | 'compose' | 'helmValues' | 'release' | 'dbMaxConnections'> {
   out: string;
@@ -34,7 +35,11 @@ export interface SizingSummary {
   concurrentRequests: number;
   sustainableQps: number;
   budgetRequired: number | null;
+  /** The limit the budget is judged against; `limit` names it (max_client_conn behind PgBouncer). */
   maxConnections: number;
+  limit: 'max_client_conn' | 'max_connections';
+  /** The database's own max_connections. */
+  databaseMaxConnections: number;
   fits: boolean;
 }
 
@@ -63,7 +68,7 @@ export interface ImportReport {
 
 function summary(spec: Spec): SizingSummary {
   const p = planFor(spec, spec.targets[0]);
-  return { ...p.capacity, budgetRequired: p.budget.required, maxConnections: p.budget.maxConnections, fits: p.budget.fits };
+  return { ...p.capacity, ...budgetSummary(p.budget) };
 }
 
 /** The tier whose own plan serves the closest number of concurrent API requests to what the deployment serves now. */
@@ -261,5 +266,5 @@ export function importDeployment(o: ImportOptions): ImportReport {
   };
 }
 
-const emptySummary: SizingSummary = { concurrentRequests: 0, sustainableQps: 0, budgetRequired: 0, maxConnections: 0, fits: false };
+const emptySummary: SizingSummary = { concurrentRequests: 0, sustainableQps: 0, budgetRequired: 0, maxConnections: 0, limit: 'max_connections', databaseMaxConnections: 0, fits: false };
 

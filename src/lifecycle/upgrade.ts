@@ -5,6 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { readUserText } from '../core/user-file.js';
 import { basename, dirname } from 'node:path';
+import { budgetSummary } from '../core/budget-lines.js';
 import { parse as parseYaml, parseDocument } from 'yaml';
 import { yamlText } from '../core/yaml-doc.js';
 import { UserError } from '../core/errors.js';
@@ -50,7 +51,7 @@ export interface UpgradeDiff {
   /** Your overrides the new release no longer reads (reported, never dropped), with a rename when there is one. */
   overridesNotRead: { name: string; renamedTo?: string; source?: string }[];
   actions: string[];
-  sizing: { from: { budgetRequired: number | null; maxConnections: number; concurrentRequests: number }; to: { budgetRequired: number | null; maxConnections: number; concurrentRequests: number } };
+  sizing: { from: SizingNumbers; to: SizingNumbers };
 }
 
 export interface PreparedUpgrade {
@@ -118,9 +119,11 @@ function actions(spec: Spec, a: Release, b: Release, added: string[]): string[] 
   return out;
 }
 
-function summary(spec: Spec) {
+type SizingNumbers = ReturnType<typeof budgetSummary> & { concurrentRequests: number };
+
+function summary(spec: Spec): SizingNumbers {
   const p = planFor(spec, spec.targets[0]);
-  return { budgetRequired: p.budget.required, maxConnections: p.budget.maxConnections, concurrentRequests: p.capacity.concurrentRequests };
+  return { ...budgetSummary(p.budget), concurrentRequests: p.capacity.concurrentRequests };
 }
 
 /** The spec file with only `release:` changed: comments, order and every other key stay the user's. */

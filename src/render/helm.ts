@@ -2,6 +2,7 @@
 // table names, and helm/README.md with the exact install commands.
 import { CHART_WORKER_CONNECTIONS as CHART_NGINX_WORKER_CONNECTIONS } from '../core/sizing/nginx.js';
 import { stringifyYaml } from '../core/yaml-doc.js';
+import { budgetLines } from '../core/budget-lines.js';
 import { cpuQuantity } from '../helm/quantity.js';
 import { renderTemplate } from './template.js';
 import type { RenderContext, RenderedFile } from './types.js';
@@ -16,7 +17,7 @@ function notes(ctx: RenderContext): string[] {
   const { plan, spec } = ctx;
   const out: string[] = [];
   const nginx = plan.components.find((c) => c.name === 'nginx');
-  const wanted = Number(nginx?.settings?.worker_connections ?? 0);
+  const wanted = Number(nginx?.settings?.connections_per_worker ?? 0);
   if (wanted > CHART_NGINX_WORKER_CONNECTIONS)
     out.push(
       `The chart's nginx proxy hard-codes worker_connections ${CHART_NGINX_WORKER_CONNECTIONS}; this load wants ${wanted} per worker. Run more proxy replicas (overrides.components.nginx.replicas) or let the ingress controller reach the services directly.`,
@@ -56,7 +57,7 @@ export function renderHelm(ctx: RenderContext): RenderedFile[] {
     existingSecret,
     secretCommand: createSecretCommand(ctx, HELM_NAMESPACE),
     certManager: spec.domain.tls === 'certbot',
-    budget: plan.budget,
+    budget: budgetLines(plan.budget, plan.database, true).map((l) => l.text),
     components: plan.components.map((c) => ({
       name: c.name,
       replicas: c.maxReplicas > c.replicas ? `${c.replicas}–${c.maxReplicas}` : String(c.replicas),

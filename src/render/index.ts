@@ -14,6 +14,7 @@ import { publishedOverrides, resolveSecrets, screenAdoptedSecrets } from './secr
 import { UserError } from '../core/errors.js';
 import { readExistingSecrets, secretsFile } from './secrets-store.js';
 import { credentialEntries, holdsCredentials, inlineCredentialAdvice, withoutCredentials, withStoredCredentials } from './spec-credentials.js';
+import { specSecretProblems } from './spec-secrets.js';
 import type { RenderContext, RenderedFile } from './types.js';
 import { checkOutDir, writeFiles, type FileOutcome } from './writer.js';
 
@@ -97,6 +98,8 @@ export async function renderDeployment(opts: {
   // A credential the spec still gives inline wins, and goes to the store, out of the spec written here.
   const secrets = { ...resolveSecrets(adopted.kept, opts.spec), ...credentialEntries(opts.spec) };
   const { files, plans } = renderFiles(opts.spec, opts.target, secrets, opts.options);
+  const weakSecrets = plans[0].problems.length ? [] : specSecretProblems({ spec: opts.spec, plan: plans[0], release: loadRelease(opts.spec.release), secrets });
+  if (weakSecrets.length) throw new UserError(weakSecrets);
   const base = {
     outDir: opts.outDir,
     release: plans[0].release,

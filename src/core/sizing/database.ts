@@ -1,5 +1,5 @@
 // The metadata database: its size (declared or bundled-and-tuned) and the judgement of the connection budget.
-import type { ConnectionBudget, ConnectionUser } from '../budget.js';
+import { LIMIT_OF_SIDE, type ConnectionBudget, type ConnectionUser } from '../budget.js';
 import type { Tier } from '../data.js';
 import { postgresSettings, ramGiBFor } from '../pgtune.js';
 import { activeTransactionsAt, POOLER_THRESHOLD, type PoolerPlan } from '../pooler.js';
@@ -105,5 +105,5 @@ export function serverBudget(pooler: PoolerPlan, database: DatabasePlan, problem
     problems.push(
       `database: PgBouncer's pools (${pooler.databases.map((d) => `${d.name} ${d.poolSize} + reserve ${d.reservePoolSize}`).join(', ')}) and direct users (migration, backup) need ${required} server connections but the server allows ${database.maxConnections} − ${database.reserved} reserved = ${available}; raise its max_connections or lower database.dbTimePerRequestMs`,
     );
-  return { required, reserved: database.reserved, maxConnections: database.maxConnections, available, fits: required <= available, headroom: available - required };
+  return { required, reserved: database.reserved, maxConnections: database.maxConnections, side: 'server', limit: LIMIT_OF_SIDE.server, available, fits: required <= available, headroom: available - required };
 }

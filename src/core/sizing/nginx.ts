@@ -38,13 +38,24 @@ export const sizeNginx: Sizer = ({ replicas, cpu, o }, { inFlight, target, spec,
   const perWorker = Math.ceil(connections / (replicas * workerProcesses));
   const workerConnections = Math.max(1024, Math.ceil(perWorker / 1024) * 1024);
   const m = w.costs.memoryGiB;
+  const settings: Record<string, number | string> =
+    target === 'compose'
+      ? { worker_connections: workerConnections, worker_rlimit_nofile: workerConnections * 2, upstream_keepalive_timeout: `${UPSTREAM_KEEPALIVE_SECONDS}s` }
+      : { worker_connections: CHART_WORKER_CONNECTIONS, connections_per_worker: perWorker };
   return {
     replicas,
     cpu,
     cpuRequest: cpuRequestFor(use, replicas, cpu),
     memoryGiB: memoryFor(m.base.nginxProcess, workerProcesses, m.perInFlight.nginxConnection, (n) => Math.ceil(connections / n), replicas, w),
     processes: workerProcesses,
-    env: { NGINX_WORKER_PROCESSES: String(workerProcesses), NGINX_PROXY_READ_TIMEOUT: '3600s', NGINX_CLIENT_MAX_BODY_SIZE: '100M' },
-    settings: { worker_connections: workerConnections, worker_rlimit_nofile: workerConnections * 2, upstream_keepalive_timeout: `${UPSTREAM_KEEPALIVE_SECONDS}s` },
+    // Compose renders its own nginx from all of these (.env and nginx.conf). The chart's proxy takes
+    // only workerProcesses and clientMaxBodySize (helm/values.ts) and keeps worker_connections
+    // CHART_WORKER_CONNECTIONS, so Helm gets replicas instead; the plan states what each target runs.
+    env: {
+      NGINX_WORKER_PROCESSES: String(workerProcesses),
+      ...(target === 'compose' ? { NGINX_PROXY_READ_TIMEOUT: '3600s' } : {}),
+      NGINX_CLIENT_MAX_BODY_SIZE: '100M',
+    },
+    settings,
   };
 };

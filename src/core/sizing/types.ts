@@ -89,8 +89,12 @@ export interface Plan {
   components: PlanComponent[];
   infrastructure: InfraComponent[];
   connections: ConnectionUser[];
-  /** With a pooler: the client side (components → PgBouncer), and `server` the PostgreSQL side. */
-  budget: ConnectionBudget & { required: number; headroom: number; requiredAtReplicas: number; server?: ConnectionBudget & { required: number; headroom: number } };
+  /**
+   * Without a pooler: the server side (components → the database; maxConnections is its max_connections).
+   * With one: the client side (components → PgBouncer; maxConnections is max_client_conn), and `server`
+   * the database side. `side` and `limit` say which; databaseMaxConnections is always the database's.
+   */
+  budget: PlanBudget;
   capacity: { concurrentRequests: number; sustainableQps: number; qpsAtServiceLevel: number; paths: CapacityPath[] };
   /** The peak the plan is sized for (qps × burstFactor, arrivals per second) and the level every queue meets there. */
   peakQps: number;
@@ -174,3 +178,14 @@ export interface CpuLine {
   memoryGiB: number;
   fits: boolean;
 }
+
+export type PlanBudget = ConnectionBudget & {
+  required: number;
+  headroom: number;
+  requiredAtReplicas: number;
+  /** The database server's max_connections, whichever side the budget is. */
+  databaseMaxConnections: number;
+  /** PgBouncer's max_client_conn (with a pooler: the limit of this budget). */
+  maxClientConn?: number;
+  server?: ConnectionBudget & { required: number; headroom: number };
+};

@@ -17,6 +17,7 @@ import { eventBusEnv } from '../event-bus.js';
 import { renderYamlEntry } from '../template.js';
 import type { RenderContext } from '../types.js';
 import { PGBOUNCER_PORT } from '../../core/pooler.js';
+import { budgetLines } from '../../core/budget-lines.js';
 import { renamesInEffect } from '../../core/releases/curated.js';
 
 export interface EnvVar {
@@ -103,7 +104,7 @@ function redisUrl(scheme: string, user: string, password: string, hostPort: stri
   return `${scheme}://${auth}${hostPort}/${db}`;
 }
 
-function redisEnv(ctx: RenderContext): { env: Record<string, string>; agentUrl: string } {
+export function redisEnv(ctx: RenderContext): { env: Record<string, string>; agentUrl: string } {
   const r = ctx.spec.redis;
   const bundled = r.mode === 'bundled';
   const password = bundled ? ctx.secrets.REDIS_PASSWORD : externalRedisPassword(ctx.spec, ctx.secrets);
@@ -148,7 +149,7 @@ export function directDatabaseAddress(ctx: RenderContext): { DB_HOST: string; DB
   return { DB_HOST: db.mode === 'bundled' ? (pg ? 'db_postgres' : 'db_mysql') : (db.host ?? ''), DB_PORT: String(db.port ?? (pg ? 5432 : 3306)) };
 }
 
-function databaseEnv(ctx: RenderContext): Record<string, string> {
+export function databaseEnv(ctx: RenderContext): Record<string, string> {
   const db = ctx.spec.database;
   const pg = db.engine === 'postgresql';
   const bundled = db.mode === 'bundled';
@@ -277,12 +278,10 @@ export function composeModel(ctx: RenderContext): ComposeModel {
     },
     {
       title: 'Metadata database',
-      notes: plan.budget.server
-        ? [
-            `Through PgBouncer (${POOLER_SERVICE}:${PGBOUNCER_PORT}, transaction pooling): up to ${plan.budget.required} client connections, max_client_conn ${plan.budget.maxConnections}.`,
-            `PostgreSQL max_connections ${plan.database.maxConnections}: pools and direct users need ${plan.budget.server.required} + ${plan.budget.server.reserved} reserved. migrate and backup connect directly.`,
-          ]
-        : [`max_connections ${plan.database.maxConnections}: the connection budget needs ${plan.budget.required} + ${plan.budget.reserved} reserved.`],
+      notes: [
+        ...budgetLines(plan.budget, plan.database, false).map((l) => `${l.text}.`),
+        ...(plan.budget.server ? [`PgBouncer: ${POOLER_SERVICE}:${PGBOUNCER_PORT}, transaction pooling; migrate and backup connect to the database directly.`] : []),
+      ],
       vars: databaseEnv(ctx),
     },
     {

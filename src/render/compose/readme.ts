@@ -1,4 +1,5 @@
 // README.md beside the compose files: layout, start steps for the TLS mode, renewal, sizing.
+import { budgetLines } from '../../core/budget-lines.js';
 import { renderTemplate } from '../template.js';
 import type { RenderContext, RenderedFile } from '../types.js';
 import type { ComposeModel } from './model.js';
@@ -9,7 +10,7 @@ export function renderComposeReadme(ctx: RenderContext, model: ComposeModel, ser
   const sizing = [
     `${plan.peakQps} QPS at the peak × ${plan.latencySeconds} s mean latency = ${plan.inFlight} requests in flight on average (Little's law); every queue sized to P(wait) ≤ ${plan.serviceLevel.maxWaitProbability * 100} %, p99 wait ≤ ${plan.serviceLevel.p99WaitSeconds} s.`,
     ...plan.components.map((c) => `${c.name}: ${c.replicas} × ${c.cpu} vCPU / ${c.memory}${c.peakDbConnections ? `, up to ${c.peakDbConnections} DB connections` : ''}`),
-    `Database connections: ${plan.budget.required} needed + ${plan.budget.reserved} reserved ≤ max_connections ${plan.database.maxConnections}.`,
+    ...budgetLines(plan.budget, plan.database, false).map((l) => `Database connections, ${l.text}.`),
     'Run `dify-deploy plan --config dify-deploy.yaml` for every number with its reason.',
   ];
   const content = renderTemplate('compose/README.md.hbs', {

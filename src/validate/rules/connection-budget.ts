@@ -1,6 +1,6 @@
 // connection-budget: the worst case of metadata-DB connections the files allow, through
 // the one budget implementation (core/budget.ts), against max_connections − reserved.
-import { connectionBudget, connectionUsers, type ConnectionUser } from '../../core/budget.js';
+import { connectionBudget, connectionUsers, LIMIT_OF_SIDE, type ConnectionUser } from '../../core/budget.js';
 import { vectorStoreBackend } from '../../backends/vector-stores.js';
 import { at, type Diagnostic } from '../diagnostics.js';
 import { envVarOrigin, type DatabaseModel, type Deployment, type ServiceModel } from '../deployment.js';
@@ -70,9 +70,9 @@ function unknownServerFinding(d: Deployment, db: NonNullable<BudgetView['databas
       rule: 'connection-budget',
       severity: 'warning',
       ...at(db.maxConnectionsOrigin ?? envVarOrigin(d.envFile, 'DB_HOST')),
-      message: `worst case ${required} metadata-DB connections (${breakdown.map((b) => `${b.service} ${b.total}`).join(' + ')}) on the external server at DB_HOST, whose max_connections these files do not state`,
+      message: `server side (no pooler): worst case ${required} metadata-DB connections (${breakdown.map((b) => `${b.service} ${b.total}`).join(' + ')}) on the external server at DB_HOST, whose max_connections these files do not state`,
       fix: `run SHOW max_connections; on it and pass --db-max-connections N (it needs ≥ ${required + db.reserved}), or give database.maxConnections in dify-deploy.yaml`,
-      data: { required, available: null, breakdown: breakdown.map((b) => ({ service: b.service, component: b.component, replicas: b.replicas, processes: b.processes, perProcess: b.perProcess, total: b.total, formula: b.formula })) },
+      data: { side: 'server', limit: LIMIT_OF_SIDE.server, required, available: null, breakdown: breakdown.map((b) => ({ service: b.service, component: b.component, replicas: b.replicas, processes: b.processes, perProcess: b.perProcess, total: b.total, formula: b.formula })) },
     },
   ];
 }
@@ -94,9 +94,9 @@ function pooledFindings(view: BudgetView, db: DatabaseModel, breakdown: Breakdow
       rule: 'connection-budget',
       severity: 'error',
       ...at(origin),
-      message: `worst case ${clientTotal} client connections through PgBouncer (${clients.map((b) => `${b.service} ${b.total}`).join(' + ')}) against its max_client_conn ${pooler.maxClientConn}: the rest are refused`,
+      message: `client side: worst case ${clientTotal} connections of the components to PgBouncer (${clients.map((b) => `${b.service} ${b.total}`).join(' + ')}) against its max_client_conn ${pooler.maxClientConn}: the rest are refused`,
       fix: `raise max_client_conn to ≥ ${clientTotal} (plus a few for psql), or lower the pools; \`dify-deploy plan\` sizes both`,
-      data: { side: 'client', required: clientTotal, maxClientConn: pooler.maxClientConn },
+      data: { side: 'client', limit: LIMIT_OF_SIDE.client, required: clientTotal, maxClientConn: pooler.maxClientConn },
     });
   if (pooler.serverConnections !== undefined && db.maxConnections !== undefined) {
     // The migration and pg_dump connect directly too, one session each (core/pooler.ts).
@@ -107,9 +107,9 @@ function pooledFindings(view: BudgetView, db: DatabaseModel, breakdown: Breakdow
         rule: 'connection-budget',
         severity: 'error',
         ...at(db.maxConnectionsOrigin),
-        message: `PgBouncer's server pools (${pooler.serverConnections}), direct connections (${sum(direct)}) and the migration and backup need ${server} against max_connections ${db.maxConnections} − ${db.reserved} reserved = ${available}`,
+        message: `server side: PgBouncer's server pools (${pooler.serverConnections}), direct connections (${sum(direct)}) and the migration and backup need ${server} connections to the database against its max_connections ${db.maxConnections} − ${db.reserved} reserved = ${available}`,
         fix: `raise max_connections to ≥ ${server + db.reserved}, or lower pool_size / reserve_pool in ${pooler.file}`,
-        data: { side: 'server', required: server, available, maxConnections: db.maxConnections, reserved: db.reserved },
+        data: { side: 'server', limit: LIMIT_OF_SIDE.server, required: server, available, maxConnections: db.maxConnections, reserved: db.reserved },
       });
   }
   return out;
@@ -125,6 +125,8 @@ function budgetFindings(d: Deployment, view: BudgetView): Diagnostic[] {
   if (db.maxConnections === undefined) return unknownServerFinding(d, db, breakdown);
   const budget = connectionBudget(breakdown, db.maxConnections, db.reserved);
   const data = {
+    side: budget.side,
+    limit: budget.limit,
     required: budget.required,
     available: budget.available,
     maxConnections: db.maxConnections,
@@ -153,7 +155,7 @@ function budgetFindings(d: Deployment, view: BudgetView): Diagnostic[] {
       rule: 'connection-budget',
       severity: 'error',
       ...at(db.maxConnectionsOrigin),
-      message: `worst case ${budget.required} metadata-DB connections (${parts}) against max_connections ${db.maxConnections}${db.maxConnectionsDefaulted ? " (PostgreSQL's default: the values set none)" : ''} − ${db.reserved} reserved = ${budget.available} usable: under load PostgreSQL answers "too many clients already"`,
+      message: `server side (no pooler): worst case ${budget.required} metadata-DB connections (${parts}) against max_connections ${db.maxConnections}${db.maxConnectionsDefaulted ? " (PostgreSQL's default: the values set none)" : ''} − ${db.reserved} reserved = ${budget.available} usable: under load PostgreSQL answers "too many clients already"`,
       fix: db.bundled
         ? `set ${setting} ≥ ${need} (plus a few for psql and backups), or lower SQLALCHEMY_POOL_SIZE / SQLALCHEMY_MAX_OVERFLOW / DB_MAX_OPEN_CONNS; \`dify-deploy plan\` sizes both`
         : `raise the server's max_connections to ≥ ${need}, or lower SQLALCHEMY_POOL_SIZE / SQLALCHEMY_MAX_OVERFLOW / DB_MAX_OPEN_CONNS, or put PgBouncer in front of the plugin daemon`,

@@ -2,27 +2,9 @@
 // placeholder anyone can read, or too short to resist guessing. The value is never printed.
 import { dotted, isMap, type Values } from '../../helm/merge.js';
 import { at, type Diagnostic } from '../diagnostics.js';
-import { compareVersions } from '../release.js';
-import { formatRecipe, hasFormat, holds, isCredentialKey, publishedValue, secretData, type SecretFact } from '../../core/secret-data.js';
-import type { Deployment, ServiceModel } from '../deployment.js';
+import { factApplies, formatOn, formatRecipe, isCredentialKey, publishedValue, secretData, secretProblem } from '../../core/secret-data.js';
+import type { Deployment } from '../deployment.js';
 import type { Rule } from './rule.js';
-
-function emptyIsFine(fact: SecretFact, d: Deployment, s: ServiceModel): boolean {
-  if (fact.emptyOk) return true;
-  if (fact.emptyOkFrom && compareVersions(d.release.version, fact.emptyOkFrom) >= 0) return true;
-  return fact.emptyOkWhen !== undefined && holds(fact.emptyOkWhen, s.env);
-}
-
-/** Why a value is no secret, or undefined when it is fine. */
-export function weakness(value: string, minLength: number): string | undefined {
-  const published = publishedValue(value);
-  if (published === 'default') return "is an upstream default published in Dify's repository";
-  if (published === 'placeholder') return 'is a placeholder';
-  if (value.length < minLength) return `is only ${value.length} characters (use ≥ ${minLength} random characters)`;
-  if (new Set(value).size < 6) return 'repeats too few distinct characters';
-  return undefined;
-}
-
 
 /**
  * Helm values, merged onto the chart's defaults as Helm does: a credential left at the chart's
@@ -74,21 +56,11 @@ export const insecureSecretRule: Rule = {
     const reported = new Set<string>();
     const version = d.release.version;
     for (const fact of secretData().secrets) {
-      if ((fact.from && compareVersions(version, fact.from) < 0) || (fact.until && compareVersions(version, fact.until) >= 0)) continue;
-      const format = fact.format && compareVersions(version, fact.format.from) >= 0 ? fact.format : undefined;
       for (const s of d.services) {
-        if (!s.active || s.component !== fact.component || !holds(fact.when, s.env)) continue;
-        const value = s.env[fact.var];
+        if (!s.active || !s.component || !factApplies(fact, version, s.component, s.env)) continue;
         const origin = s.origin[fact.var] ?? (s.line !== undefined && d.compose ? { file: d.compose.file, line: s.line } : d.envFile && { file: d.envFile.file });
-        let problem: string | undefined;
-        if (value === undefined || value.trim() === '') {
-          if (emptyIsFine(fact, d, s)) continue;
-          problem = value === undefined ? 'is not set' : 'is empty';
-        } else {
-          problem = weakness(value, fact.minLength);
-          if (!problem && format && !hasFormat(value, format))
-            problem = `is not unpadded base64url of exactly ${format.bytes} bytes, which Dify ${version} requires (${format.source})`;
-        }
+        const problem = secretProblem(fact, version, s.env);
+        const format = formatOn(fact, version);
         if (!problem) continue;
         const assignment = s.origin[fact.var];
         if (assignment?.line !== undefined) {

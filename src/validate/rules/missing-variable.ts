@@ -17,15 +17,12 @@ interface Requirement {
 }
 
 /**
- * Set to nothing Dify can use: empty, a placeholder, or for a bucket or container upstream's
- * sample name (`${S3_BUCKET_NAME:-difyai}` is someone else's bucket).
+ * Set to nothing Dify can use: empty, or a placeholder (releases/secrets.json: never a real value).
+ * A published default that is no placeholder works and may well be the user's own (a bucket named
+ * `difyai` on their MinIO, a database named `dify`): not missing. (Secrets at a published default
+ * are insecure-secret's to report.)
  */
-function unusable(name: string, value: string | undefined): boolean {
-  const v = (value ?? '').trim();
-  if (v === '') return true;
-  const published = publishedValue(v);
-  return published === 'placeholder' || (published === 'default' && /_(BUCKET_NAME|CONTAINER_NAME)$/.test(name));
-}
+const unusable = (value: string | undefined) => (value ?? '').trim() === '' || publishedValue(value!.trim()) === 'placeholder';
 
 let requirements: Requirement[] | undefined;
 
@@ -71,7 +68,7 @@ export const missingVariableRule: Rule = {
     for (const s of d.services.filter((x) => x.active && (x.component === 'api' || x.component === 'worker'))) {
       for (const r of requirements) {
         if (!holds(r.when, s.env) || (r.unless && holds(r.unless, s.env))) continue;
-        const missing = r.require.filter((v) => unusable(v, s.env[v]));
+        const missing = r.require.filter((v) => unusable(s.env[v]));
         const key = `${s.origin[r.when.var]?.file}:${s.origin[r.when.var]?.line}:${missing.join(',')}`;
         if (missing.length === 0 || reported.has(key)) continue;
         reported.add(key);
