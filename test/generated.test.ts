@@ -11,7 +11,7 @@ import { PACKAGE_ROOT } from '../src/core/data.js';
 import { GENERATED_CHARTS_DIR, chartVersions, loadChart } from '../src/helm/chart.js';
 import { coalesceValues } from '../src/helm/merge.js';
 import { checkHelmValues } from '../src/helm/check.js';
-import { renderTemplate, renderYamlEntry } from '../src/render/template.js';
+import { renderTemplate } from '../src/render/template.js';
 
 const schemaDir = (v: string) => join(PACKAGE_ROOT, 'schemas', `dify-helm-${v}`);
 
@@ -48,16 +48,5 @@ describe('precompiled templates', () => {
       const context = { bundled: true, vs: { type: 'x' }, st: {}, images: {}, secrets: {}, release: '1.16.1' };
       expect(renderTemplate(f, context), f).toBe(hb.compile(readFileSync(join(dir, f), 'utf8'), { noEscape: true })(context));
     }
-  });
-
-  it.each([
-    ['compose/vector-stores.yaml.hbs', { bundled: true, vs: {}, secrets: {}, images: {} }],
-    ['compose/vector-stores.yaml.hbs', { bundled: false, vs: { url: 'http://a: b', apiKey: 'k"#' }, secrets: {}, images: {} }],
-    ['compose/storage.yaml.hbs', { st: { bucket: 'b', accessKey: 'a: b' }, azureConnectionString: 'x;y' }],
-  ])('renderYamlEntry(%s) gives each entry exactly as parsing the whole rendered file does', (file, context) => {
-    const whole = parse(renderTemplate(file, context)) as Record<string, unknown>;
-    expect(Object.keys(whole).length).toBeGreaterThan(5);
-    for (const key of Object.keys(whole)) expect(renderYamlEntry(file, key, context), key).toEqual(whole[key]);
-    expect(renderYamlEntry(file, 'no-such-entry', context)).toBeUndefined();
   });
 });

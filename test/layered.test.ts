@@ -2,7 +2,7 @@
 // lookups, `in`, keys in spread order, entries, spread, JSON — and after writes and deletes.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { layered } from '../src/validate/layered.js';
+import { entriesMatcher, layered } from '../src/validate/layered.js';
 
 const key = fc.constantFrom('A', 'B', 'C', 'D', 'E', 'toString', 'constructor');
 const record = fc.dictionary(key, fc.string({ maxLength: 3 }), { maxKeys: 5 });
@@ -41,6 +41,25 @@ describe('layered', () => {
         }
         // The bases are read, never written.
         expect(bases).toEqual(bases.map((b) => ({ ...b })));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('property: entriesMatcher gives the entries Object.entries would, filtered, in order — for views sharing bases, after edits', () => {
+    fc.assert(
+      fc.property(fc.array(record, { maxLength: 3 }), fc.array(fc.tuple(record, fc.array(edit, { maxLength: 6 })), { minLength: 1, maxLength: 3 }), (bases, views) => {
+        // One matcher across views whose bases are the same objects (its cache is per base).
+        const matching = entriesMatcher((v: string) => v.length > 1 || v === 'a');
+        for (const [own, edits] of views) {
+          const view = layered(bases, own);
+          for (const [op, k, v] of edits) {
+            if (op === 'set') view[k] = v;
+            else delete view[k];
+          }
+          expect(matching(view)).toEqual(Object.entries(view).filter(([, v]) => v.length > 1 || v === 'a'));
+          expect(matching(own)).toEqual(Object.entries(own).filter(([, v]) => v.length > 1 || v === 'a'));
+        }
       }),
       { numRuns: 400 },
     );

@@ -46,10 +46,13 @@ describe('a shipped release is its derived data with its curated facts', () => {
 });
 
 describe('the services the compose renderer writes itself', () => {
-  it('are the services of templates/compose/services.yaml.hbs (a service missing there would be passed through unsized)', async () => {
+  it('are the services src/render/compose/services.ts defines (a service missing there would be passed through unsized)', async () => {
     const { COMPOSE_RENDERED_SERVICES } = await import('../src/core/target-support.js');
-    const template = readFileSync(join(SHIPPED_DERIVED_DIR, '..', '..', 'templates', 'compose', 'services.yaml.hbs'), 'utf8');
-    const services = template.slice(template.indexOf('\nservices:\n'), template.indexOf('\nnetworks:\n'));
-    expect([...services.matchAll(/^ {2}([a-z_]+):$/gm)].map((m) => m[1]).sort()).toEqual([...COMPOSE_RENDERED_SERVICES].sort());
+    const { composeServiceDefinitions } = await import('../src/render/compose/services.js');
+    const { services } = composeServiceDefinitions({
+      images: {}, dbService: 'db_postgres', redisBundled: true, agentBackend: true, pluginDebugPort: true, reservedConnections: 3, tls: false, tlsOwn: false,
+      tlsCertbot: false, httpPort: 80, httpsPort: 443, pooler: true, poolerPort: 6432, poolerStartScript: '', poolerConfigPath: '/p',
+    });
+    expect(Object.keys(services).sort()).toEqual([...COMPOSE_RENDERED_SERVICES].sort());
   });
 });

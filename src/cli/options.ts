@@ -32,7 +32,7 @@ export function parseOptions<T extends z.ZodTypeAny>(schema: T, raw: unknown): z
 
 /** Loads the spec from --config / ./dify-deploy.yaml and applies --tier / --release. */
 export async function specFromFlags(flags: SpecFlags): Promise<{ spec: Spec; file?: string }> {
-  if (flags.chart) (await import('../helm/chart.js')).useChart(flags.chart);
+  if (flags.chart) await (await import('../helm/chart.js')).useChart(flags.chart);
   const file = flags.config ?? (existsSync(DEFAULT_SPEC_FILE) ? DEFAULT_SPEC_FILE : undefined);
   if (!file && !flags.tier && flags.qps === undefined)
     throw new UserError([`no spec: pass --tier (see \`dify-deploy tiers\`), or --config FILE, or run in a directory with ${DEFAULT_SPEC_FILE}`]);

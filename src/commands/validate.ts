@@ -24,7 +24,7 @@ const validateOptionsSchema = z.object({
 export async function runValidate(raw: unknown, io: Io): Promise<number> {
   const opts = parseOptions(validateOptionsSchema, raw);
   if (opts.json) opts.format = 'json';
-  if (opts.chart) useChart(opts.chart);
+  if (opts.chart) await useChart(opts.chart);
   const report = await validate(opts, { strict: opts.strict });
   if (opts.format === 'json') outLines(io, reportJsonLines(report));
   else if (opts.format === 'github') outLines(io, reportGithubLines(report));

@@ -22,7 +22,7 @@ export const DIRECT_USERS = { migration: 1, backup: 1 } as const;
 export const BOOTSTRAP_POOL = 1;
 /** psql and monitoring sessions through the pooler, beyond the components' pools. */
 const CLIENT_ADMIN = 10;
-/** The edoburu/pgbouncer image's PgBouncer (templates/compose/services.yaml.hbs pins it). */
+/** The edoburu/pgbouncer image's PgBouncer (src/render/compose/services.ts runs it). */
 export const PGBOUNCER_IMAGE_VERSION = '1.24.1';
 export const PGBOUNCER_PORT = 6432;
 

@@ -16,7 +16,7 @@ export function canUseExternal(v: VectorStoreBackend, target: Target): boolean {
   return target === 'compose' || v.helmExternalKey !== undefined;
 }
 
-/** The upstream services the compose renderer writes itself (templates/compose/services.yaml.hbs). */
+/** The upstream services the compose renderer writes itself (src/render/compose/services.ts). */
 export const COMPOSE_RENDERED_SERVICES = [
   'init_permissions', 'api', 'api_websocket', 'worker', 'worker_beat', 'web', 'sandbox', 'plugin_daemon', 'agent_backend', 'local_sandbox',
   'agent_ssrf_proxy', 'ssrf_proxy', 'pgbouncer', 'db_postgres', 'db_mysql', 'redis', 'redis_event_bus', 'certbot', 'nginx',

@@ -7,7 +7,6 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type HandlebarsApi from 'handlebars';
 import runtime from 'handlebars/runtime.js';
-import { parseOwnYaml } from '../core/yaml-doc.js';
 import { PACKAGE_ROOT } from '../core/data.js';
 
 // The runtime is the full API minus the compiler; its own typings declare nothing.
@@ -35,18 +34,3 @@ export function renderTemplate(relPath: string, context: object): string {
   return compiled(context);
 }
 
-/**
- * One top-level entry of a YAML template whose entries are alternatives keyed by name (one per
- * vector store, per storage backend): the rendered text is cut to that entry before it is
- * parsed, so a render does not parse the dozen it does not use. Entries stand alone (no
- * anchors across them); the entry ends at the next line that starts in column 0.
- */
-export function renderYamlEntry(relPath: string, key: string, context: object): unknown {
-  const text = renderTemplate(relPath, context);
-  const start = text.search(new RegExp(`^${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:`, 'm'));
-  if (start < 0) return undefined;
-  const bodyStart = text.indexOf('\n', start) + 1 || text.length;
-  const next = text.slice(bodyStart).search(/^[^\s#]/m);
-  const entry = text.slice(start, next < 0 ? text.length : bodyStart + next);
-  return (parseOwnYaml(entry) as Record<string, unknown>)[key];
-}

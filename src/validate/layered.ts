@@ -3,6 +3,17 @@
 // with services × variables. Lookups, `in`, Object.keys/entries, spread and JSON behave as on
 // the plain object (keys in spread order); writes and deletes stay in this view.
 
+interface LayeredParts {
+  bases: readonly Record<string, unknown>[];
+  mine: Map<string, unknown>;
+  removed: Set<string>;
+  present(key: string): boolean;
+  value(key: string): unknown;
+}
+
+/** Each view's parts, for entriesMatcher. */
+const VIEWS = new WeakMap<object, LayeredParts>();
+
 /** `bases` from lowest to highest precedence; `own` on top. */
 export function layered<T>(bases: readonly Record<string, T>[], own: Record<string, T> = {}): Record<string, T> {
   const mine = new Map<string, T>(Object.entries(own));
@@ -14,7 +25,7 @@ export function layered<T>(bases: readonly Record<string, T>[], own: Record<stri
   const present = (key: string) => mine.has(key) || (!removed.has(key) && base(key) !== undefined);
   const value = (key: string): T | undefined => (mine.has(key) ? mine.get(key) : removed.has(key) ? undefined : base(key)?.[key]);
   const target: Record<string, T> = {};
-  return new Proxy(target, {
+  const view = new Proxy(target, {
     get: (t, key, receiver) => (typeof key === 'string' && present(key) ? value(key) : Reflect.get(t, key, receiver)),
     has: (t, key) => (typeof key === 'string' && present(key)) || Reflect.has(t, key),
     set: (_t, key, v) => {
@@ -39,4 +50,49 @@ export function layered<T>(bases: readonly Record<string, T>[], own: Record<stri
       typeof key === 'string' && present(key) ? { value: value(key), writable: true, enumerable: true, configurable: true } : undefined,
     defineProperty: () => false,
   });
+  VIEWS.set(view, { bases, mine, removed, present, value });
+  return view;
+}
+
+/**
+ * `Object.entries(record).filter(([, v]) => keep(v))`, in the same order, for plain records and
+ * layered views alike; a base shared by many views is tested once per matcher, not once per view.
+ * Every service of a compose file reads the same .env: enumerating each service's whole view went
+ * through the proxy's traps services × variables times (a quarter of a 1,000-service validate).
+ * A matcher caches what it read of the bases: use one per pass over views whose bases stay unchanged.
+ */
+export function entriesMatcher<T>(keep: (value: T) => boolean): (record: Record<string, T>) => [string, T][] {
+  const scanned = new WeakMap<object, { matching: string[]; index: Map<string, number> }>();
+  const scan = (base: Record<string, unknown>) => {
+    let found = scanned.get(base);
+    if (!found) {
+      const keys = Object.keys(base);
+      found = { matching: keys.filter((k) => keep(base[k] as T)), index: new Map(keys.map((k, i) => [k, i])) };
+      scanned.set(base, found);
+    }
+    return found;
+  };
+  return (record) => {
+    const parts = VIEWS.get(record);
+    if (!parts) return Object.entries(record).filter(([, v]) => keep(v));
+    const { bases, mine, removed, present, value } = parts;
+    const candidates = new Set<string>();
+    for (const b of bases) for (const k of scan(b).matching) candidates.add(k);
+    for (const [k, v] of mine) if (keep(v as T)) candidates.add(k);
+    // The view's key order (ownKeys): base keys by their first base and place in it, then own keys.
+    const ownOrder = [...mine.keys()];
+    const position = (k: string): [number, number] => {
+      if (!removed.has(k))
+        for (let i = 0; i < bases.length; i++) {
+          const at = scan(bases[i]).index.get(k);
+          if (at !== undefined) return [i, at];
+        }
+      return [bases.length, ownOrder.indexOf(k)];
+    };
+    return [...candidates]
+      .map((k) => ({ k, at: position(k) }))
+      .sort((a, b) => a.at[0] - b.at[0] || a.at[1] - b.at[1])
+      .filter(({ k }) => present(k) && keep(value(k) as T))
+      .map(({ k }) => [k, value(k) as T]);
+  };
 }

@@ -74,8 +74,12 @@ export function waitTail(q: Queue, servers: number, t: number): number {
 
 /** The p-quantile of the wait: 0 when fewer than 1 − p of arrivals wait at all. */
 export function waitQuantile(q: Queue, servers: number, p = 0.99): number {
+  return quantileOfWait(q, servers, erlangC(servers, q.arrivalRate * q.serviceSeconds), p);
+}
+
+/** waitQuantile given Erlang C's probability of waiting `c` (O(servers) to compute: evaluate needs it twice). */
+function quantileOfWait(q: Queue, servers: number, c: number, p = 0.99): number {
   const a = q.arrivalRate * q.serviceSeconds;
-  const c = erlangC(servers, a);
   if (c >= 1) return Infinity;
   if (c <= 1 - p) return 0;
   return (q.serviceSeconds * waitStretch(q) * Math.log(c / (1 - p))) / (servers - a);
@@ -90,7 +94,7 @@ export function evaluate(q: Queue, servers: number): QueueReport {
     offered,
     utilisation: servers > 0 ? offered / servers : Infinity,
     waitProbability,
-    p99WaitSeconds: waitQuantile(q, servers),
+    p99WaitSeconds: quantileOfWait(q, servers, waitProbability),
     meanWaitSeconds: stable ? (waitProbability * q.serviceSeconds * waitStretch(q)) / (servers - offered) : Infinity,
   };
 }

@@ -1,9 +1,9 @@
-// docker-compose.yaml: upstream's service definitions (templates/compose/services.yaml.hbs and
-// vector-stores.yaml.hbs) narrowed to this deployment, with the plan's replicas, resource limits
+// docker-compose.yaml: upstream's service definitions (services.ts and the vector store's parts
+// from model.ts) narrowed to this deployment, with the plan's replicas, resource limits
 // and per-service sized variables. No database, Redis or vector-store port is published.
-import { parseOwnYaml, stringifyYaml } from '../../core/yaml-doc.js';
+import { stringifyYaml } from '../../core/yaml-doc.js';
 import { backupComposeService } from '../recovery.js';
-import { renderTemplate } from '../template.js';
+import { composeServiceDefinitions } from './services.js';
 import type { RenderContext, RenderedFile } from '../types.js';
 import type { RedisServerSettings } from '../../core/redis.js';
 import { directDatabaseAddress, POOLER_SERVICE, type ComposeModel } from './model.js';
@@ -100,40 +100,39 @@ function passThroughService(definition: unknown, running: ReadonlySet<string>, n
 export function renderComposeFile(ctx: RenderContext, model: ComposeModel): RenderedFile {
   const { spec, plan, release } = ctx;
   const plugin = plan.components.find((c) => c.name === 'plugin_daemon');
-  const base = parseOwnYaml(
-    renderTemplate('compose/services.yaml.hbs', {
-      images: release.images,
-      dbService: spec.database.mode === 'bundled' ? (spec.database.engine === 'postgresql' ? 'db_postgres' : 'db_mysql') : '',
-      redisBundled: spec.redis.mode === 'bundled',
-      redisServer: withFileLimit(plan.redis.server),
-      eventBusServer: withFileLimit(plan.redis.eventBus.server),
-      agentBackend: plan.components.some((c) => c.name === 'agent_backend'),
-      // One host port: published only when a single daemon runs.
-      pluginDebugPort: (plugin?.replicas ?? 1) === 1,
-      reservedConnections: plan.database.reserved,
-      tls: spec.domain.tls !== 'none',
-      tlsOwn: spec.domain.tls === 'own',
-      tlsCertbot: spec.domain.tls === 'certbot',
-      // The spec requires both files with tls: own for compose (spec.ts); nothing is mounted otherwise.
-      ...(spec.domain.certFile && spec.domain.keyFile
-        ? { certMount: `${bindSource(spec.domain.certFile)}:/etc/nginx/ssl/dify.crt:ro`, keyMount: `${bindSource(spec.domain.keyFile)}:/etc/nginx/ssl/dify.key:ro` }
-        : {}),
-      httpPort: spec.domain.httpPort,
-      httpsPort: spec.domain.httpsPort,
-      pooler: plan.database.pooler !== undefined,
-      poolerPort: PGBOUNCER_PORT,
-      // Compose interpolates `$`: `$$` passes one through to the shell.
-      poolerStartScript: pgbouncerStartScript(plan.database.pooler?.layout).replaceAll('$', '$$$$'),
-      poolerNofile: plan.database.pooler?.layout?.nofile,
-      poolerConfigPath: PGBOUNCER_CONFIG_PATH,
-    }),
-  ) as { services: Record<string, Service>; networks: Record<string, unknown> };
+  const base = composeServiceDefinitions({
+    images: release.images,
+    dbService: spec.database.mode === 'bundled' ? (spec.database.engine === 'postgresql' ? 'db_postgres' : 'db_mysql') : '',
+    redisBundled: spec.redis.mode === 'bundled',
+    redisServer: withFileLimit(plan.redis.server),
+    eventBusServer: withFileLimit(plan.redis.eventBus.server),
+    agentBackend: plan.components.some((c) => c.name === 'agent_backend'),
+    // One host port: published only when a single daemon runs.
+    pluginDebugPort: (plugin?.replicas ?? 1) === 1,
+    reservedConnections: plan.database.reserved,
+    tls: spec.domain.tls !== 'none',
+    tlsOwn: spec.domain.tls === 'own',
+    tlsCertbot: spec.domain.tls === 'certbot',
+    // The spec requires both files with tls: own for compose (spec.ts); nothing is mounted otherwise.
+    ...(spec.domain.certFile && spec.domain.keyFile
+      ? { certMount: `${bindSource(spec.domain.certFile)}:/etc/nginx/ssl/dify.crt:ro`, keyMount: `${bindSource(spec.domain.keyFile)}:/etc/nginx/ssl/dify.key:ro` }
+      : {}),
+    httpPort: spec.domain.httpPort,
+    httpsPort: spec.domain.httpsPort,
+    pooler: plan.database.pooler !== undefined,
+    poolerPort: PGBOUNCER_PORT,
+    // Compose interpolates `$`: `$$` passes one through to the shell.
+    poolerStartScript: pgbouncerStartScript(plan.database.pooler?.layout).replaceAll('$', '$$$$'),
+    poolerNofile: plan.database.pooler?.layout?.nofile,
+    poolerConfigPath: PGBOUNCER_CONFIG_PATH,
+  });
+  const baseServices = base.services as Record<string, Service>;
   const all: Record<string, Service> = {
-    ...base.services,
+    ...baseServices,
     ...(model.vectorStore.services as Record<string, Service>),
     // The run worker is upstream's worker service with its own queue, pool and size (pinned env).
-    worker_runs: { ...base.services.worker },
-    migrate: migrateService(base.services.api),
+    worker_runs: { ...baseServices.worker },
+    migrate: migrateService(baseServices.api),
     backup: backupComposeService(ctx) as Service,
   };
   const names = composeServiceNames(ctx, model);

@@ -14,7 +14,7 @@ import { knownEnvVariables } from '../../core/known-env.js';
 import { externalDatabasePassword, externalRedisPassword, storageWithCredentials } from '../secrets.js';
 import { bodyLimitMB, uploadLimits } from '../body-limit.js';
 import { eventBusEnv } from '../event-bus.js';
-import { renderYamlEntry } from '../template.js';
+import { storageVariables, vectorStoreDefinition } from './backend-parts.js';
 import type { RenderContext } from '../types.js';
 import { PGBOUNCER_PORT } from '../../core/pooler.js';
 import { budgetLines } from '../../core/budget-lines.js';
@@ -77,12 +77,9 @@ export function vectorStoreParts(ctx: RenderContext): VectorStoreParts {
   if (vs.mode === 'bundled' && !backend.bundledService)
     throw new UserError([`dify-deploy.yaml: vectorStore.mode: ${backend.label} has no bundled service; set mode: external with ${backend.externalRequires.join(', ')}`]);
   if (!bundled) requireFields('vectorStore', vs, backend.externalRequires, `for an external ${backend.label}`);
-  const parts = renderYamlEntry('compose/vector-stores.yaml.hbs', vs.type, { bundled, vs, secrets: ctx.secrets, images: ctx.release.images }) as
-    | Partial<VectorStoreParts>
-    | undefined;
-  if (!parts) throw new Error(`templates/compose/vector-stores.yaml.hbs has no entry for ${vs.type}`);
+  const parts = vectorStoreDefinition({ bundled, vs, secrets: ctx.secrets, images: ctx.release.images });
   return {
-    env: Object.fromEntries(Object.entries(parts.env ?? {}).map(([k, v]) => [k, str(v)])),
+    env: Object.fromEntries(Object.entries(parts.env).map(([k, v]) => [k, str(v)])),
     services: bundled ? (parts.services ?? {}) : {},
     networks: bundled ? (parts.networks ?? {}) : {},
     volumes: bundled ? (parts.volumes ?? {}) : {},
@@ -95,8 +92,7 @@ export function storageEnv(ctx: RenderContext): Record<string, string> {
   requireFields('storage', st, backend.requires, `for ${backend.label}`);
   const azureConnectionString =
     st.type === 'azure-blob' ? `DefaultEndpointsProtocol=https;AccountName=${st.accountName};AccountKey=${st.secretKey};EndpointSuffix=core.windows.net` : '';
-  const entry = renderYamlEntry('compose/storage.yaml.hbs', st.type, { st, azureConnectionString }) as Record<string, unknown>;
-  return Object.fromEntries(Object.entries(entry).map(([k, v]) => [k, str(v)]));
+  return Object.fromEntries(Object.entries(storageVariables(st, azureConnectionString)).map(([k, v]) => [k, str(v)]));
 }
 
 function redisUrl(scheme: string, user: string, password: string, hostPort: string, db: number): string {

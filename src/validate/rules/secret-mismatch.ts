@@ -7,6 +7,7 @@ import { isMap } from '../../helm/merge.js';
 import { secretEnvFacts } from '../../render/helm/existing-secret.js';
 import { envVarOrigin, type Deployment, type ServiceModel } from '../deployment.js';
 import type { Rule } from './rule.js';
+import { entriesMatcher } from '../layered.js';
 
 interface Value {
   value: string | undefined;
@@ -94,9 +95,10 @@ function urlCredentialFindings(d: Deployment, api: ServiceModel): Diagnostic[] {
   const known = servers(api);
   // One finding per place the URL is written (a .env line feeds every service that reads it).
   const seen = new Set<string>();
+  const credentialUrls = entriesMatcher((value: string) => CREDENTIAL_URL.test(value));
   for (const s of d.services.filter((x) => x.active))
-    for (const [name, value] of Object.entries(s.env)) {
-      if (name === 'EVENT_BUS_REDIS_URL' || !CREDENTIAL_URL.test(value)) continue;
+    for (const [name, value] of credentialUrls(s.env)) {
+      if (name === 'EVENT_BUS_REDIS_URL') continue;
       const o = s.origin[name];
       const place = `${name}\u0000${o ? `${o.file}:${o.line}` : s.name}\u0000${value}`;
       if (seen.has(place)) continue;
