@@ -5,7 +5,8 @@ import { stringifyYaml } from '../core/yaml-doc.js';
 import { cpuQuantity } from '../helm/quantity.js';
 import { renderTemplate } from './template.js';
 import type { RenderContext, RenderedFile } from './types.js';
-import { helmValues, TLS_SECRET } from './helm/values.js';
+import { helmValues, podCredentials, TLS_SECRET } from './helm/values.js';
+import { renderCredentialsSecret } from './helm/credentials.js';
 import { renderMigrationJob, renderPgbouncerManifests, renderPodDisruptionBudgets } from './helm-extra.js';
 import { HELM_NAMESPACE, renderBackupCronJob } from './recovery.js';
 import { createSecretCommand } from './helm/existing-secret.js';
@@ -42,7 +43,10 @@ export function renderHelm(ctx: RenderContext): RenderedFile[] {
   const existingSecret = spec.helm?.existingSecret;
   const header = renderTemplate('helm/values-header.hbs', { chart: `${h.repoName}/${h.chart}`, chartVersion: h.version, release: release.version, tier: plan.tier, existingSecret });
   const values = stringifyYaml(helmValues(ctx));
+  const credentialValues = podCredentials(ctx);
+  const credentials = renderCredentialsSecret(ctx, credentialValues);
   const readme = renderTemplate('helm/README.md.hbs', {
+    credentialsFile: credentials !== undefined,
     release: release.version,
     chart: h.chart,
     chartVersion: h.version,
@@ -54,7 +58,7 @@ export function renderHelm(ctx: RenderContext): RenderedFile[] {
     host: spec.domain.host,
     tlsSecretCommand: tlsSecretCommand(ctx),
     existingSecret,
-    secretCommand: createSecretCommand(ctx, HELM_NAMESPACE),
+    secretCommand: createSecretCommand(ctx, HELM_NAMESPACE, Object.keys(credentialValues)),
     certManager: spec.domain.tls === 'certbot',
     budget: plan.budget,
     components: plan.components.map((c) => ({
@@ -73,6 +77,7 @@ export function renderHelm(ctx: RenderContext): RenderedFile[] {
   return [
     { path: 'helm/values.yaml', content: `${header}${values}`, mode: 0o600 },
     { path: 'helm/README.md', content: readme },
+    ...(credentials ? [credentials] : []),
     renderMigrationJob(ctx),
     renderBackupCronJob(ctx),
     ...(runWorker ? [runWorker] : []),
