@@ -39,7 +39,8 @@ function planted(spec: Spec): { spec: Spec; credentials: string[] } {
   const credentials: string[] = [];
   for (const [section, field] of CREDENTIAL_PATHS)
     if (out[section]?.[field] !== undefined) {
-      out[section][field] = `cred-${section}-${field}-Xk4p`;
+      // '/' and '+' as in AWS secret keys: a URL must carry them encoded.
+      out[section][field] = `cred+${section}/${field}-Xk4p`;
       credentials.push(out[section][field]);
     }
   return { spec: out, credentials };

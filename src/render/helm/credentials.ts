@@ -20,7 +20,7 @@ export const WEAVIATE_KEY_PLACEHOLDER = `in-secret-${CREDENTIALS_SECRET}`;
 const CREDENTIAL_NAME = /(^|_)(PASSWORD|PASSWD|SECRET|SECRET_KEY|TOKEN|API_KEY|APIKEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIALS?|DSN)$/;
 
 /** A URL whose user information holds a password (redis://:p@h, https://u:p@h). */
-const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/?#@]*:[^/?#@]*[^:/?#@][^/?#]*@/i;
+const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/?#@:]*:[^/?#@]+@/i;
 
 /** Is this env entry a credential? (Empty values carry nothing.) */
 export function isCredential(name: string, value: string): boolean {

@@ -119,9 +119,13 @@ function componentValues(c: PlanComponent, ctx: RenderContext, defaults: Values)
 function envList(c: PlanComponent, ctx: RenderContext, chartKey: string, chartBlock: Values, credentials?: Record<string, string>): EnvVar[] {
   const own = { ...c.env, ...helmPoolerEnv(ctx, c.name), ...databaseTlsEnv(ctx, c.name) };
   const shared = API_IMAGE_COMPONENTS.includes(c.name) ? apiImageEnv(ctx) : {};
-  // Credentials among them go through a Secret (credentials.ts), never as literal values.
-  const { refs, plain } = splitCredentials(ctx, CHART_COMPONENTS[c.name].label, { ...own, ...shared }, shared, credentials);
-  return withSecrets([...secretEnv(ctx, chartKey), ...refs], extraEnv(plain, chartBlock.extraEnv));
+  // References stay first (a `$(REDIS_PASSWORD)` URL after its variable); a literal Redis URL with
+  // the password inside joins the env, whose credentials go through a Secret (credentials.ts).
+  const chartSecrets = secretEnv(ctx, chartKey);
+  const first = chartSecrets.filter((e) => !('value' in e) || e.value.includes('$('));
+  const urls = Object.fromEntries(chartSecrets.flatMap((e) => (first.includes(e) || !('value' in e) ? [] : [[e.name, e.value]])));
+  const { refs, plain } = splitCredentials(ctx, CHART_COMPONENTS[c.name].label, { ...own, ...shared, ...urls }, shared, credentials);
+  return withSecrets([...first, ...refs], extraEnv(plain, chartBlock.extraEnv));
 }
 
 const bundledWeaviate = (ctx: RenderContext) => ctx.spec.vectorStore.mode === 'bundled' && ctx.spec.vectorStore.type === 'weaviate';
