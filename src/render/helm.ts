@@ -7,6 +7,7 @@ import { renderTemplate } from './template.js';
 import type { RenderContext, RenderedFile } from './types.js';
 import { helmValues, podCredentials, TLS_SECRET } from './helm/values.js';
 import { renderCredentialsSecret } from './helm/credentials.js';
+import { renderNetworkPolicies } from './helm/network-policy.js';
 import { renderMigrationJob, renderPgbouncerManifests, renderPodDisruptionBudgets } from './helm-extra.js';
 import { HELM_NAMESPACE, renderBackupCronJob } from './recovery.js';
 import { createSecretCommand } from './helm/existing-secret.js';
@@ -74,6 +75,7 @@ export function renderHelm(ctx: RenderContext): RenderedFile[] {
   const pdb = renderPodDisruptionBudgets(ctx);
   const pgbouncer = renderPgbouncerManifests(ctx);
   const runWorker = renderRunWorker(ctx, values);
+  const networkPolicies = renderNetworkPolicies(ctx);
   return [
     { path: 'helm/values.yaml', content: `${header}${values}`, mode: 0o600 },
     { path: 'helm/README.md', content: readme },
@@ -84,5 +86,6 @@ export function renderHelm(ctx: RenderContext): RenderedFile[] {
     renderSsrfProxyPolicy(ctx),
     ...(pdb ? [pdb] : []),
     ...(pgbouncer ? [pgbouncer] : []),
+    ...(networkPolicies ? [networkPolicies] : []),
   ];
 }
