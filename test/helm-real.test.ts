@@ -140,8 +140,20 @@ describe.skipIf(!helm || !UPSTREAM_REQUIRED).each(CASES)('$release $tier, $backe
     const chartWorker = podOf('worker').spec.template.spec;
     const runWorker = podOf(CHART_COMPONENTS.worker_runs.label).spec.template.spec;
     // (`volumes:` with no entries renders as null.)
-    for (const key of ['serviceAccountName', 'securityContext', 'volumes']) expect(runWorker[key] ?? null, `run worker ${key}`).toEqual(chartWorker[key] ?? null);
-    for (const key of ['image', 'securityContext', 'volumeMounts']) expect(runWorker.containers[0][key] ?? null, `run worker ${key}`).toEqual(chartWorker.containers[0][key] ?? null);
+    for (const key of ['serviceAccountName', 'volumes']) expect(runWorker[key] ?? null, `run worker ${key}`).toEqual(chartWorker[key] ?? null);
+    for (const key of ['image', 'volumeMounts']) expect(runWorker.containers[0][key] ?? null, `run worker ${key}`).toEqual(chartWorker.containers[0][key] ?? null);
+    // Its security settings: the chart worker's where it sets them, restrictive otherwise (and no service-account token).
+    expect(runWorker.securityContext, 'run worker pod securityContext').toMatchObject({ ...(chartWorker.securityContext ?? {}) });
+    expect(runWorker.containers[0].securityContext, 'run worker securityContext').toMatchObject({ ...(chartWorker.containers[0].securityContext ?? {}) });
+    expect(runWorker.automountServiceAccountToken).toBe(false);
+    // Every pod of our own manifests runs restricted.
+    for (const o of extras.filter((x) => ['Deployment', 'Job', 'CronJob'].includes(x.kind))) {
+      const pod = podSpecOf(o).spec;
+      expect(pod.automountServiceAccountToken, `${o.metadata.name} token`).toBe(false);
+      expect(pod.securityContext, `${o.metadata.name} pod securityContext`).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(pod.securityContext.runAsUser, `${o.metadata.name} runAsUser`).toBeGreaterThan(0);
+      for (const c of pod.containers) expect(c.securityContext, `${o.metadata.name} ${c.name}`).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    }
     if (runWorker.serviceAccountName !== 'default') expect(find(objects, 'ServiceAccount', runWorker.serviceAccountName)).toBeDefined();
     const workerEnv = containerEnv(chartWorker.containers[0], [...objects, ...extras], external).env;
     const runEnv = containerEnv(runWorker.containers[0], [...objects, ...extras], external).env;
