@@ -58,7 +58,7 @@ describe('database.sslMode', () => {
         const template = await runHelm(['template', 'dify', chartDir(loadRelease(RELEASE).helm.version), '--namespace', 'dify', '-f', join(out, 'helm', 'values.yaml')]);
         expect(template.code, template.stderr).toBe(0);
         const objects = parseManifests(template.stdout);
-        const extra = ['migration-job.yaml', 'backup-cronjob.yaml', 'pgbouncer.yaml'].flatMap((f) => {
+        const extra = ['migration-job.yaml', 'backup-cronjob.yaml', 'pgbouncer.yaml', 'credentials.yaml'].flatMap((f) => {
           try {
             return parseAllDocuments(readFileSync(join(out, 'helm', 'extra', f), 'utf8')).map((d) => d.toJSON() as K8sObject);
           } catch {

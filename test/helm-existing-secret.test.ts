@@ -147,20 +147,29 @@ describe.concurrent.each(releaseVersions())('Dify %s with helm.existingSecret', 
   });
 });
 
-test('without helm.existingSecret nothing refers to a Secret and no kubectl secret command is shown', () => {
+test('without helm.existingSecret only the credentials Secret is referred to, and no kubectl secret command is shown', () => {
   const spec = specSchema.parse({ tier: '10qps', targets: ['helm'], storage: S3 });
   const release = loadRelease(spec.release);
   const files = renderHelm({ spec, plan: planFor(spec, 'helm', release), release, secrets: resolveSecrets({}) });
-  for (const f of files) expect(f.content).not.toContain('secretKeyRef');
+  const referred = files.flatMap((f) => [...f.content.matchAll(/secretKeyRef:\s*\n\s*name: (\S+)/g)].map((m) => m[1]));
+  expect(new Set(referred)).toEqual(new Set(['dify-credentials']));
   expect(files.find((f) => f.path === 'helm/README.md')!.content).not.toContain('create secret generic');
 });
 
-test('bundled Weaviate: the chart env key Weaviate prefers carries the key Dify sends', () => {
+test('bundled Weaviate: its key comes from the credentials Secret, which holds the key Dify sends', () => {
   const spec = specSchema.parse({ tier: '10qps', targets: ['helm'], storage: S3 });
   const release = loadRelease(spec.release);
   const secrets = resolveSecrets({});
-  const values = parse(renderHelm({ spec, plan: planFor(spec, 'helm', release), release, secrets }).find((f) => f.path === 'helm/values.yaml')!.content);
-  expect(values.weaviate.env.AUTHENTICATION_APIKEY_ALLOWED_KEYS).toBe(secrets.WEAVIATE_API_KEY);
+  const files = renderHelm({ spec, plan: planFor(spec, 'helm', release), release, secrets });
+  const values = parse(files.find((f) => f.path === 'helm/values.yaml')!.content);
+  expect(values.weaviate.env.AUTHENTICATION_APIKEY_ALLOWED_KEYS).toBeNull();
+  expect(values.weaviate.envSecrets.AUTHENTICATION_APIKEY_ALLOWED_KEYS).toBe('dify-credentials');
+  expect(values.weaviate.authentication.apikey.allowed_keys).not.toContain(secrets.WEAVIATE_API_KEY);
+  const credentials = files.find((f) => f.path === 'helm/extra/credentials.yaml')!;
+  expect(credentials.mode).toBe(0o600);
+  const data = parse(credentials.content).stringData;
+  expect(data.AUTHENTICATION_APIKEY_ALLOWED_KEYS).toBe(secrets.WEAVIATE_API_KEY);
+  expect(data.WEAVIATE_API_KEY).toBe(secrets.WEAVIATE_API_KEY);
 });
 
 test('a Secret name that Kubernetes would reject is a spec error naming the field', () => {

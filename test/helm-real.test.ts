@@ -83,7 +83,7 @@ describe.skipIf(!helm || !UPSTREAM_REQUIRED).each(CASES)('$release $tier, $backe
         [c.cpu, c.memory, c.requests.cpu, c.requests.memory].map(milli),
       );
       // The sized env as the container gets it (envFrom ConfigMaps/Secrets, then env, $(VAR) expanded).
-      const { env, missing, unexpanded } = containerEnv(container, objects, external);
+      const { env, missing, unexpanded } = containerEnv(container, [...objects, ...extras], external);
       expect(missing, `${c.name} reads objects that exist`).toEqual([]);
       expect(unexpanded, `${c.name} $(VAR) references resolve`).toEqual([]);
       if (c.name !== 'nginx') for (const [k, v] of Object.entries(c.env)) expect(env[k], `${c.name} ${k}`).toBe(v);
@@ -110,7 +110,7 @@ describe.skipIf(!helm || !UPSTREAM_REQUIRED).each(CASES)('$release $tier, $backe
 
     // helm/extra/ against the rendered chart.
     const api = podOf('api');
-    const apiEnv = containerEnv(api.spec.template.spec.containers[0], objects, external).env;
+    const apiEnv = containerEnv(api.spec.template.spec.containers[0], [...objects, ...extras], external).env;
     for (const extra of extras) {
       if (extra.kind === 'PodDisruptionBudget') {
         const target = allDeployments.filter((d) => selects(extra.spec.selector.matchLabels, d.spec.template.metadata.labels));
@@ -125,7 +125,7 @@ describe.skipIf(!helm || !UPSTREAM_REQUIRED).each(CASES)('$release $tier, $backe
         if (name) expect(find(objects, v.configMap ? 'ConfigMap' : 'Secret', name) ?? find(extras, v.configMap ? 'ConfigMap' : 'Secret', name), `${extra.kind} volume ${name}`).toBeDefined();
       }
       const [container] = pod.containers;
-      const { env, missing, unexpanded } = containerEnv(container, objects, external);
+      const { env, missing, unexpanded } = containerEnv(container, [...objects, ...extras], external);
       expect(missing, `${extra.kind} reads objects that exist`).toEqual([]);
       expect(unexpanded).toEqual([]);
       // Every variable the api pod gets, the Job gets with the same value (its own task variables aside).
@@ -140,11 +140,23 @@ describe.skipIf(!helm || !UPSTREAM_REQUIRED).each(CASES)('$release $tier, $backe
     const chartWorker = podOf('worker').spec.template.spec;
     const runWorker = podOf(CHART_COMPONENTS.worker_runs.label).spec.template.spec;
     // (`volumes:` with no entries renders as null.)
-    for (const key of ['serviceAccountName', 'securityContext', 'volumes']) expect(runWorker[key] ?? null, `run worker ${key}`).toEqual(chartWorker[key] ?? null);
-    for (const key of ['image', 'securityContext', 'volumeMounts']) expect(runWorker.containers[0][key] ?? null, `run worker ${key}`).toEqual(chartWorker.containers[0][key] ?? null);
+    for (const key of ['serviceAccountName', 'volumes']) expect(runWorker[key] ?? null, `run worker ${key}`).toEqual(chartWorker[key] ?? null);
+    for (const key of ['image', 'volumeMounts']) expect(runWorker.containers[0][key] ?? null, `run worker ${key}`).toEqual(chartWorker.containers[0][key] ?? null);
+    // Its security settings: the chart worker's where it sets them, restrictive otherwise (and no service-account token).
+    expect(runWorker.securityContext, 'run worker pod securityContext').toMatchObject({ ...(chartWorker.securityContext ?? {}) });
+    expect(runWorker.containers[0].securityContext, 'run worker securityContext').toMatchObject({ ...(chartWorker.containers[0].securityContext ?? {}) });
+    expect(runWorker.automountServiceAccountToken).toBe(false);
+    // Every pod of our own manifests runs restricted.
+    for (const o of extras.filter((x) => ['Deployment', 'Job', 'CronJob'].includes(x.kind))) {
+      const pod = podSpecOf(o).spec;
+      expect(pod.automountServiceAccountToken, `${o.metadata.name} token`).toBe(false);
+      expect(pod.securityContext, `${o.metadata.name} pod securityContext`).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(pod.securityContext.runAsUser, `${o.metadata.name} runAsUser`).toBeGreaterThan(0);
+      for (const c of pod.containers) expect(c.securityContext, `${o.metadata.name} ${c.name}`).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    }
     if (runWorker.serviceAccountName !== 'default') expect(find(objects, 'ServiceAccount', runWorker.serviceAccountName)).toBeDefined();
-    const workerEnv = containerEnv(chartWorker.containers[0], objects, external).env;
-    const runEnv = containerEnv(runWorker.containers[0], objects, external).env;
+    const workerEnv = containerEnv(chartWorker.containers[0], [...objects, ...extras], external).env;
+    const runEnv = containerEnv(runWorker.containers[0], [...objects, ...extras], external).env;
     const sized = new Set(Object.keys(plan.components.find((c) => c.name === 'worker_runs')!.env));
     expect(Object.keys({ ...workerEnv, ...runEnv }).filter((k) => !sized.has(k) && runEnv[k] !== workerEnv[k]), 'run worker env differs from the worker\'s').toEqual([]);
     // The Service the api (and the backup script) connects to exists when the database is bundled: the chart's, or a pooler's in helm/extra/.

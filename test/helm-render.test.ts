@@ -56,7 +56,10 @@ function chartSampleSecrets(version: string): string[] {
   return [d.global.appSecretKey, d.pluginDaemon.auth.serverKey, d.redis.auth.password, d.postgresql.global.postgresql.auth.postgresPassword, ...d.weaviate.authentication.apikey.allowed_keys];
 }
 
-const envOf = (block: Values) => Object.fromEntries(((block.extraEnv as { name: string; value: string }[]) ?? []).map((e) => [e.name, e.value]));
+type ExtraEnv = { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } };
+/** A block's extraEnv as the pod gets it: credentials from the rendered dify-credentials Secret (`credentials`). */
+const envOf = (block: Values, credentials: Record<string, string> = {}) =>
+  Object.fromEntries(((block.extraEnv as ExtraEnv[]) ?? []).map((e) => [e.name, e.valueFrom?.secretKeyRef.name === 'dify-credentials' ? credentials[e.valueFrom.secretKeyRef.key] : e.value]));
 const CHART_KEY: Record<string, string> = { nginx: 'proxy', api: 'api', api_websocket: 'apiWebsocket', worker: 'worker', worker_beat: 'beat', web: 'web', plugin_daemon: 'pluginDaemon', sandbox: 'sandbox', agent_backend: 'agentBackend', local_sandbox: 'localSandbox' };
 
 describe.concurrent.each(releaseVersions())('Dify %s', (version) => {
@@ -71,6 +74,8 @@ describe.concurrent.each(releaseVersions())('Dify %s', (version) => {
     const valuesFile = files.find((f) => f.path === 'helm/values.yaml')!;
     expect(valuesFile.mode).toBe(0o600);
     const values = parse(valuesFile.content) as Values;
+    const credentialsFile = files.find((f) => f.path === 'helm/extra/credentials.yaml');
+    const credentials = credentialsFile ? (parse(credentialsFile.content).stringData as Record<string, string>) : {};
 
     // What Helm cannot tell: every key is one the chart's templates read (schema, types and
     // quantities are proven with real Helm and the Kubernetes schemas in helm-real.test.ts).
@@ -98,15 +103,16 @@ describe.concurrent.each(releaseVersions())('Dify %s', (version) => {
       if (c.maxReplicas > c.replicas) expect(hpa).toMatchObject({ enabled: true, minReplicas: c.replicas, maxReplicas: c.maxReplicas });
       else expect(hpa).toBeUndefined();
       expect(b.affinity !== undefined).toBe(c.maxReplicas >= 2);
-      const env = envOf(b);
-      for (const e of (b.extraEnv as { value: unknown }[]) ?? []) expect(typeof e.value).toBe('string');
+      const env = envOf(b, credentials);
+      // A literal string, or a credential read from a Secret (never a literal).
+      for (const e of (b.extraEnv as { value?: unknown; valueFrom?: { secretKeyRef?: unknown } }[]) ?? []) expect(typeof e.value === 'string' || e.valueFrom?.secretKeyRef !== undefined, JSON.stringify(e)).toBe(true);
       // Every sized variable reaches the pod that reads it (the chart's nginx reads no env).
       if (c.name !== 'nginx') for (const [k, v] of Object.entries(c.env)) expect(env[k], `${c.name} ${k}`).toBe(v);
       inputs.push({ component: c.name, replicas: hpa ? (hpa.maxReplicas as number) : c.replicas, env });
     }
     // The event bus reaches api and workers exactly when it has a Redis of its own; a bundled Redis gets the plan's flags.
     for (const key of ['api', 'worker']) {
-      const env = envOf(values[key] as Values);
+      const env = envOf(values[key] as Values, credentials);
       expect(env.EVENT_BUS_REDIS_URL, key).toBe(spec.redis.eventBus.url);
       if (spec.redis.eventBus.useClusters) expect(env).toMatchObject({ EVENT_BUS_REDIS_USE_CLUSTERS: 'true', EVENT_BUS_REDIS_CHANNEL_TYPE: 'sharded' });
     }

@@ -90,7 +90,7 @@ describe.skipIf(!helm || !UPSTREAM_REQUIRED).each(CASES)('$release $tier $mix ($
         component: COMPONENT_OF_LABEL[d.spec.template.metadata.labels?.component],
         replicas: (d.spec.replicas ?? 1) as number,
         maxReplicas: (hpaMax(d) ?? d.spec.replicas ?? 1) as number,
-        env: containerEnv(d.spec.template.spec.containers[0], objects, external).env,
+        env: containerEnv(d.spec.template.spec.containers[0], everything, external).env,
         cpu: cpuQuantity(d.spec.template.spec.containers[0].resources?.limits?.cpu),
       }));
     const { runQueue, defaultQueues, unlistedQueues = [] } = release.execution;

@@ -51,7 +51,8 @@ describe('a Redis password with URL-reserved characters', () => {
       const values = join(out, 'helm', 'values.yaml');
       const template = await runHelm(['template', 'dify', chartDir(loadRelease('1.16.1').helm.version), '--namespace', 'dify', '-f', values]);
       expect(template.code, template.stderr).toBe(0);
-      const objects = parseManifests(template.stdout);
+      // The credentials Secret (helm/extra/credentials.yaml) carries the URLs with the password inside.
+      const objects = [...parseManifests(template.stdout), ...parseManifests(readFileSync(join(out, 'helm', 'extra', 'credentials.yaml'), 'utf8'))];
       const pods = objects.filter((o) => o.kind === 'Deployment' && ['api', 'worker', 'beat', 'agent-backend'].includes(o.spec.template.metadata.labels?.component));
       expect(pods.length).toBeGreaterThanOrEqual(3);
       for (const pod of pods) {

@@ -3,7 +3,11 @@
 import fc from 'fast-check';
 import { parse } from 'dotenv';
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { interpolate, parseEnvText } from '../src/validate/env-file.js';
+import { runCli } from './helpers/cli.js';
 
 describe('parseEnvText', () => {
   it('maps each key to its line through CRLF, BOM, export, quotes and comments', () => {
@@ -84,5 +88,33 @@ describe('interpolate (Compose rules)', () => {
     ['${UNCLOSED', '${UNCLOSED'],
   ])('%s → %s', (raw, expected) => {
     expect(interpolate(raw, vars)).toBe(expected);
+  });
+});
+
+describe('${VAR:?err} with VAR unset or empty (Compose refuses to start)', () => {
+  it('interpolate names the variable; a set one is not named', () => {
+    for (const [text, vars, named] of [
+      ['${X:?need X}', {}, ['X']],
+      ['${X:?need X}', { X: '' }, ['X']],
+      ['${X?need X}', { X: '' }, []],
+      ['${X?need X}', {}, ['X']],
+      ['a${X:?e}b${Y:-${Z:?e}}', { X: '1' }, ['Z']],
+      ['${X:?e}', { X: 'v' }, []],
+    ] as const) {
+      const required: string[] = [];
+      interpolate(text, vars, undefined, 0, required);
+      expect(required, text).toEqual(named);
+    }
+  });
+
+  it('validate reports it at the line, without the error text', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dd-required-'));
+    writeFileSync(join(dir, 'docker-compose.yaml'), 'services:\n  api:\n    image: langgenius/dify-api:1.16.1\n    environment:\n      DB_HOST: ${DB_HOST:?secret-looking-hint}\n');
+    writeFileSync(join(dir, '.env'), 'SECRET_KEY=x\n');
+    const r = await runCli(['validate', dir, '--format', 'json']);
+    const found = JSON.parse(r.stdout).diagnostics.filter((d: { message: string }) => /requires DB_HOST/.test(d.message));
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ severity: 'error', line: 5 });
+    expect(r.stdout).not.toContain('secret-looking-hint');
   });
 });

@@ -1,4 +1,5 @@
 // `dify-deploy plan`: the sizing plan, every number with its reason.
+import { redactUrlPasswords } from '../core/redact.js';
 import { z } from 'zod';
 import { planFor } from '../core/resolve.js';
 import { waitText, type Plan } from '../core/sizing.js';
@@ -227,6 +228,7 @@ export async function runPlan(raw: unknown, io: Io): Promise<number> {
   const target = opts.target ?? spec.targets[0];
   const plan = planFor(spec, target);
   const measured = spec.workload.measured;
-  io.out(opts.json ? JSON.stringify({ ...planJson(plan), ...(measured ? { measuredWorkload: measured } : {}) }, null, 2) : [...measuredLines(measured), await formatPlan(plan)].join('\n'));
+  // The plan shows the env it sets; a URL's password in it (OTLP, Sentry DSN) is not printed.
+  io.out(redactUrlPasswords(opts.json ? JSON.stringify({ ...planJson(plan), ...(measured ? { measuredWorkload: measured } : {}) }, null, 2) : [...measuredLines(measured), await formatPlan(plan)].join('\n')));
   return plan.problems.length ? 1 : 0;
 }

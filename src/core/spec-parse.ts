@@ -1,5 +1,6 @@
 // Validating spec data: schema errors become one line each with the file, the YAML path
 // (and line when known); unknown keys get a did-you-mean.
+import { mayHoldCredential, redactUrlPasswords } from './redact.js';
 import { z } from 'zod';
 import { releaseVersions, tierNames } from './data.js';
 import { UserError, didYouMean } from './errors.js';
@@ -108,7 +109,9 @@ export function parseSpecData(data: unknown, file: string, lineOf: (path: (strin
       const got = String(issue.received);
       message = `expected one of ${issue.options.join(', ')}, got ${describe(issue.received)}${didYouMean(got, issue.options.map(String))}`;
     } else if (issue.code !== 'custom') {
-      message = `${plainMessage(issue)}, got ${describe(valueAt(data, issue.path))}`;
+      const value = valueAt(data, issue.path);
+      const hidden = mayHoldCredential(issue.path[issue.path.length - 1]) || redactUrlPasswords(String(value)) !== String(value);
+      message = `${plainMessage(issue)}, got ${hidden ? 'a value not shown here (the field may hold a credential)' : describe(value)}`;
     }
     lines.push(`${file}: ${field}: ${message}${where ? ` (line ${where})` : ''}`);
   }

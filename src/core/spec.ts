@@ -257,6 +257,11 @@ export const helmSpecSchema = z
       .max(253)
       .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'expected a Kubernetes Secret name (lower-case letters, digits, "-" and ".")')
       .optional(),
+    /**
+     * helm/extra/network-policy.yaml: the sandbox reaches only the SSRF proxy and DNS, the bundled
+     * data services only the Dify pods that use them (docs/helm-isolation.md: why on by default).
+     */
+    networkPolicy: z.boolean().default(true),
   })
   .strict();
 

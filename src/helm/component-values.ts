@@ -11,6 +11,8 @@ export interface ComponentValues {
   replicas: { min: number; max: number };
   /** extraEnv entries with a literal value (valueFrom references are not values), with their index for line look-ups. */
   extraEnv: { name: string; value: string; index: number }[];
+  /** extraEnv entries read from a Secret's key (secretKeyRef). */
+  secretRefs: { name: string; secret: string; key: string; index: number }[];
   limits: Values;
 }
 
@@ -25,9 +27,13 @@ export function componentValues(block: Values): ComponentValues {
   const min = autoscaling ? count(autoscaling.minReplicas, 1) : replicas;
   const max = autoscaling ? count(autoscaling.maxReplicas, min) : replicas;
   const extraEnv: ComponentValues['extraEnv'] = [];
+  const secretRefs: ComponentValues['secretRefs'] = [];
   (Array.isArray(block.extraEnv) ? block.extraEnv : []).forEach((e: unknown, index) => {
-    if (isMap(e) && typeof e.name === 'string' && typeof e.value === 'string') extraEnv.push({ name: e.name, value: e.value, index });
+    if (!isMap(e) || typeof e.name !== 'string') return;
+    if (typeof e.value === 'string') extraEnv.push({ name: e.name, value: e.value, index });
+    const ref = isMap(e.valueFrom) && isMap(e.valueFrom.secretKeyRef) ? e.valueFrom.secretKeyRef : undefined;
+    if (ref && typeof ref.name === 'string' && typeof ref.key === 'string') secretRefs.push({ name: e.name, secret: ref.name, key: ref.key, index });
   });
   const resources = isMap(block.resources) ? block.resources : {};
-  return { enabled: block.enabled !== false, replicas: { min, max }, extraEnv, limits: isMap(resources.limits) ? resources.limits : {} };
+  return { enabled: block.enabled !== false, replicas: { min, max }, extraEnv, secretRefs, limits: isMap(resources.limits) ? resources.limits : {} };
 }

@@ -17,7 +17,8 @@ import { renderFiles } from '../render/index.js';
 import { SECRETS } from '../render/secrets.js';
 import { CHART_COMPONENTS } from '../dify/components.js';
 import type { Deployment } from '../validate/deployment.js';
-import { extraWorkers } from '../validate/helm-extra.js';
+import { extraWorkers, secretsData } from '../validate/helm-extra.js';
+import { CREDENTIALS_SECRET } from '../render/helm/credentials.js';
 import { secretData } from '../core/secret-data.js';
 import type { Adoption, Refusal, UserVar } from './adopt.js';
 import { envDefaults } from './release-env.js';
@@ -44,12 +45,20 @@ const MARK = 'dd-marker-';
 const PORT_MARKER = 59991;
 const SECRET_MARKERS = Object.fromEntries(SECRETS.map((s) => [s.name, `${MARK}secret-${s.name}`]));
 
+/**
+ * The credentials Secret's data (helm/extra/credentials.yaml) as one more key of the values: a
+ * secret the renderer puts there is found, read and carried like one in values.yaml.
+ */
+const CREDENTIALS_KEY = '(extra/credentials.yaml)';
+
 /** values.yaml as the Helm renderer writes it for `spec`, or why it does not render (errors, plan problems). */
 function renderHelmValues(spec: SpecInput, secrets: Record<string, string>): { values?: Values; why: string[] } {
   try {
     const { files, plans } = renderFiles(parseSpecData(spec, 'imported spec'), 'helm', secrets);
     const file = files.find((f) => f.path === 'helm/values.yaml');
-    return file ? { values: parseYaml(file.content) as Values, why: [] } : { why: plans.flatMap((p) => p.problems) };
+    const credentials = files.find((f) => f.path === 'helm/extra/credentials.yaml');
+    const values = file && { ...(parseYaml(file.content) as Values), [CREDENTIALS_KEY]: credentials ? (parseYaml(credentials.content) as Values).stringData : {} };
+    return values ? { values, why: [] } : { why: plans.flatMap((p) => p.problems) };
   } catch (e) {
     if (e instanceof UserError) return { why: e.lines };
     throw e;
@@ -100,7 +109,10 @@ export function adoptHelmValues(d: Deployment, options: { dbMaxConnections?: num
   const release: Release = d.release;
   const file = d.helmValuesFile!;
   // validate's view already merged the values onto the chart's defaults and read extra/ once.
-  const merged = d.helm?.merged ?? coalesceValues(loadChart(release.helm.version).defaults, d.helmValues as Values);
+  const merged: Values = {
+    ...(d.helm?.merged ?? coalesceValues(loadChart(release.helm.version).defaults, d.helmValues as Values)),
+    [CREDENTIALS_KEY]: secretsData(d.helm?.manifests ?? []).get(CREDENTIALS_SECRET) ?? {},
+  };
   const refusals: Refusal[] = [];
   const notes: string[] = [];
   const base: SpecInput = { release: release.version, tier: '10qps', targets: ['helm'], storage: { type: 's3', bucket: 'b', region: 'r', useIam: true } };

@@ -10,6 +10,7 @@ import { directJobEnv } from './database-tls.js';
 import type { RenderContext, RenderedFile } from './types.js';
 import { PGBOUNCER_IMAGE_VERSION, PGBOUNCER_PORT } from '../core/pooler.js';
 import { PGBOUNCER_CONFIG_PATH, pgbouncerStartScript, poolerUser, renderPgbouncerIni } from './pgbouncer.js';
+import { IMAGE_USERS, RESTRICTED_CONTAINER, restrictedPod, TMP_MOUNT, TMP_VOLUME } from './helm/pod-security.js';
 
 export { selectorLabels };
 
@@ -46,10 +47,14 @@ export function renderMigrationJob(ctx: RenderContext): RenderedFile {
         metadata: { labels: { ...selectorLabels, component: 'migration' } },
         spec: {
           restartPolicy: 'OnFailure',
+          ...restrictedPod(IMAGE_USERS.api),
+          volumes: [TMP_VOLUME],
           containers: [
             {
               name: 'migrate',
               image: ctx.release.images.api,
+              securityContext: RESTRICTED_CONTAINER,
+              volumeMounts: [TMP_MOUNT],
               // The api pods' env (sizing, overrides.env, existingSecret references), then the Job's own task.
               // Straight to PostgreSQL (Alembic's DDL and locks need one server session), with sslMode.
               env: [...directJobEnv(apiPodEnv(ctx), ctx, 'migrate'), { name: 'MODE', value: 'migration' }, { name: 'MIGRATION_ENABLED', value: 'true' }],
@@ -107,10 +112,12 @@ export function renderPgbouncerManifests(ctx: RenderContext): RenderedFile | und
           metadata: { labels },
           spec: {
             ...spread,
+            ...restrictedPod(IMAGE_USERS.postgresAlpine),
             containers: [
               {
                 name: 'pgbouncer',
                 image: ctx.release.images.pgbouncer,
+                securityContext: RESTRICTED_CONTAINER,
                 command: ['/bin/sh', '-c', pgbouncerStartScript(layout)],
                 env: [
                   ctx.spec.helm?.existingSecret ? { name: 'PGBOUNCER_AUTH_USER', value: poolerUser(ctx.spec) } : fromSecret('PGBOUNCER_AUTH_USER', 'DB_USERNAME'),
@@ -120,10 +127,10 @@ export function renderPgbouncerManifests(ctx: RenderContext): RenderedFile | und
                 readinessProbe: { tcpSocket: { port: PGBOUNCER_PORT }, periodSeconds: 5 },
                 livenessProbe: { tcpSocket: { port: PGBOUNCER_PORT }, periodSeconds: 20 },
                 resources,
-                volumeMounts: [{ name: 'config', mountPath: PGBOUNCER_CONFIG_PATH, subPath: 'pgbouncer.ini', readOnly: true }],
+                volumeMounts: [{ name: 'config', mountPath: PGBOUNCER_CONFIG_PATH, subPath: 'pgbouncer.ini', readOnly: true }, TMP_MOUNT],
               },
             ],
-            volumes: [{ name: 'config', configMap: { name } }],
+            volumes: [{ name: 'config', configMap: { name } }, TMP_VOLUME],
           },
         },
       },

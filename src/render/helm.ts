@@ -6,7 +6,9 @@ import { budgetLines } from '../core/budget-lines.js';
 import { cpuQuantity } from '../helm/quantity.js';
 import { renderTemplate } from './template.js';
 import type { RenderContext, RenderedFile } from './types.js';
-import { helmValues, TLS_SECRET } from './helm/values.js';
+import { helmValues, podCredentials, TLS_SECRET } from './helm/values.js';
+import { renderCredentialsSecret } from './helm/credentials.js';
+import { renderNetworkPolicies } from './helm/network-policy.js';
 import { renderMigrationJob, renderPgbouncerManifests, renderPodDisruptionBudgets } from './helm-extra.js';
 import { HELM_NAMESPACE, renderBackupCronJob } from './recovery.js';
 import { createSecretCommand } from './helm/existing-secret.js';
@@ -43,7 +45,10 @@ export function renderHelm(ctx: RenderContext): RenderedFile[] {
   const existingSecret = spec.helm?.existingSecret;
   const header = renderTemplate('helm/values-header.hbs', { chart: `${h.repoName}/${h.chart}`, chartVersion: h.version, release: release.version, tier: plan.tier, existingSecret });
   const values = stringifyYaml(helmValues(ctx));
+  const credentialValues = podCredentials(ctx);
+  const credentials = renderCredentialsSecret(ctx, credentialValues);
   const readme = renderTemplate('helm/README.md.hbs', {
+    credentialsFile: credentials !== undefined,
     release: release.version,
     chart: h.chart,
     chartVersion: h.version,
@@ -55,7 +60,7 @@ export function renderHelm(ctx: RenderContext): RenderedFile[] {
     host: spec.domain.host,
     tlsSecretCommand: tlsSecretCommand(ctx),
     existingSecret,
-    secretCommand: createSecretCommand(ctx, HELM_NAMESPACE),
+    secretCommand: createSecretCommand(ctx, HELM_NAMESPACE, Object.keys(credentialValues)),
     certManager: spec.domain.tls === 'certbot',
     budget: budgetLines(plan.budget, plan.database, true).map((l) => l.text),
     components: plan.components.map((c) => ({
@@ -71,14 +76,17 @@ export function renderHelm(ctx: RenderContext): RenderedFile[] {
   const pdb = renderPodDisruptionBudgets(ctx);
   const pgbouncer = renderPgbouncerManifests(ctx);
   const runWorker = renderRunWorker(ctx, values);
+  const networkPolicies = renderNetworkPolicies(ctx);
   return [
     { path: 'helm/values.yaml', content: `${header}${values}`, mode: 0o600 },
     { path: 'helm/README.md', content: readme },
+    ...(credentials ? [credentials] : []),
     renderMigrationJob(ctx),
     renderBackupCronJob(ctx),
     ...(runWorker ? [runWorker] : []),
     renderSsrfProxyPolicy(ctx),
     ...(pdb ? [pdb] : []),
     ...(pgbouncer ? [pgbouncer] : []),
+    ...(networkPolicies ? [networkPolicies] : []),
   ];
 }

@@ -6,7 +6,8 @@ import type { Target } from '../core/spec.js';
 import { renderTemplate } from './template.js';
 import type { RenderContext, RenderedFile } from './types.js';
 import { apiPodEnv } from './helm/values.js';
-import { HELM_NAMESPACE, HELM_RELEASE_NAME } from './helm/names.js';
+import { HELM_NAMESPACE, HELM_RELEASE_NAME, selectorLabels } from './helm/names.js';
+import { IMAGE_USERS, RESTRICTED_CONTAINER, restrictedPod, TMP_MOUNT, TMP_VOLUME } from './helm/pod-security.js';
 
 /** Names the Helm target uses for its release and namespace (see helm/README.md). */
 export { HELM_NAMESPACE, HELM_RELEASE_NAME };
@@ -74,6 +75,10 @@ export function backupImage(ctx: RenderContext): string {
   const major = Math.max(dbMajor, pgvectorInBackup(ctx) ? tagMajor(images.pgvector) : 0);
   return db.mode === 'bundled' && major === dbMajor ? images.postgres : `postgres:${major}-alpine`;
 }
+
+/** The non-root user the backup image starts as (pod-security.ts). */
+const backupUser = (ctx: RenderContext) =>
+  ctx.spec.database.engine === 'mysql' ? IMAGE_USERS.mysql : backupImage(ctx).includes('alpine') ? IMAGE_USERS.postgresAlpine : IMAGE_USERS.postgresDebian;
 
 /** `backup/backup.sh` and `backup/restore.sh`, shared by both targets. */
 export function renderBackupScripts(ctx: RenderContext): RenderedFile[] {
@@ -187,12 +192,15 @@ export function renderBackupCronJob(ctx: RenderContext): RenderedFile {
           spec: {
             backoffLimit: 2,
             template: {
+              metadata: { labels: { ...selectorLabels, component: 'backup' } },
               spec: {
                 restartPolicy: 'OnFailure',
+                ...restrictedPod(backupUser(ctx)),
                 containers: [
                   {
                     name: 'backup',
                     image: backupImage(ctx),
+                    securityContext: RESTRICTED_CONTAINER,
                     command: ['sh', '-c', 'sh /backup/backup.sh'],
                     envFrom: [{ configMapRef: { name: api } }, { secretRef: { name: api } }],
                     env: [
@@ -205,6 +213,7 @@ export function renderBackupCronJob(ctx: RenderContext): RenderedFile {
                     volumeMounts: [
                       { name: 'scripts', mountPath: '/backup' },
                       { name: 'backups', mountPath: '/backups' },
+                      TMP_MOUNT,
                     ],
                     resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
                   },
@@ -212,6 +221,7 @@ export function renderBackupCronJob(ctx: RenderContext): RenderedFile {
                 volumes: [
                   { name: 'scripts', configMap: { name: `${name}-scripts` } },
                   { name: 'backups', persistentVolumeClaim: { claimName: `${HELM_RELEASE_NAME}-backups` } },
+                  TMP_VOLUME,
                 ],
               },
             },

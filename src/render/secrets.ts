@@ -96,10 +96,15 @@ export function screenAdoptedSecrets(existing: Record<string, string>): { kept: 
 
 let secretNames: Set<string> | undefined;
 
-/** Whether `name` is a secret (generated, or one releases/secrets.json knows) set to a value anyone can read. */
-export function publishedSecret(name: string, value: string): 'default' | 'placeholder' | undefined {
+/** Whether `name` is a secret: one dify-deploy generates, or one releases/secrets.json knows. */
+export function isSecretName(name: string): boolean {
   secretNames ??= new Set([...SECRETS.map((d) => d.name), ...secretData().secrets.map((f) => f.var)]);
-  return secretNames.has(name) ? publishedValue(value) : undefined;
+  return secretNames.has(name);
+}
+
+/** Whether `name` is a secret set to a value anyone can read. */
+export function publishedSecret(name: string, value: string): 'default' | 'placeholder' | undefined {
+  return isSecretName(name) ? publishedValue(value) : undefined;
 }
 
 /**

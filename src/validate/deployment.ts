@@ -134,7 +134,17 @@ function servicesFromCompose(compose: ComposeFile, envFile: EnvFile | undefined,
         // A bare KEY takes the value from the shell; validate judges the files only.
         continue;
       }
-      env[e.key] = interpolate(e.raw, vars, `${compose.file}:${e.line}`);
+      const required: string[] = [];
+      env[e.key] = interpolate(e.raw, vars, `${compose.file}:${e.line}`, 0, required);
+      for (const name of required)
+        findings.push({
+          rule: 'schema',
+          severity: 'error',
+          file: compose.file,
+          line: e.line,
+          message: `service ${s.name}: ${e.key} requires ${name} (\${${name}:?…}), which is unset or empty; docker compose refuses to start`,
+          fix: `set ${name} in .env`,
+        });
       const ref = soleReference(e.raw);
       origin[e.key] = (ref && envVarOrigin(envFile, ref)) || { file: compose.file, line: e.line };
     }

@@ -11,8 +11,9 @@ export const MAX_INTERPOLATION_DEPTH = 32;
  * Compose-style interpolation: ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?err},
  * ${VAR?err}, ${VAR:+alt}, $VAR and $$. Unset variables become "" like Compose does.
  * `where` (file:line) names the value when its defaults nest deeper than MAX_INTERPOLATION_DEPTH.
+ * `required` collects the names of `${VAR:?err}` / `${VAR?err}` whose VAR Compose would refuse.
  */
-export function interpolate(value: string, vars: Record<string, string | undefined>, where?: string, nesting = 0): string {
+export function interpolate(value: string, vars: Record<string, string | undefined>, where?: string, nesting = 0, required?: string[]): string {
   if (nesting > MAX_INTERPOLATION_DEPTH)
     throw new UserError([`${where ?? 'a compose or .env value'}: \${…} defaults nest more than ${MAX_INTERPOLATION_DEPTH} deep; write the value out`]);
   let out = '';
@@ -40,7 +41,7 @@ export function interpolate(value: string, vars: Record<string, string | undefin
         out += value.slice(i);
         break;
       }
-      out += expand(value.slice(i + 2, j - 1), vars, where, nesting);
+      out += expand(value.slice(i + 2, j - 1), vars, where, nesting, required);
       i = j;
     } else {
       const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(value.slice(i + 1));
@@ -56,7 +57,7 @@ export function interpolate(value: string, vars: Record<string, string | undefin
   return out;
 }
 
-function expand(body: string, vars: Record<string, string | undefined>, where: string | undefined, nesting: number): string {
+function expand(body: string, vars: Record<string, string | undefined>, where: string | undefined, nesting: number, required?: string[]): string {
   // No `[\s\S]*` capture over the body: on a long one the regular expression's backtracking overflows.
   const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(body)?.[0];
   if (!name) return '';
@@ -68,10 +69,15 @@ function expand(body: string, vars: Record<string, string | undefined>, where: s
   switch (op) {
     case ':-':
     case '-':
-      return unsetOrEmpty ? interpolate(rest, vars, where, nesting + 1) : v!;
+      return unsetOrEmpty ? interpolate(rest, vars, where, nesting + 1, required) : v!;
     case ':+':
     case '+':
-      return unsetOrEmpty ? '' : interpolate(rest, vars, where, nesting + 1);
+      return unsetOrEmpty ? '' : interpolate(rest, vars, where, nesting + 1, required);
+    case ':?':
+    case '?':
+      // Compose stops with "required variable … is missing a value".
+      if (unsetOrEmpty) required?.push(name);
+      return v ?? '';
     default:
       return v ?? '';
   }

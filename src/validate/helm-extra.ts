@@ -103,3 +103,16 @@ export function extraWorkers(valuesFile: string, runQueue: string, docs = extraM
   }
   return out;
 }
+
+/** Secret name → its data (stringData, and data base64-decoded) among the extra manifests. */
+export function secretsData(manifests: ManifestDoc[]): Map<string, Record<string, string>> {
+  const out = new Map<string, Record<string, string>>();
+  for (const { obj } of manifests) {
+    if (obj.kind !== 'Secret' || !isMap(obj.metadata) || typeof obj.metadata.name !== 'string') continue;
+    const data: Record<string, string> = {};
+    if (isMap(obj.data)) for (const [k, v] of Object.entries(obj.data)) if (typeof v === 'string') data[k] = Buffer.from(v, 'base64').toString('utf8');
+    if (isMap(obj.stringData)) for (const [k, v] of Object.entries(obj.stringData)) if (typeof v === 'string') data[k] = v;
+    out.set(obj.metadata.name, data);
+  }
+  return out;
+}

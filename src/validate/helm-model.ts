@@ -11,7 +11,7 @@ import { coalesceValues, isMap, type Values } from '../helm/merge.js';
 import { CHART_COMPONENTS } from '../dify/components.js';
 import type { DatabaseModel, ServiceModel } from './service-model.js';
 import type { Origin } from './diagnostics.js';
-import { extraManifests, extraWorkers, type ManifestDoc } from './helm-extra.js';
+import { extraManifests, extraWorkers, secretsData, type ManifestDoc } from './helm-extra.js';
 
 export interface HelmView {
   /** The values merged onto the chart's defaults, as Helm renders them (computed once for every rule). */
@@ -49,6 +49,8 @@ export function helmView(input: {
     return { file: input.file, ...(line !== undefined ? { line } : {}) };
   };
   const services: ServiceModel[] = [];
+  const manifests = extraManifests(input.file);
+  const secrets = secretsData(manifests);
   for (const [component, { key }] of Object.entries(CHART_COMPONENTS) as [ServiceModel['component'], { key: string }][]) {
     const block = merged[key];
     if (!isMap(block)) continue;
@@ -58,6 +60,13 @@ export function helmView(input: {
     for (const e of values.extraEnv) {
       env[e.name] = e.value;
       origin[e.name] = where([key, 'extraEnv', e.index, 'value']);
+    }
+    // A credential read from a Secret rendered beside the values (helm/extra/credentials.yaml).
+    for (const r of values.secretRefs) {
+      const value = secrets.get(r.secret)?.[r.key];
+      if (value === undefined) continue;
+      env[r.name] = value;
+      origin[r.name] = where([key, 'extraEnv', r.index]);
     }
     services.push({
       name: key,
@@ -69,7 +78,6 @@ export function helmView(input: {
       line: input.lineAt?.([key]),
     });
   }
-  const manifests = extraManifests(input.file);
   services.push(...extraWorkers(input.file, input.release.execution.runQueue, manifests));
   const pg = isMap(merged.postgresql) ? merged.postgresql : {};
   const primary = isMap(pg.primary) ? pg.primary : {};
@@ -105,3 +113,4 @@ export function helmView(input: {
   const flags = Array.isArray(master.extraFlags) ? master.extraFlags.map(String).join(' ') : '';
   return { merged, services, database, manifests, ...(redis ? { redis: { flags, origin: where(['redis', 'master', 'extraFlags']) } } : {}) };
 }
+

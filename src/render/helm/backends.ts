@@ -9,6 +9,7 @@ import { storageBackend } from '../../backends/storage.js';
 import { vectorStoreBackend } from '../../backends/vector-stores.js';
 import { cpuQuantity } from '../../helm/quantity.js';
 import type { Values } from '../../helm/merge.js';
+import { CREDENTIALS_SECRET, WEAVIATE_KEY_PLACEHOLDER, WEAVIATE_KEYS_ENV } from './credentials.js';
 import { externalDatabasePassword, externalRedisPassword, storageWithCredentials } from '../secrets.js';
 
 const DEFAULT_PORTS = { postgresql: 5432, mysql: 3306, redis: 6379 } as const;
@@ -119,16 +120,24 @@ const VECTOR_BLOCKS: Record<string, (v: Spec['vectorStore']) => Values> = {
   externalTableStore: (v) => ({ endpoint: v.url, accessKeyId: v.user, accessKeySecret: v.password }),
 };
 
-export function vectorStoreValues(spec: Spec, secrets: Record<string, string>): Values {
+export function vectorStoreValues(spec: Spec): Values {
   const v = spec.vectorStore;
   const backend = vectorStoreBackend(v.type);
   if (v.mode === 'bundled') {
     if (v.type !== 'weaviate')
       throw new UserError([`vectorStore: the dify-helm chart bundles Weaviate only; use type: weaviate, or mode: external for ${backend.label}`]);
-    // The chart also sets weaviate.env.AUTHENTICATION_APIKEY_ALLOWED_KEYS to its sample key, and
-    // Weaviate's env beats its config file: both must carry the key Dify sends.
-    const key = secrets.WEAVIATE_API_KEY;
-    return { weaviate: { enabled: true, authentication: { apikey: { allowed_keys: [key] } }, env: { AUTHENTICATION_APIKEY_ALLOWED_KEYS: key } } };
+    // The key reaches Weaviate from a Secret (envSecrets; the chart sets AUTHENTICATION_APIKEY_ENABLED,
+    // and Weaviate's env beats its config file), never its ConfigMap or a literal env value: the
+    // config file gets a placeholder, the chart's literal env entry is deleted (null), and the
+    // api-image pods read WEAVIATE_API_KEY from the same Secret (values.ts apiImageEnv).
+    return {
+      weaviate: {
+        enabled: true,
+        authentication: { apikey: { allowed_keys: [WEAVIATE_KEY_PLACEHOLDER] } },
+        env: { [WEAVIATE_KEYS_ENV]: null },
+        envSecrets: { [WEAVIATE_KEYS_ENV]: CREDENTIALS_SECRET },
+      },
+    };
   }
   const key = backend.helmExternalKey;
   if (!key) throw new UserError([`vectorStore.type: the dify-helm chart has no settings for an external ${backend.label}; choose one of the stores it supports (weaviate, qdrant, milvus, pgvector, elasticsearch, myscale, tencent, tablestore)`]);

@@ -12,6 +12,7 @@ import { isMap, type Values } from '../../helm/merge.js';
 import { HELM_RELEASE_NAME } from './names.js';
 import { CHART_COMPONENTS } from './components.js';
 import { externalRedisPassword, SECRETS } from '../secrets.js';
+import { WEAVIATE_KEYS_ENV } from './credentials.js';
 import type { RenderContext } from '../types.js';
 
 /** A Kubernetes EnvVar as the chart's extraEnv takes it. */
@@ -43,8 +44,6 @@ export function secretEnvFacts(chartVersion: string): SecretEnvFacts {
   return facts;
 }
 
-/** Bundled Weaviate reads its allowed API keys from this env name (weaviate-helm envSecrets: the Secret key is the env name). */
-export const WEAVIATE_KEYS_ENV = 'AUTHENTICATION_APIKEY_ALLOWED_KEYS';
 
 const bundledWeaviate = (spec: Spec) => spec.vectorStore.mode === 'bundled' && spec.vectorStore.type === 'weaviate';
 
@@ -156,18 +155,18 @@ export function subchartSecretValues(ctx: RenderContext): Values {
   // bitnami/redis 16.13.2: auth.existingSecret + auth.existingSecretPasswordKey (both in dify-helm's redis: block).
   if (ctx.spec.redis.mode === 'bundled' && inUse.has('REDIS_PASSWORD'))
     out.redis = { auth: { existingSecret: secret, existingSecretPasswordKey: 'REDIS_PASSWORD' } };
-  // weaviate-helm renders envSecrets as secretKeyRef {name: <value>, key: <env name>}; the chart's plain
-  // env entry of the same name is deleted (null) so the pod has one definition of it.
-  if (bundledWeaviate(ctx.spec) && inUse.has('WEAVIATE_API_KEY'))
-    out.weaviate = { env: { [WEAVIATE_KEYS_ENV]: null }, envSecrets: { [WEAVIATE_KEYS_ENV]: secret } };
+  // weaviate-helm renders envSecrets as secretKeyRef {name: <value>, key: <env name>}.
+  if (bundledWeaviate(ctx.spec) && inUse.has('WEAVIATE_API_KEY')) out.weaviate = { envSecrets: { [WEAVIATE_KEYS_ENV]: secret } };
   return out;
 }
 
 /** The shell command that creates the Secret, values elided: for helm/README.md. */
-export function createSecretCommand(ctx: RenderContext, namespace: string): { command: string; notes: string[] } | undefined {
+export function createSecretCommand(ctx: RenderContext, namespace: string, credentialKeys: string[]): { command: string; notes: string[] } | undefined {
   const secret = ctx.spec.helm?.existingSecret;
   if (!secret) return undefined;
+  // Credentials of the env (an event bus URL, secrets in overrides.env) are read from the Secret too (credentials.ts).
   const keys = secretKeys(ctx);
+  for (const key of credentialKeys) if (!keys.some((k) => k.key === key)) keys.push({ key, note: 'a credential of the deployment\'s env (its value as dify-deploy.yaml or overrides.env gives it)' });
   const command = [`kubectl -n ${namespace} create secret generic ${secret}`, ...keys.map((k) => `  --from-literal=${k.key}=…`)].join(' \\\n');
   return { command, notes: keys.filter((k) => k.note).map((k) => `${k.key}: ${k.note}`) };
 }

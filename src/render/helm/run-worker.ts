@@ -14,6 +14,7 @@ import type { RenderContext, RenderedFile } from '../types.js';
 import { resourcesFor } from './backends.js';
 import { CHART_COMPONENTS } from './components.js';
 import { antiAffinity, chartPodEnv, HPA_CPU_TARGET } from './values.js';
+import { IMAGE_USERS, RESTRICTED_CONTAINER, restrictedPod } from './pod-security.js';
 
 /** The chart's worker objects (dify.worker.fullname for a release named HELM_RELEASE_NAME). */
 const CHART_WORKER = `${HELM_RELEASE_NAME}-worker`;
@@ -55,13 +56,16 @@ function deployment(ctx: RenderContext, c: PlanComponent, valuesYaml: string): V
         },
         spec: {
           serviceAccountName: serviceAccountName(worker),
-          ...(pod ? { securityContext: pod } : {}),
+          // Ours restrictive (pod-security.ts), the chart's worker settings over them when it turns them on.
+          automountServiceAccountToken: false,
+          securityContext: { ...restrictedPod(IMAGE_USERS.api).securityContext, ...pod },
           ...(c.maxReplicas >= 2 ? { affinity: antiAffinity(label) } : {}),
           containers: [
             {
               name: 'worker',
               image: ctx.release.images.api,
-              ...(container ? { securityContext: container } : {}),
+              // A writable root like the chart's own worker (Dify's worker writes outside /tmp, e.g. its caches).
+              securityContext: { ...RESTRICTED_CONTAINER, readOnlyRootFilesystem: false, ...container },
               // The chart worker's env (MODE, LOG_LEVEL, secrets), then the run worker's own queue and sizing.
               env: [{ name: 'MODE', value: 'worker' }, ...chartPodEnv(ctx, c, 'worker')],
               envFrom: [{ configMapRef: { name: CHART_WORKER } }, { secretRef: { name: CHART_WORKER } }],

@@ -13,6 +13,7 @@ import { databaseValues, redisValues, resourcesFor, storageValues, vectorStoreVa
 import { CHART_COMPONENTS } from './components.js';
 import { ssrfProxyValues } from './ssrf-proxy.js';
 import { secretEnv, subchartSecretValues, type EnvVar } from './existing-secret.js';
+import { splitCredentials, WEAVIATE_KEYS_ENV } from './credentials.js';
 import { SECRETS } from '../secrets.js';
 import { eventBusEnv } from '../event-bus.js';
 import { componentsWhere } from '../../dify/components.js';
@@ -115,10 +116,41 @@ function componentValues(c: PlanComponent, ctx: RenderContext, defaults: Values)
 }
 
 /** c's extraEnv as the pods of the chart block `chartKey` get it: its secret references, then its env. */
-function envList(c: PlanComponent, ctx: RenderContext, chartKey: string, chartBlock: Values): EnvVar[] {
+function envList(c: PlanComponent, ctx: RenderContext, chartKey: string, chartBlock: Values, credentials?: Record<string, string>): EnvVar[] {
   const own = { ...c.env, ...helmPoolerEnv(ctx, c.name), ...databaseTlsEnv(ctx, c.name) };
-  const env = API_IMAGE_COMPONENTS.includes(c.name) ? { ...own, ...sharedEnv(ctx), ...eventBusEnv(ctx), ...(ctx.spec.overrides.env ?? {}) } : own;
-  return withSecrets(secretEnv(ctx, chartKey), extraEnv(env, chartBlock.extraEnv));
+  const shared = API_IMAGE_COMPONENTS.includes(c.name) ? apiImageEnv(ctx) : {};
+  // References stay first (a `$(REDIS_PASSWORD)` URL after its variable); a literal Redis URL with
+  // the password inside joins the env, whose credentials go through a Secret (credentials.ts).
+  const chartSecrets = secretEnv(ctx, chartKey);
+  const first = chartSecrets.filter((e) => !('value' in e) || e.value.includes('$('));
+  const urls = Object.fromEntries(chartSecrets.flatMap((e) => (first.includes(e) || !('value' in e) ? [] : [[e.name, e.value]])));
+  const { refs, plain } = splitCredentials(ctx, CHART_COMPONENTS[c.name].label, { ...own, ...shared, ...urls }, shared, credentials);
+  return withSecrets([...first, ...refs], extraEnv(plain, chartBlock.extraEnv));
+}
+
+const bundledWeaviate = (ctx: RenderContext) => ctx.spec.vectorStore.mode === 'bundled' && ctx.spec.vectorStore.type === 'weaviate';
+
+/**
+ * The deployment-wide env of the processes that run the api image. With a bundled Weaviate
+ * their WEAVIATE_API_KEY comes from our Secret: the chart's own Secret entry is the first of
+ * weaviate.authentication.apikey.allowed_keys, which would put the key into a ConfigMap.
+ */
+function apiImageEnv(ctx: RenderContext): Record<string, string> {
+  const weaviate: Record<string, string> = bundledWeaviate(ctx) && !ctx.spec.helm?.existingSecret ? { WEAVIATE_API_KEY: ctx.secrets.WEAVIATE_API_KEY } : {};
+  return { ...sharedEnv(ctx), ...eventBusEnv(ctx), ...weaviate, ...(ctx.spec.overrides.env ?? {}) };
+}
+
+/** Secret key → value of every credential the pods read from CREDENTIALS_SECRET (helm/extra/credentials.yaml). */
+export function podCredentials(ctx: RenderContext): Record<string, string> {
+  const { defaults } = loadChart(ctx.release.helm.version);
+  const out: Record<string, string> = {};
+  for (const c of ctx.plan.components) {
+    if (c.name === 'nginx') continue;
+    const block = defaults[CHART_COMPONENTS[c.name].key];
+    envList(c, ctx, CHART_COMPONENTS[c.name].key, isMap(block) ? block : {}, out);
+  }
+  if (bundledWeaviate(ctx) && !ctx.spec.helm?.existingSecret) out[WEAVIATE_KEYS_ENV] = ctx.secrets.WEAVIATE_API_KEY;
+  return out;
 }
 
 /**
@@ -234,7 +266,7 @@ export function helmValues(rendered: RenderContext): Values {
   const backends = {
     ...databaseValues(ctx.spec, ctx.plan, ctx.secrets),
     ...redisValues(ctx.spec, ctx.plan, ctx.secrets),
-    ...vectorStoreValues(ctx.spec, ctx.secrets),
+    ...vectorStoreValues(ctx.spec),
     ...storageValues(ctx.spec, ctx.secrets),
   };
   return { ...values, ...overlay(backends, subchartSecretValues(ctx)), ...ingressValues(ctx), ...ssrfProxyValues(defaults) };
