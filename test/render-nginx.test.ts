@@ -42,6 +42,15 @@ function nginxPrefix(input: SpecInput, upstreamHosts: Record<string, string> = L
 const nginxTest = (dir: string) =>
   execFileSync(NGINX!, ['-t', '-p', dir, '-c', join(dir, 'nginx.conf'), '-g', `pid ${join(dir, 'nginx.pid')};`], { stdio: 'pipe' });
 
+/** A free loopback port for nginx to listen on. */
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const p = (probe.address() as AddressInfo).port;
+      probe.close(() => resolve(p));
+    });
+  });
+
 function stub(name: Route['upstream']): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.url?.includes('/stream')) {
@@ -92,13 +101,7 @@ maybe.each(releaseVersions())('real nginx, Dify %s', (version) => {
   beforeAll(async () => {
     for (const u of ['api', 'web', 'plugin_daemon', 'api_websocket'] as const) stubs[u] = await stub(u);
     const upstreamHosts = hosts();
-    // A free loopback port for nginx to listen on.
-    port = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, '127.0.0.1', () => {
-        const p = (probe.address() as AddressInfo).port;
-        probe.close(() => resolve(p));
-      });
-    });
+    port = await freePort();
     const { dir, files } = nginxPrefix({ tier: '100qps', release: version, domain: { httpPort: port } }, upstreamHosts);
     const conf = files.find((f) => f.path === 'nginx/nginx.conf')!.content;
     bodyLimitMB = Number(/client_max_body_size (\d+)m;/.exec(conf)![1]);
@@ -192,5 +195,43 @@ maybe('nginx -t for each TLS mode', () => {
     expect(conf).toContain('/.well-known/acme-challenge/');
     expect(conf).toMatch(/return 301 https:\/\/\$host:18443\$request_uri/);
     expect(conf).toMatch(/ssl_protocols TLSv1\.2 TLSv1\.3;/);
+  });
+});
+
+maybe('TLS handshakes with the rendered settings (openssl s_client against real nginx)', () => {
+  let nginx: ChildProcess;
+  let httpsPort: number;
+  /** Whether a TLS handshake with these client options completes (openssl exits 0 once it has a session). */
+  const handshake = (...opts: string[]) => {
+    try {
+      execFileSync('openssl', ['s_client', '-connect', `127.0.0.1:${httpsPort}`, '-servername', 'dify.example.com', ...opts], { input: '', stdio: 'pipe', timeout: 10_000 });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  beforeAll(async () => {
+    const [httpPort, tlsPort] = [await freePort(), await freePort()];
+    httpsPort = tlsPort;
+    const own = nginxPrefix({ tier: '10qps', domain: { host: 'dify.example.com', tls: 'own', certFile: 'a.crt', keyFile: 'a.key', httpPort, httpsPort } });
+    mkdirSync(join(own.dir, 'ssl'), { recursive: true });
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=dify.example.com', '-keyout', join(own.dir, 'ssl/dify.key'), '-out', join(own.dir, 'ssl/dify.crt')], { stdio: 'pipe' });
+    nginx = spawn(NGINX!, ['-p', own.dir, '-c', join(own.dir, 'nginx.conf'), '-g', `daemon off; pid ${join(own.dir, 'nginx.pid')};`], { stdio: 'ignore' });
+    for (let i = 0; i < 100 && !handshake('-tls1_3'); i++) await new Promise((r) => setTimeout(r, 50));
+  });
+
+  afterAll(() => {
+    nginx?.kill('SIGQUIT');
+  });
+
+  it('admits TLS 1.3 and TLS 1.2 with ECDHE; refuses RSA key exchange, CBC-only clients and TLS 1.1', () => {
+    expect(handshake('-tls1_3')).toBe(true);
+    expect(handshake('-tls1_2', '-cipher', 'ECDHE-RSA-AES128-GCM-SHA256')).toBe(true);
+    expect(handshake('-tls1_2', '-cipher', 'ECDHE-RSA-CHACHA20-POLY1305')).toBe(true);
+    // No forward secrecy: the RSA key exchange suites nginx's default list (HIGH:!aNULL:!MD5) would take.
+    expect(handshake('-tls1_2', '-cipher', 'AES256-GCM-SHA384:AES128-GCM-SHA256:AES256-SHA256:AES128-SHA')).toBe(false);
+    expect(handshake('-tls1_2', '-cipher', 'ECDHE-RSA-AES128-SHA:ECDHE-RSA-AES256-SHA384')).toBe(false);
+    expect(handshake('-tls1_1')).toBe(false);
   });
 });
