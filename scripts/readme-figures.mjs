@@ -1,17 +1,16 @@
-// README figures from the plan: the tables between `<!-- figures:NAME -->` and
-// `<!-- /figures:NAME -->` in README.md are written by this script from the built sizing code
-// (dist/, `npm run build` first), so they cannot drift from what `dify-deploy plan` prints.
-// test/readme-figures.test.ts runs `--check` (exit 1 and the stale section's name when the README
-// differs). Usage: node scripts/readme-figures.mjs [--check]
+// Documentation figures from the plan: the tables between `<!-- figures:NAME -->` and
+// `<!-- /figures:NAME -->` in docs/pooler.md and docs/redis.md are written by this script from the
+// built sizing code (dist/, `npm run build` first), so they cannot drift from what `dify-deploy
+// plan` prints. test/readme-figures.test.ts runs `--check` (exit 1 and the stale section's name
+// when a page differs). Usage: node scripts/readme-figures.mjs [--check]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { planFor } from '../dist/core/resolve.js';
 import { parseSpecData } from '../dist/core/spec-parse.js';
 import { tierNames } from '../dist/core/data.js';
 
-const README = fileURLToPath(new URL('../README.md', import.meta.url));
 const n = (x) => x.toLocaleString('en-US');
-const plan = (input, target) => planFor(parseSpecData({ ...input, targets: [target] }, 'README figures'), target);
+const plan = (input, target) => planFor(parseSpecData({ ...input, targets: [target] }, 'documentation figures'), target);
 const directBudget = (p) => p.connections.reduce((sum, u) => sum + (u.total ?? 0), 0);
 
 /** Per tier and target: pooler or not, and both sides of the connection budget. */
@@ -41,22 +40,25 @@ function redis() {
   return ['| tier | main Redis required / maxclients | event bus required / maxclients |', '|---|---|---|', ...rows];
 }
 
-const SECTIONS = { pooler, redis };
+/** Each generated table: its name and the page it is in. */
+const SECTIONS = [
+  { name: 'pooler', make: pooler, page: 'docs/pooler.md' },
+  { name: 'redis', make: redis, page: 'docs/redis.md' },
+];
 
-const text = readFileSync(README, 'utf8');
-let out = text;
 const stale = [];
-for (const [name, make] of Object.entries(SECTIONS)) {
+for (const { name, make, page } of SECTIONS) {
+  const file = fileURLToPath(new URL(`../${page}`, import.meta.url));
+  const text = readFileSync(file, 'utf8');
   const re = new RegExp(`(<!-- figures:${name} -->\\n)([\\s\\S]*?)(<!-- /figures:${name} -->)`);
-  const m = re.exec(out);
-  if (!m) throw new Error(`README.md has no <!-- figures:${name} --> section`);
+  const m = re.exec(text);
+  if (!m) throw new Error(`${page} has no <!-- figures:${name} --> section`);
   const body = `${make().join('\n')}\n`;
-  if (m[2] !== body) stale.push(name);
-  out = out.replace(re, (_, open, __, close) => `${open}${body}${close}`);
+  if (m[2] === body) continue;
+  stale.push(`${page} (${name})`);
+  if (!process.argv.includes('--check')) writeFileSync(file, text.replace(re, (_, open, __, close) => `${open}${body}${close}`));
 }
-if (process.argv.includes('--check')) {
-  if (stale.length) {
-    console.error(`README.md figures are stale: ${stale.join(', ')} (run node scripts/readme-figures.mjs)`);
-    process.exit(1);
-  }
-} else if (out !== text) writeFileSync(README, out);
+if (process.argv.includes('--check') && stale.length) {
+  console.error(`figures are stale: ${stale.join(', ')} (run node scripts/readme-figures.mjs)`);
+  process.exit(1);
+}

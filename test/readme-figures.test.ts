@@ -1,8 +1,9 @@
 // Issue 26 item 15: README figures had gone stale against the plan (PgBouncer tiers, Redis
-// budgets, the 500qps budget, the import example). The per-tier tables are generated from the
-// plan (scripts/readme-figures.mjs, from dist/ which test/global-setup.ts builds): `--check` fails
-// when the README differs. The import example is a transcript of one deployment, so its tier row
-// is read back here and compared with that tier's own plan.
+// budgets, the 500qps budget, the import example). The per-tier tables (now in docs/pooler.md and
+// docs/redis.md) are generated from the plan (scripts/readme-figures.mjs, from dist/ which
+// test/global-setup.ts builds): `--check` fails when a page differs. The import example
+// (docs/lifecycle.md) is a transcript of one deployment, so its tier row is read back here and
+// compared with that tier's own plan.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,19 +13,19 @@ import { planFor } from '../src/core/resolve.js';
 import { parseSpecData } from '../src/core/spec-parse.js';
 
 const ROOT = join(import.meta.dirname, '..');
-const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const LIFECYCLE = readFileSync(join(ROOT, 'docs', 'lifecycle.md'), 'utf8');
 
-describe('README figures are the plan\'s', () => {
+describe('documentation figures are the plan\'s', () => {
   it('the generated tables (PgBouncer per tier and target, Redis budgets) are current', () => {
     const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'readme-figures.mjs'), '--check'], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
   });
 
   it('the import example: its nearest tier and that tier\'s row are what the 1.13.3 plan gives', () => {
-    const tier = /nearest tier (\d+qps)\./.exec(README)![1];
+    const tier = /nearest tier (\d+qps)\./.exec(LIFECYCLE)![1];
     const row = (label: string) => {
-      const m = new RegExp(`^${label.replace(/[()]/g, '\\$&')}\\s+(\\d+)\\s+(\\d+)\\s+(\\d+) / (max_connections|max_client_conn) (\\d+)\\s+(yes|NO)$`, 'm').exec(README);
-      expect(m, `README row "${label}"`).not.toBeNull();
+      const m = new RegExp(`^${label.replace(/[()]/g, '\\$&')}\\s+(\\d+)\\s+(\\d+)\\s+(\\d+) / (max_connections|max_client_conn) (\\d+)\\s+(yes|NO)$`, 'm').exec(LIFECYCLE);
+      expect(m, `docs/lifecycle.md row "${label}"`).not.toBeNull();
       return { concurrent: Number(m![1]), qps: Number(m![2]), required: Number(m![3]), limit: m![4], max: Number(m![5]), fits: m![6] === 'yes' };
     };
     const current = row('current (overrides)');

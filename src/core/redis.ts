@@ -20,7 +20,7 @@ const AGENT_BACKEND_CLIENTS = 10;
 const POOL_MARGIN = 10;
 /** Redis' own default maxclients (redis.conf). */
 export const REDIS_DEFAULT_MAXCLIENTS = 10000;
-/** From this load the event bus gets a Redis of its own (see README "The event bus"). */
+/** From this load the event bus gets a Redis of its own (see docs/redis.md, "The event bus"). */
 export const DEDICATED_EVENT_BUS_QPS = 500;
 /** SAE measured one standalone Redis as the ceiling at about this load (plugin-daemon session keys). */
 const PLUGIN_DAEMON_REDIS_CEILING_QPS = 200;

@@ -22,7 +22,7 @@ export function ssrfProxyValues(defaults: Values): Values {
     ssrfProxy: {
       enabled: true,
       extraVolumes: [{ name: VOLUME, configMap: { name: ssrfPolicyConfigMap() } }],
-      // subPath keeps the image's own conf.d files; a changed policy reaches squid on a restart (README).
+      // subPath keeps the image's own conf.d files; a changed policy reaches squid on a restart (docs/helm.md).
       extraVolumeMounts: [{ name: VOLUME, mountPath: `/etc/squid/conf.d/${POLICY_FILE}`, subPath: POLICY_FILE, readOnly: true }],
     },
   };
