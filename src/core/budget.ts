@@ -3,6 +3,7 @@
 // so the same arithmetic judges our plans and users' hand-written files.
 import type { DbConnectionModel, Release } from './data.js';
 import type { ComponentName } from './spec.js';
+import { intVariable } from './python-int.js';
 
 /** SQLAlchemy's own defaults (api/configs/middleware DatabaseConfig). */
 const SQLALCHEMY_DEFAULT_POOL = 30;
@@ -27,13 +28,6 @@ export interface BudgetInput {
   env: Record<string, string>;
 }
 
-function intOf(env: Record<string, string>, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const n = Number(raw.trim());
-  return Number.isFinite(n) ? Math.trunc(n) : fallback;
-}
-
 /** The celery pool class the entrypoint picks: CELERY_WORKER_POOL, else CELERY_WORKER_CLASS, else gevent. */
 export function celeryPoolClass(env: Record<string, string>): string {
   return (env.CELERY_WORKER_POOL?.trim() || env.CELERY_WORKER_CLASS?.trim() || 'gevent').toLowerCase();
@@ -46,17 +40,17 @@ function processesOf(model: DbConnectionModel, env: Record<string, string>, rele
     const pool = celeryPoolClass(env);
     if (pool === 'prefork' || pool === 'processes') {
       if ((env.CELERY_AUTO_SCALE ?? '').toLowerCase() === 'true') {
-        const max = intOf(env, 'CELERY_MAX_WORKERS', intOf(env, 'CELERY_WORKER_AMOUNT', 1));
+        const max = intVariable(env, 'CELERY_MAX_WORKERS', intVariable(env, 'CELERY_WORKER_AMOUNT', 1));
         return { n: max, why: `CELERY_MAX_WORKERS=${max} (prefork, autoscale)` };
       }
       const fallback = Number(release.entrypointFallbacks.CELERY_WORKER_AMOUNT ?? '1');
-      const n = intOf(env, 'CELERY_WORKER_AMOUNT', fallback);
+      const n = intVariable(env, 'CELERY_WORKER_AMOUNT', fallback);
       return { n, why: `CELERY_WORKER_AMOUNT=${n} (prefork: one engine per child)` };
     }
     return { n: 1, why: `1 (${pool} pool: greenlets share one engine)` };
   }
   const fallback = Number(release.entrypointFallbacks[p.var ?? ''] ?? p.default ?? 1);
-  const n = p.var ? intOf(env, p.var, fallback) : (p.default ?? 1);
+  const n = p.var ? intVariable(env, p.var, fallback) : (p.default ?? 1);
   return { n: Math.max(n, 0), why: `${p.var ?? 'processes'}=${n}` };
 }
 
@@ -65,13 +59,13 @@ function perProcessOf(model: DbConnectionModel, env: Record<string, string>): { 
     const spec = model.maxOpen!;
     const raw = env[spec.var];
     if ((raw === undefined || raw.trim() === '') && spec.default === null) return { n: null, why: `${spec.var} unset: unlimited on this release` };
-    const n = intOf(env, spec.var, spec.default ?? 0);
+    const n = intVariable(env, spec.var, spec.default ?? 0);
     // database/sql treats MaxOpenConns <= 0 as "no limit".
     if (n <= 0) return { n: null, why: `${spec.var}=${n}: unlimited` };
     return { n, why: `${spec.var}=${n}` };
   }
-  const pool = intOf(env, 'SQLALCHEMY_POOL_SIZE', SQLALCHEMY_DEFAULT_POOL);
-  const overflow = intOf(env, 'SQLALCHEMY_MAX_OVERFLOW', SQLALCHEMY_DEFAULT_OVERFLOW);
+  const pool = intVariable(env, 'SQLALCHEMY_POOL_SIZE', SQLALCHEMY_DEFAULT_POOL);
+  const overflow = intVariable(env, 'SQLALCHEMY_MAX_OVERFLOW', SQLALCHEMY_DEFAULT_OVERFLOW);
   // SQLAlchemy: max_overflow = -1 removes the cap.
   if (overflow < 0) return { n: null, why: `SQLALCHEMY_MAX_OVERFLOW=${overflow}: unlimited` };
   return { n: pool + overflow, why: `(SQLALCHEMY_POOL_SIZE ${pool} + SQLALCHEMY_MAX_OVERFLOW ${overflow})` };

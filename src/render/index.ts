@@ -1,6 +1,8 @@
 // `render`: spec → plan per target → files in memory (renderFiles, pure) → the writer
 // (renderDeployment). A plan with problems is never rendered to disk.
-import { resolve, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename, resolve, join } from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
 import { stringifyYaml } from '../core/yaml-doc.js';
 import { defaultReleaseVersion, loadRelease } from '../core/data.js';
 import { planFor } from '../core/resolve.js';
@@ -114,5 +116,21 @@ export async function renderDeployment(opts: {
   const ownSpec = opts.specPath !== undefined && resolve(opts.specPath) === resolve(join(opts.outDir, SPEC_FILE));
   const toWrite = [...files.filter((f) => !(ownSpec && f.path === SPEC_FILE)), secretsFile(opts.outDir, secrets), ...(opts.extraFiles ?? [])];
   const result = writeFiles(opts.outDir, toWrite, { force: opts.force, dryRun: opts.dryRun, renderer: rendererFingerprint() });
-  return { ...base, refused: [], files: result.files, conflicts: result.conflicts, written: result.written };
+  const notices = [...base.notices, ...droppedVariableNotices(opts.outDir, result.files, toWrite)];
+  return { ...base, notices, refused: [], files: result.files, conflicts: result.conflicts, written: result.written };
+}
+
+/**
+ * A `.env` that --force overwrote: the variables the user's version set and the new one does not
+ * (names only — values may be secrets). Their version is kept; the spec is where they belong.
+ */
+function droppedVariableNotices(outDir: string, outcomes: FileOutcome[], written: RenderedFile[]): string[] {
+  return outcomes.flatMap((o) => {
+    const rendered = written.find((f) => f.path === o.path);
+    if (!o.keptAs || !rendered || basename(o.path) !== '.env') return [];
+    const now = parseDotenv(rendered.content);
+    const dropped = Object.keys(parseDotenv(readFileSync(join(outDir, o.keptAs)))).filter((name) => !Object.hasOwn(now, name));
+    if (!dropped.length) return [];
+    return [`${o.path}: --force replaced your edited file, and ${dropped.join(', ')} ${dropped.length > 1 ? 'are' : 'is'} not in the new one; your version is kept as ${o.keptAs} (0600). Add them to overrides.env in dify-deploy.yaml to have them rendered.`];
+  });
 }

@@ -3,7 +3,7 @@
 // what dify-deploy last wrote at each path, and a file that no longer matches it (or that exists
 // without an entry) is left alone unless `force`.
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, readFileSync, fsyncSync, mkdirSync, openSync, readdirSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { readUserText } from '../core/user-file.js';
@@ -11,6 +11,8 @@ import type { RenderedFile } from './types.js';
 
 export const STATE_DIR = '.dify-deploy';
 export const MANIFEST_PATH = `${STATE_DIR}/manifest.json`;
+/** Where --force keeps the user's version of each file it overwrites, one folder per run. */
+export const REPLACED_DIR = `${STATE_DIR}/replaced`;
 
 /** What happened to a file; when nothing was written (a dry run, a refusal), what a write would do. */
 export type FileStatus = 'created' | 'changed' | 'unchanged' | 'conflict' | 'wouldCreate' | 'wouldChange';
@@ -23,6 +25,8 @@ export interface FileOutcome {
   status: FileStatus;
   /** For a conflict: why the file is kept. */
   reason?: string;
+  /** Overwritten with --force: where the user's version was kept (relative to the output directory). */
+  keptAs?: string;
 }
 
 export interface WriteReport {
@@ -154,10 +158,10 @@ function makeDirs(dir: string, created: string[], outDir: string): void {
 }
 
 /** Writes a file in full and flushes it to disk before it may be renamed into place. */
-function writeDurably(path: string, content: string, mode: number): void {
+function writeDurably(path: string, content: string | Buffer, mode: number): void {
   const fd = openSync(path, 'wx', mode);
   try {
-    writeSync(fd, content);
+    writeSync(fd, typeof content === 'string' ? Buffer.from(content) : content);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -270,7 +274,7 @@ export function recoverInterrupted(outDir: string, paths: string[]): void {
  * journal is finished by the next run (recoverInterrupted). No hard links: the old version is
  * kept by a rename in the same directory.
  */
-function commitFiles(outDir: string, writes: { path: string; content: string; mode: number }[]): void {
+function commitFiles(outDir: string, writes: { path: string; content: string | Buffer; mode: number }[]): void {
   const created: string[] = [];
   const staged: { tmp: string; path: string; backup?: string }[] = [];
   const undo = () => {
@@ -368,7 +372,7 @@ function writeLocked(outDir: string, files: RenderedFile[], opts: { force?: bool
   if (outcomes.some((o) => o.status === 'conflict') && !opts.force) return unwritten(outDir, outcomes, false);
 
   const manifest = readManifest(outDir);
-  const writes: { path: string; content: string; mode: number }[] = [];
+  const writes: { path: string; content: string | Buffer; mode: number }[] = [];
   const unchanged: { path: string; mode: number }[] = [];
   for (const [i, f] of files.entries()) {
     const mode = f.mode ?? 0o644;
@@ -380,10 +384,15 @@ function writeLocked(outDir: string, files: RenderedFile[], opts: { force?: bool
   const sorted = Object.fromEntries(Object.entries(manifest.files).sort(([a], [b]) => (a < b ? -1 : 1)));
   const render = opts.renderer ? { renderer: opts.renderer, files: files.map((f) => f.path).sort() } : manifest.render;
   // The manifest is renamed into place last.
+  // --force keeps the user's version of each file it overwrites, in the same all-or-nothing step; 0600,
+  // since an edited .env or values file holds secrets.
+  const keptDir = `${REPLACED_DIR}/${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  const kept = new Map(outcomes.filter((o) => o.status === 'conflict').map((o) => [o.path, `${keptDir}/${o.path}`]));
+  for (const [path, copy] of kept) writes.push({ path: join(outDir, copy), content: readFileSync(join(outDir, path)), mode: 0o600 });
   writes.push({ path: join(outDir, MANIFEST_PATH), content: `${JSON.stringify({ files: sorted, ...(render ? { render } : {}) }, null, 2)}\n`, mode: 0o644 });
   commitFiles(outDir, writes);
   for (const u of unchanged) chmodSync(u.path, u.mode);
-  // With force, overwritten conflicts are reported as changed: they no longer hold the user's edit.
-  const final = outcomes.map((o) => (o.status === 'conflict' ? { path: o.path, status: 'changed' as const, reason: `overwritten with --force (${o.reason})` } : o));
+  // With force, overwritten conflicts are reported as changed, with where the user's version now is.
+  const final = outcomes.map((o) => (o.status === 'conflict' ? { path: o.path, status: 'changed' as const, reason: `overwritten with --force (${o.reason}); your version kept as ${kept.get(o.path)}`, keptAs: kept.get(o.path) } : o));
   return { outDir, files: final, conflicts: [], written: true, dryRun };
 }

@@ -190,9 +190,21 @@ function servicesFromEnv(release: Release, envFile: EnvFile | undefined, vars: R
   });
 }
 
+/**
+ * PostgreSQL reads an integer setting with strtol(base 0), then strtod (guc.c parse_int): `010` is 8,
+ * `0x10` 16, `1e3` 1000, `abc` an error. Only a plain decimal reads the same to everyone.
+ */
+const POSTGRES_PLAIN_INT = /^(?:0|[1-9]\d*)$/;
+
+/** `name=value` in a server command: the value's text, or undefined when the command does not set it. */
+function settingTextFrom(command: string | undefined, name: string): string | undefined {
+  const m = command && new RegExp(`\\b${name}\\s*=\\s*'?([^\\s']*)`).exec(command);
+  return m ? m[1] : undefined;
+}
+
 function settingFrom(command: string | undefined, name: string): number | undefined {
-  const m = command && new RegExp(`\\b${name}\\s*=\\s*'?(\\d+)`).exec(command);
-  return m ? Number(m[1]) : undefined;
+  const text = settingTextFrom(command, name);
+  return text !== undefined && POSTGRES_PLAIN_INT.test(text) ? Number(text) : undefined;
 }
 
 function databaseOf(d: Omit<Deployment, 'database'>): DatabaseModel | undefined {
@@ -215,19 +227,24 @@ function databaseOf(d: Omit<Deployment, 'database'>): DatabaseModel | undefined 
     db.reserved = spec?.reservedConnections ?? (fromCommand ?? POSTGRES_RESERVED_DEFAULT) + extra;
   }
   if (bundled) {
+    const commandText = settingTextFrom(dbService?.command, 'max_connections');
     const fromCommand = settingFrom(dbService?.command, 'max_connections');
     const variable = engine === 'mysql' ? 'MYSQL_MAX_CONNECTIONS' : 'POSTGRES_MAX_CONNECTIONS';
-    if (fromCommand !== undefined) {
+    const raw = d.vars[variable] || d.release.upstreamDefaults[variable];
+    if ((commandText !== undefined && fromCommand === undefined) || (commandText === undefined && raw && !POSTGRES_PLAIN_INT.test(raw.trim()))) {
+      const fromEnv = commandText === undefined || commandText === d.vars[variable]?.trim();
+      db.maxConnectionsUnreadable = {
+        variable: fromEnv ? variable : 'max_connections',
+        origin: (fromEnv && envVarOrigin(d.envFile, variable)) || (d.compose && { file: d.compose.file, line: dbService?.line }) || undefined,
+      };
+    } else if (fromCommand !== undefined) {
       db.maxConnections = fromCommand;
       // Point at the .env line when the command takes its value from there (upstream's and our layout).
       db.maxConnectionsOrigin =
         (d.vars[variable]?.trim() === String(fromCommand) && envVarOrigin(d.envFile, variable)) || (d.compose && { file: d.compose.file, line: dbService?.line });
-    } else {
-      const raw = d.vars[variable] || d.release.upstreamDefaults[variable];
-      if (raw && /^\d+$/.test(raw.trim())) {
-        db.maxConnections = Number(raw.trim());
-        db.maxConnectionsOrigin = envVarOrigin(d.envFile, variable) ?? (d.envFile && { file: d.envFile.file });
-      }
+    } else if (raw) {
+      db.maxConnections = Number(raw.trim());
+      db.maxConnectionsOrigin = envVarOrigin(d.envFile, variable) ?? (d.envFile && { file: d.envFile.file });
     }
   } else if (d.dbMaxConnections !== undefined) {
     db.maxConnections = d.dbMaxConnections;

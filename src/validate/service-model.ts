@@ -26,5 +26,7 @@ export interface DatabaseModel {
   maxConnectionsOrigin?: Origin;
   /** maxConnections is the server's default, not a value the files state. */
   maxConnectionsDefaulted?: boolean;
+  /** The files set max_connections to a value dify-deploy cannot read as the server does (e.g. `abc`, `0x10`, `1e9`). */
+  maxConnectionsUnreadable?: { variable: string; origin?: Origin };
   reserved: number;
 }

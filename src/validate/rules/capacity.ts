@@ -7,6 +7,7 @@ import { resolveTier } from '../../core/resolve.js';
 import { computeCosts } from '../../core/compute-costs.js';
 import { evaluate, meets, serversFor, type Queue, type ServiceLevel } from '../../core/sizing/queueing.js';
 import { workloadOf } from '../../core/sizing/workload.js';
+import { intVariable, pythonInt } from '../../core/python-int.js';
 import { at, type Diagnostic } from '../diagnostics.js';
 import type { Deployment, ServiceModel } from '../deployment.js';
 import { helmPoolerSettings, poolerSettings, type PoolerSettings } from '../pooler-settings.js';
@@ -55,7 +56,7 @@ function findings(d: Deployment, services: ServiceModel[], pooler: PoolerSetting
   const apis = services.filter((s) => s.active && s.component === 'api' && s.replicas > 0);
   if (apis.length === 0) return [];
   const fallback = d.release.entrypointFallbacks;
-  const num = (env: Record<string, string>, name: string) => Number(env[name] || fallback[name] || '1') || 1;
+  const num = (env: Record<string, string>, name: string) => intVariable(env, name, pythonInt(fallback[name] ?? '1') ?? 1) || 1;
   const tier = resolveTier(spec);
   const w = workloadOf(spec, tier, d.release, spec.qps ?? tier.qps, computeCosts(spec).costs);
   const level = w.serviceLevel;
@@ -87,7 +88,7 @@ function findings(d: Deployment, services: ServiceModel[], pooler: PoolerSetting
   // The runs: one queue, pooled by the broker over every worker consuming the run queue.
   const runners = activeWorkers(services).filter((s) => workerQueues(s, d.release).includes(d.release.execution.runQueue));
   // gevent/threads: one process, CELERY_WORKER_AMOUNT (or CELERY_WORKER_CONCURRENCY) slots; prefork: as many children.
-  const slotsOf = (s: ServiceModel) => Number(s.env.CELERY_WORKER_CONCURRENCY || s.env.CELERY_WORKER_AMOUNT || '1');
+  const slotsOf = (s: ServiceModel) => intVariable(s.env, 'CELERY_WORKER_CONCURRENCY', intVariable(s.env, 'CELERY_WORKER_AMOUNT', 1));
   if (runners.length)
     out.push(
       ...judge(

@@ -6,6 +6,7 @@ import { at, type Diagnostic } from '../diagnostics.js';
 import { envVarOrigin, type DatabaseModel, type Deployment, type ServiceModel } from '../deployment.js';
 import type { Rule } from './rule.js';
 import { DIRECT_USERS } from '../../core/pooler.js';
+import { intVariable } from '../../core/python-int.js';
 import { helmPoolerSettings, poolerSettings, throughPooler, type PoolerSettings } from '../pooler-settings.js';
 
 export interface BreakdownEntry extends ConnectionUser {
@@ -37,7 +38,7 @@ function pgvectorOnMetadataServer(d: BudgetView, entries: BreakdownEntry[]): Bre
   if (!api || !pool || !d.database || (api.env.VECTOR_STORE ?? '').toLowerCase() !== 'pgvector') return undefined;
   const sameServer = (api.env.PGVECTOR_HOST ?? '') === d.database.host && (api.env.PGVECTOR_PORT ?? '5432') === (api.env.DB_PORT ?? '5432');
   if (!sameServer) return undefined;
-  const perProcess = Number(api.env[pool.maxVar] ?? pool.default) || pool.default;
+  const perProcess = intVariable(api.env, pool.maxVar, pool.default);
   const processes = entries.filter((e) => e.component === 'api' || e.component === 'worker' || e.component === 'worker_runs').reduce((n, e) => n + e.replicas * e.processes, 0);
   return {
     service: 'pgvector pools',
@@ -75,6 +76,18 @@ function unknownServerFinding(d: Deployment, db: NonNullable<BudgetView['databas
       data: { side: 'server', limit: LIMIT_OF_SIDE.server, required, available: null, breakdown: breakdown.map((b) => ({ service: b.service, component: b.component, replicas: b.replicas, processes: b.processes, perProcess: b.perProcess, total: b.total, formula: b.formula })) },
     },
   ];
+}
+
+/** The server's max_connections is set to something the budget cannot be judged against: said, not skipped. */
+function unreadableLimitFinding(unreadable: NonNullable<DatabaseModel['maxConnectionsUnreadable']>): Diagnostic {
+  return {
+    rule: 'connection-budget',
+    severity: 'error',
+    ...at(unreadable.origin),
+    message: `${unreadable.variable} is not a plain decimal integer: PostgreSQL refuses a non-number at start and reads 010 as 8, 0x10 as 16, 1e3 as 1000, so the connection budget cannot be checked`,
+    fix: `write ${unreadable.variable} as a decimal integer, e.g. ${unreadable.variable}=200`,
+    data: { side: 'server', limit: LIMIT_OF_SIDE.server, variable: unreadable.variable },
+  };
 }
 
 /**
@@ -122,6 +135,7 @@ function budgetFindings(d: Deployment, view: BudgetView): Diagnostic[] {
   if (breakdown.length === 0) return [];
   const pooler = view === d ? poolerSettings(d) : helmPoolerSettings(d, view.services);
   if (pooler && view.services.some((s) => s.active && s.component === 'api' && throughPooler(s, pooler))) return pooledFindings(view, db, breakdown, pooler);
+  if (db.maxConnectionsUnreadable) return [unreadableLimitFinding(db.maxConnectionsUnreadable)];
   if (db.maxConnections === undefined) return unknownServerFinding(d, db, breakdown);
   const budget = connectionBudget(breakdown, db.maxConnections, db.reserved);
   const data = {

@@ -4,6 +4,7 @@ import { capacityRule } from './capacity.js';
 import { connectionBudgetRule } from './connection-budget.js';
 import { driftRule } from './drift.js';
 import { insecureSecretRule } from './insecure-secret.js';
+import { integerVariableRule } from './integer-variable.js';
 import { missingVariableRule } from './missing-variable.js';
 import { queueCoverageRule } from './queue-coverage.js';
 import { redisBudgetRule } from './redis-budget.js';
@@ -19,6 +20,7 @@ import { yaml11Rule } from './yaml11.js';
 export const RULES: readonly Rule[] = [
   schemaRule,
   yaml11Rule,
+  integerVariableRule,
   connectionBudgetRule,
   redisBudgetRule,
   poolerRule,
