@@ -5,12 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { loadAllTiers } from '../src/core/data.js';
 
 describe('tier data agrees with its own source', () => {
+  // Only the tiers whose source states the RDS (50qps and 1000qps cite none): no skipped cases under CI.
   for (const tier of loadAllTiers()) {
     const stated = /RDS PG ((?:\d+C\d+G\/?)+) \(([\d,]+) connections\)/.exec(tier.source.text);
-    it.skipIf(!stated)(`${tier.name}: managedDatabase is the RDS its source names`, () => {
-      const sizes = stated![1].split('/').map((s) => s.match(/(\d+)C(\d+)G/)!.slice(1).map(Number));
+    if (!stated) continue;
+    it(`${tier.name}: managedDatabase is the RDS its source names`, () => {
+      const sizes = stated[1].split('/').map((s) => s.match(/(\d+)C(\d+)G/)!.slice(1).map(Number));
       const [cpus, memoryGiB] = sizes[sizes.length - 1];
-      expect(tier.managedDatabase).toMatchObject({ cpus, memoryGiB, maxConnections: Number(stated![2].replace(/,/g, '')) });
+      expect(tier.managedDatabase).toMatchObject({ cpus, memoryGiB, maxConnections: Number(stated[2].replace(/,/g, '')) });
     });
   }
 
