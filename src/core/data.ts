@@ -115,6 +115,22 @@ export function defaultReleaseVersion(): string {
   return shippedDefault();
 }
 
+let pinned: Record<string, { image: string }> | undefined;
+
+/** An image at :latest (or untagged) replaced by the tag releases/pinned-images.json names for its repository. */
+function pinLatest(images: Record<string, string>): Record<string, string> {
+  pinned ??= (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'releases', 'pinned-images.json'), 'utf8')) as { pins: Record<string, { image: string }> }).pins;
+  const pins = pinned;
+  return Object.fromEntries(
+    Object.entries(images).map(([key, ref]) => {
+      const slash = ref.lastIndexOf('/');
+      const colon = ref.lastIndexOf(':');
+      const [repository, tag] = colon > slash ? [ref.slice(0, colon), ref.slice(colon + 1)] : [ref, 'latest'];
+      return [key, tag === 'latest' && pins[repository] ? pins[repository].image : ref];
+    }),
+  );
+}
+
 /** A release's derived data (src/releases/derive.ts) merged with its curated facts (releases/<v>.json, or the nearest older one's). */
 export function loadRelease(version?: string): Release {
   const v = version ?? defaultReleaseVersion();
@@ -131,8 +147,8 @@ export function loadRelease(version?: string): Release {
     version: v,
     source: c.source ?? `${stored.input} (added with \`dify-deploy release add\`)`,
     composeLayout: d.composeLayout,
-    // Curated images are the ones upstream's compose does not have (the pooler).
-    images: { ...d.images, ...c.images },
+    // Curated images are the ones upstream's compose does not have (the pooler); :latest is pinned.
+    images: pinLatest({ ...d.images, ...c.images }),
     pluginDaemonVersion: d.pluginDaemonVersion,
     services: d.services,
     collaboration: d.collaboration,

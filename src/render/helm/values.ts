@@ -29,6 +29,9 @@ const CHART_IMAGES: Record<string, string> = {
   pluginDaemon: 'pluginDaemon',
   agentBackend: 'agentBackend',
   localSandbox: 'localSandbox',
+  // The chart ships its proxy and SSRF proxy at :latest; the release data pins them (releases/pinned-images.json).
+  nginx: 'proxy',
+  squid: 'ssrfProxy',
 };
 
 /** Processes that run the Dify API image and read the deployment-wide env overrides. */
