@@ -91,6 +91,25 @@ describeUpstream('dify-deploy import', () => {
     expect(JSON.parse(ok.stdout).backends.database).toBe('postgresql external at pg.internal:5432 (max_connections 300)');
   });
 
+  it('a live SECRET_KEY at its published value is refused as render refuses it (rotating it loses data), naming the line; a published bundled DB password is replaced with a note', async () => {
+    const src = userDeployment('1.16.1', [], { envOnly: true });
+    // The key upstream published in its 1.13.3 .env.example (many deployments still run it).
+    const published = /^SECRET_KEY=(.+)$/m.exec(readFileSync(join(UPSTREAM, 'dify-1.13.3', 'docker', '.env.example'), 'utf8'))![1];
+    const text = readFileSync(join(src, '.env'), 'utf8');
+    const line = text.split('\n').findIndex((l) => l.startsWith('SECRET_KEY=')) + 1;
+    writeFileSync(join(src, '.env'), text.replace(/^SECRET_KEY=.*$/m, `SECRET_KEY=${published}`).replace(/^DB_PASSWORD=.*$/m, 'DB_PASSWORD=difyai123456'));
+    const refused = await runCli(['import', src, '--out', `${src}-adopted`]);
+    expect(refused.code).toBe(2);
+    expect(refused.stdout + refused.stderr).toMatch(new RegExp(`\\.env:${line}: SECRET_KEY: .*not rotated automatically`));
+    expect(refused.stdout + refused.stderr).not.toContain(published);
+    expect(existsSync(`${src}-adopted`)).toBe(false);
+    // The same deployment with its own key: the published DB password is replaced, and said so.
+    writeFileSync(join(src, '.env'), readFileSync(join(src, '.env'), 'utf8').replace(/^SECRET_KEY=.*$/m, 'SECRET_KEY=a-key-of-this-deployment-0123456789'));
+    const adopted = await runCli(['import', src, '--out', `${src}-adopted`]);
+    expect(adopted.code, adopted.stdout + adopted.stderr).toBe(0);
+    expect(adopted.stdout).toMatch(/published default or empty secrets are not kept: .*DB_PASSWORD/);
+  });
+
   it('bad input exits 2 with one message: missing folder, no deployment, output inside the source, bad flag', async () => {
     const missing = await runCli(['import', join(tmpdir(), 'dd-no-such-dir'), '--out', join(tmpdir(), 'x')]);
     expect(missing.code).toBe(2);

@@ -8,7 +8,7 @@ import { STORAGE_BACKENDS } from '../backends/storage.js';
 import { VECTOR_STORES, vectorStoreBackend } from '../backends/vector-stores.js';
 import { storageEnv, vectorStoreParts } from '../render/compose/model.js';
 import { EVENT_BUS_SERVICE } from '../render/event-bus.js';
-import { SECRETS } from '../render/secrets.js';
+import { notRotated, SECRETS } from '../render/secrets.js';
 import type { RenderContext } from '../render/types.js';
 import type { Origin } from '../validate/diagnostics.js';
 import type { Deployment, ServiceModel } from '../validate/deployment.js';
@@ -434,18 +434,22 @@ function structuralRefusals(d: Deployment, release: Release): Refusal[] {
   return out;
 }
 
-/** Secrets: the deployment's own values, except published defaults (which must be replaced). */
-function adoptSecrets(env: Record<string, string>, spec: SpecInput): { secrets: Record<string, string>; replaced: string[] } {
+/**
+ * Secrets: the deployment's own values, except published defaults (which must be replaced) — and a
+ * live one that cannot be replaced without losing data (SECRET_KEY) is refused, as render refuses it.
+ */
+function adoptSecrets(env: Record<string, string>, spec: SpecInput, vars: Map<string, UserVar>, refusals: Refusal[]): { secrets: Record<string, string>; replaced: string[] } {
   const published = new Set(secretData().knownDefaults);
   const secrets: Record<string, string> = {};
   const replaced: string[] = [];
   const external = (name: string) => (name === 'DB_PASSWORD' && spec.database?.mode === 'external') || (name === 'REDIS_PASSWORD' && spec.redis?.mode === 'external');
-  for (const { name } of SECRETS) {
-    const v = env[name];
+  for (const def of SECRETS) {
+    const v = env[def.name];
     if (v === undefined) continue;
     // An external server's password is the server's: kept whatever it is.
-    if (external(name) ? v !== '' : v !== '' && !published.has(v)) secrets[name] = v;
-    else if (!external(name)) replaced.push(name);
+    if (external(def.name) ? v !== '' : v !== '' && !published.has(v)) secrets[def.name] = v;
+    else if (def.live?.refuse && v !== '') refusals.push({ ...originOf(vars, def.name), message: notRotated(def, 'default') });
+    else if (!external(def.name)) replaced.push(def.name);
   }
   return { secrets, replaced };
 }
@@ -472,6 +476,6 @@ export function adoptDeployment(d: Deployment, options: { dbMaxConnections?: num
   const maxConnections = settings.has('POSTGRES_MAX_CONNECTIONS') || settings.has('MYSQL_MAX_CONNECTIONS') ? int(env[db.engine === 'mysql' ? 'MYSQL_MAX_CONNECTIONS' : 'POSTGRES_MAX_CONNECTIONS']) : undefined;
   spec.overrides = { components, ...(db.mode !== 'external' && maxConnections !== undefined ? { database: { maxConnections } } : {}) };
   if (!d.compose) notes.push('no compose file: the services are the release\'s standard set (upstream docker-compose.yaml with this .env)');
-  const { secrets, replaced } = adoptSecrets(env, spec);
+  const { secrets, replaced } = adoptSecrets(env, spec, vars, refusals);
   return { spec, secrets, replacedSecrets: replaced, settings, refusals, notes };
 }

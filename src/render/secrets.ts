@@ -72,6 +72,11 @@ export const SECRETS: readonly SecretDef[] = [
   { name: 'MYSCALE_PASSWORD', generate: token(24) },
 ];
 
+/** Why a live secret at a published value is refused rather than replaced: render and import say the same. */
+export function notRotated(def: SecretDef, published: string): string {
+  return `${def.name}: the adopted value is a published upstream ${published}, and it is not rotated automatically: ${def.live?.how ?? ''}`;
+}
+
 /**
  * Screens secrets adopted from an existing deployment: a value anyone can read (an upstream
  * default or placeholder, releases/secrets.json) is dropped so a new one is generated, and
@@ -87,7 +92,7 @@ export function screenAdoptedSecrets(existing: Record<string, string>): { kept: 
     if (value === undefined) continue;
     const published = publishedValue(value);
     if (!published) kept[def.name] = value;
-    else if (def.live?.refuse) refused.push(`${def.name}: the adopted value is a published upstream ${published}, and it is not rotated automatically: ${def.live.how}`);
+    else if (def.live?.refuse) refused.push(notRotated(def, published));
     else notices.push(`${def.name}: the adopted value was a published upstream ${published}; a new one is generated${def.live ? ` — ${def.live.how}` : ''}`);
   }
   if (refused.length) throw new UserError(refused);
