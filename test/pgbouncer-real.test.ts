@@ -17,7 +17,8 @@ import { parse as parseYaml } from 'yaml';
 import { renderFiles } from '../src/render/index.js';
 import { PGBOUNCER_AUTH_FILE, PGBOUNCER_CONFIG_PATH, poolerUser, renderPgbouncerIni } from '../src/render/pgbouncer.js';
 import { resolveSecrets } from '../src/render/secrets.js';
-import { freePort, requirePostgres, startPostgres, type PgServer } from './helpers/postgres.js';
+import { freePort } from './helpers/free-port.js';
+import { requirePostgres, startPostgres, type PgServer } from './helpers/postgres.js';
 import { withStateChoices } from './helpers/state-choices.js';
 
 const PGBOUNCER = ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer'].find((p) => spawnSync(p, ['--version']).status === 0);

@@ -15,6 +15,7 @@ import { parseSpecData } from '../src/core/spec-parse.js';
 import type { SpecInput } from '../src/core/spec.js';
 import { renderFiles } from '../src/render/index.js';
 import { resolveSecrets } from '../src/render/secrets.js';
+import { freePort } from './helpers/free-port.js';
 import { withStateChoices } from './helpers/state-choices.js';
 
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find(existsSync);
@@ -41,15 +42,6 @@ function nginxPrefix(input: SpecInput, upstreamHosts: Record<string, string> = L
 
 const nginxTest = (dir: string) =>
   execFileSync(NGINX!, ['-t', '-p', dir, '-c', join(dir, 'nginx.conf'), '-g', `pid ${join(dir, 'nginx.pid')};`], { stdio: 'pipe' });
-
-/** A free loopback port for nginx to listen on. */
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const p = (probe.address() as AddressInfo).port;
-      probe.close(() => resolve(p));
-    });
-  });
 
 function stub(name: Route['upstream']): Promise<Server> {
   const server = createServer((req, res) => {

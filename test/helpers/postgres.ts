@@ -3,9 +3,9 @@
 // `difytest` (created by .ci/run). Under CI a missing server is a failure, not a skip.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './free-port.js';
 
 export interface PgServer {
   host: string;
@@ -33,18 +33,6 @@ export function requirePostgres(): boolean {
   if (findPgBinDir()) return true;
   if (process.env.CI) throw new Error('PostgreSQL server binaries (initdb, pg_ctl, postgres) are required under CI: install Debian\'s postgresql');
   return false;
-}
-
-/** A free loopback TCP port (tests never use fixed ports). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
 }
 
 export async function startPostgres(settings: Record<string, string | number> = {}): Promise<PgServer> {

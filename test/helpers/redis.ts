@@ -2,7 +2,8 @@
 // (enough for AUTH, PING, lists, strings, INFO and CONFIG: no client library needed).
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
+import { Socket } from 'node:net';
+import { freePort } from './free-port.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -24,16 +25,6 @@ export function requireRedis(): boolean {
   if (process.env.CI) throw new Error('redis-server not found: .ci/run installs it (apt-get install redis-server)');
   return false;
 }
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 export interface RedisServerProcess {
   port: number;
