@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { UserError, didYouMean } from './errors.js';
 import type { DerivedRelease } from './releases/derive.js';
 import { PACKAGE_ROOT } from './package-root.js';
+import { imageParts } from '../dify/components.js';
 
 export { PACKAGE_ROOT };
 import type { AppKind, ComponentName } from './spec.js';
@@ -123,9 +124,7 @@ function pinLatest(images: Record<string, string>): Record<string, string> {
   const pins = pinned;
   return Object.fromEntries(
     Object.entries(images).map(([key, ref]) => {
-      const slash = ref.lastIndexOf('/');
-      const colon = ref.lastIndexOf(':');
-      const [repository, tag] = colon > slash ? [ref.slice(0, colon), ref.slice(colon + 1)] : [ref, 'latest'];
+      const { repository, tag } = imageParts(ref);
       return [key, tag === 'latest' && pins[repository] ? pins[repository].image : ref];
     }),
   );

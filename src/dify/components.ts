@@ -68,6 +68,12 @@ export function imageIs(reference: string, name: string): boolean {
   return pattern.test(reference);
 }
 
+/** An image reference's repository and tag (`latest` where it names none, as Docker reads it). */
+export function imageParts(reference: string): { repository: string; tag: string } {
+  const colon = reference.lastIndexOf(':');
+  return colon > reference.lastIndexOf('/') ? { repository: reference.slice(0, colon), tag: reference.slice(colon + 1) } : { repository: reference, tag: 'latest' };
+}
+
 /** The component whose image this is (nginx aside: any service may run nginx, so its name decides). */
 export function componentOfImage(reference: string): ComponentName | undefined {
   return COMPONENT_NAMES.find((n) => n !== 'nginx' && DIFY_COMPONENTS[n].image !== 'dify-api' && imageIs(reference, DIFY_COMPONENTS[n].image));

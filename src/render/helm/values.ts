@@ -16,7 +16,7 @@ import { secretEnv, subchartSecretValues, type EnvVar } from './existing-secret.
 import { splitCredentials, WEAVIATE_KEYS_ENV } from './credentials.js';
 import { SECRETS } from '../secrets.js';
 import { eventBusEnv } from '../event-bus.js';
-import { componentsWhere } from '../../dify/components.js';
+import { componentsWhere, imageParts } from '../../dify/components.js';
 
 export { CHART_COMPONENTS };
 
@@ -214,8 +214,7 @@ function imageValues(ctx: RenderContext, defaults: Values): Values {
   for (const [releaseName, chartName] of Object.entries(CHART_IMAGES)) {
     const ref = ctx.release.images[releaseName];
     if (!ref || !has(defaults, ['image', chartName])) continue;
-    const at = ref.lastIndexOf(':');
-    setIfChartHas(out, defaults, ['image', chartName], { repository: ref.slice(0, at), tag: ref.slice(at + 1) });
+    setIfChartHas(out, defaults, ['image', chartName], imageParts(ref));
   }
   return out;
 }
