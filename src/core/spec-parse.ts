@@ -110,7 +110,8 @@ export function parseSpecData(data: unknown, file: string, lineOf: (path: (strin
       message = `expected one of ${issue.options.join(', ')}, got ${describe(issue.received)}${didYouMean(got, issue.options.map(String))}`;
     } else if (issue.code !== 'custom') {
       const value = valueAt(data, issue.path);
-      const hidden = mayHoldCredential(issue.path[issue.path.length - 1]) || redactUrlPasswords(String(value)) !== String(value);
+      // Only text can carry a URL password; String() of a mapping with a `toString` key would throw.
+      const hidden = mayHoldCredential(issue.path[issue.path.length - 1]) || (typeof value === 'string' && redactUrlPasswords(value) !== value);
       message = `${plainMessage(issue)}, got ${hidden ? 'a value not shown here (the field may hold a credential)' : describe(value)}`;
     }
     lines.push(`${file}: ${field}: ${message}${where ? ` (line ${where})` : ''}`);
