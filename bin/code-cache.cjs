@@ -109,8 +109,9 @@ function compile(file, source, cachedData) {
     filename: file,
     lineOffset: -1,
     cachedData,
-    // import() inside the file loads as it would in a file Node's loader compiled.
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+    // No importModuleDynamically: on Node 20 it is experimental (a warning when import() runs)
+    // and a script compiled from a cache loses it (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING), so
+    // scripts/bundle.mjs stops the build when the bundle would keep an import().
   });
   const module = { exports: {} };
   script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
