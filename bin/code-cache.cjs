@@ -132,7 +132,7 @@ function requireWithCodeCache(file, argv, env = process.env) {
   try {
     root = cacheRoot(env);
     dir = join(root, setupName(env));
-    cacheFile = join(dir, `${commandOf(argv)}.bin`);
+    cacheFile = join(dir, `${commandOf(argv)}-${bundleId}.bin`);
     cache = readCache(cacheFile);
   } catch {
     // no home directory: run without a cache
