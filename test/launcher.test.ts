@@ -1,7 +1,7 @@
 // What the launcher (bin/dify-deploy.cjs) brings up before the CLI runs: every command is a
 // cold start, so Node's ES module loader (an ES module entry) stays out of every run; and the
 // bundle's V8 code cache (bin/code-cache.cjs), which must never change what a run does.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -107,6 +107,25 @@ describe('the code cache', () => {
     expect([rejected.status, rejected.state, rejected.outcome]).toEqual([0, 'rejected by V8', 'written']);
     expect(rejected.stdout).toBe(planWithoutCache().stdout);
     expect(run(PLAN, { XDG_CACHE_HOME: home }).state).toBe('used');
+  });
+
+  it('runs started together on an empty cache directory all print the same bytes; the cache they leave is whole', async () => {
+    const home = newCacheHome();
+    const runs = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        new Promise<{ code: number | null; stdout: string }>((done) => {
+          const child = spawn(process.execPath, [LAUNCHER, ...PLAN], { env: { ...process.env, XDG_CACHE_HOME: home } });
+          let stdout = '';
+          child.stdout.on('data', (d) => (stdout += d));
+          child.on('close', (code) => done({ code, stdout }));
+        }),
+      ),
+    );
+    const plain = planWithoutCache();
+    expect(runs).toEqual(runs.map(() => ({ code: 0, stdout: plain.stdout })));
+    const after = run(PLAN, { XDG_CACHE_HOME: home });
+    expect([after.state, after.stdout]).toEqual(['used', plain.stdout]);
+    expect(readdirSync(dirname(after.file!))).toEqual([basename(after.file!)]); // no temp file left
   });
 
   it('a cache directory that cannot be made: same output, exit code and stderr as without the cache', () => {
