@@ -6,6 +6,11 @@
 // services, generated into .tmp/bench) and reads each child's peak RSS.
 // --instructions counts the cases' instructions under valgrind (cachegrind, one run
 // each) instead of timing them: steady on a loaded machine, where wall-clock medians are not.
+// The launcher keeps a V8 code cache per command (bin/code-cache.cjs), written by a command's
+// first run: the bench keeps it in a cache directory of its own, emptied at the start, and
+// every case runs once uncounted before it is measured, so the counts are of runs that use it,
+// as a user's runs after the first do. NODE_DISABLE_COMPILE_CACHE=1 npm run bench measures
+// without it.
 // Usage: npm run bench [-- --runs 15] [--scaling-runs 5] [--quick] [--markdown] [--only startup|scaling] [--filter REGEX] [--instructions]
 // A bench, not a test: nothing here runs in the test suite.
 import { spawnSync } from 'node:child_process';
@@ -17,6 +22,7 @@ import { composeText, envText } from './inputs.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const work = join(root, '.tmp', 'bench');
+const cacheHome = join(work, 'cache');
 const upstream = join(root, '..', 'shared', 'upstream', 'dify-1.16.1', 'docker');
 // The launcher (bin/dify-deploy.js in trees from before it became CommonJS, for before/after runs).
 const launcher = existsSync(join(root, 'bin', 'dify-deploy.cjs')) ? 'bin/dify-deploy.cjs' : 'bin/dify-deploy.js';
@@ -132,7 +138,7 @@ function scalingCases() {
   return cases;
 }
 
-/** Round by round: `node -e 0`, then every case once. One warm-up round fills the OS file cache. */
+/** Round by round: `node -e 0`, then every case once. One warm-up round fills the OS file cache and writes the code caches. */
 function measure(all, rounds) {
   const cases = all.filter((c) => filter.test(c.name));
   const baselineArgs = ['-e', '0'];
@@ -156,9 +162,10 @@ function measure(all, rounds) {
   };
 }
 
-/** One valgrind run per case (instruction counts barely move between runs); ratios are of `node -e 0`'s count. */
+/** One valgrind run per case (instruction counts barely move between runs), after one run that writes its code cache; ratios are of `node -e 0`'s count. */
 function measureInstructions(all) {
   const cases = all.filter((c) => filter.test(c.name));
+  for (const c of cases) runOnce(c.args);
   const baseline = instructionsOnce(['-e', '0']);
   return {
     baseline,
@@ -205,8 +212,11 @@ function report(title, result, rounds) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  console.log(`${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}, node ${process.version}, peak RSS via ${gnuTime ? '/usr/bin/time' : 'an exit hook'}`);
+  console.log(`${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}, node ${process.version}, peak RSS via ${gnuTime ? '/usr/bin/time' : 'an exit hook'}, code cache ${process.env.NODE_DISABLE_COMPILE_CACHE ? 'off' : 'on'}`);
   let over = false;
+  // The children's code caches (bin/code-cache.cjs), apart from the user's and from the last bench's.
+  rmSync(cacheHome, { recursive: true, force: true });
+  process.env.XDG_CACHE_HOME = cacheHome;
   if (only !== 'scaling') {
     setupStartup();
     const result = instructions ? measureInstructions(startupCases()) : measure(startupCases(), runs);

@@ -3,17 +3,8 @@
 // then scripts/bundle.mjs). CommonJS all the way: an ES module entry brings up Node's ESM
 // loader, ≈ 9 ms of every run.
 'use strict';
-const { enableCompileCache } = require('node:module');
-
-// Node ≥ 22.1 keeps V8's compiled code of the bundle in a cache directory of the user's
-// (documented: https://nodejs.org/api/module.html#moduleenablecompilecachecachedir), so
-// later runs skip most compiling. Node 20 has no such API: the bundle compiles every run.
-// NODE_DISABLE_COMPILE_CACHE=1 turns it off; nothing depends on it.
-if (enableCompileCache) {
-  const { homedir } = require('node:os');
-  const { join } = require('node:path');
-  enableCompileCache(join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'dify-deploy', 'compile-cache'));
-}
+const { join } = require('node:path');
+const { requireWithCodeCache } = require('./code-cache.cjs');
 
 // A reader that stops early (`| head`) closes the pipe: the rest of the output is dropped
 // without a stack trace, and the run still ends with its own exit code (findings: 1).
@@ -23,11 +14,18 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-require('../dist/bundle/cli.cjs')
-  .run(process.argv)
-  .then((code) => {
-    process.exitCode = code;
-    // Exit once stdout and stderr have flushed (asynchronous pipes, e.g. on macOS): the run is
-    // over, and a natural exit first tears the heap down (≈ 13 ms after a validate).
-    process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
-  });
+// The bundle compiles through a V8 code cache in the user's cache directory (code-cache.cjs;
+// NODE_DISABLE_COMPILE_CACHE=1 turns it off, and nothing depends on it).
+const cli = requireWithCodeCache(join(__dirname, '..', 'dist', 'bundle', 'cli.cjs'), process.argv);
+cli.exports.run(process.argv).then((code) => {
+  process.exitCode = code;
+  // Exit once stdout and stderr have flushed (asynchronous pipes, e.g. on macOS): the run is
+  // over, and a natural exit first tears the heap down (≈ 13 ms after a validate). The code
+  // cache is written then, off the output's path.
+  process.stdout.write('', () =>
+    process.stderr.write('', () => {
+      cli.finished(code);
+      process.exit(code);
+    }),
+  );
+});

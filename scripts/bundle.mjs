@@ -8,7 +8,7 @@ import { build } from 'esbuild';
 
 rmSync('dist/bundle', { recursive: true, force: true });
 
-await build({
+const { metafile } = await build({
   entryPoints: ['dist/cli.js'],
   outfile: 'dist/bundle/cli.cjs',
   bundle: true,
@@ -19,5 +19,10 @@ await build({
   define: { 'import.meta.url': '__bundleUrl' },
   banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   minify: true,
+  metafile: true,
   logLevel: 'warning',
 });
+// The launcher compiles the bundle with node:vm's code cache (bin/code-cache.cjs), where an
+// import() fails on Node 20 once the cache is used: every module must be bundled or require()d.
+const dynamic = Object.values(metafile.outputs).flatMap((o) => o.imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path));
+if (dynamic.length) throw new Error(`dist/bundle/cli.cjs would keep import() of ${dynamic.join(', ')}: bundle it or require() it (bin/code-cache.cjs)`);

@@ -1,10 +1,13 @@
 // What the launcher (bin/dify-deploy.cjs) brings up before the CLI runs: every command is a
-// cold start, so Node's ES module loader (an ES module entry) stays out of every run.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// cold start, so Node's ES module loader (an ES module entry) stays out of every run; and the
+// bundle's V8 code cache (bin/code-cache.cjs), which must never change what a run does.
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, expect, it } from 'vitest';
+import { basename, dirname, join } from 'node:path';
+import { Script } from 'node:vm';
+import { crc32 } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..');
 const scratch = mkdtempSync(join(tmpdir(), 'dify-deploy-launcher-'));
@@ -30,3 +33,162 @@ it.each([[['--help']], [['plan', '--tier', '100qps', '--set', ACCEPT_LOGS, '--js
     expect(loaded.filter((m) => /internal\/modules\/esm\/(module_job|translators)/.test(m))).toEqual([]);
   },
 );
+
+describe('the code cache', () => {
+  const LAUNCHER = join(ROOT, 'bin', 'dify-deploy.cjs');
+  const PLAN = ['plan', '--tier', '100qps', '--set', ACCEPT_LOGS, '--json'];
+  // The line DIFY_DEPLOY_CODE_CACHE_DEBUG=1 adds at the end of stderr: the file, what V8 did with it, whether it was written.
+  const DEBUG_LINE = /dify-deploy code cache (.+): (.+), (.+)\n$/;
+
+  function run(args: string[], env: Record<string, string>, launcher = LAUNCHER) {
+    const r = spawnSync(process.execPath, [launcher, ...args], { encoding: 'utf8', env: { ...process.env, DIFY_DEPLOY_CODE_CACHE_DEBUG: '1', ...env } });
+    const debug = DEBUG_LINE.exec(r.stderr);
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr.replace(DEBUG_LINE, ''), file: debug?.[1], state: debug?.[2], outcome: debug?.[3] };
+  }
+  const newCacheHome = () => mkdtempSync(join(scratch, 'cache-'));
+  /** The plan's output when the launcher loads the bundle with Node's own require. */
+  const planWithoutCache = () => run(PLAN, { XDG_CACHE_HOME: newCacheHome(), NODE_DISABLE_COMPILE_CACHE: '1' });
+
+  it('the first run of a command writes its cache; the second, V8 accepting it, prints the same bytes as a run without any cache', () => {
+    const home = newCacheHome();
+    const first = run(PLAN, { XDG_CACHE_HOME: home });
+    expect([first.status, first.state, first.outcome], first.stderr).toEqual([0, 'none', 'written']);
+    const file = first.file!;
+    expect(dirname(dirname(file))).toBe(join(home, 'dify-deploy', 'code-cache'));
+    expect(basename(file)).toMatch(/^plan-[0-9a-f]{8}-\d+\.bin$/);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(dirname(file)).mode & 0o777).toBe(0o700);
+
+    const second = run(PLAN, { XDG_CACHE_HOME: home });
+    expect([second.status, second.state, second.outcome, second.file]).toEqual([0, 'used', 'kept', file]);
+    const plain = planWithoutCache();
+    expect(plain.state).toBeUndefined(); // turned off: no cache read, none written
+    expect(second.stdout).toBe(first.stdout);
+    expect(second.stdout).toBe(plain.stdout);
+    expect(second.stderr).toBe(plain.stderr);
+  });
+
+  it('one cache per command: `render --help` shares the help cache; a run that fails (exit 2) writes none', () => {
+    const home = newCacheHome();
+    expect(run(['--help'], { XDG_CACHE_HOME: home }).outcome).toBe('written');
+    const help = run(['render', '--help'], { XDG_CACHE_HOME: home });
+    expect([help.state, basename(help.file!)]).toEqual(['used', expect.stringMatching(/^help-/)]);
+    const failed = run(['plan', '--tier', 'no-such-tier'], { XDG_CACHE_HOME: home });
+    expect([failed.status, failed.state, failed.outcome]).toEqual([2, 'none', 'not written (the run failed)']);
+    expect(existsSync(failed.file!)).toBe(false);
+  });
+
+  it.each([
+    ['a byte changed in the middle', (file: string) => {
+      const data = readFileSync(file);
+      data[data.length >> 1] ^= 0xff;
+      writeFileSync(file, data);
+    }],
+    ['truncated', (file: string) => truncateSync(file, statSync(file).size >> 1)],
+  ])('a cache file %s is not used: same output, and the run writes it again', (_, damage) => {
+    const home = newCacheHome();
+    const { file } = run(PLAN, { XDG_CACHE_HOME: home });
+    damage(file!);
+    const damaged = run(PLAN, { XDG_CACHE_HOME: home });
+    expect([damaged.status, damaged.state, damaged.outcome]).toEqual([0, 'damaged', 'written']);
+    expect(damaged.stdout).toBe(planWithoutCache().stdout);
+    expect(run(PLAN, { XDG_CACHE_HOME: home }).state).toBe('used');
+  });
+
+  it('a cache V8 rejects (made from another source) is rewritten, and the output is the same', () => {
+    const home = newCacheHome();
+    const { file } = run(PLAN, { XDG_CACHE_HOME: home });
+    // Whole and well-formed (its CRC-32 matches), but V8's: a cache of another script.
+    const foreign = new Script('0').createCachedData();
+    const header = Buffer.alloc(4);
+    header.writeUInt32BE(crc32(foreign));
+    writeFileSync(file!, Buffer.concat([header, foreign]));
+    const rejected = run(PLAN, { XDG_CACHE_HOME: home });
+    expect([rejected.status, rejected.state, rejected.outcome]).toEqual([0, 'rejected by V8', 'written']);
+    expect(rejected.stdout).toBe(planWithoutCache().stdout);
+    expect(run(PLAN, { XDG_CACHE_HOME: home }).state).toBe('used');
+  });
+
+  it('runs started together on an empty cache directory all print the same bytes; the cache they leave is whole', async () => {
+    const home = newCacheHome();
+    const runs = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        new Promise<{ code: number | null; stdout: string }>((done) => {
+          const child = spawn(process.execPath, [LAUNCHER, ...PLAN], { env: { ...process.env, XDG_CACHE_HOME: home } });
+          let stdout = '';
+          child.stdout.on('data', (d) => (stdout += d));
+          child.on('close', (code) => done({ code, stdout }));
+        }),
+      ),
+    );
+    const plain = planWithoutCache();
+    expect(runs).toEqual(runs.map(() => ({ code: 0, stdout: plain.stdout })));
+    const after = run(PLAN, { XDG_CACHE_HOME: home });
+    expect([after.state, after.stdout]).toEqual(['used', plain.stdout]);
+    expect(readdirSync(dirname(after.file!))).toEqual([basename(after.file!)]); // no temp file left
+  });
+
+  it('a cache directory that cannot be made: same output, exit code and stderr as without the cache', () => {
+    const notADirectory = join(newCacheHome(), 'a-file');
+    writeFileSync(notADirectory, '');
+    const r = run(PLAN, { XDG_CACHE_HOME: notADirectory, DIFY_DEPLOY_CODE_CACHE_DEBUG: '' });
+    const plain = planWithoutCache();
+    expect([r.status, r.stdout, r.stderr]).toEqual([plain.status, plain.stdout, plain.stderr]);
+    expect(run(PLAN, { XDG_CACHE_HOME: notADirectory }).outcome).toMatch(/^not written \(ENOTDIR\)$/);
+  });
+
+  it("a changed bundle of the same length never runs the old bundle's cache (V8 checks only the length), and the old cache is removed", () => {
+    // A copy of the package whose bundle can change without touching the one other tests run.
+    const pkg = join(scratch, 'package-copy');
+    mkdirSync(join(pkg, 'dist', 'bundle'), { recursive: true });
+    cpSync(join(ROOT, 'bin'), join(pkg, 'bin'), { recursive: true });
+    const bundle = join(pkg, 'dist', 'bundle', 'cli.cjs');
+    cpSync(join(ROOT, 'dist', 'bundle', 'cli.cjs'), bundle);
+    for (const entry of ['package.json', 'node_modules', 'templates', 'tiers', 'costs', 'releases', 'schemas', 'generated']) symlinkSync(join(ROOT, entry), join(pkg, entry));
+    const launcher = join(pkg, 'bin', 'dify-deploy.cjs');
+    const home = newCacheHome();
+    const before = run(['--help'], { XDG_CACHE_HOME: home }, launcher);
+    expect([before.state, before.outcome, before.stdout]).toEqual(['none', 'written', expect.stringContaining('list the traffic tiers')]);
+
+    const source = readFileSync(bundle, 'latin1');
+    writeFileSync(bundle, source.replace('list the traffic tiers', 'LIST THE TRAFFIC TIERS'), 'latin1');
+    expect(statSync(bundle).size).toBe(source.length);
+    const after = run(['--help'], { XDG_CACHE_HOME: home }, launcher);
+    expect([after.state, after.outcome]).toEqual(['none', 'written']);
+    expect(after.stdout).toContain('LIST THE TRAFFIC TIERS');
+    expect(readdirSync(dirname(after.file!))).toEqual([basename(after.file!)]);
+  });
+
+  it("a file loaded through the cache sees Node's CommonJS wrapper as require() gives it: __filename, __dirname, require, stack positions", () => {
+    const dir = join(scratch, 'fixture');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'sibling.cjs'), "module.exports = 'sibling';\n");
+    const fixture = join(dir, 'fixture.cjs');
+    writeFileSync(
+      fixture,
+      [
+        'exports.seen = [__filename, __dirname, require("./sibling.cjs"), require.resolve("vitest/package.json", { paths: [process.env.ROOT] })];',
+        'exports.where = () => new Error("here").stack.split("\\n")[1];',
+        '',
+      ].join('\n'),
+    );
+    const load = (how: string) =>
+      spawnSync(
+        process.execPath,
+        [
+          '-e',
+          `const m = ${how}; console.log(JSON.stringify([m.exports.seen, m.exports.where()])); m.finished(0);`,
+        ],
+        { encoding: 'utf8', env: { ...process.env, ROOT, XDG_CACHE_HOME: home, DIFY_DEPLOY_CODE_CACHE_DEBUG: '1' } },
+      );
+    const home = newCacheHome();
+    const required = load(`({ exports: require(${JSON.stringify(fixture)}), finished() {} })`);
+    expect(JSON.parse(required.stdout)[1]).toMatch(/fixture\.cjs:2:\d+\)$/);
+    const viaCache = `require(${JSON.stringify(join(ROOT, 'bin', 'code-cache.cjs'))}).requireWithCodeCache(${JSON.stringify(fixture)}, ['node', 'x', 'fixture'])`;
+    const first = load(viaCache);
+    const second = load(viaCache);
+    expect([DEBUG_LINE.exec(first.stderr)?.[2], DEBUG_LINE.exec(second.stderr)?.[2]]).toEqual(['none', 'used']);
+    expect(first.stdout).toBe(required.stdout);
+    expect(second.stdout).toBe(required.stdout);
+  });
+});

@@ -1,0 +1,151 @@
+'use strict';
+// The CLI's bundle compiled through V8's code cache, on every Node version, with node:vm's
+// documented API (https://nodejs.org/api/vm.html: `cachedData`, `script.createCachedData()`).
+// Compiling the 800 KB bundle is ≈ 150 M instructions of every run (docs/benchmark.md).
+//
+// - The cache is made AFTER a command ran, so it holds the functions V8 compiled lazily during the
+//   run. (Node's own module.enableCompileCache() serializes right after compiling: the top level.)
+// - One cache per command: loading one costs in proportion to its size, and a `--help` run needs
+//   0.25 MB of it where a render needs 0.85–1 MB. A command's first run that did its job (exit 0
+//   or 1) writes it; later runs only read it, unless V8 rejects it (another Node build or V8
+//   flags), then that run writes it again.
+// - In the user's cache directory ($XDG_CACHE_HOME, else ~/.cache), dify-deploy/code-cache/, a
+//   folder per Node setup (version, platform, arch, binary, flags), so a registry install
+//   benefits. A file is used only for the very bundle it was made from (its CRC-32 and length in
+//   the name): V8 itself checks only the source's length, and would run a same-length edit's
+//   stale code. A file carries the CRC-32 of its payload: V8 does not verify code caches
+//   (--verify-snapshot-checksum is off in release builds).
+// - Nothing depends on it. NODE_DISABLE_COMPILE_CACHE=1 turns it off; Node without zlib.crc32
+//   (before 20.15) runs without it; any trouble with it (no home, a read-only or full disk, a
+//   damaged file, a concurrent run) leaves the run as it would be without it.
+//   DIFY_DEPLOY_CODE_CACHE_DEBUG=1 reports on stderr what became of the cache.
+const fs = require('node:fs');
+const { createRequire } = require('node:module');
+const { homedir } = require('node:os');
+const { dirname, isAbsolute, join } = require('node:path');
+const vm = require('node:vm');
+const { crc32 } = require('node:zlib');
+
+const hex = (n) => n.toString(16).padStart(8, '0');
+/** A Node setup's caches not written for this long are removed when another setup writes. */
+const STALE_SETUP_MS = 30 * 24 * 3600 * 1000;
+
+/** The cache a run reads and writes: by command, as the first word after the options names it. */
+function commandOf(argv) {
+  const args = argv.slice(2);
+  // `render --help` compiles what `--help` does: it must not leave render a help-sized cache.
+  if (args.includes('--help') || args.includes('-h')) return 'help';
+  const first = args.find((a) => !a.startsWith('-'));
+  if (first === undefined) return 'help';
+  return /^[a-z]{1,20}$/.test(first) ? first : 'other';
+}
+
+function cacheRoot(env) {
+  const xdg = env.XDG_CACHE_HOME;
+  return join(xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.cache'), 'dify-deploy', 'code-cache');
+}
+
+/** V8 rejects a cache made by another V8 version, build or flags: one folder per Node setup. */
+function setupName(env) {
+  const setup = [process.execPath, ...process.execArgv, env.NODE_OPTIONS ?? ''].join('\0');
+  return `node-${process.version}-${process.platform}-${process.arch}-${hex(crc32(setup))}`;
+}
+
+/** A cache file's payload, or undefined when it is absent or damaged (its CRC-32 does not match). */
+function readCache(file) {
+  let data;
+  try {
+    data = fs.readFileSync(file);
+  } catch {
+    return { state: 'none' };
+  }
+  const payload = data.subarray(4);
+  return data.length > 4 && data.readUInt32BE(0) === crc32(payload) ? { state: 'read', payload } : { state: 'damaged' };
+}
+
+/** Temp file and rename, so a reader sees a whole file or none; 0700 folders, 0600 files. */
+function writeCache(dir, file, payload) {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const header = Buffer.alloc(4);
+  header.writeUInt32BE(crc32(payload));
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(temp, Buffer.concat([header, payload]), { mode: 0o600, flag: 'wx' });
+    fs.renameSync(temp, file);
+  } finally {
+    fs.rmSync(temp, { force: true });
+  }
+}
+
+/** Removes this setup's caches of other bundles, and other setups' folders not written for a month. */
+function prune(root, dir, bundleId) {
+  for (const name of fs.readdirSync(dir)) if (!name.includes(bundleId)) fs.rmSync(join(dir, name), { force: true });
+  for (const name of fs.readdirSync(root)) {
+    const other = join(root, name);
+    if (other !== dir && Date.now() - fs.statSync(other).mtimeMs > STALE_SETUP_MS) fs.rmSync(other, { recursive: true, force: true });
+  }
+}
+
+/** Writes the script's cache (what it compiled so far); says how that went. */
+function save(script, root, dir, cacheFile, bundleId) {
+  if (!cacheFile) return 'not written (no home directory)';
+  try {
+    writeCache(dir, cacheFile, script.createCachedData());
+  } catch (e) {
+    return `not written (${e.code ?? e.message})`;
+  }
+  try {
+    prune(root, dir, bundleId);
+  } catch {
+    // another run pruned first, or the folder is not ours to change: the caches stay
+  }
+  return 'written';
+}
+
+/** What Node's loader does for a CommonJS file, with V8's code cache passed in. */
+function compile(file, source, cachedData) {
+  // The wrapper's head on a line of its own, and lineOffset -1: stack traces give the file's own lines and columns.
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {\n${source}\n})`, {
+    filename: file,
+    lineOffset: -1,
+    cachedData,
+    // No importModuleDynamically: on Node 20 it is experimental (a warning when import() runs)
+    // and a script compiled from a cache loses it (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING), so
+    // scripts/bundle.mjs stops the build when the bundle would keep an import().
+  });
+  const module = { exports: {} };
+  script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
+  return { script, exports: module.exports };
+}
+
+/**
+ * Loads the CommonJS file `file` through the code cache of the command `argv` runs. Returns its
+ * exports and `finished(exitCode)`, to call once the command's output is flushed: it writes the
+ * cache when the run did its job (exit 0 or 1) and V8 took none.
+ */
+function requireWithCodeCache(file, argv, env = process.env) {
+  if (env.NODE_DISABLE_COMPILE_CACHE || typeof crc32 !== 'function') return { exports: require(file), finished() {} };
+  const source = fs.readFileSync(file);
+  const bundleId = `${hex(crc32(source))}-${source.length}`;
+  let root, dir, cacheFile;
+  let cache = { state: 'none' };
+  try {
+    root = cacheRoot(env);
+    dir = join(root, setupName(env));
+    cacheFile = join(dir, `${commandOf(argv)}-${bundleId}.bin`);
+    cache = readCache(cacheFile);
+  } catch {
+    // no home directory: run without a cache
+  }
+  const { script, exports } = compile(file, source.toString(), cache.payload);
+  const state = cache.state !== 'read' ? cache.state : script.cachedDataRejected ? 'rejected by V8' : 'used';
+  return {
+    exports,
+    finished(exitCode) {
+      const outcome = state === 'used' ? 'kept' : exitCode > 1 ? 'not written (the run failed)' : save(script, root, dir, cacheFile, bundleId);
+      if (env.DIFY_DEPLOY_CODE_CACHE_DEBUG) process.stderr.write(`dify-deploy code cache ${cacheFile}: ${state}, ${outcome}\n`);
+    },
+  };
+}
+
+module.exports = { requireWithCodeCache };
