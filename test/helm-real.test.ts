@@ -2,7 +2,10 @@
 // with its subcharts): over the release × tier × backend matrix, `helm lint --strict` and
 // `helm template` accept the rendered values; every rendered object (chart and helm/extra/)
 // is valid for its kind against the Kubernetes schemas; the plan's sized values reach each
-// container as the kubelet builds its environment; the extra manifests fit the chart's objects.
+// container as the kubelet builds its environment; the extra manifests fit the chart's objects;
+// and every credential (generated secrets, and planted distinctive values for the ones a spec
+// gives, so a hit cannot be a coincidence) appears only inside kind: Secret objects — never as a
+// literal env value, a ConfigMap entry or an annotation. One `helm template` per case serves both.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +13,9 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { loadRelease } from '../src/core/data.js';
 import { planFor } from '../src/core/resolve.js';
 import { parseQuantity } from '../src/helm/quantity.js';
+import { specSchema, type Spec } from '../src/core/spec.js';
 import { renderHelm } from '../src/render/helm.js';
+import type { RenderedFile } from '../src/render/types.js';
 import { CHART_COMPONENTS } from '../src/render/helm/components.js';
 import { resolveSecrets } from '../src/render/secrets.js';
 import { chartDir, helmBinary, runHelm } from './helpers/helm.js';
@@ -29,20 +34,80 @@ const DIRECT_DB_ENV = new Set(['DB_HOST', 'DB_PORT', 'DB_TYPE', 'PGSSLMODE']);
 
 const podSpecOf = (o: K8sObject) => (o.kind === 'CronJob' ? o.spec.jobTemplate.spec.template : o.spec.template);
 
+/** Credential fields a spec may carry, as paths; each present one gets a planted value. */
+const CREDENTIAL_PATHS = [
+  ['database', 'password'],
+  ['redis', 'password'],
+  ['redis', 'sentinelPassword'],
+  ['vectorStore', 'password'],
+  ['vectorStore', 'apiKey'],
+  ['storage', 'secretKey'],
+  ['storage', 'serviceAccountJsonBase64'],
+] as const;
+
+const EVENT_BUS_PASSWORD = 'cred-eventbus-Qz7m';
+
+function planted(spec: Spec): { spec: Spec; credentials: string[] } {
+  const out = structuredClone(spec) as any;
+  const credentials: string[] = [];
+  for (const [section, field] of CREDENTIAL_PATHS)
+    if (out[section]?.[field] !== undefined) {
+      // '/' and '+' as in AWS secret keys: a URL must carry them encoded.
+      out[section][field] = `cred+${section}/${field}-Xk4p`;
+      credentials.push(out[section][field]);
+    }
+  return { spec: out, credentials };
+}
+
+const withEventBus = (spec: Spec): Spec =>
+  specSchema.parse({ ...spec, redis: { ...spec.redis, eventBus: { mode: 'external', url: `redis://bus:${EVENT_BUS_PASSWORD}@bus.internal:6379/0`, useClusters: true, channelType: 'sharded', maxClients: 50000 } } });
+
+/** Every string in an object, with its path. */
+function strings(node: unknown, path: string, out: [string, string][]): [string, string][] {
+  if (typeof node === 'string') out.push([path, node]);
+  else if (Array.isArray(node)) node.forEach((v, i) => strings(v, `${path}[${i}]`, out));
+  else if (node && typeof node === 'object') for (const [k, v] of Object.entries(node)) strings(v, `${path}.${k}`, out);
+  return out;
+}
+
+/** Where a credential appears outside a Secret: `<kind>/<name><path>` per hit. */
+function leaks(objects: K8sObject[], credentials: string[]): string[] {
+  return objects
+    .filter((o) => o.kind !== 'Secret')
+    .flatMap((o) => strings(o, `${o.kind}/${o.metadata?.name}`, []))
+    .filter(([, value]) => credentials.some((c) => value.includes(c) || value.includes(encodeURIComponent(c))))
+    .map(([path]) => path);
+}
+
+/** The spec with planted credentials, its plan and files, and the credentials that must stay inside Secrets. */
+function renderPlanted(version: string, base: Spec) {
+  const { spec, credentials } = planted(base);
+  const release = loadRelease(version);
+  const plan = planFor(spec, 'helm', release);
+  expect(plan.problems).toEqual([]);
+  const secrets = resolveSecrets({}, spec);
+  const files = renderHelm({ spec, plan, release, secrets });
+  const known = [...credentials, ...Object.values(secrets), ...(spec.redis.eventBus.url ? [EVENT_BUS_PASSWORD] : [])];
+  const dir = mkdtempSync(join(work, 'case-'));
+  const valuesPath = join(dir, 'values.yaml');
+  writeFileSync(valuesPath, files.find((f) => f.path === 'helm/values.yaml')!.content);
+  return { spec, release, plan, files, known, valuesPath, chart: chartDir(release.helm.version) };
+}
+
+/** No credential outside a Secret in the chart's objects or helm/extra/; a helm/extra/ file that holds a Secret is written 0600, like values.yaml. */
+function expectCredentialsOnlyInSecrets(objects: K8sObject[], files: RenderedFile[], known: string[]): void {
+  const extras = files.filter((f) => f.path.startsWith('helm/extra/'));
+  expect(leaks([...objects, ...extras.flatMap((f) => parseManifests(f.content))], known)).toEqual([]);
+  for (const f of extras) if (parseManifests(f.content).some((o) => o.kind === 'Secret')) expect(f.mode, f.path).toBe(0o600);
+}
+
 test('the matrix is broad', () => {
   expect(CASES.length).toBeGreaterThanOrEqual(60);
 });
 
-describe.skipIf(!helm || !UPSTREAM_REQUIRED).each(CASES)('$release $tier, $backend', ({ release: version, spec }) => {
-  test('helm lint and helm template accept it; the objects are valid and carry the plan', async () => {
-    const release = loadRelease(version);
-    const plan = planFor(spec, 'helm', release);
-    expect(plan.problems).toEqual([]);
-    const files = renderHelm({ spec, plan, release, secrets: resolveSecrets({}, spec) });
-    const dir = mkdtempSync(join(work, 'case-'));
-    const valuesPath = join(dir, 'values.yaml');
-    writeFileSync(valuesPath, files.find((f) => f.path === 'helm/values.yaml')!.content);
-    const chart = chartDir(release.helm.version);
+describe.skipIf(!helm || !UPSTREAM_REQUIRED).each(CASES)('$release $tier, $backend', ({ release: version, spec: base }) => {
+  test('helm lint and helm template accept it; the objects are valid and carry the plan; no credential outside a Secret', async () => {
+    const { spec, plan, files, known, valuesPath, chart } = renderPlanted(version, base);
 
     const [lint, template] = await Promise.all([
       runHelm(['lint', '--strict', chart, '-f', valuesPath]),
@@ -52,6 +117,7 @@ describe.skipIf(!helm || !UPSTREAM_REQUIRED).each(CASES)('$release $tier, $backe
     expect(template.code, template.stderr).toBe(0);
     const objects = parseManifests(template.stdout);
     const extras = files.filter((f) => f.path.startsWith('helm/extra/')).flatMap((f) => parseManifests(f.content));
+    expectCredentialsOnlyInSecrets(objects, files, known);
 
     // Every object, the chart's and ours, against its kind's schema (string annotations/labels/env, integer ports/replicas).
     expect([...objects, ...extras].flatMap(schemaErrors)).toEqual([]);
@@ -161,5 +227,18 @@ describe.skipIf(!helm || !UPSTREAM_REQUIRED).each(CASES)('$release $tier, $backe
     expect(Object.keys({ ...workerEnv, ...runEnv }).filter((k) => !sized.has(k) && runEnv[k] !== workerEnv[k]), 'run worker env differs from the worker\'s').toEqual([]);
     // The Service the api (and the backup script) connects to exists when the database is bundled: the chart's, or a pooler's in helm/extra/.
     if (spec.database.mode === 'bundled') expect(find([...objects, ...extras], 'Service', String(apiEnv.DB_HOST)), `Service ${apiEnv.DB_HOST}`).toBeDefined();
+  });
+});
+
+// Each backend set once more with an external event bus (its URL carries a password): credentials only.
+const seenBackends = new Set<string>();
+const EVENT_BUS_CASES = CASES.filter((c) => !seenBackends.has(c.backend) && seenBackends.add(c.backend)).map((c) => ({ ...c, spec: withEventBus(c.spec) }));
+
+describe.skipIf(!helm || !UPSTREAM_REQUIRED).each(EVENT_BUS_CASES)('$release $tier, $backend (event bus)', ({ release: version, spec: base }) => {
+  test('no credential outside a Secret; Secret files in helm/extra are private', async () => {
+    const { files, known, valuesPath, chart } = renderPlanted(version, base);
+    const template = await runHelm(['template', 'dify', chart, '--namespace', 'dify', '-f', valuesPath]);
+    expect(template.code, template.stderr).toBe(0);
+    expectCredentialsOnlyInSecrets(parseManifests(template.stdout), files, known);
   });
 });

@@ -20,8 +20,11 @@ export type ComponentName = (typeof COMPONENT_NAMES)[number];
 export interface DifyComponent {
   /** Its image's repository name, recognised after any registry/owner and before a `:tag` or `@sha256:` digest. */
   image: string;
-  /** dify-helm's values key and the `component` pod label its templates set. */
-  chart: { key: string; label: string };
+  /**
+   * dify-helm's values key and the `component` pod label its templates set; `podOf`: the chart
+   * block whose pod this one copies, env included, when the chart has no block of its own.
+   */
+  chart: { key: string; label: string; podOf?: string };
   /** Runs the dify-api image (MODE picks api, worker or beat): shares its env, migrations and secrets. */
   runsApiImage: boolean;
   /** Reaches PostgreSQL through the pooler when there is one (DB_HOST names it). */
@@ -43,7 +46,7 @@ export const DIFY_COMPONENTS: Record<ComponentName, DifyComponent> = {
   // Upstream runs it under the collaboration profile.
   api_websocket: { ...API_IMAGE, upstreamStandard: false, chart: { key: 'apiWebsocket', label: 'api-websocket' } },
   worker: { ...API_IMAGE, chart: { key: 'worker', label: 'worker' } },
-  worker_runs: { ...API_IMAGE, upstreamSharedEnv: false, upstreamStandard: false, chart: { key: 'workerRuns', label: 'worker-runs' } },
+  worker_runs: { ...API_IMAGE, upstreamSharedEnv: false, upstreamStandard: false, chart: { key: 'workerRuns', label: 'worker-runs', podOf: 'worker' } },
   worker_beat: { ...API_IMAGE, chart: { key: 'beat', label: 'beat' } },
   web: { ...OWN_IMAGE, image: 'dify-web', chart: { key: 'web', label: 'web' } },
   plugin_daemon: { ...OWN_IMAGE, image: 'dify-plugin-daemon', throughPooler: true, upstreamSharedEnv: true, chart: { key: 'pluginDaemon', label: 'plugin-daemon' } },

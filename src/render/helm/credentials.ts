@@ -53,6 +53,8 @@ export function splitCredentials(
       continue;
     }
     const key = shared[name] === value ? name : `${label}.${name}`;
+    // Pods that share a label share its credentials (the run worker copies the worker's pod); never two values under one key.
+    if (keys && key in keys && keys[key] !== value) throw new Error(`two values for the Secret key ${key}`);
     if (keys) keys[key] = value;
     refs.push({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
   }

@@ -67,7 +67,7 @@ function deployment(ctx: RenderContext, c: PlanComponent, valuesYaml: string): V
               // A writable root like the chart's own worker (Dify's worker writes outside /tmp, e.g. its caches).
               securityContext: { ...RESTRICTED_CONTAINER, readOnlyRootFilesystem: false, ...container },
               // The chart worker's env (MODE, LOG_LEVEL, secrets), then the run worker's own queue and sizing.
-              env: [{ name: 'MODE', value: 'worker' }, ...chartPodEnv(ctx, c, 'worker')],
+              env: [{ name: 'MODE', value: 'worker' }, ...chartPodEnv(ctx, c, CHART_COMPONENTS.worker_runs.podOf!)],
               envFrom: [{ configMapRef: { name: CHART_WORKER } }, { secretRef: { name: CHART_WORKER } }],
               resources: resourcesFor(c.cpu, c.memory, c.requests),
             },

@@ -127,7 +127,9 @@ function envList(c: PlanComponent, ctx: RenderContext, chartKey: string, chartBl
   const chartSecrets = secretEnv(ctx, chartKey);
   const first = chartSecrets.filter((e) => !('value' in e) || e.value.includes('$('));
   const urls = Object.fromEntries(chartSecrets.flatMap((e) => (first.includes(e) || !('value' in e) ? [] : [[e.name, e.value]])));
-  const { refs, plain } = splitCredentials(ctx, CHART_COMPONENTS[c.name].label, { ...own, ...shared, ...urls }, shared, credentials);
+  // Keyed by the chart pod whose env this is: the run worker reads the worker's keys, not copies of them.
+  const label = Object.values(CHART_COMPONENTS).find((x) => x.key === chartKey)?.label ?? CHART_COMPONENTS[c.name].label;
+  const { refs, plain } = splitCredentials(ctx, label, { ...own, ...shared, ...urls }, shared, credentials);
   return withSecrets([...first, ...refs], extraEnv(plain, chartBlock.extraEnv));
 }
 
@@ -149,8 +151,10 @@ export function podCredentials(ctx: RenderContext): Record<string, string> {
   const out: Record<string, string> = {};
   for (const c of ctx.plan.components) {
     if (c.name === 'nginx') continue;
-    const block = defaults[CHART_COMPONENTS[c.name].key];
-    envList(c, ctx, CHART_COMPONENTS[c.name].key, isMap(block) ? block : {}, out);
+    // The run worker's pod is the chart worker's: its credentials are read as the worker's are.
+    const chartKey = CHART_COMPONENTS[c.name].podOf ?? CHART_COMPONENTS[c.name].key;
+    const block = defaults[chartKey];
+    envList(c, ctx, chartKey, isMap(block) ? block : {}, out);
   }
   if (bundledWeaviate(ctx) && !ctx.spec.helm?.existingSecret) out[WEAVIATE_KEYS_ENV] = ctx.secrets.WEAVIATE_API_KEY;
   return out;
