@@ -73,11 +73,15 @@ let listed: Map<string, ReleaseOrigin> | undefined;
 /** The user directory and working directory the listing was made for (a test switches them). */
 let listedFor = '';
 const derivedCache = new Map<string, DerivedRelease>();
+/** Stored files already read, by path: a render asks for its release several times (≈ 190 KB of JSON each). */
+const readCache = new Map<string, StoredRelease>();
+let curatedCache: { version: string; data: Record<string, unknown> }[] | undefined;
 
 /** After `release add` stored a file: the next lookup lists the directories again. */
 export function forgetListing(): void {
   listed = undefined;
   derivedCache.clear();
+  readCache.clear();
 }
 
 /** A chart given with --chart: every release's helm facts name it for this run. */
@@ -152,7 +156,8 @@ export function storedRelease(version: string): { stored: StoredRelease; origin:
   }
   const run = forRun.get(version);
   if (run) return { stored: { input: run.origin.input, release: run.release }, origin: run.origin };
-  const stored = readStored(origin.path);
+  let stored = readCache.get(origin.path);
+  if (!stored) readCache.set(origin.path, (stored = readStored(origin.path)));
   return { stored, origin: { ...origin, input: stored.input, ...(stored.addedAt ? { addedAt: stored.addedAt } : {}) } };
 }
 
@@ -163,10 +168,11 @@ export function derivedRelease(version: string): DerivedRelease {
 }
 
 /** The curated facts of each release that has a file of them (releases/<v>.json). */
+/** Read once: they are the package's own files. */
 function curatedFiles(): { version: string; data: Record<string, unknown> }[] {
-  return versionsIn(SHIPPED_CURATED)
+  return (curatedCache ??= versionsIn(SHIPPED_CURATED)
     .sort(compareVersions)
-    .map((version) => ({ version, data: JSON.parse(readFileSync(join(SHIPPED_CURATED, `${version}.json`), 'utf8')) as Record<string, unknown> }));
+    .map((version) => ({ version, data: JSON.parse(readFileSync(join(SHIPPED_CURATED, `${version}.json`), 'utf8')) as Record<string, unknown> })));
 }
 
 /** Facts of one release only: another release's source and notes never apply. */
