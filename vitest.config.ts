@@ -9,6 +9,10 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Vitest runs max(cores − 1, 1) files at once: one on the 2-core CI machine, where the suite then ran serially while
+    // much of its time is spent waiting on PostgreSQL, nginx, Redis and Helm. Two files at once keep both cores busy.
+    maxWorkers: 2,
+    minWorkers: 1,
     // The JSON report lets .ci/run print a plain 'N passed, N failed' closing line.
     reporters: ['default', ['json', { outputFile: '.tmp/vitest-report.json' }]],
   },

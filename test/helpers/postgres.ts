@@ -1,7 +1,8 @@
 // A throwaway PostgreSQL server from the machine's own binaries, on a loopback port.
 // PostgreSQL refuses to run as root, so under root it runs as the unprivileged user
 // `difytest` (created by .ci/run). Under CI a missing server is a failure, not a skip.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,8 +41,11 @@ export async function startPostgres(settings: Record<string, string | number> = 
   if (!binDir) throw new Error('PostgreSQL binaries not found');
   const asRoot = process.getuid?.() === 0;
   const user = asRoot ? 'difytest' : undefined;
-  const run = (cmd: string, args: string[]) =>
-    execFileSync(user ? 'runuser' : cmd, user ? ['-u', user, '--', cmd, ...args] : args, { stdio: 'pipe', encoding: 'utf8' });
+  const runArgs = (cmd: string, args: string[]) => [user ? 'runuser' : cmd, user ? ['-u', user, '--', cmd, ...args] : args] as const;
+  const run = (cmd: string, args: string[]) => execFileSync(...runArgs(cmd, args), { stdio: 'pipe', encoding: 'utf8' });
+  // initdb and the start wait without blocking this worker's event loop: under load they can take longer than
+  // vitest's 60 s worker RPC timeout, which a blocked loop turns into an error of a green run.
+  const runAsync = (cmd: string, args: string[]) => promisify(execFile)(...runArgs(cmd, args), { encoding: 'utf8' });
   const base = mkdtempSync(join(tmpdir(), 'dd-pg-'));
   chmodSync(base, 0o755);
   const dataDir = join(base, 'data');
@@ -51,10 +55,10 @@ export async function startPostgres(settings: Record<string, string | number> = 
     chownSync(base, uid, gid);
   }
   const superuser = 'postgres';
-  run(join(binDir, 'initdb'), ['-D', dataDir, '-U', superuser, '--auth=trust', '--no-sync', '-E', 'UTF8']);
+  await runAsync(join(binDir, 'initdb'), ['-D', dataDir, '-U', superuser, '--auth=trust', '--no-sync', '-E', 'UTF8']);
   const port = await freePort();
   const options = [`-p ${port}`, `-k ${base}`, "-c listen_addresses=127.0.0.1", '-c fsync=off', ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`)];
-  run(join(binDir, 'pg_ctl'), ['-D', dataDir, '-o', options.join(' '), '-l', join(base, 'server.log'), '-w', '-t', '60', 'start']);
+  await runAsync(join(binDir, 'pg_ctl'), ['-D', dataDir, '-o', options.join(' '), '-l', join(base, 'server.log'), '-w', '-t', '60', 'start']);
   return {
     host: '127.0.0.1',
     port,
