@@ -95,9 +95,14 @@ async function helmFindings(d: Deployment): Promise<Diagnostic[]> {
   // The chart data and its ajv schema are loaded only when there are Helm values to check.
   const { checkHelmValues } = await import('../../helm/check.js');
   const { chartVersions } = await import('../../helm/chart.js');
+  const check = (chart: string) => ({ chart, findings: checkHelmValues(d.helmValues, chart) });
+  const own = d.release.helm.version;
   // A guessed release does not pin the chart: judge by the chart version that explains the file best.
-  const charts = d.releaseStated ? [d.release.helm.version] : chartVersions();
-  const results = charts.map((chart) => ({ chart, findings: checkHelmValues(d.helmValues, chart) }));
+  const charts = d.releaseStated ? [own] : chartVersions();
+  // The release's own chart first: values it finds nothing in need no other chart's schema loaded.
+  const first = charts.includes(own) ? check(own) : undefined;
+  if (first && first.findings.length === 0) return [];
+  const results = charts.map((chart) => (chart === first?.chart ? first : check(chart)));
   const errors = (r: (typeof results)[number]) => r.findings.filter((f) => f.severity === 'error').length;
   const best = results.reduce((a, b) => (errors(b) < errors(a) || (errors(b) === errors(a) && b.findings.length < a.findings.length) ? b : a));
   return best.findings.map((f) => helmDiagnostic(d, f, best.chart));
