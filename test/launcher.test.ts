@@ -68,6 +68,19 @@ describe('the code cache', () => {
     expect(second.stderr).toBe(plain.stderr);
   });
 
+  // Anything that changes V8's flags at run time (v8.setFlagsFromString) changes its flag hash, and
+  // V8 then rejects every cache that command writes: each command's second run must use its cache.
+  it.each([
+    ['tiers', ['tiers', '--json']],
+    ['render', ['render', '--tier', '10qps', '--target', 'compose', '--out', join(scratch, 'cached-render')]],
+    ['validate', ['validate', '--env', join(scratch, 'cached.env')]],
+  ])('%s: the second run uses the cache the first wrote', (_, args) => {
+    writeFileSync(join(scratch, 'cached.env'), 'SERVER_WORKER_AMOUNT=2\n');
+    const home = newCacheHome();
+    expect(run(args, { XDG_CACHE_HOME: home }).outcome).toBe('written');
+    expect(run(args, { XDG_CACHE_HOME: home }).state).toBe('used');
+  });
+
   it('one cache per command: `render --help` shares the help cache; a run that fails (exit 2) writes none', () => {
     const home = newCacheHome();
     expect(run(['--help'], { XDG_CACHE_HOME: home }).outcome).toBe('written');
