@@ -5,7 +5,7 @@
 import { Document, LineCounter, isMap, isScalar, parseAllDocuments, parseDocument, type Alias, type Node } from 'yaml';
 import { UserError } from './errors.js';
 import { NOT_PLAIN, plainData } from './yaml-data.js';
-import { aliasProblem, aliasTargets, eachNode, MAX_ALIAS_EXPANSION, nodeAt } from './yaml-walk.js';
+import { aliasProblem, aliasTargetCollector, eachNode, MAX_ALIAS_EXPANSION, nodeAt } from './yaml-walk.js';
 
 export interface YamlDocument {
   doc: Document;
@@ -14,7 +14,7 @@ export interface YamlDocument {
   lineAt(path: (string | number)[]): number | undefined;
   /** The 1-based line of a node. */
   lineOf(node: Node | null | undefined): number | undefined;
-  /** What each alias stands for (yaml-walk's aliasTargets), from one walk shared with the data's read. */
+  /** What each alias stands for (yaml-walk's aliasTargets), from the walk that finds repeated keys. */
   aliasTargets(): Map<Alias, Node>;
 }
 
@@ -23,18 +23,32 @@ export interface YamlDocument {
  * all earlier ones (a 10,000-service compose file took seconds). Same equality as the parser's:
  * scalar keys by value (the `<<` merge key included), other keys by node.
  */
-function duplicateKeys(doc: Document): { pos: [number, number]; message: string }[] {
-  const out: { pos: [number, number]; message: string }[] = [];
-  eachNode(doc, (map) => {
-    if (!isMap(map) || map.items.length < 2) return; // one key repeats nothing: no Set for it
-    const seen = new Set<unknown>();
-    for (const { key } of map.items) {
-      if (!isScalar(key) || Number.isNaN(key.value)) continue;
-      if (seen.has(key.value)) out.push({ pos: [key.range?.[0] ?? 0, key.range?.[1] ?? 0], message: 'Map keys must be unique' });
-      else seen.add(key.value);
-    }
+function duplicateKeysIn(map: Node, out: { pos: [number, number]; message: string }[]): void {
+  if (!isMap(map) || map.items.length < 2) return; // one key repeats nothing: no Set for it
+  const seen = new Set<unknown>();
+  for (const { key } of map.items) {
+    if (!isScalar(key) || Number.isNaN(key.value)) continue;
+    if (seen.has(key.value)) out.push({ pos: [key.range?.[0] ?? 0, key.range?.[1] ?? 0], message: 'Map keys must be unique' });
+    else seen.add(key.value);
+  }
+}
+
+/**
+ * A document's repeated keys and, when its text has a `*` (no alias without one), what each alias
+ * stands for: one walk for both, as both visit every node.
+ */
+function scan(doc: Document, mayAlias: boolean): { duplicates: { pos: [number, number]; message: string }[]; targets: Map<Alias, Node> } {
+  const duplicates: { pos: [number, number]; message: string }[] = [];
+  if (!mayAlias) {
+    eachNode(doc, (node) => duplicateKeysIn(node, duplicates));
+    return { duplicates, targets: new Map() };
+  }
+  const aliases = aliasTargetCollector();
+  eachNode(doc, (node) => {
+    duplicateKeysIn(node, duplicates);
+    aliases.visit(node);
   });
-  return out;
+  return { duplicates, targets: aliases.targets };
 }
 
 /**
@@ -69,7 +83,8 @@ export const PARSE_OPTIONS = { merge: true, uniqueKeys: false, prettyErrors: fal
 
 /** Syntax errors, repeated keys and bad aliases as one UserError naming file and line; else each document's data and lines. */
 function checked(docs: Document[], lineCounter: LineCounter, file: string, what: string, mayAlias: boolean): YamlDocument[] {
-  const errors = docs.flatMap((doc) => [...doc.errors, ...duplicateKeys(doc)]).sort((a, b) => a.pos[0] - b.pos[0]);
+  const scans = docs.map((doc) => scan(doc, mayAlias));
+  const errors = docs.flatMap((doc, i) => [...doc.errors, ...scans[i].duplicates]).sort((a, b) => a.pos[0] - b.pos[0]);
   if (errors.length > 0) {
     throw new UserError(
       errors
@@ -83,11 +98,11 @@ function checked(docs: Document[], lineCounter: LineCounter, file: string, what:
     );
   }
   const lineOf = (node: Node | null | undefined) => (node?.range ? lineCounter.linePos(node.range[0]).line : undefined);
-  return docs.map((doc) => {
-    let targets: Map<Alias, Node> | undefined;
-    const targetsOf = () => (targets ??= aliasTargets(doc));
+  return docs.map((doc, i) => {
+    const { targets } = scans[i];
+    const targetsOf = () => targets;
     if (mayAlias) {
-      const problem = aliasProblem(doc, targetsOf());
+      const problem = aliasProblem(doc, targets);
       if (problem) {
         const at = `${file}:${lineOf(problem.alias) ?? 1}`;
         throw new UserError([

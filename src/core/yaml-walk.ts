@@ -24,15 +24,22 @@ export function eachNode(doc: Document, fn: (node: Node) => void): void {
  * services merging one anchor took half a minute). An alias without one is not in the map.
  */
 export function aliasTargets(doc: Document): Map<Alias, Node> {
+  const collector = aliasTargetCollector();
+  eachNode(doc, collector.visit);
+  return collector.targets;
+}
+
+/** aliasTargets's map, filled node by node in eachNode's order, for a walk that also does other work. */
+export function aliasTargetCollector(): { visit(node: Node): void; targets: Map<Alias, Node> } {
   const targets = new Map<Alias, Node>();
   const anchored = new Map<string, Node>();
-  eachNode(doc, (node) => {
+  const visit = (node: Node) => {
     if (isAlias(node)) {
       const target = anchored.get(node.source);
       if (target) targets.set(node, target);
     } else if (node.anchor) anchored.set(node.anchor, node);
-  });
-  return targets;
+  };
+  return { visit, targets };
 }
 
 /**

@@ -149,7 +149,8 @@ export function parseComposeText(text: string, file: string): ComposeFile {
   }
   if (services.length === 0)
     throw new UserError([`${file}: no services: is not a docker-compose file for Dify; pass Dify's docker-compose.yaml (or the one dify-deploy rendered) with --compose`]);
-  const referenced = new Set([...text.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]));
+  const referenced = new Set<string>();
+  for (const m of text.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)) referenced.add(m[1]);
   return {
     file,
     data,

@@ -106,6 +106,17 @@ function servicesFromCompose(compose: ComposeFile, envFile: EnvFile | undefined,
     }
     return envFiles.get(abs)!;
   };
+  // Services merging one anchor (or copying one value) hold the same raw text: each is read once.
+  const readRaw = new Map<string, { value: string; required: string[]; ref: string | undefined }>();
+  const read = (raw: string, line: number | undefined) => {
+    let r = readRaw.get(raw);
+    if (!r) {
+      const required: string[] = [];
+      r = { value: interpolate(raw, vars, `${compose.file}:${line}`, 0, required), required, ref: soleReference(raw) };
+      readRaw.set(raw, r);
+    }
+    return r;
+  };
   return compose.services.map((s: ComposeService) => {
     // env_file layers are shared by every service that reads them; `environment:` is the service's own.
     const envLayers: Record<string, string>[] = [];
@@ -134,8 +145,8 @@ function servicesFromCompose(compose: ComposeFile, envFile: EnvFile | undefined,
         // A bare KEY takes the value from the shell; validate judges the files only.
         continue;
       }
-      const required: string[] = [];
-      env[e.key] = interpolate(e.raw, vars, `${compose.file}:${e.line}`, 0, required);
+      const { value, required, ref } = read(e.raw, e.line);
+      env[e.key] = value;
       for (const name of required)
         findings.push({
           rule: 'schema',
@@ -145,7 +156,6 @@ function servicesFromCompose(compose: ComposeFile, envFile: EnvFile | undefined,
           message: `service ${s.name}: ${e.key} requires ${name} (\${${name}:?…}), which is unset or empty; docker compose refuses to start`,
           fix: `set ${name} in .env`,
         });
-      const ref = soleReference(e.raw);
       origin[e.key] = (ref && envVarOrigin(envFile, ref)) || { file: compose.file, line: e.line };
     }
     const replicasText = s.replicasRaw === undefined ? '1' : interpolate(s.replicasRaw, vars).trim();

@@ -19,11 +19,12 @@ export function interpolate(value: string, vars: Record<string, string | undefin
   let out = '';
   let i = 0;
   while (i < value.length) {
-    const ch = value[i];
-    if (ch !== '$') {
-      out += ch;
-      i++;
-      continue;
+    // The text up to the next `$` as one piece (most values hold none).
+    const dollar = value.indexOf('$', i);
+    if (dollar !== i) {
+      out += dollar < 0 ? value.slice(i) : value.slice(i, dollar);
+      if (dollar < 0) break;
+      i = dollar;
     }
     const next = value[i + 1];
     if (next === '$') {
