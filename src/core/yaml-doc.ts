@@ -39,16 +39,12 @@ function duplicateKeysIn(map: Node, out: { pos: [number, number]; message: strin
  */
 function scan(doc: Document, mayAlias: boolean): { duplicates: { pos: [number, number]; message: string }[]; targets: Map<Alias, Node> } {
   const duplicates: { pos: [number, number]; message: string }[] = [];
-  if (!mayAlias) {
-    eachNode(doc, (node) => duplicateKeysIn(node, duplicates));
-    return { duplicates, targets: new Map() };
-  }
-  const aliases = aliasTargetCollector();
+  const aliases = mayAlias ? aliasTargetCollector() : undefined;
   eachNode(doc, (node) => {
     duplicateKeysIn(node, duplicates);
-    aliases.visit(node);
+    aliases?.visit(node);
   });
-  return { duplicates, targets: aliases.targets };
+  return { duplicates, targets: aliases?.targets ?? new Map() };
 }
 
 /**
@@ -100,7 +96,6 @@ function checked(docs: Document[], lineCounter: LineCounter, file: string, what:
   const lineOf = (node: Node | null | undefined) => (node?.range ? lineCounter.linePos(node.range[0]).line : undefined);
   return docs.map((doc, i) => {
     const { targets } = scans[i];
-    const targetsOf = () => targets;
     if (mayAlias) {
       const problem = aliasProblem(doc, targets);
       if (problem) {
@@ -112,7 +107,7 @@ function checked(docs: Document[], lineCounter: LineCounter, file: string, what:
         ]);
       }
     }
-    let data = plainData(doc, targetsOf);
+    let data = plainData(doc, () => targets);
     if (data === NOT_PLAIN)
       try {
         data = doc.toJS({ maxAliasCount: 10_000 });
@@ -120,7 +115,7 @@ function checked(docs: Document[], lineCounter: LineCounter, file: string, what:
         // An alias to an anchor that does not exist, or an alias bomb.
         throw new UserError([`${file}: invalid YAML in the ${what}: ${(e as Error).message.split('\n')[0]} — fix the anchors and aliases (&name / *name)`]);
       }
-    return { doc, data, lineOf, lineAt: (path) => lineOf(nodeAt(doc, path) as Node | undefined), aliasTargets: targetsOf };
+    return { doc, data, lineOf, lineAt: (path) => lineOf(nodeAt(doc, path) as Node | undefined), aliasTargets: () => targets };
   });
 }
 
