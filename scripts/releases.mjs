@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 // Rebuilds releases/derived/<version>.json, the derived half of each shipped release, with the
-// product's own derivation (src/releases/derive.ts, built to dist/) from the unmodified upstream
+// product's own derivation (src/core/releases/derive.ts, built to dist/) from the unmodified upstream
 // copies — the same code `dify-deploy release add` runs on a user's checkout.
 // test/release-derive.test.ts fails when a shipped file differs from what this writes.
 //   npm run build && node scripts/releases.mjs [UPSTREAM_DIR]
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { deriveRelease, locateReleaseFiles } from '../dist/releases/derive.js';
-import { shippedReleaseFile } from '../dist/releases/add.js';
+import { deriveRelease, locateReleaseFiles } from '../dist/core/releases/derive.js';
+import { shippedReleaseFile } from '../dist/core/releases/add.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const upstream = process.argv[2] ?? join(root, '..', 'shared', 'upstream');

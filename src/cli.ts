@@ -2,7 +2,7 @@
 // `--help` and `plan` start without loading what they do not use.
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from './core/data.js';
-import { UserError } from './core/errors.js';
+import { UserError } from './io/errors.js';
 import { processIo, type Io } from './cli/io.js';
 
 function specOptions(cmd: Command): Command {

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MAX_ALIAS_EXPANSION } from '../src/core/yaml-walk.js';
+import { MAX_ALIAS_EXPANSION } from '../src/io/yaml-walk.js';
 import { MAX_INTERPOLATION_DEPTH } from '../src/validate/env-file.js';
 import { runCli } from './helpers/cli.js';
 

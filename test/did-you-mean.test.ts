@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { closest, distance } from 'fastest-levenshtein';
 import { describe, expect, it } from 'vitest';
-import { Suggester, didYouMean, suggestionText } from '../src/core/did-you-mean.js';
+import { Suggester, didYouMean, suggestionText } from '../src/io/did-you-mean.js';
 import { knownEnvVariables } from '../src/core/known-env.js';
 
 /**

@@ -15,7 +15,7 @@ import { coalesceValues } from '../src/helm/merge.js';
 import { cpuQuantity, parseQuantity } from '../src/helm/quantity.js';
 import { testUpstream, UPSTREAM, UPSTREAM_REQUIRED } from './helpers/upstream.js';
 import { chartDir, helmBinary, runHelm } from './helpers/helm.js';
-import { stringifyYaml } from '../src/core/yaml-doc.js';
+import { stringifyYaml } from '../src/io/yaml-doc.js';
 
 const VERSIONS = chartVersions();
 const ciDir = (v: string) => join(UPSTREAM, `dify-helm-${v}`, 'ci-values');

@@ -9,7 +9,7 @@ import { parse as parseDotenv } from 'dotenv';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { stringifyYaml, yaml11PlainType } from '../src/core/yaml-doc.js';
+import { stringifyYaml, yaml11PlainType } from '../src/io/yaml-doc.js';
 import { renderFiles } from '../src/render/index.js';
 import { resolveSecrets } from '../src/render/secrets.js';
 import { interpolate, interpolateAll } from './helpers/compose-interpolate.js';
@@ -100,10 +100,10 @@ describe.each(CASES)('$release $tier, $backend', ({ spec, backend }) => {
   });
 });
 
-test('YAML is written in one place: no module but core/yaml-doc.ts serialises with the yaml package', () => {
+test('YAML is written in one place: no module but io/yaml-doc.ts serialises with the yaml package', () => {
   const src = fileURLToPath(new URL('../src/', import.meta.url));
   const writers = readdirSync(src, { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.ts') && f !== join('core', 'yaml-doc.ts'))
+    .filter((f) => f.endsWith('.ts') && f !== join('io', 'yaml-doc.ts'))
     .filter((f) => /import\s*{[^}]*[\s,{]stringify\b[^}]*}\s*from\s*'yaml'|\bnew Document\(|\.toString\(\s*{\s*lineWidth/.test(readFileSync(join(src, f), 'utf8')));
   expect(writers).toEqual([]);
 });

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { tierNames } from '../src/core/data.js';
 import { planFor } from '../src/core/resolve.js';
 import { parseSpecData } from '../src/core/spec-parse.js';
-import { UserError } from '../src/core/errors.js';
+import { UserError } from '../src/io/errors.js';
 import type { SpecInput } from '../src/core/spec.js';
 
 const S3 = { type: 's3', bucket: 'b', region: 'r', useIam: true } as const;

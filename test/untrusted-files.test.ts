@@ -6,7 +6,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, unli
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MAX_INPUT_BYTES } from '../src/core/user-file.js';
+import { MAX_INPUT_BYTES } from '../src/io/user-file.js';
 import { runCli } from './helpers/cli.js';
 import { describeUpstream } from './helpers/upstream.js';
 import { userDeployment } from './helpers/user-deployments.js';

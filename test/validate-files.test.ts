@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../src/core/errors.js';
-import { readTextFile } from '../src/core/files.js';
+import { UserError } from '../src/io/errors.js';
+import { readTextFile } from '../src/io/files.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dd-files-'));
 let n = 0;

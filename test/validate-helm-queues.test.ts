@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments, parseDocument } from 'yaml';
-import { stringifyYaml } from '../src/core/yaml-doc.js';
+import { stringifyYaml } from '../src/io/yaml-doc.js';
 import { runCli } from './helpers/cli.js';
 import { describeUpstream, UPSTREAM, UPSTREAM_REQUIRED } from './helpers/upstream.js';
 

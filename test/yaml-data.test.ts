@@ -3,8 +3,8 @@
 import fc from 'fast-check';
 import { parseAllDocuments, stringify, visit, type Document, type Node } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { NOT_PLAIN, plainData } from '../src/core/yaml-data.js';
-import { eachNode } from '../src/core/yaml-walk.js';
+import { NOT_PLAIN, plainData } from '../src/io/yaml-data.js';
+import { eachNode } from '../src/io/yaml-walk.js';
 
 const OPTIONS = { merge: true, uniqueKeys: false, prettyErrors: false } as const;
 

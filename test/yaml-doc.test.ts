@@ -4,8 +4,8 @@
 import fc from 'fast-check';
 import { LineCounter, parseDocument } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../src/core/errors.js';
-import { parseYamlDocument } from '../src/core/yaml-doc.js';
+import { UserError } from '../src/io/errors.js';
+import { parseYamlDocument } from '../src/io/yaml-doc.js';
 
 const key = fc.constantFrom('a', 'b', "'a'", '"a"', '1', '"1"', '1.0', 'null', '~', '"<<"');
 type Tree = { key: string; value: string | Tree[]; flow: boolean }[];

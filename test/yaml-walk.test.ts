@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { YAMLMap, YAMLSeq, isPair, isScalar, parseAllDocuments, parseDocument, type Document } from 'yaml';
-import { PARSE_OPTIONS } from '../src/core/yaml-doc.js';
-import { nodeAt } from '../src/core/yaml-walk.js';
+import { PARSE_OPTIONS } from '../src/io/yaml-doc.js';
+import { nodeAt } from '../src/io/yaml-walk.js';
 import { UPSTREAM, UPSTREAM_REQUIRED } from './helpers/upstream-path.js';
 
 type Path = (string | number)[];

@@ -1,11 +1,11 @@
-// The quoting policy of stringifyYaml/yamlText (src/core/yaml-doc.ts) against the real readers:
+// The quoting policy of stringifyYaml/yamlText (src/io/yaml-doc.ts) against the real readers:
 // the `yaml` library's own YAML 1.1 and 1.2 parsers read back, from what was written, the data
 // that was written — over arbitrary data built from the strings YAML treats specially, and the
 // multi-line strings whose literal blocks the library writes wrong.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { Document, parseAllDocuments } from 'yaml';
-import { stringifyYaml, yamlText } from '../src/core/yaml-doc.js';
+import { stringifyYaml, yamlText } from '../src/io/yaml-doc.js';
 
 const readAs = (text: string, version: '1.1' | '1.2') =>
   parseAllDocuments(text, { version }).map((d) => {

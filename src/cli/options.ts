@@ -2,7 +2,7 @@
 // ./dify-deploy.yaml when present) with flags layered on top.
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { UserError } from '../core/errors.js';
+import { UserError } from '../io/errors.js';
 import { TARGETS, type Spec } from '../core/spec.js';
 import { parseSpecData, schemaAt } from '../core/spec-parse.js';
 

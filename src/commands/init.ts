@@ -3,9 +3,9 @@
 // renders into the output directory. Nothing touches the disk before the last confirmation.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readUserText } from '../core/user-file.js';
+import { readUserText } from '../io/user-file.js';
 import { z } from 'zod';
-import { UserError } from '../core/errors.js';
+import { UserError } from '../io/errors.js';
 import { planFor } from '../core/resolve.js';
 import type { Plan } from '../core/sizing.js';
 import { parseYamlMapping } from '../core/spec-file.js';

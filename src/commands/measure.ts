@@ -3,7 +3,7 @@
 import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { z } from 'zod';
-import { UserError } from '../core/errors.js';
+import { UserError } from '../io/errors.js';
 import { loadTier, tierNames } from '../core/data.js';
 import { parseSpecYaml } from '../core/spec-file.js';
 import { DEFAULT_SPEC_FILE, parseOptions } from '../cli/options.js';

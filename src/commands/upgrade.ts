@@ -3,7 +3,7 @@
 // problems); 2 for bad input (unknown release, downgrade without --force, no spec, no TTY and no --yes).
 import confirm from '@inquirer/confirm';
 import { z } from 'zod';
-import { UserError } from '../core/errors.js';
+import { UserError } from '../io/errors.js';
 import { prepareUpgrade, type UpgradeDiff } from '../lifecycle/upgrade.js';
 import { parseOptions } from '../cli/options.js';
 import { colors, type Io } from '../cli/io.js';

@@ -1,7 +1,7 @@
 // Releases and tiers are data files shipped beside dist/: adding one is adding a JSON file.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError, didYouMean } from './errors.js';
+import { UserError, didYouMean } from '../io/errors.js';
 import type { DerivedRelease } from './releases/derive.js';
 import { PACKAGE_ROOT } from './package-root.js';
 import { imageParts } from '../dify/components.js';

@@ -1,9 +1,9 @@
 // Reading dify-deploy.yaml: YAML syntax errors with their line; schema errors via spec-parse.
-import { readUserText } from './user-file.js';
+import { readUserText } from '../io/user-file.js';
 import { dirname } from 'node:path';
 import { useProjectReleases } from './releases/store.js';
-import { UserError } from './errors.js';
-import { parseYamlDocument } from './yaml-doc.js';
+import { UserError } from '../io/errors.js';
+import { parseYamlDocument } from '../io/yaml-doc.js';
 import { describe, parseSpecData } from './spec-parse.js';
 import type { Spec } from './spec.js';
 

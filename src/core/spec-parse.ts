@@ -3,7 +3,7 @@
 import { mayHoldCredential, redactUrlPasswords } from './redact.js';
 import { z } from 'zod';
 import { releaseVersions, tierNames } from './data.js';
-import { UserError, didYouMean } from './errors.js';
+import { UserError, didYouMean } from '../io/errors.js';
 import { specSchema, type Spec } from './spec.js';
 
 function unwrap(schema: z.ZodTypeAny): z.ZodTypeAny {

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parse as parseYaml } from 'yaml';
-import { UserError } from '../core/errors.js';
-import { isDirectory, isFile, readTextFile } from '../core/files.js';
+import { UserError } from '../io/errors.js';
+import { isDirectory, isFile, readTextFile } from '../io/files.js';
 import type { Values } from './merge.js';
 
 export interface ChartFiles {

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../core/data.js';
-import { UserError, didYouMean } from '../core/errors.js';
+import { UserError, didYouMean } from '../io/errors.js';
 import type { Values } from './merge.js';
 import type { ValidateFunction } from 'ajv';
 import { readChartFiles } from './chart-files.js';

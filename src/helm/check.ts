@@ -15,7 +15,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { didYouMean } from '../core/errors.js';
+import { didYouMean } from '../io/errors.js';
 import { GENERATED_CHARTS_DIR, loadChart, pathMatches, runChartValidator, type ChartData } from './chart.js';
 import { coalesceValues, dotted, isMap, type Values } from './merge.js';
 import { parseQuantity } from './quantity.js';

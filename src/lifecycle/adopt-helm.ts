@@ -3,7 +3,7 @@
 // with a marker per field, and the marker's path in values.yaml says where the user's value is.
 // So import and render share one mapping and cannot disagree.
 import { parse as parseYaml } from 'yaml';
-import { UserError } from '../core/errors.js';
+import { UserError } from '../io/errors.js';
 import type { Release } from '../core/data.js';
 import { parseSpecData } from '../core/spec-parse.js';
 import { COMPONENT_NAMES, type ComponentName, type SpecInput } from '../core/spec.js';

@@ -3,8 +3,8 @@
 // loaders; the spec is proven by rendering it in memory and reading it back (round-trip.ts):
 // what cannot be reproduced is refused with its file and line, never silently dropped.
 import { relative, resolve, sep } from 'node:path';
-import { stringifyYaml } from '../core/yaml-doc.js';
-import { UserError } from '../core/errors.js';
+import { stringifyYaml } from '../io/yaml-doc.js';
+import { UserError } from '../io/errors.js';
 import { loadAllTiers } from '../core/data.js';
 import { planFor } from '../core/resolve.js';
 import { parseSpecData } from '../core/spec-parse.js';

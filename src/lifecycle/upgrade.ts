@@ -3,12 +3,12 @@
 // then — when the command says so — one all-or-nothing write through render's writer: the
 // rendered files plus dify-deploy.yaml with only `release:` changed. Secrets and overrides stay.
 import { existsSync, statSync } from 'node:fs';
-import { readUserText } from '../core/user-file.js';
+import { readUserText } from '../io/user-file.js';
 import { basename, dirname } from 'node:path';
 import { budgetSummary } from '../core/budget-lines.js';
 import { parse as parseYaml, parseDocument } from 'yaml';
-import { yamlText } from '../core/yaml-doc.js';
-import { UserError } from '../core/errors.js';
+import { yamlText } from '../io/yaml-doc.js';
+import { UserError } from '../io/errors.js';
 import { defaultReleaseVersion, loadRelease, type Release } from '../core/data.js';
 import { planFor } from '../core/resolve.js';
 import { readSpecFile } from '../core/spec-file.js';

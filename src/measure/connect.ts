@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module';
 import type * as Pg from 'pg';
 import type { Client, ClientConfig } from 'pg';
-import { UserError } from '../core/errors.js';
+import { UserError } from '../io/errors.js';
 import type { DbSource } from './source.js';
 
 export interface ReadOnlySession {

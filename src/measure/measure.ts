@@ -1,7 +1,7 @@
 // `dify-deploy measure`: the workload of a running Dify, read from its metadata database, as a
 // report object (printing is src/commands/measure.ts's). All reads happen in one read-only
 // transaction (connect.ts); the figures are derived here and in stats.ts / workload.ts.
-import { UserError } from '../core/errors.js';
+import { UserError } from '../io/errors.js';
 import { withReadOnlySession, type ReadOnlySession } from './connect.js';
 import { ALEMBIC_VERSION, CLOCK, INDEX_LEADS, SCHEMA_COLUMNS, SOURCE_KINDS, TABLE_SIZES, WINDOW_ROWS, arrivalsSql, latencySql, nodesSql, type SourceKind } from './queries.js';
 import { REQUIRED_COLUMNS, missingColumns, missingIndexes } from './schema.js';

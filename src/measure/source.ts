@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
-import { UserError } from '../core/errors.js';
+import { UserError } from '../io/errors.js';
 
 export interface DbSource {
   host: string;

@@ -3,7 +3,7 @@
 // every key the measurement does not own stay the user's.
 import { parseDocument } from 'yaml';
 import { APP_KINDS, GRAPH_APP_KINDS, type AppKind, type GraphAppKind } from '../core/spec.js';
-import { yamlText } from '../core/yaml-doc.js';
+import { yamlText } from '../io/yaml-doc.js';
 import type { GraphStats, KindMeasure, LatencyStats, MeasureReport } from './measure.js';
 import type { SourceKind } from './queries.js';
 import { round3 } from './stats.js';

@@ -1,7 +1,7 @@
 // Kubernetes manifests the dify-helm chart has no template for, written beside values.yaml
 // under helm/extra/ and applied with kubectl: PodDisruptionBudgets and a one-shot
 // migration Job (the chart would otherwise migrate in every api replica at start).
-import { stringifyYaml } from '../core/yaml-doc.js';
+import { stringifyYaml } from '../io/yaml-doc.js';
 import { cpuQuantity } from '../helm/quantity.js';
 import { CHART_COMPONENTS } from './helm/components.js';
 import { apiPodEnv } from './helm/values.js';

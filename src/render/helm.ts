@@ -1,7 +1,7 @@
 // `render --target helm`: helm/values.yaml for the dify-helm chart version the release
 // table names, and helm/README.md with the exact install commands.
 import { CHART_WORKER_CONNECTIONS as CHART_NGINX_WORKER_CONNECTIONS } from '../core/sizing/nginx.js';
-import { stringifyYaml } from '../core/yaml-doc.js';
+import { stringifyYaml } from '../io/yaml-doc.js';
 import { budgetLines } from '../core/budget-lines.js';
 import { cpuQuantity } from '../helm/quantity.js';
 import { renderTemplate } from './template.js';

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, resolve, join } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
-import { stringifyYaml } from '../core/yaml-doc.js';
+import { stringifyYaml } from '../io/yaml-doc.js';
 import { defaultReleaseVersion, loadRelease } from '../core/data.js';
 import { planFor } from '../core/resolve.js';
 import type { Plan } from '../core/sizing.js';
@@ -13,7 +13,7 @@ import { renderHelm } from './helm.js';
 import { rendererFingerprint } from './fingerprint.js';
 import { renderRunbook } from './recovery.js';
 import { publishedOverrides, resolveSecrets, screenAdoptedSecrets } from './secrets.js';
-import { UserError } from '../core/errors.js';
+import { UserError } from '../io/errors.js';
 import { readExistingSecrets, secretsFile } from './secrets-store.js';
 import { credentialEntries, holdsCredentials, inlineCredentialAdvice, withoutCredentials, withStoredCredentials } from './spec-credentials.js';
 import { specSecretProblems } from './spec-secrets.js';

@@ -1,7 +1,7 @@
 // Disaster recovery: the backup/restore scripts, RUNBOOK.md, the compose `backup` service
 // and the Kubernetes CronJob. The schedule and retention come from plan.recovery.
 import { directJobEnv } from './database-tls.js';
-import { stringifyYaml } from '../core/yaml-doc.js';
+import { stringifyYaml } from '../io/yaml-doc.js';
 import type { Target } from '../core/spec.js';
 import { renderTemplate } from './template.js';
 import type { RenderContext, RenderedFile } from './types.js';

@@ -2,9 +2,9 @@
 // truth; for anything missing there, an existing <outDir>/.env is read, so adopting a
 // hand-made deployment keeps its live secrets (a new SECRET_KEY or DB password would break it).
 import { join } from 'node:path';
-import { envFileText, parseEnvText } from '../core/env-file.js';
-import { readUserText } from '../core/user-file.js';
-import { UserError } from '../core/errors.js';
+import { envFileText, parseEnvText } from '../io/env-file.js';
+import { readUserText } from '../io/user-file.js';
+import { UserError } from '../io/errors.js';
 import { SECRETS } from './secrets.js';
 import { STATE_DIR } from './writer.js';
 import type { RenderedFile } from './types.js';

@@ -2,7 +2,7 @@
 // reads them back and reuses them, because rotating SECRET_KEY (or the DB password)
 // breaks a running Dify.
 import { randomBytes } from 'node:crypto';
-import { UserError } from '../core/errors.js';
+import { UserError } from '../io/errors.js';
 import { storageBackend, type StorageCredential } from '../backends/storage.js';
 import type { Spec } from '../core/spec.js';
 import { publishedValue, secretData } from '../core/secret-data.js';

@@ -5,8 +5,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, readFileSync, fsyncSync, mkdirSync, openSync, readdirSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { UserError } from '../core/errors.js';
-import { readUserText } from '../core/user-file.js';
+import { UserError } from '../io/errors.js';
+import { readUserText } from '../io/user-file.js';
 import type { RenderedFile } from './types.js';
 
 export const STATE_DIR = '.dify-deploy';

@@ -2,8 +2,8 @@
 // env_file list, environment entries (with their lines, through `<<:` merges), replicas
 // and command. Wrong shapes are left to the compose-spec schema rule, never a crash.
 import { isAlias, isMap, isScalar, isSeq, type Alias, type Node, type YAMLMap } from 'yaml';
-import { UserError } from '../core/errors.js';
-import { parseYamlDocument } from '../core/yaml-doc.js';
+import { UserError } from '../io/errors.js';
+import { parseYamlDocument } from '../io/yaml-doc.js';
 import { trapAt, type YamlTrap } from './yaml-traps.js';
 
 export interface EnvEntry {

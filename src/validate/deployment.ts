@@ -9,7 +9,7 @@ import { COMPONENT_NAMES, type ComponentName, type Spec } from '../core/spec.js'
 import type { ComposeFile, ComposeService } from './compose-file.js';
 import type { Diagnostic, Origin } from './diagnostics.js';
 import { interpolate, parseEnvText, type EnvFile } from './env-file.js';
-import { isFile, readTextFile } from '../core/files.js';
+import { isFile, readTextFile } from '../io/files.js';
 import { helmView, type HelmView } from './helm-model.js';
 import { componentOfImage, componentsWhere, imageIs, isDifyApiImage } from '../dify/components.js';
 import type { Values } from '../helm/merge.js';

@@ -1,8 +1,8 @@
-// Reading a .env file (the one reader, in core/env-file.ts) and Compose-style interpolation.
+// Reading a .env file (the one reader, in io/env-file.ts) and Compose-style interpolation.
 
-import { UserError } from '../core/errors.js';
+import { UserError } from '../io/errors.js';
 
-export { parseEnvText, type EnvFile } from '../core/env-file.js';
+export { parseEnvText, type EnvFile } from '../io/env-file.js';
 
 /** How deep `${A:-${B:-…}}` defaults may nest (documented in docs/untrusted-input.md); real files use two or three. */
 export const MAX_INTERPOLATION_DEPTH = 32;

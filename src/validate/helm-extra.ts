@@ -4,11 +4,11 @@
 // like the chart's worker, so queue-coverage, capacity and the budgets count it.
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parseYamlDocuments } from '../core/yaml-doc.js';
+import { parseYamlDocuments } from '../io/yaml-doc.js';
 import { isMap, type Values } from '../helm/merge.js';
 import type { ServiceModel } from './service-model.js';
 import type { Origin } from './diagnostics.js';
-import { isDirectory, readTextFile } from '../core/files.js';
+import { isDirectory, readTextFile } from '../io/files.js';
 import { workerComponent } from './worker-role.js';
 import { isDifyApiImage } from '../dify/components.js';
 

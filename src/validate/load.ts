@@ -3,7 +3,7 @@
 // a spec that parses but breaks the schema is a finding, reported with the rest.
 import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { UserError } from '../core/errors.js';
+import { UserError } from '../io/errors.js';
 import { loadRelease } from '../core/data.js';
 import { parseYamlMapping } from '../core/spec-file.js';
 import { parseSpecData } from '../core/spec-parse.js';
@@ -12,11 +12,11 @@ import { inlineCredentials, moveAdvice } from '../render/spec-credentials.js';
 import type { Spec } from '../core/spec.js';
 import { parseComposeText, type ComposeFile } from './compose-file.js';
 import { helmValueTraps, type YamlTrap } from './yaml-traps.js';
-import { parseYamlDocument } from '../core/yaml-doc.js';
+import { parseYamlDocument } from '../io/yaml-doc.js';
 import { buildDeployment, projectVars, type Deployment } from './deployment.js';
 import type { Diagnostic } from './diagnostics.js';
 import { parseEnvText, interpolate, type EnvFile } from './env-file.js';
-import { isDirectory, isFile, readTextFile } from '../core/files.js';
+import { isDirectory, isFile, readTextFile } from '../io/files.js';
 import { defaultRelease, difyImageTag, releaseFromFilesBeside, releaseFromHelmValues, releaseFromImages, releaseFromVariables, type ReleaseChoice } from './release.js';
 
 export interface ValidateInputs {

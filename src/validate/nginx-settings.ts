@@ -7,7 +7,7 @@ import type { Origin } from './diagnostics.js';
 import type { Deployment } from './deployment.js';
 import { envVarOrigin } from './deployment.js';
 import { interpolate } from './env-file.js';
-import { isDirectory, readTextFile } from '../core/files.js';
+import { isDirectory, readTextFile } from '../io/files.js';
 import { layered } from './layered.js';
 
 export interface NginxSetting {

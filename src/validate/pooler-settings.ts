@@ -2,7 +2,7 @@
 // with its pgbouncer.ini beside the compose file (pgbouncer/pgbouncer.ini or pgbouncer.ini).
 import { dirname, join } from 'node:path';
 import type { Deployment, ServiceModel } from './deployment.js';
-import { isFile, readTextFile } from '../core/files.js';
+import { isFile, readTextFile } from '../io/files.js';
 import { extraDirOf, manifestFile } from './helm-extra.js';
 
 export interface PoolerSettings {

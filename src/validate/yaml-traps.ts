@@ -4,7 +4,7 @@
 // that way is not a string and the API server rejects the object; docker-compose v1 and
 // PyYAML-based tools turn `restart: no` into false and `FOO: yes` into "True".
 import { isAlias, isMap, isScalar, isSeq, parse, type Document, type Node } from 'yaml';
-import { yaml11PlainType } from '../core/yaml-doc.js';
+import { yaml11PlainType } from '../io/yaml-doc.js';
 
 export interface YamlTrap {
   path: (string | number)[];

@@ -8,7 +8,7 @@ import confirm from '@inquirer/confirm';
 import input from '@inquirer/input';
 import password from '@inquirer/password';
 import select from '@inquirer/select';
-import { UserError } from '../core/errors.js';
+import { UserError } from '../io/errors.js';
 
 /** Where a prompt reads and draws: the terminal by default, other streams in tests. */
 export type PromptContext = Parameters<typeof input>[1];

@@ -1,7 +1,7 @@
 // One wizard run: asks each question unless the answers file / flags already answer it,
 // checks every value against the spec's own field schema, and builds the spec data.
 import { z } from 'zod';
-import { UserError, didYouMean } from '../core/errors.js';
+import { UserError, didYouMean } from '../io/errors.js';
 import { getAt, setAt } from '../core/data-path.js';
 import { describe, parseSpecData, schemaAt } from '../core/spec-parse.js';
 import type { Spec } from '../core/spec.js';

@@ -6,9 +6,9 @@
 import { readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { UserError } from '../errors.js';
-import { isDirectory, isFile, readTextFile } from '../files.js';
-import { parseEnvText } from '../env-file.js';
+import { UserError } from '../../io/errors.js';
+import { isDirectory, isFile, readTextFile } from '../../io/files.js';
+import { parseEnvText } from '../../io/env-file.js';
 
 export interface EnvDefault {
   value: string;

@@ -9,7 +9,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { UserError, didYouMean } from '../errors.js';
+import { UserError, didYouMean } from '../../io/errors.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import type { DerivedRelease } from './derive.js';
 

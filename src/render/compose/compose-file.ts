@@ -1,7 +1,7 @@
 // docker-compose.yaml: upstream's service definitions (services.ts and the vector store's parts
 // from model.ts) narrowed to this deployment, with the plan's replicas, resource limits
 // and per-service sized variables. No database, Redis or vector-store port is published.
-import { stringifyYaml } from '../../core/yaml-doc.js';
+import { stringifyYaml } from '../../io/yaml-doc.js';
 import { backupComposeService } from '../recovery.js';
 import { composeServiceDefinitions } from './services.js';
 import type { RenderContext, RenderedFile } from '../types.js';

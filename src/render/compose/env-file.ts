@@ -2,7 +2,7 @@
 import { renderTemplate } from '../template.js';
 import type { RenderContext, RenderedFile } from '../types.js';
 import type { ComposeModel } from './model.js';
-import { envValue } from '../../core/env-file.js';
+import { envValue } from '../../io/env-file.js';
 
 export function renderEnvFile(ctx: RenderContext, model: ComposeModel): RenderedFile {
   const sections = model.env.map((s) => ({ ...s, vars: s.vars.map((v) => ({ name: v.name, value: envValue(v.value, v.name) })) }));

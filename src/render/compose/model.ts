@@ -7,7 +7,7 @@
 //      there (api's SERVER_WORKER_AMOUNT, SQLALCHEMY_POOL_SIZE…);
 //   3. anything else — another component's pool sizes, DB_MAX_OPEN_CONNS, sandbox MAX_WORKERS —
 //      is pinned literally in that service's `environment:`, which overrides env_file.
-import { UserError } from '../../core/errors.js';
+import { UserError } from '../../io/errors.js';
 import { storageBackend } from '../../backends/storage.js';
 import { vectorStoreBackend } from '../../backends/vector-stores.js';
 import { knownEnvVariables } from '../../core/known-env.js';

@@ -1,7 +1,7 @@
 // The dify-helm blocks for the spec's backends: bundled subcharts sized from the plan, or
 // an external service with the bundled subchart switched off. The chart only ever
 // enables one of each kind, so every choice also writes the `enabled: false` it implies.
-import { UserError } from '../../core/errors.js';
+import { UserError } from '../../io/errors.js';
 import { gib, type Plan } from '../../core/sizing.js';
 import type { RedisServerSettings } from '../../core/redis.js';
 import type { Spec } from '../../core/spec.js';

@@ -4,7 +4,7 @@
 // (0600, applied before the chart), or with helm.existingSecret the user's own Secret.
 import { isSecretName } from '../secrets.js';
 import { HELM_NAMESPACE, HELM_RELEASE_NAME } from './names.js';
-import { stringifyYaml } from '../../core/yaml-doc.js';
+import { stringifyYaml } from '../../io/yaml-doc.js';
 import type { RenderContext, RenderedFile } from '../types.js';
 
 /** The Secret dify-deploy renders for the credentials above. */

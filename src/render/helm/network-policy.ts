@@ -8,7 +8,7 @@ import { componentsWhere } from '../../dify/components.js';
 import { PGBOUNCER_PORT } from '../../core/pooler.js';
 import { CHART_COMPONENTS } from './components.js';
 import { HELM_NAMESPACE, HELM_RELEASE_NAME, selectorLabels } from './names.js';
-import { stringifyYaml } from '../../core/yaml-doc.js';
+import { stringifyYaml } from '../../io/yaml-doc.js';
 import type { RenderContext, RenderedFile } from '../types.js';
 
 const SANDBOX_PORT = 8194;

@@ -4,7 +4,7 @@
 // `include /etc/squid/conf.d/*.conf` just before `http_access deny all`). That file is the same
 // policy compose renders (ssrfProxy.allowPrivate, then private destinations refused), in a
 // ConfigMap of helm/extra/ mounted through the chart's ssrfProxy.extraVolumes.
-import { stringifyYaml } from '../../core/yaml-doc.js';
+import { stringifyYaml } from '../../io/yaml-doc.js';
 import { isMap, type Values } from '../../helm/merge.js';
 import { HELM_NAMESPACE, HELM_RELEASE_NAME } from './names.js';
 import { squidAcls, squidPolicy } from '../ssrf-policy.js';

@@ -2,7 +2,7 @@
 // edited without re-rendering, or an older dify-deploy). Runs the same render pipeline
 // with the directory's own secrets, compares in memory, and never writes.
 import { existsSync } from 'node:fs';
-import { readUserText } from '../../core/user-file.js';
+import { readUserText } from '../../io/user-file.js';
 import { join } from 'node:path';
 import { MANIFEST_PATH, readManifest, sha256 } from '../../render/writer.js';
 import type { Deployment } from '../deployment.js';

@@ -1,6 +1,6 @@
 // unknown-variable: a .env variable the release does not know (releases/known-env) is
 // most often a typo that silently leaves the default in force.
-import { Suggester, suggestionText } from '../../core/did-you-mean.js';
+import { Suggester, suggestionText } from '../../io/did-you-mean.js';
 import { ENTRYPOINT_VARIABLES, knownEnvVariables } from '../../core/known-env.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { Rule } from './rule.js';

@@ -1,4 +1,4 @@
-// Reading input files for validate: through the one gate (core/user-file.ts); every failure becomes
+// Reading input files for validate: through the one gate (io/user-file.ts); every failure becomes
 // one UserError (exit 2) naming the file.
 import { lstatSync, statSync } from 'node:fs';
 import { readUserText } from './user-file.js';
