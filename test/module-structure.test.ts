@@ -59,6 +59,22 @@ describe('module structure', () => {
     expect(stale).toEqual([]);
   });
 
+  it('docs/architecture.md names every folder and the folders it imports', () => {
+    const rows = readFileSync(join(ROOT, 'docs', 'architecture.md'), 'utf8')
+      .split('\n')
+      .map((line) => /^\| `([^`]+?)\/?` \|.*\| (.+) \|$/.exec(line))
+      .filter((m) => m !== null)
+      .map((m) => [m[1], m[2] === '—' ? [] : [...m[2].matchAll(/`([^`]+?)\/?`/g)].map((n) => n[1])] as const);
+    const actual = new Map<string, Set<string>>();
+    for (const [file, targets] of imports) {
+      const folder = folderOf(file);
+      const used = actual.get(folder) ?? new Set<string>();
+      for (const t of targets) if (folderOf(t) !== folder) used.add(folderOf(t));
+      actual.set(folder, used);
+    }
+    expect(new Map(rows.map(([folder, used]) => [folder, [...used].sort()]))).toEqual(new Map([...actual].map(([folder, used]) => [folder, [...used].sort()])));
+  });
+
   it('no import circles', () => {
     const cycles: string[] = [];
     const state = new Map<string, 'open' | 'done'>();
