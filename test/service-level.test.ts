@@ -88,7 +88,7 @@ describe('monotone: more QPS or costlier work never gets fewer slots, cores or b
    * Nothing drops: every core, byte and API slot of the larger load's plan is at least the smaller's. The run
    * slots and sandbox workers are the queue's need split evenly over replicas the CPU sets: a replica added for
    * CPU may give back the split's rounding, at most one slot per replica (the matrix above checks they still
-   * meet the service level; docs/sizing-model.md §7 says why they are not spread like the API's greenlets).
+   * meet the service level; docs/sizing-model.md §2 says why they are not spread like the API's greenlets).
    */
   const SPLIT_BY_CPU: Record<string, string> = { 'runs slots': 'worker_runs', 'sandbox slots': 'sandbox' };
   const noDrop = (a: Record<string, number>, b: Record<string, number>, bPlan: ReturnType<typeof planFor>) => {
