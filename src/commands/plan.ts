@@ -192,7 +192,7 @@ export async function formatPlan(plan: Plan): Promise<string> {
     ...redisLines(plan, c),
     '',
     `Database: ${db.engine} ${db.mode}${db.hostSize ? ` on ${db.hostSize.cpus} vCPU / ${db.hostSize.memoryGiB} GiB` : ''}; admin headroom ${db.adminHeadroom}${dbSettings ? `; ${dbSettings}` : ''}`,
-    ...(db.work ? [`Database CPU: ${db.work.formula}`] : []),
+    `Database CPU: ${db.work.formula}`,
     `Storage: ${storageSummary(plan.storage)}`,
     `  ${plan.target === 'helm' ? (db.mode === 'bundled' ? `the chart's PostgreSQL PVC: ${plan.storage.diskGiB}Gi (postgresql.primary.persistence.size)` : `the external database needs ≈${plan.storage.diskGiB} GiB of disk and ${plan.storage.peak.iops} IOPS`) : db.mode === 'bundled' ? `the volume under ./volumes/db needs ≥ ${plan.storage.diskGiB} GiB free and ≈${plan.storage.peak.iops} IOPS` : `the external database needs ≈${plan.storage.diskGiB} GiB of disk and ${plan.storage.peak.iops} IOPS`}; WAL ${plan.storage.daily.walGiB} GiB/day`,
     `  restore: pg_dump (rendered) ≈${plan.storage.backup.dumpRestoreMinutes} min${plan.storage.backup.method !== 'pg_dump' ? `; needs ${plan.storage.backup.method === 'physical' ? 'physical base backups + WAL archiving' : "the provider's snapshots + PITR"}: ≈${plan.storage.backup.restoreMinutes} min, RPO ≈${plan.storage.backup.rpoMinutes} min` : ''} — against the ${plan.storage.backup.rtoMinutes}-min RTO`,

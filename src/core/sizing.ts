@@ -56,7 +56,7 @@ export function sizePlan({ spec, release, tier, target }: SizingInput): Plan {
     return { ...p, layout: poolerResources(layout, p.maxClientConn, perProcess) };
   };
   const pooler = poolerKind(spec.database.pooler, spec.database.engine, required) === 'pgbouncer' ? planPooler() : undefined;
-  const database = { ...planDatabase(spec, tier, qps, pooler?.serverRequired ?? required, problems, warnings, work), ...(pooler ? { pooler } : {}) };
+  const database = { ...planDatabase(spec, tier, pooler?.serverRequired ?? required, problems, warnings, work), ...(pooler ? { pooler } : {}) };
   const server = pooler && serverBudget(pooler, database, problems);
   const budget = pooler
     ? connectionBudget(users.filter((u) => !bypassesPooler(u)), pooler.maxClientConn, 0, 'client')

@@ -2,7 +2,7 @@
 import { LIMIT_OF_SIDE, type ConnectionBudget, type ConnectionUser } from '../budget.js';
 import type { Tier } from '../data.js';
 import { postgresSettings, ramGiBFor } from '../pgtune.js';
-import { activeTransactionsAt, POOLER_THRESHOLD, type PoolerPlan } from '../pooler.js';
+import { POOLER_THRESHOLD, type PoolerPlan } from '../pooler.js';
 import type { Spec } from '../spec.js';
 import type { DatabaseWork } from './database-cpu.js';
 import type { DatabasePlan } from './types.js';
@@ -10,48 +10,24 @@ import type { DatabasePlan } from './types.js';
 /** psql sessions, migrations, pg_dump and monitoring need slots of their own. */
 const MIN_ADMIN_HEADROOM = 5;
 
-/**
- * Running transactions one core keeps busy: the PostgreSQL wiki's "Number Of Database
- * Connections" (connections = core_count × 2 + effective_spindle_count for peak throughput, the
- * rule HikariCP's "About Pool Sizing" quotes): beyond ~2 per core PostgreSQL only queues.
- */
-export const ACTIVE_PER_CORE = 2;
-/**
- * Share of a transaction's time the server is working: the rest is round trips and the app's own
- * work between statements [inference]. For the default 100 ms per request the rule then gives SAE's
- * RDS cores (2C at 10 QPS, 4C at 100; sizing.md §1b) and the tiers' 8C at 200 QPS; 18C at 500 against SAE's 16C.
- */
-const SERVER_SHARE = 0.5;
-
-/** vCPUs that run the peak's active transactions, rounded up to an even count (host sizes come in those). */
-export function databaseCpusFor(activeTransactions: number): number {
-  return 2 * Math.ceil((activeTransactions * SERVER_SHARE) / ACTIVE_PER_CORE / 2);
-}
-
-/** The database's size: an external server as declared; a bundled one sized to the budget (PGTune) and to its active transactions. */
-export function planDatabase(spec: Spec, tier: Tier, qps: number, required: number, problems: string[], warnings: string[], work?: DatabaseWork): DatabasePlan {
+/** The database's size: an external server as declared; a bundled one sized to the budget (PGTune) and to the peak's work (statements and writes, database-cpu.ts). */
+export function planDatabase(spec: Spec, tier: Tier, required: number, problems: string[], warnings: string[], work: DatabaseWork): DatabasePlan {
   const isPg = spec.database.engine === 'postgresql';
   // MySQL has no superuser-reserved pool (it admits one extra SUPER connection beyond max_connections).
   const reserved = isPg ? spec.database.reservedConnections : 0;
   const adminHeadroom = spec.overrides.database?.adminHeadroom ?? Math.max(MIN_ADMIN_HEADROOM, Math.ceil(required * 0.05));
   if (spec.database.mode === 'external')
-    return { engine: spec.database.engine, mode: 'external', maxConnections: spec.database.maxConnections!, reserved, adminHeadroom, ...(work ? { work } : {}) };
+    return { engine: spec.database.engine, mode: 'external', maxConnections: spec.database.maxConnections!, reserved, adminHeadroom, work };
   const max = spec.overrides.database?.maxConnections ?? required + reserved + adminHeadroom;
   // Without a given DB host, take the tier's and grow its RAM until it holds the connections, its CPU
-  // until it runs the peak's active transactions (qps × burst × database.dbTimePerRequestMs).
-  const active = activeTransactionsAt(qps, spec.burstFactor ?? 1, spec.database.dbTimePerRequestMs);
-  // From the statements and writes it runs (costs/state.json) when known, else the active-transaction rule.
-  const cpusNeeded = work?.cpus ?? databaseCpusFor(active);
+  // until it runs the peak's statements and writes (costs/state.json).
+  const cpusNeeded = work.cpus;
   const hostSize = spec.database.hostSize ?? {
     cpus: Math.max(tier.bundledDatabase.cpus, cpusNeeded),
     memoryGiB: Math.max(tier.bundledDatabase.memoryGiB, 2 ** Math.ceil(Math.log2(ramGiBFor(max)))),
   };
-  if (hostSize.cpus < cpusNeeded && work)
+  if (hostSize.cpus < cpusNeeded)
     warnings.push(`database: a ${hostSize.cpus} vCPU DB host is short for the peak's work: ${work.formula}; give database.hostSize.cpus ≥ ${cpusNeeded}`);
-  else if (hostSize.cpus < cpusNeeded)
-    warnings.push(
-      `database: a ${hostSize.cpus} vCPU DB host is short for ${active} transactions in progress at the peak (${qps} QPS × ${spec.burstFactor ?? 1} burst × ${spec.database.dbTimePerRequestMs} ms): about half of each is server work and a core runs ${ACTIVE_PER_CORE} at once, so queries queue for CPU; give database.hostSize.cpus ≥ ${cpusNeeded}`,
-    );
   if (!isPg)
     return {
       engine: 'mysql',
@@ -60,7 +36,7 @@ export function planDatabase(spec: Spec, tier: Tier, qps: number, required: numb
       reserved,
       adminHeadroom,
       hostSize,
-      ...(work ? { work } : {}),
+      work,
       settings: { max_connections: max, innodb_buffer_pool_size: `${Math.max(128, Math.floor(hostSize.memoryGiB * 1024 * 0.5))}M` },
     };
   const { settings, memory } = postgresSettings(hostSize.memoryGiB, max);
@@ -68,7 +44,7 @@ export function planDatabase(spec: Spec, tier: Tier, qps: number, required: numb
     problems.push(
       `database: a ${hostSize.memoryGiB} GiB DB host cannot hold max_connections=${max} (≈${Math.ceil(memory.neededMB / 1024)} GiB with shared_buffers at 25 % and ~10 MB per connection); give database.hostSize.memoryGiB ≥ ${ramGiBFor(max)}, or use an external database`,
     );
-  return { engine: 'postgresql', mode: 'bundled', maxConnections: max, reserved, adminHeadroom, hostSize, settings, memory, ...(work ? { work } : {}) };
+  return { engine: 'postgresql', mode: 'bundled', maxConnections: max, reserved, adminHeadroom, hostSize, settings, memory, work };
 }
 
 /** A budget that does not fit becomes a problem with concrete ways out; a tight one a warning. */

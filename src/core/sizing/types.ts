@@ -72,7 +72,7 @@ export interface DatabasePlan {
   /** PgBouncer between the components and the server; maxConnections is then sized from its pools. */
   pooler?: PoolerPlan;
   /** Statements and row writes at the peak → the cores they need (src/core/sizing/database-cpu.ts). */
-  work?: DatabaseWork;
+  work: DatabaseWork;
 }
 
 export interface Plan {
