@@ -4,7 +4,7 @@
 // multi-line strings whose literal blocks the library writes wrong.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { Document, parseAllDocuments } from 'yaml';
+import { Document, parseAllDocuments, parseDocument } from 'yaml';
 import { stringifyYaml, yamlText } from '../src/io/yaml-doc.js';
 
 const readAs = (text: string, version: '1.1' | '1.2') =>
@@ -73,5 +73,12 @@ describe('stringifyYaml: YAML 1.1 and 1.2 readers read back what was written', (
       expect(stringifyYaml([s]), JSON.stringify(s)).toMatch(/^- \|/);
     }
     expect(readAs(yamlText(new Document(' a\nb')), '1.1')).toEqual([' a\nb']);
+  });
+
+  // stringifyYaml writes a new document without looking for directives; a user's file keeps its own.
+  test('a parsed document keeps its %YAML directive and `---`; a new document is written without either', () => {
+    expect(yamlText(parseDocument('%YAML 1.1\n---\nkey: value\n'))).toBe('%YAML 1.1\n---\nkey: value\n');
+    expect(yamlText(parseDocument('---\nkey: value\n'))).toBe('---\nkey: value\n');
+    expect(stringifyYaml({ key: 'value' })).toBe('key: value\n');
   });
 });
