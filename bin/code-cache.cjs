@@ -22,7 +22,7 @@
 const fs = require('node:fs');
 const { createRequire } = require('node:module');
 const { homedir } = require('node:os');
-const { dirname, isAbsolute, join } = require('node:path');
+const { dirname, isAbsolute, join, relative } = require('node:path');
 const vm = require('node:vm');
 const { crc32 } = require('node:zlib');
 
@@ -77,9 +77,15 @@ function writeCache(dir, file, payload) {
   }
 }
 
-/** Removes this setup's caches of other bundles, and other setups' folders not written for a month. */
-function prune(root, dir, bundleId) {
-  for (const name of fs.readdirSync(dir)) if (!name.includes(bundleId)) fs.rmSync(join(dir, name), { force: true });
+/**
+ * Removes this setup's caches of other bundles, the caches of other versions of the file just
+ * written (their names start with `versions` and are not `written`), and other setups' folders
+ * not written for a month.
+ */
+function prune(root, dir, bundleId, { versions, written }) {
+  for (const name of fs.readdirSync(dir)) {
+    if (!name.includes(bundleId) || (versions && name.startsWith(versions) && name !== written)) fs.rmSync(join(dir, name), { force: true });
+  }
   for (const name of fs.readdirSync(root)) {
     const other = join(root, name);
     if (other !== dir && Date.now() - fs.statSync(other).mtimeMs > STALE_SETUP_MS) fs.rmSync(other, { recursive: true, force: true });
@@ -87,7 +93,7 @@ function prune(root, dir, bundleId) {
 }
 
 /** Writes the script's cache (what it compiled so far); says how that went. */
-function save(script, root, dir, cacheFile, bundleId) {
+function save(script, root, dir, cacheFile, bundleId, names) {
   if (!cacheFile) return 'not written (no home directory)';
   try {
     writeCache(dir, cacheFile, script.createCachedData());
@@ -95,7 +101,7 @@ function save(script, root, dir, cacheFile, bundleId) {
     return `not written (${e.code ?? e.message})`;
   }
   try {
-    prune(root, dir, bundleId);
+    prune(root, dir, bundleId, names);
   } catch {
     // another run pruned first, or the folder is not ours to change: the caches stay
   }
@@ -119,31 +125,53 @@ function compile(file, source, cachedData) {
 }
 
 /**
- * Loads the CommonJS file `file` through the code cache of the command `argv` runs. Returns its
- * exports and `finished(exitCode)`, to call once the command's output is flushed: it writes the
- * cache when the run did its job (exit 0 or 1) and V8 took none.
+ * Loads the CommonJS file `file` (the bundle) through the code cache of the command `argv` runs.
+ * Returns its exports; `require(other)`, which loads another CommonJS file of the package (the
+ * generated templates and validators the bundle loads) through that command's cache too, each
+ * file once, as require() does; and `finished(exitCode)`, to call once the command's output is
+ * flushed: it writes the cache of each file loaded when the run did its job (exit 0 or 1) and V8
+ * took no cache for that file.
  */
 function requireWithCodeCache(file, argv, env = process.env) {
-  if (env.NODE_DISABLE_COMPILE_CACHE || typeof crc32 !== 'function') return { exports: require(file), finished() {} };
-  const source = fs.readFileSync(file);
-  const bundleId = `${hex(crc32(source))}-${source.length}`;
-  let root, dir, cacheFile;
-  let cache = { state: 'none' };
+  if (env.NODE_DISABLE_COMPILE_CACHE || typeof crc32 !== 'function') return { exports: require(file), require, finished() {} };
+  const command = commandOf(argv);
+  // The other files' caches are named by their path in the package (two folders above the bundle's).
+  const packageRoot = join(dirname(file), '..', '..');
+  let root, dir;
   try {
     root = cacheRoot(env);
     dir = join(root, setupName(env));
-    cacheFile = join(dir, `${commandOf(argv)}-${bundleId}.bin`);
-    cache = readCache(cacheFile);
   } catch {
     // no home directory: run without a cache
   }
-  const { script, exports } = compile(file, source.toString(), cache.payload);
-  const state = cache.state !== 'read' ? cache.state : script.cachedDataRejected ? 'rejected by V8' : 'used';
+  /** What this run compiled through the cache, in order: the bundle first. */
+  const loaded = [];
+  const exportsOf = new Map();
+  let bundleId;
+  const load = (path) => {
+    const source = fs.readFileSync(path);
+    const id = `${hex(crc32(source))}-${source.length}`;
+    bundleId ??= id;
+    // The bundle's cache: <command>-<bundle id>.bin; another file's: <command>-<bundle id>+<its path, / as +>-<its id>.bin.
+    const versions = path === file ? undefined : `${command}-${bundleId}+${relative(packageRoot, path).replace(/[^\w.-]+/g, '+')}-`;
+    const names = { versions, written: `${versions ?? `${command}-`}${id}.bin` };
+    let cache = { state: 'none' };
+    const cacheFile = dir && join(dir, names.written);
+    if (cacheFile) cache = readCache(cacheFile);
+    const { script, exports } = compile(path, source.toString(), cache.payload);
+    const state = cache.state !== 'read' ? cache.state : script.cachedDataRejected ? 'rejected by V8' : 'used';
+    loaded.push({ script, cacheFile, names, state });
+    exportsOf.set(path, exports);
+    return exports;
+  };
   return {
-    exports,
+    exports: load(file),
+    require: (path) => (exportsOf.has(path) ? exportsOf.get(path) : load(path)),
     finished(exitCode) {
-      const outcome = state === 'used' ? 'kept' : exitCode > 1 ? 'not written (the run failed)' : save(script, root, dir, cacheFile, bundleId);
-      if (env.DIFY_DEPLOY_CODE_CACHE_DEBUG) process.stderr.write(`dify-deploy code cache ${cacheFile}: ${state}, ${outcome}\n`);
+      for (const { script, cacheFile, names, state } of loaded) {
+        const outcome = state === 'used' ? 'kept' : exitCode > 1 ? 'not written (the run failed)' : save(script, root, dir, cacheFile, bundleId, names);
+        if (env.DIFY_DEPLOY_CODE_CACHE_DEBUG) process.stderr.write(`dify-deploy code cache ${cacheFile}: ${state}, ${outcome}\n`);
+      }
     },
   };
 }

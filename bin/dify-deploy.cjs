@@ -15,8 +15,10 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 // The bundle compiles through a V8 code cache in the user's cache directory (code-cache.cjs;
-// NODE_DISABLE_COMPILE_CACHE=1 turns it off, and nothing depends on it).
+// NODE_DISABLE_COMPILE_CACHE=1 turns it off, and nothing depends on it), and so do the
+// generated templates and validators it loads.
 const cli = requireWithCodeCache(join(__dirname, '..', 'dist', 'bundle', 'cli.cjs'), process.argv);
+cli.exports.loadGeneratedWith(cli.require);
 cli.exports.run(process.argv).then((code) => {
   process.exitCode = code;
   // Exit once stdout and stderr have flushed (asynchronous pipes, e.g. on macOS): the run is

@@ -5,6 +5,9 @@ import { packageVersion } from './core/data.js';
 import { UserError } from './io/errors.js';
 import { processIo, type Io } from './cli/io.js';
 
+// The launcher hands its code-cache loader to the bundle through this (bin/dify-deploy.cjs).
+export { loadGeneratedWith } from './core/generated-code.js';
+
 function specOptions(cmd: Command): Command {
   return cmd
     .option('-c, --config <file>', 'spec file (default: ./dify-deploy.yaml when present)')

@@ -37,13 +37,16 @@ it.each([[['--help']], [['plan', '--tier', '100qps', '--set', ACCEPT_LOGS, '--js
 describe('the code cache', () => {
   const LAUNCHER = join(ROOT, 'bin', 'dify-deploy.cjs');
   const PLAN = ['plan', '--tier', '100qps', '--set', ACCEPT_LOGS, '--json'];
-  // The line DIFY_DEPLOY_CODE_CACHE_DEBUG=1 adds at the end of stderr: the file, what V8 did with it, whether it was written.
-  const DEBUG_LINE = /dify-deploy code cache (.+): (.+), (.+)\n$/;
+  // The lines DIFY_DEPLOY_CODE_CACHE_DEBUG=1 adds at the end of stderr, one per file compiled through
+  // the cache, the bundle first: the cache file, what V8 did with it, whether it was written.
+  const DEBUG_LINES = /^dify-deploy code cache (.+): (.+), (.+)\n/gm;
+  const debugLines = (stderr: string) => [...stderr.matchAll(DEBUG_LINES)].map(([, file, state, outcome]) => ({ file, state, outcome }));
 
+  /** A run of the CLI; `file`, `state` and `outcome` are the bundle's cache's, `caches` every file's. */
   function run(args: string[], env: Record<string, string>, launcher = LAUNCHER) {
     const r = spawnSync(process.execPath, [launcher, ...args], { encoding: 'utf8', env: { ...process.env, DIFY_DEPLOY_CODE_CACHE_DEBUG: '1', ...env } });
-    const debug = DEBUG_LINE.exec(r.stderr);
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr.replace(DEBUG_LINE, ''), file: debug?.[1], state: debug?.[2], outcome: debug?.[3] };
+    const caches = debugLines(r.stderr);
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr.replace(DEBUG_LINES, ''), ...caches[0], caches };
   }
   const newCacheHome = () => mkdtempSync(join(scratch, 'cache-'));
   /** The plan's output when the launcher loads the bundle with Node's own require. */
@@ -70,15 +73,27 @@ describe('the code cache', () => {
 
   // Anything that changes V8's flags at run time (v8.setFlagsFromString) changes its flag hash, and
   // V8 then rejects every cache that command writes: each command's second run must use its cache.
+  // The generated files the bundle loads go through the same cache: the templates (render) and the
+  // Ajv validators (validate), each file's cache named by the file's path and its own CRC-32 and length.
   it.each([
-    ['tiers', ['tiers', '--json']],
-    ['render', ['render', '--tier', '10qps', '--target', 'compose', '--out', join(scratch, 'cached-render')]],
-    ['validate', ['validate', '--env', join(scratch, 'cached.env')]],
-  ])('%s: the second run uses the cache the first wrote', (_, args) => {
+    ['tiers', ['tiers', '--json'], []],
+    ['render', ['render', '--tier', '10qps', '--target', 'compose', '--out', join(scratch, 'cached-render')], ['generated+templates.cjs']],
+    ['validate', ['validate', '--env', join(scratch, 'cached.env')], []],
+    ['validate --helm-values', ['validate', '--helm-values', join(scratch, 'cached-values.yaml')], [/^generated\+dify-helm-[\d.a-z-]+\+values-validator\.cjs$/]],
+    ['validate --compose', ['validate', '--compose', join(scratch, 'cached-compose.yaml')], ['schemas+compose-spec-validator.cjs']],
+  ])('%s: the second run uses the caches the first wrote', (_, args, generated) => {
     writeFileSync(join(scratch, 'cached.env'), 'SERVER_WORKER_AMOUNT=2\n');
+    writeFileSync(join(scratch, 'cached-values.yaml'), 'api:\n  replicas: 2\n');
+    writeFileSync(join(scratch, 'cached-compose.yaml'), 'services:\n  api:\n    image: langgenius/dify-api:1.16.1\n');
     const home = newCacheHome();
-    expect(run(args, { XDG_CACHE_HOME: home }).outcome).toBe('written');
-    expect(run(args, { XDG_CACHE_HOME: home }).state).toBe('used');
+    const first = run(args, { XDG_CACHE_HOME: home });
+    const second = run(args, { XDG_CACHE_HOME: home });
+    const bundleName = basename(first.file!).replace(/\.bin$/, '');
+    const names = first.caches.map((c) => basename(c.file!));
+    expect(names.slice(1).map((n) => /^.+?\+(.+)-[0-9a-f]{8}-\d+\.bin$/.exec(n)?.[1])).toEqual(generated.map((g) => (typeof g === 'string' ? g : expect.stringMatching(g))));
+    for (const name of names.slice(1)) expect(name.startsWith(`${bundleName}+`), name).toBe(true);
+    expect(first.caches.map((c) => c.outcome)).toEqual(names.map(() => 'written'));
+    expect(second.caches).toEqual(first.caches.map((c) => ({ ...c, state: 'used', outcome: 'kept' })));
   });
 
   it('one cache per command: `render --help` shares the help cache; a run that fails (exit 2) writes none', () => {
@@ -150,26 +165,54 @@ describe('the code cache', () => {
     expect(run(PLAN, { XDG_CACHE_HOME: notADirectory }).outcome).toMatch(/^not written \(ENOTDIR\)$/);
   });
 
-  it("a changed bundle of the same length never runs the old bundle's cache (V8 checks only the length), and the old cache is removed", () => {
-    // A copy of the package whose bundle can change without touching the one other tests run.
-    const pkg = join(scratch, 'package-copy');
+  /** A copy of the package whose `copied` file can change without touching the one other tests run: its launcher. */
+  function packageCopy(name: string, copied: string): string {
+    const pkg = join(scratch, name);
     mkdirSync(join(pkg, 'dist', 'bundle'), { recursive: true });
+    mkdirSync(join(pkg, 'generated'), { recursive: true });
     cpSync(join(ROOT, 'bin'), join(pkg, 'bin'), { recursive: true });
-    const bundle = join(pkg, 'dist', 'bundle', 'cli.cjs');
-    cpSync(join(ROOT, 'dist', 'bundle', 'cli.cjs'), bundle);
-    for (const entry of ['package.json', 'node_modules', 'templates', 'tiers', 'costs', 'releases', 'schemas', 'generated']) symlinkSync(join(ROOT, entry), join(pkg, entry));
-    const launcher = join(pkg, 'bin', 'dify-deploy.cjs');
+    cpSync(join(ROOT, copied), join(pkg, copied));
+    for (const entry of ['package.json', 'node_modules', 'templates', 'tiers', 'costs', 'releases', 'schemas', 'dist/bundle/cli.cjs', ...readdirSync(join(ROOT, 'generated')).map((e) => `generated/${e}`)]) {
+      if (entry !== copied) symlinkSync(join(ROOT, entry), join(pkg, entry));
+    }
+    return join(pkg, 'bin', 'dify-deploy.cjs');
+  }
+
+  /** Replaces every `text` in `file` with as many bytes. */
+  function changeSameLength(file: string, text: string, replacement: string) {
+    const source = readFileSync(file, 'latin1');
+    expect(source).toContain(text);
+    writeFileSync(file, source.replaceAll(text, replacement), 'latin1');
+    expect(statSync(file).size).toBe(source.length);
+  }
+
+  it("a changed bundle of the same length never runs the old bundle's cache (V8 checks only the length), and the old cache is removed", () => {
+    const launcher = packageCopy('package-copy', 'dist/bundle/cli.cjs');
     const home = newCacheHome();
     const before = run(['--help'], { XDG_CACHE_HOME: home }, launcher);
     expect([before.state, before.outcome, before.stdout]).toEqual(['none', 'written', expect.stringContaining('list the traffic tiers')]);
 
-    const source = readFileSync(bundle, 'latin1');
-    writeFileSync(bundle, source.replace('list the traffic tiers', 'LIST THE TRAFFIC TIERS'), 'latin1');
-    expect(statSync(bundle).size).toBe(source.length);
+    changeSameLength(join(launcher, '..', '..', 'dist', 'bundle', 'cli.cjs'), 'list the traffic tiers', 'LIST THE TRAFFIC TIERS');
     const after = run(['--help'], { XDG_CACHE_HOME: home }, launcher);
     expect([after.state, after.outcome]).toEqual(['none', 'written']);
     expect(after.stdout).toContain('LIST THE TRAFFIC TIERS');
     expect(readdirSync(dirname(after.file!))).toEqual([basename(after.file!)]);
+  });
+
+  it("a changed generated file of the same length (the templates) never runs its old cache, and that cache is removed; the bundle's stays", () => {
+    const launcher = packageCopy('package-copy-templates', 'generated/templates.cjs');
+    const home = newCacheHome();
+    const out = join(scratch, 'copy-render');
+    const render = () => run(['render', '--tier', '10qps', '--target', 'compose', '--out', out], { XDG_CACHE_HOME: home }, launcher);
+    const before = render();
+    expect(before.caches.map((c) => c.outcome)).toEqual(['written', 'written']);
+    expect(readFileSync(join(out, 'nginx', 'nginx.conf'), 'utf8')).toContain('# Rendered by dify-deploy');
+
+    changeSameLength(join(launcher, '..', '..', 'generated', 'templates.cjs'), '# Rendered by dify-deploy', '# RENDERED BY DIFY-DEPLOY');
+    const after = render();
+    expect(after.caches.map((c) => [c.state, c.outcome])).toEqual([['used', 'kept'], ['none', 'written']]);
+    expect(readFileSync(join(out, 'nginx', 'nginx.conf'), 'utf8')).toContain('# RENDERED BY DIFY-DEPLOY');
+    expect(readdirSync(dirname(after.file!)).sort()).toEqual(after.caches.map((c) => basename(c.file!)).sort());
   });
 
   it("a file loaded through the cache sees Node's CommonJS wrapper as require() gives it: __filename, __dirname, require, stack positions", () => {
@@ -200,7 +243,7 @@ describe('the code cache', () => {
     const viaCache = `require(${JSON.stringify(join(ROOT, 'bin', 'code-cache.cjs'))}).requireWithCodeCache(${JSON.stringify(fixture)}, ['node', 'x', 'fixture'])`;
     const first = load(viaCache);
     const second = load(viaCache);
-    expect([DEBUG_LINE.exec(first.stderr)?.[2], DEBUG_LINE.exec(second.stderr)?.[2]]).toEqual(['none', 'used']);
+    expect([debugLines(first.stderr)[0]?.state, debugLines(second.stderr)[0]?.state]).toEqual(['none', 'used']);
     expect(first.stdout).toBe(required.stdout);
     expect(second.stdout).toBe(required.stdout);
   });

@@ -12,10 +12,10 @@
 //   helm-unknown-key a key that is not the chart's (a typo) and helm-dead-key a key no template
 //   reads are silently ignored by Helm; and the autoscaling warning that replicas ≠ minReplicas
 //   resets the Deployment on every upgrade.
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { didYouMean } from '../io/errors.js';
+import { requireGenerated } from '../core/generated-code.js';
 import { GENERATED_CHARTS_DIR, loadChart, pathMatches, runChartValidator, type ChartData } from './chart.js';
 import { coalesceValues, dotted, isMap, type Values } from './merge.js';
 import { parseQuantity } from './quantity.js';
@@ -36,7 +36,7 @@ function schemaValidator(chart: ChartData): ValidateFunction {
   // A chart given with --chart: its own schema, compiled for this run (none: nothing to check).
   const run = runChartValidator(chart.version);
   if (run) return run.validator ?? (Object.assign(() => true, { errors: null }) as unknown as ValidateFunction);
-  return createRequire(import.meta.url)(join(GENERATED_CHARTS_DIR, `dify-helm-${chart.version}`, 'values-validator.cjs')) as ValidateFunction;
+  return requireGenerated(join(GENERATED_CHARTS_DIR, `dify-helm-${chart.version}`, 'values-validator.cjs')) as ValidateFunction;
 }
 
 function schemaFindings(chart: ChartData, merged: Values): Finding[] {

@@ -3,11 +3,11 @@
 // loads only the Handlebars runtime: the compiler and its parse cost ~30 % of a render.
 // noEscape: the output is config text, not HTML. `json` writes a value as a JSON (and so YAML)
 // scalar, which keeps user-supplied strings with quotes or colons from breaking a YAML template.
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type HandlebarsApi from 'handlebars';
 import runtime from 'handlebars/runtime.js';
 import { PACKAGE_ROOT } from '../core/data.js';
+import { requireGenerated } from '../core/generated-code.js';
 
 // The runtime is the full API minus the compiler; its own typings declare nothing.
 const hb = (runtime as unknown as typeof HandlebarsApi).create();
@@ -25,7 +25,7 @@ const cache = new Map<string, HandlebarsApi.TemplateDelegate>();
 export function renderTemplate(relPath: string, context: object): string {
   let compiled = cache.get(relPath);
   if (!compiled) {
-    precompiled ??= createRequire(import.meta.url)(join(PACKAGE_ROOT, 'generated', 'templates.cjs')) as Record<string, TemplateSpecification>;
+    precompiled ??= requireGenerated(join(PACKAGE_ROOT, 'generated', 'templates.cjs')) as Record<string, TemplateSpecification>;
     const spec = precompiled[relPath];
     if (!spec) throw new Error(`templates/${relPath}: no such template in generated/templates.cjs (rebuild with npm run build)`);
     compiled = hb.template(spec);

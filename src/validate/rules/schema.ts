@@ -1,9 +1,9 @@
 // schema: the compose file against the Compose Specification's JSON schema, and Helm values
 // against the dify-helm chart (its values.schema.json, unknown and dead keys: the helm
 // checker in src/helm/check.ts). Spec schema errors are found while loading (load.ts).
-import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { PACKAGE_ROOT } from '../../core/data.js';
+import { requireGenerated } from '../../core/generated-code.js';
 import type { Finding } from '../../helm/check.js';
 import { dotted } from '../../helm/merge.js';
 import type { Diagnostic } from '../diagnostics.js';
@@ -17,7 +17,7 @@ interface CompiledValidator {
 
 /** The compose-spec schema compiled ahead of time (scripts/compose-validator.mjs): compiling it here costs ~250 ms a run. */
 function composeSchema(): CompiledValidator {
-  return createRequire(import.meta.url)(join(PACKAGE_ROOT, 'schemas', 'compose-spec-validator.cjs')) as CompiledValidator;
+  return requireGenerated(join(PACKAGE_ROOT, 'schemas', 'compose-spec-validator.cjs')) as CompiledValidator;
 }
 
 function composeFindings(d: Deployment): Diagnostic[] {
