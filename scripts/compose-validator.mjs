@@ -11,7 +11,10 @@ export const SCHEMA = `${root}schemas/compose-spec/compose-spec.json`;
 export const OUTPUT = `${root}schemas/compose-spec-validator.cjs`;
 
 // The https $schema is not registered in Ajv, and the schema's `format`s (duration, …) are annotations.
-export const OPTIONS = { allErrors: true, strict: false, validateFormats: false, validateSchema: false };
+// inlineRefs: false keeps each $ref definition (service, network, volume, …) a function of its own,
+// which V8 compiles only when a file uses it: ≈ 30 M instructions less per validate of a compose
+// file than one function holding every definition inlined (docs/benchmark.md). Same errors.
+export const OPTIONS = { allErrors: true, strict: false, validateFormats: false, validateSchema: false, inlineRefs: false };
 
 export function generate() {
   const schema = JSON.parse(readFileSync(SCHEMA, 'utf8'));

@@ -11,6 +11,7 @@ import type { Diagnostic, Origin } from './diagnostics.js';
 import { interpolate, parseEnvText, type EnvFile } from './env-file.js';
 import { isFile, readTextFile } from '../io/files.js';
 import { helmView, type HelmView } from './helm-model.js';
+import type { ManifestDoc } from './helm-extra.js';
 import { componentOfImage, componentsWhere, imageIs, isDifyApiImage } from '../dify/components.js';
 import type { Values } from '../helm/merge.js';
 import type { YamlTrap } from './yaml-traps.js';
@@ -277,6 +278,8 @@ export interface ModelInput {
   helmLineAt?: (path: (string | number)[]) => number | undefined;
   /** Annotation, label and env values of the Helm values that YAML 1.1 reads as non-strings. */
   helmTraps?: YamlTrap[];
+  /** The manifests of extra/ beside the Helm values, when read already (helm-extra's extraManifestsRead). */
+  helmManifests?: () => ManifestDoc[];
   /** Whether the release was stated (flag, spec, image tag) rather than guessed. */
   releaseStated: boolean;
   /** dify-deploy's output directory, when validating one. */
@@ -296,7 +299,7 @@ export function buildDeployment(input: ModelInput): Deployment {
   const partial = { ...input, vars, services, loadFindings };
   const helm =
     input.helmValues !== undefined && input.helmValuesFile
-      ? helmView({ release: input.release, values: input.helmValues as Values, file: input.helmValuesFile, lineAt: input.helmLineAt, spec: input.spec, dbMaxConnections: input.dbMaxConnections })
+      ? helmView({ release: input.release, values: input.helmValues as Values, file: input.helmValuesFile, lineAt: input.helmLineAt, spec: input.spec, dbMaxConnections: input.dbMaxConnections, manifests: input.helmManifests })
       : undefined;
   return { ...partial, database: databaseOf(partial), helm };
 }

@@ -42,6 +42,8 @@ export function helmView(input: {
   spec?: Spec;
   /** --db-max-connections: an external server's max_connections. */
   dbMaxConnections?: number;
+  /** extra/ beside the values when the caller read it already (helm-extra's extraManifestsRead). */
+  manifests?: () => ManifestDoc[];
 }): HelmView {
   const merged = coalesceValues(loadChart(input.release.helm.version).defaults, input.values);
   const where = (path: (string | number)[]): Origin => {
@@ -49,7 +51,7 @@ export function helmView(input: {
     return { file: input.file, ...(line !== undefined ? { line } : {}) };
   };
   const services: ServiceModel[] = [];
-  const manifests = extraManifests(input.file);
+  const manifests = input.manifests ? input.manifests() : extraManifests(input.file);
   const secrets = secretsData(manifests);
   for (const [component, { key }] of Object.entries(CHART_COMPONENTS) as [ServiceModel['component'], { key: string }][]) {
     const block = merged[key];

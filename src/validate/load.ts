@@ -12,6 +12,7 @@ import { inlineCredentials, moveAdvice } from '../render/spec-credentials.js';
 import type { Spec } from '../core/spec.js';
 import { parseComposeText, type ComposeFile } from './compose-file.js';
 import { helmValueTraps, type YamlTrap } from './yaml-traps.js';
+import { extraManifestsRead, type ManifestDoc } from './helm-extra.js';
 import { parseYamlDocument } from '../io/yaml-doc.js';
 import { buildDeployment, projectVars, type Deployment } from './deployment.js';
 import type { Diagnostic } from './diagnostics.js';
@@ -93,7 +94,10 @@ export function loadDeployment(inputs: ValidateInputs): { deployment: Deployment
   let helmValues: unknown;
   let helmLineAt: ((path: (string | number)[]) => number | undefined) | undefined;
   let helmTraps: YamlTrap[] | undefined;
+  let helmManifests: (() => ManifestDoc[]) | undefined;
   if (helmPath) {
+    // extra/ first (see extraManifestsRead); an error in it is still reported after the values'.
+    helmManifests = extraManifestsRead(helmPath);
     const parsed = parseYamlDocument(readTextFile(helmPath, 'Helm values file', 'pass it with --helm-values', inputs.helmValues ? undefined : dir), helmPath, 'Helm values file');
     helmValues = parsed.data ?? {};
     if (typeof helmValues !== 'object' || Array.isArray(helmValues))
@@ -125,6 +129,7 @@ export function loadDeployment(inputs: ValidateInputs): { deployment: Deployment
     helmValuesFile: helmPath,
     helmLineAt,
     helmTraps,
+    helmManifests,
     dbMaxConnections: inputs.dbMaxConnections,
     dir: specPath ? (dir ?? dirname(specPath)) : undefined,
   });
