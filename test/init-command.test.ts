@@ -1,6 +1,6 @@
 // `dify-deploy init` as a command: the non-interactive paths, the output directory rules,
 // cancellation, and the @inquirer prompts it uses in a terminal.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { render } from '@inquirer/testing';
@@ -69,6 +69,16 @@ describe('non-interactive', () => {
     expect(r.stdout).not.toContain('hunter2');
   });
 
+  it('a weak password in the answers file: exit 2 naming the file and field, the value never shown, nothing written', async () => {
+    const out = freshDir();
+    const answers = answersFile('database: { mode: external, host: db.example.com, user: dify, password: hunter2, maxConnections: 500 }\n');
+    const r = await runCli(['init', '--answers', answers, '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/answers.*: database\.password: the metadata database password is only 7 characters \(use ≥ 12 random characters\)/);
+    expect(r.stdout + r.stderr).not.toContain('hunter2');
+    expect(existsSync(join(out, 'dify-deploy.yaml'))).toBe(false);
+  });
+
   it('running init again over its own output keeps the secrets (with --force for the non-empty directory)', async () => {
     const out = freshDir();
     expect((await runCli(['init', '--yes', '--out', out])).code).toBe(0);
@@ -122,7 +132,7 @@ describe('non-interactive', () => {
 
   it('a plan with problems writes nothing and exits 1', async () => {
     const out = freshDir();
-    const answers = answersFile('tier: 500qps\ntargets: [compose]\nredis: { eventBus: { mode: external, url: "redis://bus.example.com:6379" } }\ndatabase: { mode: external, host: db.example.com, user: u, password: p, maxConnections: 100 }\n');
+    const answers = answersFile('tier: 500qps\ntargets: [compose]\nredis: { eventBus: { mode: external, url: "redis://bus.example.com:6379" } }\ndatabase: { mode: external, host: db.example.com, user: u, password: p-Long-Pass-0123, maxConnections: 100 }\n');
     const r = await runCli(['init', '--answers', answers, '--out', out]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/problem: database/);

@@ -1,5 +1,7 @@
 // The wizard's question flow, driven by scripted prompts: what it asks, what it offers for
 // each release, how it validates, and that its answers always make a valid, deployable spec.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadRelease, releaseVersions, tierNames } from '../src/core/data.js';
 import { planFor } from '../src/core/resolve.js';
@@ -163,7 +165,7 @@ describe('external database', () => {
     'database.mode': 'external',
     'database.host': 'db.internal.example.com',
     'database.user': 'dify',
-    'database.password': 'hunter2',
+    'database.password': 'hunter2-Long-Pass-9',
     'database.maxConnections': '1000',
   };
 
@@ -172,8 +174,22 @@ describe('external database', () => {
     expect(question('database.password')!.kind).toBe('secret');
     expect(question('database.port')!.default).toBe('5432');
     expect(question('database.hostSize.cpus')).toBeUndefined();
-    expect(spec.database).toMatchObject({ mode: 'external', host: 'db.internal.example.com', port: 5432, password: 'hunter2', maxConnections: 1000 });
+    expect(spec.database).toMatchObject({ mode: 'external', host: 'db.internal.example.com', port: 5432, password: 'hunter2-Long-Pass-9', maxConnections: 1000 });
     expectDeployable(spec);
+  });
+
+  // The rule render and validate apply (releases/secrets.json), read here from the file itself: a weak
+  // password is refused at its question, not after the last one.
+  it.each([
+    ['database.password', 'DB_PASSWORD', { ...external }],
+    ['redis.password', 'REDIS_PASSWORD', { 'redis.mode': 'external', 'redis.host': 'redis.example.com' }],
+  ])('%s: a weak one is refused as typed, with the rule', async (path, variable, answers) => {
+    const rule = (JSON.parse(readFileSync(fileURLToPath(new URL('../releases/secrets.json', import.meta.url)), 'utf8')) as { secrets: { var: string; minLength: number; why: string }[] }).secrets.find((f) => f.var === variable)!;
+    const short = 'Aa1-'.repeat(4).slice(0, rule.minLength - 1);
+    await expect(run({ ...answers, [path]: short })).rejects.toThrow(new Invalid(path, `${rule.why} is only ${short.length} characters (use ≥ ${rule.minLength} random characters)`));
+    await expect(run({ ...answers, [path]: 'difyai123456' })).rejects.toThrow(/published in Dify's repository/);
+    const strong = 'Aa1-Bb2_Cc3.Dd4'.slice(0, rule.minLength);
+    expect((await run({ ...answers, [path]: strong })).spec).toMatchObject({ [path.split('.')[0]]: { password: strong } });
   });
 
   it('MySQL defaults to port 3306', async () => {
@@ -210,7 +226,7 @@ describe('Redis', () => {
   });
 
   it('sentinel: a comma-separated list of host:port, validated as typed', async () => {
-    const base = { 'redis.mode': 'external', 'redis.topology': 'sentinel', 'redis.sentinelMasterName': 'mymaster', 'redis.host': 'redis-primary.example.com', 'redis.password': 'pw' };
+    const base = { 'redis.mode': 'external', 'redis.topology': 'sentinel', 'redis.sentinelMasterName': 'mymaster', 'redis.host': 'redis-primary.example.com', 'redis.password': 'pw-Long-Pass-0123' };
     const { spec, question } = await run({ ...base, 'redis.sentinels': 's1.example.com:26379, s2.example.com:26379' });
     expect(spec.redis.sentinels).toEqual(['s1.example.com:26379', 's2.example.com:26379']);
     expect(question('redis.password')!.kind).toBe('secret');
@@ -248,13 +264,13 @@ describe('targets', () => {
 
 describe('a second pass ("change my answers")', () => {
   it('offers the earlier answers as defaults, and Enter keeps a password without showing it', async () => {
-    const first = await run({ 'database.mode': 'external', 'database.host': 'db1.example.com', 'database.user': 'u', 'database.password': 'secret-1', 'database.maxConnections': '500' });
+    const first = await run({ 'database.mode': 'external', 'database.host': 'db1.example.com', 'database.user': 'u', 'database.password': 'secret-1-Long-Pass', 'database.maxConnections': '500' });
     const script = scriptedPrompts({ 'database.password': '' });
     const second = await askSpec(script.prompts, undefined, first.data);
     expect(script.question('database.host')!.default).toBe('db1.example.com');
     expect(script.question('database.mode')!.default).toBe('external');
     expect(JSON.stringify(script.asked)).not.toContain('secret-1');
-    expect(second.spec.database.password).toBe('secret-1');
+    expect(second.spec.database.password).toBe('secret-1-Long-Pass');
   });
 });
 

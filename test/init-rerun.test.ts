@@ -27,7 +27,7 @@ async function run(answers: Record<string, ScriptedAnswer> = {}) {
 describe('questions where the chosen backend or target needs them', () => {
   it('an external PostgreSQL: its reserved connections; an external Redis: its maxclients', async () => {
     const { spec, question } = await run({
-      'database.mode': 'external', 'database.host': 'db.example.com', 'database.user': 'u', 'database.password': 'pw-123456', 'database.maxConnections': '1000', 'database.reservedConnections': '15',
+      'database.mode': 'external', 'database.host': 'db.example.com', 'database.user': 'u', 'database.password': 'pw-123456-Long', 'database.maxConnections': '1000', 'database.reservedConnections': '15',
       'redis.mode': 'external', 'redis.host': 'redis.example.com', 'redis.maxClients': '4000',
     });
     expect(question('database.reservedConnections')!.default).toBe('3');

@@ -13,6 +13,8 @@ import { STORAGE_BACKENDS, type StorageBackend } from '../backends/storage.js';
 import { VECTOR_STORES, type VectorStoreBackend } from '../backends/vector-stores.js';
 import type { Choice, Prompts } from './prompts.js';
 import { Session, type GivenAnswers } from './session.js';
+import { factApplies, secretData, secretProblem } from '../core/secret-data.js';
+import { CREDENTIAL_FIELDS } from '../render/spec-credentials.js';
 
 const CUSTOM_TIER = 'custom';
 
@@ -52,11 +54,27 @@ function tierChoice(t: Tier, release: Release): Choice<string> {
   };
 }
 
+/**
+ * The rule render and validate apply to a credential the spec gives (releases/secrets.json, the
+ * secret its store entry feeds), checked as it is typed: a weak one is refused at its question,
+ * not after the last one.
+ */
+function credentialProblem(path: string, release: Release): ((text: string) => string | undefined) | undefined {
+  const store = CREDENTIAL_FIELDS.find((f) => f.path === path && f.part === 'value')?.store;
+  const fact = store === undefined ? undefined : secretData().secrets.find((f) => f.var === store && factApplies(f, release.version, f.component, {}));
+  if (!fact) return undefined;
+  return (text) => {
+    const problem = secretProblem(fact, release.version, { [fact.var]: text });
+    return problem && `${fact.why} ${problem}`;
+  };
+}
+
 /** Asks the backend's fields under `prefix` (e.g. `vectorStore`), each with its label; `optional` ones take Enter for none. */
-async function backendFields(session: Session, prefix: string, label: string, fields: readonly string[], optional = false): Promise<void> {
+async function backendFields(session: Session, release: Release, prefix: string, label: string, fields: readonly string[], optional = false): Promise<void> {
   for (const field of fields) {
     const how = FIELD_LABELS[field] ?? { label: field };
-    await session.field(`${prefix}.${field}`, `${label} ${how.label}${optional ? ' (Enter: none)' : ''}:`, { required: !optional, secret: how.secret });
+    const path = `${prefix}.${field}`;
+    await session.field(path, `${label} ${how.label}${optional ? ' (Enter: none)' : ''}:`, { required: !optional, secret: how.secret, problem: credentialProblem(path, release) });
   }
 }
 
@@ -82,7 +100,7 @@ async function askLoad(session: Session, release: Release): Promise<void> {
   await session.field('latencySeconds', 'Mean time a request spends in Dify, in seconds (Enter: per app kind from costs/compute.json):');
 }
 
-async function askDatabase(session: Session): Promise<void> {
+async function askDatabase(session: Session, release: Release): Promise<void> {
   const mode = await session.pick('database.mode', 'Database:', [
     { value: 'bundled', name: 'bundled: runs inside the deployment, sized and tuned for the tier' },
     { value: 'external', name: 'external: a server you run (RDS, Cloud SQL, your own)' },
@@ -102,7 +120,7 @@ async function askDatabase(session: Session): Promise<void> {
   await session.field('database.host', 'Database host:', { required: true });
   await session.field('database.port', 'Database port:', { default: DEFAULT_PORTS[engine] });
   await session.field('database.user', 'Database user:', { required: true });
-  await session.field('database.password', 'Database password:', { required: true, secret: true });
+  await session.field('database.password', 'Database password:', { required: true, secret: true, problem: credentialProblem('database.password', release) });
   await session.field('database.database', 'Dify database name:', { default: 'dify' });
   await session.field('database.pluginDatabase', 'Plugin daemon database name:', { default: 'dify_plugin' });
   if (engine === 'postgresql')
@@ -146,7 +164,7 @@ async function askRedis(session: Session, release: Release): Promise<void> {
     // The agent backend takes a plain redis:// URL and cannot follow Sentinel.
     if (release.agentBackend) await session.field('redis.host', 'Redis master endpoint for the agent backend (a proxy or primary endpoint):', { required: true });
   }
-  await session.field('redis.password', 'Redis password (Enter: none):', { secret: true });
+  await session.field('redis.password', 'Redis password (Enter: none):', { secret: true, problem: credentialProblem('redis.password', release) });
   await session.field('redis.db', 'Redis database number:', { default: 0 });
   await session.yesNo('redis.useSsl', 'Connect to Redis over TLS?', false);
   await session.field('redis.maxClients', `The server's maxclients (CONFIG GET maxclients; managed Redis often sets fewer than ${REDIS_DEFAULT_MAXCLIENTS}):`, { default: REDIS_DEFAULT_MAXCLIENTS });
@@ -168,8 +186,8 @@ async function askVectorStore(session: Session, release: Release, targets: Targe
     ...(external(backend) ? [{ value: 'external' as const, name: 'external: an instance you run' }] : []),
   ]);
   if (mode === 'external') {
-    await backendFields(session, 'vectorStore', backend.label, backend.externalRequires);
-    await backendFields(session, 'vectorStore', backend.label, backend.externalOptional ?? [], true);
+    await backendFields(session, release, 'vectorStore', backend.label, backend.externalRequires);
+    await backendFields(session, release, 'vectorStore', backend.label, backend.externalOptional ?? [], true);
   }
 }
 
@@ -183,14 +201,14 @@ async function askStorage(session: Session, release: Release, targets: Target[])
     available.map((s) => ({ value: s.id, name: s.label, description: s.shared ? 'shared by every host' : 'one host only' })),
   );
   const backend = available.find((s) => s.id === type)!;
-  await backendFields(session, 'storage', backend.label, backend.requires);
+  await backendFields(session, release, 'storage', backend.label, backend.requires);
   if (backend.iam) {
     // S3-compatible stores (MinIO, Ceph, R2…) are S3 at another endpoint, usually with path-style URLs.
     await session.field('storage.endpoint', `${backend.label} endpoint URL (Enter: AWS itself; MinIO or another S3-compatible store: its URL):`);
     if (session.value('storage.endpoint')) await session.yesNo('storage.pathStyle', 'Path-style bucket URLs (MinIO and most S3-compatible stores need them)?', true);
     if (await session.yesNo('storage.useIam', "Authenticate with the machine's IAM role (instance profile, IRSA) instead of keys?", false)) return;
   }
-  await backendFields(session, 'storage', backend.label, backend.credentials);
+  await backendFields(session, release, 'storage', backend.label, backend.credentials);
 }
 
 /**
@@ -298,7 +316,7 @@ export async function askSpec(prompts: Prompts, given?: GivenAnswers, previous?:
     })),
     [beyondOneHost ? 'helm' : 'compose'],
   );
-  await askDatabase(session);
+  await askDatabase(session, release);
   await askRedis(session, release);
   await askVectorStore(session, release, targets);
   await askStorage(session, release, targets);

@@ -61,6 +61,8 @@ export interface FieldOptions {
   secret?: boolean;
   /** Offered when there is no earlier answer. */
   default?: string | number;
+  /** A further judgement of a non-empty text answer (a secret's strength): why it is refused, or undefined. */
+  problem?: (text: string) => string | undefined;
 }
 
 export class Session {
@@ -94,9 +96,10 @@ export class Session {
     return getAt(this.given.data, path);
   }
 
+  /** `value` undefined: not shown (a secret). */
   private reject(path: string, message: string, value: unknown): never {
     const line = this.given.lineOf?.(path.split('.'));
-    throw new UserError([`${this.given.source}: ${path}: ${message}, got ${describe(value)}${line ? ` (line ${line})` : ''}`]);
+    throw new UserError([`${this.given.source}: ${path}: ${message}${value === undefined ? '' : `, got ${describe(value)}`}${line ? ` (line ${line})` : ''}`]);
   }
 
   /** One of `choices`; a single choice is taken without asking. */
@@ -154,12 +157,13 @@ export class Session {
     const check = (value: unknown): true | string => {
       if (value === '' || (Array.isArray(value) && value.length === 0)) return opts.required ? 'required' : true;
       const r = schema.safeParse(value);
-      return r.success ? true : issueMessage(r.error.issues[0]);
+      if (!r.success) return issueMessage(r.error.issues[0]);
+      return (typeof value === 'string' && opts.problem?.(value)) || true;
     };
     const given = this.givenValue(path);
     if (given !== undefined) {
       const ok = check(given);
-      if (ok !== true) this.reject(path, ok, given);
+      if (ok !== true) this.reject(path, ok, opts.secret ? undefined : given);
       return;
     }
     const validate: Validate = (text) => check(fromText(schema, text));
