@@ -8,13 +8,13 @@ import { REDIS_DEFAULT_MAXCLIENTS } from '../core/redis.js';
 import { usableRedisTopologies } from '../core/topology.js';
 import { DEFAULT_RESERVED_CONNECTIONS, domainSchema, TARGETS, type Spec, type Target } from '../core/spec.js';
 import { parseSpecData } from '../core/spec-parse.js';
+import { factApplies, secretData, secretProblem } from '../core/secret-data.js';
+import { CREDENTIAL_FIELDS } from '../render/spec-credentials.js';
 import { canBundle, canUseExternal } from '../core/target-support.js';
 import { STORAGE_BACKENDS, type StorageBackend } from '../backends/storage.js';
 import { VECTOR_STORES, type VectorStoreBackend } from '../backends/vector-stores.js';
 import type { Choice, Prompts } from './prompts.js';
 import { Session, type GivenAnswers } from './session.js';
-import { factApplies, secretData, secretProblem } from '../core/secret-data.js';
-import { CREDENTIAL_FIELDS } from '../render/spec-credentials.js';
 
 const CUSTOM_TIER = 'custom';
 
