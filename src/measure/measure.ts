@@ -182,7 +182,7 @@ export async function measureWorkload(source: DbSource, opts: MeasureOptions): P
       };
     }
     const { finished_runs: finishedRuns, every } = rows[0];
-    if (nodes && finishedRuns > 0 && every > 1) notes.push(`node executions read for 1 finished run in ${every} (${sampledRuns} of ${finishedRuns}), chosen by a hash of the run id`);
+    if (nodes && every > 1) notes.push(`node executions read for 1 finished run in ${every} (${sampledRuns} of ${finishedRuns}), chosen by a hash of the run id`);
 
     const storage = await storageOf(db, bounds, window.days, sampledRuns > 0 ? sampledNodes / sampledRuns : undefined);
     if (perMinute.workflowTriggered.size)
