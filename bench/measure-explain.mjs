@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { arrivalsSql, latencySql, nodesSql, WINDOW_ROWS, TABLE_SIZES, SCHEMA_COLUMNS, INDEX_LEADS } from '../dist/measure/queries.js';
+import { windowSql, WINDOW_ROWS, TABLE_SIZES, SCHEMA_COLUMNS, INDEX_LEADS } from '../dist/measure/queries.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const option = (name, fallback) => {
@@ -91,20 +91,17 @@ async function generate(client) {
 /** EXPLAIN (ANALYZE, BUFFERS) of every query a --window-day measure runs, in its read-only transaction. */
 async function explain(client) {
   const { rows: [{ since, until }] } = await client.query(`SELECT to_char(${end} - interval '${WINDOW} days', 'YYYY-MM-DD HH24:MI:SS') AS since, to_char(${end}, 'YYYY-MM-DD HH24:MI:SS') AS until`);
-  const finished = Number((await client.query(`SELECT count(*) FROM workflow_runs WHERE created_at >= $1 AND created_at < $2`, [since, until])).rows[0].count);
-  const every = Math.max(1, Math.ceil(finished / MAX_SAMPLED_RUNS));
+  const runs = Number((await client.query(`SELECT count(*) FROM workflow_runs WHERE created_at >= $1 AND created_at < $2`, [since, until])).rows[0].count);
   const tables = ['apps', 'messages', 'workflow_runs', 'workflow_node_executions', 'workflow_app_logs'];
   const queries = [
     ['schema columns', SCHEMA_COLUMNS, [tables]],
     ['index leads', INDEX_LEADS, [tables]],
-    ['arrivals per minute', arrivalsSql(true), [since, until]],
-    ['latency per kind', latencySql(true), [since, until]],
-    [`node sample (1 run in ${every})`, nodesSql(true), [since, until, every]],
+    [`window: arrivals, latency, node sample (1 run in ${Math.max(1, Math.ceil(runs / MAX_SAMPLED_RUNS))})`, windowSql(true, true), [since, until, MAX_SAMPLED_RUNS]],
     ['window rows', WINDOW_ROWS, [since, until]],
     ['table sizes', TABLE_SIZES, [tables]],
   ];
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-  console.log(`window ${since} – ${until}: ${finished} runs; | query | planner cost | time | shared buffers | temp blocks written | plan |`);
+  console.log(`window ${since} – ${until}: ${runs} runs; | query | planner cost | time | shared buffers | temp blocks written | plan |`);
   for (const [name, sql, params] of queries) {
     const { rows } = await client.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`, params);
     const plan = rows[0]['QUERY PLAN'][0];

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
+import { windowSql } from '../src/measure/queries.js';
 import { runCli } from './helpers/cli.js';
 import { requirePostgres, startPostgres, type PgServer } from './helpers/postgres.js';
 import { DEFAULT_TRAFFIC, DIFY_DDL, DIFY_DDL_BY_RELEASE, fillTraffic, inlineTextBytes, logNormalQuantile, unsupportedDdl, type TrafficTruth } from './helpers/dify-db.js';
@@ -201,6 +202,30 @@ describe('measure is read-only', () => {
   });
 });
 
+describe('measure reads the window of workflow_runs once', () => {
+  it('arrivals, latency and the node sample come from one statement whose plan reads workflow_runs in one node', async (ctx) => {
+    if (!server) return ctx.skip();
+    // On a large table the window is read by a scan of the whole heap (docs/measure.md): once, not once per figure.
+    const c = admin('dify');
+    await c.connect();
+    try {
+      await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const since = new Date(Date.parse(P.until) - 86_400_000).toISOString();
+      const { rows } = await c.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${windowSql(true, true)}`, [since, P.until, 20_000]);
+      const reads: string[] = [];
+      const walk = (node: any) => {
+        if (node['Relation Name'] === 'workflow_runs') reads.push(node['Node Type']);
+        for (const child of node.Plans ?? []) walk(child);
+      };
+      walk(rows[0]['QUERY PLAN'][0].Plan);
+      expect(reads).toHaveLength(1);
+    } finally {
+      await c.query('ROLLBACK');
+      await c.end();
+    }
+  });
+});
+
 describe('measure: where it connects, and bad input', () => {
   it('--from DIR reads DB_* from the .env; --host/--port reach it through a port-forward or a published port', async (ctx) => {
     if (!server) return ctx.skip();
@@ -316,6 +341,38 @@ describe("measure on each supported release's own tables", () => {
       workflowTriggered: drawn.calls.workflowTrigger,
     });
     expect(got.kinds.reduce((n: number, k: any) => n + (k.graph?.sampledRuns ?? 0), 0)).toBe(drawn.graphRuns + drawn.calls.workflowTrigger);
+  }, 120_000);
+
+  it('without the app-log and node-execution indexes, and with runs still running: what can be read is measured, the rest noted', async (ctx) => {
+    if (!server) return ctx.skip();
+    await sql('postgres', 'CREATE DATABASE dify_partial');
+    const c = admin('dify_partial');
+    await c.connect();
+    let drawn: TrafficTruth;
+    try {
+      await c.query(DIFY_DDL);
+      drawn = await fillTraffic(c, SHORT);
+      // Every trigger run still running; the two indexes as before their migrations.
+      await c.query(`UPDATE workflow_runs SET status = 'running' WHERE triggered_from = 'webhook'`);
+      await c.query('DROP INDEX workflow_app_log_workflow_run_id_idx; DROP INDEX workflow_node_execution_workflow_run_id_idx');
+    } finally {
+      await c.end();
+    }
+    const r = await runCli(['measure', '--db', url({ user: server!.superuser, password: 'x', database: 'dify_partial' }), '--until', SHORT.until, '--since', '3h', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const got = JSON.parse(r.stdout);
+    expect(got.notes.filter((n: string) => /^no index on (workflow_app_logs|workflow_node_executions)\(workflow_run_id\)/.test(n))).toHaveLength(2);
+    const kind = (k: string) => got.kinds.find((x: any) => x.kind === k);
+    // Web-app runs cannot be told from service-API ones without the app-log index.
+    expect(kind('workflowStreaming')).toBeUndefined();
+    expect(kind('workflowServiceApi').arrivals.total).toBe(drawn.calls.workflowWebApp + drawn.calls.workflowServiceApi);
+    expect(kind('workflowServiceApi').latency.count).toBe(drawn.calls.workflowWebApp + drawn.calls.workflowServiceApi);
+    // Running runs arrive but have no service time yet.
+    expect(kind('workflowTriggered').arrivals.total).toBe(drawn.calls.workflowTrigger);
+    expect(kind('workflowTriggered').latency).toBeUndefined();
+    expect(got.kinds.filter((k: any) => k.graph)).toEqual([]);
+    expect(got.sample).toEqual({ finishedRuns: drawn.calls.chatflow + drawn.calls.workflowWebApp + drawn.calls.workflowServiceApi, sampledRuns: 0, every: 1 });
   }, 120_000);
 });
 

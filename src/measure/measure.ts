@@ -3,7 +3,7 @@
 // transaction (connect.ts); the figures are derived here and in stats.ts / workload.ts.
 import { UserError } from '../io/errors.js';
 import { withReadOnlySession, type ReadOnlySession } from './connect.js';
-import { ALEMBIC_VERSION, CLOCK, INDEX_LEADS, SCHEMA_COLUMNS, SOURCE_KINDS, TABLE_SIZES, WINDOW_ROWS, arrivalsSql, latencySql, nodesSql, type SourceKind } from './queries.js';
+import { ALEMBIC_VERSION, CLOCK, INDEX_LEADS, SCHEMA_COLUMNS, SOURCE_KINDS, TABLE_SIZES, WINDOW_ROWS, windowSql, type SourceKind } from './queries.js';
 import { REQUIRED_COLUMNS, missingColumns, missingIndexes } from './schema.js';
 import type { DbSource } from './source.js';
 import { MINUTE_PERCENTILE, arrivalStats, sumCounts, type ArrivalStats } from './stats.js';
@@ -75,6 +75,29 @@ export interface MeasureOptions {
   maxSampledRuns: number;
 }
 
+/** A row of windowSql: one kind's arrivals, latency (absent when none of its calls finished) and graph figures (absent outside the sample). */
+interface WindowRow {
+  kind: SourceKind;
+  minutes: number[];
+  counts: number[];
+  n: number | null;
+  mean: number;
+  sd: number;
+  p: number[];
+  tokens: string;
+  failed: number;
+  stopped: number;
+  sampled_runs?: number | null;
+  nodes?: string;
+  runs_with_code: number;
+  code_nodes: string;
+  code_seconds: number;
+  node_bytes: string;
+  run_bytes: string;
+  finished_runs: number;
+  every: number;
+}
+
 const MS_PER_MINUTE = 60_000;
 /** Dify's timestamps are naive UTC (naive_utc_now()): bounds are given the same way. */
 const naive = (iso: string) => iso.replace('T', ' ').replace(/Z$/, '').replace(/\.\d+$/, '');
@@ -115,15 +138,21 @@ export async function measureWorkload(source: DbSource, opts: MeasureOptions): P
     const bounds = [naive(window.since), naive(window.until)];
     const schemaRevision = (await db.query<{ version_num: string }>(ALEMBIC_VERSION).catch(() => []))[0]?.version_num;
 
+    const rows = await db.query<WindowRow>(windowSql(logs, nodes), [...bounds, opts.maxSampledRuns]);
     const perMinute = emptyKinds(() => new Map<number, number>());
-    for (const row of await db.query<{ kind: SourceKind; minute: number; n: number }>(arrivalsSql(logs), bounds)) perMinute[row.kind].set(row.minute, row.n);
+    for (const r of rows) perMinute[r.kind] = new Map(r.minutes.map((minute, i) => [minute, r.counts[i]]));
     // Requests: what reaches the API. Trigger runs start inside Dify (Celery), so they are reported but not counted.
     const total = arrivalStats(sumCounts(SOURCE_KINDS.filter((k) => k !== 'other' && k !== 'workflowTriggered').map((k) => perMinute[k])), minutes);
     if (total.total === 0)
       throw new UserError([`${source.label}: no requests between ${window.since} and ${window.until}; nothing to measure — widen --since, or check that this is the database Dify writes to`], 1);
 
     const latency = emptyKinds<LatencyStats | undefined>(() => undefined);
-    for (const r of await db.query<{ kind: SourceKind; n: number; mean: number; sd: number; p: number[]; tokens: string; failed: number; stopped: number }>(latencySql(logs), bounds)) {
+    const graph = emptyKinds<GraphStats | undefined>(() => undefined);
+    let sampledRuns = 0;
+    let sampledNodes = 0;
+    for (const r of rows) {
+      // A kind whose calls in the window are all still running has arrivals only.
+      if (r.n === null) continue;
       const mean = Number(r.mean);
       latency[r.kind] = {
         count: r.n,
@@ -136,32 +165,24 @@ export async function measureWorkload(source: DbSource, opts: MeasureOptions): P
         failedShare: r.failed / r.n,
         stoppedShare: r.stopped / r.n,
       };
+      // Kinds without sampled runs (messages; runs none of which hashed into the sample): no graph figures.
+      if (!r.sampled_runs) continue;
+      const runs = r.sampled_runs;
+      const n = Number(r.nodes);
+      sampledRuns += runs;
+      sampledNodes += n;
+      graph[r.kind] = {
+        sampledRuns: runs,
+        nodeExecutionsPerRun: n / runs,
+        codeRunShare: r.runs_with_code / runs,
+        codeNodesPerRun: Number(r.code_nodes) / runs,
+        codeSecondsPerCodeRun: r.runs_with_code > 0 ? Number(r.code_seconds) / r.runs_with_code : 0,
+        bytesPerRun: Number(r.run_bytes) / runs,
+        bytesPerNodeExecution: n > 0 ? Number(r.node_bytes) / n : 0,
+      };
     }
-
-    const finishedRuns = (['chatflow', 'workflowStreaming', 'workflowServiceApi', 'workflowTriggered', 'other'] as const).reduce((n, k) => n + (latency[k]?.count ?? 0), 0);
-    const every = Math.max(1, Math.ceil(finishedRuns / opts.maxSampledRuns));
-    const graph = emptyKinds<GraphStats | undefined>(() => undefined);
-    let sampledRuns = 0;
-    let sampledNodes = 0;
-    if (nodes && finishedRuns > 0) {
-      for (const r of await db.query<Record<string, string | number>>(nodesSql(logs), [...bounds, every])) {
-        const runs = Number(r.runs);
-        const n = Number(r.nodes);
-        const withCode = Number(r.runs_with_code);
-        sampledRuns += runs;
-        sampledNodes += n;
-        graph[r.kind as SourceKind] = {
-          sampledRuns: runs,
-          nodeExecutionsPerRun: n / runs,
-          codeRunShare: withCode / runs,
-          codeNodesPerRun: Number(r.code_nodes) / runs,
-          codeSecondsPerCodeRun: withCode > 0 ? Number(r.code_seconds) / withCode : 0,
-          bytesPerRun: Number(r.run_bytes) / runs,
-          bytesPerNodeExecution: n > 0 ? Number(r.node_bytes) / n : 0,
-        };
-      }
-      if (every > 1) notes.push(`node executions read for 1 finished run in ${every} (${sampledRuns} of ${finishedRuns}), chosen by a hash of the run id`);
-    }
+    const { finished_runs: finishedRuns, every } = rows[0];
+    if (nodes && every > 1) notes.push(`node executions read for 1 finished run in ${every} (${sampledRuns} of ${finishedRuns}), chosen by a hash of the run id`);
 
     const storage = await storageOf(db, bounds, window.days, sampledRuns > 0 ? sampledNodes / sampledRuns : undefined);
     if (perMinute.workflowTriggered.size)

@@ -2,7 +2,7 @@
 // windowed read starts from an index range on created_at (message_created_at_id_idx,
 // workflow_run_created_at_id_idx) and reaches other tables by their indexed keys; none sorts or
 // hashes a whole table. On a 10M-row workflow_runs PostgreSQL prefers a sequential scan for a 7-day
-// window (docs/measure.md gives each query's measured cost there).
+// window, so the window is read by one statement, once (windowSql; docs/measure.md gives the cost).
 
 /** Where a request came from, finer than the spec's app kinds where Dify records it. */
 export const SOURCE_KINDS = ['chat', 'completion', 'agent', 'chatflow', 'workflowStreaming', 'workflowServiceApi', 'workflowTriggered', 'other'] as const;
@@ -50,76 +50,83 @@ export const CLOCK = `SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH2
 
 export const ALEMBIC_VERSION = `SELECT version_num FROM alembic_version LIMIT 1`;
 
-/** Arrivals per (kind, minute of the window). $1, $2: the window's bounds (UTC, as Dify stores them). */
-export function arrivalsSql(logs: boolean): string {
-  return `
-  SELECT kind, floor(extract(epoch FROM created_at - $1::timestamp) / 60)::int AS minute, count(*)::int AS n
-  FROM (
-    SELECT ${runKind(logs)} AS kind, r.created_at
-    FROM ${RUNS_FROM}
-    WHERE r.created_at >= $1::timestamp AND r.created_at < $2::timestamp
-    UNION ALL
-    SELECT ${MESSAGE_KIND}, m.created_at
-    FROM messages m JOIN apps a ON a.id = m.app_id
-    WHERE m.created_at >= $1::timestamp AND m.created_at < $2::timestamp AND ${MESSAGE_APPS}
-  ) arrivals
-  GROUP BY 1, 2`;
-}
-
-/**
- * Per kind: service time (workflow runs: elapsed_time; messages: provider_response_latency, the
- * generate pipeline's whole time), tokens per call, and how calls ended. Runs still running are left out.
- */
-export function latencySql(logs: boolean): string {
-  return `
-  SELECT kind, count(*)::int AS n, avg(seconds) AS mean, stddev_pop(seconds) AS sd,
-    percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY seconds) AS p,
-    avg(tokens) AS tokens,
-    count(*) FILTER (WHERE ended = 'failed')::int AS failed,
-    count(*) FILTER (WHERE ended = 'stopped')::int AS stopped
-  FROM (
-    SELECT ${runKind(logs)} AS kind, r.elapsed_time AS seconds, r.total_tokens AS tokens,
-      CASE WHEN r.status = 'failed' THEN 'failed' WHEN r.status = 'stopped' THEN 'stopped' ELSE 'ok' END AS ended
-    FROM ${RUNS_FROM}
-    WHERE r.created_at >= $1::timestamp AND r.created_at < $2::timestamp AND r.status <> 'running'
-    UNION ALL
-    SELECT ${MESSAGE_KIND}, m.provider_response_latency, m.message_tokens + m.answer_tokens,
-      CASE WHEN m.status = 'error' THEN 'failed' ELSE 'ok' END
-    FROM messages m JOIN apps a ON a.id = m.app_id
-    WHERE m.created_at >= $1::timestamp AND m.created_at < $2::timestamp AND ${MESSAGE_APPS}
-  ) calls
-  GROUP BY kind`;
-}
-
 const stored = (cols: string[], alias: string) => cols.map((c) => `coalesce(pg_column_size(${alias}.${c}), 0)`).join(' + ');
 
 /**
- * Per kind over a sample of finished runs (every run whose id hashes to 0 modulo $3): node
- * executions per run, code nodes and their seconds, and the bytes each stores. pg_column_size
- * is a value's stored (compressed, TOASTed) size, read from its header without decompressing it.
+ * Every per-kind figure of the window, one row per kind that had calls, from one read of the
+ * window: on a large workflow_runs PostgreSQL reads the window by a scan of the whole table, so
+ * it is read once, into `calls`, and every figure below is computed from that (a temporary file
+ * when it outgrows work_mem; no table). $1, $2: the window's bounds (UTC, as Dify stores them);
+ * $3: at most this many runs have their node executions read.
+ * - arrivals: per minute of the window (minutes, counts);
+ * - latency, of finished calls: service time (workflow runs: elapsed_time; messages:
+ *   provider_response_latency, the generate pipeline's whole time), tokens per call, how calls ended;
+ * - graphs (`nodes`: workflow_node_executions can be read by run), over a sample of finished runs
+ *   (every run whose id hashes to 0 modulo `every`): node executions per run, code nodes and their
+ *   seconds, and the bytes each stores. pg_column_size is a value's stored (compressed, TOASTed)
+ *   size, read from its header without decompressing it.
+ * Each row also carries finished_runs and the sample's `every` (the same on every row).
  */
-export function nodesSql(logs: boolean): string {
-  return `
-  SELECT kind, count(*)::int AS runs, sum(nodes)::bigint AS nodes,
-    count(*) FILTER (WHERE code_nodes > 0)::int AS runs_with_code, sum(code_nodes)::bigint AS code_nodes,
-    sum(code_seconds) AS code_seconds, sum(node_bytes)::bigint AS node_bytes, sum(run_bytes)::bigint AS run_bytes
-  FROM (
-    SELECT ${runKind(logs)} AS kind, ne.*, (${stored(['graph', 'inputs', 'outputs', 'error'], 'r')}) AS run_bytes
-    FROM ${RUNS_FROM}
+export function windowSql(logs: boolean, nodes: boolean): string {
+  const graphs = `,
+  graphs AS (
+    SELECT kind, count(*)::int AS sampled_runs, sum(node_count)::bigint AS nodes,
+      count(*) FILTER (WHERE code_nodes > 0)::int AS runs_with_code, sum(code_nodes)::bigint AS code_nodes,
+      sum(code_seconds) AS code_seconds, sum(node_bytes)::bigint AS node_bytes, sum(run_bytes)::bigint AS run_bytes
+    FROM calls c
+    CROSS JOIN sample
     CROSS JOIN LATERAL (
-      SELECT count(*) AS nodes,
+      SELECT count(*) AS node_count,
         count(*) FILTER (WHERE n.node_type = 'code') AS code_nodes,
         coalesce(sum(n.elapsed_time) FILTER (WHERE n.node_type = 'code'), 0) AS code_seconds,
         coalesce(sum(${stored(['inputs', 'process_data', 'outputs', 'execution_metadata', 'error'], 'n')}), 0) AS node_bytes
       FROM workflow_node_executions n
-      WHERE n.workflow_run_id = r.id
+      WHERE n.workflow_run_id = c.run_id
     ) ne
-    WHERE r.created_at >= $1::timestamp AND r.created_at < $2::timestamp AND r.status <> 'running'
-      AND (hashtext(r.id::text) & 2147483647) % $3::int = 0
-    -- A fence: each run is reduced to its numbers here, so no sort or hash below carries its texts.
-    OFFSET 0
-  ) per_run
-  GROUP BY kind`;
+    WHERE c.finished AND c.run_id IS NOT NULL AND (hashtext(c.run_id::text) & 2147483647) % sample.every = 0
+    GROUP BY kind
+  )`;
+  return `
+  WITH calls AS MATERIALIZED (
+    SELECT ${runKind(logs)} AS kind, floor(extract(epoch FROM r.created_at - $1::timestamp) / 60)::int AS minute,
+      r.status <> 'running' AS finished, r.elapsed_time AS seconds, r.total_tokens AS tokens,
+      CASE WHEN r.status = 'failed' THEN 'failed' WHEN r.status = 'stopped' THEN 'stopped' ELSE 'ok' END AS ended,
+      r.id AS run_id, (${stored(['graph', 'inputs', 'outputs', 'error'], 'r')}) AS run_bytes
+    FROM ${RUNS_FROM}
+    WHERE r.created_at >= $1::timestamp AND r.created_at < $2::timestamp
+    UNION ALL
+    SELECT ${MESSAGE_KIND}, floor(extract(epoch FROM m.created_at - $1::timestamp) / 60)::int,
+      true, m.provider_response_latency, m.message_tokens + m.answer_tokens,
+      CASE WHEN m.status = 'error' THEN 'failed' ELSE 'ok' END, NULL, NULL
+    FROM messages m JOIN apps a ON a.id = m.app_id
+    WHERE m.created_at >= $1::timestamp AND m.created_at < $2::timestamp AND ${MESSAGE_APPS}
+  ),
+  per_minute AS (
+    SELECT kind, minute, count(*)::int AS n FROM calls GROUP BY kind, minute
+  ),
+  arrivals AS (
+    SELECT kind, array_agg(minute) AS minutes, array_agg(n) AS counts FROM per_minute GROUP BY kind
+  ),
+  latency AS (
+    SELECT kind, count(*)::int AS n, avg(seconds) AS mean, stddev_pop(seconds) AS sd,
+      percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY seconds) AS p,
+      avg(tokens) AS tokens,
+      count(*) FILTER (WHERE ended = 'failed')::int AS failed,
+      count(*) FILTER (WHERE ended = 'stopped')::int AS stopped
+    FROM calls
+    WHERE finished
+    GROUP BY kind
+  ),
+  sample AS (
+    SELECT count(*)::int AS finished_runs, greatest(1, ceil(count(*) / $3::numeric))::int AS every
+    FROM calls
+    WHERE finished AND run_id IS NOT NULL
+  )${nodes ? graphs : ''}
+  SELECT *
+  FROM arrivals
+  LEFT JOIN latency USING (kind)
+  ${nodes ? 'LEFT JOIN graphs USING (kind)' : ''}
+  CROSS JOIN sample`;
 }
 
 /** Rows in the window of the tables that grow with traffic (the node executions come from the sample). */
