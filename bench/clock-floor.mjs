@@ -46,7 +46,7 @@ writeFileSync(join(big, '.env'), envText(root, 1000));
 
 const spec = ['--config', '.tmp/bench/startup/spec/dify-deploy.yaml', '--out', '.tmp/bench/startup/all'];
 const cases = [
-  { name: 'floor: the bundle loaded, nothing run', args: floor('load') },
+  { name: 'floor: the bundle loaded, yaml initialised', args: floor('load') },
   { name: 'render, spec with compose + helm', args: cli('render', ...spec), target: 2 },
   { name: 'floor: its files written, YAML by the library', args: floor('write', join(dir, 'written.json'), join(dir, 'out')), target: 2 },
   { name: '`validate` of that rendered directory', args: cli('validate', all), target: 3.5 },

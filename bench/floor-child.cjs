@@ -6,10 +6,15 @@
 //   floor-child.cjs <bundle> <cache home> write <files.json> <out dir>   every rendered file, its YAML written by the library
 //   floor-child.cjs <bundle> <cache home> load            the bundle alone
 const fs = require('node:fs');
-const { dirname, join } = require('node:path');
+const { dirname, join, resolve } = require('node:path');
 const { requireWithCodeCache } = require('../bin/code-cache.cjs');
 
-const [bundle, cacheHome, mode, ...args] = process.argv.slice(2);
+// The bench takes exit 1 (findings) as a run that did its job: a floor run that fails must not pass.
+process.on('uncaughtException', (e) => {
+  process.stderr.write(`${e.stack}\n`);
+  process.exit(70);
+});
+const [bundle, cacheHome, mode, ...args] = process.argv.slice(2).map((a, i) => (i === 2 ? a : resolve(a)));
 // Each mode its own cache file, in a cache home apart from the CLI's (a bundle's write prunes other bundles' caches).
 const floor = requireWithCodeCache(bundle, [process.execPath, __filename, `floor${mode}`], { ...process.env, XDG_CACHE_HOME: cacheHome });
 const { parseDocument, parseAllDocuments, LineCounter, Document } = floor.exports;
