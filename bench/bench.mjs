@@ -20,13 +20,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { composeText, envText } from './inputs.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const work = join(root, '.tmp', 'bench');
-const cacheHome = join(work, 'cache');
+export const root = fileURLToPath(new URL('..', import.meta.url));
+export const work = join(root, '.tmp', 'bench');
+export const cacheHome = join(work, 'cache');
 const upstream = join(root, '..', 'shared', 'upstream', 'dify-1.16.1', 'docker');
 // The launcher (bin/dify-deploy.js in trees from before it became CommonJS, for before/after runs).
 const launcher = existsSync(join(root, 'bin', 'dify-deploy.cjs')) ? 'bin/dify-deploy.cjs' : 'bin/dify-deploy.js';
-const cli = (...args) => [launcher, ...args];
+export const cli = (...args) => [launcher, ...args];
 
 function flag(name) {
   return process.argv.includes(name);
@@ -50,7 +50,7 @@ const instructions = flag('--instructions');
 const gnuTime = existsSync('/usr/bin/time') && spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, '-e', '0'], { encoding: 'utf8' }).stderr?.trim().match(/^\d+$/);
 const RSS_HOOK = `data:text/javascript,import{writeSync}from'node:fs';process.on('exit',()=>{try{writeSync(3,String(process.resourceUsage().maxRSS))}catch{}})`;
 
-function runOnce(args, accept = [0, 1]) {
+export function runOnce(args, accept = [0, 1]) {
   const [command, argv] = gnuTime ? ['/usr/bin/time', ['-f', '%M', process.execPath, ...args]] : [process.execPath, ['--import', RSS_HOOK, ...args]];
   const start = process.hrtime.bigint();
   const r = spawnSync(command, argv, { cwd: root, stdio: ['ignore', 'ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
@@ -80,10 +80,10 @@ function render(args) {
 }
 
 // At 500 QPS the workflow logs outgrow one PostgreSQL unless the spec says so (issue 29's state sizing).
-const COMPOSE_RENDER = ['--tier', '500qps', '--target', 'compose', '--set', 'observability.workflowLogs.acceptLargeDatabase=true', '--out', '.tmp/bench/startup/compose'];
+export const COMPOSE_RENDER = ['--tier', '500qps', '--target', 'compose', '--set', 'observability.workflowLogs.acceptLargeDatabase=true', '--out', '.tmp/bench/startup/compose'];
 
 /** Inputs the start-up cases read: a 500qps compose render and a compose + helm render from a spec. */
-function setupStartup() {
+export function setupStartup() {
   rmSync(join(work, 'startup'), { recursive: true, force: true });
   mkdirSync(join(work, 'startup', 'spec'), { recursive: true });
   writeFileSync(
@@ -139,7 +139,7 @@ function scalingCases() {
 }
 
 /** Round by round: `node -e 0`, then every case once. One warm-up round fills the OS file cache and writes the code caches. */
-function measure(all, rounds) {
+export function measure(all, rounds) {
   const cases = all.filter((c) => filter.test(c.name));
   const baselineArgs = ['-e', '0'];
   for (const args of [baselineArgs, ...cases.map((c) => c.args)]) runOnce(args);
@@ -192,7 +192,7 @@ function table(headers, rows) {
 const fmt = (n, digits = 0) => n.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const verdict = (r) => (r.target === undefined && r.rssTarget === undefined ? '' : r.over ? 'OVER TARGET' : 'ok');
 
-function report(title, result, rounds) {
+export function report(title, result, rounds) {
   const { baseline, rows } = result;
   console.log(`\n${title} — \`node -e 0\` ${fmt(baseline.ms, 1)} ms, ${fmt(baseline.rssMb)} MB (medians of ${rounds} interleaved rounds)\n`);
   const headers = ['case', 'median ms', '× node -e 0', 'target', 'peak RSS MB', ''];

@@ -51,7 +51,12 @@ function setupName(env) {
   return `node-${process.version}-${process.platform}-${process.arch}-${hex(crc32(setup))}`;
 }
 
-/** A cache file's payload, or undefined when it is absent or damaged (its CRC-32 does not match). */
+// A cache file: the CRC-32 and the length of its payload, then the payload, 8 bytes in, where a
+// Buffer read whole keeps it 8-byte aligned: V8 copies a cache that is not pointer-aligned before
+// it deserializes it (AlignedCachedData), 0.5–1 MB more memory touched every run (docs/benchmark.md, stop 28).
+const HEADER_BYTES = 8;
+
+/** A cache file's payload, or undefined when it is absent or damaged (its CRC-32 or length does not match). */
 function readCache(file) {
   let data;
   try {
@@ -59,15 +64,16 @@ function readCache(file) {
   } catch {
     return { state: 'none' };
   }
-  const payload = data.subarray(4);
-  return data.length > 4 && data.readUInt32BE(0) === crc32(payload) ? { state: 'read', payload } : { state: 'damaged' };
+  const payload = data.subarray(HEADER_BYTES);
+  return data.length > HEADER_BYTES && data.readUInt32BE(0) === crc32(payload) && data.readUInt32BE(4) === payload.length ? { state: 'read', payload } : { state: 'damaged' };
 }
 
 /** Temp file and rename, so a reader sees a whole file or none; 0700 folders, 0600 files. */
 function writeCache(dir, file, payload) {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const header = Buffer.alloc(4);
+  const header = Buffer.alloc(HEADER_BYTES);
   header.writeUInt32BE(crc32(payload));
+  header.writeUInt32BE(payload.length, 4);
   const temp = `${file}.${process.pid}.tmp`;
   try {
     fs.writeFileSync(temp, Buffer.concat([header, payload]), { mode: 0o600, flag: 'wx' });
@@ -108,10 +114,35 @@ function save(script, root, dir, cacheFile, bundleId, names) {
   return 'written';
 }
 
-/** What Node's loader does for a CommonJS file, with V8's code cache passed in. */
-function compile(file, source, cachedData) {
-  // The wrapper's head on a line of its own, and lineOffset -1: stack traces give the file's own lines and columns.
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {\n${source}\n})`, {
+// Node's CommonJS wrapper, its head on a line of its own, and lineOffset -1 (compile): stack traces
+// give the file's own lines and columns.
+const WRAPPER_HEAD = Buffer.from('(function (exports, require, module, __filename, __dirname) {\n');
+const WRAPPER_TAIL = Buffer.from('\n})');
+
+/**
+ * A CommonJS file read between the wrapper's head and tail: its own bytes (a view), and the
+ * wrapped text decoded at once, the one flat string V8 compiles. The file's text put in a template
+ * string makes V8 flatten a second copy (0.8 MB for the bundle; docs/benchmark.md, stop 28).
+ */
+function readWrapped(file) {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const wrapped = Buffer.allocUnsafe(WRAPPER_HEAD.length + size + WRAPPER_TAIL.length);
+    WRAPPER_HEAD.copy(wrapped);
+    let read = 0;
+    for (let n = -1; read < size && n !== 0; read += n) n = fs.readSync(fd, wrapped, WRAPPER_HEAD.length + read, size - read, null);
+    if (read !== size) throw new Error(`${file}: ${read} bytes read of ${size}`);
+    WRAPPER_TAIL.copy(wrapped, WRAPPER_HEAD.length + size);
+    return { source: wrapped.subarray(WRAPPER_HEAD.length, WRAPPER_HEAD.length + size), text: wrapped.toString() };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** What Node's loader does for a CommonJS file (readWrapped's text), with V8's code cache passed in. */
+function compile(file, wrappedText, cachedData) {
+  const script = new vm.Script(wrappedText, {
     filename: file,
     lineOffset: -1,
     cachedData,
@@ -149,7 +180,7 @@ function requireWithCodeCache(file, argv, env = process.env) {
   const exportsOf = new Map();
   let bundleId;
   const load = (path) => {
-    const source = fs.readFileSync(path);
+    const { source, text } = readWrapped(path);
     const id = `${hex(crc32(source))}-${source.length}`;
     bundleId ??= id;
     // The bundle's cache: <command>-<bundle id>.bin; another file's: <command>-<bundle id>+<its path, / as +>-<its id>.bin.
@@ -158,7 +189,7 @@ function requireWithCodeCache(file, argv, env = process.env) {
     let cache = { state: 'none' };
     const cacheFile = dir && join(dir, names.written);
     if (cacheFile) cache = readCache(cacheFile);
-    const { script, exports } = compile(path, source.toString(), cache.payload);
+    const { script, exports } = compile(path, text, cache.payload);
     const state = cache.state !== 'read' ? cache.state : script.cachedDataRejected ? 'rejected by V8' : 'used';
     loaded.push({ script, cacheFile, names, state });
     exportsOf.set(path, exports);
