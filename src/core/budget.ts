@@ -72,6 +72,15 @@ function perProcessOf(model: DbConnectionModel, env: Record<string, string>): { 
 }
 
 /**
+ * How many processes of one replica open pools of their own (gunicorn workers, Celery prefork
+ * children), per the release table; 1 for a component the table lacks. Redis clients count per process too.
+ */
+export function processCount(release: Release, component: string, env: Record<string, string>): number {
+  const model = release.dbConnections.find((m) => m.component === component);
+  return model ? processesOf(model, env, release).n : 1;
+}
+
+/**
  * Every process that opens metadata-DB connections, per the release table.
  * Components absent from `inputs` are not deployed and open nothing.
  */

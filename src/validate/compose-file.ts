@@ -100,8 +100,6 @@ export function parseComposeText(text: string, file: string): ComposeFile {
   for (const [name, svcNode] of mapEntries(mapEntries(doc.contents, deref).get('services'), deref)) {
     const svc = mapEntries(svcNode, deref);
     trap(svc.get('restart'), ['services', name, 'restart']);
-    for (const block of ['environment', 'labels'])
-      for (const [key, v] of mapEntries(svc.get(block), deref)) trap(v, ['services', name, block, key]);
     const environment: EnvEntry[] = [];
     const envNode = svc.get('environment');
     const envNodeResolved = deref(envNode);
@@ -114,11 +112,13 @@ export function parseComposeText(text: string, file: string): ComposeFile {
       }
     } else {
       for (const [key, v] of mapEntries(envNode, deref)) {
+        trap(v, ['services', name, 'environment', key]);
         const resolved = deref(v);
         const raw = scalarText(resolved as Node);
         environment.push({ key, raw: raw === undefined ? null : raw, line: lineOf(resolved as Node) });
       }
     }
+    for (const [key, v] of mapEntries(svc.get('labels'), deref)) trap(v, ['services', name, 'labels', key]);
     const envFiles: ComposeService['envFiles'] = [];
     const ef = svc.get('env_file');
     const efResolved = deref(ef);

@@ -3,12 +3,14 @@
 // with services × variables. Lookups, `in`, Object.keys/entries, spread and JSON behave as on
 // the plain object (keys in spread order); writes and deletes stay in this view.
 
+/** What a view's `read` gives for a key it does not have (a value may itself be undefined). */
+const ABSENT: unique symbol = Symbol('absent');
+
 interface LayeredParts {
   bases: readonly Record<string, unknown>[];
   mine: Map<string, unknown>;
   removed: Set<string>;
-  present(key: string): boolean;
-  value(key: string): unknown;
+  read(key: string): unknown;
 }
 
 /** Each view's parts, for entriesMatcher. */
@@ -22,12 +24,19 @@ export function layered<T>(bases: readonly Record<string, T>[], own: Record<stri
     for (let i = bases.length - 1; i >= 0; i--) if (Object.hasOwn(bases[i], key)) return bases[i];
     return undefined;
   };
-  const present = (key: string) => mine.has(key) || (!removed.has(key) && base(key) !== undefined);
-  const value = (key: string): T | undefined => (mine.has(key) ? mine.get(key) : removed.has(key) ? undefined : base(key)?.[key]);
+  /** The key's value, or ABSENT when the view does not have it: one pass over the layers per lookup. */
+  const read = (key: string): T | typeof ABSENT => {
+    if (mine.has(key)) return mine.get(key) as T;
+    const holder = removed.has(key) ? undefined : base(key);
+    return holder ? holder[key] : ABSENT;
+  };
   const target: Record<string, T> = {};
   const view = new Proxy(target, {
-    get: (t, key, receiver) => (typeof key === 'string' && present(key) ? value(key) : Reflect.get(t, key, receiver)),
-    has: (t, key) => (typeof key === 'string' && present(key)) || Reflect.has(t, key),
+    get: (t, key, receiver) => {
+      const v = typeof key === 'string' ? read(key) : ABSENT;
+      return v === ABSENT ? Reflect.get(t, key, receiver) : v;
+    },
+    has: (t, key) => (typeof key === 'string' && read(key) !== ABSENT) || Reflect.has(t, key),
     set: (_t, key, v) => {
       if (typeof key !== 'string') return false;
       // A base key deleted and set again stays `removed` from its base position: like a plain object, it now comes last.
@@ -46,11 +55,13 @@ export function layered<T>(bases: readonly Record<string, T>[], own: Record<stri
       for (const k of mine.keys()) keys.add(k);
       return [...keys];
     },
-    getOwnPropertyDescriptor: (_t, key) =>
-      typeof key === 'string' && present(key) ? { value: value(key), writable: true, enumerable: true, configurable: true } : undefined,
+    getOwnPropertyDescriptor: (_t, key) => {
+      const v = typeof key === 'string' ? read(key) : ABSENT;
+      return v === ABSENT ? undefined : { value: v, writable: true, enumerable: true, configurable: true };
+    },
     defineProperty: () => false,
   });
-  VIEWS.set(view, { bases, mine, removed, present, value });
+  VIEWS.set(view, { bases, mine, removed, read });
   return view;
 }
 
@@ -75,7 +86,7 @@ export function entriesMatcher<T>(keep: (value: T) => boolean): (record: Record<
   return (record) => {
     const parts = VIEWS.get(record);
     if (!parts) return Object.entries(record).filter(([, v]) => keep(v));
-    const { bases, mine, removed, present, value } = parts;
+    const { bases, mine, removed, read } = parts;
     const candidates = new Set<string>();
     for (const b of bases) for (const k of scan(b).matching) candidates.add(k);
     for (const [k, v] of mine) if (keep(v as T)) candidates.add(k);
@@ -92,7 +103,7 @@ export function entriesMatcher<T>(keep: (value: T) => boolean): (record: Record<
     return [...candidates]
       .map((k) => ({ k, at: position(k) }))
       .sort((a, b) => a.at[0] - b.at[0] || a.at[1] - b.at[1])
-      .filter(({ k }) => present(k) && keep(value(k) as T))
-      .map(({ k }) => [k, value(k) as T]);
+      .map(({ k }): [string, unknown] => [k, read(k)])
+      .filter((entry): entry is [string, T] => entry[1] !== ABSENT && keep(entry[1] as T));
   };
 }

@@ -1,8 +1,8 @@
 // redis-budget: every Redis client the files allow (core/redis.ts, the arithmetic `plan` uses)
 // against each server's maxclients; unbounded pools; an event bus whose settings contradict its
 // server; and a broker on a Redis that may evict (an evicted task is a lost task).
-import { connectionUsers } from '../../core/budget.js';
-import { REDIS_DEFAULT_MAXCLIENTS, redisClients, type RedisClient, type RedisServerRole } from '../../core/redis.js';
+import { processCount } from '../../core/budget.js';
+import { REDIS_DEFAULT_MAXCLIENTS, redisClients, type RedisClient, type RedisClientInput, type RedisServerRole } from '../../core/redis.js';
 import { at, type Diagnostic, type Origin } from '../diagnostics.js';
 import { envVarOrigin, type Deployment, type ServiceModel } from '../deployment.js';
 import type { Rule } from './rule.js';
@@ -156,15 +156,19 @@ function brokerEvictionFinding(d: Deployment, api: ServiceModel): Diagnostic[] {
   ];
 }
 
+/** The running Dify services as redisClients counts them. */
+function clientInputs(d: Deployment, services: ServiceModel[]): RedisClientInput[] {
+  return services
+    .filter((s) => s.active && s.component && s.replicas > 0)
+    .map((s) => ({ component: s.component!, replicas: s.replicas, env: s.env, processes: processCount(d.release, s.component!, s.env) }));
+}
+
 /** The Redis clients and servers the files describe (also what the real-Redis test reads back). */
 export function redisBudgetView(d: Deployment): { api: ServiceModel; clients: RedisClient[]; main: RedisServer; bus?: RedisServer } | undefined {
   const api = d.services.find((s) => s.active && s.component === 'api');
   if (!api) return undefined;
-  const inputs = d.services
-    .filter((s) => s.active && s.component && s.replicas > 0)
-    .map((s) => ({ component: s.component!, replicas: s.replicas, env: s.env, processes: connectionUsers(d.release, [{ component: s.component!, replicas: s.replicas, env: s.env }])[0]?.processes ?? 1 }));
   const busUrl = (api.env.EVENT_BUS_REDIS_URL ?? '').trim();
-  const clients = redisClients(inputs, { eventBusDedicated: busUrl !== '' });
+  const clients = redisClients(clientInputs(d, d.services), { eventBusDedicated: busUrl !== '' });
   const main = serverAt(d, api.env.REDIS_HOST ?? 'redis', d.spec?.redis.maxClients);
   const busHost = busUrl ? urlParts(busUrl)?.host : undefined;
   const bus = busHost ? serverAt(d, busHost, d.spec?.redis.eventBus.maxClients) : undefined;
@@ -195,11 +199,8 @@ function helmFindings(d: Deployment): Diagnostic[] {
   const view = { ...d, services: helm.services, envFile: undefined, compose: undefined } as Deployment;
   const api = helm.services.find((s) => s.active && s.component === 'api');
   if (!api) return [];
-  const inputs = helm.services
-    .filter((s) => s.active && s.component && s.replicas > 0)
-    .map((s) => ({ component: s.component!, replicas: s.replicas, env: s.env, processes: connectionUsers(d.release, [{ component: s.component!, replicas: s.replicas, env: s.env }])[0]?.processes ?? 1 }));
   const busUrl = (api.env.EVENT_BUS_REDIS_URL ?? '').trim();
-  const clients = redisClients(inputs, { eventBusDedicated: busUrl !== '' });
+  const clients = redisClients(clientInputs(d, helm.services), { eventBusDedicated: busUrl !== '' });
   const main = helm.redis
     ? { ...fromCommand('redis', undefined, helm.redis.flags, REDIS_DEFAULT_MAXCLIENTS, helm.redis.origin), chart: true }
     : fromCommand(api.env.REDIS_HOST ?? 'redis', undefined, undefined, d.spec?.redis.maxClients);

@@ -184,9 +184,10 @@ export const secretMismatchRule: Rule = {
     if (!api) return out;
     for (const pair of SHARED) {
       const a = read(active.find((s) => s.component === pair.a[0]), pair.a[1]);
+      if (a?.value === undefined) continue;
       for (const other of active.filter((s) => s.component === pair.b[0])) {
         const b = read(other, pair.b[1], pair.unsetIs);
-        if (a?.value === undefined || b?.value === undefined || a.value === b.value) continue;
+        if (b?.value === undefined || a.value === b.value) continue;
         out.push(mismatch(a, b, pair.what, `give both the same value (one variable in .env feeding both is simplest)`));
       }
     }
