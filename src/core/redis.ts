@@ -5,6 +5,7 @@ import { celeryPoolClass } from './budget.js';
 import type { Release } from './data.js';
 import type { Spec, Target } from './spec.js';
 import { ioThreadsFor, IO_THREADS_MIN_CPUS, type EventBusLoad } from './sizing/event-bus.js';
+import { redactUrlPasswords } from './redact.js';
 
 /** Celery's broker_pool_limit default; Dify's ext_celery.py never sets it (docs.celeryq.dev configuration, broker_pool_limit). */
 export const CELERY_BROKER_POOL_LIMIT = 10;
@@ -284,7 +285,7 @@ export function sizeRedis(x: RedisSizingInput, problems: string[], warnings: str
     eventBus: {
       dedicated,
       mode: choice.mode,
-      ...(choice.mode === 'external' ? { url: redactedUrl(e.url!) } : {}),
+      ...(choice.mode === 'external' ? { url: redactUrlPasswords(e.url!) } : {}),
       channelType,
       useClusters: e.useClusters,
       why: choice.why,
@@ -298,9 +299,4 @@ export function sizeRedis(x: RedisSizingInput, problems: string[], warnings: str
     },
     notes,
   };
-}
-
-/** A URL as the plan may print it: the password replaced. */
-export function redactedUrl(url: string): string {
-  return url.replace(/^(rediss?:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
 }
