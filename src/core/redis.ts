@@ -5,6 +5,7 @@ import { celeryPoolClass } from './budget.js';
 import type { Release } from './data.js';
 import type { Spec, Target } from './spec.js';
 import { ioThreadsFor, IO_THREADS_MIN_CPUS, type EventBusLoad } from './sizing/event-bus.js';
+import { pythonInt } from './python-int.js';
 import { redactUrlPasswords } from './redact.js';
 
 /** Celery's broker_pool_limit default; Dify's ext_celery.py never sets it (docs.celeryq.dev configuration, broker_pool_limit). */
@@ -86,11 +87,10 @@ export interface RedisPlan extends RedisBudget {
   notes: string[];
 }
 
+/** A positive count as redis-py's pydantic int settings read it, or undefined. */
 const intOf = (env: Record<string, string>, name: string): number | undefined => {
-  const raw = env[name]?.trim();
-  if (!raw) return undefined;
-  const n = Number(raw);
-  return Number.isFinite(n) && n > 0 ? Math.trunc(n) : undefined;
+  const n = pythonInt(env[name]);
+  return n !== undefined && n > 0 ? n : undefined;
 };
 
 const isApi = (c: string) => c === 'api';
