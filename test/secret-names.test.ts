@@ -137,12 +137,22 @@ describe('which variables are secrets', () => {
 });
 
 describe('every reader applies it', () => {
-  const overrides = { AZURE_BLOB_ACCOUNT_KEY: 'azure-account-key-0123456789', REDISCLI_AUTH: 'redis-cli-pass-0123456789', ACCESS_TOKEN_EXPIRE_MINUTES: '120', TIDB_PUBLIC_KEY: 'tidb-public' };
+  const overrides = {
+    AZURE_BLOB_ACCOUNT_KEY: 'azure-account-key-0123456789',
+    REDISCLI_AUTH: 'redis-cli-pass-0123456789',
+    ACCESS_TOKEN_EXPIRE_MINUTES: '120',
+    TIDB_PUBLIC_KEY: 'tidb-public',
+    // A proxy URL whose password holds an unencoded '/': a credential by its value (the one URL redactor's rule).
+    SSRF_PROXY_HTTP_URL: 'http://proxy-user:pa/ss-0123456789@proxy.example.com:3128',
+  };
   const spec = { tier: '10qps', overrides: { env: overrides } };
 
   it('overrides.env: secrets go to the store, settings stay in the spec', () => {
     expect(credentialEntries(spec)).toEqual({ AZURE_BLOB_ACCOUNT_KEY: overrides.AZURE_BLOB_ACCOUNT_KEY, REDISCLI_AUTH: overrides.REDISCLI_AUTH });
-    expect(withoutCredentials(spec).overrides.env).toEqual({ ACCESS_TOKEN_EXPIRE_MINUTES: '120', TIDB_PUBLIC_KEY: 'tidb-public' });
+    const kept = withoutCredentials(spec).overrides.env;
+    expect(kept).toMatchObject({ ACCESS_TOKEN_EXPIRE_MINUTES: '120', TIDB_PUBLIC_KEY: 'tidb-public' });
+    expect(Object.keys(kept)).not.toContain('AZURE_BLOB_ACCOUNT_KEY');
+    expect(Object.keys(kept)).not.toContain('REDISCLI_AUTH');
   });
 
   it('a setting an earlier rule moved to the store is still read back from it', () => {
@@ -156,7 +166,7 @@ describe('every reader applies it', () => {
     expect(plans[0].problems).toEqual([]);
     const values = files.find((f) => f.path === 'helm/values.yaml')!.content;
     const secret = files.find((f) => f.path === 'helm/extra/credentials.yaml')!.content;
-    for (const name of ['AZURE_BLOB_ACCOUNT_KEY', 'REDISCLI_AUTH'] as const) {
+    for (const name of ['AZURE_BLOB_ACCOUNT_KEY', 'REDISCLI_AUTH', 'SSRF_PROXY_HTTP_URL'] as const) {
       expect(values).not.toContain(overrides[name]);
       expect(secret).toContain(overrides[name]);
     }
