@@ -1,6 +1,7 @@
-// Counts Dify reads with Python's int(): validate reads them the same way, and a value int()
-// rejects (1e9, 0x10, 1.5) is a finding with its file and line, never some other number.
-// The oracle is CPython itself; POSTGRES_MAX_CONNECTIONS=abc keeps its budget finding.
+// Counts Dify reads with Python's int(): validate, import and the sizing read them the same way
+// (one parse, core/python-int.ts), and a value int() rejects (1e9, 0x10, 1.5) is a finding with its
+// file and line, never some other number. The oracle is CPython itself; POSTGRES_MAX_CONNECTIONS=abc
+// keeps its budget finding.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { pythonInt } from '../src/core/python-int.js';
 import { runCli } from './helpers/cli.js';
 import { describeUpstream, hardened, UPSTREAM } from './helpers/upstream.js';
+import { userDeployment } from './helpers/user-deployments.js';
 
 /** What CPython's int(s) returns for each string (as text, to keep big integers exact), or null when it raises. */
 function cpythonInts(inputs: string[]): (string | null)[] {
@@ -26,15 +28,39 @@ describe('pythonInt reads what Python int() reads', () => {
     const piece = fc.constantFrom('0', '1', '7', '9', '10', '_', '+', '-', ' ', '\t', '\n', '\u00a0', '\u0085', '\ufeff', '\u180e', '\u3000', '\x1c', 'e', 'E', 'x', '0x', '.', ',', 'a', 'ab', '٣');
     const inputs = fc.sample(fc.array(piece, { maxLength: 8 }).map((p) => p.join('')), { numRuns: 4000, seed: 24 });
     const oracle = cpythonInts(inputs);
-    // Unicode digits (٣) int() takes are stricter here, a finding rather than a number: kept out of the equality.
-    const mismatches = inputs.filter((s, i) => !/٣/.test(s) && asText(pythonInt(s)) !== oracle[i]);
+    const mismatches = inputs.filter((s, i) => asText(pythonInt(s)) !== oracle[i]);
     expect(mismatches).toEqual([]);
     expect(oracle.filter((v) => v !== null).length).toBeGreaterThan(200);
+  });
+
+  it('every Unicode decimal digit (Nd) CPython knows, alone and between ASCII digits and underscores', () => {
+    // Python's docs: int() takes "the digits 0 to 9 or any Unicode equivalent (code points with the Nd property)".
+    const r = spawnSync('python3', ['-c', 'import json,sys,unicodedata\nprint(json.dumps([chr(c) for c in range(0x80, 0x110000) if unicodedata.category(chr(c)) == "Nd"]))'], { encoding: 'utf8' });
+    const digits: string[] = JSON.parse(r.stdout);
+    expect(digits.length).toBeGreaterThan(600);
+    const inputs = digits.flatMap((d) => [d, `1${d}`, `${d}_${d}0`, ` -${d}${d} `]);
+    const oracle = cpythonInts(inputs);
+    expect(oracle.every((v) => v !== null)).toBe(true);
+    expect(inputs.filter((s, i) => asText(pythonInt(s)) !== oracle[i])).toEqual([]);
   });
 
   it('the forms JavaScript reads and Python does not', () => {
     const forms = ['1e9', '0x10', '1.5', '10.', 'Infinity', '0b11', '1_000', ' -3 ', '+4', '007', '1__0', '_1', ''];
     expect(forms.map((s) => asText(pythonInt(s)))).toEqual(cpythonInts(forms));
+  });
+});
+
+describeUpstream('import reads them as Python does', () => {
+  // gunicorn reads `--workers 0_4` as 4: the adopted sizing says 4 processes, and the plan from it is a number.
+  it.each(['+4', ' 4 ', '0_4', '٤'])('SERVER_WORKER_AMOUNT=%j: 4 processes per api replica', async (value) => {
+    const src = userDeployment('1.16.1', ['sizing']);
+    const env = join(src, '.env');
+    writeFileSync(env, readFileSync(env, 'utf8').replace(/^SERVER_WORKER_AMOUNT=.*$/m, `SERVER_WORKER_AMOUNT=${value}`));
+    const r = await runCli(['import', src, '--out', `${src}-adopted`, '--dry-run', '--json']);
+    const report = JSON.parse(r.stdout);
+    expect(report.problems).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(report.componentOverrides.api.processesPerReplica).toBe(4);
   });
 });
 

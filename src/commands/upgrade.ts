@@ -8,7 +8,7 @@ import { prepareUpgrade, type UpgradeDiff } from '../lifecycle/upgrade.js';
 import { parseOptions } from '../cli/options.js';
 import { colors, type Io } from '../cli/io.js';
 import { formatRenderReport } from './render.js';
-import { SECRET_LIKE } from '../core/secret-data.js';
+import { isSecretName } from '../core/secret-data.js';
 
 const upgradeOptionsSchema = z.object({
   to: z.string({ required_error: 'required: the Dify release to move to, e.g. --to 1.16.1' }).regex(/^\d+\.\d+\.\d+$/, 'expected a Dify release like 1.16.1'),
@@ -37,7 +37,7 @@ export async function formatUpgradeDiff(d: UpgradeDiff): Promise<string> {
   for (const r of v.renamed) lines.push(`  renamed ${r.from} → ${r.to} (since ${r.since}; ${r.source})`);
   for (const r of v.newlyRequired) lines.push(`  now required: ${r.name} ${r.requirement} (${r.source})`);
   lines.push(`  default changed ${v.changedDefault.length}:`);
-  for (const x of v.changedDefault.slice(0, 15)) lines.push(`    ${x.name}: ${SECRET_LIKE.test(x.name) ? '(a secret\'s placeholder; yours is kept)' : `${JSON.stringify(x.from)} → ${JSON.stringify(x.to)}`}  (${x.source})`);
+  for (const x of v.changedDefault.slice(0, 15)) lines.push(`    ${x.name}: ${isSecretName(x.name) ? '(a secret\'s placeholder; yours is kept)' : `${JSON.stringify(x.from)} → ${JSON.stringify(x.to)}`}  (${x.source})`);
   if (v.changedDefault.length > 15) lines.push(`    … (+${v.changedDefault.length - 15}; --json lists all)`);
   lines.push(`new secrets (generated once, kept in .dify-deploy/secrets.env, never printed): ${d.newSecrets.join(', ') || 'none'}`);
   if (d.overridesNotRead.length)

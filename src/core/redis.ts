@@ -5,6 +5,8 @@ import { celeryPoolClass } from './budget.js';
 import type { Release } from './data.js';
 import type { Spec, Target } from './spec.js';
 import { ioThreadsFor, IO_THREADS_MIN_CPUS, type EventBusLoad } from './sizing/event-bus.js';
+import { pythonInt } from './python-int.js';
+import { redactUrlPasswords } from './redact.js';
 
 /** Celery's broker_pool_limit default; Dify's ext_celery.py never sets it (docs.celeryq.dev configuration, broker_pool_limit). */
 export const CELERY_BROKER_POOL_LIMIT = 10;
@@ -85,11 +87,10 @@ export interface RedisPlan extends RedisBudget {
   notes: string[];
 }
 
+/** A positive count as redis-py's pydantic int settings read it, or undefined. */
 const intOf = (env: Record<string, string>, name: string): number | undefined => {
-  const raw = env[name]?.trim();
-  if (!raw) return undefined;
-  const n = Number(raw);
-  return Number.isFinite(n) && n > 0 ? Math.trunc(n) : undefined;
+  const n = pythonInt(env[name]);
+  return n !== undefined && n > 0 ? n : undefined;
 };
 
 const isApi = (c: string) => c === 'api';
@@ -284,7 +285,7 @@ export function sizeRedis(x: RedisSizingInput, problems: string[], warnings: str
     eventBus: {
       dedicated,
       mode: choice.mode,
-      ...(choice.mode === 'external' ? { url: redactedUrl(e.url!) } : {}),
+      ...(choice.mode === 'external' ? { url: redactUrlPasswords(e.url!) } : {}),
       channelType,
       useClusters: e.useClusters,
       why: choice.why,
@@ -298,9 +299,4 @@ export function sizeRedis(x: RedisSizingInput, problems: string[], warnings: str
     },
     notes,
   };
-}
-
-/** A URL as the plan may print it: the password replaced. */
-export function redactedUrl(url: string): string {
-  return url.replace(/^(rediss?:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
 }

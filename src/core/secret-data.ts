@@ -76,8 +76,34 @@ export function publishedValue(value: string): 'default' | 'placeholder' | undef
   return undefined;
 }
 
-/** Variable names whose values are never shown (reports print their names only) and never kept in the spec. */
-export const SECRET_LIKE = /PASSWORD|SECRET|TOKEN|API_KEY|_KEY$|CREDENTIAL|DSN|CONNECTION_STRING/;
+/**
+ * Name endings that say the value is a credential: a password, a secret, a token, a key (…_API_KEY, …_APIKEY,
+ * …_SECRET_KEY, an object store's …_ACCESS_KEY, Azure's …_ACCOUNT_KEY, a Weaviate's …_ALLOWED_KEYS),
+ * a private key's data, redis-cli's REDISCLI_AUTH, a service account's key file, a Sentry DSN, a
+ * connection string (Azure's carries the AccountKey). By ending, not by any word inside: the word
+ * inside names a setting about the credential (ACCESS_TOKEN_EXPIRE_MINUTES, ENABLE_EMAIL_PASSWORD_LOGIN,
+ * CODE_GENERATION_MAX_TOKENS, REDIS_KEY_PREFIX), which is no secret.
+ */
+const CREDENTIAL_ENDING = /(^|_)(PASSWORD|PASSWD|SECRET|TOKEN|KEY|KEYS|APIKEY|KEY_DATA|AUTH|CREDENTIALS?|DSN|CONNECTION_STRING|ACCOUNT_JSON_BASE64)$/;
+/**
+ * Endings above that name public values: the public half of a key pair (TiDB Cloud's TIDB_PUBLIC_KEY),
+ * a key the browser gets (CookieYes' COOKIEYES_SITE_KEY), a limit per token (OPENAPI_RATE_LIMIT_PER_TOKEN).
+ */
+const PUBLIC_ENDING = /(^|_)(PUBLIC_KEY|SITE_KEY|PER_TOKEN)$/;
+
+let knownSecrets: Set<string> | undefined;
+
+/**
+ * The one rule for "this variable is a secret", which every reader applies: its value is never
+ * printed, never kept in the spec (overrides.env routes it to .dify-deploy/secrets.env) and never
+ * written into Helm values (it goes to a Secret). A variable releases/secrets.json knows, or one
+ * whose name ends like a credential. Identifiers of a key pair (…_ACCESS_KEY_ID, …_SECRET_ID, …_KEY_ID)
+ * are like user names and are not hidden.
+ */
+export function isSecretName(name: string): boolean {
+  knownSecrets ??= new Set(secretData().secrets.map((f) => f.var));
+  return knownSecrets.has(name) || (CREDENTIAL_ENDING.test(name) && !PUBLIC_ENDING.test(name));
+}
 
 /** A Helm values key that holds a credential (not a name, path or reference to one). */
 const CREDENTIAL_KEY = /(secret|password|token|apikey|serverkey|internalapikey|appsecretkey|secretkey|accesskeysecret)$/i;

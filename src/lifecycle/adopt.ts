@@ -13,6 +13,7 @@ import type { RenderContext } from '../render/types.js';
 import type { Origin } from '../validate/diagnostics.js';
 import type { Deployment, ServiceModel } from '../validate/deployment.js';
 import { secretData } from '../core/secret-data.js';
+import { pythonInt } from '../core/python-int.js';
 import { envDefaults } from './release-env.js';
 
 export interface UserVar {
@@ -43,7 +44,6 @@ export interface Adoption {
 export const APP_COMPONENTS: readonly ComponentName[] = COMPONENT_NAMES.filter((c) => c !== 'nginx');
 
 const truthy = (v: string | undefined) => /^(true|1|yes|on)$/i.test((v ?? '').trim());
-const int = (v: string | undefined) => (v !== undefined && /^\s*\d+\s*$/.test(v) ? Number(v) : undefined);
 
 /** Every variable the user's env files set: env_file layers first, the project .env last (it wins, as in Compose). */
 export function userVariables(d: Deployment): Map<string, UserVar> {
@@ -127,7 +127,7 @@ function fromVariables(fields: Record<string, string>, env: Record<string, strin
   for (const [field, variable] of Object.entries(fields)) {
     const v = env[variable];
     if (v === undefined || v === '') continue;
-    out[field] = numeric.includes(field) ? (int(v) ?? v) : v;
+    out[field] = numeric.includes(field) ? (pythonInt(v) ?? v) : v;
   }
   return out;
 }
@@ -157,7 +157,7 @@ function database(d: Deployment, env: Record<string, string>, vars: Map<string, 
   }
   db.mode = 'external';
   db.host = env.DB_HOST;
-  if (int(env.DB_PORT) !== undefined) db.port = int(env.DB_PORT);
+  if (pythonInt(env.DB_PORT) !== undefined) db.port = pythonInt(env.DB_PORT);
   if (env.DB_USERNAME) db.user = env.DB_USERNAME;
   const ssl = env.DB_SSL_MODE;
   if (ssl && ssl !== defaults.DB_SSL_MODE?.value && ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'].includes(ssl)) db.sslMode = ssl as never;
@@ -178,9 +178,9 @@ function redis(d: Deployment, env: Record<string, string>): SpecInput['redis'] {
   if (!sentinel && !cluster && host === 'redis' && bundledRuns(d, 'redis')) return { mode: 'bundled' };
   const r: NonNullable<SpecInput['redis']> = { mode: 'external', topology: sentinel ? 'sentinel' : cluster ? 'cluster' : 'standalone' };
   if (!sentinel && !cluster) r.host = host;
-  if (int(env.REDIS_PORT) !== undefined) r.port = int(env.REDIS_PORT);
+  if (pythonInt(env.REDIS_PORT) !== undefined) r.port = pythonInt(env.REDIS_PORT);
   if (env.REDIS_USERNAME) r.username = env.REDIS_USERNAME;
-  if (int(env.REDIS_DB) !== undefined) r.db = int(env.REDIS_DB);
+  if (pythonInt(env.REDIS_DB) !== undefined) r.db = pythonInt(env.REDIS_DB);
   if (truthy(env.REDIS_USE_SSL)) r.useSsl = true;
   const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   if (sentinel) {
@@ -224,7 +224,7 @@ const SLS_PERMANENT_TTL = 3650;
 function workflowLogs(env: Record<string, string>): WorkflowLogsInput {
   const logstore = [env.CORE_WORKFLOW_EXECUTION_REPOSITORY, env.API_WORKFLOW_RUN_REPOSITORY].some((v) => (v ?? '').includes('logstore'));
   if (logstore) {
-    const ttl = int(env.ALIYUN_SLS_LOGSTORE_TTL);
+    const ttl = pythonInt(env.ALIYUN_SLS_LOGSTORE_TTL);
     return {
       storage: 'logstore',
       ...(ttl !== undefined ? { retentionDays: ttl >= SLS_PERMANENT_TTL ? 0 : ttl } : {}),
@@ -234,7 +234,7 @@ function workflowLogs(env: Record<string, string>): WorkflowLogsInput {
     };
   }
   // Upstream ships the clean-up off: the logs are kept forever (0).
-  const retentionDays = truthy(env.WORKFLOW_LOG_CLEANUP_ENABLED) ? (int(env.WORKFLOW_LOG_RETENTION_DAYS) ?? 30) : 0;
+  const retentionDays = truthy(env.WORKFLOW_LOG_CLEANUP_ENABLED) ? (pythonInt(env.WORKFLOW_LOG_RETENTION_DAYS) ?? 30) : 0;
   return { storage: (env.WORKFLOW_NODE_EXECUTION_STORAGE ?? '').trim() === 'hybrid' ? 'hybrid' : 'rdbms', retentionDays, acceptLargeDatabase: true };
 }
 
@@ -352,7 +352,7 @@ function domain(d: Deployment, env: Record<string, string>, refusals: Refusal[])
         });
     }
   }
-  const port = url?.port ? Number(url.port) : int(https ? env.EXPOSE_NGINX_SSL_PORT : env.EXPOSE_NGINX_PORT);
+  const port = url?.port ? Number(url.port) : pythonInt(https ? env.EXPOSE_NGINX_SSL_PORT : env.EXPOSE_NGINX_PORT);
   if (port !== undefined && port !== (https ? 443 : 80)) out[https ? 'httpsPort' : 'httpPort'] = port;
   return out;
 }
@@ -371,7 +371,7 @@ function limitsOf(d: Deployment, service: string): { cpu?: number; memoryGiB?: n
 /** The deployment's current sizing, per component, as explicit overrides (what it runs now). */
 function currentSizing(d: Deployment, release: Release): NonNullable<NonNullable<SpecInput['overrides']>['components']> {
   const out: Record<string, Record<string, number>> = {};
-  const fallback = (env: Record<string, string>, k: string) => int(env[k]) ?? int(release.entrypointFallbacks[k]) ?? int(release.upstreamDefaults[k]);
+  const fallback = (env: Record<string, string>, k: string) => pythonInt(env[k]) ?? pythonInt(release.entrypointFallbacks[k]) ?? pythonInt(release.upstreamDefaults[k]);
   for (const s of d.services) {
     if (!s.active || !s.component) continue;
     const o: Record<string, number> = { replicas: s.replicas, ...limitsOf(d, s.name) };
@@ -390,7 +390,7 @@ function currentSizing(d: Deployment, release: Release): NonNullable<NonNullable
       pools();
     } else if (s.component === 'worker_beat' || s.component === 'api_websocket') pools();
     else if (s.component === 'plugin_daemon') {
-      const open = int(s.env.DB_MAX_OPEN_CONNS) ?? int(release.upstreamDefaults.DB_MAX_OPEN_CONNS);
+      const open = pythonInt(s.env.DB_MAX_OPEN_CONNS) ?? pythonInt(release.upstreamDefaults.DB_MAX_OPEN_CONNS);
       if (open !== undefined && open >= 1) o.connectionsPerProcess = open;
     }
     out[s.component] = o;
@@ -473,7 +473,8 @@ export function adoptDeployment(d: Deployment, options: { dbMaxConnections?: num
   const logFormat = env.LOG_OUTPUT_FORMAT;
   spec.observability = { ...(logFormat === 'json' || logFormat === 'text' ? { logFormat } : {}), workflowLogs: workflowLogs(env) };
   const components = currentSizing(d, release);
-  const maxConnections = settings.has('POSTGRES_MAX_CONNECTIONS') || settings.has('MYSQL_MAX_CONNECTIONS') ? int(env[db.engine === 'mysql' ? 'MYSQL_MAX_CONNECTIONS' : 'POSTGRES_MAX_CONNECTIONS']) : undefined;
+  // The server's own reading (validate's deployment model: PostgreSQL takes 010 as octal), not Python's.
+  const maxConnections = settings.has('POSTGRES_MAX_CONNECTIONS') || settings.has('MYSQL_MAX_CONNECTIONS') ? d.database?.maxConnections : undefined;
   spec.overrides = { components, ...(db.mode !== 'external' && maxConnections !== undefined ? { database: { maxConnections } } : {}) };
   if (!d.compose) notes.push('no compose file: the services are the release\'s standard set (upstream docker-compose.yaml with this .env)');
   const { secrets, replaced } = adoptSecrets(env, spec, vars, refusals);

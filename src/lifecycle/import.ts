@@ -18,7 +18,7 @@ import { knownEnvVariables } from '../core/known-env.js';
 import { loadDeployment, type ValidateInputs } from '../validate/load.js';
 import { adoptDeployment, type Refusal } from './adopt.js';
 import { adoptHelmValues, helmRoundTrip } from './adopt-helm.js';
-import { SECRET_LIKE } from '../core/secret-data.js';
+import { isSecretName } from '../core/secret-data.js';
 import { dataMoves, type DataMove } from './data-moves.js';
 import { missingServices, renderAndRead, roundTripMismatches } from './round-trip.js';
 import { budgetSummary } from '../core/budget-lines.js';
@@ -206,7 +206,7 @@ export function importDeployment(o: ImportOptions): ImportReport {
         refusals.push({
           file: m.origin?.file,
           line: m.origin?.line,
-          message: `${key}${SECRET_LIKE.test(key) || m.embedsSecret ? '' : `=${m.want}`}: dify-deploy cannot reproduce it${where.length ? ` for ${where.join(', ')}` : ''}${m.embedsSecret ? ' (it embeds a secret; dify-deploy derives this value from the spec — make the spec say the same, e.g. the same Redis host)' : ''}`,
+          message: `${key}${isSecretName(key) || m.embedsSecret ? '' : `=${m.want}`}: dify-deploy cannot reproduce it${where.length ? ` for ${where.join(', ')}` : ''}${m.embedsSecret ? ' (it embeds a secret; dify-deploy derives this value from the spec — make the spec say the same, e.g. the same Redis host)' : ''}`,
         });
       }
       for (const s of missingServices(d, view.deployment))

@@ -99,17 +99,16 @@ export function screenAdoptedSecrets(existing: Record<string, string>): { kept: 
   return { kept, notices };
 }
 
-let secretNames: Set<string> | undefined;
+let knownSecrets: Set<string> | undefined;
 
-/** Whether `name` is a secret: one dify-deploy generates, or one releases/secrets.json knows. */
-export function isSecretName(name: string): boolean {
-  secretNames ??= new Set([...SECRETS.map((d) => d.name), ...secretData().secrets.map((f) => f.var)]);
-  return secretNames.has(name);
-}
-
-/** Whether `name` is a secret set to a value anyone can read. */
+/**
+ * Whether `name` is a secret set to a value anyone can read: one dify-deploy generates, or one
+ * releases/secrets.json knows (a narrower set than isSecretName: `admin` or `dify` may be a real
+ * value of some other credential, e.g. a MinIO access key).
+ */
 export function publishedSecret(name: string, value: string): 'default' | 'placeholder' | undefined {
-  return isSecretName(name) ? publishedValue(value) : undefined;
+  knownSecrets ??= new Set([...SECRETS.map((d) => d.name), ...secretData().secrets.map((f) => f.var)]);
+  return knownSecrets.has(name) ? publishedValue(value) : undefined;
 }
 
 /**

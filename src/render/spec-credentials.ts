@@ -3,7 +3,7 @@
 // (withoutCredentials + inlineCredentials), render reads them back (withStoredCredentials); a spec
 // that still holds one inline keeps working, and render/validate say how to move it.
 import { getAt, setAt } from '../core/data-path.js';
-import { SECRET_LIKE } from '../core/secret-data.js';
+import { isSecretName } from '../core/secret-data.js';
 import { SECRETS, STORAGE_CREDENTIAL_SECRETS } from './secrets.js';
 
 type Data = Record<string, unknown>;
@@ -45,7 +45,7 @@ export const CREDENTIAL_FIELDS: readonly CredentialField[] = [
 const RESERVED = new Set([...SECRETS.map((s) => s.name), ...CREDENTIAL_FIELDS.map((f) => f.store)]);
 
 /** An overrides.env variable whose value is a secret (SMTP_PASSWORD, …): kept in the store under its own name. */
-const secretEnv = (name: string) => SECRET_LIKE.test(name) && !RESERVED.has(name);
+const secretEnv = (name: string) => isSecretName(name) && !RESERVED.has(name);
 
 /** A URL's scheme, user and password (as written, percent-encoding included) and the rest. */
 function urlParts(url: string): { scheme: string; user: string; password?: string; rest: string } | undefined {
@@ -119,7 +119,9 @@ export function withStoredCredentials<T>(data: T, store: Record<string, string>,
     if (f.part === 'urlPassword' && url && !url.password) setAt(out, f.path, joinUrl({ ...url, password: stored }));
   }
   const env = getAt(data, 'overrides.env') as Data | undefined;
-  const fromStore = Object.entries(store).filter(([name, value]) => secretEnv(name) && value !== '' && env?.[name] === undefined);
+  // Every other store entry is an overrides.env variable, read back whatever the rule now says of its
+  // name: one an earlier rule moved there (ACCESS_TOKEN_EXPIRE_MINUTES) must not silently drop out.
+  const fromStore = Object.entries(store).filter(([name, value]) => !RESERVED.has(name) && value !== '' && env?.[name] === undefined);
   if (fromStore.length) setAt(out, 'overrides.env', { ...env, ...Object.fromEntries(fromStore) });
   return out as T;
 }

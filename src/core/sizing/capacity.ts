@@ -1,6 +1,7 @@
 // What the sized deployment carries on each independent queue: the QPS at the service level, and
 // P(wait), p99 wait and utilisation at the planned peak (queueing.ts); slots ÷ seconds (Little's law
 // at ρ = 1) stays as the saturation point.
+import { intVariable } from '../python-int.js';
 import type { Release } from '../data.js';
 import type { PoolerPlan } from '../pooler.js';
 import { evaluate, maxArrivalRate, meets, type Queue } from './queueing.js';
@@ -19,7 +20,7 @@ export function runQueueConsumers(components: PlanComponent[], release: Release)
 
 /** Σ replicas × processes × concurrency (gevent: one process, CELERY_WORKER_AMOUNT greenlets). */
 export const runSlotsOf = (consumers: PlanComponent[]) =>
-  consumers.reduce((n, c) => n + c.replicas * c.processesPerReplica * Number(c.env.CELERY_WORKER_CONCURRENCY ?? c.env.CELERY_WORKER_AMOUNT ?? '1'), 0);
+  consumers.reduce((n, c) => n + c.replicas * c.processesPerReplica * intVariable(c.env, 'CELERY_WORKER_CONCURRENCY', intVariable(c.env, 'CELERY_WORKER_AMOUNT', 1, NaN), NaN), 0);
 
 /** A p99 wait for messages: seconds, or unbounded for an overloaded queue. */
 export const waitText = (s: number | null) => (s === null ? 'unbounded: the queue is overloaded' : `${s} s`);
@@ -55,7 +56,7 @@ function pathOf(name: CapacityPath['name'], q: Queue, queues: number, servers: n
 /** Every path: API greenlets hold every request; run slots the worker-executed runs; the sandbox's workers the code runs; PgBouncer's pool the transactions. */
 export function capacityOf(components: PlanComponent[], release: Release, w: Workload, pooler: PoolerPlan | undefined, warnings: string[]): Plan['capacity'] {
   const api = components.find((c) => c.name === 'api');
-  const apiServers = api ? Number(api.env.SERVER_WORKER_AMOUNT ?? '1') * Number(api.env.SERVER_WORKER_CONNECTIONS ?? '10') : 0;
+  const apiServers = api ? intVariable(api.env, 'SERVER_WORKER_AMOUNT', 1, NaN) * intVariable(api.env, 'SERVER_WORKER_CONNECTIONS', 10, NaN) : 0;
   const concurrentRequests = (api?.replicas ?? 0) * apiServers;
   const runSlots = runSlotsOf(runQueueConsumers(components, release));
   const sandbox = components.find((c) => c.name === 'sandbox');

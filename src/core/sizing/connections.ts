@@ -2,6 +2,7 @@
 import { connectionUsers, type BudgetInput, type ConnectionUser } from '../budget.js';
 import type { Release } from '../data.js';
 import type { Spec } from '../spec.js';
+import { intVariable } from '../python-int.js';
 import { vectorStoreBackend } from '../../backends/vector-stores.js';
 import type { PlanComponent } from './types.js';
 
@@ -21,7 +22,7 @@ function pgvectorUsers(spec: Spec, components: PlanComponent[], atMax: boolean):
   const per = vs.postgresPool.default;
   const procs = components
     .filter((c) => c.name === 'api' || c.name === 'worker' || c.name === 'worker_runs')
-    .reduce((n, c) => n + (atMax ? c.maxReplicas : c.replicas) * Number(c.env.SERVER_WORKER_AMOUNT ?? 1), 0);
+    .reduce((n, c) => n + (atMax ? c.maxReplicas : c.replicas) * intVariable(c.env, 'SERVER_WORKER_AMOUNT', 1, NaN), 0);
   return [{ component: 'pgvector pools', replicas: 1, processes: procs, perProcess: per, total: procs * per, formula: `${procs} api/worker processes × ${vs.postgresPool.maxVar}=${per} (same server)` }];
 }
 

@@ -2,7 +2,8 @@
 // Weaviate's API key (the chart writes it into a ConfigMap and a literal env value), secrets
 // set through overrides.env — reach the pods through a Secret: helm/extra/credentials.yaml
 // (0600, applied before the chart), or with helm.existingSecret the user's own Secret.
-import { isSecretName } from '../secrets.js';
+import { redactUrlPasswords } from '../../core/redact.js';
+import { isSecretName } from '../../core/secret-data.js';
 import { HELM_NAMESPACE, HELM_RELEASE_NAME } from './names.js';
 import { stringifyYaml } from '../../io/yaml-doc.js';
 import type { RenderContext, RenderedFile } from '../types.js';
@@ -16,15 +17,12 @@ export const WEAVIATE_KEYS_ENV = 'AUTHENTICATION_APIKEY_ALLOWED_KEYS';
 /** Not a key: what the bundled Weaviate's config file (and so the chart's api Secret) gets in place of the real one. */
 export const WEAVIATE_KEY_PLACEHOLDER = `in-secret-${CREDENTIALS_SECRET}`;
 
-/** Env names that carry a credential by convention (…_PASSWORD, …_API_KEY, a Sentry DSN, …). */
-const CREDENTIAL_NAME = /(^|_)(PASSWORD|PASSWD|SECRET|SECRET_KEY|TOKEN|API_KEY|APIKEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIALS?|DSN)$/;
-
-/** A URL whose user information holds a password (redis://:p@h, https://u:p@h). */
-const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/?#@:]*:[^/?#@]+@/i;
-
-/** Is this env entry a credential? (Empty values carry nothing.) */
+/**
+ * Is this env entry a credential? (Empty values carry nothing.) A secret's name, or a value holding
+ * a URL with a password (redis://:p@h, https://u:p@h): what the one URL redactor would hide.
+ */
 export function isCredential(name: string, value: string): boolean {
-  return value !== '' && (isSecretName(name) || CREDENTIAL_NAME.test(name) || value.split(';').some((v) => URL_WITH_PASSWORD.test(v)));
+  return value !== '' && (isSecretName(name) || redactUrlPasswords(value) !== value);
 }
 
 type SecretEnvVar = { name: string; valueFrom: { secretKeyRef: { name: string; key: string } } };
