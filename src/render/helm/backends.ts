@@ -120,8 +120,12 @@ const VECTOR_BLOCKS: Record<string, (v: Spec['vectorStore']) => Values> = {
   externalTableStore: (v) => ({ endpoint: v.url, accessKeyId: v.user, accessKeySecret: v.password }),
 };
 
-export function vectorStoreValues(spec: Spec): Values {
-  const v = spec.vectorStore;
+/**
+ * `credentialsFromSecret` (helm.existingSecret): the credentials go in as "" and are neither
+ * required here nor written; the pods read them from the user's Secret (existing-secret.ts).
+ */
+export function vectorStoreValues(spec: Spec, credentialsFromSecret: boolean): Values {
+  const v = credentialsFromSecret ? { ...spec.vectorStore, apiKey: '', password: '' } : spec.vectorStore;
   const backend = vectorStoreBackend(v.type);
   if (v.mode === 'bundled') {
     if (v.type !== 'weaviate')
@@ -141,7 +145,7 @@ export function vectorStoreValues(spec: Spec): Values {
   }
   const key = backend.helmExternalKey;
   if (!key) throw new UserError([`vectorStore.type: the dify-helm chart has no settings for an external ${backend.label}; choose one of the stores it supports (weaviate, qdrant, milvus, pgvector, elasticsearch, myscale, tencent, tablestore)`]);
-  requireFields('vectorStore', v.type, v, backend.externalRequires);
+  requireFields('vectorStore', v.type, v, backend.externalRequires.filter((f) => !(credentialsFromSecret && (f === 'apiKey' || f === 'password'))));
   return { weaviate: { enabled: false }, [key]: { enabled: true, ...VECTOR_BLOCKS[key](v) } };
 }
 
@@ -168,10 +172,13 @@ const STORAGE_BLOCKS: Record<string, (s: StorageSpec) => Values> = {
   externalTOS: (s) => ({ endpoint: s.endpoint, region: s.region, accessKey: s.accessKey, secretKey: s.secretKey, bucketName: bucketNames(s) }),
 };
 
-export function storageValues(spec: Spec, secrets: Record<string, string>): Values {
+/** `credentialsFromSecret`: as for vectorStoreValues. */
+export function storageValues(spec: Spec, secrets: Record<string, string>, credentialsFromSecret: boolean): Values {
   const backend = storageBackend(spec.storage.type);
   if (!backend.helmExternalKey) return {}; // local: the chart's ReadWriteMany PVCs
   requireFields('storage', spec.storage.type, spec.storage, backend.requires);
-  const s = storageWithCredentials(spec, secrets);
+  const s = credentialsFromSecret
+    ? { ...spec.storage, ...Object.fromEntries(backend.credentials.map((f) => [f, ''])) }
+    : storageWithCredentials(spec, secrets);
   return { [backend.helmExternalKey]: { enabled: true, ...STORAGE_BLOCKS[backend.helmExternalKey](s) } };
 }

@@ -11,7 +11,11 @@ import { chartFactsVersion, loadChart } from '../../helm/chart.js';
 import { isMap, type Values } from '../../helm/merge.js';
 import { HELM_RELEASE_NAME } from './names.js';
 import { CHART_COMPONENTS } from './components.js';
-import { externalRedisPassword, SECRETS } from '../secrets.js';
+import { externalRedisPassword, SECRETS, STORAGE_CREDENTIAL_SECRETS } from '../secrets.js';
+import { CREDENTIAL_FIELDS } from '../spec-credentials.js';
+import { storageBackend } from '../../backends/storage.js';
+import { vectorStoreBackend } from '../../backends/vector-stores.js';
+import { UserError } from '../../io/errors.js';
 import { WEAVIATE_KEYS_ENV } from './credentials.js';
 import type { RenderContext } from '../types.js';
 
@@ -26,9 +30,25 @@ interface ComponentSecretEnv {
   redisUrls: Record<string, string>;
 }
 
+/** Chart components that read an external store's credentials, and under which env names. */
+interface BackendCredentialReader {
+  components: string[];
+  source: string;
+  /** Container env name → the secrets-store name (the user's Secret key) holding its value. */
+  env: Record<string, string>;
+}
+
+interface BackendCredentials {
+  readers: BackendCredentialReader[];
+  /** Chart component → why its credential env cannot come from a Secret key (render refuses). */
+  unroutable?: Record<string, string>;
+}
+
 interface SecretEnvFacts {
   chart: string;
   components: Record<string, ComponentSecretEnv>;
+  /** Keyed by the chart's values block (helmExternalKey). */
+  backendCredentials: { storage: Record<string, BackendCredentials>; vectorStore: Record<string, BackendCredentials> };
 }
 
 const cache = new Map<string, SecretEnvFacts>();
@@ -77,12 +97,71 @@ export function secretsInUse(ctx: RenderContext): string[] {
   return SECRETS.map((s) => s.name).filter((name) => read.has(name) && !supplied.has(name));
 }
 
+const VECTOR_CREDENTIALS = ['apiKey', 'password'] as const;
+const storeName = (path: string) => CREDENTIAL_FIELDS.find((f) => f.path === path)!.store;
+
+/**
+ * The object store's and vector store's credentials the pods read from the Secret, as
+ * secrets-store names (the Secret's keys), each with the backend's chart facts. Required ones
+ * always (the Secret supplies them, so neither the spec nor the store must), optional ones
+ * when the spec gives them.
+ */
+function backendSecrets(ctx: RenderContext): { facts: BackendCredentials; keys: { key: string; field: string }[] }[] {
+  if (!ctx.spec.helm?.existingSecret) return [];
+  const { storage: storageFacts, vectorStore: vectorFacts } = secretEnvFacts(ctx.release.helm.version).backendCredentials;
+  const out: { facts: BackendCredentials; keys: { key: string; field: string }[] }[] = [];
+  const st = ctx.spec.storage;
+  const storage = storageBackend(st.type);
+  if (storage.helmExternalKey && !(storage.iam && st.useIam))
+    out.push({ facts: storageFacts[storage.helmExternalKey], keys: storage.credentials.map((f) => ({ key: STORAGE_CREDENTIAL_SECRETS[f], field: `storage.${f}` })) });
+  const v = ctx.spec.vectorStore;
+  const vector = vectorStoreBackend(v.type);
+  if (v.mode === 'external' && vector.helmExternalKey) {
+    const fields = VECTOR_CREDENTIALS.filter((f) => (vector.externalRequires as readonly string[]).includes(f) || v[f]);
+    out.push({ facts: vectorFacts[vector.helmExternalKey], keys: fields.map((f) => ({ key: storeName(`vectorStore.${f}`), field: `vectorStore.${f}` })) });
+  }
+  return out;
+}
+
+/**
+ * With helm.existingSecret: the store credentials' Secret keys, after checking that every
+ * deployed component can read them from it (else a UserError naming the field and the ways out).
+ */
+export function backendSecretKeys(ctx: RenderContext): string[] {
+  const deployed = deployedComponents(ctx);
+  const keys: string[] = [];
+  for (const { facts, keys: used } of backendSecrets(ctx)) {
+    const blocked = Object.entries(facts.unroutable ?? {}).filter(([component]) => deployed.includes(component));
+    if (used.length && blocked.length)
+      throw new UserError(
+        used.map(
+          (u) =>
+            `${u.field}: with helm.existingSecret it must come from the Secret ${ctx.spec.helm!.existingSecret}, but the chart's ${blocked.map(([c, why]) => `${c}: ${why}`).join('; ')}; remove helm.existingSecret (the key then goes into values.yaml, written 0600), or choose another storage/vector-store type`,
+        ),
+      );
+    keys.push(...used.map((u) => u.key));
+  }
+  return keys;
+}
+
+/** The extraEnv secretKeyRefs that give chart component `chartKey` the store credentials from the Secret. */
+function backendSecretEnv(ctx: RenderContext, chartKey: string): EnvVar[] {
+  const secret = ctx.spec.helm?.existingSecret;
+  return backendSecrets(ctx).flatMap(({ facts, keys }) => {
+    const inUse = new Set(keys.map((k) => k.key));
+    return facts.readers
+      .filter((r) => r.components.includes(chartKey))
+      .flatMap((r) => Object.entries(r.env).filter(([, key]) => inUse.has(key)).map(([name, key]) => secretRef(secret!, name, key)));
+  });
+}
+
 /** Every key the Secret must hold, with why a key that is not an .env name is there. */
 export function secretKeys(ctx: RenderContext): { key: string; note?: string }[] {
   const keys: { key: string; note?: string }[] = secretsInUse(ctx).map((key) =>
     // Kubernetes expands $(REDIS_PASSWORD) into the Redis URLs as it is, never URL-encoded.
     key === 'REDIS_PASSWORD' ? { key, note: 'only letters, digits and - . _ ~: it is expanded into redis:// URLs unencoded' } : { key },
   );
+  keys.push(...backendSecretKeys(ctx).map((key) => ({ key })));
   if (bundledWeaviate(ctx.spec))
     keys.push({ key: WEAVIATE_KEYS_ENV, note: 'the same value as WEAVIATE_API_KEY: the bundled Weaviate reads it under this name' });
   return keys;
@@ -138,6 +217,7 @@ export function secretEnv(ctx: RenderContext, chartKey: string): EnvVar[] {
   const out = Object.entries(facts.env)
     .filter(([, key]) => inUse.has(key))
     .map(([name, key]) => secretRef(secret!, name, key));
+  out.push(...backendSecretEnv(ctx, chartKey));
   out.push(...redisUrlEnv(ctx, facts.redisUrls, inUse.has('REDIS_PASSWORD')));
   return out;
 }

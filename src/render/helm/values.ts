@@ -12,7 +12,7 @@ import type { RenderContext } from '../types.js';
 import { databaseValues, redisValues, resourcesFor, storageValues, vectorStoreValues } from './backends.js';
 import { CHART_COMPONENTS } from './components.js';
 import { ssrfProxyValues } from './ssrf-proxy.js';
-import { secretEnv, subchartSecretValues, type EnvVar } from './existing-secret.js';
+import { backendSecretKeys, secretEnv, subchartSecretValues, type EnvVar } from './existing-secret.js';
 import { splitCredentials, WEAVIATE_KEYS_ENV } from './credentials.js';
 import { SECRETS } from '../secrets.js';
 import { eventBusEnv } from '../event-bus.js';
@@ -260,7 +260,9 @@ export function helmValues(rendered: RenderContext): Values {
   const { defaults } = loadChart(rendered.release.helm.version);
   // With helm.existingSecret no generated secret is written: the chart's own keys get "" and
   // every process reads the Secret instead (existing-secret.ts).
-  const ctx = rendered.spec.helm?.existingSecret ? { ...rendered, secrets: Object.fromEntries(SECRETS.map((d) => [d.name, ''])) } : rendered;
+  const fromSecret = rendered.spec.helm?.existingSecret !== undefined;
+  const ctx = fromSecret ? { ...rendered, secrets: Object.fromEntries(SECRETS.map((d) => [d.name, ''])) } : rendered;
+  backendSecretKeys(ctx); // refuses a store credential the chart cannot read from the Secret
   let values: Values = { ...imageValues(ctx, defaults), ...globalValues(ctx, defaults) };
   for (const c of ctx.plan.components) {
     const block = componentValues(c, ctx, defaults);
@@ -272,8 +274,8 @@ export function helmValues(rendered: RenderContext): Values {
   const backends = {
     ...databaseValues(ctx.spec, ctx.plan, ctx.secrets),
     ...redisValues(ctx.spec, ctx.plan, ctx.secrets),
-    ...vectorStoreValues(ctx.spec),
-    ...storageValues(ctx.spec, ctx.secrets),
+    ...vectorStoreValues(ctx.spec, fromSecret),
+    ...storageValues(ctx.spec, ctx.secrets, fromSecret),
   };
   return { ...values, ...overlay(backends, subchartSecretValues(ctx)), ...ingressValues(ctx), ...ssrfProxyValues(defaults) };
 }
