@@ -1,0 +1,143 @@
+// helm.existingSecret with an external object store or vector store that needs credentials:
+// real `helm template` of the vendored chart. The oracle comes from the chart itself: the same
+// spec rendered WITHOUT existingSecret shows which container of which pod reads each credential
+// (under which env name, through the chart's Secrets and ConfigMaps, as the kubelet builds env).
+// With existingSecret every such container must get that env from the user's Secret under the
+// store name, and no credential value may appear in values.yaml or anything Helm renders.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { loadRelease, releaseVersions } from '../src/core/data.js';
+import { planFor } from '../src/core/resolve.js';
+import { specSchema, type SpecInput } from '../src/core/spec.js';
+import { renderHelm } from '../src/render/helm.js';
+import { resolveSecrets } from '../src/render/secrets.js';
+import { runCli } from './helpers/cli.js';
+import { chartDir, runHelm } from './helpers/helm.js';
+import { containerEnv, externalRef, parseManifests, type K8sObject } from './helpers/k8s.js';
+
+const SECRET = 'my-secret';
+/** Spec credential field → its name in .dify-deploy/secrets.env, which is the user's Secret key (docs/secrets.md). */
+const STORE_KEY: Record<string, string> = {
+  'storage.accessKey': 'STORAGE_ACCESS_KEY',
+  'storage.secretKey': 'STORAGE_SECRET_KEY',
+  'storage.serviceAccountJsonBase64': 'STORAGE_SERVICE_ACCOUNT_JSON_BASE64',
+  'vectorStore.apiKey': 'VECTOR_STORE_API_KEY',
+  'vectorStore.password': 'VECTOR_STORE_PASSWORD',
+};
+const cred = (field: string) => `cred-${field.replace('.', '-')}-7f3q9`;
+
+const STORAGE: Record<string, Record<string, unknown>> = {
+  s3: { type: 's3', bucket: 'b', region: 'us-east-1', accessKey: cred('storage.accessKey'), secretKey: cred('storage.secretKey') },
+  'aliyun-oss': { type: 'aliyun-oss', bucket: 'b', endpoint: 'https://oss-cn-hangzhou.aliyuncs.com', region: 'cn-hangzhou', accessKey: cred('storage.accessKey'), secretKey: cred('storage.secretKey') },
+  'google-storage': { type: 'google-storage', bucket: 'b', serviceAccountJsonBase64: cred('storage.serviceAccountJsonBase64') },
+  'tencent-cos': { type: 'tencent-cos', bucket: 'b', region: 'ap-guangzhou', accessKey: cred('storage.accessKey'), secretKey: cred('storage.secretKey') },
+  'huawei-obs': { type: 'huawei-obs', bucket: 'b', endpoint: 'https://obs.cn-north-4.myhuaweicloud.com', accessKey: cred('storage.accessKey'), secretKey: cred('storage.secretKey') },
+  'volcengine-tos': { type: 'volcengine-tos', bucket: 'b', endpoint: 'https://tos-cn-beijing.volces.com', region: 'cn-beijing', accessKey: cred('storage.accessKey'), secretKey: cred('storage.secretKey') },
+};
+const IAM_S3 = { type: 's3', bucket: 'b', region: 'us-east-1', useIam: true };
+const key = cred('vectorStore.apiKey');
+const password = cred('vectorStore.password');
+const VECTOR: Record<string, Record<string, unknown>> = {
+  weaviate: { type: 'weaviate', mode: 'external', url: 'http://weaviate.internal:8080', apiKey: key },
+  qdrant: { type: 'qdrant', mode: 'external', url: 'https://qdrant.internal:6333', apiKey: key },
+  milvus: { type: 'milvus', mode: 'external', url: 'http://milvus.internal:19530', user: 'u', password, apiKey: key },
+  pgvector: { type: 'pgvector', mode: 'external', host: 'pgv.internal', user: 'u', password, database: 'vec' },
+  elasticsearch: { type: 'elasticsearch', mode: 'external', host: 'es.internal', user: 'u', password },
+  myscale: { type: 'myscale', mode: 'external', host: 'ms.internal', user: 'u', password },
+  tencent: { type: 'tencent', mode: 'external', url: 'http://tvdb.internal', user: 'u', apiKey: key },
+  tablestore: { type: 'tablestore', mode: 'external', url: 'https://ots.internal', user: 'ak-id', password, database: 'inst' },
+};
+const CASES: [string, Partial<SpecInput>][] = [
+  ...Object.entries(STORAGE).map(([id, storage]): [string, Partial<SpecInput>] => [`storage ${id}`, { storage } as Partial<SpecInput>]),
+  ...Object.entries(VECTOR).map(([id, vectorStore]): [string, Partial<SpecInput>] => [`vector store ${id}`, { storage: IAM_S3, vectorStore } as Partial<SpecInput>]),
+];
+
+/** One release per chart version. */
+const RELEASES = [...new Map(releaseVersions().map((v) => [loadRelease(v).helm.version, v])).values()];
+
+async function template(release: string, input: Partial<SpecInput>, existingSecret: boolean) {
+  const spec = specSchema.parse({ release, tier: '10qps', targets: ['helm'], domain: { host: 'dify.example.com' }, ...input, ...(existingSecret ? { helm: { existingSecret: SECRET } } : {}) });
+  const rel = loadRelease(release);
+  const files = renderHelm({ spec, plan: planFor(spec, 'helm', rel), release: rel, secrets: resolveSecrets({}) });
+  const dir = mkdtempSync(join(tmpdir(), 'dd-es-stores-'));
+  const values = files.find((f) => f.path === 'helm/values.yaml')!;
+  writeFileSync(join(dir, 'values.yaml'), values.content);
+  const r = await runHelm(['template', 'dify', chartDir(rel.helm.version), '--namespace', 'dify', '-f', join(dir, 'values.yaml')]);
+  expect(r.code, r.stderr).toBe(0);
+  const extra = files.filter((f) => f.path.startsWith('helm/extra/'));
+  const objects = [...parseManifests(r.stdout), ...extra.flatMap((f) => parseManifests(f.content))];
+  return { files, values: values.content, stdout: r.stdout, objects };
+}
+
+type Containers = { pod: string; container: string; env: Record<string, string> }[];
+/** The pods that run (`helm test` hook pods check PostgreSQL and Redis only; they read no store). */
+function containers(objects: K8sObject[], external: Set<string>): Containers {
+  return objects
+    .filter((o) => ['Deployment', 'StatefulSet', 'Job', 'CronJob'].includes(o.kind) && o.metadata.annotations?.['helm.sh/hook'] !== 'test')
+    .flatMap((o) => {
+      const podSpec = o.kind === 'CronJob' ? o.spec.jobTemplate.spec.template.spec : o.spec.template.spec;
+      return [...(podSpec.initContainers ?? []), ...podSpec.containers].map((c: any) => ({ pod: `${o.kind}/${o.metadata.name}`, container: c.name, env: containerEnv(c, objects, external).env }));
+    });
+}
+
+describe.each(RELEASES)('Dify %s, helm.existingSecret, store credentials', (release) => {
+  test.each(CASES)('%s', async (_, input) => {
+    const credentials = Object.fromEntries(Object.keys(STORE_KEY).map((f) => [cred(f), f]));
+    // The oracle: who reads which credential under which env name, from the chart without existingSecret.
+    const plain = await template(release, input, false);
+    const expected: string[] = [];
+    for (const c of containers(plain.objects, new Set()))
+      for (const [name, value] of Object.entries(c.env)) if (credentials[value]) expected.push(`${c.pod} ${c.container} ${name}=${externalRef(SECRET, STORE_KEY[credentials[value]])}`);
+    expect(expected.length, 'the spec gives a credential some pod reads').toBeGreaterThan(0);
+
+    const own = await template(release, input, true);
+    for (const value of Object.keys(credentials)) {
+      expect(own.values.includes(value), `${credentials[value]} in values.yaml`).toBe(false);
+      expect(own.stdout.includes(value), `${credentials[value]} in helm template output`).toBe(false);
+      for (const f of own.files) expect(f.content.includes(value), `${credentials[value]} in ${f.path}`).toBe(false);
+    }
+    const got = new Map(containers(own.objects, new Set([SECRET])).map((c) => [`${c.pod} ${c.container}`, c.env]));
+    const actual = expected.map((e) => {
+      const [pod, container, name] = e.split(/[ =]/);
+      return `${pod} ${container} ${name}=${got.get(`${pod} ${container}`)?.[name]}`;
+    });
+    expect(actual).toEqual(expected);
+    // The README's kubectl command names each key.
+    const readme = own.files.find((f) => f.path === 'helm/README.md')!.content;
+    for (const e of expected) expect(readme).toContain(`--from-literal=${/<secret [^/]+\/([A-Z0-9_]+)>/.exec(e)![1]}=…`);
+  });
+});
+
+test('Azure Blob under helm.existingSecret: refused (the plugin daemon reads the key inside a connection string), naming the field', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dd-es-azure-'));
+  const spec = { tier: '10qps', targets: ['helm'], domain: { host: 'dify.example.com' }, helm: { existingSecret: SECRET }, storage: { type: 'azure-blob', bucket: 'c', accountName: 'acct', accountUrl: 'https://acct.blob.core.windows.net' } };
+  writeFileSync(join(dir, 'dify-deploy.yaml'), stringify(spec));
+  const r = await runCli(['render', '--config', join(dir, 'dify-deploy.yaml'), '--out', join(dir, 'out')]);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain('storage.secretKey');
+  expect(r.stderr).toContain('helm.existingSecret');
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+});
+
+test('repro: storage keys only in .dify-deploy/secrets.env render under helm.existingSecret, and stay out of values.yaml', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dd-es-store-'));
+  const config = join(dir, 'dify-deploy.yaml');
+  const out = join(dir, 'out');
+  const spec = { tier: '10qps', targets: ['helm'], domain: { host: 'dify.example.com' }, helm: { existingSecret: SECRET }, storage: STORAGE.s3 };
+  writeFileSync(config, stringify(spec));
+  const first = await runCli(['render', '--config', config, '--out', out]);
+  expect(first.code, first.stderr).toBe(0);
+  expect(readFileSync(join(out, '.dify-deploy', 'secrets.env'), 'utf8')).toContain(`STORAGE_SECRET_KEY=${cred('storage.secretKey')}`);
+  // As render's notice says: delete them from the spec.
+  writeFileSync(config, stringify({ ...spec, storage: { type: 's3', bucket: 'b', region: 'us-east-1' } }));
+  const again = await runCli(['render', '--config', config, '--out', out]);
+  expect(again.code, again.stderr).toBe(0);
+  const values = readFileSync(join(out, 'helm', 'values.yaml'), 'utf8');
+  expect(values).not.toContain(cred('storage.secretKey'));
+  expect(values).not.toContain(cred('storage.accessKey'));
+  const api = (parse(values).api.extraEnv as { name: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[]).find((e) => e.name === 'S3_SECRET_KEY');
+  expect(api?.valueFrom?.secretKeyRef).toEqual({ name: SECRET, key: 'STORAGE_SECRET_KEY' });
+});
