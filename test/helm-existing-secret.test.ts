@@ -2,7 +2,9 @@
 // manifests carry no generated secret; every secret env each chart component reads resolves to
 // the user's Secret. The expected env names come from the chart itself (its own
 // externalSecret.<component>.remoteRefs/data lists in the vendored values.yaml), not from
-// dify-deploy's secret-env.json.
+// dify-deploy's secret-env.json. The object store's and vector store's credentials, read from the
+// Secret under their secrets-store names, are checked against real `helm template` in
+// helm-existing-secret-stores.test.ts; here only that they are keys dify-deploy knows.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -43,6 +45,9 @@ const BACKENDS: Record<string, Partial<SpecInput>> = {
     storage: S3,
   },
 };
+
+/** The object/vector store credentials' Secret keys (docs/secrets.md), which the chart's remoteRefs do not name. */
+const STORE_CREDENTIALS = ['STORAGE_ACCESS_KEY', 'STORAGE_SECRET_KEY', 'STORAGE_SERVICE_ACCOUNT_JSON_BASE64', 'VECTOR_STORE_API_KEY', 'VECTOR_STORE_PASSWORD'];
 
 /** Chart components whose container reads another component's chart Secret (their deployment's envFrom secretRef). */
 const SHARES_SECRET_OF: Record<string, string> = { beat: 'worker', apiWebsocket: 'api' };
@@ -95,11 +100,12 @@ describe.concurrent.each(releaseVersions())('Dify %s with helm.existingSecret', 
       const block = values[key];
       if (!isMap(block)) continue;
       const env = (block.extraEnv as Env[] | undefined) ?? [];
-      const refs = env.filter((e) => e.valueFrom?.secretKeyRef);
-      for (const e of refs) {
+      const allRefs = env.filter((e) => e.valueFrom?.secretKeyRef);
+      for (const e of allRefs) {
         expect(e.valueFrom!.secretKeyRef!.name).toBe(SECRET);
         referenced.add(e.valueFrom!.secretKeyRef!.key);
       }
+      const refs = allRefs.filter((e) => !STORE_CREDENTIALS.includes(e.valueFrom!.secretKeyRef!.key));
       // A URL built on $(REDIS_PASSWORD) only expands when that variable is defined before it.
       const urls = env.filter((e) => e.value?.includes('$(REDIS_PASSWORD)'));
       for (const u of urls) expect(env.findIndex((e) => e.name === 'REDIS_PASSWORD'), `${key} ${u.name}`).toBeLessThan(env.indexOf(u));
@@ -108,8 +114,8 @@ describe.concurrent.each(releaseVersions())('Dify %s with helm.existingSecret', 
       expect(new Set(actual).size).toBe(actual.length);
       expect(env.filter((e) => e.value !== undefined).every((e) => typeof e.value === 'string')).toBe(true);
     }
-    // Every secret the processes read is one dify-deploy knows by its .env name.
-    for (const key of referenced) expect(SECRETS.map((s) => s.name)).toContain(key);
+    // Every secret the processes read is one dify-deploy knows by its .env name or secrets-store name.
+    for (const key of referenced) expect([...SECRETS.map((s) => s.name), ...STORE_CREDENTIALS]).toContain(key);
 
     // Bundled subcharts read the same Secret.
     const pg = values.postgresql as Record<string, any>;
