@@ -19,8 +19,9 @@ interface CredentialField {
   when?: (data: unknown) => boolean;
   /**
    * Render already falls back to the store for it (src/render/secrets.ts), so it is not copied
-   * into the spec render works from: with helm.existingSecret a value the spec itself gives goes
-   * into values.yaml, one from the store is read from the Secret.
+   * into the spec render works from: with helm.existingSecret a database/Redis password the spec
+   * itself gives goes into values.yaml, one from the store is read from the Secret (storage
+   * credentials are always read from the Secret then: existing-secret.ts).
    */
   renderReadsStore?: true;
 }
