@@ -32,6 +32,7 @@ const cred = (field: string) => `cred-${field.replace('.', '-')}-7f3q9`;
 const STORAGE: Record<string, Record<string, unknown>> = {
   s3: { type: 's3', bucket: 'b', region: 'us-east-1', accessKey: cred('storage.accessKey'), secretKey: cred('storage.secretKey') },
   'aliyun-oss': { type: 'aliyun-oss', bucket: 'b', endpoint: 'https://oss-cn-hangzhou.aliyuncs.com', region: 'cn-hangzhou', accessKey: cred('storage.accessKey'), secretKey: cred('storage.secretKey') },
+  'azure-blob': { type: 'azure-blob', bucket: 'c', accountName: 'acct', accountUrl: 'https://acct.blob.core.windows.net', secretKey: cred('storage.secretKey') },
   'google-storage': { type: 'google-storage', bucket: 'b', serviceAccountJsonBase64: cred('storage.serviceAccountJsonBase64') },
   'tencent-cos': { type: 'tencent-cos', bucket: 'b', region: 'ap-guangzhou', accessKey: cred('storage.accessKey'), secretKey: cred('storage.secretKey') },
   'huawei-obs': { type: 'huawei-obs', bucket: 'b', endpoint: 'https://obs.cn-north-4.myhuaweicloud.com', accessKey: cred('storage.accessKey'), secretKey: cred('storage.secretKey') },
@@ -88,9 +89,14 @@ describe.each(RELEASES)('Dify %s, helm.existingSecret, store credentials', (rele
     const credentials = Object.fromEntries(Object.keys(STORE_KEY).map((f) => [cred(f), f]));
     // The oracle: who reads which credential under which env name, from the chart without existingSecret.
     const plain = await template(release, input, false);
+    // A value holding a credential (the plugin daemon's Azure connection string holds the key) must
+    // hold the Secret's key in its place: Kubernetes expands $(VAR) of an entry before it.
     const expected: string[] = [];
     for (const c of containers(plain.objects, new Set()))
-      for (const [name, value] of Object.entries(c.env)) if (credentials[value]) expected.push(`${c.pod} ${c.container} ${name}=${externalRef(SECRET, STORE_KEY[credentials[value]])}`);
+      for (const [name, value] of Object.entries(c.env)) {
+        const inside = Object.keys(credentials).filter((v) => value.includes(v));
+        if (inside.length) expected.push(`${c.pod} ${c.container} ${name}=${inside.reduce((acc, v) => acc.replaceAll(v, externalRef(SECRET, STORE_KEY[credentials[v]])), value)}`);
+      }
     expect(expected.length, 'the spec gives a credential some pod reads').toBeGreaterThan(0);
 
     const own = await template(release, input, true);
@@ -101,25 +107,14 @@ describe.each(RELEASES)('Dify %s, helm.existingSecret, store credentials', (rele
     }
     const got = new Map(containers(own.objects, new Set([SECRET])).map((c) => [`${c.pod} ${c.container}`, c.env]));
     const actual = expected.map((e) => {
-      const [pod, container, name] = e.split(/[ =]/);
+      const [pod, container, name] = e.split('=')[0].split(' ');
       return `${pod} ${container} ${name}=${got.get(`${pod} ${container}`)?.[name]}`;
     });
     expect(actual).toEqual(expected);
     // The README's kubectl command names each key.
     const readme = own.files.find((f) => f.path === 'helm/README.md')!.content;
-    for (const e of expected) expect(readme).toContain(`--from-literal=${/<secret [^/]+\/([A-Z0-9_]+)>/.exec(e)![1]}=…`);
+    for (const e of expected) for (const m of e.matchAll(/<secret [^/]+\/([A-Z0-9_]+)>/g)) expect(readme).toContain(`--from-literal=${m[1]}=…`);
   });
-});
-
-test('Azure Blob under helm.existingSecret: refused (the plugin daemon reads the key inside a connection string), naming the field', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'dd-es-azure-'));
-  const spec = { tier: '10qps', targets: ['helm'], domain: { host: 'dify.example.com' }, helm: { existingSecret: SECRET }, storage: { type: 'azure-blob', bucket: 'c', accountName: 'acct', accountUrl: 'https://acct.blob.core.windows.net' } };
-  writeFileSync(join(dir, 'dify-deploy.yaml'), stringify(spec));
-  const r = await runCli(['render', '--config', join(dir, 'dify-deploy.yaml'), '--out', join(dir, 'out')]);
-  expect(r.code).toBe(2);
-  expect(r.stderr).toContain('storage.secretKey');
-  expect(r.stderr).toContain('helm.existingSecret');
-  expect(r.stderr).not.toMatch(/\n\s+at /);
 });
 
 test('repro: storage keys only in .dify-deploy/secrets.env render under helm.existingSecret, and stay out of values.yaml', async () => {
@@ -140,4 +135,19 @@ test('repro: storage keys only in .dify-deploy/secrets.env render under helm.exi
   expect(values).not.toContain(cred('storage.accessKey'));
   const api = (parse(values).api.extraEnv as { name: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[]).find((e) => e.name === 'S3_SECRET_KEY');
   expect(api?.valueFrom?.secretKeyRef).toEqual({ name: SECRET, key: 'STORAGE_SECRET_KEY' });
+});
+
+test.each(CASES)('%s: credentials only in the user\'s Secret (in neither spec nor store) render, and the README asks for them', async (_, input) => {
+  const dir = mkdtempSync(join(tmpdir(), 'dd-es-nowhere-'));
+  const strip = (block: Record<string, unknown> | undefined) => block && Object.fromEntries(Object.entries(block).filter(([, v]) => !String(v).startsWith('cred-')));
+  const given = input as { storage?: Record<string, unknown>; vectorStore?: Record<string, unknown> };
+  const spec = { tier: '10qps', targets: ['helm'], domain: { host: 'dify.example.com' }, helm: { existingSecret: SECRET }, storage: strip(given.storage), ...(given.vectorStore ? { vectorStore: strip(given.vectorStore) } : {}) };
+  writeFileSync(join(dir, 'dify-deploy.yaml'), stringify(spec));
+  const r = await runCli(['render', '--config', join(dir, 'dify-deploy.yaml'), '--out', join(dir, 'out')]);
+  expect(r.code, r.stderr).toBe(0);
+  const readme = readFileSync(join(dir, 'out', 'helm', 'README.md'), 'utf8');
+  const required = Object.entries({ ...given.storage, ...given.vectorStore })
+    .filter(([f, v]) => String(v).startsWith('cred-') && !(f === 'apiKey' && ['qdrant', 'milvus'].includes(String(given.vectorStore?.type))) && !(f === 'password' && given.vectorStore?.type === 'milvus'))
+    .map(([f]) => STORE_KEY[`${given.vectorStore && (f === 'apiKey' || f === 'password') ? 'vectorStore' : 'storage'}.${f}`]);
+  for (const k of required) expect(readme).toContain(`--from-literal=${k}=…`);
 });

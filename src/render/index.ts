@@ -100,7 +100,8 @@ export async function renderDeployment(opts: {
   // A credential the spec still gives inline wins, and goes to the store, out of the spec written here.
   const secrets = { ...resolveSecrets(adopted.kept, opts.spec), ...credentialEntries(opts.spec) };
   const { files, plans } = renderFiles(opts.spec, opts.target, secrets, opts.options);
-  const weakSecrets = plans[0].problems.length ? [] : specSecretProblems({ spec: opts.spec, plan: plans[0], release: loadRelease(opts.spec.release), secrets });
+  const storesFromSecret = opts.spec.helm?.existingSecret !== undefined && plans.every((p) => p.target === 'helm');
+  const weakSecrets = plans[0].problems.length ? [] : specSecretProblems({ spec: opts.spec, plan: plans[0], release: loadRelease(opts.spec.release), secrets }, storesFromSecret);
   if (weakSecrets.length) throw new UserError(weakSecrets);
   const base = {
     outDir: opts.outDir,

@@ -8,9 +8,14 @@ import { databaseEnv, redisEnv, storageEnv, vectorStoreParts } from './compose/m
 import { CREDENTIAL_FIELDS } from './spec-credentials.js';
 import type { RenderContext } from './types.js';
 
-/** One line per secret the api would read that the shared rule rejects, naming where to fix it (never the value). */
-export function specSecretProblems(ctx: RenderContext): string[] {
-  const env = { ...databaseEnv(ctx), ...redisEnv(ctx).env, ...vectorStoreParts(ctx).env, ...storageEnv(ctx) };
+/**
+ * One line per secret the api would read that the shared rule rejects, naming where to fix it (never the value).
+ * `storesFromSecret`: only Helm with helm.existingSecret is rendered, so the object store's and vector
+ * store's credentials are read from the user's Secret, written nowhere here, and may be given nowhere here.
+ */
+export function specSecretProblems(ctx: RenderContext, storesFromSecret: boolean): string[] {
+  const stores = storesFromSecret ? {} : { ...vectorStoreParts(ctx).env, ...storageEnv(ctx) };
+  const env = { ...databaseEnv(ctx), ...redisEnv(ctx).env, ...stores };
   const version = ctx.release.version;
   return secretData()
     .secrets.filter((fact) => env[fact.var] !== undefined && factApplies(fact, version, 'api', env))

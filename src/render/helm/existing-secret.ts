@@ -15,7 +15,6 @@ import { externalRedisPassword, SECRETS, STORAGE_CREDENTIAL_SECRETS } from '../s
 import { CREDENTIAL_FIELDS } from '../spec-credentials.js';
 import { storageBackend } from '../../backends/storage.js';
 import { vectorStoreBackend } from '../../backends/vector-stores.js';
-import { UserError } from '../../io/errors.js';
 import { WEAVIATE_KEYS_ENV } from './credentials.js';
 import type { RenderContext } from '../types.js';
 
@@ -36,12 +35,12 @@ interface BackendCredentialReader {
   source: string;
   /** Container env name → the secrets-store name (the user's Secret key) holding its value. */
   env: Record<string, string>;
+  /** Env the chart builds with a credential inside: its value with `$(VAR)` for an `env` entry above, and {placeholders}. */
+  expand?: Record<string, string>;
 }
 
 interface BackendCredentials {
   readers: BackendCredentialReader[];
-  /** Chart component → why its credential env cannot come from a Secret key (render refuses). */
-  unroutable?: Record<string, string>;
 }
 
 interface SecretEnvFacts {
@@ -106,52 +105,47 @@ const storeName = (path: string) => CREDENTIAL_FIELDS.find((f) => f.path === pat
  * always (the Secret supplies them, so neither the spec nor the store must), optional ones
  * when the spec gives them.
  */
-function backendSecrets(ctx: RenderContext): { facts: BackendCredentials; keys: { key: string; field: string }[] }[] {
+function backendSecrets(ctx: RenderContext): { facts: BackendCredentials; keys: string[] }[] {
   if (!ctx.spec.helm?.existingSecret) return [];
   const { storage: storageFacts, vectorStore: vectorFacts } = secretEnvFacts(ctx.release.helm.version).backendCredentials;
-  const out: { facts: BackendCredentials; keys: { key: string; field: string }[] }[] = [];
+  const out: { facts: BackendCredentials; keys: string[] }[] = [];
   const st = ctx.spec.storage;
   const storage = storageBackend(st.type);
   if (storage.helmExternalKey && !(storage.iam && st.useIam))
-    out.push({ facts: storageFacts[storage.helmExternalKey], keys: storage.credentials.map((f) => ({ key: STORAGE_CREDENTIAL_SECRETS[f], field: `storage.${f}` })) });
+    out.push({ facts: storageFacts[storage.helmExternalKey], keys: storage.credentials.map((f) => STORAGE_CREDENTIAL_SECRETS[f]) });
   const v = ctx.spec.vectorStore;
   const vector = vectorStoreBackend(v.type);
   if (v.mode === 'external' && vector.helmExternalKey) {
     const fields = VECTOR_CREDENTIALS.filter((f) => (vector.externalRequires as readonly string[]).includes(f) || v[f]);
-    out.push({ facts: vectorFacts[vector.helmExternalKey], keys: fields.map((f) => ({ key: storeName(`vectorStore.${f}`), field: `vectorStore.${f}` })) });
+    out.push({ facts: vectorFacts[vector.helmExternalKey], keys: fields.map((f) => storeName(`vectorStore.${f}`)) });
   }
   return out;
 }
 
-/**
- * With helm.existingSecret: the store credentials' Secret keys, after checking that every
- * deployed component can read them from it (else a UserError naming the field and the ways out).
- */
+/** With helm.existingSecret: the store credentials' Secret keys. */
 export function backendSecretKeys(ctx: RenderContext): string[] {
-  const deployed = deployedComponents(ctx);
-  const keys: string[] = [];
-  for (const { facts, keys: used } of backendSecrets(ctx)) {
-    const blocked = Object.entries(facts.unroutable ?? {}).filter(([component]) => deployed.includes(component));
-    if (used.length && blocked.length)
-      throw new UserError(
-        used.map(
-          (u) =>
-            `${u.field}: with helm.existingSecret it must come from the Secret ${ctx.spec.helm!.existingSecret}, but the chart's ${blocked.map(([c, why]) => `${c}: ${why}`).join('; ')}; remove helm.existingSecret (the key then goes into values.yaml, written 0600), or choose another storage/vector-store type`,
-        ),
-      );
-    keys.push(...used.map((u) => u.key));
-  }
-  return keys;
+  return backendSecrets(ctx).flatMap(({ keys }) => keys);
 }
 
-/** The extraEnv secretKeyRefs that give chart component `chartKey` the store credentials from the Secret. */
+/** The {placeholders} of an `expand` value: the object store's settings as the chart's values block holds them. */
+function expandPlaceholders(spec: Spec): Record<string, string> {
+  const url = spec.storage.accountUrl ?? '';
+  return { protocol: url.startsWith('https://') ? 'https' : 'http', account: spec.storage.accountName ?? '', url };
+}
+
+/** The extraEnv entries that give chart component `chartKey` the store credentials from the Secret. */
 function backendSecretEnv(ctx: RenderContext, chartKey: string): EnvVar[] {
   const secret = ctx.spec.helm?.existingSecret;
+  const placeholders = expandPlaceholders(ctx.spec);
   return backendSecrets(ctx).flatMap(({ facts, keys }) => {
-    const inUse = new Set(keys.map((k) => k.key));
+    const inUse = new Set(keys);
     return facts.readers
-      .filter((r) => r.components.includes(chartKey))
-      .flatMap((r) => Object.entries(r.env).filter(([, key]) => inUse.has(key)).map(([name, key]) => secretRef(secret!, name, key)));
+      .filter((r) => r.components.includes(chartKey) && Object.values(r.env).some((key) => inUse.has(key)))
+      .flatMap((r) => [
+        ...Object.entries(r.env).filter(([, key]) => inUse.has(key)).map(([name, key]) => secretRef(secret!, name, key)),
+        // After the entries whose $(VAR) they expand.
+        ...Object.entries(r.expand ?? {}).map(([name, value]) => ({ name, value: value.replace(/\{(\w+)\}/g, (_, p: string) => placeholders[p]) })),
+      ]);
   });
 }
 

@@ -12,7 +12,7 @@ import type { RenderContext } from '../types.js';
 import { databaseValues, redisValues, resourcesFor, storageValues, vectorStoreValues } from './backends.js';
 import { CHART_COMPONENTS } from './components.js';
 import { ssrfProxyValues } from './ssrf-proxy.js';
-import { backendSecretKeys, secretEnv, subchartSecretValues, type EnvVar } from './existing-secret.js';
+import { secretEnv, subchartSecretValues, type EnvVar } from './existing-secret.js';
 import { splitCredentials, WEAVIATE_KEYS_ENV } from './credentials.js';
 import { SECRETS } from '../secrets.js';
 import { eventBusEnv } from '../event-bus.js';
@@ -262,7 +262,6 @@ export function helmValues(rendered: RenderContext): Values {
   // every process reads the Secret instead (existing-secret.ts).
   const fromSecret = rendered.spec.helm?.existingSecret !== undefined;
   const ctx = fromSecret ? { ...rendered, secrets: Object.fromEntries(SECRETS.map((d) => [d.name, ''])) } : rendered;
-  backendSecretKeys(ctx); // refuses a store credential the chart cannot read from the Secret
   let values: Values = { ...imageValues(ctx, defaults), ...globalValues(ctx, defaults) };
   for (const c of ctx.plan.components) {
     const block = componentValues(c, ctx, defaults);
