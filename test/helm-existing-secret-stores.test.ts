@@ -4,7 +4,7 @@
 // (under which env name, through the chart's Secrets and ConfigMaps, as the kubelet builds env).
 // With existingSecret every such container must get that env from the user's Secret under the
 // store name, and no credential value may appear in values.yaml or anything Helm renders.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -26,6 +26,10 @@ const STORE_KEY: Record<string, string> = {
   'storage.serviceAccountJsonBase64': 'STORAGE_SERVICE_ACCOUNT_JSON_BASE64',
   'vectorStore.apiKey': 'VECTOR_STORE_API_KEY',
   'vectorStore.password': 'VECTOR_STORE_PASSWORD',
+  // Only the password inside the URL (the rest of the URL is no secret).
+  'storage.endpoint': 'STORAGE_ENDPOINT_PASSWORD',
+  'storage.accountUrl': 'STORAGE_ACCOUNT_URL_PASSWORD',
+  'vectorStore.url': 'VECTOR_STORE_URL_PASSWORD',
 };
 const cred = (field: string) => `cred-${field.replace('.', '-')}-7f3q9`;
 
@@ -51,9 +55,24 @@ const VECTOR: Record<string, Record<string, unknown>> = {
   tencent: { type: 'tencent', mode: 'external', url: 'http://tvdb.internal', user: 'u', apiKey: key },
   tablestore: { type: 'tablestore', mode: 'external', url: 'https://ots.internal', user: 'ak-id', password, database: 'inst' },
 };
+/** The block with a password in its URL field (`u:<cred>@` after the scheme), or undefined when it has none. */
+function withUrlPassword(section: 'storage' | 'vectorStore', block: Record<string, unknown>): Record<string, unknown> | undefined {
+  const field = ['endpoint', 'accountUrl', 'url'].find((f) => typeof block[f] === 'string');
+  if (!field) return undefined;
+  return { ...block, [field]: (block[field] as string).replace('://', `://u:${cred(`${section}.${field}`)}@`) };
+}
+const S3_ENDPOINT = { ...STORAGE.s3, endpoint: 'https://minio.internal:9000' };
 const CASES: [string, Partial<SpecInput>][] = [
   ...Object.entries(STORAGE).map(([id, storage]): [string, Partial<SpecInput>] => [`storage ${id}`, { storage } as Partial<SpecInput>]),
   ...Object.entries(VECTOR).map(([id, vectorStore]): [string, Partial<SpecInput>] => [`vector store ${id}`, { storage: IAM_S3, vectorStore } as Partial<SpecInput>]),
+  ...Object.entries({ ...STORAGE, s3: S3_ENDPOINT }).flatMap(([id, block]): [string, Partial<SpecInput>][] => {
+    const storage = withUrlPassword('storage', block);
+    return storage ? [[`storage ${id}, a password in its URL`, { storage } as Partial<SpecInput>]] : [];
+  }),
+  ...Object.entries(VECTOR).flatMap(([id, block]): [string, Partial<SpecInput>][] => {
+    const vectorStore = withUrlPassword('vectorStore', block);
+    return vectorStore ? [[`vector store ${id}, a password in its URL`, { storage: IAM_S3, vectorStore } as Partial<SpecInput>]] : [];
+  }),
 ];
 
 /** One release per chart version. */
@@ -150,4 +169,17 @@ test.each(CASES)('%s: credentials only in the user\'s Secret (in neither spec no
     .filter(([f, v]) => String(v).startsWith('cred-') && !(f === 'apiKey' && ['qdrant', 'milvus'].includes(String(given.vectorStore?.type))) && !(f === 'password' && given.vectorStore?.type === 'milvus'))
     .map(([f]) => STORE_KEY[`${given.vectorStore && (f === 'apiKey' || f === 'password') ? 'vectorStore' : 'storage'}.${f}`]);
   for (const k of required) expect(readme).toContain(`--from-literal=${k}=…`);
+});
+
+test('a URL password Kubernetes cannot expand as it is (a character a URL reserves) is refused: exit 2, the field named, nothing written', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dd-es-url-'));
+  const out = join(dir, 'out');
+  const vectorStore = { ...VECTOR.qdrant, url: 'https://u:pa!ss@qdrant.internal:6333' };
+  writeFileSync(join(dir, 'dify-deploy.yaml'), stringify({ tier: '10qps', targets: ['helm'], domain: { host: 'dify.example.com' }, helm: { existingSecret: SECRET }, storage: IAM_S3, vectorStore }));
+  const r = await runCli(['render', '--config', join(dir, 'dify-deploy.yaml'), '--out', out]);
+  expect(r.code, r.stderr).toBe(2);
+  expect(r.stderr).toContain('vectorStore.url');
+  expect(r.stderr).toContain('VECTOR_STORE_URL_PASSWORD');
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+  expect(existsSync(join(out, 'helm', 'values.yaml'))).toBe(false);
 });

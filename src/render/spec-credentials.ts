@@ -65,6 +65,15 @@ function urlParts(url: string): { scheme: string; user: string; password?: strin
 const joinUrl = (p: { scheme: string; user: string; password?: string; rest: string }) =>
   `${p.scheme}${p.user || p.password ? `${p.user}${p.password ? `:${p.password}` : ''}@` : ''}${p.rest}`;
 
+/** The password in a URL's user info, as written (percent-encoding included). */
+export const urlPassword = (url: string) => urlParts(url)?.password;
+
+/** `url` with `password` (as written) in its user info, or none. */
+export function withUrlPassword(url: string, password: string | undefined): string {
+  const parts = urlParts(url);
+  return parts ? joinUrl({ ...parts, password }) : url;
+}
+
 export interface InlineCredential {
   path: string;
   store: string;
@@ -97,7 +106,7 @@ export function credentialEntries(data: unknown): Record<string, string> {
 export function withoutCredentials<T>(data: T): T {
   const out = structuredClone(data) as Data;
   for (const c of inlineCredentials(data)) {
-    if (c.part === 'urlPassword') setAt(out, c.path, joinUrl({ ...urlParts(getAt(data, c.path) as string)!, password: undefined }));
+    if (c.part === 'urlPassword') setAt(out, c.path, withUrlPassword(getAt(data, c.path) as string, undefined));
     else setAt(out, c.path, undefined);
   }
   const env = getAt(out, 'overrides.env');

@@ -2,6 +2,7 @@
 // an external service with the bundled subchart switched off. The chart only ever
 // enables one of each kind, so every choice also writes the `enabled: false` it implies.
 import { UserError } from '../../io/errors.js';
+import { withUrlPassword } from '../spec-credentials.js';
 import { gib, type Plan } from '../../core/sizing.js';
 import type { RedisServerSettings } from '../../core/redis.js';
 import type { Spec } from '../../core/spec.js';
@@ -120,12 +121,16 @@ const VECTOR_BLOCKS: Record<string, (v: Spec['vectorStore']) => Values> = {
   externalTableStore: (v) => ({ endpoint: v.url, accessKeyId: v.user, accessKeySecret: v.password }),
 };
 
+/** A URL field without the password in it (the pods get the password from the Secret: existing-secret.ts urlSecrets). */
+const withoutPassword = (url: string | undefined) => (url === undefined ? url : withUrlPassword(url, undefined));
+
 /**
- * `credentialsFromSecret` (helm.existingSecret): the credentials go in as "" and are neither
- * required here nor written; the pods read them from the user's Secret (existing-secret.ts).
+ * `credentialsFromSecret` (helm.existingSecret): the credentials go in as "" (a URL without its
+ * password) and are neither required here nor written; the pods read them from the user's Secret
+ * (existing-secret.ts).
  */
 export function vectorStoreValues(spec: Spec, credentialsFromSecret: boolean): Values {
-  const v = credentialsFromSecret ? { ...spec.vectorStore, apiKey: '', password: '' } : spec.vectorStore;
+  const v = credentialsFromSecret ? { ...spec.vectorStore, apiKey: '', password: '', url: withoutPassword(spec.vectorStore.url) } : spec.vectorStore;
   const backend = vectorStoreBackend(v.type);
   if (v.mode === 'bundled') {
     if (v.type !== 'weaviate')
@@ -178,7 +183,7 @@ export function storageValues(spec: Spec, secrets: Record<string, string>, crede
   if (!backend.helmExternalKey) return {}; // local: the chart's ReadWriteMany PVCs
   requireFields('storage', spec.storage.type, spec.storage, backend.requires);
   const s = credentialsFromSecret
-    ? { ...spec.storage, ...Object.fromEntries(backend.credentials.map((f) => [f, ''])) }
+    ? { ...spec.storage, endpoint: withoutPassword(spec.storage.endpoint), accountUrl: withoutPassword(spec.storage.accountUrl), ...Object.fromEntries(backend.credentials.map((f) => [f, ''])) }
     : storageWithCredentials(spec, secrets);
   return { [backend.helmExternalKey]: { enabled: true, ...STORAGE_BLOCKS[backend.helmExternalKey](s) } };
 }

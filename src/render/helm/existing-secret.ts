@@ -12,7 +12,9 @@ import { isMap, type Values } from '../../helm/merge.js';
 import { HELM_RELEASE_NAME } from './names.js';
 import { CHART_COMPONENTS } from './components.js';
 import { externalRedisPassword, SECRETS, STORAGE_CREDENTIAL_SECRETS } from '../secrets.js';
-import { CREDENTIAL_FIELDS } from '../spec-credentials.js';
+import { CREDENTIAL_FIELDS, urlPassword, withUrlPassword } from '../spec-credentials.js';
+import { getAt } from '../../core/data-path.js';
+import { UserError } from '../../io/errors.js';
 import { storageBackend } from '../../backends/storage.js';
 import { vectorStoreBackend } from '../../backends/vector-stores.js';
 import { WEAVIATE_KEYS_ENV } from './credentials.js';
@@ -39,8 +41,17 @@ interface BackendCredentialReader {
   expand?: Record<string, string>;
 }
 
+/** Chart components that read a URL the values block holds, and under which env names. */
+interface UrlReader {
+  components: string[];
+  source: string;
+  env: string[];
+}
+
 interface BackendCredentials {
   readers: BackendCredentialReader[];
+  /** The spec field (a urlPassword one of CREDENTIAL_FIELDS) the values block writes as a URL, and its readers. */
+  url?: { field: string; readers: UrlReader[] };
 }
 
 interface SecretEnvFacts {
@@ -99,6 +110,17 @@ export function secretsInUse(ctx: RenderContext): string[] {
 const VECTOR_CREDENTIALS = ['apiKey', 'password'] as const;
 const storeName = (path: string) => CREDENTIAL_FIELDS.find((f) => f.path === path)!.store;
 
+/** The chart facts of the external object store and vector store the spec uses (helmExternalKey). */
+function backendFacts(ctx: RenderContext): { storage?: BackendCredentials; vector?: BackendCredentials } {
+  const { storage: storageFacts, vectorStore: vectorFacts } = secretEnvFacts(ctx.release.helm.version).backendCredentials;
+  const storageKey = storageBackend(ctx.spec.storage.type).helmExternalKey;
+  const vectorKey = vectorStoreBackend(ctx.spec.vectorStore.type).helmExternalKey;
+  return {
+    storage: storageKey ? storageFacts[storageKey] : undefined,
+    vector: ctx.spec.vectorStore.mode === 'external' && vectorKey ? vectorFacts[vectorKey] : undefined,
+  };
+}
+
 /**
  * The object store's and vector store's credentials the pods read from the Secret, as
  * secrets-store names (the Secret's keys), each with the backend's chart facts. Required ones
@@ -107,17 +129,17 @@ const storeName = (path: string) => CREDENTIAL_FIELDS.find((f) => f.path === pat
  */
 function backendSecrets(ctx: RenderContext): { facts: BackendCredentials; keys: string[] }[] {
   if (!ctx.spec.helm?.existingSecret) return [];
-  const { storage: storageFacts, vectorStore: vectorFacts } = secretEnvFacts(ctx.release.helm.version).backendCredentials;
+  const { storage: storageFacts, vector: vectorFacts } = backendFacts(ctx);
   const out: { facts: BackendCredentials; keys: string[] }[] = [];
   const st = ctx.spec.storage;
   const storage = storageBackend(st.type);
-  if (storage.helmExternalKey && !(storage.iam && st.useIam))
-    out.push({ facts: storageFacts[storage.helmExternalKey], keys: storage.credentials.map((f) => STORAGE_CREDENTIAL_SECRETS[f]) });
+  if (storageFacts && !(storage.iam && st.useIam))
+    out.push({ facts: storageFacts, keys: storage.credentials.map((f) => STORAGE_CREDENTIAL_SECRETS[f]) });
   const v = ctx.spec.vectorStore;
   const vector = vectorStoreBackend(v.type);
-  if (v.mode === 'external' && vector.helmExternalKey) {
+  if (vectorFacts) {
     const fields = VECTOR_CREDENTIALS.filter((f) => (vector.externalRequires as readonly string[]).includes(f) || v[f]);
-    out.push({ facts: vectorFacts[vector.helmExternalKey], keys: fields.map((f) => storeName(`vectorStore.${f}`)) });
+    out.push({ facts: vectorFacts, keys: fields.map((f) => storeName(`vectorStore.${f}`)) });
   }
   return out;
 }
@@ -127,16 +149,48 @@ export function backendSecretKeys(ctx: RenderContext): string[] {
   return backendSecrets(ctx).flatMap(({ keys }) => keys);
 }
 
-/** The {placeholders} of an `expand` value: the object store's settings as the chart's values block holds them. */
-function expandPlaceholders(spec: Spec): Record<string, string> {
-  const url = spec.storage.accountUrl ?? '';
+/** Characters a password can hold and still sit in a URL's user info as it is: Kubernetes' $(VAR) expansion encodes nothing. */
+const URL_SAFE = /^(?:[A-Za-z0-9\-._~]|%[0-9A-Fa-f]{2})*$/;
+
+/**
+ * With helm.existingSecret: the URLs of the values blocks that hold a password, each with its
+ * readers, the Secret key that holds the password and the URL with `$(KEY)` in the password's place.
+ */
+function urlSecrets(ctx: RenderContext): { readers: UrlReader[]; key: string; field: string; url: string }[] {
+  if (!ctx.spec.helm?.existingSecret) return [];
+  const { storage, vector } = backendFacts(ctx);
+  return [storage?.url, vector?.url].flatMap((facts) => {
+    const url = facts && getAt(ctx.spec, facts.field);
+    const password = typeof url === 'string' ? urlPassword(url) : undefined;
+    if (!facts || !password) return [];
+    const key = storeName(facts.field);
+    if (!URL_SAFE.test(password))
+      throw new UserError([`${facts.field}: with helm.existingSecret the password in this URL is read from the Secret's key ${key} and expanded into the URL unencoded, so it may hold only letters, digits, - . _ ~ and %XX escapes: percent-encode it in .dify-deploy/secrets.env (${key}) and in the Secret`]);
+    return [{ readers: facts.readers, key, field: facts.field, url: withUrlPassword(url as string, `$(${key})`) }];
+  });
+}
+
+/** The extraEnv entries that give chart component `chartKey` the URLs with a password: its Secret key first, then each URL env expanding it. */
+function urlSecretEnv(ctx: RenderContext, chartKey: string): EnvVar[] {
+  const secret = ctx.spec.helm?.existingSecret;
+  return urlSecrets(ctx).flatMap(({ readers, key, url }) => {
+    const mine = readers.filter((r) => r.components.includes(chartKey));
+    if (!mine.length) return [];
+    return [secretRef(secret!, key, key), ...mine.flatMap((r) => r.env.map((name) => ({ name, value: url })))];
+  });
+}
+
+/** The {placeholders} of an `expand` value: the object store's settings as the chart's values block holds them (its url with $(KEY) for a password). */
+function expandPlaceholders(ctx: RenderContext): Record<string, string> {
+  const spec = ctx.spec;
+  const url = urlSecrets(ctx).find((u) => u.field === 'storage.accountUrl')?.url ?? spec.storage.accountUrl ?? '';
   return { protocol: url.startsWith('https://') ? 'https' : 'http', account: spec.storage.accountName ?? '', url };
 }
 
 /** The extraEnv entries that give chart component `chartKey` the store credentials from the Secret. */
 function backendSecretEnv(ctx: RenderContext, chartKey: string): EnvVar[] {
   const secret = ctx.spec.helm?.existingSecret;
-  const placeholders = expandPlaceholders(ctx.spec);
+  const placeholders = expandPlaceholders(ctx);
   return backendSecrets(ctx).flatMap(({ facts, keys }) => {
     const inUse = new Set(keys);
     return facts.readers
@@ -156,6 +210,7 @@ export function secretKeys(ctx: RenderContext): { key: string; note?: string }[]
     key === 'REDIS_PASSWORD' ? { key, note: 'only letters, digits and - . _ ~: it is expanded into redis:// URLs unencoded' } : { key },
   );
   keys.push(...backendSecretKeys(ctx).map((key) => ({ key })));
+  keys.push(...urlSecrets(ctx).map(({ key, field }) => ({ key, note: `the password in ${field} as the URL writes it: only letters, digits, - . _ ~ and %XX escapes: it is expanded into the URL unencoded` })));
   if (bundledWeaviate(ctx.spec))
     keys.push({ key: WEAVIATE_KEYS_ENV, note: 'the same value as WEAVIATE_API_KEY: the bundled Weaviate reads it under this name' });
   return keys;
@@ -211,6 +266,8 @@ export function secretEnv(ctx: RenderContext, chartKey: string): EnvVar[] {
   const out = Object.entries(facts.env)
     .filter(([, key]) => inUse.has(key))
     .map(([name, key]) => secretRef(secret!, name, key));
+  // The URL passwords first: the Azure connection string (an expand entry) reads $(STORAGE_ACCOUNT_URL_PASSWORD).
+  out.push(...urlSecretEnv(ctx, chartKey));
   out.push(...backendSecretEnv(ctx, chartKey));
   out.push(...redisUrlEnv(ctx, facts.redisUrls, inUse.has('REDIS_PASSWORD')));
   return out;
