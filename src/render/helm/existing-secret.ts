@@ -165,7 +165,7 @@ function urlSecrets(ctx: RenderContext): { readers: UrlReader[]; key: string; fi
     if (!facts || !password) return [];
     const key = storeName(facts.field);
     if (!URL_SAFE.test(password))
-      throw new UserError([`${facts.field}: with helm.existingSecret the password in this URL is read from the Secret's key ${key} and expanded into the URL unencoded, so it may hold only letters, digits, - . _ ~ and %XX escapes: percent-encode it in .dify-deploy/secrets.env (${key}) and in the Secret`]);
+      throw new UserError([`${facts.field}: with helm.existingSecret the password in this URL is read from the Secret's key ${key} and Kubernetes expands it into the URL unencoded, so it may hold only letters, digits, - . _ ~ and %XX escapes: percent-encode it where you keep it (the URL in the spec, or ${key} in .dify-deploy/secrets.env) and in the Secret`]);
     return [{ readers: facts.readers, key, field: facts.field, url: withUrlPassword(url as string, `$(${key})`) }];
   });
 }
