@@ -3,10 +3,10 @@
 // `difytest` (created by .ci/run). Under CI a missing server is a failure, not a skip.
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './free-port.js';
+import { startOnFreePort } from './free-port.js';
 
 export interface PgServer {
   host: string;
@@ -56,9 +56,19 @@ export async function startPostgres(settings: Record<string, string | number> = 
   }
   const superuser = 'postgres';
   await runAsync(join(binDir, 'initdb'), ['-D', dataDir, '-U', superuser, '--auth=trust', '--no-sync', '-E', 'UTF8']);
-  const port = await freePort();
-  const options = [`-p ${port}`, `-k ${base}`, "-c listen_addresses=127.0.0.1", '-c fsync=off', ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`)];
-  await runAsync(join(binDir, 'pg_ctl'), ['-D', dataDir, '-o', options.join(' '), '-l', join(base, 'server.log'), '-w', '-t', '60', 'start']);
+  const log = join(base, 'server.log');
+  const port = await startOnFreePort(async (port) => {
+    const options = [`-p ${port}`, `-k ${base}`, "-c listen_addresses=127.0.0.1", '-c fsync=off', ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`)];
+    rmSync(log, { force: true });
+    try {
+      await runAsync(join(binDir, 'pg_ctl'), ['-D', dataDir, '-o', options.join(' '), '-l', log, '-w', '-t', '60', 'start']);
+      return 'started';
+    } catch (err) {
+      const serverLog = existsSync(log) ? readFileSync(log, 'utf8') : '(no server log)';
+      if (/could not bind .*Address already in use/.test(serverLog)) return 'port taken';
+      throw new Error(`${(err as Error).message.trim()}\nserver.log:\n${serverLog}`);
+    }
+  });
   return {
     host: '127.0.0.1',
     port,
