@@ -1,10 +1,10 @@
-// helm.existingSecret with an external object store or vector store that needs credentials:
-// real `helm template` of the vendored chart. The oracle comes from the chart itself: the same
+// helm.existingSecret with an external object store or vector store that needs credentials, or an
+// external database or Redis whose password the spec gives: real `helm template` of the vendored chart. The oracle comes from the chart itself: the same
 // spec rendered WITHOUT existingSecret shows which container of which pod reads each credential
 // (under which env name, through the chart's Secrets and ConfigMaps, as the kubelet builds env).
 // With existingSecret every such container must get that env from the user's Secret under the
 // store name, and no credential value may appear in values.yaml or anything Helm renders.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -30,6 +30,9 @@ const STORE_KEY: Record<string, string> = {
   'storage.endpoint': 'STORAGE_ENDPOINT_PASSWORD',
   'storage.accountUrl': 'STORAGE_ACCOUNT_URL_PASSWORD',
   'vectorStore.url': 'VECTOR_STORE_URL_PASSWORD',
+  'database.password': 'DB_PASSWORD',
+  'redis.password': 'REDIS_PASSWORD',
+  'redis.sentinelPassword': 'REDIS_SENTINEL_PASSWORD',
 };
 const cred = (field: string) => `cred-${field.replace('.', '-')}-7f3q9`;
 
@@ -75,6 +78,18 @@ const CASES: [string, Partial<SpecInput>][] = [
   }),
 ];
 
+/** External servers whose password the spec gives inline: the pods read it from the Secret too, never from values.yaml. */
+const EXTERNAL_PG = { mode: 'external', host: 'pg.internal', user: 'dify', password: cred('database.password'), maxConnections: 8000 };
+const SENTINELS = { topology: 'sentinel', sentinels: ['s1:26379', 's2:26379'], sentinelMasterName: 'mymaster', host: 'redis-primary.internal' };
+const SERVER_CASES: [string, Partial<SpecInput>][] = [
+  ['external PostgreSQL, its password in the spec', { storage: IAM_S3, database: EXTERNAL_PG } as Partial<SpecInput>],
+  ['external Redis, its password in the spec', { storage: IAM_S3, redis: { mode: 'external', host: 'redis.internal', password: cred('redis.password'), maxClients: 60000 } } as Partial<SpecInput>],
+  [
+    'external Redis Sentinel, its passwords in the spec',
+    { storage: IAM_S3, database: EXTERNAL_PG, redis: { mode: 'external', ...SENTINELS, password: cred('redis.password'), sentinelPassword: cred('redis.sentinelPassword'), maxClients: 60000 } } as Partial<SpecInput>,
+  ],
+];
+
 /** One release per chart version. */
 const RELEASES = [...new Map(releaseVersions().map((v) => [loadRelease(v).helm.version, v])).values()];
 
@@ -104,7 +119,7 @@ function containers(objects: K8sObject[], external: Set<string>): Containers {
 }
 
 describe.each(RELEASES)('Dify %s, helm.existingSecret, store credentials', (release) => {
-  test.each(CASES)('%s', async (_, input) => {
+  test.each([...CASES, ...SERVER_CASES])('%s', async (_, input) => {
     const credentials = Object.fromEntries(Object.keys(STORE_KEY).map((f) => [cred(f), f]));
     // The oracle: who reads which credential under which env name, from the chart without existingSecret.
     const plain = await template(release, input, false);
@@ -182,4 +197,33 @@ test('a URL password Kubernetes cannot expand as it is (a character a URL reserv
   expect(r.stderr).toContain('VECTOR_STORE_URL_PASSWORD');
   expect(r.stderr).not.toMatch(/\n\s+at /);
   expect(existsSync(join(out, 'helm', 'values.yaml'))).toBe(false);
+});
+
+test.each([
+  ['in the spec', { password: 'pa/ss+word' }, {}, 'redis.password in dify-deploy.yaml'],
+  ['in the store', {}, { REDIS_PASSWORD: 'pa/ss+word' }, 'REDIS_PASSWORD in .dify-deploy/secrets.env'],
+])('a Redis password %s that the redis:// URLs would misread once Kubernetes expands it is refused: exit 2, where named, nothing written', async (_, given, store, where) => {
+  const dir = mkdtempSync(join(tmpdir(), 'dd-es-redis-'));
+  const out = join(dir, 'out');
+  mkdirSync(join(out, '.dify-deploy'), { recursive: true });
+  writeFileSync(join(out, '.dify-deploy', 'secrets.env'), Object.entries(store).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
+  const redis = { mode: 'external', host: 'redis.internal', maxClients: 60000, ...given };
+  writeFileSync(join(dir, 'dify-deploy.yaml'), stringify({ tier: '10qps', targets: ['helm'], domain: { host: 'dify.example.com' }, helm: { existingSecret: SECRET }, storage: IAM_S3, redis }));
+  const r = await runCli(['render', '--config', join(dir, 'dify-deploy.yaml'), '--out', out]);
+  expect(r.code, r.stderr).toBe(2);
+  expect(r.stderr).toContain(where);
+  expect(r.stderr).toContain('REDIS_PASSWORD');
+  expect(r.stderr).not.toContain('pa/ss+word');
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+  expect(existsSync(join(out, 'helm', 'values.yaml'))).toBe(false);
+});
+
+test('a password the spec gives inline under helm.existingSecret: render says the Secret must hold it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dd-es-notice-'));
+  writeFileSync(join(dir, 'dify-deploy.yaml'), stringify({ tier: '10qps', targets: ['helm'], domain: { host: 'dify.example.com' }, helm: { existingSecret: SECRET }, storage: IAM_S3, database: EXTERNAL_PG }));
+  const r = await runCli(['render', '--config', join(dir, 'dify-deploy.yaml'), '--out', join(dir, 'out')]);
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stdout + r.stderr).toMatch(new RegExp(`database\\.password: .*the Helm pods read it from the Secret ${SECRET}`));
+  expect(readFileSync(join(dir, 'out', 'helm', 'README.md'), 'utf8')).toContain('--from-literal=DB_PASSWORD=…');
+  expect(readFileSync(join(dir, 'out', 'helm', 'values.yaml'), 'utf8')).not.toContain(cred('database.password'));
 });

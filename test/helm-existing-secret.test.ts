@@ -33,9 +33,9 @@ const BACKENDS: Record<string, Partial<SpecInput>> = {
     vectorStore: { type: 'qdrant', mode: 'external', url: 'https://qdrant.internal:6333', apiKey: 'k' },
     storage: S3,
   },
-  'external pg with password; sentinel; pgvector': {
+  'external pg with password; sentinel with passwords; pgvector': {
     database: { mode: 'external', host: 'pg.internal', user: 'dify', password: 'spec-db-password', maxConnections: 8000 },
-    redis: { mode: 'external', topology: 'sentinel', sentinels: ['s1:26379', 's2:26379'], sentinelMasterName: 'mymaster', host: 'redis-primary.internal', maxClients: 60000 },
+    redis: { mode: 'external', topology: 'sentinel', sentinels: ['s1:26379', 's2:26379'], sentinelMasterName: 'mymaster', host: 'redis-primary.internal', password: 'spec-redis-password', sentinelPassword: 'spec-sentinel-password', maxClients: 60000 },
     vectorStore: { type: 'pgvector', mode: 'external', host: 'pgv.internal', user: 'u', password: 'p', database: 'vec' },
     storage: S3,
   },
@@ -46,8 +46,12 @@ const BACKENDS: Record<string, Partial<SpecInput>> = {
   },
 };
 
-/** The object/vector store credentials' Secret keys (docs/secrets.md), which the chart's remoteRefs do not name. */
-const STORE_CREDENTIALS = ['STORAGE_ACCESS_KEY', 'STORAGE_SECRET_KEY', 'STORAGE_SERVICE_ACCOUNT_JSON_BASE64', 'VECTOR_STORE_API_KEY', 'VECTOR_STORE_PASSWORD'];
+/**
+ * Secret keys (docs/secrets.md) the chart's remoteRefs do not name: the object/vector store credentials, and the
+ * Sentinel password (credentials.tpl writes REDIS_SENTINEL_PASSWORD and CELERY_SENTINEL_PASSWORD; checked against
+ * real `helm template` in helm-existing-secret-stores.test.ts).
+ */
+const STORE_CREDENTIALS = ['STORAGE_ACCESS_KEY', 'STORAGE_SECRET_KEY', 'STORAGE_SERVICE_ACCOUNT_JSON_BASE64', 'VECTOR_STORE_API_KEY', 'VECTOR_STORE_PASSWORD', 'REDIS_SENTINEL_PASSWORD'];
 
 /** Chart components whose container reads another component's chart Secret (their deployment's envFrom secretRef). */
 const SHARES_SECRET_OF: Record<string, string> = { beat: 'worker', apiWebsocket: 'api' };
@@ -56,18 +60,14 @@ const NOT_GENERATED = new Set(['DB_USERNAME', 'RESEND_API_KEY', 'S3_ACCESS_KEY',
 
 type Env = { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } };
 
-/** What the chart says component `key` reads as secrets, less what this spec does not take from the Secret. */
+/** What the chart says component `key` reads as secrets, less what this spec does not take from the Secret (a password the spec gives inline is taken from it too). */
 function expectedSecretEnv(chartVersion: string, key: string, spec: ReturnType<typeof specSchema.parse>): string[] {
   const eso = (loadChart(chartVersion).defaults.externalSecret as Record<string, any>)[SHARES_SECRET_OF[key] ?? key];
   if (!isMap(eso)) return [];
   const names = [...Object.keys((eso.remoteRefs as object) ?? {}), ...Object.keys((eso.data as object) ?? {})];
-  const dbFromSpec = spec.database.mode === 'external' && spec.database.password !== undefined;
-  const redisFromSpec = spec.redis.mode === 'external' && spec.redis.password !== undefined;
   const bundledWeaviate = spec.vectorStore.mode === 'bundled' && spec.vectorStore.type === 'weaviate';
   return names
     .filter((n) => !NOT_GENERATED.has(n))
-    .filter((n) => !(n === 'DB_PASSWORD' && dbFromSpec))
-    .filter((n) => !(redisFromSpec && (n === 'REDIS_PASSWORD' || /_URL$/.test(n))))
     .filter((n) => !(n === 'WEAVIATE_API_KEY' && !bundledWeaviate))
     .sort();
 }
@@ -141,8 +141,10 @@ describe.concurrent.each(releaseVersions())('Dify %s with helm.existingSecret', 
     expect(listed).toEqual([...new Set([...referenced, ...subchartKeys])].sort());
     expect(readme).toContain(`create secret generic ${SECRET}`);
 
-    // Spec-given credentials stay as written; the extra manifests read the Secret like the api pods.
-    if (spec.database.password) expect(valuesFile.content).toContain(spec.database.password);
+    // Spec-given credentials are read from the Secret too: none is in values.yaml or any file written for Helm.
+    for (const given of [spec.database.password, spec.redis.password, spec.redis.sentinelPassword].filter(Boolean) as string[])
+      for (const f of files) expect(f.content.includes(given), `a password the spec gives in ${f.path}`).toBe(false);
+    // The extra manifests read the Secret like the api pods.
     for (const extra of ['helm/extra/migration-job.yaml', 'helm/extra/backup-cronjob.yaml']) {
       const f = files.find((x) => x.path === extra);
       if (f && referenced.has('DB_PASSWORD')) expect(f.content).toContain(`name: ${SECRET}`);

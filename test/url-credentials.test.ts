@@ -66,6 +66,20 @@ describe('a Redis password with URL-reserved characters', () => {
     });
   }
 
+  it.each(PASSWORDS)('helm template, Redis Sentinel: the broker uses Sentinel, the agent backend the master (%s)', async (password) => {
+    const spec = `tier: 10qps\nrelease: 1.16.1\nstorage:\n  type: s3\n  bucket: b\n  region: r\n  useIam: true\nredis:\n  mode: external\n  topology: sentinel\n  sentinels: [s1.internal:26379, s2.internal:26379]\n  sentinelMasterName: mymaster\n  host: redis-primary.internal\n  password: ${JSON.stringify(password)}\n`;
+    const out = await renderSpec(spec, 'helm');
+    const template = await runHelm(['template', 'dify', chartDir(loadRelease('1.16.1').helm.version), '--namespace', 'dify', '-f', join(out, 'helm', 'values.yaml')]);
+    expect(template.code, template.stderr).toBe(0);
+    const objects = [...parseManifests(template.stdout), ...parseManifests(readFileSync(join(out, 'helm', 'extra', 'credentials.yaml'), 'utf8'))];
+    const pod = (component: string) => objects.find((o) => o.kind === 'Deployment' && o.spec.template.metadata.labels?.component === component)!;
+    const envOf = (component: string) => containerEnv(pod(component).spec.template.spec.containers[0], objects).env;
+    // Dify's agent backend reads a plain Redis URL (no sentinel:// scheme): the chart's own sentinel URLs would not connect.
+    expect(urlParts(envOf('agent-backend').DIFY_AGENT_REDIS_URL)).toEqual({ protocol: 'redis:', host: 'redis-primary.internal', password });
+    const broker = envOf('worker').CELERY_BROKER_URL.split(';').map(urlParts);
+    expect(broker).toEqual(['s1.internal', 's2.internal'].map((host) => ({ protocol: 'sentinel:', host, password })));
+  });
+
   it('validate --helm-values: the chart would write it raw into the broker URL', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dd-url-'));
     const values = join(dir, 'values.yaml');

@@ -19,9 +19,8 @@ interface CredentialField {
   when?: (data: unknown) => boolean;
   /**
    * Render already falls back to the store for it (src/render/secrets.ts), so it is not copied
-   * into the spec render works from: with helm.existingSecret a database/Redis password the spec
-   * itself gives goes into values.yaml, one from the store is read from the Secret (storage
-   * credentials are always read from the Secret then: existing-secret.ts).
+   * into the spec render works from. (With helm.existingSecret each is read from the user's
+   * Secret, whether the spec or the store gives it: existing-secret.ts.)
    */
   renderReadsStore?: true;
 }
@@ -150,5 +149,8 @@ export const moveAdvice = (c: InlineCredential, where: string) =>
 
 /** One notice per inline credential of `data`, read from `specFile`. */
 export function inlineCredentialAdvice(data: unknown, specFile: string): string[] {
-  return inlineCredentials(data).map((c) => `${c.path}: a credential inline in ${specFile}, which should be committable: ${moveAdvice(c, specFile)}`);
+  const secret = getAt(data, 'helm.existingSecret');
+  // The Helm pods never read it from values.yaml then: the user's Secret must hold it too.
+  const inSecret = typeof secret === 'string' ? `; the Helm pods read it from the Secret ${secret} (helm/README.md lists its keys)` : '';
+  return inlineCredentials(data).map((c) => `${c.path}: a credential inline in ${specFile}, which should be committable: ${moveAdvice(c, specFile)}${inSecret}`);
 }

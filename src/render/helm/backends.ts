@@ -24,7 +24,8 @@ export function resourcesFor(cpu: number, memory: string, request: { cpu: number
 }
 
 
-export function databaseValues(spec: Spec, plan: Plan, secrets: Record<string, string>): Values {
+/** `credentialsFromSecret` (helm.existingSecret): the external server's password goes in as "": every pod reads it from the user's Secret (existing-secret.ts). */
+export function databaseValues(spec: Spec, plan: Plan, secrets: Record<string, string>, credentialsFromSecret: boolean): Values {
   const db = spec.database;
   if (db.mode === 'bundled') {
     if (db.engine !== 'postgresql')
@@ -54,7 +55,7 @@ export function databaseValues(spec: Spec, plan: Plan, secrets: Record<string, s
     address: db.host,
     port: db.port ?? DEFAULT_PORTS[db.engine],
     username: db.user ?? (db.engine === 'postgresql' ? 'postgres' : 'root'),
-    password: externalDatabasePassword(spec, secrets),
+    password: credentialsFromSecret ? '' : externalDatabasePassword(spec, secrets),
     database: { api: db.database, pluginDaemon: db.pluginDatabase },
   };
   return { postgresql: { enabled: false }, ...(db.engine === 'postgresql' ? { externalPostgres: block } : { externalMysql: block }) };
@@ -70,7 +71,8 @@ export function redisServerFlags(server: RedisServerSettings): string[] {
   ];
 }
 
-export function redisValues(spec: Spec, plan: Plan, secrets: Record<string, string>): Values {
+/** `credentialsFromSecret`: as for databaseValues, the Redis and Sentinel passwords too. */
+export function redisValues(spec: Spec, plan: Plan, secrets: Record<string, string>, credentialsFromSecret: boolean): Values {
   const r = spec.redis;
   if (r.mode === 'bundled') {
     const infra = plan.infrastructure.find((i) => i.name === 'redis');
@@ -90,7 +92,7 @@ export function redisValues(spec: Spec, plan: Plan, secrets: Record<string, stri
   }
   if (r.topology === 'cluster')
     throw new UserError(['redis.topology: the dify-helm chart has no Redis Cluster settings (standalone or sentinel only); use sentinel, or the compose target']);
-  const password = externalRedisPassword(spec, secrets);
+  const password = credentialsFromSecret ? '' : externalRedisPassword(spec, secrets);
   const external: Values = {
     enabled: true,
     username: r.username ?? '',
@@ -99,7 +101,7 @@ export function redisValues(spec: Spec, plan: Plan, secrets: Record<string, stri
     db: { app: r.db },
   };
   if (r.topology === 'sentinel')
-    external.sentinel = { enabled: true, masterSet: r.sentinelMasterName, sentinels: r.sentinels, password: r.sentinelPassword ?? '' };
+    external.sentinel = { enabled: true, masterSet: r.sentinelMasterName, sentinels: r.sentinels, password: credentialsFromSecret ? '' : (r.sentinelPassword ?? '') };
   else Object.assign(external, { host: r.host, port: r.port ?? DEFAULT_PORTS.redis });
   return { redis: { enabled: false }, externalRedis: external };
 }

@@ -78,16 +78,13 @@ export function secretEnvFacts(chartVersion: string): SecretEnvFacts {
 const bundledWeaviate = (spec: Spec) => spec.vectorStore.mode === 'bundled' && spec.vectorStore.type === 'weaviate';
 
 /**
- * Secrets whose value the spec gives itself: those stay as the user wrote them, and the
- * generated one is not used (the same precedence as the generated-secret values).
+ * Secrets-store names, beside the generated secrets, that pods read from the Secret: an external
+ * Sentinel's password when the deployment has one (the spec's or the store's; without one the
+ * chart's "" is right, and render cannot know of one kept only in the Secret).
  */
-function suppliedBySpec(spec: Spec): Set<string> {
-  const out = new Set<string>();
-  if (spec.database.mode === 'external' && spec.database.password !== undefined) out.add('DB_PASSWORD');
-  if (spec.redis.mode === 'external' && spec.redis.password !== undefined) out.add('REDIS_PASSWORD');
-  // An external Weaviate's key is vectorStore.apiKey; other stores never read WEAVIATE_API_KEY.
-  if (!bundledWeaviate(spec)) out.add('WEAVIATE_API_KEY');
-  return out;
+function storeSecretsInUse(spec: Spec): string[] {
+  const r = spec.redis;
+  return r.mode === 'external' && r.topology === 'sentinel' && r.sentinelPassword ? ['REDIS_SENTINEL_PASSWORD'] : [];
 }
 
 /** Chart component keys of the plan's components that this chart version deploys. */
@@ -97,14 +94,16 @@ function deployedComponents(ctx: RenderContext): string[] {
 }
 
 /**
- * The secrets (our .env names, in SECRETS order) the deployment reads from the Secret: those
- * some deployed component's container reads, except those the spec supplies.
+ * The secrets (our .env names, in SECRETS order, then secrets-store names) the deployment reads
+ * from the Secret: those some deployed component's container reads. A database or Redis password
+ * the spec gives inline is read from the Secret too: values.yaml carries no secret.
  */
 export function secretsInUse(ctx: RenderContext): string[] {
   const facts = secretEnvFacts(ctx.release.helm.version);
-  const supplied = suppliedBySpec(ctx.spec);
   const read = new Set(deployedComponents(ctx).flatMap((key) => Object.values(facts.components[key]?.env ?? {})));
-  return SECRETS.map((s) => s.name).filter((name) => read.has(name) && !supplied.has(name));
+  // An external Weaviate's key is vectorStore.apiKey (backendSecrets); other stores never read WEAVIATE_API_KEY.
+  const unused = (name: string) => name === 'WEAVIATE_API_KEY' && !bundledWeaviate(ctx.spec);
+  return [...SECRETS.map((s) => s.name), ...storeSecretsInUse(ctx.spec)].filter((name) => read.has(name) && !unused(name));
 }
 
 const VECTOR_CREDENTIALS = ['apiKey', 'password'] as const;
@@ -216,6 +215,25 @@ export function secretKeys(ctx: RenderContext): { key: string; note?: string }[]
   return keys;
 }
 
+/** A password Kubernetes can expand into a URL's user info as it is: unreserved characters only (an %XX escape would differ from REDIS_PASSWORD). */
+const URL_UNRESERVED = /^[A-Za-z0-9\-._~]*$/;
+
+/**
+ * With helm.existingSecret the Redis URLs hold `$(REDIS_PASSWORD)`, expanded unencoded: a password
+ * render knows (the spec's or the store's) that a URL would misread stops the render here, rather
+ * than a broker that cannot log in.
+ */
+export function checkRedisPasswordExpands(ctx: RenderContext): void {
+  if (!ctx.spec.helm?.existingSecret || !secretsInUse(ctx).includes('REDIS_PASSWORD')) return;
+  const r = ctx.spec.redis;
+  const password = r.mode === 'bundled' ? (ctx.secrets.REDIS_PASSWORD ?? '') : externalRedisPassword(ctx.spec, ctx.secrets);
+  if (URL_UNRESERVED.test(password)) return;
+  const where = r.mode === 'external' && r.password !== undefined ? 'redis.password in dify-deploy.yaml' : 'REDIS_PASSWORD in .dify-deploy/secrets.env';
+  throw new UserError([
+    `${where}: with helm.existingSecret the pods read the Redis password from the Secret's key REDIS_PASSWORD and Kubernetes expands it into the redis:// URLs unencoded, so it may hold only letters, digits and - . _ ~; set such a password on the Redis server, here and in the Secret`,
+  ]);
+}
+
 const secretRef = (secret: string, name: string, key: string): EnvVar => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
 
 /**
@@ -236,22 +254,26 @@ function redisUrl(ctx: RenderContext, dbKey: string, sentinelAllowed: boolean, u
 }
 
 /**
- * The Redis URLs a component reads (CELERY_BROKER_URL, DIFY_AGENT_REDIS_URL). The chart writes the
- * username and password into them as they are, which is right only while neither holds a character
- * a URL reserves (`Tok/en=42` ends the authority at "/"): then the URLs are given here, encoded.
- * From the user's Secret the password is `$(REDIS_PASSWORD)`, which Kubernetes expands unencoded.
+ * The Redis URLs a component reads (CELERY_BROKER_URL, DIFY_AGENT_REDIS_URL) that the chart cannot
+ * build right. It writes the username and password into them as they are, which is right only
+ * while neither holds a character a URL reserves (`Tok/en=42` ends the authority at "/"): then the
+ * URLs are given here, encoded. From the user's Secret the password is `$(REDIS_PASSWORD)`, which
+ * Kubernetes expands unencoded. With Sentinel the chart builds sentinel:// URLs for every one, and
+ * only Celery's broker can use Sentinel: the agent backend's URL is the master's address.
  */
 function redisUrlEnv(ctx: RenderContext, urls: Record<string, string>, fromSecret: boolean): EnvVar[] {
   const r = ctx.spec.redis;
   const user = r.mode === 'bundled' ? '' : (r.username ?? '');
+  const sentinelBroker = (name: string) => name === 'CELERY_BROKER_URL';
   let userInfo = `${user}:$(REDIS_PASSWORD)`;
+  let names = Object.keys(urls);
   if (!fromSecret) {
     const password = r.mode === 'bundled' ? (ctx.secrets.REDIS_PASSWORD ?? '') : externalRedisPassword(ctx.spec, ctx.secrets);
-    if (encodeURIComponent(password) === password && encodeURIComponent(user) === user) return [];
     userInfo = `${encodeURIComponent(user)}:${encodeURIComponent(password)}`;
+    const chartSentinel = r.mode === 'external' && r.topology === 'sentinel';
+    if (encodeURIComponent(password) === password && encodeURIComponent(user) === user) names = names.filter((name) => chartSentinel && !sentinelBroker(name));
   }
-  // Only Celery's broker can use Sentinel; the agent backend needs the master's address.
-  return Object.entries(urls).map(([name, dbKey]) => ({ name, value: redisUrl(ctx, dbKey, name === 'CELERY_BROKER_URL', userInfo) }));
+  return names.map((name) => ({ name, value: redisUrl(ctx, urls[name], sentinelBroker(name), userInfo) }));
 }
 
 /**

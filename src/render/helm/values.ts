@@ -12,7 +12,7 @@ import type { RenderContext } from '../types.js';
 import { databaseValues, redisValues, resourcesFor, storageValues, vectorStoreValues } from './backends.js';
 import { CHART_COMPONENTS } from './components.js';
 import { ssrfProxyValues } from './ssrf-proxy.js';
-import { secretEnv, subchartSecretValues, type EnvVar } from './existing-secret.js';
+import { checkRedisPasswordExpands, secretEnv, subchartSecretValues, type EnvVar } from './existing-secret.js';
 import { splitCredentials, WEAVIATE_KEYS_ENV } from './credentials.js';
 import { SECRETS } from '../secrets.js';
 import { eventBusEnv } from '../event-bus.js';
@@ -261,6 +261,7 @@ export function helmValues(rendered: RenderContext): Values {
   // With helm.existingSecret no generated secret is written: the chart's own keys get "" and
   // every process reads the Secret instead (existing-secret.ts).
   const fromSecret = rendered.spec.helm?.existingSecret !== undefined;
+  checkRedisPasswordExpands(rendered);
   const ctx = fromSecret ? { ...rendered, secrets: Object.fromEntries(SECRETS.map((d) => [d.name, ''])) } : rendered;
   let values: Values = { ...imageValues(ctx, defaults), ...globalValues(ctx, defaults) };
   for (const c of ctx.plan.components) {
@@ -271,8 +272,8 @@ export function helmValues(rendered: RenderContext): Values {
   if (isMap(websocket)) websocket.socketUrl = publicUrl(ctx, true);
   values = coalesceValues(values, secretValues(ctx, defaults));
   const backends = {
-    ...databaseValues(ctx.spec, ctx.plan, ctx.secrets),
-    ...redisValues(ctx.spec, ctx.plan, ctx.secrets),
+    ...databaseValues(ctx.spec, ctx.plan, ctx.secrets, fromSecret),
+    ...redisValues(ctx.spec, ctx.plan, ctx.secrets, fromSecret),
     ...vectorStoreValues(ctx.spec, fromSecret),
     ...storageValues(ctx.spec, ctx.secrets, fromSecret),
   };
