@@ -52,8 +52,10 @@ function planted(spec: Spec): { spec: Spec; credentials: string[] } {
   const credentials: string[] = [];
   for (const [section, field] of CREDENTIAL_PATHS)
     if (out[section]?.[field] !== undefined) {
-      // '/' and '+' as in AWS secret keys: a URL must carry them encoded.
-      out[section][field] = `cred+${section}/${field}-Xk4p`;
+      // '/' and '+' as in AWS secret keys: a URL must carry them encoded. From the user's Secret Kubernetes expands
+      // $(REDIS_PASSWORD) into the Redis URLs unencoded, so render refuses those there (helm-existing-secret-stores.test.ts).
+      const urlSafe = out.helm?.existingSecret !== undefined && section === 'redis' && field === 'password';
+      out[section][field] = urlSafe ? `cred-${section}-${field}-Xk4p` : `cred+${section}/${field}-Xk4p`;
       credentials.push(out[section][field]);
     }
   return { spec: out, credentials };
