@@ -22,13 +22,14 @@ export function buildProgram(io: Io, setExit: (code: number) => void, json = fal
   const program = new Command('dify-deploy')
     .description('Size, render and validate production deployments of Dify')
     .version(packageVersion())
-    .showHelpAfterError(!json)
+    // One line and a pointer, not the whole help under the error.
+    .showHelpAfterError(json ? false : "(add --help for the command's options)")
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.out(s),
       writeErr: (s) => io.err(s),
       // A bad flag under --json is a JSON error like every other exit 2.
-      ...(json ? { outputError: (s: string) => io.out(jsonError(2, [s.trim().replace(/^error: /, '')])) } : {}),
+      outputError: json ? (s: string) => io.out(jsonError(2, [s.trim().replace(/^error: /, '')])) : (s: string, write: (s: string) => void) => write(withSpecFileHint(s)),
     });
 
   program
@@ -138,6 +139,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void, json = fal
 
   return program;
 }
+
+/** `dify-deploy render dify-deploy.yaml`: plan and render take the spec file as an option, not an argument. */
+const withSpecFileHint = (message: string) =>
+  /too many arguments for '(plan|render)'/.test(message) ? `${message.trimEnd()} The spec file is given with --config FILE.\n` : message;
 
 const jsonError = (exitCode: number, errors: string[]) => JSON.stringify({ ok: false, exitCode, errors }, null, 2);
 

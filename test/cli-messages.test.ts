@@ -19,6 +19,19 @@ describe('flags', () => {
     expect(r.stderr.trim()).toBe('error: --target: expected one of compose, helm');
   });
 
+  it.each([
+    [['render', 'dify-deploy.yaml'], /too many arguments for 'render'.*--config FILE/],
+    [['plan', 'spec.yaml'], /too many arguments for 'plan'.*--config FILE/],
+    [['plan', '--bogus'], /unknown option '--bogus'/],
+  ])('%j: the error and a pointer to --help, not the whole help', async (args, message) => {
+    const r = await runCli(args);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines[0]).toMatch(message);
+    expect(lines.slice(1)).toEqual(["(add --help for the command's options)"]);
+    expect(r.stdout).toBe('');
+  });
+
   it('validate --json is --format json', async () => {
     const file = specFile('tier: 10qps\n');
     const a = await runCli(['validate', '--config', file, '--json']);
