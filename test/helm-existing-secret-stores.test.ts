@@ -186,10 +186,10 @@ test.each(CASES)('%s: credentials only in the user\'s Secret (in neither spec no
   for (const k of required) expect(readme).toContain(`--from-literal=${k}=…`);
 });
 
-test('a URL password Kubernetes cannot expand as it is (a character a URL reserves) is refused: exit 2, the field named, nothing written', async () => {
+test('a URL password Kubernetes cannot expand as it is (a character a URL must encode) is refused: exit 2, the field named, nothing written', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'dd-es-url-'));
   const out = join(dir, 'out');
-  const vectorStore = { ...VECTOR.qdrant, url: 'https://u:pa!ss@qdrant.internal:6333' };
+  const vectorStore = { ...VECTOR.qdrant, url: 'https://u:pa ss@qdrant.internal:6333' };
   writeFileSync(join(dir, 'dify-deploy.yaml'), stringify({ tier: '10qps', targets: ['helm'], domain: { host: 'dify.example.com' }, helm: { existingSecret: SECRET }, storage: IAM_S3, vectorStore }));
   const r = await runCli(['render', '--config', join(dir, 'dify-deploy.yaml'), '--out', out]);
   expect(r.code, r.stderr).toBe(2);
@@ -226,4 +226,15 @@ test('a password the spec gives inline under helm.existingSecret: render says th
   expect(r.stdout + r.stderr).toMatch(new RegExp(`database\\.password: .*the Helm pods read it from the Secret ${SECRET}`));
   expect(readFileSync(join(dir, 'out', 'helm', 'README.md'), 'utf8')).toContain('--from-literal=DB_PASSWORD=…');
   expect(readFileSync(join(dir, 'out', 'helm', 'values.yaml'), 'utf8')).not.toContain(cred('database.password'));
+});
+
+test.each(RELEASES)('Dify %s: a URL password with the sub-delimiters a URL allows unencoded reaches the pods as the spec writes it', async (release) => {
+  const password = "Sub!$&'()*+,;=:delims";
+  const url = (pw: string) => `https://u:${pw}@qdrant.internal:6333`;
+  const own = await template(release, { storage: IAM_S3, vectorStore: { ...VECTOR.qdrant, url: url(password) } } as Partial<SpecInput>, true);
+  for (const f of own.files) expect(f.content.includes(password), f.path).toBe(false);
+  expect(own.stdout.includes(password)).toBe(false);
+  const api = containers(own.objects, new Set([SECRET])).find((c) => c.pod === 'Deployment/dify-api')!;
+  // With the Secret's key holding the password as the URL writes it, the kubelet's expansion gives back the spec's URL.
+  expect(api.env.QDRANT_URL).toBe(url(externalRef(SECRET, 'VECTOR_STORE_URL_PASSWORD')));
 });

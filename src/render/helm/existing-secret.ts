@@ -148,8 +148,13 @@ export function backendSecretKeys(ctx: RenderContext): string[] {
   return backendSecrets(ctx).flatMap(({ keys }) => keys);
 }
 
-/** Characters a password can hold and still sit in a URL's user info as it is: Kubernetes' $(VAR) expansion encodes nothing. */
-const URL_SAFE = /^(?:[A-Za-z0-9\-._~]|%[0-9A-Fa-f]{2})*$/;
+/**
+ * A password as a URL's user info may hold it unencoded (RFC 3986 userinfo: unreserved, sub-delims, ":"
+ * and %XX escapes). Kubernetes' $(VAR) expansion encodes nothing, so the Secret must hold it in this
+ * form, which is also how the URL in the spec or store writes it.
+ */
+const URL_SAFE = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=:]|%[0-9A-Fa-f]{2})*$/;
+const URL_SAFE_TEXT = "letters, digits, - . _ ~ ! $ & ' ( ) * + , ; = : and %XX escapes";
 
 /**
  * With helm.existingSecret: the URLs of the values blocks that hold a password, each with its
@@ -164,7 +169,7 @@ function urlSecrets(ctx: RenderContext): { readers: UrlReader[]; key: string; fi
     if (!facts || !password) return [];
     const key = storeName(facts.field);
     if (!URL_SAFE.test(password))
-      throw new UserError([`${facts.field}: with helm.existingSecret the password in this URL is read from the Secret's key ${key} and Kubernetes expands it into the URL unencoded, so it may hold only letters, digits, - . _ ~ and %XX escapes: percent-encode it where you keep it (the URL in the spec, or ${key} in .dify-deploy/secrets.env) and in the Secret`]);
+      throw new UserError([`${facts.field}: with helm.existingSecret the password in this URL is read from the Secret's key ${key} and Kubernetes expands it into the URL unencoded, so it may hold only ${URL_SAFE_TEXT}: percent-encode it where you keep it (the URL in the spec, or ${key} in .dify-deploy/secrets.env) and in the Secret`]);
     return [{ readers: facts.readers, key, field: facts.field, url: withUrlPassword(url as string, `$(${key})`) }];
   });
 }
@@ -209,7 +214,7 @@ export function secretKeys(ctx: RenderContext): { key: string; note?: string }[]
     key === 'REDIS_PASSWORD' ? { key, note: 'only letters, digits and - . _ ~: it is expanded into redis:// URLs unencoded' } : { key },
   );
   keys.push(...backendSecretKeys(ctx).map((key) => ({ key })));
-  keys.push(...urlSecrets(ctx).map(({ key, field }) => ({ key, note: `the password in ${field} as the URL writes it: only letters, digits, - . _ ~ and %XX escapes: it is expanded into the URL unencoded` })));
+  keys.push(...urlSecrets(ctx).map(({ key, field }) => ({ key, note: `the password in ${field} as the URL writes it: only ${URL_SAFE_TEXT}: it is expanded into the URL unencoded` })));
   if (bundledWeaviate(ctx.spec))
     keys.push({ key: WEAVIATE_KEYS_ENV, note: 'the same value as WEAVIATE_API_KEY: the bundled Weaviate reads it under this name' });
   return keys;
