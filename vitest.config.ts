@@ -5,7 +5,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
     // Property tests draw from one fixed seed (FC_SEED overrides): a random counterexample must not turn CI red at random.
-    setupFiles: ['test/helpers/fast-check-seed.ts'],
+    // Each test ends with an event-loop turn, so vitest's RPC answers are read during a long synchronous file.
+    setupFiles: ['test/helpers/fast-check-seed.ts', 'test/helpers/event-loop-turn.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
