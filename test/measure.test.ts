@@ -293,6 +293,24 @@ describe('measure: where it connects, and bad input', () => {
     expect(older.stderr).toMatch(/missing messages\.workflow_run_id, messages\.status, workflow_runs, workflow_node_executions, workflow_app_logs; /);
   });
 
+  it('a role with SELECT on some tables only: the tables it may not read named with the GRANT, not taken for an older schema; without alembic_version it measures', async (ctx) => {
+    if (!server) return ctx.skip();
+    await sql('dify', `CREATE ROLE some_reader LOGIN; GRANT CONNECT ON DATABASE dify TO some_reader; GRANT USAGE ON SCHEMA public TO some_reader;
+      GRANT SELECT ON apps, messages, workflow_runs, workflow_app_logs TO some_reader; GRANT SELECT (id, workflow_run_id) ON workflow_node_executions TO some_reader`);
+    const some = await runCli(['measure', '--db', url({ user: 'some_reader', password: 'x' }), ...window]);
+    expect(some.code, some.stderr).toBe(2);
+    expect(some.stderr.trim().split('\n')).toHaveLength(1);
+    expect(some.stderr).toMatch(/user some_reader may not read workflow_node_executions; GRANT SELECT ON apps, messages, workflow_runs, workflow_node_executions, workflow_app_logs, alembic_version TO some_reader/);
+    // Everything measure needs but the revision table: it measures, and reports no revision.
+    await sql('dify', 'GRANT SELECT ON workflow_node_executions TO some_reader');
+    const r = await runCli(['measure', '--db', url({ user: 'some_reader', password: 'x' }), ...window, '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const got = JSON.parse(r.stdout);
+    expect(got.schemaRevision).toBeUndefined();
+    expect(got.total.total).toBe(truth.perMinuteTotal.reduce((a, b) => a + b, 0));
+  });
+
   it('an empty window: a clear message, exit 1', async (ctx) => {
     if (!server) return ctx.skip();
     const r = await runCli(['measure', '--db', url(), '--until', '2020-01-08T00:00:00Z', '--since', '7d']);

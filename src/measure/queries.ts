@@ -32,10 +32,17 @@ const MESSAGE_KIND = `CASE a.mode WHEN 'chat' THEN 'chat' WHEN 'completion' THEN
 /** Chatflow messages are counted by their workflow run; these are the apps whose request is the message. */
 const MESSAGE_APPS = `a.mode IN ('chat', 'completion', 'agent-chat')`;
 
+/**
+ * Every column of the tables read, from the catalog (information_schema lists only the columns the
+ * user may read, so a missing grant would look like an older schema), with whether the user may
+ * SELECT it (a table grant or a column grant).
+ */
 export const SCHEMA_COLUMNS = `
-  SELECT table_name AS "table", column_name AS "column"
-  FROM information_schema.columns
-  WHERE table_schema = current_schema() AND table_name = ANY($1::text[])`;
+  SELECT c.relname AS "table", a.attname AS "column", has_column_privilege(c.oid, a.attnum, 'SELECT') AS readable
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+  WHERE n.nspname = current_schema() AND c.relname = ANY($1::text[])`;
 
 /** (table, leading column) of every index on the tables read. */
 export const INDEX_LEADS = `
