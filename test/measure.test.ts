@@ -266,6 +266,10 @@ describe('measure: where it connects, and bad input', () => {
       [['--db', 'not a url secret'], /--db: not a URL/],
       [['--db', url({ query: '?sslmode=sometimes' })], /sslmode=sometimes is not one of/],
       [['--since', '14d'], /one of them/],
+      // Not dates, though Date.parse reads the first two as 2001-07-01 and 2001-03-01, and rolls the third into March.
+      [['--db', url(), '--since', '7'], /--since: expected a length like 14d, 36h or 2w, or an ISO date or time/],
+      [['--db', url(), '--since', 'March 1'], /--since: expected a length like 14d/],
+      [['--db', url(), '--since', '2026-02-30'], /--since: expected a length like 14d/],
     ];
     for (const [args, message] of cases) {
       const r = await runCli(['measure', ...args, ...window.slice(0, 2)]);
@@ -309,6 +313,25 @@ describe('measure: where it connects, and bad input', () => {
     const got = JSON.parse(r.stdout);
     expect(got.schemaRevision).toBeUndefined();
     expect(got.total.total).toBe(truth.perMinuteTotal.reduce((a, b) => a + b, 0));
+  });
+
+  it('--since and --until without an offset are UTC, as Dify stores its times, whatever the zone of the machine measure runs on', async (ctx) => {
+    if (!server) return ctx.skip();
+    const zone = process.env.TZ;
+    process.env.TZ = 'Asia/Shanghai';
+    try {
+      const r = await runCli(['measure', '--db', url(), '--since', '2026-03-01T00:00', '--until', '2026-03-02 00:00:00', '--json']);
+      expect(r.stderr).toBe('');
+      const got = JSON.parse(r.stdout);
+      expect(got.window).toMatchObject({ since: '2026-03-01T00:00:00.000Z', until: P.until.replace('Z', '.000Z'), minutes: 1440 });
+      expect(got.total.total).toBe(truth.perMinuteTotal.reduce((a, b) => a + b, 0));
+      // An offset is taken as given.
+      const shifted = JSON.parse((await runCli(['measure', '--db', url(), '--since', '2026-03-01T08:00+08', '--until', '2026-03-02T08:00:00+0800', '--json'])).stdout);
+      expect(shifted.window).toEqual(got.window);
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
   });
 
   it('an empty window: a clear message, exit 1', async (ctx) => {
