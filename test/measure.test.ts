@@ -264,6 +264,8 @@ describe('measure: where it connects, and bad input', () => {
       [['--db', url({ user: server!.superuser, password: 'x', database: 'postgres' })], /not a Dify database/],
       [['--db', 'mysql://root:secret@127.0.0.1/dify'], /MySQL is not supported/],
       [['--db', 'not a url secret'], /--db: not a URL/],
+      // A literal % in a password, not percent-encoded: named, not an internal error.
+      [['--db', `postgresql://${READER}:50%off-secret@127.0.0.1:${server!.port}/dify`], /--db: the password in the URL has a % not followed by two hex digits; write a literal % as %25/],
       [['--db', url({ query: '?sslmode=sometimes' })], /sslmode=sometimes is not one of/],
       [['--since', '14d'], /one of them/],
       // Not dates, though Date.parse reads the first two as 2001-07-01 and 2001-03-01, and rolls the third into March.

@@ -24,29 +24,38 @@ function labelOf(host: string, port: number, database: string): string {
   return `${host.includes(':') ? `[${host}]` : host}:${port}/${database}`;
 }
 
+/** A percent-encoded part of the URL, decoded; a stray % (a password with a literal one) is named, never shown. */
+function decodedPart(text: string, part: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new UserError([`--db: the ${part} in the URL has a % not followed by two hex digits; write a literal % as %25 (or give the password in PGPASSWORD)`]);
+  }
+}
+
 /** A postgresql:// URL; errors name the part that is wrong and never repeat the URL (it may hold a password). */
 export function sourceFromUrl(text: string): DbSource {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw new UserError(['--db: not a URL; expected postgresql://USER:PASSWORD@HOST:PORT/DATABASE (see docs/measure.md)']);
+    throw new UserError(['--db: not a URL; expected postgresql://USER:PASSWORD@HOST:PORT/DATABASE, with @ : / ? # % in the password percent-encoded (or the password in PGPASSWORD; see docs/measure.md)']);
   }
   if (url.protocol === 'mysql:' || url.protocol === 'mysql+pymysql:')
     throw new UserError(['--db: MySQL is not supported by measure yet (docs/measure.md says why); measure reads a PostgreSQL metadata database']);
   if (url.protocol !== 'postgresql:' && url.protocol !== 'postgres:')
     throw new UserError([`--db: the scheme is ${url.protocol.replace(/:$/, '')}; expected postgresql://USER:PASSWORD@HOST:PORT/DATABASE`]);
-  const host = decodeURIComponent(url.hostname.replace(/^\[|\]$/g, ''));
+  const host = decodedPart(url.hostname.replace(/^\[|\]$/g, ''), 'host');
   if (!host) throw new UserError(['--db: no host; expected postgresql://USER:PASSWORD@HOST:PORT/DATABASE']);
   const port = url.port ? Number(url.port) : 5432;
-  const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || 'dify';
-  const user = decodeURIComponent(url.username);
+  const database = decodedPart(url.pathname.replace(/^\//, ''), 'database name') || 'dify';
+  const user = decodedPart(url.username, 'user');
   if (!user) throw new UserError(['--db: no user; expected postgresql://USER:PASSWORD@HOST:PORT/DATABASE']);
   const sslMode = url.searchParams.get('sslmode') ?? undefined;
   for (const key of url.searchParams.keys())
     if (key !== 'sslmode') throw new UserError([`--db: the URL parameter ${key} is not supported; only sslmode is`]);
   if (sslMode !== undefined && !SSL_MODES.includes(sslMode)) throw new UserError([`--db: sslmode=${sslMode} is not one of ${SSL_MODES.join(', ')}`]);
-  return { host, port, database, user, password: url.password ? decodeURIComponent(url.password) : undefined, sslMode, label: labelOf(host, port, database) };
+  return { host, port, database, user, password: url.password ? decodedPart(url.password, 'password') : undefined, sslMode, label: labelOf(host, port, database) };
 }
 
 /** The DB_* variables of DIR/.env (or the .env file given), as Dify's API reads them. */
