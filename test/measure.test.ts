@@ -242,6 +242,10 @@ describe('measure: where it connects, and bad input', () => {
     // kubectl port-forward svc/… 15432:5432, then --db at 127.0.0.1 with sslmode as the server takes it.
     const off = await runCli(['measure', '--db', url({ query: '?sslmode=disable' }), ...window, '--json']);
     expect(off.code).toBe(0);
+    // prefer (libpq's default) tries TLS, then the clear, as libpq does.
+    const prefer = await runCli(['measure', '--db', url({ query: '?sslmode=prefer' }), ...window, '--json']);
+    expect(prefer.stderr).toBe('');
+    expect(prefer.code).toBe(0);
     const on = await runCli(['measure', '--db', url({ query: '?sslmode=require' }), ...window]);
     expect(on.code).toBe(2);
     expect(on.stderr.trim().split('\n')).toHaveLength(1);
