@@ -475,6 +475,20 @@ describe('measure --write, then plan', () => {
     if (process.env.MEASURE_REPORT) writeFileSync(process.env.MEASURE_REPORT, `${measured.stdout}\n---- ${spec}\n${after}\n---- plan\n${plan.stdout}\n---- plan --qps ${tenfold}\n${(await runCli(['plan', '-c', spec, '--qps', String(tenfold)])).stdout}`);
   });
 
+  it('--write into a spec that is not valid: its own error (file, key, line), exit 2, before connecting, nothing written', async (ctx) => {
+    if (!server) return ctx.skip();
+    const dir = mkdtempSync(join(tmpdir(), 'dd-measure-badspec-'));
+    const spec = join(dir, 'dify-deploy.yaml');
+    const text = 'release: 1.16.1\ntier: 100qps\nworkload:\n';
+    writeFileSync(spec, text);
+    // Port 1: were it to connect first, the error would be the connection's.
+    const r = await runCli(['measure', '--db', url({ port: 1 }), ...window, '--write', '-c', spec]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/dify-deploy\.yaml: workload: expected a mapping, got null \(line 3\)/);
+    expect(readFileSync(spec, 'utf8')).toBe(text);
+  });
+
   it('--write without a spec refuses before connecting: exit 2, nothing written', async (ctx) => {
     if (!server) return ctx.skip();
     const dir = mkdtempSync(join(tmpdir(), 'dd-measure-nospec-'));

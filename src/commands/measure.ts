@@ -69,9 +69,11 @@ function replaceFile(path: string, text: string): void {
 export async function measure(raw: unknown): Promise<MeasureResult> {
   const opts = parseOptions(measureOptionsSchema, raw);
   const specFile = opts.config ?? DEFAULT_SPEC_FILE;
-  // Before connecting: --write into a spec that is not there fails without touching the database.
-  if (opts.write && !existsSync(specFile))
-    throw new UserError([`${specFile}: no spec to write the workload into; create it with \`dify-deploy init\`, or pass --config FILE`]);
+  // Before connecting: --write into a spec that is not there, or not valid, fails without touching the database.
+  if (opts.write) {
+    if (!existsSync(specFile)) throw new UserError([`${specFile}: no spec to write the workload into; create it with \`dify-deploy init\`, or pass --config FILE`]);
+    parseSpecYaml(readFileSync(specFile, 'utf8'), specFile);
+  }
   const given = opts.db !== undefined ? sourceFromUrl(opts.db) : sourceFromDeployment(opts.from!);
   const source = withHost({ ...given, password: given.password ?? process.env.PGPASSWORD }, opts.host, opts.port);
   const length = WINDOW.exec(opts.since);
