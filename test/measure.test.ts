@@ -4,7 +4,7 @@
 // Tolerances: means ±6 % (≥ 1,000 draws, CV ≤ 1), CVs ±15 %, p50/p95 ±10 %, p99 ±20 % (the tail
 // rests on ~1 % of the draws); arrival figures are exact against what the generator drew.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -487,6 +487,24 @@ describe('measure --write, then plan', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/dify-deploy\.yaml: workload: expected a mapping, got null \(line 3\)/);
     expect(readFileSync(spec, 'utf8')).toBe(text);
+  });
+
+  it('--write into a symlinked spec updates the file it points to; the link stays a link', async (ctx) => {
+    if (!server) return ctx.skip();
+    const dir = mkdtempSync(join(tmpdir(), 'dd-measure-link-'));
+    mkdirSync(join(dir, 'config'));
+    const target = join(dir, 'config', 'dify-deploy.yaml');
+    writeFileSync(target, '# kept in the config repository\nrelease: 1.16.1\ntier: 100qps\n');
+    const link = join(dir, 'dify-deploy.yaml');
+    symlinkSync(join('config', 'dify-deploy.yaml'), link);
+    const r = await runCli(['measure', '--db', url(), ...window, '--write', '-c', link]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    const after = readFileSync(target, 'utf8');
+    expect(after).toMatch(/^# kept in the config repository\n/);
+    expect(after).toMatch(/\nworkload:\n {2}mix:\n/);
+    expect(readdirSync(join(dir, 'config'))).toEqual(['dify-deploy.yaml']);
   });
 
   it('--write without a spec refuses before connecting: exit 2, nothing written', async (ctx) => {

@@ -1,6 +1,6 @@
 // `dify-deploy measure`: the workload of a running Dify, read-only from its metadata database;
 // --write merges it into dify-deploy.yaml's workload: block.
-import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../io/errors.js';
@@ -59,11 +59,15 @@ export interface MeasureResult {
   wrote?: string;
 }
 
-/** Replaces the file in one rename (same directory, same mode): a reader sees the old text or the new. */
+/**
+ * Replaces the file in one rename (same directory, same mode): a reader sees the old text or the new.
+ * A symlinked spec is replaced where it lives; the link stays.
+ */
 function replaceFile(path: string, text: string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  writeFileSync(tmp, text, { mode: statSync(path).mode & 0o777 });
-  renameSync(tmp, path);
+  const real = realpathSync(path);
+  const tmp = join(dirname(real), `.${basename(real)}.${process.pid}.tmp`);
+  writeFileSync(tmp, text, { mode: statSync(real).mode & 0o777 });
+  renameSync(tmp, real);
 }
 
 export async function measure(raw: unknown): Promise<MeasureResult> {
