@@ -321,6 +321,20 @@ describe('measure: where it connects, and bad input', () => {
     expect(got.total.total).toBe(truth.perMinuteTotal.reduce((a, b) => a + b, 0));
   });
 
+  it('a server whose statistics views are revoked from PUBLIC (hardened): measure still reads table sizes and rows', async (ctx) => {
+    if (!server) return ctx.skip();
+    await sql('dify', 'REVOKE SELECT ON pg_stat_user_tables, pg_stat_all_tables FROM PUBLIC');
+    try {
+      const r = await runCli(['measure', '--db', url(), ...window, '--json']);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const runs = JSON.parse(r.stdout).storage.tables.find((t: any) => t.table === 'workflow_runs');
+      expect(runs.rows).toBe(Number((await sql('dify', 'SELECT count(*) AS n FROM workflow_runs')).rows[0].n));
+    } finally {
+      await sql('dify', 'GRANT SELECT ON pg_stat_user_tables, pg_stat_all_tables TO PUBLIC');
+    }
+  });
+
   it('--since and --until without an offset are UTC, as Dify stores its times, whatever the zone of the machine measure runs on', async (ctx) => {
     if (!server) return ctx.skip();
     const zone = process.env.TZ;

@@ -142,12 +142,15 @@ export const WINDOW_ROWS = `
     (SELECT count(*) FROM messages WHERE created_at >= $1::timestamp AND created_at < $2::timestamp)::bigint AS messages,
     (SELECT count(*) FROM workflow_runs WHERE created_at >= $1::timestamp AND created_at < $2::timestamp)::bigint AS workflow_runs`;
 
-/** Size on disk (heap, TOAST, indexes) and row estimate of each table, from the catalog; the database's size. */
+/**
+ * Size on disk (heap, TOAST, indexes) and row estimate of each table, from the catalog; the database's
+ * size. The live-row count comes from the function under pg_stat_user_tables, not the view: a
+ * hardened server may revoke the statistics views from PUBLIC, and a failed read ends the transaction.
+ */
 export const TABLE_SIZES = `
   SELECT c.relname AS "table", pg_total_relation_size(c.oid)::bigint AS bytes,
-    greatest(c.reltuples, coalesce(s.n_live_tup, 0))::bigint AS rows,
+    greatest(c.reltuples, pg_stat_get_live_tuples(c.oid))::bigint AS rows,
     pg_database_size(current_database())::bigint AS database_bytes
   FROM pg_class c
   JOIN pg_namespace n ON n.oid = c.relnamespace
-  LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
   WHERE n.nspname = current_schema() AND c.relname = ANY($1::text[]) AND c.relkind = 'r'`;
