@@ -321,6 +321,35 @@ describe('measure: where it connects, and bad input', () => {
     expect(got.total.total).toBe(truth.perMinuteTotal.reduce((a, b) => a + b, 0));
   });
 
+  it("Dify's tables in a schema of their own: reached with libpq's options in --db, or Dify's DB_EXTRAS with --from", async (ctx) => {
+    if (!server) return ctx.skip();
+    await sql('postgres', 'CREATE DATABASE dify_schema');
+    const c = admin('dify_schema');
+    await c.connect();
+    let drawn: TrafficTruth;
+    try {
+      await c.query('CREATE SCHEMA dify_app; SET search_path = dify_app');
+      await c.query(DIFY_DDL);
+      drawn = await fillTraffic(c, { ...P, minutes: 60 });
+    } finally {
+      await c.end();
+    }
+    const total = drawn.perMinuteTotal.reduce((a, b) => a + b, 0);
+    const db = (query = '') => url({ user: server!.superuser, password: 'x', database: 'dify_schema', query });
+    const plain = await runCli(['measure', '--db', db(), '--until', P.until, '--since', '1h']);
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toMatch(/not a Dify database/);
+    const viaUrl = await runCli(['measure', '--db', db('?options=-c%20search_path%3Ddify_app'), '--until', P.until, '--since', '1h', '--json']);
+    expect(viaUrl.stderr).toBe('');
+    expect(JSON.parse(viaUrl.stdout).total.total).toBe(total);
+    // Dify's API takes DB_EXTRAS as its URL's query: the options there (Python's parse_qsl) and the other keys it passes to libpq.
+    const dir = mkdtempSync(join(tmpdir(), 'dd-measure-extras-'));
+    writeFileSync(join(dir, '.env'), `DB_HOST=127.0.0.1\nDB_PORT=${server!.port}\nDB_USERNAME=${server!.superuser}\nDB_PASSWORD=x\nDB_DATABASE=dify_schema\nDB_EXTRAS=options=-c search_path=dify_app&keepalives=1\n`);
+    const viaEnv = await runCli(['measure', '--from', dir, '--until', P.until, '--since', '1h', '--json']);
+    expect(viaEnv.stderr).toBe('');
+    expect(JSON.parse(viaEnv.stdout).total.total).toBe(total);
+  }, 120_000);
+
   it('a server whose statistics views are revoked from PUBLIC (hardened): measure still reads table sizes and rows', async (ctx) => {
     if (!server) return ctx.skip();
     await sql('dify', 'REVOKE SELECT ON pg_stat_user_tables, pg_stat_all_tables FROM PUBLIC');

@@ -98,6 +98,7 @@ async function connect(source: DbSource, timeoutSeconds: number): Promise<Client
       password: source.password ?? '',
       database: source.database,
       ssl,
+      ...(source.options ? { options: source.options } : {}),
       application_name: 'dify-deploy measure',
       connectionTimeoutMillis: 15_000,
     });
