@@ -265,6 +265,7 @@ describe('measure: where it connects, and bad input', () => {
     const cases: [string[], RegExp][] = [
       [['--db', url({ password: 'wrong-secret' })], /authentication failed for user dify_reader/],
       [['--db', url({ port: 1 })], /connection refused/],
+      [['--db', `postgresql://${READER}@127.0.0.1:${server!.port}/dify`], /the server asks user dify_reader for a password and none was given; put it in PGPASSWORD or ~\/\.pgpass/],
       [['--db', url({ user: server!.superuser, password: 'x', database: 'postgres' })], /not a Dify database/],
       [['--db', 'mysql://root:secret@127.0.0.1/dify'], /MySQL is not supported/],
       [['--db', 'not a url secret'], /--db: not a URL/],

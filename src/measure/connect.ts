@@ -72,6 +72,9 @@ export function connectionError(e: unknown, source: DbSource, timeoutSeconds: nu
       case '55P03':
         return `${where}: a lock was not granted within the lock timeout (a migration running?); try again later`;
     }
+    // The driver's words when the server asks for a password and there is none.
+    if (/client password must be a string/i.test(msg))
+      return `${where}: the server asks user ${source.user} for a password and none was given; put it in PGPASSWORD or ~/.pgpass (or --db, percent-encoded; DB_PASSWORD with --from)`;
     if (NO_TLS.test(msg)) return `${where}: the server does not accept TLS; use sslmode=disable (or DB_SSL_MODE=disable)`;
     if (/timeout/i.test(msg)) return `${where}: the connection timed out; check the host, port and firewall`;
     if (/self[- ]signed|certificate|SSL|TLS/i.test(msg)) return `${where}: TLS failed: ${msg}; sslmode=require encrypts without checking the certificate`;
