@@ -384,6 +384,20 @@ describe('measure: where it connects, and bad input', () => {
     }
   });
 
+  it('--until after the database clock: the window ends at the clock (later minutes hold no requests and would thin every rate), with a note', async (ctx) => {
+    if (!server) return ctx.skip();
+    const [{ now }] = (await sql('dify', "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') AS now")).rows;
+    const r = await runCli(['measure', '--db', url(), '--since', '2026-03-01', '--until', '2099-01-01', '--json']);
+    expect(r.code).toBe(0);
+    const got = JSON.parse(r.stdout);
+    // The run's own clock reading is a little after the one above, never a year later.
+    expect(Date.parse(got.window.until) - Date.parse(`${now}Z`)).toBeGreaterThanOrEqual(0);
+    expect(Date.parse(got.window.until) - Date.parse(`${now}Z`)).toBeLessThan(86_400_000);
+    expect(got.total.total).toBe(truth.perMinuteTotal.reduce((a, b) => a + b, 0));
+    expect(got.total.meanQps).toBeCloseTo(got.total.total / (got.window.minutes * 60), 12);
+    expect(got.notes).toContain(`--until 2099-01-01T00:00:00.000Z is after the database's clock (${got.window.until.replace('.000Z', 'Z')}): the window ends there`);
+  });
+
   it('an empty window: a clear message, exit 1', async (ctx) => {
     if (!server) return ctx.skip();
     const r = await runCli(['measure', '--db', url(), '--until', '2020-01-08T00:00:00Z', '--since', '7d']);

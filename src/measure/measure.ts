@@ -135,8 +135,9 @@ export async function measureWorkload(source: DbSource, opts: MeasureOptions): P
   return withReadOnlySession(source, opts.timeoutSeconds, async (db) => {
     const { logs, nodes, revision, notes } = await checkSchema(db, source);
     const [{ now }] = await db.query<{ now: string }>(CLOCK);
-    const until = opts.until ?? now;
-    const untilMs = Date.parse(until);
+    // Minutes after the database's clock hold no requests yet: counted, they would thin every rate.
+    const untilMs = Math.min(Date.parse(opts.until ?? now), Date.parse(now));
+    if (opts.until && Date.parse(opts.until) > untilMs) notes.push(`--until ${opts.until} is after the database's clock (${now}): the window ends there`);
     const sinceMs = opts.since ? Date.parse(opts.since) : untilMs - (opts.sinceDays ?? 7) * 86_400_000;
     if (!(sinceMs < untilMs)) throw new UserError([`--since: the window's start is not before its end (${new Date(untilMs).toISOString()})`]);
     const minutes = Math.ceil((untilMs - sinceMs) / MS_PER_MINUTE);
