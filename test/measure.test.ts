@@ -13,7 +13,7 @@ import pg from 'pg';
 import { windowSql } from '../src/measure/queries.js';
 import { runCli } from './helpers/cli.js';
 import { requirePostgres, startPostgres, type PgServer } from './helpers/postgres.js';
-import { DEFAULT_TRAFFIC, DIFY_DDL, DIFY_DDL_BY_RELEASE, fillTraffic, inlineTextBytes, logNormalQuantile, unsupportedDdl, type TrafficTruth } from './helpers/dify-db.js';
+import { DEFAULT_TRAFFIC, DIFY_DDL, DIFY_DDL_BY_RELEASE, fillTraffic, inlineTextBytes, logNormalQuantile, unsupportedDdl, type TrafficParams, type TrafficTruth } from './helpers/dify-db.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const READER = 'dify_reader';
@@ -35,6 +35,22 @@ async function sql(database: string, text: string): Promise<pg.QueryResult> {
   await c.connect();
   try {
     return await c.query(text);
+  } finally {
+    await c.end();
+  }
+}
+
+/** A new database holding `ddl`'s tables filled with `traffic`; `before` runs first (e.g. a schema for them), `after` last, in the same session. */
+async function difyDatabase(database: string, traffic: TrafficParams, sqlOf: { ddl?: string; before?: string; after?: string } = {}): Promise<TrafficTruth> {
+  await sql('postgres', `CREATE DATABASE ${database}`);
+  const c = admin(database);
+  await c.connect();
+  try {
+    if (sqlOf.before) await c.query(sqlOf.before);
+    await c.query(sqlOf.ddl ?? DIFY_DDL);
+    const drawn = await fillTraffic(c, traffic);
+    if (sqlOf.after) await c.query(sqlOf.after);
+    return drawn;
   } finally {
     await c.end();
   }
@@ -324,17 +340,7 @@ describe('measure: where it connects, and bad input', () => {
 
   it("Dify's tables in a schema of their own: reached with libpq's options in --db, or Dify's DB_EXTRAS with --from", async (ctx) => {
     if (!server) return ctx.skip();
-    await sql('postgres', 'CREATE DATABASE dify_schema');
-    const c = admin('dify_schema');
-    await c.connect();
-    let drawn: TrafficTruth;
-    try {
-      await c.query('CREATE SCHEMA dify_app; SET search_path = dify_app');
-      await c.query(DIFY_DDL);
-      drawn = await fillTraffic(c, { ...P, minutes: 60 });
-    } finally {
-      await c.end();
-    }
+    const drawn = await difyDatabase('dify_schema', { ...P, minutes: 60 }, { before: 'CREATE SCHEMA dify_app; SET search_path = dify_app' });
     const total = drawn.perMinuteTotal.reduce((a, b) => a + b, 0);
     const db = (query = '') => url({ user: server!.superuser, password: 'x', database: 'dify_schema', query });
     const plain = await runCli(['measure', '--db', db(), '--until', P.until, '--since', '1h']);
@@ -417,16 +423,7 @@ describe("measure on each supported release's own tables", () => {
     expect(ddl).toMatch(/^-- source: langgenius\/dify, tag \d+\.\d+\.\d+, commit [0-9a-f]{40}$/m);
     const revision = /INSERT INTO alembic_version \(version_num\) VALUES \('(\w+)'\)/.exec(ddl)![1];
     const database = `dify_${release.replaceAll('.', '_')}`;
-    await sql('postgres', `CREATE DATABASE ${database}`);
-    const c = admin(database);
-    await c.connect();
-    let drawn: TrafficTruth;
-    try {
-      await c.query(ddl);
-      drawn = await fillTraffic(c, SHORT);
-    } finally {
-      await c.end();
-    }
+    const drawn = await difyDatabase(database, SHORT, { ddl });
     const r = await runCli(['measure', '--db', url({ user: server!.superuser, password: 'x', database }), '--until', SHORT.until, '--since', '3h', '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -450,19 +447,10 @@ describe("measure on each supported release's own tables", () => {
 
   it('without the app-log and node-execution indexes, and with runs still running: what can be read is measured, the rest noted', async (ctx) => {
     if (!server) return ctx.skip();
-    await sql('postgres', 'CREATE DATABASE dify_partial');
-    const c = admin('dify_partial');
-    await c.connect();
-    let drawn: TrafficTruth;
-    try {
-      await c.query(DIFY_DDL);
-      drawn = await fillTraffic(c, SHORT);
-      // Every trigger run still running; the two indexes as before their migrations.
-      await c.query(`UPDATE workflow_runs SET status = 'running' WHERE triggered_from = 'webhook'`);
-      await c.query('DROP INDEX workflow_app_log_workflow_run_id_idx; DROP INDEX workflow_node_execution_workflow_run_id_idx');
-    } finally {
-      await c.end();
-    }
+    // Every trigger run still running; the two indexes as before their migrations.
+    const drawn = await difyDatabase('dify_partial', SHORT, {
+      after: `UPDATE workflow_runs SET status = 'running' WHERE triggered_from = 'webhook'; DROP INDEX workflow_app_log_workflow_run_id_idx; DROP INDEX workflow_node_execution_workflow_run_id_idx`,
+    });
     const r = await runCli(['measure', '--db', url({ user: server!.superuser, password: 'x', database: 'dify_partial' }), '--until', SHORT.until, '--since', '3h', '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
