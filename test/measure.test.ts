@@ -357,6 +357,24 @@ describe('measure: where it connects, and bad input', () => {
     expect(JSON.parse(viaEnv.stdout).total.total).toBe(total);
   }, 120_000);
 
+  it('service times past an hour (stuck or resumed runs): kept in the mean, which the oracle recomputes, and named in a note', async (ctx) => {
+    if (!server) return ctx.skip();
+    // One chat message and one service-API run of the draw take a day: a clock gone wrong, or a run nobody stopped.
+    await difyDatabase('dify_outliers', { ...P, minutes: 60 }, {
+      after: `UPDATE messages SET provider_response_latency = 86400 WHERE id = (SELECT m.id FROM messages m JOIN apps a ON a.id = m.app_id WHERE a.mode = 'chat' ORDER BY m.id LIMIT 1);
+        UPDATE workflow_runs SET elapsed_time = 90000 WHERE id = (SELECT r.id FROM workflow_runs r JOIN workflow_app_logs l ON l.workflow_run_id = r.id WHERE l.created_from = 'service-api' ORDER BY r.id LIMIT 1)`,
+    });
+    const r = await runCli(['measure', '--db', url({ user: server!.superuser, password: 'x', database: 'dify_outliers' }), '--until', P.until, '--since', '1h', '--json']);
+    expect(r.code).toBe(0);
+    const got = JSON.parse(r.stdout);
+    const [oracle] = (await sql('dify_outliers', `SELECT avg(provider_response_latency) AS mean FROM messages m JOIN apps a ON a.id = m.app_id WHERE a.mode = 'chat'`)).rows;
+    expect(got.kinds.find((k: any) => k.kind === 'chat').latency.meanSeconds).toBeCloseTo(Number(oracle.mean), 9);
+    expect(got.notes.filter((n: string) => /longer than 3600 s/.test(n))).toEqual([
+      expect.stringMatching(/^1 chat calls took longer than 3600 s \(the longest 86400 s\), past Dify's run time limit \(APP_MAX_EXECUTION_TIME\): the mean of chat \([\d.]+ s\) includes them/),
+      expect.stringMatching(/^1 workflowServiceApi calls took longer than 3600 s \(the longest 90000 s\)/),
+    ]);
+  }, 120_000);
+
   it('a server whose statistics views are revoked from PUBLIC (hardened): measure still reads table sizes and rows', async (ctx) => {
     if (!server) return ctx.skip();
     await sql('dify', 'REVOKE SELECT ON pg_stat_user_tables, pg_stat_all_tables FROM PUBLIC');

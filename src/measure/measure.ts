@@ -3,10 +3,10 @@
 // transaction (connect.ts); the figures are derived here and in stats.ts / workload.ts.
 import { UserError } from '../io/errors.js';
 import { withReadOnlySession, type ReadOnlySession } from './connect.js';
-import { ALEMBIC_VERSION, CLOCK, INDEX_LEADS, SCHEMA_COLUMNS, SOURCE_KINDS, TABLE_SIZES, WINDOW_ROWS, windowSql, type SourceKind } from './queries.js';
+import { ALEMBIC_VERSION, CLOCK, INDEX_LEADS, LONGEST_PLAUSIBLE_SECONDS, SCHEMA_COLUMNS, SOURCE_KINDS, TABLE_SIZES, WINDOW_ROWS, windowSql, type SourceKind } from './queries.js';
 import { REQUIRED_COLUMNS, missingIndexes, schemaGaps, type CatalogColumn } from './schema.js';
 import type { DbSource } from './source.js';
-import { MINUTE_PERCENTILE, arrivalStats, sumCounts, type ArrivalStats } from './stats.js';
+import { MINUTE_PERCENTILE, arrivalStats, round3, sumCounts, type ArrivalStats } from './stats.js';
 
 export interface LatencyStats {
   /** Finished calls the figures are over. */
@@ -87,6 +87,8 @@ interface WindowRow {
   tokens: string;
   failed: number;
   stopped: number;
+  implausible: number;
+  longest: number;
   sampled_runs?: number | null;
   nodes?: string;
   runs_with_code: number;
@@ -172,6 +174,8 @@ export async function measureWorkload(source: DbSource, opts: MeasureOptions): P
         failedShare: r.failed / r.n,
         stoppedShare: r.stopped / r.n,
       };
+      if (r.implausible > 0)
+        notes.push(`${r.implausible} ${r.kind} calls took longer than ${LONGEST_PLAUSIBLE_SECONDS} s (the longest ${Math.round(Number(r.longest))} s), past Dify's run time limit (APP_MAX_EXECUTION_TIME): the mean of ${r.kind} (${round3(mean)} s) includes them; if they are stuck or resumed runs rather than requests, measure a window without them`);
       // Kinds without sampled runs (messages; runs none of which hashed into the sample): no graph figures.
       if (!r.sampled_runs) continue;
       const runs = r.sampled_runs;

@@ -57,6 +57,12 @@ export const CLOCK = `SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH2
 
 export const ALEMBIC_VERSION = `SELECT version_num FROM alembic_version LIMIT 1`;
 
+/**
+ * Service times above this are not a request holding a slot: Dify stops a run at APP_MAX_EXECUTION_TIME
+ * (the spec's latencySeconds allows at most 3600 s for that reason). They are counted and named, not dropped.
+ */
+export const LONGEST_PLAUSIBLE_SECONDS = 3600;
+
 const stored = (cols: string[], alias: string) => cols.map((c) => `coalesce(pg_column_size(${alias}.${c}), 0)`).join(' + ');
 
 /**
@@ -67,7 +73,8 @@ const stored = (cols: string[], alias: string) => cols.map((c) => `coalesce(pg_c
  * $3: at most this many runs have their node executions read.
  * - arrivals: per minute of the window (minutes, counts);
  * - latency, of finished calls: service time (workflow runs: elapsed_time; messages:
- *   provider_response_latency, the generate pipeline's whole time), tokens per call, how calls ended;
+ *   provider_response_latency, the generate pipeline's whole time), tokens per call, how calls ended,
+ *   and how many took longer than LONGEST_PLAUSIBLE_SECONDS (the longest);
  * - graphs (`nodes`: workflow_node_executions can be read by run), over a sample of finished runs
  *   (every run whose id hashes to 0 modulo `every`): node executions per run, code nodes and their
  *   seconds, and the bytes each stores. pg_column_size is a value's stored (compressed, TOASTed)
@@ -119,7 +126,8 @@ export function windowSql(logs: boolean, nodes: boolean): string {
       percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY seconds) AS p,
       avg(tokens) AS tokens,
       count(*) FILTER (WHERE ended = 'failed')::int AS failed,
-      count(*) FILTER (WHERE ended = 'stopped')::int AS stopped
+      count(*) FILTER (WHERE ended = 'stopped')::int AS stopped,
+      count(*) FILTER (WHERE seconds > ${LONGEST_PLAUSIBLE_SECONDS})::int AS implausible, max(seconds) AS longest
     FROM calls
     WHERE finished
     GROUP BY kind
