@@ -4,7 +4,7 @@
 // Tolerances: means ±6 % (≥ 1,000 draws, CV ≤ 1), CVs ±15 %, p50/p95 ±10 %, p99 ±20 % (the tail
 // rests on ~1 % of the draws); arrival figures are exact against what the generator drew.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,7 @@ import pg from 'pg';
 import { windowSql } from '../src/measure/queries.js';
 import { runCli } from './helpers/cli.js';
 import { requirePostgres, startPostgres, type PgServer } from './helpers/postgres.js';
-import { DEFAULT_TRAFFIC, DIFY_DDL, DIFY_DDL_BY_RELEASE, fillTraffic, inlineTextBytes, logNormalQuantile, unsupportedDdl, type TrafficTruth } from './helpers/dify-db.js';
+import { DEFAULT_TRAFFIC, DIFY_DDL, DIFY_DDL_BY_RELEASE, fillTraffic, inlineTextBytes, logNormalQuantile, unsupportedDdl, type TrafficParams, type TrafficTruth } from './helpers/dify-db.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const READER = 'dify_reader';
@@ -35,6 +35,22 @@ async function sql(database: string, text: string): Promise<pg.QueryResult> {
   await c.connect();
   try {
     return await c.query(text);
+  } finally {
+    await c.end();
+  }
+}
+
+/** A new database holding `ddl`'s tables filled with `traffic`; `before` runs first (e.g. a schema for them), `after` last, in the same session. */
+async function difyDatabase(database: string, traffic: TrafficParams, sqlOf: { ddl?: string; before?: string; after?: string } = {}): Promise<TrafficTruth> {
+  await sql('postgres', `CREATE DATABASE ${database}`);
+  const c = admin(database);
+  await c.connect();
+  try {
+    if (sqlOf.before) await c.query(sqlOf.before);
+    await c.query(sqlOf.ddl ?? DIFY_DDL);
+    const drawn = await fillTraffic(c, traffic);
+    if (sqlOf.after) await c.query(sqlOf.after);
+    return drawn;
   } finally {
     await c.end();
   }
@@ -242,6 +258,10 @@ describe('measure: where it connects, and bad input', () => {
     // kubectl port-forward svc/… 15432:5432, then --db at 127.0.0.1 with sslmode as the server takes it.
     const off = await runCli(['measure', '--db', url({ query: '?sslmode=disable' }), ...window, '--json']);
     expect(off.code).toBe(0);
+    // prefer (libpq's default) tries TLS, then the clear, as libpq does.
+    const prefer = await runCli(['measure', '--db', url({ query: '?sslmode=prefer' }), ...window, '--json']);
+    expect(prefer.stderr).toBe('');
+    expect(prefer.code).toBe(0);
     const on = await runCli(['measure', '--db', url({ query: '?sslmode=require' }), ...window]);
     expect(on.code).toBe(2);
     expect(on.stderr.trim().split('\n')).toHaveLength(1);
@@ -261,11 +281,18 @@ describe('measure: where it connects, and bad input', () => {
     const cases: [string[], RegExp][] = [
       [['--db', url({ password: 'wrong-secret' })], /authentication failed for user dify_reader/],
       [['--db', url({ port: 1 })], /connection refused/],
+      [['--db', `postgresql://${READER}@127.0.0.1:${server!.port}/dify`], /the server asks user dify_reader for a password and none was given; put it in PGPASSWORD or ~\/\.pgpass/],
       [['--db', url({ user: server!.superuser, password: 'x', database: 'postgres' })], /not a Dify database/],
       [['--db', 'mysql://root:secret@127.0.0.1/dify'], /MySQL is not supported/],
       [['--db', 'not a url secret'], /--db: not a URL/],
+      // A literal % in a password, not percent-encoded: named, not an internal error.
+      [['--db', `postgresql://${READER}:50%off-secret@127.0.0.1:${server!.port}/dify`], /--db: the password in the URL has a % not followed by two hex digits; write a literal % as %25/],
       [['--db', url({ query: '?sslmode=sometimes' })], /sslmode=sometimes is not one of/],
       [['--since', '14d'], /one of them/],
+      // Not dates, though Date.parse reads the first two as 2001-07-01 and 2001-03-01, and rolls the third into March.
+      [['--db', url(), '--since', '7'], /--since: expected a length like 14d, 36h or 2w, or an ISO date or time/],
+      [['--db', url(), '--since', 'March 1'], /--since: expected a length like 14d/],
+      [['--db', url(), '--since', '2026-02-30'], /--since: expected a length like 14d/],
     ];
     for (const [args, message] of cases) {
       const r = await runCli(['measure', ...args, ...window.slice(0, 2)]);
@@ -293,6 +320,108 @@ describe('measure: where it connects, and bad input', () => {
     expect(older.stderr).toMatch(/missing messages\.workflow_run_id, messages\.status, workflow_runs, workflow_node_executions, workflow_app_logs; /);
   });
 
+  it('a role with SELECT on some tables only: the tables it may not read named with the GRANT, not taken for an older schema; without alembic_version it measures', async (ctx) => {
+    if (!server) return ctx.skip();
+    await sql('dify', `CREATE ROLE some_reader LOGIN; GRANT CONNECT ON DATABASE dify TO some_reader; GRANT USAGE ON SCHEMA public TO some_reader;
+      GRANT SELECT ON apps, messages, workflow_runs, workflow_app_logs TO some_reader; GRANT SELECT (id, workflow_run_id) ON workflow_node_executions TO some_reader`);
+    const some = await runCli(['measure', '--db', url({ user: 'some_reader', password: 'x' }), ...window]);
+    expect(some.code, some.stderr).toBe(2);
+    expect(some.stderr.trim().split('\n')).toHaveLength(1);
+    expect(some.stderr).toMatch(/user some_reader may not read workflow_node_executions; GRANT SELECT ON apps, messages, workflow_runs, workflow_node_executions, workflow_app_logs, alembic_version TO some_reader/);
+    // Everything measure needs but the revision table: it measures, and reports no revision.
+    await sql('dify', 'GRANT SELECT ON workflow_node_executions TO some_reader');
+    const r = await runCli(['measure', '--db', url({ user: 'some_reader', password: 'x' }), ...window, '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const got = JSON.parse(r.stdout);
+    expect(got.schemaRevision).toBeUndefined();
+    expect(got.total.total).toBe(truth.perMinuteTotal.reduce((a, b) => a + b, 0));
+  });
+
+  it("Dify's tables in a schema of their own: reached with libpq's options in --db, or Dify's DB_EXTRAS with --from", async (ctx) => {
+    if (!server) return ctx.skip();
+    const drawn = await difyDatabase('dify_schema', { ...P, minutes: 60 }, { before: 'CREATE SCHEMA dify_app; SET search_path = dify_app' });
+    const total = drawn.perMinuteTotal.reduce((a, b) => a + b, 0);
+    const db = (query = '') => url({ user: server!.superuser, password: 'x', database: 'dify_schema', query });
+    const plain = await runCli(['measure', '--db', db(), '--until', P.until, '--since', '1h']);
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toMatch(/not a Dify database/);
+    const viaUrl = await runCli(['measure', '--db', db('?options=-c%20search_path%3Ddify_app'), '--until', P.until, '--since', '1h', '--json']);
+    expect(viaUrl.stderr).toBe('');
+    expect(JSON.parse(viaUrl.stdout).total.total).toBe(total);
+    // Dify's API takes DB_EXTRAS as its URL's query: the options there (Python's parse_qsl) and the other keys it passes to libpq.
+    const dir = mkdtempSync(join(tmpdir(), 'dd-measure-extras-'));
+    writeFileSync(join(dir, '.env'), `DB_HOST=127.0.0.1\nDB_PORT=${server!.port}\nDB_USERNAME=${server!.superuser}\nDB_PASSWORD=x\nDB_DATABASE=dify_schema\nDB_EXTRAS=options=-c search_path=dify_app&keepalives=1\n`);
+    const viaEnv = await runCli(['measure', '--from', dir, '--until', P.until, '--since', '1h', '--json']);
+    expect(viaEnv.stderr).toBe('');
+    expect(JSON.parse(viaEnv.stdout).total.total).toBe(total);
+  }, 120_000);
+
+  it('service times past an hour (stuck or resumed runs): kept in the mean, which the oracle recomputes, and named in a note', async (ctx) => {
+    if (!server) return ctx.skip();
+    // One chat message and one service-API run of the draw take a day: a clock gone wrong, or a run nobody stopped.
+    await difyDatabase('dify_outliers', { ...P, minutes: 60 }, {
+      after: `UPDATE messages SET provider_response_latency = 86400 WHERE id = (SELECT m.id FROM messages m JOIN apps a ON a.id = m.app_id WHERE a.mode = 'chat' ORDER BY m.id LIMIT 1);
+        UPDATE workflow_runs SET elapsed_time = 90000 WHERE id = (SELECT r.id FROM workflow_runs r JOIN workflow_app_logs l ON l.workflow_run_id = r.id WHERE l.created_from = 'service-api' ORDER BY r.id LIMIT 1)`,
+    });
+    const r = await runCli(['measure', '--db', url({ user: server!.superuser, password: 'x', database: 'dify_outliers' }), '--until', P.until, '--since', '1h', '--json']);
+    expect(r.code).toBe(0);
+    const got = JSON.parse(r.stdout);
+    const [oracle] = (await sql('dify_outliers', `SELECT avg(provider_response_latency) AS mean FROM messages m JOIN apps a ON a.id = m.app_id WHERE a.mode = 'chat'`)).rows;
+    expect(got.kinds.find((k: any) => k.kind === 'chat').latency.meanSeconds).toBeCloseTo(Number(oracle.mean), 9);
+    expect(got.notes.filter((n: string) => /longer than 3600 s/.test(n))).toEqual([
+      expect.stringMatching(/^1 chat calls took longer than 3600 s \(the longest 86400 s\), past Dify's run time limit \(APP_MAX_EXECUTION_TIME\): the mean of chat \([\d.]+ s\) includes them/),
+      expect.stringMatching(/^1 workflowServiceApi calls took longer than 3600 s \(the longest 90000 s\)/),
+    ]);
+  }, 120_000);
+
+  it('a server whose statistics views are revoked from PUBLIC (hardened): measure still reads table sizes and rows', async (ctx) => {
+    if (!server) return ctx.skip();
+    await sql('dify', 'REVOKE SELECT ON pg_stat_user_tables, pg_stat_all_tables FROM PUBLIC');
+    try {
+      const r = await runCli(['measure', '--db', url(), ...window, '--json']);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const runs = JSON.parse(r.stdout).storage.tables.find((t: any) => t.table === 'workflow_runs');
+      expect(runs.rows).toBe(Number((await sql('dify', 'SELECT count(*) AS n FROM workflow_runs')).rows[0].n));
+    } finally {
+      await sql('dify', 'GRANT SELECT ON pg_stat_user_tables, pg_stat_all_tables TO PUBLIC');
+    }
+  });
+
+  it('--since and --until without an offset are UTC, as Dify stores its times, whatever the zone of the machine measure runs on', async (ctx) => {
+    if (!server) return ctx.skip();
+    const zone = process.env.TZ;
+    process.env.TZ = 'Asia/Shanghai';
+    try {
+      const r = await runCli(['measure', '--db', url(), '--since', '2026-03-01T00:00', '--until', '2026-03-02 00:00:00', '--json']);
+      expect(r.stderr).toBe('');
+      const got = JSON.parse(r.stdout);
+      expect(got.window).toMatchObject({ since: '2026-03-01T00:00:00.000Z', until: P.until.replace('Z', '.000Z'), minutes: 1440 });
+      expect(got.total.total).toBe(truth.perMinuteTotal.reduce((a, b) => a + b, 0));
+      // An offset is taken as given.
+      const shifted = JSON.parse((await runCli(['measure', '--db', url(), '--since', '2026-03-01T08:00+08', '--until', '2026-03-02T08:00:00+0800', '--json'])).stdout);
+      expect(shifted.window).toEqual(got.window);
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
+
+  it('--until after the database clock: the window ends at the clock (later minutes hold no requests and would thin every rate), with a note', async (ctx) => {
+    if (!server) return ctx.skip();
+    const [{ now }] = (await sql('dify', "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') AS now")).rows;
+    const r = await runCli(['measure', '--db', url(), '--since', '2026-03-01', '--until', '2099-01-01', '--json']);
+    expect(r.code).toBe(0);
+    const got = JSON.parse(r.stdout);
+    // The run's own clock reading is a little after the one above, never a year later.
+    expect(Date.parse(got.window.until) - Date.parse(`${now}Z`)).toBeGreaterThanOrEqual(0);
+    expect(Date.parse(got.window.until) - Date.parse(`${now}Z`)).toBeLessThan(86_400_000);
+    expect(got.total.total).toBe(truth.perMinuteTotal.reduce((a, b) => a + b, 0));
+    expect(got.total.meanQps).toBeCloseTo(got.total.total / (got.window.minutes * 60), 12);
+    expect(got.notes).toContain(`--until 2099-01-01T00:00:00.000Z is after the database's clock (${got.window.until.replace('.000Z', 'Z')}): the window ends there`);
+  });
+
   it('an empty window: a clear message, exit 1', async (ctx) => {
     if (!server) return ctx.skip();
     const r = await runCli(['measure', '--db', url(), '--until', '2020-01-08T00:00:00Z', '--since', '7d']);
@@ -312,16 +441,7 @@ describe("measure on each supported release's own tables", () => {
     expect(ddl).toMatch(/^-- source: langgenius\/dify, tag \d+\.\d+\.\d+, commit [0-9a-f]{40}$/m);
     const revision = /INSERT INTO alembic_version \(version_num\) VALUES \('(\w+)'\)/.exec(ddl)![1];
     const database = `dify_${release.replaceAll('.', '_')}`;
-    await sql('postgres', `CREATE DATABASE ${database}`);
-    const c = admin(database);
-    await c.connect();
-    let drawn: TrafficTruth;
-    try {
-      await c.query(ddl);
-      drawn = await fillTraffic(c, SHORT);
-    } finally {
-      await c.end();
-    }
+    const drawn = await difyDatabase(database, SHORT, { ddl });
     const r = await runCli(['measure', '--db', url({ user: server!.superuser, password: 'x', database }), '--until', SHORT.until, '--since', '3h', '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -345,19 +465,10 @@ describe("measure on each supported release's own tables", () => {
 
   it('without the app-log and node-execution indexes, and with runs still running: what can be read is measured, the rest noted', async (ctx) => {
     if (!server) return ctx.skip();
-    await sql('postgres', 'CREATE DATABASE dify_partial');
-    const c = admin('dify_partial');
-    await c.connect();
-    let drawn: TrafficTruth;
-    try {
-      await c.query(DIFY_DDL);
-      drawn = await fillTraffic(c, SHORT);
-      // Every trigger run still running; the two indexes as before their migrations.
-      await c.query(`UPDATE workflow_runs SET status = 'running' WHERE triggered_from = 'webhook'`);
-      await c.query('DROP INDEX workflow_app_log_workflow_run_id_idx; DROP INDEX workflow_node_execution_workflow_run_id_idx');
-    } finally {
-      await c.end();
-    }
+    // Every trigger run still running; the two indexes as before their migrations.
+    const drawn = await difyDatabase('dify_partial', SHORT, {
+      after: `UPDATE workflow_runs SET status = 'running' WHERE triggered_from = 'webhook'; DROP INDEX workflow_app_log_workflow_run_id_idx; DROP INDEX workflow_node_execution_workflow_run_id_idx`,
+    });
     const r = await runCli(['measure', '--db', url({ user: server!.superuser, password: 'x', database: 'dify_partial' }), '--until', SHORT.until, '--since', '3h', '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -426,6 +537,38 @@ describe('measure --write, then plan', () => {
     expect(grown.qps).toBe(tenfold);
     expect(grown.workload.mix).toEqual(planJson.workload.mix);
     if (process.env.MEASURE_REPORT) writeFileSync(process.env.MEASURE_REPORT, `${measured.stdout}\n---- ${spec}\n${after}\n---- plan\n${plan.stdout}\n---- plan --qps ${tenfold}\n${(await runCli(['plan', '-c', spec, '--qps', String(tenfold)])).stdout}`);
+  });
+
+  it('--write into a spec that is not valid: its own error (file, key, line), exit 2, before connecting, nothing written', async (ctx) => {
+    if (!server) return ctx.skip();
+    const dir = mkdtempSync(join(tmpdir(), 'dd-measure-badspec-'));
+    const spec = join(dir, 'dify-deploy.yaml');
+    const text = 'release: 1.16.1\ntier: 100qps\nworkload:\n';
+    writeFileSync(spec, text);
+    // Port 1: were it to connect first, the error would be the connection's.
+    const r = await runCli(['measure', '--db', url({ port: 1 }), ...window, '--write', '-c', spec]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/dify-deploy\.yaml: workload: expected a mapping, got null \(line 3\)/);
+    expect(readFileSync(spec, 'utf8')).toBe(text);
+  });
+
+  it('--write into a symlinked spec updates the file it points to; the link stays a link', async (ctx) => {
+    if (!server) return ctx.skip();
+    const dir = mkdtempSync(join(tmpdir(), 'dd-measure-link-'));
+    mkdirSync(join(dir, 'config'));
+    const target = join(dir, 'config', 'dify-deploy.yaml');
+    writeFileSync(target, '# kept in the config repository\nrelease: 1.16.1\ntier: 100qps\n');
+    const link = join(dir, 'dify-deploy.yaml');
+    symlinkSync(join('config', 'dify-deploy.yaml'), link);
+    const r = await runCli(['measure', '--db', url(), ...window, '--write', '-c', link]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    const after = readFileSync(target, 'utf8');
+    expect(after).toMatch(/^# kept in the config repository\n/);
+    expect(after).toMatch(/\nworkload:\n {2}mix:\n/);
+    expect(readdirSync(join(dir, 'config'))).toEqual(['dify-deploy.yaml']);
   });
 
   it('--write without a spec refuses before connecting: exit 2, nothing written', async (ctx) => {

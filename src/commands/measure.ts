@@ -1,6 +1,6 @@
 // `dify-deploy measure`: the workload of a running Dify, read-only from its metadata database;
 // --write merges it into dify-deploy.yaml's workload: block.
-import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../io/errors.js';
@@ -15,7 +15,25 @@ import { mergeWorkload, workloadBlock, type ServiceApiMode, type WorkloadBlock }
 
 const WINDOW = /^(\d+(?:\.\d+)?)([hdw])$/;
 const DAYS_PER_UNIT = { h: 1 / 24, d: 1, w: 7 } as const;
-const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO date or time, e.g. 2026-05-01 or 2026-05-01T12:00:00Z');
+/** An ISO 8601 date, or date and time with an optional offset (±HH, ±HHMM, ±HH:MM). */
+const ISO_TIME = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+
+/**
+ * An ISO time as epoch milliseconds, NaN for anything else. A time without an offset is UTC, as
+ * Dify stores its times (not this machine's zone); Date.parse alone would read "7" as 2001-07-01.
+ */
+function utcMs(text: string): number {
+  const m = ISO_TIME.exec(text);
+  if (!m) return Number.NaN;
+  const [, date, time = '00:00', offset = 'Z'] = m;
+  const zone = /^[+-]\d{2}$/.test(offset) ? `${offset}:00` : offset.replace(/^([+-]\d{2})(\d{2})$/, '$1:$2').toUpperCase();
+  const ms = Date.parse(`${date}T${time}${zone}`);
+  // Date.parse rolls 2026-02-30 over into March: a date that does not exist is not one.
+  return Number.isNaN(ms) || new Date(Date.parse(`${date}T00:00Z`)).toISOString().slice(0, 10) !== date ? Number.NaN : ms;
+}
+
+const ISO_HINT = 'an ISO date or time, e.g. 2026-05-01 or 2026-05-01T12:00 (UTC unless it has an offset)';
+const isoTime = z.string().refine((s) => !Number.isNaN(utcMs(s)), `expected ${ISO_HINT}`);
 
 const measureOptionsSchema = z
   .object({
@@ -23,7 +41,7 @@ const measureOptionsSchema = z
     from: z.string().optional(),
     host: z.string().min(1).optional(),
     port: z.coerce.number().int().min(1).max(65535).optional(),
-    since: z.string().refine((s) => WINDOW.test(s) || !Number.isNaN(Date.parse(s)), 'expected a length like 14d, 36h or 2w, or an ISO date').default('7d'),
+    since: z.string().refine((s) => WINDOW.test(s) || !Number.isNaN(utcMs(s)), `expected a length like 14d, 36h or 2w, or ${ISO_HINT}`).default('7d'),
     until: isoTime.optional(),
     timeout: z.coerce.number().positive('expected seconds > 0').default(60),
     sampleRuns: z.coerce.number().int().min(1).default(20_000),
@@ -41,25 +59,31 @@ export interface MeasureResult {
   wrote?: string;
 }
 
-/** Replaces the file in one rename (same directory, same mode): a reader sees the old text or the new. */
+/**
+ * Replaces the file in one rename (same directory, same mode): a reader sees the old text or the new.
+ * A symlinked spec is replaced where it lives; the link stays.
+ */
 function replaceFile(path: string, text: string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  writeFileSync(tmp, text, { mode: statSync(path).mode & 0o777 });
-  renameSync(tmp, path);
+  const real = realpathSync(path);
+  const tmp = join(dirname(real), `.${basename(real)}.${process.pid}.tmp`);
+  writeFileSync(tmp, text, { mode: statSync(real).mode & 0o777 });
+  renameSync(tmp, real);
 }
 
 export async function measure(raw: unknown): Promise<MeasureResult> {
   const opts = parseOptions(measureOptionsSchema, raw);
   const specFile = opts.config ?? DEFAULT_SPEC_FILE;
-  // Before connecting: --write into a spec that is not there fails without touching the database.
-  if (opts.write && !existsSync(specFile))
-    throw new UserError([`${specFile}: no spec to write the workload into; create it with \`dify-deploy init\`, or pass --config FILE`]);
+  // Before connecting: --write into a spec that is not there, or not valid, fails without touching the database.
+  if (opts.write) {
+    if (!existsSync(specFile)) throw new UserError([`${specFile}: no spec to write the workload into; create it with \`dify-deploy init\`, or pass --config FILE`]);
+    parseSpecYaml(readFileSync(specFile, 'utf8'), specFile);
+  }
   const given = opts.db !== undefined ? sourceFromUrl(opts.db) : sourceFromDeployment(opts.from!);
   const source = withHost({ ...given, password: given.password ?? process.env.PGPASSWORD }, opts.host, opts.port);
   const length = WINDOW.exec(opts.since);
   const report = await measureWorkload(source, {
-    ...(length ? { sinceDays: Number(length[1]) * DAYS_PER_UNIT[length[2] as keyof typeof DAYS_PER_UNIT] } : { since: new Date(opts.since).toISOString() }),
-    ...(opts.until ? { until: new Date(opts.until).toISOString() } : {}),
+    ...(length ? { sinceDays: Number(length[1]) * DAYS_PER_UNIT[length[2] as keyof typeof DAYS_PER_UNIT] } : { since: new Date(utcMs(opts.since)).toISOString() }),
+    ...(opts.until ? { until: new Date(utcMs(opts.until)).toISOString() } : {}),
     timeoutSeconds: opts.timeout,
     maxSampledRuns: opts.sampleRuns,
   });

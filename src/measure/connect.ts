@@ -11,21 +11,37 @@ export interface ReadOnlySession {
   query<T>(sql: string, params?: unknown[]): Promise<T[]>;
 }
 
-/** libpq's sslmode in node-postgres terms: require encrypts without checking the certificate, verify-* check it. */
-function tlsOf(sslMode: string | undefined): ClientConfig['ssl'] {
+type Tls = ClientConfig['ssl'];
+/** TLS that encrypts without checking the certificate (libpq's require, and the TLS try of prefer and allow). */
+const UNVERIFIED: Tls = { rejectUnauthorized: false };
+
+/**
+ * libpq's sslmode as the TLS settings to try, in order: require encrypts without checking the
+ * certificate, verify-* check it; prefer (libpq's default, so also no sslmode) tries TLS first and
+ * then the clear, allow the other way round — a server that requires TLS (a managed database's
+ * default) is reached without an sslmode, as Dify's own API reaches it.
+ */
+function tlsAttempts(sslMode: string | undefined): Tls[] {
   switch (sslMode) {
+    case 'disable':
+      return [false];
+    case 'allow':
+      return [false, UNVERIFIED];
     case 'require':
-      return { rejectUnauthorized: false };
+      return [UNVERIFIED];
     case 'verify-ca':
       // The chain is checked, the host name is not (libpq's verify-ca).
-      return { rejectUnauthorized: true, checkServerIdentity: () => undefined };
+      return [{ rejectUnauthorized: true, checkServerIdentity: () => undefined }];
     case 'verify-full':
-      return { rejectUnauthorized: true };
+      return [{ rejectUnauthorized: true }];
     default:
-      // disable, and allow/prefer: node-postgres cannot fall back between the two, so these connect in the clear.
-      return false;
+      return [UNVERIFIED, false];
   }
 }
+
+const NO_TLS = /does not support SSL/i;
+/** pg_hba.conf refused the connection (e.g. hostssl lines only, and this try was in the clear): the other try may pass. */
+const REJECTED_BY_HBA = '28000';
 
 /** A driver or server error as the one line the user sees. */
 export function connectionError(e: unknown, source: DbSource, timeoutSeconds: number): UserError {
@@ -44,8 +60,9 @@ export function connectionError(e: unknown, source: DbSource, timeoutSeconds: nu
       case 'ENETUNREACH':
         return `${where}: no route to the database (${err.code}); check the host, port and firewall`;
       case '28P01':
-      case '28000':
         return `${where}: authentication failed for user ${source.user}; check the password (DB_PASSWORD, or the one in --db)`;
+      case REJECTED_BY_HBA:
+        return `${where}: the server refused the connection (${msg}); its pg_hba.conf does not admit this user, database and address${source.sslMode === 'disable' ? ' in the clear: drop sslmode=disable' : ''}`;
       case '3D000':
         return `${where}: database ${source.database} does not exist; pass the Dify database's name (DB_DATABASE)`;
       case '42501':
@@ -55,7 +72,10 @@ export function connectionError(e: unknown, source: DbSource, timeoutSeconds: nu
       case '55P03':
         return `${where}: a lock was not granted within the lock timeout (a migration running?); try again later`;
     }
-    if (/does not support SSL/i.test(msg)) return `${where}: the server does not accept TLS; use sslmode=disable (or DB_SSL_MODE=disable)`;
+    // The driver's words when the server asks for a password and there is none.
+    if (/client password must be a string/i.test(msg))
+      return `${where}: the server asks user ${source.user} for a password and none was given; put it in PGPASSWORD or ~/.pgpass (or --db, percent-encoded; DB_PASSWORD with --from)`;
+    if (NO_TLS.test(msg)) return `${where}: the server does not accept TLS; use sslmode=disable (or DB_SSL_MODE=disable)`;
     if (/timeout/i.test(msg)) return `${where}: the connection timed out; check the host, port and firewall`;
     if (/self[- ]signed|certificate|SSL|TLS/i.test(msg)) return `${where}: TLS failed: ${msg}; sslmode=require encrypts without checking the certificate`;
     return `${where}: ${err.code ? `${err.code} ` : ''}${msg}`;
@@ -68,27 +88,47 @@ export function connectionError(e: unknown, source: DbSource, timeoutSeconds: nu
  * with a statement timeout and a short lock timeout, and always ends it with ROLLBACK: nothing
  * the session did can commit. No temporary tables, no locks beyond a reader's ACCESS SHARE.
  */
-export async function withReadOnlySession<T>(source: DbSource, timeoutSeconds: number, work: (s: ReadOnlySession) => Promise<T>): Promise<T> {
+/** A connected client: each TLS setting of the sslmode in turn, as libpq falls back; the error that says most when none connects. */
+async function connect(source: DbSource, timeoutSeconds: number): Promise<Client> {
   // required here, at first use (pg is CommonJS): the bundle leaves it out and no other command loads it.
   const pg = createRequire(import.meta.url)('pg') as typeof Pg;
-  const client: Client = new pg.Client({
-    host: source.host,
-    port: source.port,
-    user: source.user,
-    password: source.password ?? '',
-    database: source.database,
-    ssl: tlsOf(source.sslMode),
-    application_name: 'dify-deploy measure',
-    connectionTimeoutMillis: 15_000,
-  });
-  // A server that drops the connection later emits 'error' on the client; the query in flight rejects with it.
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-  } catch (e) {
-    await client.end().catch(() => undefined);
-    throw connectionError(e, source, timeoutSeconds);
+  const errors: { code?: string; message?: string }[] = [];
+  for (const ssl of tlsAttempts(source.sslMode)) {
+    const client: Client = new pg.Client({
+      host: source.host,
+      port: source.port,
+      user: source.user,
+      password: source.password ?? '',
+      database: source.database,
+      ssl,
+      ...(source.options ? { options: source.options } : {}),
+      application_name: 'dify-deploy measure',
+      connectionTimeoutMillis: 15_000,
+    });
+    // A server that drops the connection later emits 'error' on the client; the query in flight rejects with it.
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      return client;
+    } catch (e) {
+      await client.end().catch(() => undefined);
+      const err = e as { code?: string; message?: string };
+      errors.push(err);
+      // Only the server's answer to this try (no TLS here, or not this way by pg_hba.conf) makes the other try worth it.
+      if (!(err.code === REJECTED_BY_HBA || NO_TLS.test(err.message ?? ''))) break;
+    }
   }
+  // A wrong password says more than the refusal of the try in the clear, or of TLS, beside it.
+  throw connectionError(errors.find((e) => e.code !== REJECTED_BY_HBA && !NO_TLS.test(e.message ?? '')) ?? errors.at(-1), source, timeoutSeconds);
+}
+
+/**
+ * Runs `work` in one transaction that cannot write (READ ONLY, one snapshot for every query),
+ * with a statement timeout and a short lock timeout, and always ends it with ROLLBACK: nothing
+ * the session did can commit. No temporary tables, no locks beyond a reader's ACCESS SHARE.
+ */
+export async function withReadOnlySession<T>(source: DbSource, timeoutSeconds: number, work: (s: ReadOnlySession) => Promise<T>): Promise<T> {
+  const client = await connect(source, timeoutSeconds);
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     await client.query(`SET LOCAL statement_timeout = '${Math.round(timeoutSeconds * 1000)}ms'`);

@@ -3,10 +3,10 @@
 // transaction (connect.ts); the figures are derived here and in stats.ts / workload.ts.
 import { UserError } from '../io/errors.js';
 import { withReadOnlySession, type ReadOnlySession } from './connect.js';
-import { ALEMBIC_VERSION, CLOCK, INDEX_LEADS, SCHEMA_COLUMNS, SOURCE_KINDS, TABLE_SIZES, WINDOW_ROWS, windowSql, type SourceKind } from './queries.js';
-import { REQUIRED_COLUMNS, missingColumns, missingIndexes } from './schema.js';
+import { ALEMBIC_VERSION, CLOCK, INDEX_LEADS, LONGEST_PLAUSIBLE_SECONDS, SCHEMA_COLUMNS, SOURCE_KINDS, TABLE_SIZES, WINDOW_ROWS, windowSql, type SourceKind } from './queries.js';
+import { REQUIRED_COLUMNS, missingIndexes, schemaGaps, type CatalogColumn } from './schema.js';
 import type { DbSource } from './source.js';
-import { MINUTE_PERCENTILE, arrivalStats, sumCounts, type ArrivalStats } from './stats.js';
+import { MINUTE_PERCENTILE, arrivalStats, round3, sumCounts, type ArrivalStats } from './stats.js';
 
 export interface LatencyStats {
   /** Finished calls the figures are over. */
@@ -87,6 +87,8 @@ interface WindowRow {
   tokens: string;
   failed: number;
   stopped: number;
+  implausible: number;
+  longest: number;
   sampled_runs?: number | null;
   nodes?: string;
   runs_with_code: number;
@@ -102,15 +104,21 @@ const MS_PER_MINUTE = 60_000;
 /** Dify's timestamps are naive UTC (naive_utc_now()): bounds are given the same way. */
 const naive = (iso: string) => iso.replace('T', ' ').replace(/Z$/, '').replace(/\.\d+$/, '');
 
-async function checkSchema(db: ReadOnlySession, source: DbSource): Promise<{ logs: boolean; nodes: boolean; notes: string[] }> {
+/** The table whose revision is reported (read only when the user may: a failed read would end the transaction). */
+const ALEMBIC_TABLE = 'alembic_version';
+
+async function checkSchema(db: ReadOnlySession, source: DbSource): Promise<{ logs: boolean; nodes: boolean; revision: boolean; notes: string[] }> {
   const tables = Object.keys(REQUIRED_COLUMNS);
-  const columns = await db.query<{ table: string; column: string }>(SCHEMA_COLUMNS, [tables]);
-  const missing = missingColumns(columns);
+  const columns = await db.query<CatalogColumn>(SCHEMA_COLUMNS, [[...tables, ALEMBIC_TABLE]]);
+  const { missing, unreadable } = schemaGaps(columns);
   // Neither of Dify's core tables: another database. One of them (a release before workflows): name what it lacks.
   if (missing.includes('apps') && missing.includes('workflow_runs'))
-    throw new UserError([`${source.label}: not a Dify database (no apps or workflow_runs table in the user's schema); check the database name, or GRANT SELECT on Dify's tables`]);
+    throw new UserError([`${source.label}: not a Dify database (no apps or workflow_runs table in the user's schema); check the database name, or GRANT USAGE on the schema and SELECT on Dify's tables`]);
   if (missing.length)
     throw new UserError([`${source.label}: missing ${missing.join(', ')}; measure reads Dify 1.13.3–1.16.1 databases (an older or unknown release? see docs/measure.md)`]);
+  if (unreadable.length)
+    throw new UserError([`${source.label}: user ${source.user} may not read ${unreadable.join(', ')}; GRANT SELECT ON ${tables.join(', ')}, ${ALEMBIC_TABLE} TO ${source.user} (docs/measure.md: a read-only role)`]);
+  const revision = columns.some((c) => c.table === ALEMBIC_TABLE && c.column === 'version_num' && c.readable);
   const notes: string[] = [];
   const absent = missingIndexes(await db.query<{ table: string; column: string }>(INDEX_LEADS, [tables]));
   const has = (table: string) => !absent.some((a) => a.table === table);
@@ -118,7 +126,7 @@ async function checkSchema(db: ReadOnlySession, source: DbSource): Promise<{ log
     notes.push(`no index on ${a.table}(${a.column}): ${a.role} is read by a scan of the whole table (bounded by the statement timeout)`);
   if (!has('workflow_app_logs')) notes.push('no index on workflow_app_logs(workflow_run_id) (Dify before it was added): web-app runs cannot be told from service-API ones, all app runs count as service API');
   if (!has('workflow_node_executions')) notes.push('no index on workflow_node_executions(workflow_run_id): node executions, code nodes and bytes per node are not measured (defaults kept)');
-  return { logs: has('workflow_app_logs'), nodes: has('workflow_node_executions'), notes };
+  return { logs: has('workflow_app_logs'), nodes: has('workflow_node_executions'), revision, notes };
 }
 
 function emptyKinds<T>(make: () => T): Record<SourceKind, T> {
@@ -127,16 +135,17 @@ function emptyKinds<T>(make: () => T): Record<SourceKind, T> {
 
 export async function measureWorkload(source: DbSource, opts: MeasureOptions): Promise<MeasureReport> {
   return withReadOnlySession(source, opts.timeoutSeconds, async (db) => {
-    const { logs, nodes, notes } = await checkSchema(db, source);
+    const { logs, nodes, revision, notes } = await checkSchema(db, source);
     const [{ now }] = await db.query<{ now: string }>(CLOCK);
-    const until = opts.until ?? now;
-    const untilMs = Date.parse(until);
+    // Minutes after the database's clock hold no requests yet: counted, they would thin every rate.
+    const untilMs = Math.min(Date.parse(opts.until ?? now), Date.parse(now));
+    if (opts.until && Date.parse(opts.until) > untilMs) notes.push(`--until ${opts.until} is after the database's clock (${now}): the window ends there`);
     const sinceMs = opts.since ? Date.parse(opts.since) : untilMs - (opts.sinceDays ?? 7) * 86_400_000;
     if (!(sinceMs < untilMs)) throw new UserError([`--since: the window's start is not before its end (${new Date(untilMs).toISOString()})`]);
     const minutes = Math.ceil((untilMs - sinceMs) / MS_PER_MINUTE);
     const window = { since: new Date(sinceMs).toISOString(), until: new Date(untilMs).toISOString(), days: (untilMs - sinceMs) / 86_400_000, minutes };
     const bounds = [naive(window.since), naive(window.until)];
-    const schemaRevision = (await db.query<{ version_num: string }>(ALEMBIC_VERSION).catch(() => []))[0]?.version_num;
+    const schemaRevision = revision ? (await db.query<{ version_num: string }>(ALEMBIC_VERSION))[0]?.version_num : undefined;
 
     const rows = await db.query<WindowRow>(windowSql(logs, nodes), [...bounds, opts.maxSampledRuns]);
     const perMinute = emptyKinds(() => new Map<number, number>());
@@ -165,6 +174,8 @@ export async function measureWorkload(source: DbSource, opts: MeasureOptions): P
         failedShare: r.failed / r.n,
         stoppedShare: r.stopped / r.n,
       };
+      if (r.implausible > 0)
+        notes.push(`${r.implausible} ${r.kind} calls took longer than ${LONGEST_PLAUSIBLE_SECONDS} s (the longest ${Math.round(Number(r.longest))} s), past Dify's run time limit (APP_MAX_EXECUTION_TIME): the mean of ${r.kind} (${round3(mean)} s) includes them; if they are stuck or resumed runs rather than requests, measure a window without them`);
       // Kinds without sampled runs (messages; runs none of which hashed into the sample): no graph figures.
       if (!r.sampled_runs) continue;
       const runs = r.sampled_runs;

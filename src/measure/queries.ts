@@ -32,10 +32,17 @@ const MESSAGE_KIND = `CASE a.mode WHEN 'chat' THEN 'chat' WHEN 'completion' THEN
 /** Chatflow messages are counted by their workflow run; these are the apps whose request is the message. */
 const MESSAGE_APPS = `a.mode IN ('chat', 'completion', 'agent-chat')`;
 
+/**
+ * Every column of the tables read, from the catalog (information_schema lists only the columns the
+ * user may read, so a missing grant would look like an older schema), with whether the user may
+ * SELECT it (a table grant or a column grant).
+ */
 export const SCHEMA_COLUMNS = `
-  SELECT table_name AS "table", column_name AS "column"
-  FROM information_schema.columns
-  WHERE table_schema = current_schema() AND table_name = ANY($1::text[])`;
+  SELECT c.relname AS "table", a.attname AS "column", has_column_privilege(c.oid, a.attnum, 'SELECT') AS readable
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+  WHERE n.nspname = current_schema() AND c.relname = ANY($1::text[])`;
 
 /** (table, leading column) of every index on the tables read. */
 export const INDEX_LEADS = `
@@ -50,6 +57,12 @@ export const CLOCK = `SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH2
 
 export const ALEMBIC_VERSION = `SELECT version_num FROM alembic_version LIMIT 1`;
 
+/**
+ * Service times above this are not a request holding a slot: Dify stops a run at APP_MAX_EXECUTION_TIME
+ * (the spec's latencySeconds allows at most 3600 s for that reason). They are counted and named, not dropped.
+ */
+export const LONGEST_PLAUSIBLE_SECONDS = 3600;
+
 const stored = (cols: string[], alias: string) => cols.map((c) => `coalesce(pg_column_size(${alias}.${c}), 0)`).join(' + ');
 
 /**
@@ -60,7 +73,8 @@ const stored = (cols: string[], alias: string) => cols.map((c) => `coalesce(pg_c
  * $3: at most this many runs have their node executions read.
  * - arrivals: per minute of the window (minutes, counts);
  * - latency, of finished calls: service time (workflow runs: elapsed_time; messages:
- *   provider_response_latency, the generate pipeline's whole time), tokens per call, how calls ended;
+ *   provider_response_latency, the generate pipeline's whole time), tokens per call, how calls ended,
+ *   and how many took longer than LONGEST_PLAUSIBLE_SECONDS (the longest);
  * - graphs (`nodes`: workflow_node_executions can be read by run), over a sample of finished runs
  *   (every run whose id hashes to 0 modulo `every`): node executions per run, code nodes and their
  *   seconds, and the bytes each stores. pg_column_size is a value's stored (compressed, TOASTed)
@@ -112,7 +126,8 @@ export function windowSql(logs: boolean, nodes: boolean): string {
       percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY seconds) AS p,
       avg(tokens) AS tokens,
       count(*) FILTER (WHERE ended = 'failed')::int AS failed,
-      count(*) FILTER (WHERE ended = 'stopped')::int AS stopped
+      count(*) FILTER (WHERE ended = 'stopped')::int AS stopped,
+      count(*) FILTER (WHERE seconds > ${LONGEST_PLAUSIBLE_SECONDS})::int AS implausible, max(seconds) AS longest
     FROM calls
     WHERE finished
     GROUP BY kind
@@ -135,12 +150,15 @@ export const WINDOW_ROWS = `
     (SELECT count(*) FROM messages WHERE created_at >= $1::timestamp AND created_at < $2::timestamp)::bigint AS messages,
     (SELECT count(*) FROM workflow_runs WHERE created_at >= $1::timestamp AND created_at < $2::timestamp)::bigint AS workflow_runs`;
 
-/** Size on disk (heap, TOAST, indexes) and row estimate of each table, from the catalog; the database's size. */
+/**
+ * Size on disk (heap, TOAST, indexes) and row estimate of each table, from the catalog; the database's
+ * size. The live-row count comes from the function under pg_stat_user_tables, not the view: a
+ * hardened server may revoke the statistics views from PUBLIC, and a failed read ends the transaction.
+ */
 export const TABLE_SIZES = `
   SELECT c.relname AS "table", pg_total_relation_size(c.oid)::bigint AS bytes,
-    greatest(c.reltuples, coalesce(s.n_live_tup, 0))::bigint AS rows,
+    greatest(c.reltuples, pg_stat_get_live_tuples(c.oid))::bigint AS rows,
     pg_database_size(current_database())::bigint AS database_bytes
   FROM pg_class c
   JOIN pg_namespace n ON n.oid = c.relnamespace
-  LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
   WHERE n.nspname = current_schema() AND c.relname = ANY($1::text[]) AND c.relkind = 'r'`;

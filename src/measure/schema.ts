@@ -27,15 +27,33 @@ export const NEEDED_INDEXES = [
 
 export type NeededIndex = (typeof NEEDED_INDEXES)[number];
 
-/** "table.column" for every required column the database lacks; a whole missing table as "table". */
-export function missingColumns(present: { table: string; column: string }[]): string[] {
-  const have = new Map<string, Set<string>>();
-  for (const { table, column } of present) (have.get(table) ?? have.set(table, new Set()).get(table)!).add(column);
-  return Object.entries(REQUIRED_COLUMNS).flatMap(([table, columns]) => {
+/** A column of a table `measure` reads, as the catalog lists it, and whether the user may SELECT it. */
+export interface CatalogColumn {
+  table: string;
+  column: string;
+  readable: boolean;
+}
+
+/**
+ * What stands between the user and the figures: `missing`, every required column the database lacks
+ * ("table.column"; a whole missing table as "table"); `unreadable`, every table whose required
+ * columns are there but not all readable by the user (a grant missing, not an older schema).
+ */
+export function schemaGaps(present: CatalogColumn[]): { missing: string[]; unreadable: string[] } {
+  const have = new Map<string, Map<string, boolean>>();
+  for (const { table, column, readable } of present) (have.get(table) ?? have.set(table, new Map()).get(table)!).set(column, readable);
+  const missing: string[] = [];
+  const unreadable: string[] = [];
+  for (const [table, columns] of Object.entries(REQUIRED_COLUMNS)) {
     const cols = have.get(table);
-    if (!cols) return [table];
-    return columns.filter((c) => !cols.has(c)).map((c) => `${table}.${c}`);
-  });
+    if (!cols) {
+      missing.push(table);
+      continue;
+    }
+    missing.push(...columns.filter((c) => !cols.has(c)).map((c) => `${table}.${c}`));
+    if (columns.some((c) => cols.get(c) === false)) unreadable.push(table);
+  }
+  return { missing, unreadable };
 }
 
 /** The needed indexes the database lacks, from (table, leading column) pairs of its indexes. */

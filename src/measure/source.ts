@@ -14,6 +14,8 @@ export interface DbSource {
   password?: string;
   /** libpq sslmode as given (disable, require, verify-ca, verify-full, prefer, allow). */
   sslMode?: string;
+  /** libpq's options, settings for the session: e.g. `-c search_path=dify` for Dify's tables in a schema of their own (Dify's DB_EXTRAS). */
+  options?: string;
   /** host:port/database — what may be printed or written to the spec. */
   label: string;
 }
@@ -24,29 +26,39 @@ function labelOf(host: string, port: number, database: string): string {
   return `${host.includes(':') ? `[${host}]` : host}:${port}/${database}`;
 }
 
+/** A percent-encoded part of the URL, decoded; a stray % (a password with a literal one) is named, never shown. */
+function decodedPart(text: string, part: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new UserError([`--db: the ${part} in the URL has a % not followed by two hex digits; write a literal % as %25 (or give the password in PGPASSWORD)`]);
+  }
+}
+
 /** A postgresql:// URL; errors name the part that is wrong and never repeat the URL (it may hold a password). */
 export function sourceFromUrl(text: string): DbSource {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw new UserError(['--db: not a URL; expected postgresql://USER:PASSWORD@HOST:PORT/DATABASE (see docs/measure.md)']);
+    throw new UserError(['--db: not a URL; expected postgresql://USER:PASSWORD@HOST:PORT/DATABASE, with @ : / ? # % in the password percent-encoded (or the password in PGPASSWORD; see docs/measure.md)']);
   }
   if (url.protocol === 'mysql:' || url.protocol === 'mysql+pymysql:')
     throw new UserError(['--db: MySQL is not supported by measure yet (docs/measure.md says why); measure reads a PostgreSQL metadata database']);
   if (url.protocol !== 'postgresql:' && url.protocol !== 'postgres:')
     throw new UserError([`--db: the scheme is ${url.protocol.replace(/:$/, '')}; expected postgresql://USER:PASSWORD@HOST:PORT/DATABASE`]);
-  const host = decodeURIComponent(url.hostname.replace(/^\[|\]$/g, ''));
+  const host = decodedPart(url.hostname.replace(/^\[|\]$/g, ''), 'host');
   if (!host) throw new UserError(['--db: no host; expected postgresql://USER:PASSWORD@HOST:PORT/DATABASE']);
   const port = url.port ? Number(url.port) : 5432;
-  const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || 'dify';
-  const user = decodeURIComponent(url.username);
+  const database = decodedPart(url.pathname.replace(/^\//, ''), 'database name') || 'dify';
+  const user = decodedPart(url.username, 'user');
   if (!user) throw new UserError(['--db: no user; expected postgresql://USER:PASSWORD@HOST:PORT/DATABASE']);
   const sslMode = url.searchParams.get('sslmode') ?? undefined;
   for (const key of url.searchParams.keys())
-    if (key !== 'sslmode') throw new UserError([`--db: the URL parameter ${key} is not supported; only sslmode is`]);
+    if (key !== 'sslmode' && key !== 'options') throw new UserError([`--db: the URL parameter ${key} is not supported; only sslmode and options are`]);
   if (sslMode !== undefined && !SSL_MODES.includes(sslMode)) throw new UserError([`--db: sslmode=${sslMode} is not one of ${SSL_MODES.join(', ')}`]);
-  return { host, port, database, user, password: url.password ? decodeURIComponent(url.password) : undefined, sslMode, label: labelOf(host, port, database) };
+  const options = url.searchParams.get('options') || undefined;
+  return { host, port, database, user, password: url.password ? decodedPart(url.password, 'password') : undefined, sslMode, options, label: labelOf(host, port, database) };
 }
 
 /** The DB_* variables of DIR/.env (or the .env file given), as Dify's API reads them. */
@@ -68,9 +80,13 @@ export function sourceFromDeployment(path: string): DbSource {
   const port = Number(env.DB_PORT || 5432);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UserError([`${file}: DB_PORT=${env.DB_PORT} is not a port (1–65535)`]);
   const database = env.DB_DATABASE || 'dify';
-  const sslMode = env.DB_SSL_MODE || undefined;
-  if (sslMode !== undefined && !SSL_MODES.includes(sslMode)) throw new UserError([`${file}: DB_SSL_MODE=${sslMode} is not one of ${SSL_MODES.join(', ')}`]);
-  return { host: env.DB_HOST, port, database, user: env.DB_USERNAME, password: env.DB_PASSWORD || undefined, sslMode, label: labelOf(env.DB_HOST, port, database) };
+  // Dify's API appends DB_EXTRAS to its URL as query parameters (its sslmode) and takes their
+  // options (e.g. -c search_path=dify) as the session's; DB_SSL_MODE is the plugin daemon's.
+  const extras = new URLSearchParams(env.DB_EXTRAS ?? '');
+  const [sslVar, sslMode] = extras.get('sslmode') ? ['DB_EXTRAS sslmode', extras.get('sslmode')!] : ['DB_SSL_MODE', env.DB_SSL_MODE || undefined];
+  if (sslMode !== undefined && !SSL_MODES.includes(sslMode)) throw new UserError([`${file}: ${sslVar}=${sslMode} is not one of ${SSL_MODES.join(', ')}`]);
+  const options = extras.get('options') || undefined;
+  return { host: env.DB_HOST, port, database, user: env.DB_USERNAME, password: env.DB_PASSWORD || undefined, sslMode, options, label: labelOf(env.DB_HOST, port, database) };
 }
 
 /** Overrides for a database reached another way than the deployment reaches it (a port-forward, an exposed port). */
