@@ -168,6 +168,16 @@ describe.runIf(UPSTREAM_REQUIRED)('release add: bad input exits 2, one message, 
       /security\.env\.example: is a binary file/,
     ],
     [
+      // Its compose reads envs/**.env (shipped as .env.example): without them half the variables are unknown.
+      'a docker/ folder copied without envs/',
+      () => {
+        const root = syntheticCheckout();
+        rmSync(join(root, 'docker', 'envs'), { recursive: true });
+        return root;
+      },
+      /incomplete copy of Dify's docker\/ folder: missing envs\/core-services\/api\.env\.example, .* and \d+ more/,
+    ],
+    [
       'a compose file that is not YAML',
       () => {
         const root = syntheticCheckout();
