@@ -178,6 +178,12 @@ describe.runIf(UPSTREAM_REQUIRED)('release add: bad input exits 2, one message, 
       /incomplete copy of Dify's docker\/ folder: missing envs\/core-services\/api\.env\.example, .* and \d+ more/,
     ],
     [
+      // The curated facts would be the oldest known release's, a newer one's (1.13 moved runs to Celery).
+      'a release older than every one dify-deploy knows',
+      () => syntheticCheckout(true, '1.12.0'),
+      /Dify 1\.12\.0 is older than 1\.13\.3, the oldest release dify-deploy knows/,
+    ],
+    [
       'a compose file that is not YAML',
       () => {
         const root = syntheticCheckout();
