@@ -5,7 +5,7 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parse, parseDocument } from 'yaml';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
 import { UPSTREAM, UPSTREAM_REQUIRED } from './helpers/upstream-path.js';
@@ -141,6 +141,29 @@ describe.runIf(UPSTREAM_REQUIRED)(`a release newer than the package (${V}, synth
     expect(readFileSync(spec, 'utf8')).toContain(`release: ${V}`);
     const v = await runCli(['validate', dir]);
     expect(v.code, v.stdout).toBe(0);
+  });
+});
+
+describe.runIf(UPSTREAM_REQUIRED)('a newer release without a service the model has', () => {
+  it('release add names it; plan and render refuse the deployment with that reason, not an internal error', async () => {
+    const VR = '1.20.3';
+    const root = syntheticCheckout(true, VR);
+    const composeFile = join(root, 'docker', 'docker-compose.yaml');
+    const doc = parseDocument(readFileSync(composeFile, 'utf8'));
+    expect(doc.deleteIn(['services', 'sandbox'])).toBe(true);
+    writeFileSync(composeFile, doc.toString());
+    const add = await runCli(['release', 'add', root]);
+    expect(add.code, add.stderr).toBe(0);
+    expect(add.stdout).toContain('services gone since the previous known release: sandbox');
+    const plan = await runCli(['plan', '--tier', '10qps', '--release', VR, '--target', 'compose']);
+    expect(plan.code).toBe(1);
+    expect(plan.stdout + plan.stderr).toContain(`sandbox: Dify ${VR}'s docker-compose.yaml defines no sandbox service`);
+    const out = mkdtempSync(join(tmpdir(), 'dd-render-'));
+    const render = await runCli(['render', '--tier', '10qps', '--release', VR, '--target', 'compose', '--out', out]);
+    expect(render.code).toBe(1);
+    expect(render.stdout + render.stderr).not.toMatch(/internal error/);
+    expect(render.stdout + render.stderr).toContain('defines no sandbox service');
+    expect(readdirSync(out)).toEqual([]);
   });
 });
 

@@ -39,6 +39,8 @@ export interface AddReport {
   assumed: AssumedFacts[];
   /** Services compose starts by default that the newest older known release does not have. */
   newServices: string[];
+  /** Services the newest older known release starts by default that this one does not define. */
+  removedServices: string[];
 }
 
 export interface AddOptions {
@@ -81,6 +83,7 @@ export function addRelease(opts: AddOptions): AddReport {
     queues: release.defaultQueues ? `${release.defaultQueues.length} queues from ${files.entrypoint}` : 'no api/docker/entrypoint.sh in the input: the nearest older release\'s queue list is assumed (give the whole checkout, or --entrypoint FILE)',
     assumed,
     newServices: older ? release.services.filter((s) => !(knownServices(older) ?? []).includes(s)) : [],
+    removedServices: older ? (knownServices(older) ?? []).filter((s) => !release.services.includes(s)) : [],
   };
   if (report.alreadyShipped) return report;
   mkdirSync(dir, { recursive: true });
