@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parse, parseDocument } from 'yaml';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
+import { runHelm } from './helpers/helm.js';
 import { UPSTREAM, UPSTREAM_REQUIRED } from './helpers/upstream-path.js';
 import { NEW_QUEUE, NEW_SERVICE, SYNTHETIC_QUEUES, SYNTHETIC_VERSION, syntheticCheckout } from './helpers/synthetic-release.js';
 
@@ -141,6 +142,33 @@ describe.runIf(UPSTREAM_REQUIRED)(`a release newer than the package (${V}, synth
     expect(readFileSync(spec, 'utf8')).toContain(`release: ${V}`);
     const v = await runCli(['validate', dir]);
     expect(v.code, v.stdout).toBe(0);
+  });
+});
+
+describe.runIf(UPSTREAM_REQUIRED)('Helm: a newer release whose compose pins a newer Weaviate than the chart', () => {
+  it("the bundled Weaviate runs the release's server, not the chart's older default; 1.16.1 keeps the chart's", async () => {
+    const VW = '1.20.4';
+    const root = syntheticCheckout(true, VW);
+    const composeFile = join(root, 'docker', 'docker-compose.yaml');
+    // Dify 1.17 moved its compose to Weaviate 1.39 at cr.weaviate.io (langgenius/dify PR #38214).
+    writeFileSync(composeFile, readFileSync(composeFile, 'utf8').replace('image: semitechnologies/weaviate:1.27.0', 'image: cr.weaviate.io/semitechnologies/weaviate:1.39.2'));
+    expect((await runCli(['release', 'add', root])).code).toBe(0);
+    const storage = ['--set', 'storage.type=s3', '--set', 'storage.bucket=dify-files', '--set', 'storage.region=us-east-1', '--set', 'storage.useIam=true'];
+    const chart = join(UPSTREAM, 'dify-helm-0.38.0-rc2');
+    const outs: Record<string, string> = {};
+    for (const release of [VW, '1.16.1']) {
+      const out = (outs[release] = mkdtempSync(join(tmpdir(), 'dd-render-')));
+      const r = await runCli(['render', '--tier', '10qps', '--release', release, '--target', 'helm', '--chart', chart, ...storage, '--out', out]);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+    }
+    const images = async (out: string) => {
+      const t = await runHelm(['template', 'dify', join(chart, 'chart'), '-f', join(out, 'helm', 'values.yaml')]);
+      expect(t.code, t.stderr).toBe(0);
+      return [...t.stdout.matchAll(/image: '?([^'\s]*weaviate[^'\s]*)'?/g)].map((m) => m[1]);
+    };
+    expect(await images(outs[VW])).toEqual(['cr.weaviate.io/semitechnologies/weaviate:1.39.2']);
+    const chartDefault = parse(readFileSync(join(chart, 'chart', 'values.yaml'), 'utf8')).weaviate.image;
+    expect(await images(outs['1.16.1'])).toEqual([`${chartDefault.registry}/${chartDefault.repo}:${chartDefault.tag}`]);
   });
 });
 
