@@ -5,9 +5,10 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parse, parseDocument } from 'yaml';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
+import { runHelm } from './helpers/helm.js';
 import { UPSTREAM, UPSTREAM_REQUIRED } from './helpers/upstream-path.js';
 import { NEW_QUEUE, NEW_SERVICE, SYNTHETIC_QUEUES, SYNTHETIC_VERSION, syntheticCheckout } from './helpers/synthetic-release.js';
 
@@ -131,8 +132,8 @@ describe.runIf(UPSTREAM_REQUIRED)(`a release newer than the package (${V}, synth
     expect(text).toContain('renamed EDITION → DEPLOYMENT_EDITION');
     expect(text).toMatch(/now required: DIFY_AGENT_LOCAL_SANDBOX_AUTH_TOKEN must be set and non-empty/);
     expect(text).toMatch(/now required: DIFY_AGENT_SERVER_SECRET_KEY must be unpadded base64url of exactly 32 bytes/);
-    // app_rbac: in 1.16.0's list (research), not in the curated 1.16.1 one; the new queue: the synthetic entrypoint's.
-    expect(text).toContain(`New Celery queues app_rbac, ${NEW_QUEUE}`);
+    // The new queue: the synthetic entrypoint's (app_rbac is in 1.16.1's list too).
+    expect(text).toContain(`New Celery queues ${NEW_QUEUE}`);
     expect(text).toMatch(/Upgrade api, worker, .*agent_backend, local_sandbox together/);
     expect(text).toContain('Docker Compose 2.35.0 or later first');
 
@@ -141,6 +142,60 @@ describe.runIf(UPSTREAM_REQUIRED)(`a release newer than the package (${V}, synth
     expect(readFileSync(spec, 'utf8')).toContain(`release: ${V}`);
     const v = await runCli(['validate', dir]);
     expect(v.code, v.stdout).toBe(0);
+  });
+});
+
+describe.runIf(UPSTREAM_REQUIRED)('Helm: a newer release whose compose pins a newer Weaviate than the chart', () => {
+  it("the bundled Weaviate runs the release's server, not the chart's older default; 1.16.1 keeps the chart's", async () => {
+    const VW = '1.20.4';
+    const root = syntheticCheckout(true, VW);
+    const composeFile = join(root, 'docker', 'docker-compose.yaml');
+    // Dify 1.17 moved its compose to Weaviate 1.39 at cr.weaviate.io (langgenius/dify PR #38214).
+    writeFileSync(composeFile, readFileSync(composeFile, 'utf8').replace('image: semitechnologies/weaviate:1.27.0', 'image: cr.weaviate.io/semitechnologies/weaviate:1.39.2'));
+    expect((await runCli(['release', 'add', root])).code).toBe(0);
+    const storage = ['--set', 'storage.type=s3', '--set', 'storage.bucket=dify-files', '--set', 'storage.region=us-east-1', '--set', 'storage.useIam=true'];
+    const chart = join(UPSTREAM, 'dify-helm-0.38.0-rc2');
+    const outs: Record<string, string> = {};
+    for (const release of [VW, '1.16.1']) {
+      const out = (outs[release] = mkdtempSync(join(tmpdir(), 'dd-render-')));
+      const r = await runCli(['render', '--tier', '10qps', '--release', release, '--target', 'helm', '--chart', chart, ...storage, '--out', out]);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      // The 0.38 chart (appVersion 1.16.1) writes the names 1.16.1 reads: said for the newer release only.
+      const said = r.stdout + r.stderr;
+      if (release === VW) expect(said).toMatch(/dify-helm 0\.38\.0-rc2 deploys Dify 1\.16\.1: .*DIFY_AGENT_LOCAL_SANDBOX_AUTH_TOKEN, not DIFY_AGENT_SHELLCTL_AUTH_TOKEN.*made for Dify 1\.17\.0 or newer/);
+      else expect(said).not.toMatch(/deploys Dify/);
+    }
+    const images = async (out: string) => {
+      const t = await runHelm(['template', 'dify', join(chart, 'chart'), '-f', join(out, 'helm', 'values.yaml')]);
+      expect(t.code, t.stderr).toBe(0);
+      return [...t.stdout.matchAll(/image: '?([^'\s]*weaviate[^'\s]*)'?/g)].map((m) => m[1]);
+    };
+    expect(await images(outs[VW])).toEqual(['cr.weaviate.io/semitechnologies/weaviate:1.39.2']);
+    const chartDefault = parse(readFileSync(join(chart, 'chart', 'values.yaml'), 'utf8')).weaviate.image;
+    expect(await images(outs['1.16.1'])).toEqual([`${chartDefault.registry}/${chartDefault.repo}:${chartDefault.tag}`]);
+  });
+});
+
+describe.runIf(UPSTREAM_REQUIRED)('a newer release without a service the model has', () => {
+  it('release add names it; plan and render refuse the deployment with that reason, not an internal error', async () => {
+    const VR = '1.20.3';
+    const root = syntheticCheckout(true, VR);
+    const composeFile = join(root, 'docker', 'docker-compose.yaml');
+    const doc = parseDocument(readFileSync(composeFile, 'utf8'));
+    expect(doc.deleteIn(['services', 'sandbox'])).toBe(true);
+    writeFileSync(composeFile, doc.toString());
+    const add = await runCli(['release', 'add', root]);
+    expect(add.code, add.stderr).toBe(0);
+    expect(add.stdout).toContain('services gone since the previous known release: sandbox');
+    const plan = await runCli(['plan', '--tier', '10qps', '--release', VR, '--target', 'compose']);
+    expect(plan.code).toBe(1);
+    expect(plan.stdout + plan.stderr).toContain(`sandbox: Dify ${VR}'s docker-compose.yaml defines no sandbox service`);
+    const out = mkdtempSync(join(tmpdir(), 'dd-render-'));
+    const render = await runCli(['render', '--tier', '10qps', '--release', VR, '--target', 'compose', '--out', out]);
+    expect(render.code).toBe(1);
+    expect(render.stdout + render.stderr).not.toMatch(/internal error/);
+    expect(render.stdout + render.stderr).toContain('defines no sandbox service');
+    expect(readdirSync(out)).toEqual([]);
   });
 });
 
@@ -166,6 +221,22 @@ describe.runIf(UPSTREAM_REQUIRED)('release add: bad input exits 2, one message, 
         return root;
       },
       /security\.env\.example: is a binary file/,
+    ],
+    [
+      // Its compose reads envs/**.env (shipped as .env.example): without them half the variables are unknown.
+      'a docker/ folder copied without envs/',
+      () => {
+        const root = syntheticCheckout();
+        rmSync(join(root, 'docker', 'envs'), { recursive: true });
+        return root;
+      },
+      /incomplete copy of Dify's docker\/ folder: missing envs\/core-services\/api\.env\.example, .* and \d+ more/,
+    ],
+    [
+      // The curated facts would be the oldest known release's, a newer one's (1.13 moved runs to Celery).
+      'a release older than every one dify-deploy knows',
+      () => syntheticCheckout(true, '1.12.0'),
+      /Dify 1\.12\.0 is older than 1\.13\.3, the oldest release dify-deploy knows/,
     ],
     [
       'a compose file that is not YAML',

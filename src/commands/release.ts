@@ -24,6 +24,8 @@ export function formatAddReport(r: AddReport): string {
     `  Celery queues: ${r.queues}`,
   ];
   if (r.newServices.length) lines.push(`  services new since the previous known release: ${r.newServices.join(', ')} (rendered as upstream defines them, not sized)`);
+  if (r.removedServices.length)
+    lines.push(`  services gone since the previous known release: ${r.removedServices.join(', ')} (a deployment that runs one cannot be rendered for ${r.version}: plan names it)`);
   for (const a of r.assumed) lines.push(`  curated facts assumed from ${a.release}: ${a.facts.join(', ')}`);
   lines.push(`Use it: dify-deploy render --release ${r.version} (or release: ${r.version} in dify-deploy.yaml), dify-deploy upgrade --to ${r.version}`);
   return lines.join('\n');

@@ -8,7 +8,8 @@ import { imageParts } from '../dify/components.js';
 
 export { PACKAGE_ROOT };
 import type { AppKind, ComponentName } from './spec.js';
-import { assumedForRelease, curatedFacts, releaseVersionList, runChart, shippedDefault, storedRelease, type AssumedFacts, type ReleaseOrigin } from './releases/store.js';
+import { assumedForRelease, compareVersions, curatedFacts, releaseVersionList, runChart, shippedDefault, storedRelease, type AssumedFacts, type ReleaseOrigin } from './releases/store.js';
+import { renamesInEffect } from './releases/curated.js';
 
 
 export interface DbConnectionModel {
@@ -171,9 +172,25 @@ export function releaseNotices(release: Release, target: 'compose' | 'helm'): st
   const out: string[] = [];
   const assumed = assumedNotice(release);
   if (assumed) out.push(assumed);
+  const chartBehind = target === 'helm' ? chartOlderThanRelease(release) : undefined;
+  if (chartBehind) out.push(chartBehind);
   const compose = release.requirements?.composeVersion;
   if (compose && target === 'compose') out.push(`Dify ${release.version} needs Docker Compose ${compose.min} or later (${compose.source})`);
   return out;
+}
+
+/**
+ * A chart given with --chart that was made for an older Dify (its appVersion) writes that release's
+ * variable names: the pods of the newer release do not read the ones renamed since (1.17's agent
+ * backend refuses to start without DIFY_AGENT_LOCAL_SANDBOX_AUTH_TOKEN, which the 0.38 chart never
+ * writes). The shipped chart of each release is paired with it on purpose (releases/<v>.json).
+ */
+function chartOlderThanRelease(release: Release): string | undefined {
+  const { version, appVersion } = release.helm;
+  if (!runChart() || !/^\d+\.\d+\.\d+$/.test(appVersion) || compareVersions(appVersion, release.version) >= 0) return undefined;
+  const renamed = [...renamesInEffect(release.version).values()].filter((r) => compareVersions(r.since, appVersion) > 0);
+  if (!renamed.length) return undefined;
+  return `dify-helm ${version} deploys Dify ${appVersion}: its templates write the names ${appVersion} reads, and Dify ${release.version} reads ${renamed.map((r) => `${r.to}, not ${r.from}`).join('; ')} (releases/renames.json); use a chart made for Dify ${renamed.map((r) => r.since).sort(compareVersions).pop()} or newer (its appVersion)`;
 }
 
 /** Once per release: the curated facts a release took from an older one, for plan/render/validate to say. */

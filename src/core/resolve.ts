@@ -1,5 +1,5 @@
 // From a spec to the release and tier it names, and on to the plan.
-import { unmodelledServices, unrenderable } from './target-support.js';
+import { servicesNotInRelease, unmodelledServices, unrenderable } from './target-support.js';
 import { loadAllTiers, loadRelease, loadTier, releaseNotices, type Release, type Tier } from './data.js';
 import { sizePlan, type Plan } from './sizing.js';
 import type { Spec, Target } from './spec.js';
@@ -24,6 +24,13 @@ export function planFor(spec: Spec, target: Target, release: Release = loadRelea
       ]
     : [];
   const plan = { ...sized, warnings: [...releaseNotices(release, target), ...passThrough, ...sized.warnings] };
-  const unsupported = unrenderable(spec, target, release);
+  const absent = target === 'compose' ? servicesNotInRelease(spec, sized.components.map((c) => c.name), release) : [];
+  const unsupported = [
+    ...unrenderable(spec, target, release),
+    ...absent.map(
+      (s) =>
+        `${s}: Dify ${release.version}'s docker-compose.yaml defines no ${s} service, which this deployment runs (dify-deploy's model of Dify has it): it cannot be rendered or sized for this release; check the release notes for what replaced it`,
+    ),
+  ];
   return unsupported.length ? { ...plan, problems: [...plan.problems, ...unsupported] } : plan;
 }

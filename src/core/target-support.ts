@@ -31,6 +31,35 @@ export function unmodelledServices(release: Release): string[] {
   return release.services.filter((s) => !rendered.includes(s) && release.serviceDefinitions?.[s] !== undefined);
 }
 
+/** The release-table image (src/core/releases/derive.ts keys) of each upstream service the compose renderer writes. */
+const COMPOSE_IMAGE_KEYS: Record<string, string> = {
+  init_permissions: 'busybox', db_postgres: 'postgres', db_mysql: 'mysql', redis: 'redis', ssrf_proxy: 'squid', agent_ssrf_proxy: 'squid',
+  api: 'api', api_websocket: 'api', worker: 'api', worker_runs: 'api', worker_beat: 'api', web: 'web', sandbox: 'sandbox',
+  plugin_daemon: 'pluginDaemon', agent_backend: 'agentBackend', local_sandbox: 'localSandbox', nginx: 'nginx', certbot: 'certbot',
+};
+
+/**
+ * The upstream services this compose deployment runs (the plan's components and the infrastructure
+ * the spec bundles) that the release's docker-compose.yaml does not define: a newer release that
+ * dropped or renamed one cannot be rendered from the older model, and must not be sized as if it had it.
+ */
+export function servicesNotInRelease(spec: Spec, components: readonly string[], release: Release): string[] {
+  const vs = vectorStoreBackend(spec.vectorStore.type);
+  const names = [
+    'init_permissions',
+    'ssrf_proxy',
+    ...(spec.database.mode === 'bundled' ? [spec.database.engine === 'postgresql' ? 'db_postgres' : 'db_mysql'] : []),
+    ...(spec.redis.mode === 'bundled' ? ['redis'] : []),
+    ...components,
+    ...(components.includes('local_sandbox') ? ['agent_ssrf_proxy'] : []),
+    ...(spec.domain.tls === 'certbot' ? ['certbot'] : []),
+  ];
+  const missing = names.filter((n) => COMPOSE_IMAGE_KEYS[n] !== undefined && release.images[COMPOSE_IMAGE_KEYS[n]] === undefined);
+  const vsKey = vs.bundledService === 'milvus-standalone' ? 'milvus' : vs.bundledService;
+  if (spec.vectorStore.mode === 'bundled' && vsKey && release.images[vsKey] === undefined) missing.push(vs.bundledService!);
+  return [...new Set(missing)];
+}
+
 const TARGET_LABEL: Record<Target, string> = { compose: 'docker compose', helm: 'the dify-helm chart' };
 
 /** Why `target` cannot render the spec's backends, one line each (empty when it can). */

@@ -1,12 +1,14 @@
 // `release add` and `release list` as functions returning reports (src/commands/release.ts prints them).
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { UserError } from '../../io/errors.js';
 import { deriveRelease, locateReleaseFiles, type DerivedRelease } from './derive.js';
 import {
   assumedForRelease,
   compareVersions,
   curatedFacts,
   curatedOnlyVersions,
+  curatedVersions,
   forgetListing,
   knownReleases,
   projectReleaseDir,
@@ -37,6 +39,8 @@ export interface AddReport {
   assumed: AssumedFacts[];
   /** Services compose starts by default that the newest older known release does not have. */
   newServices: string[];
+  /** Services the newest older known release starts by default that this one does not define. */
+  removedServices: string[];
 }
 
 export interface AddOptions {
@@ -58,6 +62,11 @@ function writeAtomic(file: string, content: string): void {
 export function addRelease(opts: AddOptions): AddReport {
   const files = locateReleaseFiles(opts.path, opts.entrypoint);
   const release = deriveRelease(files);
+  const oldest = curatedVersions()[0];
+  if (compareVersions(release.version, oldest) < 0)
+    throw new UserError([
+      `${opts.path}: Dify ${release.version} is older than ${oldest}, the oldest release dify-deploy knows: what no file states (where runs execute, sizing facts) would be a newer release's; deploy ${oldest} or later`,
+    ]);
   const known = knownReleases();
   const previous = known.get(release.version);
   const dir = opts.here ? projectReleaseDir(opts.dir ?? process.cwd()) : userReleaseDir();
@@ -74,6 +83,7 @@ export function addRelease(opts: AddOptions): AddReport {
     queues: release.defaultQueues ? `${release.defaultQueues.length} queues from ${files.entrypoint}` : 'no api/docker/entrypoint.sh in the input: the nearest older release\'s queue list is assumed (give the whole checkout, or --entrypoint FILE)',
     assumed,
     newServices: older ? release.services.filter((s) => !(knownServices(older) ?? []).includes(s)) : [],
+    removedServices: older ? (knownServices(older) ?? []).filter((s) => !release.services.includes(s)) : [],
   };
   if (report.alreadyShipped) return report;
   mkdirSync(dir, { recursive: true });

@@ -99,14 +99,36 @@ export function locateReleaseFiles(path: string, entrypoint?: string): ReleaseFi
   if (present.length === 0)
     throw new UserError([`${path}: not a Dify release: no docker-compose.yaml or .env.example here or in docker/; give a Dify checkout at a release tag or its docker/ folder`]);
   const missing = REQUIRED.filter((f) => !present.includes(f));
+  if (!missing.length) missing.push(...missingEnvFiles(docker));
   if (missing.length)
-    throw new UserError([`${docker}: an incomplete copy of Dify's docker/ folder: missing ${missing.join(', ')}; copy the whole folder from the release tag`]);
+    throw new UserError([
+      `${docker}: an incomplete copy of Dify's docker/ folder: missing ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ` and ${missing.length - 4} more` : ''}; copy the whole folder from the release tag`,
+    ]);
   if (entrypoint !== undefined) {
     if (!isFile(entrypoint)) throw new UserError([`--entrypoint ${entrypoint}: file not found; give Dify's api/docker/entrypoint.sh of the same tag`]);
     return { docker, entrypoint: resolve(entrypoint) };
   }
   const beside = join(dirname(docker), 'api', 'docker', 'entrypoint.sh');
   return { docker, ...(isFile(beside) ? { entrypoint: beside } : {}) };
+}
+
+/** A compose env_file entry's path: `- ./x.env` or `- path: ./x.env`. */
+const envFilePaths = (entry: unknown): string[] =>
+  (Array.isArray(entry) ? entry : entry === undefined ? [] : [entry]).flatMap((e) => (typeof e === 'string' ? [e] : typeof (e as { path?: unknown })?.path === 'string' ? [(e as { path: string }).path] : []));
+
+/**
+ * The env files compose reads that are neither here nor shipped as their `.example` (upstream ships
+ * envs/<group>/<name>.env.example, the user copies each to .env): a docker/ folder copied without
+ * envs/ would otherwise be read as a release with half its variables.
+ */
+function missingEnvFiles(docker: string): string[] {
+  const { services } = parseCompose(join(docker, 'docker-compose.yaml'));
+  const paths = new Set(Object.values(services).flatMap((svc) => envFilePaths(svc?.env_file)));
+  return [...paths]
+    .map((p) => relative(docker, resolve(docker, p)).split('\\').join('/'))
+    .filter((p) => !p.startsWith('..') && !isFile(join(docker, p)) && !isFile(join(docker, `${p}.example`)))
+    .sort()
+    .map((p) => `${p}.example`);
 }
 
 const read = (file: string, what: string) => readTextFile(file, what, 'copy the whole docker/ folder from the release tag');

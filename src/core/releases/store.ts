@@ -205,6 +205,9 @@ export function assumedForRelease(assumed: AssumedFacts[], ownQueues: boolean): 
   return assumed.map((a) => ({ ...a, facts: a.facts.map((f) => (f === 'execution' ? "execution (where runs execute, not the queue list: that is this release's own)" : f)) }));
 }
 
+/** Every release with a curated file, oldest first. */
+export const curatedVersions = (): string[] => curatedFiles().map((f) => f.version);
+
 /** Curated files of releases that have no derived data yet (facts known before the files). */
 export function curatedOnlyVersions(): string[] {
   const known = knownReleases();

@@ -17,6 +17,7 @@ import { splitCredentials, WEAVIATE_KEYS_ENV } from './credentials.js';
 import { SECRETS } from '../secrets.js';
 import { eventBusEnv } from '../event-bus.js';
 import { componentsWhere, imageParts } from '../../dify/components.js';
+import { compareVersions } from '../../core/releases/store.js';
 
 export { CHART_COMPONENTS };
 
@@ -223,6 +224,23 @@ function imageValues(ctx: RenderContext, defaults: Values): Values {
   return out;
 }
 
+/**
+ * The bundled Weaviate's image when the release's compose pins a newer server than the chart's
+ * weaviate-helm default: Dify's client follows its compose pin (1.17 moved to Weaviate 1.39 with
+ * weaviate-client 4.22; the charts up to 0.39.0-rc1 still run 1.27, dify-helm issue #460). An older
+ * pin keeps the chart's (1.16.1 pins 1.27.0, the chart runs 1.27.27).
+ */
+function bundledWeaviateImage(ctx: RenderContext, defaults: Values): Values {
+  const ref = ctx.release.images.weaviate;
+  const chartTag = (defaults.weaviate as { image?: { tag?: unknown } } | undefined)?.image?.tag;
+  if (!bundledWeaviate(ctx) || !ref || typeof chartTag !== 'string') return {};
+  const { repository, tag } = imageParts(ref);
+  if (!/^\d+\.\d+\.\d+$/.test(tag) || compareVersions(tag, chartTag.replace(/^v/, '')) <= 0) return {};
+  const slash = repository.indexOf('/');
+  const host = slash > 0 && /[.:]/.test(repository.slice(0, slash)) ? repository.slice(0, slash) : 'docker.io';
+  return { weaviate: { image: { registry: host, repo: host === 'docker.io' ? repository : repository.slice(slash + 1), tag } } };
+}
+
 /** Secret the user creates for `tls: own`; cert-manager creates it for `tls: certbot`. */
 export const TLS_SECRET = 'dify-tls';
 
@@ -274,7 +292,7 @@ export function helmValues(rendered: RenderContext): Values {
   const backends = {
     ...databaseValues(ctx.spec, ctx.plan, ctx.secrets, fromSecret),
     ...redisValues(ctx.spec, ctx.plan, ctx.secrets, fromSecret),
-    ...vectorStoreValues(ctx.spec, fromSecret),
+    ...overlay(vectorStoreValues(ctx.spec, fromSecret), bundledWeaviateImage(ctx, defaults)),
     ...storageValues(ctx.spec, ctx.secrets, fromSecret),
   };
   return { ...values, ...overlay(backends, subchartSecretValues(ctx)), ...ingressValues(ctx), ...ssrfProxyValues(defaults) };
