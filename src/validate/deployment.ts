@@ -109,11 +109,11 @@ function servicesFromCompose(compose: ComposeFile, envFile: EnvFile | undefined,
   };
   // Services merging one anchor (or copying one value) hold the same raw text: each is read once.
   const readRaw = new Map<string, { value: string; required: string[]; ref: string | undefined }>();
-  const read = (raw: string, line: number | undefined) => {
+  const read = (raw: string, where: string) => {
     let r = readRaw.get(raw);
     if (!r) {
       const required: string[] = [];
-      r = { value: interpolate(raw, vars, `${compose.file}:${line}`, 0, required), required, ref: soleReference(raw) };
+      r = { value: interpolate(raw, vars, where, 0, required), required, ref: soleReference(raw) };
       readRaw.set(raw, r);
     }
     return r;
@@ -146,18 +146,18 @@ function servicesFromCompose(compose: ComposeFile, envFile: EnvFile | undefined,
         // A bare KEY takes the value from the shell; validate judges the files only.
         continue;
       }
-      const { value, required, ref } = read(e.raw, e.line);
+      const { value, required, ref } = read(e.raw, `${e.file}:${e.line}`);
       env[e.key] = value;
       for (const name of required)
         findings.push({
           rule: 'schema',
           severity: 'error',
-          file: compose.file,
+          file: e.file,
           line: e.line,
           message: `service ${s.name}: ${e.key} requires ${name} (\${${name}:?…}), which is unset or empty; docker compose refuses to start`,
           fix: `set ${name} in .env`,
         });
-      origin[e.key] = (ref && envVarOrigin(envFile, ref)) || { file: compose.file, line: e.line };
+      origin[e.key] = (ref && envVarOrigin(envFile, ref)) || { file: e.file, line: e.line };
     }
     const replicasText = s.replicasRaw === undefined ? '1' : interpolate(s.replicasRaw, vars).trim();
     const active = s.profiles.length === 0 || s.profiles.some((p) => profiles.has(interpolate(p, vars)));
