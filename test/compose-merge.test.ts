@@ -68,6 +68,24 @@ describeUpstream('compose files as Docker Compose merges them', () => {
     }
   });
 
+  it("an env_file's `${VAR}` reads the project .env first, then the service's environment:, then its own earlier lines", async () => {
+    const dir = userDeployment('1.16.1', []);
+    const dotenv = readFileSync(join(dir, '.env'), 'utf8');
+    const password = /^REDIS_PASSWORD=(.*)$/m.exec(dotenv)![1];
+    // The broker URL moved out of .env into the Redis layer, built from the .env's password.
+    writeFileSync(join(dir, '.env'), dotenv.replace(/^CELERY_BROKER_URL=.*\n/m, '').replace(/^LOG_LEVEL=.*$/m, 'LOG_LEVEL=WARNING'));
+    mkdirSync(join(dir, 'envs', 'databases'), { recursive: true });
+    writeFileSync(
+      join(dir, 'envs', 'databases', 'redis.env'),
+      'CELERY_BROKER_URL=redis://:${REDIS_PASSWORD}@redis:6379/1\nLOG_LEVEL=DEBUG\nAPI_LOG=${LOG_LEVEL}\nLAYER=redis-layer\nOWN=${LAYER}/${MODE}\nLITERAL=\'${REDIS_PASSWORD}\'\n',
+    );
+    const { deployment: d } = loadDeployment({ dir });
+    const api = d.services.find((s) => s.name === 'api')!;
+    expect(api.env).toMatchObject({ CELERY_BROKER_URL: `redis://:${password}@redis:6379/1`, API_LOG: 'WARNING', OWN: 'redis-layer/api', LITERAL: '${REDIS_PASSWORD}' });
+    const v = JSON.parse((await runCli(['validate', dir, '--format', 'json'])).stdout) as { diagnostics: Finding[] };
+    expect(v.diagnostics.filter((f) => f.rule === 'secret-mismatch')).toEqual([]);
+  });
+
   it('docker-compose.override.yaml beside the found file is merged: its replicas and settings count, its findings name it; with --compose it is not read, as with `docker compose -f`', async () => {
     const dir = userDeployment('1.16.1', []);
     const override = 'services:\n  api:\n    environment:\n      SERVER_WORKER_AMOUNT: 7\n      DB_PASSWORD: difyai123456\n    deploy:\n      replicas: 2\n';

@@ -55,6 +55,25 @@ export function projectVars(envFile: EnvFile | undefined): Record<string, string
   return vars;
 }
 
+/**
+ * An env_file's values as Compose resolves them for one service (compose-go
+ * WithServicesEnvironmentResolved): `${VAR}` reads the project's .env first, then the service's
+ * `environment:`, then what the service's earlier env_files and this file's earlier lines set.
+ * A file without a reference is the same for every service.
+ */
+function envFileValues(file: EnvFile, project: Record<string, string>, serviceEnv: Record<string, string>, earlier: Record<string, string>[]): Record<string, string> {
+  const keys = Object.keys(file.values);
+  if (!keys.some((k) => file.values[k].includes('$') && !file.literal[k])) return file.values;
+  const out: Record<string, string> = Object.create(null);
+  const sources = [project, serviceEnv, out, ...[...earlier].reverse()];
+  const lookup = new Proxy(out, { get: (_, name) => sources.find((r) => Object.hasOwn(r, name))?.[name as string] });
+  for (const k of keys) {
+    const v = file.values[k];
+    out[k] = v.includes('$') && !file.literal[k] ? interpolate(v, lookup, `${file.file}:${file.lines[k]}`) : v;
+  }
+  return out;
+}
+
 const origins = new WeakMap<EnvFile, Record<string, Origin>>();
 
 /** Where each variable of an env file is set, once per file. */
@@ -124,23 +143,7 @@ function servicesFromCompose(compose: ComposeFile, envFile: EnvFile | undefined,
     const originLayers: Record<string, Origin>[] = [];
     const env: Record<string, string> = {};
     const origin: Record<string, Origin> = {};
-    for (const ef of s.envFiles) {
-      const loaded = loadEnvFile(interpolate(ef.path, vars));
-      if (!loaded) {
-        if (ef.required)
-          findings.push({
-            rule: 'schema',
-            severity: 'error',
-            file: compose.file,
-            line: s.line,
-            message: `service ${s.name}: env_file ${ef.path} does not exist; docker compose refuses to start`,
-            fix: `create ${ef.path} or mark the entry \`required: false\``,
-          });
-        continue;
-      }
-      envLayers.push(projectVars(loaded));
-      originLayers.push(originsOf(loaded));
-    }
+    // `environment:` first: an env_file's `${VAR}` may read it (below).
     for (const e of s.environment) {
       if (e.raw === null) {
         // A bare KEY takes the value from the shell; validate judges the files only.
@@ -158,6 +161,23 @@ function servicesFromCompose(compose: ComposeFile, envFile: EnvFile | undefined,
           fix: `set ${name} in .env`,
         });
       origin[e.key] = (ref && envVarOrigin(envFile, ref)) || { file: e.file, line: e.line };
+    }
+    for (const ef of s.envFiles) {
+      const loaded = loadEnvFile(interpolate(ef.path, vars));
+      if (!loaded) {
+        if (ef.required)
+          findings.push({
+            rule: 'schema',
+            severity: 'error',
+            file: compose.file,
+            line: s.line,
+            message: `service ${s.name}: env_file ${ef.path} does not exist; docker compose refuses to start`,
+            fix: `create ${ef.path} or mark the entry \`required: false\``,
+          });
+        continue;
+      }
+      envLayers.push(loaded === envFile ? vars : envFileValues(loaded, vars, env, envLayers));
+      originLayers.push(originsOf(loaded));
     }
     const replicasText = s.replicasRaw === undefined ? '1' : interpolate(s.replicasRaw, vars).trim();
     const active = s.profiles.length === 0 || s.profiles.some((p) => profiles.has(interpolate(p, vars)));
