@@ -110,4 +110,31 @@ describeUpstream('compose files as Docker Compose merges them', () => {
     const spec = parse(readFileSync(join(out, 'dify-deploy.yaml'), 'utf8'));
     expect(spec.overrides.components.api).toMatchObject({ replicas: 2, processesPerReplica: 7 });
   });
+
+  it("the .env's COMPOSE_FILE lists the files (merged in order, no override file then); a missing one is exit 2 naming COMPOSE_FILE's line", async () => {
+    const dir = userDeployment('1.16.1', []);
+    writeFileSync(join(dir, 'prod.yaml'), 'services:\n  api:\n    deploy:\n      replicas: 3\n');
+    writeFileSync(join(dir, 'docker-compose.override.yaml'), 'services:\n  api:\n    deploy:\n      replicas: 9\n');
+    const dotenv = readFileSync(join(dir, '.env'), 'utf8');
+    writeFileSync(join(dir, '.env'), `${dotenv}\nCOMPOSE_FILE=docker-compose.yaml:prod.yaml\n`);
+    const { deployment: d } = loadDeployment({ dir });
+    expect(d.compose?.files).toEqual([join(dir, 'docker-compose.yaml'), join(dir, 'prod.yaml')]);
+    expect(d.services.find((s) => s.name === 'api')?.replicas).toBe(3);
+    writeFileSync(join(dir, '.env'), `${dotenv}\nCOMPOSE_FILE=docker-compose.yaml:prod.yaml\nCOMPOSE_PROJECT_NAME=dify-prod\n`);
+    const v = JSON.parse((await runCli(['validate', dir, '--format', 'json'])).stdout) as { diagnostics: Finding[] };
+    expect(v.diagnostics.filter((f) => /COMPOSE_/.test(f.message)), "Compose's own variables are no unknown Dify settings").toEqual([]);
+    // import keeps the project name (it names the volumes) but not the file list: the rendered deployment is one file.
+    const out = `${dir}-adopted`;
+    const r = await runCli(['import', dir, '--out', out, '--db-max-connections', '1000']);
+    expect(r.stdout + r.stderr).not.toMatch(/COMPOSE_PROJECT_NAME: not a variable/);
+    const spec = parse(readFileSync(join(out, 'dify-deploy.yaml'), 'utf8'));
+    expect(spec.overrides.env).toMatchObject({ COMPOSE_PROJECT_NAME: 'dify-prod' });
+    expect(spec.overrides.env).not.toHaveProperty('COMPOSE_FILE');
+    expect(spec.overrides.components.api).toMatchObject({ replicas: 3 });
+
+    writeFileSync(join(dir, '.env'), `${dotenv}\nCOMPOSE_FILE=docker-compose.yaml;missing.yaml\nCOMPOSE_PATH_SEPARATOR=;\n`);
+    const bad = await runCli(['validate', dir]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(new RegExp(`missing\\.yaml: file not found .*fix COMPOSE_FILE \\(.*\\.env:${dotenv.split('\n').length + 1}\\)`));
+  });
 });

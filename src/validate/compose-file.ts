@@ -33,8 +33,8 @@ export interface ComposeService {
 
 export interface ComposeFile {
   file: string;
-  /** Override files merged over it (docker-compose.override.yaml beside it), in order. */
-  overrides: string[];
+  /** Every compose file read: this one, the files its services extend, override files merged over it. */
+  files: string[];
   data: unknown;
   services: ComposeService[];
   /** Variables the file interpolates (${VAR}, $VAR): a .env that sets them is read. */
@@ -163,11 +163,12 @@ export function parseComposeText(text: string, file: string, opts: ComposeParseO
     throw new UserError([`${file}: no services: is not a docker-compose file for Dify; pass Dify's docker-compose.yaml (or the one dify-deploy rendered) with --compose`]);
   const referenced = new Set<string>();
   for (const m of text.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)) referenced.add(m[1]);
+  const files = [file];
   return {
     file,
-    overrides: [],
+    files,
     data,
-    services: applyExtends(services, file, opts.extendsFile),
+    services: applyExtends(services, files, opts.extendsFile),
     referenced,
     lineAt,
     traps,
@@ -200,7 +201,8 @@ function mergeService(base: ComposeService, over: ComposeService): ComposeServic
 }
 
 /** Each service with its `extends:` applied, as Compose applies it before anything else; a base Compose cannot find is bad input. */
-function applyExtends(services: ComposeService[], file: string, extendsFile: ComposeParseOptions['extendsFile']): ComposeService[] {
+function applyExtends(services: ComposeService[], files: string[], extendsFile: ComposeParseOptions['extendsFile']): ComposeService[] {
+  const file = files[0];
   const byName = new Map(services.map((s) => [s.name, s]));
   const applied = new Map<string, ComposeService>();
   const applying: string[] = [];
@@ -217,6 +219,7 @@ function applyExtends(services: ComposeService[], file: string, extendsFile: Com
     if (ext.file !== undefined) {
       if (!extendsFile) throw new UserError([`${where}: service ${s.name} extends a service of ${ext.file}, which is not read here; write the service out`]);
       const other = extendsFile(ext.file);
+      for (const f of other.files) if (!files.includes(f)) files.push(f);
       const found = other.services.find((o) => o.name === ext.service);
       // Compose reads the other file's env_file paths from that file's folder.
       const folder = dirname(other.file);
@@ -243,5 +246,5 @@ export function mergeComposeFiles(compose: ComposeFile, over: ComposeFile): Comp
   });
   // A service only the override defines: its line is not in the compose file findings name.
   for (const o of over.services) if (!compose.services.some((s) => s.name === o.name)) services.push({ ...o, line: undefined });
-  return { ...compose, services, overrides: [...compose.overrides, over.file], referenced: new Set([...compose.referenced, ...over.referenced]) };
+  return { ...compose, services, files: [...compose.files, ...over.files], referenced: new Set([...compose.referenced, ...over.referenced]) };
 }

@@ -44,12 +44,29 @@ function found(dir: string, ...names: string[]): string | undefined {
   return names.map((n) => join(dir, n)).find(isFile);
 }
 
+/**
+ * The compose files `docker compose` runs in `dir`, in the order it merges them: the project .env's
+ * COMPOSE_FILE when it sets one (split at COMPOSE_PATH_SEPARATOR, else `:`), else the file found
+ * there and an override file beside it. A file named with --compose is read alone, as `-f` reads it.
+ */
+function composeFiles(inputs: ValidateInputs, dir: string | undefined, foundPath: string | undefined, envFile: EnvFile | undefined): { paths: string[]; hint: string } {
+  const hint = 'pass it with --compose';
+  if (inputs.compose) return { paths: [inputs.compose], hint };
+  const vars = projectVars(envFile);
+  if (dir !== undefined && envFile && vars.COMPOSE_FILE) {
+    const paths = vars.COMPOSE_FILE.split(vars.COMPOSE_PATH_SEPARATOR || ':').filter(Boolean);
+    return { paths: paths.map((f) => (isAbsolute(f) ? f : join(dir, f))), hint: `fix COMPOSE_FILE (${envFile.file}:${envFile.lines.COMPOSE_FILE})` };
+  }
+  const override = foundPath && found(dirname(foundPath), ...OVERRIDE_NAMES);
+  return { paths: foundPath ? [foundPath, ...(override ? [override] : [])] : [], hint };
+}
+
 /** A compose file, and the files its services extend, read from `within` (when found there rather than named). */
-function readCompose(path: string, within: string | undefined, opts: { override?: boolean } = {}, chain: string[] = []): ComposeFile {
+function readCompose(path: string, within: string | undefined, hint: string, opts: { override?: boolean } = {}, chain: string[] = []): ComposeFile {
   if (chain.length >= MAX_EXTENDS_FILES)
     throw new UserError([`${path}: extends: passes through more than ${MAX_EXTENDS_FILES} compose files (${[...chain, path].join(' → ')}); write the services out`]);
-  const text = readTextFile(path, 'compose file', 'pass it with --compose', within);
-  return parseComposeText(text, path, { ...opts, extendsFile: (other) => readCompose(isAbsolute(other) ? other : join(dirname(path), other), within, {}, [...chain, path]) });
+  const text = readTextFile(path, 'compose file', hint, within);
+  return parseComposeText(text, path, { ...opts, extendsFile: (other) => readCompose(isAbsolute(other) ? other : join(dirname(path), other), within, hint, {}, [...chain, path]) });
 }
 
 export function loadDeployment(inputs: ValidateInputs): { deployment: Deployment; findings: Diagnostic[] } {
@@ -102,14 +119,10 @@ export function loadDeployment(inputs: ValidateInputs): { deployment: Deployment
   }
   const envFile: EnvFile | undefined = envPath ? parseEnvText(readTextFile(envPath, '.env file', 'pass it with --env', envWithin), envPath) : undefined;
   const composeWithin = inputs.compose ? undefined : dir;
-  // `docker compose` in the folder merges an override file beside the file it finds (not beside one given with -f).
-  const overridePath = composePath && !inputs.compose ? found(dirname(composePath), ...OVERRIDE_NAMES) : undefined;
-  const compose: ComposeFile | undefined =
-    composePath && overridePath
-      ? mergeComposeFiles(readCompose(composePath, composeWithin), readCompose(overridePath, composeWithin, { override: true }))
-      : composePath
-        ? readCompose(composePath, composeWithin)
-        : undefined;
+  const { paths, hint } = composeFiles(inputs, dir, composePath, envFile);
+  const compose: ComposeFile | undefined = paths
+    .map((path, i) => readCompose(path, composeWithin, hint, { override: i > 0 }))
+    .reduce<ComposeFile | undefined>((merged, next) => (merged ? mergeComposeFiles(merged, next) : next), undefined);
   let helmValues: unknown;
   let helmLineAt: ((path: (string | number)[]) => number | undefined) | undefined;
   let helmTraps: YamlTrap[] | undefined;
