@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
+import { parseComposeEnv } from './helpers/compose-dotenv.js';
 import { describeUpstream, UPSTREAM } from './helpers/upstream.js';
 import { userDeployment } from './helpers/user-deployments.js';
 
@@ -46,6 +47,25 @@ describeUpstream('dify-deploy import', () => {
     expect(readFileSync(join(out, '.env'), 'utf8')).toMatch(new RegExp(`^SECRET_KEY=${secret.replace(/[-]/g, '\\-')}$`, 'm'));
     const v = await runCli(['validate', out, '--format', 'json']);
     expect(JSON.parse(v.stdout).diagnostics.filter((d: { severity: string }) => d.severity === 'error')).toEqual([]);
+  });
+
+  it('a hand-edited .env is read as Docker Compose reads it: `#` inside an unquoted password, escapes in double quotes, CRLF and a BOM', async () => {
+    const src = userDeployment('1.16.1', ['app']);
+    const password = 'Kx9#mQ2vLr8pZt4wNy7s';
+    const edited = readFileSync(join(src, '.env'), 'utf8')
+      .replace(/^DB_PASSWORD=.*$/m, `DB_PASSWORD=${password}`)
+      .replace(/^SMTP_SERVER=.*$/m, 'export SMTP_SERVER="smtp.example.com\\\\relay"');
+    writeFileSync(join(src, '.env'), '\uFEFF' + edited.replace(/\n/g, '\r\n'));
+    const expected = parseComposeEnv(readFileSync(join(src, '.env'), 'utf8'));
+    expect(expected).toMatchObject({ DB_PASSWORD: password, SMTP_SERVER: 'smtp.example.com\\relay' });
+    const v = await runCli(['validate', src, '--format', 'json']);
+    expect(JSON.parse(v.stdout).diagnostics.filter((d: { message: string }) => /DB_PASSWORD/.test(d.message))).toEqual([]);
+    const out = `${src}-adopted`;
+    const r = await runCli(['import', src, '--out', out]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain(password);
+    expect(parseComposeEnv(readFileSync(join(out, '.dify-deploy', 'secrets.env'), 'utf8')).DB_PASSWORD).toBe(password);
+    expect(parse(readFileSync(join(out, 'dify-deploy.yaml'), 'utf8')).overrides.env.SMTP_SERVER).toBe(expected.SMTP_SERVER);
   });
 
   it('--dry-run writes nothing; an existing spec there is kept without --force', async () => {

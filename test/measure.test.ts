@@ -18,7 +18,7 @@ import { DEFAULT_TRAFFIC, DIFY_DDL, DIFY_DDL_BY_RELEASE, fillTraffic, inlineText
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const READER = 'dify_reader';
 // A password with URL-special characters: it must survive encoding and never be printed.
-const PASSWORD = 'r3ad@only:pa/ss%';
+const PASSWORD = 'r3ad@only:pa/ss%#1';
 const Z95 = 1.6448536269514722;
 const Z99 = 2.3263478740408408;
 const P = DEFAULT_TRAFFIC;
@@ -246,7 +246,8 @@ describe('measure: where it connects, and bad input', () => {
   it('--from DIR reads DB_* from the .env; --host/--port reach it through a port-forward or a published port', async (ctx) => {
     if (!server) return ctx.skip();
     const dir = mkdtempSync(join(tmpdir(), 'dd-measure-'));
-    writeFileSync(join(dir, '.env'), `DB_TYPE=postgresql\nDB_HOST=db_postgres\nDB_PORT=5432\nDB_USERNAME=${READER}\nDB_PASSWORD="${PASSWORD}"\nDB_DATABASE=dify\n`);
+    // Unquoted, as users write it: Docker Compose keeps a `#` inside a word (dotenv would cut the password there).
+    writeFileSync(join(dir, '.env'), `DB_TYPE=postgresql\nDB_HOST=db_postgres\nDB_PORT=5432\nDB_USERNAME=${READER}\nDB_PASSWORD=${PASSWORD}\nDB_DATABASE=dify\n`);
     // As the .env says: the compose service name does not resolve here.
     const direct = await runCli(['measure', '--from', dir, ...window]);
     expect(direct.code).toBe(2);

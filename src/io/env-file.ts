@@ -1,8 +1,11 @@
 // The one reader and the one writer of the env files dify-deploy owns (.env, .dify-deploy/secrets.env)
 // and reads (a user's .env, env_file entries).
 //
-// Reader: dotenv's line grammar and value rules (lib/main.js `parse`, property-tested against it
-// in test/validate-env.test.ts), plus the line each key is set on.
+// Reader: Docker Compose's .env grammar (compose-go dotenv/parser.go, what `docker compose` runs to
+// read the project .env and every env_file), plus the line each key is set on; checked against an
+// oracle written apart (test/helpers/compose-dotenv.ts). Not dotenv's: dotenv cuts an unquoted value
+// at any `#` and keeps `\"`, `\$`, `\\` as they are, so a password like `Kx9#mQ2…` would read
+// as `Kx9` here while every container gets the whole of it.
 //
 // Writer: a value is written so that Docker Compose's .env parser (compose-go dotenv/parser.go)
 // and dotenv read back the same string, byte for byte. The two dialects share only this:
@@ -27,41 +30,102 @@ export interface EnvFile {
   literal: Record<string, boolean>;
 }
 
-/** dotenv's LINE regular expression. */
-const ASSIGNMENT = /(?:^|^)\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*`(?:\\`|[^`])*`|[^#\r\n]+)?\s*(?:#.*)?(?:$|$)/gm;
+/** compose-go's isSpace: whitespace that does not end a line. */
+const SPACE = /[\t\v\f\r \u0085\u00a0]/;
+/** Go's unicode.IsSpace (JavaScript's \s less U+FEFF, plus U+0085). */
+const UNICODE_SPACE = /[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/;
+/** A variable name's characters (letters and digits of any script), up to what ends it. */
+const KEY_END = /[^\p{L}\p{N}_.\-[\]\t\v\f\r \u0085\u00a0]/gu;
+/** The escapes compose expands inside double quotes, before interpolation. */
+const DOUBLE_QUOTE_ESCAPES = /\\(?:[abcfnrtv$"\\]|0\d{0,3})/g;
+const ESCAPED: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '"': '"', '\\': '\\', $: '$$' };
 
-function normalise(text: string): string {
-  return text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
+function trimEndUnicode(text: string): string {
+  let end = text.length;
+  while (end > 0 && UNICODE_SPACE.test(text[end - 1])) end--;
+  return text.slice(0, end);
 }
 
-/** dotenv's value rules: trimmed, surrounding quotes removed, \\n and \\r expanded in double quotes. */
-function dotenvValue(raw: string | undefined): string {
-  let value = (raw || '').trim();
-  const maybeQuote = value[0];
-  value = value.replace(/^(['"`])([\s\S]*)\1$/gm, '$2');
-  if (maybeQuote === '"') value = value.replace(/\\n/g, '\n').replace(/\\r/g, '\r');
-  return value;
+/** `\$` stays a literal `$` through interpolation as `$$`; `\0ooo` is an octal byte; an escape Go rejects stays as written. */
+function expandEscapes(value: string): string {
+  return value.replace(DOUBLE_QUOTE_ESCAPES, (match) => {
+    if (match[1] !== '0') return ESCAPED[match[1]] ?? match;
+    const code = /^\\0([0-7]{3})$/.test(match) ? parseInt(match.slice(2), 8) : 256;
+    return code < 256 ? String.fromCharCode(code) : match;
+  });
 }
 
 export function parseEnvText(text: string, file: string): EnvFile {
-  const src = normalise(text);
+  const src = text.startsWith('\uFEFF') ? text.slice(1) : text;
   // Plain objects slow down several-fold past some thousand keys; null-prototype ones do not.
   const values: Record<string, string> = Object.create(null);
   const lines: Record<string, number> = Object.create(null);
   const literal: Record<string, boolean> = Object.create(null);
-  // Matches come in order: count newlines up to each one instead of searching from the start.
+  // Positions only move forward: count newlines up to each statement instead of searching from the start.
   let line = 1;
   let counted = 0;
-  for (const m of src.matchAll(ASSIGNMENT)) {
-    // The match may start with blank lines (\s* spans newlines): the key's line is its first non-space character.
-    const at = m.index + Math.max(m[0].search(/\S/), 0);
+  const lineAt = (at: number) => {
     for (let nl = src.indexOf('\n', counted); nl !== -1 && nl < at; nl = src.indexOf('\n', nl + 1)) {
       line++;
       counted = nl + 1;
     }
-    values[m[1]] = dotenvValue(m[2]);
-    lines[m[1]] = line;
-    literal[m[1]] = (m[2] ?? '').trimStart().startsWith("'");
+    counted = Math.max(counted, at);
+    return line;
+  };
+  const refused = (at: number, problem: string) =>
+    new UserError([`${file}:${lineAt(at)}: ${problem}; docker compose refuses to read this file — fix the line (NAME=value, one per line)`]);
+  let i = 0;
+  while (i < src.length) {
+    // The statement's start: past whitespace and `#` comment lines.
+    if (UNICODE_SPACE.test(src[i])) {
+      i++;
+      continue;
+    }
+    if (src[i] === '#') {
+      const nl = src.indexOf('\n', i);
+      i = nl < 0 ? src.length : nl;
+      continue;
+    }
+    const start = i;
+    if (/^export[\t\n\f\r ]/.test(src.slice(i, i + 7))) for (i += 6; i < src.length && SPACE.test(src[i]); ) i++;
+    KEY_END.lastIndex = i;
+    const end = KEY_END.exec(src)?.index ?? src.length;
+    const stop = src[end];
+    if (stop !== undefined && stop !== '=' && stop !== ':' && stop !== '\n')
+      throw refused(start, `unexpected character ${JSON.stringify(String.fromCodePoint(src.codePointAt(end)!))} in a variable name`);
+    // A name with no `=` before the end of the file: compose reads that text as the value of the empty name.
+    const key = stop === undefined ? '' : trimEndUnicode(src.slice(i, end));
+    if (key.includes(' ')) throw refused(start, `a variable name cannot contain a space`);
+    if (stop !== undefined) i = end + 1;
+    // `NAME` alone takes the value from the shell, which validate does not judge.
+    if (stop === '\n') continue;
+    while (i < src.length && SPACE.test(src[i])) i++;
+    const quote = src[i];
+    let value: string;
+    if (quote === '"' || quote === "'") {
+      // Up to the first quote not preceded by a backslash; `\<quote>` is the quote, any other backslash stays.
+      let chars = '';
+      let j = i + 1;
+      for (; j < src.length && src[j] !== quote; j++) {
+        if (src[j] === '\\' && j + 1 < src.length) {
+          j++;
+          if (src[j] !== quote) chars += '\\';
+        }
+        chars += src[j];
+      }
+      if (j >= src.length) throw refused(start, `the quoted value of ${key} is never closed`);
+      value = quote === '"' ? expandEscapes(chars) : chars;
+      i = j + 1;
+    } else {
+      const nl = src.indexOf('\n', i);
+      const rest = nl < 0 ? src.slice(i) : src.slice(i, nl);
+      const comment = rest.indexOf(' #');
+      value = trimEndUnicode(comment < 0 ? rest : rest.slice(0, comment));
+      i = nl < 0 ? src.length : nl + 1;
+    }
+    values[key] = value;
+    lines[key] = lineAt(start);
+    literal[key] = quote === "'";
   }
   return { file, values, lines, literal };
 }

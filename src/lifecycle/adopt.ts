@@ -45,12 +45,12 @@ export const APP_COMPONENTS: readonly ComponentName[] = COMPONENT_NAMES.filter((
 
 const truthy = (v: string | undefined) => /^(true|1|yes|on)$/i.test((v ?? '').trim());
 
-/** Every variable the user's env files set: env_file layers first, the project .env last (it wins, as in Compose). */
+/** Every variable the user's env files set (not a compose file's `environment:`): env_file layers first, the project .env last (it wins, as in Compose). */
 export function userVariables(d: Deployment): Map<string, UserVar> {
   const out = new Map<string, UserVar>();
   for (const s of d.services)
     for (const [k, o] of Object.entries(s.origin))
-      if (o && o.file !== d.compose?.file && o.file !== d.envFile?.file && !out.has(k)) out.set(k, { value: s.env[k], origin: o });
+      if (o && !d.compose?.files.includes(o.file) && o.file !== d.envFile?.file && !out.has(k)) out.set(k, { value: s.env[k], origin: o });
   if (d.envFile) for (const k of Object.keys(d.envFile.values)) out.set(k, { value: d.vars[k], origin: { file: d.envFile.file, line: d.envFile.lines[k] } });
   return out;
 }
@@ -77,6 +77,8 @@ function effectiveDefaults(d: Deployment): Map<string, string> {
   return out;
 }
 
+const COMPOSE_FILE_CHOICE = new Set(['COMPOSE_FILE', 'COMPOSE_PATH_SEPARATOR']);
+
 /** The settings: user variables whose value is not what the containers would get without them. */
 export function nonDefaults(d: Deployment, vars: Map<string, UserVar>): Map<string, UserVar> {
   const defaults = effectiveDefaults(d);
@@ -85,6 +87,8 @@ export function nonDefaults(d: Deployment, vars: Map<string, UserVar>): Map<stri
     const def = defaults.get(k);
     const raw = d.envFile && v.origin.file === d.envFile.file ? d.envFile.values[k] : v.value;
     if (def !== undefined && (raw === def || v.value === def)) continue;
+    // Which compose files Compose reads: already merged here; the rendered deployment is one file.
+    if (COMPOSE_FILE_CHOICE.has(k)) continue;
     out.set(k, v);
   }
   return out;
@@ -477,6 +481,8 @@ export function adoptDeployment(d: Deployment, options: { dbMaxConnections?: num
   const maxConnections = settings.has('POSTGRES_MAX_CONNECTIONS') || settings.has('MYSQL_MAX_CONNECTIONS') ? d.database?.maxConnections : undefined;
   spec.overrides = { components, ...(db.mode !== 'external' && maxConnections !== undefined ? { database: { maxConnections } } : {}) };
   if (!d.compose) notes.push('no compose file: the services are the release\'s standard set (upstream docker-compose.yaml with this .env)');
+  if (d.compose && d.compose.files.length > 1)
+    notes.push(`${d.compose.files.join(', ')}: read as Docker Compose merges them; the rendered deployment is one docker-compose.yaml with what they set (COMPOSE_FILE is not kept)`);
   const { secrets, replaced } = adoptSecrets(env, spec, vars, refusals);
   return { spec, secrets, replacedSecrets: replaced, settings, refusals, notes };
 }

@@ -14,7 +14,7 @@ import { credentialEntries, holdsCredentials, withoutCredentials } from '../rend
 import { secretsFile } from '../render/secrets-store.js';
 import { publishedSecret } from '../render/secrets.js';
 import { writeFiles, type FileOutcome } from '../render/writer.js';
-import { knownEnvVariables } from '../core/known-env.js';
+import { knownEnvVariables, readBesideSettings } from '../core/known-env.js';
 import { loadDeployment, type ValidateInputs } from '../validate/load.js';
 import { adoptDeployment, type Refusal } from './adopt.js';
 import { adoptHelmValues, helmRoundTrip } from './adopt-helm.js';
@@ -230,7 +230,7 @@ export function importDeployment(o: ImportOptions): ImportReport {
 
   const known = knownEnvVariables(d.release.version);
   for (const k of Object.keys(input.overrides?.env ?? {}))
-    if (!known.has(k) && !d.compose?.referenced.has(k)) warnings.push(`${k}: not a variable Dify ${d.release.version} documents (typo?); kept in overrides.env`);
+    if (!known.has(k) && !readBesideSettings(k) && !d.compose?.referenced.has(k)) warnings.push(`${k}: not a variable Dify ${d.release.version} documents (typo?); kept in overrides.env`);
   // The spec proven above, with its credentials moved to the store (render reads them back from there).
   Object.assign(secrets, credentialEntries(input));
   const committable = withoutCredentials(input);

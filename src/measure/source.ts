@@ -3,8 +3,9 @@
 // without it, and no error message quotes the URL.
 import { join } from 'node:path';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { parse as parseDotenv } from 'dotenv';
 import { UserError } from '../io/errors.js';
+import { parseEnvText } from '../io/env-file.js';
+import { projectVars } from '../validate/deployment.js';
 
 export interface DbSource {
   host: string;
@@ -61,7 +62,7 @@ export function sourceFromUrl(text: string): DbSource {
   return { host, port, database, user, password: url.password ? decodedPart(url.password, 'password') : undefined, sslMode, options, label: labelOf(host, port, database) };
 }
 
-/** The DB_* variables of DIR/.env (or the .env file given), as Dify's API reads them. */
+/** The DB_* variables of DIR/.env (or the .env file given), as Docker Compose hands them to Dify's API. */
 export function sourceFromDeployment(path: string): DbSource {
   const file = existsSync(path) && statSync(path).isDirectory() ? join(path, '.env') : path;
   let text: string;
@@ -71,7 +72,7 @@ export function sourceFromDeployment(path: string): DbSource {
     const code = (e as NodeJS.ErrnoException).code;
     throw new UserError([`${file}: ${code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? 'error'})`}; --from takes a deployment directory with its .env, or the .env file`]);
   }
-  const env = parseDotenv(text);
+  const env = projectVars(parseEnvText(text, file));
   const type = (env.DB_TYPE ?? 'postgresql').toLowerCase();
   if (type !== 'postgresql')
     throw new UserError([`${file}: DB_TYPE=${env.DB_TYPE}; measure reads a PostgreSQL metadata database only (docs/measure.md says why MySQL is not supported yet)`]);

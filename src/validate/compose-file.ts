@@ -1,6 +1,8 @@
 // Reading a docker-compose file into what validate needs: per service its image, profiles,
 // env_file list, environment entries (with their lines, through `<<:` merges), replicas
-// and command. Wrong shapes are left to the compose-spec schema rule, never a crash.
+// and command, `extends:` applied and override files merged as Compose does (compose-go
+// override/merge.go). Wrong shapes are left to the compose-spec schema rule, never a crash.
+import { dirname, isAbsolute, join } from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, type Alias, type Node, type YAMLMap } from 'yaml';
 import { UserError } from '../io/errors.js';
 import { parseYamlDocument } from '../io/yaml-doc.js';
@@ -11,6 +13,8 @@ export interface EnvEntry {
   /** The value before interpolation; null for a bare `KEY` (taken from the shell). */
   raw: string | null;
   line?: number;
+  /** The file the entry is written in (an override file or an `extends:` file, not always the compose file). */
+  file: string;
 }
 
 export interface ComposeService {
@@ -23,10 +27,14 @@ export interface ComposeService {
   /** deploy.replicas (or scale) before interpolation. */
   replicasRaw?: string;
   command?: string;
+  /** `extends:` before it is applied. */
+  extends?: { service: string; file?: string; line?: number };
 }
 
 export interface ComposeFile {
   file: string;
+  /** Every compose file read: this one, the files its services extend, override files merged over it. */
+  files: string[];
   data: unknown;
   services: ComposeService[];
   /** Variables the file interpolates (${VAR}, $VAR): a .env that sets them is read. */
@@ -82,7 +90,7 @@ function scalarText(node: Node | undefined | null): string | undefined {
   return v === null || v === undefined ? '' : typeof v === 'object' ? undefined : String(v);
 }
 
-export function parseComposeText(text: string, file: string): ComposeFile {
+export function parseComposeText(text: string, file: string, opts: ComposeParseOptions = {}): ComposeFile {
   const { doc, data, lineOf, lineAt, aliasTargets } = parseYamlDocument(text, file, 'compose file');
   const deref = aliasResolver(aliasTargets());
   if (data !== null && (typeof data !== 'object' || Array.isArray(data)))
@@ -108,14 +116,14 @@ export function parseComposeText(text: string, file: string): ComposeFile {
         const s = scalarText(item as Node);
         if (s === undefined) continue;
         const eq = s.indexOf('=');
-        environment.push({ key: eq < 0 ? s : s.slice(0, eq), raw: eq < 0 ? null : s.slice(eq + 1), line: lineOf(item as Node) });
+        environment.push({ key: eq < 0 ? s : s.slice(0, eq), raw: eq < 0 ? null : s.slice(eq + 1), line: lineOf(item as Node), file });
       }
     } else {
       for (const [key, v] of mapEntries(envNode, deref)) {
         trap(v, ['services', name, 'environment', key]);
         const resolved = deref(v);
         const raw = scalarText(resolved as Node);
-        environment.push({ key, raw: raw === undefined ? null : raw, line: lineOf(resolved as Node) });
+        environment.push({ key, raw: raw === undefined ? null : raw, line: lineOf(resolved as Node), file });
       }
     }
     for (const [key, v] of mapEntries(svc.get('labels'), deref)) trap(v, ['services', name, 'labels', key]);
@@ -136,6 +144,9 @@ export function parseComposeText(text: string, file: string): ComposeFile {
     const replicasRaw = scalarText(mapEntries(svc.get('deploy'), deref).get('replicas')) ?? scalarText(svc.get('scale'));
     const commandNode = svc.get('command');
     const command = isSeq(commandNode) ? commandNode.items.map((i) => scalarText(i as Node) ?? '').join(' ') : scalarText(commandNode);
+    const extendsNode = svc.get('extends');
+    const extendsMap = mapEntries(extendsNode, deref);
+    const extendsService = scalarText(extendsNode) ?? scalarText(extendsMap.get('service'));
     services.push({
       name,
       line: lineOf(svcNode),
@@ -145,18 +156,95 @@ export function parseComposeText(text: string, file: string): ComposeFile {
       environment,
       replicasRaw,
       command,
+      ...(extendsService !== undefined && { extends: { service: extendsService, file: scalarText(extendsMap.get('file')), line: lineOf(extendsNode as Node) } }),
     });
   }
-  if (services.length === 0)
+  if (services.length === 0 && !opts.override)
     throw new UserError([`${file}: no services: is not a docker-compose file for Dify; pass Dify's docker-compose.yaml (or the one dify-deploy rendered) with --compose`]);
   const referenced = new Set<string>();
   for (const m of text.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)) referenced.add(m[1]);
+  const files = [file];
   return {
     file,
+    files,
     data,
-    services,
+    services: applyExtends(services, files, opts.extendsFile),
     referenced,
     lineAt,
     traps,
   };
+}
+
+export interface ComposeParseOptions {
+  /** An override file: it may hold no service, or services that are only partial. */
+  override?: boolean;
+  /** Reads the compose file an `extends: { file: … }` names (a path as written, relative to this file). */
+  extendsFile?: (path: string) => ComposeFile;
+}
+
+/**
+ * Compose's merge of one service definition over another (compose-go override/merge.go), for what
+ * validate reads: image, command and replicas replaced; environment, env_file and profiles appended
+ * (a later environment key wins). The result keeps `over`'s name and line.
+ */
+function mergeService(base: ComposeService, over: ComposeService): ComposeService {
+  return {
+    name: over.name,
+    line: over.line,
+    image: over.image ?? base.image,
+    profiles: [...base.profiles, ...over.profiles],
+    envFiles: [...base.envFiles, ...over.envFiles],
+    environment: [...base.environment, ...over.environment],
+    replicasRaw: over.replicasRaw ?? base.replicasRaw,
+    command: over.command ?? base.command,
+  };
+}
+
+/** Each service with its `extends:` applied, as Compose applies it before anything else; a base Compose cannot find is bad input. */
+function applyExtends(services: ComposeService[], files: string[], extendsFile: ComposeParseOptions['extendsFile']): ComposeService[] {
+  const file = files[0];
+  const byName = new Map(services.map((s) => [s.name, s]));
+  const applied = new Map<string, ComposeService>();
+  const applying: string[] = [];
+  const apply = (s: ComposeService): ComposeService => {
+    const ext = s.extends;
+    if (!ext) return s;
+    const done = applied.get(s.name);
+    if (done) return done;
+    const where = `${file}${ext.line ? `:${ext.line}` : ''}`;
+    if (applying.includes(s.name))
+      throw new UserError([`${where}: service ${s.name} extends itself (${[...applying, s.name].join(' → ')}); docker compose refuses a circular extends — fix extends.service`]);
+    applying.push(s.name);
+    let base: ComposeService | undefined;
+    if (ext.file !== undefined) {
+      if (!extendsFile) throw new UserError([`${where}: service ${s.name} extends a service of ${ext.file}, which is not read here; write the service out`]);
+      const other = extendsFile(ext.file);
+      for (const f of other.files) if (!files.includes(f)) files.push(f);
+      const found = other.services.find((o) => o.name === ext.service);
+      // Compose reads the other file's env_file paths from that file's folder.
+      const folder = dirname(other.file);
+      base = found && { ...found, envFiles: found.envFiles.map((f) => ({ ...f, path: isAbsolute(f.path) ? f.path : join(folder, f.path) })) };
+    } else {
+      const named = byName.get(ext.service);
+      base = named && apply(named);
+    }
+    if (!base)
+      throw new UserError([`${where}: service ${s.name} extends ${ext.service}, which ${ext.file ?? file} does not define; docker compose refuses it — fix extends.service`]);
+    applying.pop();
+    const merged = mergeService(base, s);
+    applied.set(s.name, merged);
+    return merged;
+  };
+  return services.map(apply);
+}
+
+/** `over` (an override file) merged into `compose` as Compose merges the files it is given in order. */
+export function mergeComposeFiles(compose: ComposeFile, over: ComposeFile): ComposeFile {
+  const services = compose.services.map((s) => {
+    const o = over.services.find((x) => x.name === s.name);
+    return o ? { ...mergeService(s, o), line: s.line } : s;
+  });
+  // A service only the override defines: its line is not in the compose file findings name.
+  for (const o of over.services) if (!compose.services.some((s) => s.name === o.name)) services.push({ ...o, line: undefined });
+  return { ...compose, services, files: [...compose.files, ...over.files], referenced: new Set([...compose.referenced, ...over.referenced]) };
 }

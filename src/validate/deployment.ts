@@ -55,6 +55,25 @@ export function projectVars(envFile: EnvFile | undefined): Record<string, string
   return vars;
 }
 
+/**
+ * An env_file's values as Compose resolves them for one service (compose-go
+ * WithServicesEnvironmentResolved): `${VAR}` reads the project's .env first, then the service's
+ * `environment:`, then what the service's earlier env_files and this file's earlier lines set.
+ * A file without a reference is the same for every service.
+ */
+function envFileValues(file: EnvFile, project: Record<string, string>, serviceEnv: Record<string, string>, earlier: Record<string, string>[]): Record<string, string> {
+  const keys = Object.keys(file.values);
+  if (!keys.some((k) => file.values[k].includes('$') && !file.literal[k])) return file.values;
+  const out: Record<string, string> = Object.create(null);
+  const sources = [project, serviceEnv, out, ...[...earlier].reverse()];
+  const lookup = new Proxy(out, { get: (_, name) => sources.find((r) => Object.hasOwn(r, name))?.[name as string] });
+  for (const k of keys) {
+    const v = file.values[k];
+    out[k] = v.includes('$') && !file.literal[k] ? interpolate(v, lookup, `${file.file}:${file.lines[k]}`) : v;
+  }
+  return out;
+}
+
 const origins = new WeakMap<EnvFile, Record<string, Origin>>();
 
 /** Where each variable of an env file is set, once per file. */
@@ -109,11 +128,11 @@ function servicesFromCompose(compose: ComposeFile, envFile: EnvFile | undefined,
   };
   // Services merging one anchor (or copying one value) hold the same raw text: each is read once.
   const readRaw = new Map<string, { value: string; required: string[]; ref: string | undefined }>();
-  const read = (raw: string, line: number | undefined) => {
+  const read = (raw: string, where: string) => {
     let r = readRaw.get(raw);
     if (!r) {
       const required: string[] = [];
-      r = { value: interpolate(raw, vars, `${compose.file}:${line}`, 0, required), required, ref: soleReference(raw) };
+      r = { value: interpolate(raw, vars, where, 0, required), required, ref: soleReference(raw) };
       readRaw.set(raw, r);
     }
     return r;
@@ -124,6 +143,25 @@ function servicesFromCompose(compose: ComposeFile, envFile: EnvFile | undefined,
     const originLayers: Record<string, Origin>[] = [];
     const env: Record<string, string> = {};
     const origin: Record<string, Origin> = {};
+    // `environment:` first: an env_file's `${VAR}` may read it (below).
+    for (const e of s.environment) {
+      if (e.raw === null) {
+        // A bare KEY takes the value from the shell; validate judges the files only.
+        continue;
+      }
+      const { value, required, ref } = read(e.raw, `${e.file}:${e.line}`);
+      env[e.key] = value;
+      for (const name of required)
+        findings.push({
+          rule: 'schema',
+          severity: 'error',
+          file: e.file,
+          line: e.line,
+          message: `service ${s.name}: ${e.key} requires ${name} (\${${name}:?…}), which is unset or empty; docker compose refuses to start`,
+          fix: `set ${name} in .env`,
+        });
+      origin[e.key] = (ref && envVarOrigin(envFile, ref)) || { file: e.file, line: e.line };
+    }
     for (const ef of s.envFiles) {
       const loaded = loadEnvFile(interpolate(ef.path, vars));
       if (!loaded) {
@@ -138,26 +176,8 @@ function servicesFromCompose(compose: ComposeFile, envFile: EnvFile | undefined,
           });
         continue;
       }
-      envLayers.push(projectVars(loaded));
+      envLayers.push(loaded === envFile ? vars : envFileValues(loaded, vars, env, envLayers));
       originLayers.push(originsOf(loaded));
-    }
-    for (const e of s.environment) {
-      if (e.raw === null) {
-        // A bare KEY takes the value from the shell; validate judges the files only.
-        continue;
-      }
-      const { value, required, ref } = read(e.raw, e.line);
-      env[e.key] = value;
-      for (const name of required)
-        findings.push({
-          rule: 'schema',
-          severity: 'error',
-          file: compose.file,
-          line: e.line,
-          message: `service ${s.name}: ${e.key} requires ${name} (\${${name}:?…}), which is unset or empty; docker compose refuses to start`,
-          fix: `set ${name} in .env`,
-        });
-      origin[e.key] = (ref && envVarOrigin(envFile, ref)) || { file: compose.file, line: e.line };
     }
     const replicasText = s.replicasRaw === undefined ? '1' : interpolate(s.replicasRaw, vars).trim();
     const active = s.profiles.length === 0 || s.profiles.some((p) => profiles.has(interpolate(p, vars)));

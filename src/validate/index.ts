@@ -49,7 +49,7 @@ export async function validate(inputs: ValidateInputs, options: { strict?: boole
   });
   const errors = unique.filter((d) => d.severity === 'error').length;
   const warnings = unique.length - errors;
-  const files = [deployment.specFile, deployment.envFile?.file, deployment.compose?.file, deployment.helmValuesFile].filter((f): f is string => !!f);
+  const files = [deployment.specFile, deployment.envFile?.file, deployment.compose?.file, ...(deployment.compose?.files.slice(1) ?? []), deployment.helmValuesFile].filter((f): f is string => !!f);
   return {
     ok: errors === 0 && !(options.strict && warnings > 0),
     errors,

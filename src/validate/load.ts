@@ -1,7 +1,7 @@
 // Finding and reading validate's inputs: a directory (dify-deploy's output or upstream's
 // docker/ folder) and/or explicit files. Unreadable or unparsable input is a UserError (exit 2);
 // a spec that parses but breaks the schema is a finding, reported with the rest.
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { UserError } from '../io/errors.js';
 import { loadRelease } from '../core/data.js';
@@ -10,7 +10,7 @@ import { parseSpecData } from '../core/spec-parse.js';
 import { unrenderable } from '../core/target-support.js';
 import { inlineCredentials, moveAdvice } from '../render/spec-credentials.js';
 import type { Spec } from '../core/spec.js';
-import { parseComposeText, type ComposeFile } from './compose-file.js';
+import { mergeComposeFiles, parseComposeText, type ComposeFile } from './compose-file.js';
 import { helmValueTraps, type YamlTrap } from './yaml-traps.js';
 import { extraManifestsRead, type ManifestDoc } from './helm-extra.js';
 import { parseYamlDocument } from '../io/yaml-doc.js';
@@ -35,8 +35,38 @@ const COMPOSE_NAMES = ['docker-compose.yaml', 'docker-compose.yml', 'compose.yam
 const SPEC_NAME = 'dify-deploy.yaml';
 const HELM_VALUES = join('helm', 'values.yaml');
 
+/** compose-go's DefaultOverrideFileNames, in its order of preference. */
+const OVERRIDE_NAMES = ['compose.override.yml', 'compose.override.yaml', 'docker-compose.override.yml', 'docker-compose.override.yaml'];
+/** How many compose files an `extends: { file: … }` chain may pass through (Compose's own chains are one or two deep). */
+const MAX_EXTENDS_FILES = 8;
+
 function found(dir: string, ...names: string[]): string | undefined {
   return names.map((n) => join(dir, n)).find(isFile);
+}
+
+/**
+ * The compose files `docker compose` runs in `dir`, in the order it merges them: the project .env's
+ * COMPOSE_FILE when it sets one (split at COMPOSE_PATH_SEPARATOR, else `:`), else the file found
+ * there and an override file beside it. A file named with --compose is read alone, as `-f` reads it.
+ */
+function composeFiles(inputs: ValidateInputs, dir: string | undefined, foundPath: string | undefined, envFile: EnvFile | undefined): { paths: string[]; hint: string } {
+  const hint = 'pass it with --compose';
+  if (inputs.compose) return { paths: [inputs.compose], hint };
+  const vars = projectVars(envFile);
+  if (dir !== undefined && envFile && vars.COMPOSE_FILE) {
+    const paths = vars.COMPOSE_FILE.split(vars.COMPOSE_PATH_SEPARATOR || ':').filter(Boolean);
+    return { paths: paths.map((f) => (isAbsolute(f) ? f : join(dir, f))), hint: `fix COMPOSE_FILE (${envFile.file}:${envFile.lines.COMPOSE_FILE})` };
+  }
+  const override = foundPath && found(dirname(foundPath), ...OVERRIDE_NAMES);
+  return { paths: foundPath ? [foundPath, ...(override ? [override] : [])] : [], hint };
+}
+
+/** A compose file, and the files its services extend, read from `within` (when found there rather than named). */
+function readCompose(path: string, within: string | undefined, hint: string, opts: { override?: boolean } = {}, chain: string[] = []): ComposeFile {
+  if (chain.length >= MAX_EXTENDS_FILES)
+    throw new UserError([`${path}: extends: passes through more than ${MAX_EXTENDS_FILES} compose files (${[...chain, path].join(' → ')}); write the services out`]);
+  const text = readTextFile(path, 'compose file', hint, within);
+  return parseComposeText(text, path, { ...opts, extendsFile: (other) => readCompose(isAbsolute(other) ? other : join(dirname(path), other), within, hint, {}, [...chain, path]) });
 }
 
 export function loadDeployment(inputs: ValidateInputs): { deployment: Deployment; findings: Diagnostic[] } {
@@ -88,9 +118,11 @@ export function loadDeployment(inputs: ValidateInputs): { deployment: Deployment
     }
   }
   const envFile: EnvFile | undefined = envPath ? parseEnvText(readTextFile(envPath, '.env file', 'pass it with --env', envWithin), envPath) : undefined;
-  const compose: ComposeFile | undefined = composePath
-    ? parseComposeText(readTextFile(composePath, 'compose file', 'pass it with --compose', inputs.compose ? undefined : dir), composePath)
-    : undefined;
+  const composeWithin = inputs.compose ? undefined : dir;
+  const { paths, hint } = composeFiles(inputs, dir, composePath, envFile);
+  const compose: ComposeFile | undefined = paths
+    .map((path, i) => readCompose(path, composeWithin, hint, { override: i > 0 }))
+    .reduce<ComposeFile | undefined>((merged, next) => (merged ? mergeComposeFiles(merged, next) : next), undefined);
   let helmValues: unknown;
   let helmLineAt: ((path: (string | number)[]) => number | undefined) | undefined;
   let helmTraps: YamlTrap[] | undefined;

@@ -103,6 +103,6 @@ function unescape(text: string): string {
     if (simple === '$') return '$$';
     if (simple !== undefined) return SIMPLE[simple] ?? match; // \c is no escape
     if (octal!.length === 3 && /^[0-7]{3}$/.test(octal!) && parseInt(octal!, 8) <= 255) return String.fromCodePoint(parseInt(octal!, 8));
-    return `\\${octal}`;
+    return match; // Go cannot unquote it: compose keeps the text as written
   });
 }

@@ -1,7 +1,7 @@
 // unknown-variable: a .env variable the release does not know (releases/known-env) is
 // most often a typo that silently leaves the default in force.
 import { Suggester, suggestionText } from '../../io/did-you-mean.js';
-import { ENTRYPOINT_VARIABLES, knownEnvVariables } from '../../core/known-env.js';
+import { knownEnvVariables, readBesideSettings } from '../../core/known-env.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { Rule } from './rule.js';
 
@@ -24,7 +24,7 @@ export const unknownVariableRule: Rule = {
     let searched = 0;
     let unsearched: string | undefined; // one string for every finding past the budget
     for (const name of Object.keys(d.envFile.values)) {
-      if (known.has(name) || ENTRYPOINT_VARIABLES.has(name) || d.compose?.referenced.has(name)) continue;
+      if (known.has(name) || readBesideSettings(name) || d.compose?.referenced.has(name)) continue;
       const best = suggester.suggest(name);
       if (best !== undefined) searched++;
       out.push({
