@@ -117,7 +117,7 @@ describe('import --helm-values', () => {
     expect(parse(readFileSync(join(dir, 'adopted', 'helm', 'values.yaml'), 'utf8')).externalS3.pathStyle).toBe(true);
   });
 
-  it("what the spec cannot hold in a user's backend blocks is refused with its line, nothing written; Sentinel is never taken for a standalone server", async () => {
+  it("what the spec cannot hold (a backend setting, an HPA, a valueFrom env entry) is refused with its line, nothing written; Sentinel is never taken for a standalone server", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dd-import-own-'));
     const values = join(dir, 'values.yaml');
     writeFileSync(values, [...OWN.slice(0, 20), '    celery: 5', ...OWN.slice(20)].join('\n'));
@@ -125,6 +125,18 @@ describe('import --helm-values', () => {
     expect(refused.code).toBe(2);
     expect(refused.stdout).toContain('values.yaml:21: externalRedis.db.celery');
     expect(existsSync(join(dir, 'a'))).toBe(false);
+    // An HPA (real Helm renders it: the capacity at maxReplicas is the user's) and an env entry read through valueFrom.
+    const hpa = [...OWN, 'api:', '  autoscaling:', '    enabled: true', '    minReplicas: 2', '    maxReplicas: 6', '  extraEnv:', '    - name: MY_POD_IP', '      valueFrom:', '        fieldRef:', '          fieldPath: status.podIP', ''];
+    writeFileSync(values, hpa.join('\n'));
+    if (helmBinary() && UPSTREAM_REQUIRED) {
+      const out = await runHelm(['template', 'dify', chartDir('0.37.0'), '-f', values]);
+      expect(find(parseManifests(out.stdout), 'HorizontalPodAutoscaler', 'dify-api')!.spec.maxReplicas).toBe(6);
+    }
+    const lost = await runCli(['import', '--helm-values', values, '--out', join(dir, 'c'), '--db-max-connections', '800']);
+    expect(lost.code).toBe(2);
+    expect(lost.stdout).toMatch(/values\.yaml:\d+: api: 2–6 replicas \(HPA\) rendered as 2 replica\(s\)/);
+    expect(lost.stdout).toMatch(/values\.yaml:\d+: api\.extraEnv\[0\] MY_POD_IP: an env entry read through valueFrom/);
+    expect(existsSync(join(dir, 'c'))).toBe(false);
     const sentinel = [...OWN.slice(0, 20), '  sentinel:', '    enabled: true', '    masterSet: prod', '    sentinels: ["s1.internal:26379", "s2.internal:26379"]', ...OWN.slice(20)].join('\n');
     writeFileSync(values, sentinel);
     const s = await runCli(['import', '--helm-values', values, '--out', join(dir, 'b'), '--db-max-connections', '800', '--json']);

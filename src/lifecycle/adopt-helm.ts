@@ -258,8 +258,23 @@ export function helmRoundTrip(user: Deployment, spec: SpecInput, secrets: Record
     const a = at(mine, [key]);
     const b = at(theirs, [key]);
     if (!isMap(a) || a.enabled === false || !isMap(b)) continue;
-    const replicas = (x: Values) => componentValues(x).replicas.min;
-    if (replicas(a) !== replicas(b)) out.push({ file, line: user.helmLineAt?.([key]), message: `${key}: ${replicas(a)} replica(s) rendered as ${replicas(b)}` });
+    // Replicas, and the user's HPA bounds: losing an HPA loses the capacity it scales to (the
+    // render giving web an HPA over the same replicas loses nothing).
+    const ra = componentValues(a).replicas;
+    const rb = componentValues(b).replicas;
+    const count = (r: typeof ra) => (r.min === r.max ? `${r.min} replica(s)` : `${r.min}–${r.max} replicas (HPA)`);
+    if (ra.min !== rb.min || (ra.max !== ra.min && ra.max !== rb.max))
+      out.push({
+        file,
+        line: user.helmLineAt?.(ra.max !== ra.min ? [key, 'autoscaling'] : [key]),
+        message: `${key}: ${count(ra)} rendered as ${count(rb)}${ra.max !== ra.min ? ` (dify-deploy runs ${key} at the replicas its plan sizes); to import, set ${key}.autoscaling.enabled: false and the replicas you run` : ''}`,
+      });
+    // An env entry read from a Secret, a ConfigMap or the pod (valueFrom) the render does not give back.
+    const refs = (x: Values) => (Array.isArray(x.extraEnv) ? x.extraEnv : []).flatMap((e, index) => (isMap(e) && typeof e.name === 'string' && isMap(e.valueFrom) ? [{ name: e.name, from: JSON.stringify(e.valueFrom), index }] : []));
+    const kept = new Set(refs(b).map((r) => `${r.name}=${r.from}`));
+    for (const r of refs(a))
+      if (!kept.has(`${r.name}=${r.from}`))
+        out.push({ file, line: user.helmLineAt?.([key, 'extraEnv', r.index]), message: `${key}.extraEnv[${r.index}] ${r.name}: an env entry read through valueFrom, which dify-deploy.yaml has no field for; remove it to import` });
   }
   // Every setting the user gave an enabled external backend block comes back from the render:
   // what the spec cannot hold (the Celery broker's Redis db) is refused, never dropped.
