@@ -103,7 +103,9 @@ function checked(docs: Document[], lineCounter: LineCounter, file: string, what:
           // The library reports its own stack running out as an error at the node it had reached.
           /Maximum call stack/.test(e.message)
             ? `${file}:${lineCounter.linePos(e.pos[0]).line}: the ${what} nests deeper than the YAML reader follows (a few hundred levels) — flatten it`
-            : `${file}:${lineCounter.linePos(e.pos[0]).line}: YAML syntax error in the ${what}: ${e.message.split('\n')[0]} — fix the YAML at that line`,
+            : 'code' in e && e.code === 'MULTIPLE_DOCS'
+              ? `${file}:${lineCounter.linePos(e.pos[0]).line}: a second YAML document starts here (\`---\`), and the ${what} is read as one document — remove the \`---\` (or keep the second part in a file of its own)`
+              : `${file}:${lineCounter.linePos(e.pos[0]).line}: YAML syntax error in the ${what}: ${e.message.split('\n')[0]} — fix the YAML at that line`,
         ),
     );
   }
