@@ -62,3 +62,22 @@ describe('Helm values read as Helm reads them', () => {
     ]);
   });
 });
+
+describe('replicas as the chart runs them', () => {
+  it.skipIf(!helmBinary() || !UPSTREAM_REQUIRED)('an HPA only where the chart renders one: api at maxReplicas, pluginDaemon.autoscaling ignored', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'dd-helm-hpa-')), 'values.yaml');
+    const autoscaling = ['  autoscaling:', '    enabled: true', '    minReplicas: 1', '    maxReplicas: 4'];
+    writeFileSync(path, ['image:', '  api:', '    tag: "1.14.2"', 'api:', ...autoscaling, 'pluginDaemon:', ...autoscaling, ''].join('\n'));
+    const out = await runHelm(['template', 'dify', chartDir('0.37.0'), '-f', path]);
+    expect(out.code, out.stderr).toBe(0);
+    const objects = parseManifests(out.stdout);
+    // The oracle: at its peak, each Deployment runs its HPA's maxReplicas, or its replicas without one.
+    const peak = (name: string) => objects.find((o) => o.kind === 'HorizontalPodAutoscaler' && o.spec.scaleTargetRef.name === name)?.spec.maxReplicas ?? find(objects, 'Deployment', name)!.spec.replicas;
+    const report = await validate({ helmValues: path });
+    const breakdown = (report.diagnostics.find((d) => d.rule === 'connection-budget')!.data as { breakdown: { component: string; replicas: number }[] }).breakdown;
+    const replicas = (component: string) => breakdown.find((b) => b.component === component)!.replicas;
+    expect(replicas('api')).toBe(peak('dify-api'));
+    expect(replicas('api')).toBe(4);
+    expect(replicas('plugin_daemon')).toBe(peak('dify-plugin-daemon'));
+  });
+});

@@ -21,8 +21,15 @@ const count = (v: unknown, fallback: number) => {
   return Number.isFinite(n) && n >= 0 ? n : fallback;
 };
 
-export function componentValues(block: Values): ComponentValues {
-  const autoscaling = isMap(block.autoscaling) && block.autoscaling.enabled === true ? block.autoscaling : undefined;
+/**
+ * `block` is the component's values merged onto the chart's; `chartBlock` the chart's own
+ * defaults for it. The chart renders an HPA only for the blocks whose values.yaml has an
+ * `autoscaling` map (templates/hpa.yaml: api, worker, web, sandbox): elsewhere `autoscaling` is a
+ * key the chart ignores, and the Deployment runs `replicas`.
+ */
+export function componentValues(block: Values, chartBlock: unknown): ComponentValues {
+  const hpa = isMap(chartBlock) && isMap(chartBlock.autoscaling);
+  const autoscaling = hpa && isMap(block.autoscaling) && block.autoscaling.enabled === true ? block.autoscaling : undefined;
   const replicas = count(block.replicas, 1);
   const min = autoscaling ? count(autoscaling.minReplicas, 1) : replicas;
   const max = autoscaling ? count(autoscaling.maxReplicas, min) : replicas;

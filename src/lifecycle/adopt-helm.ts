@@ -200,7 +200,7 @@ export function adoptHelmValues(d: Deployment, options: { dbMaxConnections?: num
     const key = CHART_COMPONENTS[name].key;
     const block = merged[key];
     if (!isMap(block)) continue;
-    const values = componentValues(block);
+    const values = componentValues(block, chart[key]);
     if (!values.enabled) continue;
     const o = sized(values.replicas.min, values.limits);
     const env: Record<string, string> = {};
@@ -260,8 +260,8 @@ export function helmRoundTrip(user: Deployment, spec: SpecInput, secrets: Record
     if (!isMap(a) || a.enabled === false || !isMap(b)) continue;
     // Replicas, and the user's HPA bounds: losing an HPA loses the capacity it scales to (the
     // render giving web an HPA over the same replicas loses nothing).
-    const ra = componentValues(a).replicas;
-    const rb = componentValues(b).replicas;
+    const ra = componentValues(a, chart[key]).replicas;
+    const rb = componentValues(b, chart[key]).replicas;
     const count = (r: typeof ra) => (r.min === r.max ? `${r.min} replica(s)` : `${r.min}–${r.max} replicas (HPA)`);
     if (ra.min !== rb.min || (ra.max !== ra.min && ra.max !== rb.max))
       out.push({
