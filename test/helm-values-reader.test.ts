@@ -81,3 +81,17 @@ describe('replicas as the chart runs them', () => {
     expect(replicas('plugin_daemon')).toBe(peak('dify-plugin-daemon'));
   });
 });
+
+describe('components as the chart renders them', () => {
+  it.skipIf(!helmBinary() || !UPSTREAM_REQUIRED)('`enabled:` left empty (null) deletes the default true: no worker Deployment, and validate counts none', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'dd-helm-enabled-')), 'values.yaml');
+    writeFileSync(path, ['image:', '  api:', '    tag: "1.14.2"', 'worker:', '  enabled:', '  replicas: 3', ''].join('\n'));
+    const out = await runHelm(['template', 'dify', chartDir('0.37.0'), '-f', path]);
+    expect(out.code, out.stderr).toBe(0);
+    expect(find(parseManifests(out.stdout), 'Deployment', 'dify-worker')).toBeUndefined();
+    const report = await validate({ helmValues: path });
+    const breakdown = (report.diagnostics.find((d) => d.rule === 'connection-budget')?.data as { breakdown: { component: string }[] } | undefined)?.breakdown ?? [];
+    expect(breakdown.map((b) => b.component)).not.toContain('worker');
+    expect(report.diagnostics.filter((d) => d.rule === 'queue-coverage' && d.severity === 'error')).not.toEqual([]);
+  });
+});

@@ -42,5 +42,8 @@ export function componentValues(block: Values, chartBlock: unknown): ComponentVa
     if (ref && typeof ref.name === 'string' && typeof ref.key === 'string') secretRefs.push({ name: e.name, secret: ref.name, key: ref.key, index });
   });
   const resources = isMap(block.resources) ? block.resources : {};
-  return { enabled: block.enabled !== false, replicas: { min, max }, extraEnv, secretRefs, limits: isMap(resources.limits) ? resources.limits : {} };
+  // The chart renders a component under `{{- if .Values.<c>.enabled }}`: Go's truth, so an `enabled:`
+  // left empty (null, which deletes the chart's default true) turns it off like false does.
+  const enabled = block.enabled !== undefined && block.enabled !== null && block.enabled !== false && block.enabled !== 0 && block.enabled !== '';
+  return { enabled, replicas: { min, max }, extraEnv, secretRefs, limits: isMap(resources.limits) ? resources.limits : {} };
 }
