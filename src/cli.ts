@@ -137,12 +137,34 @@ export function buildProgram(io: Io, setExit: (code: number) => void, json = fal
     .option('--json', 'machine-readable output')
     .action(async (opts) => setExit(await (await import('./commands/release.js')).runReleaseList(opts, io)));
 
+  refuseRepeatedOptions(program);
   return program;
 }
 
 /** `dify-deploy render dify-deploy.yaml`: plan and render take the spec file as an option, not an argument. */
 const withSpecFileHint = (message: string) =>
   /too many arguments for '(plan|render)'/.test(message) ? `${message.trimEnd()} The spec file is given with --config FILE.\n` : message;
+
+/** What to do instead of repeating a flag, where giving it twice has a likely reason. */
+const REPEAT_HINTS: Record<string, string> = {
+  'helm-values': 'dify-deploy reads one values file and does not layer several as `helm -f a -f b` does: merge them into one (a deployed release\'s own: `helm get values RELEASE -o yaml > values.yaml`)',
+};
+
+/**
+ * A flag that takes one value, given twice, is bad input: commander keeps the last silently, so
+ * `--helm-values base.yaml --helm-values prod.yaml` checked prod.yaml alone. Values are not echoed
+ * (one may be a database URL with its password). Repeatable flags (--set) collect and are left alone.
+ */
+function refuseRepeatedOptions(cmd: Command): void {
+  for (const opt of cmd.options) {
+    if (!(opt.required || opt.optional) || opt.parseArg) continue;
+    let seen = 0;
+    cmd.on(`option:${opt.name()}`, () => {
+      if (++seen === 2) throw new UserError([`${opt.long ?? opt.flags} given more than once: it takes one value; ${REPEAT_HINTS[opt.name()] ?? 'give it once'}`]);
+    });
+  }
+  for (const sub of cmd.commands) refuseRepeatedOptions(sub);
+}
 
 const jsonError = (exitCode: number, errors: string[]) => JSON.stringify({ ok: false, exitCode, errors }, null, 2);
 

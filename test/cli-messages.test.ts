@@ -32,6 +32,24 @@ describe('flags', () => {
     expect(r.stdout).toBe('');
   });
 
+  it('a one-value flag given twice is refused naming it (commander kept the last silently); --set still repeats', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dd-msg-'));
+    writeFileSync(join(dir, 'base.yaml'), 'api:\n  replicas: 3\n');
+    writeFileSync(join(dir, 'prod.yaml'), 'worker:\n  replicas: 2\n');
+    for (const command of ['validate', 'import']) {
+      const r = await runCli([command, '--helm-values', join(dir, 'base.yaml'), '--helm-values', join(dir, 'prod.yaml'), '--out', join(dir, 'out')].slice(0, command === 'import' ? 7 : 5));
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^error: --helm-values given more than once: .*merge them into one/);
+      expect(r.stderr).not.toContain('base.yaml');
+    }
+    expect(readdirSync(dir).sort()).toEqual(['base.yaml', 'prod.yaml']);
+    const tier = await runCli(['plan', '--tier', '10qps', '--tier', '50qps', '--json']);
+    expect(tier.code).toBe(2);
+    expect(JSON.parse(tier.stdout).errors).toEqual(['--tier given more than once: it takes one value; give it once']);
+    expect((await runCli(['plan', '--tier', '10qps', '--set', 'storage.type=s3', '--set', 'storage.bucket=b', '--set', 'storage.region=r', '--json'])).code).not.toBe(2);
+  });
+
   it('validate --json is --format json', async () => {
     const file = specFile('tier: 10qps\n');
     const a = await runCli(['validate', '--config', file, '--json']);

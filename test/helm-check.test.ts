@@ -199,3 +199,24 @@ describe.skipIf(!helmBinary() || !UPSTREAM_REQUIRED)('the chart-schema findings 
     expect(schemaCases, 'some mutations break the schema').toBeGreaterThan(0);
   });
 });
+
+// `api:` with every key under it commented out: real Helm deletes the block and its templates fail.
+describe.skipIf(!helmBinary() || !UPSTREAM_REQUIRED)('an empty (null) block of the chart agrees with real helm template', () => {
+  // Component, backend and global blocks; subcharts and empty maps (which render without their defaults). Each is a Helm run.
+  const BLOCKS = ['api', 'worker', 'web', 'pluginDaemon', 'externalRedis', 'global', 'postgresql', 'weaviate', 'nodeSelector', 'tolerations'];
+  test.each(VERSIONS)('%s', async (v) => {
+    const dir = mkdtempSync(join(tmpdir(), 'dd-null-'));
+    const results = await Promise.all(
+      BLOCKS.map(async (key) => {
+        const file = join(dir, `${key}.yaml`);
+        writeFileSync(file, `${key}:\n  # replicas: 2\n`);
+        const rendered = (await runHelm(['template', 'dify', chartDir(v), '-f', file])).code === 0;
+        const flagged = checkHelmValues({ [key]: null }, v).some((f) => f.rule === 'helm-null-block' && f.severity === 'error' && dotted(f.path) === key);
+        return { key, rendered, flagged };
+      }),
+    );
+    // Flagged exactly where Helm fails to render.
+    expect(results.filter((r) => r.flagged === r.rendered)).toEqual([]);
+    expect(results.filter((r) => r.flagged).map((r) => r.key)).toEqual(['api', 'worker', 'web', 'pluginDaemon', 'externalRedis', 'global']);
+  });
+});

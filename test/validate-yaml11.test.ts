@@ -33,7 +33,9 @@ const HELM_VALUES = [
   '    - name: OK',
   '      value: "0755"',
   '    - name: DURATION',
-  '      value: 1:30', // 17
+  '      value: 1_000', // 17
+  '    - name: SCHEDULE',
+  '      value: 1:30', // 19: a string to Helm's go-yaml (no sexagesimal numbers), unlike PyYAML
   '',
 ].join('\n');
 
@@ -49,7 +51,7 @@ describe('yaml-1.1 rule', () => {
     ]);
     expect(found[0].message).toContain('`off` is the boolean false');
     expect(found[0].fix).toBe('quote it: "off"');
-    expect(found[2].message).toContain('the number 90');
+    expect(found[2].message).toContain('the number 1000');
     expect(report.ok).toBe(false);
   });
 

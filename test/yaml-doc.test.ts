@@ -56,3 +56,13 @@ describe('parseYamlDocument: repeated keys', () => {
     ]);
   });
 });
+
+describe('parseYamlDocument: a second document', () => {
+  it('names the `---` line and says what to do, in words of the file, not of the YAML library', () => {
+    expect(ours('api:\n  replicas: 3\n---\napi:\n  replicas: 5\n')).toEqual([
+      'f.yaml:3: a second YAML document starts here (`---`), and the spec file is read as one document — remove the `---` (or keep the second part in a file of its own)',
+    ]);
+    // A leading `---` starts the one document: no error.
+    expect(ours('---\napi:\n  replicas: 3\n')).toEqual([]);
+  });
+});

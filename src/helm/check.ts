@@ -10,7 +10,9 @@
 //   helm-autoscaling minReplicas ≤ maxReplicas (the API server)
 // What neither can tell — only here: the schema has no `additionalProperties: false`, so
 //   helm-unknown-key a key that is not the chart's (a typo) and helm-dead-key a key no template
-//   reads are silently ignored by Helm; and the autoscaling warning that replicas ≠ minReplicas
+//   reads are silently ignored by Helm; helm-null-block an empty block (`api:` with its keys
+//   commented out) deletes the chart's defaults, which Helm only reports as a template's nil
+//   pointer; and the autoscaling warning that replicas ≠ minReplicas
 //   resets the Deployment on every upgrade.
 import { join } from 'node:path';
 import type { ErrorObject, ValidateFunction } from 'ajv';
@@ -20,7 +22,7 @@ import { GENERATED_CHARTS_DIR, loadChart, pathMatches, runChartValidator, type C
 import { coalesceValues, dotted, isMap, type Values } from './merge.js';
 import { parseQuantity } from './quantity.js';
 
-export type HelmRule = 'helm-schema' | 'helm-unknown-key' | 'helm-dead-key' | 'helm-env-value' | 'helm-quantity' | 'helm-autoscaling';
+export type HelmRule = 'helm-schema' | 'helm-unknown-key' | 'helm-dead-key' | 'helm-null-block' | 'helm-env-value' | 'helm-quantity' | 'helm-autoscaling';
 
 export interface Finding {
   rule: HelmRule;
@@ -66,6 +68,19 @@ function keyTreeFindings(chart: ChartData, user: Values): Finding[] {
     for (const [key, child] of Object.entries(value)) {
       const p = [...path, key];
       if (path.length === 0 && key in keys.subcharts) continue; // subchart values: the subchart's business
+      const def = isMap(defaults) ? defaults[key] : undefined;
+      // `api:` with every key under it commented out is null, and a null deletes the key in Helm:
+      // the chart's defaults under it are gone and the templates that read them fail to render.
+      if (child === null && isMap(def) && Object.keys(def).length > 0) {
+        findings.push({
+          rule: 'helm-null-block',
+          severity: 'error',
+          path: p,
+          message: `${dotted(p)} is empty (null), which deletes the chart's whole ${dotted(p)} block in Helm — its ${Object.keys(def).length} default keys with it — and the templates that read them fail to render (nil pointer evaluating .Values.${dotted(p)}.…)`,
+          fix: `give ${dotted(p)} the keys you meant to set, or remove the line (a key left out keeps the chart's defaults)`,
+        });
+        continue;
+      }
       const dead = keys.dead.find((d) => pathMatches(d.path, p));
       if (dead) {
         findings.push({
@@ -89,7 +104,6 @@ function keyTreeFindings(chart: ChartData, user: Values): Finding[] {
         });
         continue;
       }
-      const def = defaults[key];
       // `{}` or null in values.yaml marks a free-form slot (resources, affinity, annotations, …).
       if (def === null || (isMap(def) && Object.keys(def).length === 0)) continue;
       walk(child, def, p);

@@ -21,8 +21,15 @@ const count = (v: unknown, fallback: number) => {
   return Number.isFinite(n) && n >= 0 ? n : fallback;
 };
 
-export function componentValues(block: Values): ComponentValues {
-  const autoscaling = isMap(block.autoscaling) && block.autoscaling.enabled === true ? block.autoscaling : undefined;
+/**
+ * `block` is the component's values merged onto the chart's; `chartBlock` the chart's own
+ * defaults for it. The chart renders an HPA only for the blocks whose values.yaml has an
+ * `autoscaling` map (templates/hpa.yaml: api, worker, web, sandbox): elsewhere `autoscaling` is a
+ * key the chart ignores, and the Deployment runs `replicas`.
+ */
+export function componentValues(block: Values, chartBlock: unknown): ComponentValues {
+  const hpa = isMap(chartBlock) && isMap(chartBlock.autoscaling);
+  const autoscaling = hpa && isMap(block.autoscaling) && block.autoscaling.enabled === true ? block.autoscaling : undefined;
   const replicas = count(block.replicas, 1);
   const min = autoscaling ? count(autoscaling.minReplicas, 1) : replicas;
   const max = autoscaling ? count(autoscaling.maxReplicas, min) : replicas;
@@ -35,5 +42,8 @@ export function componentValues(block: Values): ComponentValues {
     if (ref && typeof ref.name === 'string' && typeof ref.key === 'string') secretRefs.push({ name: e.name, secret: ref.name, key: ref.key, index });
   });
   const resources = isMap(block.resources) ? block.resources : {};
-  return { enabled: block.enabled !== false, replicas: { min, max }, extraEnv, secretRefs, limits: isMap(resources.limits) ? resources.limits : {} };
+  // The chart renders a component under `{{- if .Values.<c>.enabled }}`: Go's truth, so an `enabled:`
+  // left empty (null, which deletes the chart's default true) turns it off like false does.
+  const enabled = block.enabled !== undefined && block.enabled !== null && block.enabled !== false && block.enabled !== 0 && block.enabled !== '';
+  return { enabled, replicas: { min, max }, extraEnv, secretRefs, limits: isMap(resources.limits) ? resources.limits : {} };
 }

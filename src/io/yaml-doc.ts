@@ -2,7 +2,7 @@
 // positions, so syntax errors and bad anchors become one message naming the file and line (bad
 // input, exit 2), never an internal error, and findings name their lines. Writing: the library's
 // text with one quoting policy, so YAML 1.1 and 1.2 readers read the same data.
-import { Document, LineCounter, isMap, isScalar, parseAllDocuments, parseDocument, type Alias, type Node, type ToStringOptions } from 'yaml';
+import { Document, LineCounter, isMap, isScalar, parseAllDocuments, parseDocument, type Alias, type Node, type Tags, type ToStringOptions } from 'yaml';
 import { UserError } from './errors.js';
 import { NOT_PLAIN, plainData } from './yaml-data.js';
 import { aliasProblem, aliasTargetCollector, eachNode, MAX_ALIAS_EXPANSION, nodeAt } from './yaml-walk.js';
@@ -58,11 +58,25 @@ export function parseOwnYaml(text: string): unknown {
   return data === NOT_PLAIN ? doc.toJS() : data;
 }
 
-/** `what` names the file's role in messages ("spec file", "compose file", …). */
-export function parseYamlDocument(text: string, file: string, what: string): YamlDocument {
+/**
+ * How Helm reads a values file (go-yaml v2, through sigs.k8s.io/yaml): YAML 1.1 plain scalars —
+ * `yes`/`off` booleans, `010` octal, `1_000` — but no sexagesimal numbers (`1:30` stays a string),
+ * and a timestamp read into Helm's untyped values stays its text. `helm template` of values with
+ * `replicas: 010` renders 8, and `enabled: no` turns the block off (test/helm-values-reader.test.ts).
+ */
+export const HELM_VALUES_READER = {
+  version: '1.1',
+  customTags: (tags: Tags) => tags.filter((t) => typeof t !== 'object' || (t.format !== 'TIME' && t.tag !== 'tag:yaml.org,2002:timestamp')),
+} as const;
+
+/**
+ * `what` names the file's role in messages ("spec file", "compose file", …); `reader` the YAML
+ * reading of the program that consumes the file (default: YAML 1.2, as Compose v2 and dify-deploy read).
+ */
+export function parseYamlDocument(text: string, file: string, what: string, reader?: typeof HELM_VALUES_READER): YamlDocument {
   const lineCounter = new LineCounter();
   const source = text.replace(/^\uFEFF/, '');
-  return checked([parseDocument(source, { lineCounter, ...PARSE_OPTIONS })], lineCounter, file, what, source.includes('*'))[0];
+  return checked([parseDocument(source, { lineCounter, ...PARSE_OPTIONS, ...reader })], lineCounter, file, what, source.includes('*'))[0];
 }
 
 /** Every document of a multi-document file (Kubernetes manifests), each with its lines. */
@@ -89,7 +103,9 @@ function checked(docs: Document[], lineCounter: LineCounter, file: string, what:
           // The library reports its own stack running out as an error at the node it had reached.
           /Maximum call stack/.test(e.message)
             ? `${file}:${lineCounter.linePos(e.pos[0]).line}: the ${what} nests deeper than the YAML reader follows (a few hundred levels) — flatten it`
-            : `${file}:${lineCounter.linePos(e.pos[0]).line}: YAML syntax error in the ${what}: ${e.message.split('\n')[0]} — fix the YAML at that line`,
+            : 'code' in e && e.code === 'MULTIPLE_DOCS'
+              ? `${file}:${lineCounter.linePos(e.pos[0]).line}: a second YAML document starts here (\`---\`), and the ${what} is read as one document — remove the \`---\` (or keep the second part in a file of its own)`
+              : `${file}:${lineCounter.linePos(e.pos[0]).line}: YAML syntax error in the ${what}: ${e.message.split('\n')[0]} — fix the YAML at that line`,
         ),
     );
   }

@@ -10,7 +10,7 @@ import { COMPONENT_NAMES, type ComponentName, type SpecInput } from '../core/spe
 import { STORAGE_BACKENDS } from '../backends/storage.js';
 import { VECTOR_STORES } from '../backends/vector-stores.js';
 import { loadChart } from '../helm/chart.js';
-import { coalesceValues, isMap, type Values } from '../helm/merge.js';
+import { coalesceValues, dotted, isMap, type Values } from '../helm/merge.js';
 import { componentValues } from '../helm/component-values.js';
 import { parseQuantity } from '../helm/quantity.js';
 import { renderFiles } from '../render/index.js';
@@ -24,6 +24,9 @@ import type { Adoption, Refusal, UserVar } from './adopt.js';
 import { envDefaults } from './release-env.js';
 
 type Path = (string | number)[];
+
+/** The chart's blocks for an external server: what each holds, the spec holds. */
+const EXTERNAL_BLOCKS = ['externalPostgres', 'externalMysql', 'externalRedis', ...[...STORAGE_BACKENDS, ...VECTOR_STORES].flatMap((b) => ('helmExternalKey' in b && b.helmExternalKey ? [b.helmExternalKey] : []))];
 
 function leaves(v: unknown, path: Path = [], out: [Path, unknown][] = []): [Path, unknown][] {
   if (Array.isArray(v)) v.forEach((x, i) => leaves(x, [...path, i], out));
@@ -42,7 +45,8 @@ function at(v: unknown, path: Path): unknown {
 }
 
 const MARK = 'dd-marker-';
-const PORT_MARKER = 59991;
+/** Number fields are marked by values no real setting takes. */
+const NUMBER_MARKERS: Record<string, number> = { port: 59991, db: 59992 };
 const SECRET_MARKERS = Object.fromEntries(SECRETS.map((s) => [s.name, `${MARK}secret-${s.name}`]));
 
 /**
@@ -67,34 +71,49 @@ function renderHelmValues(spec: SpecInput, secrets: Record<string, string>): { v
 
 const renderValues = (spec: SpecInput, secrets: Record<string, string>) => renderHelmValues(spec, secrets).values;
 
+/** The values Helm renders with: the rendered ones merged onto the chart's defaults (what a switch left out is the chart's). */
+function renderedLeaves(chart: Values, spec: SpecInput): [Path, unknown][] | undefined {
+  const values = renderValues(spec, SECRET_MARKERS);
+  return values && leaves(coalesceValues(chart, values));
+}
+
+const samePath = (a: Path, b: Path) => a.length === b.length && a.every((p, i) => p === b[i]);
+
 /**
- * Of candidate backend specs, the one whose rendered switches (`enabled:` leaves) all hold in the
- * user's values; its marker fields are then read from the user's values at the marker's path.
+ * Of candidate backend specs, the one whose rendered switches (`enabled:` leaves at any depth,
+ * e.g. `externalRedis.sentinel.enabled`) all hold in the user's values; its marker fields are
+ * then read from the user's values at the marker's path: a string or number where the marker
+ * lands, a list where a list's marker item lands, a boolean (`true` in the candidate) where
+ * rendering it false flips a leaf.
  */
-function pickBackend<T extends Record<string, unknown>>(base: SpecInput, key: 'database' | 'redis' | 'vectorStore' | 'storage', candidates: T[], merged: Values): T | undefined {
-  const rendered = candidates.map((c) => {
-    const values = renderValues({ ...base, [key]: c }, SECRET_MARKERS);
-    return values && leaves(values);
-  });
-  // The switches this choice flips: top-level blocks' `enabled:` that differ between the candidates.
-  const switchesOf = (all: [Path, unknown][]) => new Map(all.filter(([p, v]) => p.length === 2 && p[1] === 'enabled' && typeof v === 'boolean').map(([p, v]) => [String(p[0]), v]));
-  const maps = rendered.map((r) => (r ? switchesOf(r) : undefined));
-  const blocks = new Set(maps.flatMap((m) => [...(m?.keys() ?? [])]));
-  const ok = maps.filter((m): m is Map<string, unknown> => m !== undefined);
-  const relevant = [...blocks].filter((b) => new Set(ok.map((m) => m.get(b))).size > 1);
+function pickBackend<T extends Record<string, unknown>>(chart: Values, base: SpecInput, key: 'database' | 'redis' | 'vectorStore' | 'storage', candidates: T[], merged: Values): T | undefined {
+  const rendered = candidates.map((c) => renderedLeaves(chart, { ...base, [key]: c }));
+  // The switches this choice flips: the `enabled:` leaves whose values differ between the candidates.
+  const switchesOf = (all: [Path, unknown][]) => all.filter(([p, v]) => p.at(-1) === 'enabled' && typeof v === 'boolean');
+  const ok = rendered.filter((r): r is [Path, unknown][] => r !== undefined).map(switchesOf);
+  const relevant = (path: Path) => new Set(ok.map((s) => s.find(([p]) => samePath(p, path))?.[1])).size > 1;
   for (const [i, c] of candidates.entries()) {
     const all = rendered[i];
-    const switches = maps[i];
-    if (!all || !switches) continue;
-    const mine = relevant.filter((b) => switches.has(b));
-    if (!mine.length || !mine.every((b) => at(merged, [b, 'enabled']) === switches.get(b))) continue;
+    if (!all) continue;
+    const mine = switchesOf(all).filter(([p]) => relevant(p));
+    if (!mine.length || !mine.every(([p, v]) => at(merged, p) === v)) continue;
     const out: Record<string, unknown> = { ...c };
     for (const [field, marker] of Object.entries(c)) {
-      if (typeof marker === 'string' ? !marker.includes(MARK) : marker !== PORT_MARKER) continue;
-      const found = all.find(([, v]) => v === marker || v === String(marker));
-      const user = found ? at(merged, found[0]) : undefined;
-      if (user === undefined || user === null || user === '') delete out[field];
-      else out[field] = typeof marker === 'number' ? Number(user) : String(user);
+      if (marker === true) {
+        const off = renderedLeaves(chart, { ...base, [key]: { ...c, [field]: false } });
+        const path = off && all.find(([p, v]) => v === true && off.some(([q, w]) => w === false && samePath(p, q)))?.[0];
+        const user = path ? at(merged, path) : undefined;
+        if (typeof user === 'boolean') out[field] = user;
+        else delete out[field];
+        continue;
+      }
+      const list = Array.isArray(marker) && typeof marker[0] === 'string' && marker[0].includes(MARK);
+      const probe = list ? marker[0] : marker;
+      if (typeof probe === 'string' ? !probe.includes(MARK) : probe !== NUMBER_MARKERS[field]) continue;
+      const found = all.find(([, v]) => v === probe || v === String(probe));
+      const user = found ? at(merged, list ? found[0].slice(0, -1) : found[0]) : undefined;
+      if (user === undefined || user === null || user === '' || (list && (!Array.isArray(user) || user.length === 0))) delete out[field];
+      else out[field] = list ? (user as unknown[]).map(String) : typeof probe === 'number' ? Number(user) : String(user);
     }
     return out as T;
   }
@@ -102,15 +121,16 @@ function pickBackend<T extends Record<string, unknown>>(base: SpecInput, key: 'd
 }
 
 function markers(fields: readonly string[]): Record<string, string | number> {
-  return Object.fromEntries(fields.map((f) => [f, f === 'port' ? PORT_MARKER : f === 'url' || f === 'endpoint' || f === 'accountUrl' ? `http://${MARK}${f.toLowerCase()}.invalid` : `${MARK}${f}`]));
+  return Object.fromEntries(fields.map((f) => [f, NUMBER_MARKERS[f] ?? (f === 'url' || f === 'endpoint' || f === 'accountUrl' ? `http://${MARK}${f.toLowerCase()}.invalid` : `${MARK}${f}`)]));
 }
 
 export function adoptHelmValues(d: Deployment, options: { dbMaxConnections?: number } = {}): Adoption {
   const release: Release = d.release;
   const file = d.helmValuesFile!;
+  const chart = loadChart(release.helm.version).defaults;
   // validate's view already merged the values onto the chart's defaults and read extra/ once.
   const merged: Values = {
-    ...(d.helm?.merged ?? coalesceValues(loadChart(release.helm.version).defaults, d.helmValues as Values)),
+    ...(d.helm?.merged ?? coalesceValues(chart, d.helmValues as Values)),
     [CREDENTIALS_KEY]: secretsData(d.helm?.manifests ?? []).get(CREDENTIALS_SECRET) ?? {},
   };
   const refusals: Refusal[] = [];
@@ -118,21 +138,30 @@ export function adoptHelmValues(d: Deployment, options: { dbMaxConnections?: num
   const base: SpecInput = { release: release.version, tier: '10qps', targets: ['helm'], storage: { type: 's3', bucket: 'b', region: 'r', useIam: true } };
 
   const database: Record<string, unknown> =
-    pickBackend<Record<string, unknown>>(base, 'database', [{ mode: 'bundled' }, { mode: 'external', engine: 'postgresql', maxConnections: 100000, ...markers(['host', 'port', 'user', 'database', 'pluginDatabase']) }, { mode: 'external', engine: 'mysql', maxConnections: 100000, ...markers(['host', 'port', 'user', 'database', 'pluginDatabase']) }], merged) ?? {};
+    pickBackend<Record<string, unknown>>(chart, base, 'database', [{ mode: 'bundled' }, { mode: 'external', engine: 'postgresql', maxConnections: 100000, ...markers(['host', 'port', 'user', 'database', 'pluginDatabase']) }, { mode: 'external', engine: 'mysql', maxConnections: 100000, ...markers(['host', 'port', 'user', 'database', 'pluginDatabase']) }], merged) ?? {};
   if (database.mode === 'external') {
     const max = options.dbMaxConnections;
     if (max === undefined) refusals.push({ file, line: d.helmLineAt?.([database.engine === 'mysql' ? 'externalMysql' : 'externalPostgres']), message: "an external database whose max_connections the values do not say; pass --db-max-connections N (SHOW max_connections; on the server)" });
     else database.maxConnections = max;
   }
-  const redis = pickBackend<Record<string, unknown>>(base, 'redis', [{ mode: 'bundled' }, { mode: 'external', ...markers(['host', 'port', 'username']) }, { mode: 'external', topology: 'sentinel', sentinels: ['a:1'], ...markers(['sentinelMasterName', 'sentinelPassword']) }], merged) ?? {};
+  const redisExternal = { mode: 'external', useSsl: true, ...markers(['username', 'db']) };
+  const redis =
+    pickBackend<Record<string, unknown>>(
+      chart,
+      base,
+      'redis',
+      [{ mode: 'bundled' }, { ...redisExternal, ...markers(['host', 'port']) }, { ...redisExternal, topology: 'sentinel', sentinels: [`${MARK}sentinels:1`], ...markers(['host', 'port', 'sentinelMasterName', 'sentinelPassword']) }],
+      merged,
+    ) ?? {};
   const vectorStore =
     pickBackend<Record<string, unknown>>(
+      chart,
       base,
       'vectorStore',
       [{ type: 'weaviate', mode: 'bundled' }, ...VECTOR_STORES.filter((v) => 'helmExternalKey' in v).map((v) => ({ type: v.id, mode: 'external', ...markers(['url', 'host', 'port', 'user', 'password', 'apiKey', 'database']) }))],
       merged,
     ) ?? {};
-  const storage = pickBackend<Record<string, unknown>>(base, 'storage', STORAGE_BACKENDS.filter((s) => s.shared).map((s) => ({ type: s.id, ...markers(['bucket', 'endpoint', 'region', 'accessKey', 'secretKey', 'accountName', 'accountUrl', 'serviceAccountJsonBase64']) })), merged);
+  const storage = pickBackend<Record<string, unknown>>(chart, base, 'storage', STORAGE_BACKENDS.filter((s) => s.shared).map((s) => ({ type: s.id, pathStyle: true, ...markers(['bucket', 'endpoint', 'region', 'accessKey', 'secretKey', 'accountName', 'accountUrl', 'serviceAccountJsonBase64']) })), merged);
   // S3 through the pod's IAM role: no keys to read, and render needs to know.
   if (storage?.type === 's3' && isMap(merged.externalS3) && merged.externalS3.useIAM === true) storage.useIam = true;
   if (!storage) refusals.push({ file, message: 'no external object storage is enabled: dify-deploy deploys Dify on Kubernetes only with S3, Azure Blob, OSS, GCS, COS, OBS or TOS (pods on different nodes cannot share a volume)' });
@@ -171,7 +200,7 @@ export function adoptHelmValues(d: Deployment, options: { dbMaxConnections?: num
     const key = CHART_COMPONENTS[name].key;
     const block = merged[key];
     if (!isMap(block)) continue;
-    const values = componentValues(block);
+    const values = componentValues(block, chart[key]);
     if (!values.enabled) continue;
     const o = sized(values.replicas.min, values.limits);
     const env: Record<string, string> = {};
@@ -229,8 +258,32 @@ export function helmRoundTrip(user: Deployment, spec: SpecInput, secrets: Record
     const a = at(mine, [key]);
     const b = at(theirs, [key]);
     if (!isMap(a) || a.enabled === false || !isMap(b)) continue;
-    const replicas = (x: Values) => componentValues(x).replicas.min;
-    if (replicas(a) !== replicas(b)) out.push({ file, line: user.helmLineAt?.([key]), message: `${key}: ${replicas(a)} replica(s) rendered as ${replicas(b)}` });
+    // Replicas, and the user's HPA bounds: losing an HPA loses the capacity it scales to (the
+    // render giving web an HPA over the same replicas loses nothing).
+    const ra = componentValues(a, chart[key]).replicas;
+    const rb = componentValues(b, chart[key]).replicas;
+    const count = (r: typeof ra) => (r.min === r.max ? `${r.min} replica(s)` : `${r.min}–${r.max} replicas (HPA)`);
+    if (ra.min !== rb.min || (ra.max !== ra.min && ra.max !== rb.max))
+      out.push({
+        file,
+        line: user.helmLineAt?.(ra.max !== ra.min ? [key, 'autoscaling'] : [key]),
+        message: `${key}: ${count(ra)} rendered as ${count(rb)}${ra.max !== ra.min ? ` (dify-deploy runs ${key} at the replicas its plan sizes); to import, set ${key}.autoscaling.enabled: false and the replicas you run` : ''}`,
+      });
+    // An env entry read from a Secret, a ConfigMap or the pod (valueFrom) the render does not give back.
+    const refs = (x: Values) => (Array.isArray(x.extraEnv) ? x.extraEnv : []).flatMap((e, index) => (isMap(e) && typeof e.name === 'string' && isMap(e.valueFrom) ? [{ name: e.name, from: JSON.stringify(e.valueFrom), index }] : []));
+    const kept = new Set(refs(b).map((r) => `${r.name}=${r.from}`));
+    for (const r of refs(a))
+      if (!kept.has(`${r.name}=${r.from}`))
+        out.push({ file, line: user.helmLineAt?.([key, 'extraEnv', r.index]), message: `${key}.extraEnv[${r.index}] ${r.name}: an env entry read through valueFrom, which dify-deploy.yaml has no field for; remove it to import` });
+  }
+  // Every setting the user gave an enabled external backend block comes back from the render:
+  // what the spec cannot hold (the Celery broker's Redis db) is refused, never dropped.
+  for (const block of EXTERNAL_BLOCKS) {
+    const value = at(user.helmValues, [block]);
+    if (!isMap(value) || at(mine, [block, 'enabled']) !== true) continue;
+    for (const [path, v] of leaves(value, [block]))
+      if (v !== null && JSON.stringify(at(theirs, path)) !== JSON.stringify(v))
+        out.push({ file, line: user.helmLineAt?.(path), message: `${dotted(path)}: the adopted spec renders another value here (dify-deploy.yaml has no field for it); remove it from the values, or keep these values by hand` });
   }
   const probe = leaves(rendered);
   for (const [name, value] of Object.entries(secrets))

@@ -45,7 +45,8 @@ export function helmView(input: {
   /** extra/ beside the values when the caller read it already (helm-extra's extraManifestsRead). */
   manifests?: () => ManifestDoc[];
 }): HelmView {
-  const merged = coalesceValues(loadChart(input.release.helm.version).defaults, input.values);
+  const chart = loadChart(input.release.helm.version).defaults;
+  const merged = coalesceValues(chart, input.values);
   const where = (path: (string | number)[]): Origin => {
     const line = input.lineAt?.(path);
     return { file: input.file, ...(line !== undefined ? { line } : {}) };
@@ -56,7 +57,7 @@ export function helmView(input: {
   for (const [component, { key }] of Object.entries(CHART_COMPONENTS) as [ServiceModel['component'], { key: string }][]) {
     const block = merged[key];
     if (!isMap(block)) continue;
-    const values = componentValues(block);
+    const values = componentValues(block, chart[key]);
     const env: Record<string, string> = {};
     const origin: Record<string, Origin> = {};
     for (const e of values.extraEnv) {

@@ -13,7 +13,7 @@ import type { Spec } from '../core/spec.js';
 import { mergeComposeFiles, parseComposeText, type ComposeFile } from './compose-file.js';
 import { helmValueTraps, type YamlTrap } from './yaml-traps.js';
 import { extraManifestsRead, type ManifestDoc } from './helm-extra.js';
-import { parseYamlDocument } from '../io/yaml-doc.js';
+import { HELM_VALUES_READER, parseYamlDocument } from '../io/yaml-doc.js';
 import { buildDeployment, projectVars, type Deployment } from './deployment.js';
 import type { Diagnostic } from './diagnostics.js';
 import { parseEnvText, interpolate, type EnvFile } from './env-file.js';
@@ -130,7 +130,7 @@ export function loadDeployment(inputs: ValidateInputs): { deployment: Deployment
   if (helmPath) {
     // extra/ first (see extraManifestsRead); an error in it is still reported after the values'.
     helmManifests = extraManifestsRead(helmPath);
-    const parsed = parseYamlDocument(readTextFile(helmPath, 'Helm values file', 'pass it with --helm-values', inputs.helmValues ? undefined : dir), helmPath, 'Helm values file');
+    const parsed = parseYamlDocument(readTextFile(helmPath, 'Helm values file', 'pass it with --helm-values', inputs.helmValues ? undefined : dir), helmPath, 'Helm values file', HELM_VALUES_READER);
     helmValues = parsed.data ?? {};
     if (typeof helmValues !== 'object' || Array.isArray(helmValues))
       throw new UserError([`${helmPath}: expected a mapping of chart values (api:, worker:, …), got ${Array.isArray(helmValues) ? 'a list' : typeof helmValues}`]);

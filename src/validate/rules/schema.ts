@@ -105,7 +105,9 @@ async function helmFindings(d: Deployment): Promise<Diagnostic[]> {
   const results = charts.map((chart) => (chart === first?.chart ? first : check(chart)));
   const errors = (r: (typeof results)[number]) => r.findings.filter((f) => f.severity === 'error').length;
   const best = results.reduce((a, b) => (errors(b) < errors(a) || (errors(b) === errors(a) && b.findings.length < a.findings.length) ? b : a));
-  return best.findings.map((f) => helmDiagnostic(d, f, best.chart));
+  // An env value YAML 1.1 and 1.2 read apart (`yes`, `010`) is the yaml-1.1 rule's finding, which names the text as written.
+  const readApart = new Set((d.helmTraps ?? []).filter((t) => !t.sameIn12).map((t) => dotted(t.path)));
+  return best.findings.filter((f) => !(f.rule === 'helm-env-value' && readApart.has(dotted(f.path)))).map((f) => helmDiagnostic(d, f, best.chart));
 }
 
 export const schemaRule: Rule = {

@@ -26,9 +26,10 @@ export const yaml11Rule: Rule = {
     const compose = (d.compose?.traps ?? []).filter((t) => t.path[2] === 'restart' || !t.sameIn12).map((t) =>
       diagnostic(d.compose!.file, t, 'docker-compose v1, PyYAML, Ansible', t.path[2] === 'restart' ? 'the Compose Specification wants a string there' : 'the container gets another value (e.g. "True", "493")'),
     );
-    // An env value that is a number even to YAML 1.2 is the schema rule's finding (helm-env-value).
+    // An env value both readings take for the same number (`5001`) is the schema rule's finding
+    // (helm-env-value); one they read apart (`yes`, `010`) is this rule's, naming the text.
     const helm = (d.helmTraps ?? [])
-      .filter((t) => !(t.nonStringIn12 && t.path.at(-1) === 'value'))
+      .filter((t) => !(t.sameIn12 && t.path.at(-1) === 'value'))
       .map((t) => diagnostic(d.helmValuesFile, t, 'Helm, Kubernetes', 'the API server rejects the object, whose field must be a string'));
     return [...compose, ...helm];
   },
