@@ -95,6 +95,20 @@ describe('all or nothing across kill -9 and concurrent renders', () => {
     }
   });
 
+  it('a lock left by a process that is gone (or left empty by a crash) is taken over, holding this pid, nothing beside it', () => {
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    for (const content of [`${gone}\n`, '']) {
+      const dir = mkdtempSync(join(root, 'stale-'));
+      mkdirSync(join(dir, '.dify-deploy'));
+      writeFileSync(join(dir, '.dify-deploy', 'lock'), content);
+      const unlock = lockOutDir(dir);
+      expect(readFileSync(join(dir, '.dify-deploy', 'lock'), 'utf8')).toBe(`${process.pid}\n`);
+      expect(readdirSync(join(dir, '.dify-deploy'))).toEqual(['lock']);
+      unlock();
+      expect(readdirSync(join(dir, '.dify-deploy'))).toEqual([]);
+    }
+  });
+
   it('a directory symlink out of --out is refused, the outside untouched', async () => {
     const out = join(root, 'linked');
     const victim = join(root, 'victim');

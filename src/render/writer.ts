@@ -3,7 +3,7 @@
 // what dify-deploy last wrote at each path, and a file that no longer matches it (or that exists
 // without an entry) is left alone unless `force`.
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, readFileSync, fsyncSync, mkdirSync, openSync, readdirSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, linkSync, readFileSync, fsyncSync, mkdirSync, openSync, readdirSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { UserError } from '../io/errors.js';
 import { readUserText } from '../io/user-file.js';
@@ -200,8 +200,40 @@ function alive(pid: number): boolean {
 const LOCK_WAIT_MS = 60_000;
 
 /**
- * Takes the output directory's lock (created exclusively; a lock whose process is gone is
- * taken over), waiting for a run that holds it. Returns the release.
+ * Creates the lock holding this process's pid, or returns false when it exists. The pid is written
+ * before the lock appears (a hard link of a written file): a lock created empty and written after
+ * was read as "" by a waiting run, taken for a dead holder's and removed, and two runs wrote at once.
+ */
+function createLock(path: string): boolean {
+  const staged = `${path}.${process.pid}.new`;
+  writeFileSync(staged, `${process.pid}\n`, { mode: 0o600 });
+  try {
+    linkSync(staged, path);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS') throw fsError(path, e, 'lock');
+  } finally {
+    rmSync(staged, { force: true });
+  }
+  // A filesystem without hard links: created exclusively, then written.
+  try {
+    writeFileSync(path, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw fsError(path, e, 'lock');
+  }
+}
+
+const lockHolder = (path: string, outDir: string) =>
+  Number(readUserText(path, { what: 'lock', hint: `delete ${path} if no dify-deploy runs`, within: outDir, optional: true })?.trim());
+
+/**
+ * Takes the output directory's lock, waiting for a run that holds it. A lock whose process is gone
+ * is taken over by one waiter only: it is moved aside (a rename succeeds once), and a live lock
+ * moved by mistake (another waiter took the stale one over first) is put back. Returns the release.
  */
 export function lockOutDir(outDir: string): () => void {
   const created: string[] = [];
@@ -214,15 +246,25 @@ export function lockOutDir(outDir: string): () => void {
   const path = join(outDir, LOCK_PATH);
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (;;) {
-    try {
-      writeFileSync(path, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
-      return unlock;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw fsError(path, e, 'lock');
-    }
-    const holder = Number(readUserText(path, { what: 'lock', hint: `delete ${path} if no dify-deploy runs`, within: outDir, optional: true })?.trim());
+    if (createLock(path)) return unlock;
+    const holder = lockHolder(path, outDir);
     if (!alive(holder)) {
-      rmSync(path, { force: true });
+      const aside = `${path}.${process.pid}.stale`;
+      try {
+        renameSync(path, aside);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw fsError(path, e, 'lock');
+        continue;
+      }
+      const moved = lockHolder(aside, outDir);
+      if (moved !== holder && alive(moved)) {
+        try {
+          linkSync(aside, path);
+        } catch {
+          // another run holds it now; the one moved aside still writes, as it would have
+        }
+      }
+      rmSync(aside, { force: true });
       continue;
     }
     if (Date.now() > deadline) throw new UserError([`${outDir}: another dify-deploy (pid ${holder}) is writing here; wait for it to finish, or delete ${path} if no such process runs`]);
