@@ -76,6 +76,11 @@ describe('findings on broken values (0.38.0-rc2)', () => {
     expect(f).toMatchObject({ rule: 'helm-unknown-key', path: ['api', 'replcas'] });
     expect(f.message).toContain('did you mean "replicas"');
   });
+  test('a key like none of the chart\'s points to --chart, for values written for a newer chart', () => {
+    const [f] = check({ worker: { newFeatureFlag: true } });
+    expect(f).toMatchObject({ rule: 'helm-unknown-key', path: ['worker', 'newFeatureFlag'] });
+    expect(f.fix).toContain('--chart PATH');
+  });
   test('keys only templates read, and free-form maps, are accepted', () => {
     expect(
       check({

@@ -100,7 +100,7 @@ function keyTreeFindings(chart: ChartData, user: Values): Finding[] {
           severity: 'error',
           path: p,
           message: `${dotted(p)}: not a key of dify-helm ${chart.version} (not in its values.yaml nor read by its templates); Helm accepts it and the chart ignores it${hint}`,
-          fix: hint ? 'rename it to the key the chart reads' : 'remove it',
+          fix: hint ? 'rename it to the key the chart reads' : `remove it; or, if the values are for a dify-helm newer than ${chart.version}, check them against that chart with --chart PATH`,
         });
         continue;
       }
