@@ -277,6 +277,19 @@ describe('measure: where it connects, and bad input', () => {
     expect(JSON.parse(r.stdout).total.total).toBe(truth.perMinuteTotal.reduce((a, b) => a + b, 0));
   });
 
+  it('the installed command reads the password from ~/.pgpass (PGPASSFILE) as libpq does, without a warning', (ctx) => {
+    if (!server) return ctx.skip();
+    const dir = mkdtempSync(join(tmpdir(), 'dd-pgpass-'));
+    const pgpass = join(dir, 'pgpass');
+    writeFileSync(pgpass, `127.0.0.1:${server!.port}:dify:${READER}:${PASSWORD}\n`, { mode: 0o600 });
+    const env = { ...process.env, PGPASSFILE: pgpass };
+    delete env.PGPASSWORD;
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'dify-deploy.cjs'), 'measure', '--db', `postgresql://${READER}@127.0.0.1:${server!.port}/dify`, ...window, '--json'], { encoding: 'utf8', env });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).total.total).toBe(truth.perMinuteTotal.reduce((a, b) => a + b, 0));
+  });
+
   it('bad input: one line, exit 2, never the password', async (ctx) => {
     if (!server) return ctx.skip();
     const cases: [string[], RegExp][] = [

@@ -88,6 +88,20 @@ export function connectionError(e: unknown, source: DbSource, timeoutSeconds: nu
  * with a statement timeout and a short lock timeout, and always ends it with ROLLBACK: nothing
  * the session did can commit. No temporary tables, no locks beyond a reader's ACCESS SHARE.
  */
+/** pgpass's entry point: the password of ~/.pgpass (or $PGPASSFILE) matching the connection, or undefined. */
+type PgPassLookup = (connection: { host: string; port: number; database: string; user: string }, done: (password: string | undefined) => void) => void;
+
+/**
+ * A password neither --db nor DB_PASSWORD gives, where libpq looks: PGPASSWORD, then ~/.pgpass.
+ * pg reads ~/.pgpass itself only through a path it deprecates (a warning on the user's stderr,
+ * removed in pg 9); a password function asking the pgpass module is its documented way.
+ */
+function environmentPassword(source: DbSource): Promise<string | undefined> {
+  if (process.env.PGPASSWORD !== undefined) return Promise.resolve(process.env.PGPASSWORD);
+  const lookup = createRequire(import.meta.url)('pgpass') as PgPassLookup;
+  return new Promise((resolve) => lookup({ host: source.host, port: source.port, database: source.database, user: source.user }, resolve));
+}
+
 /** A connected client: each TLS setting of the sslmode in turn, as libpq falls back; the error that says most when none connects. */
 async function connect(source: DbSource, timeoutSeconds: number): Promise<Client> {
   // required here, at first use (pg is CommonJS): the bundle leaves it out and no other command loads it.
@@ -98,7 +112,8 @@ async function connect(source: DbSource, timeoutSeconds: number): Promise<Client
       host: source.host,
       port: source.port,
       user: source.user,
-      password: source.password ?? '',
+      // pg takes undefined from the function as "no password" (client.js _getPassword); its types say string only.
+      password: source.password ?? ((() => environmentPassword(source)) as () => Promise<string>),
       database: source.database,
       ssl,
       ...(source.options ? { options: source.options } : {}),
