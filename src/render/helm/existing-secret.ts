@@ -211,7 +211,7 @@ function backendSecretEnv(ctx: RenderContext, chartKey: string): EnvVar[] {
 export function secretKeys(ctx: RenderContext): { key: string; note?: string }[] {
   const keys: { key: string; note?: string }[] = secretsInUse(ctx).map((key) =>
     // Kubernetes expands $(REDIS_PASSWORD) into the Redis URLs as it is, never URL-encoded.
-    key === 'REDIS_PASSWORD' ? { key, note: 'only letters, digits and - . _ ~: it is expanded into redis:// URLs unencoded' } : { key },
+    key === 'REDIS_PASSWORD' ? { key, note: `only ${URL_UNRESERVED_TEXT}: it is expanded into redis:// URLs unencoded` } : { key },
   );
   keys.push(...backendSecretKeys(ctx).map((key) => ({ key })));
   keys.push(...urlSecrets(ctx).map(({ key, field }) => ({ key, note: `the password in ${field} as the URL writes it: only ${URL_SAFE_TEXT}: it is expanded into the URL unencoded` })));
@@ -222,6 +222,10 @@ export function secretKeys(ctx: RenderContext): { key: string; note?: string }[]
 
 /** A password Kubernetes can expand into a URL's user info as it is: unreserved characters only (an %XX escape would differ from REDIS_PASSWORD). */
 const URL_UNRESERVED = /^[A-Za-z0-9\-._~]*$/;
+const URL_UNRESERVED_TEXT = 'letters, digits and - . _ ~';
+
+/** The Redis password render knows: the bundled server's generated one, or the external server's from the spec or store. */
+const knownRedisPassword = (ctx: RenderContext) => (ctx.spec.redis.mode === 'bundled' ? (ctx.secrets.REDIS_PASSWORD ?? '') : externalRedisPassword(ctx.spec, ctx.secrets));
 
 /**
  * With helm.existingSecret the Redis URLs hold `$(REDIS_PASSWORD)`, expanded unencoded: a password
@@ -231,11 +235,10 @@ const URL_UNRESERVED = /^[A-Za-z0-9\-._~]*$/;
 export function checkRedisPasswordExpands(ctx: RenderContext): void {
   if (!ctx.spec.helm?.existingSecret || !secretsInUse(ctx).includes('REDIS_PASSWORD')) return;
   const r = ctx.spec.redis;
-  const password = r.mode === 'bundled' ? (ctx.secrets.REDIS_PASSWORD ?? '') : externalRedisPassword(ctx.spec, ctx.secrets);
-  if (URL_UNRESERVED.test(password)) return;
+  if (URL_UNRESERVED.test(knownRedisPassword(ctx))) return;
   const where = r.mode === 'external' && r.password !== undefined ? 'redis.password in dify-deploy.yaml' : 'REDIS_PASSWORD in .dify-deploy/secrets.env';
   throw new UserError([
-    `${where}: with helm.existingSecret the pods read the Redis password from the Secret's key REDIS_PASSWORD and Kubernetes expands it into the redis:// URLs unencoded, so it may hold only letters, digits and - . _ ~; set such a password on the Redis server, here and in the Secret`,
+    `${where}: with helm.existingSecret the pods read the Redis password from the Secret's key REDIS_PASSWORD and Kubernetes expands it into the redis:// URLs unencoded, so it may hold only ${URL_UNRESERVED_TEXT}; set such a password on the Redis server, here and in the Secret`,
   ]);
 }
 
@@ -273,7 +276,7 @@ function redisUrlEnv(ctx: RenderContext, urls: Record<string, string>, fromSecre
   let userInfo = `${user}:$(REDIS_PASSWORD)`;
   let names = Object.keys(urls);
   if (!fromSecret) {
-    const password = r.mode === 'bundled' ? (ctx.secrets.REDIS_PASSWORD ?? '') : externalRedisPassword(ctx.spec, ctx.secrets);
+    const password = knownRedisPassword(ctx);
     userInfo = `${encodeURIComponent(user)}:${encodeURIComponent(password)}`;
     const chartSentinel = r.mode === 'external' && r.topology === 'sentinel';
     if (encodeURIComponent(password) === password && encodeURIComponent(user) === user) names = names.filter((name) => chartSentinel && !sentinelBroker(name));
